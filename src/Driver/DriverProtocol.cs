@@ -1,0 +1,79 @@
+using Edsos.Memory;
+using Edsos.Scheduler;
+
+namespace Edsos.Driver;
+
+/// <summary>
+/// The driver's event contract (seed 000 stage 4 and the receive dual). Events carry
+/// capabilities and handles, never frame bytes; the frame bytes move only by the device's DMA.
+/// </summary>
+public static class DriverProtocol
+{
+    /// <summary>
+    /// Protocol (qdisc) → driver TX worker: transmit <paramref name="Skb"/>, a CTRN already mounted
+    /// in the driver's TS (the protocol <c>ct_share</c>d it there). The driver validates its GVAs,
+    /// pins it, writes one descriptor per physical extent and rings the doorbell. It owns the CTRN
+    /// from now on and pops it on completion or drop. Reply: <see cref="SendCompleteEvent"/> to
+    /// <paramref name="ReplyTo"/> carrying <paramref name="Token"/>.
+    /// </summary>
+    public sealed record XmitSkbEvent(Capability Skb, int Length, ulong Token, IActorRef ReplyTo);
+
+    /// <summary>
+    /// Driver → the sender of <see cref="XmitSkbEvent"/>: the frame left the NIC (or was dropped,
+    /// see <paramref name="Status"/>), its descriptors are done, the driver unpinned and popped its
+    /// CTRN. <paramref name="FreeDescriptors"/> is the TX ring's room after this completion, so the
+    /// qdisc can resume (netif_wake_queue).
+    /// </summary>
+    public sealed record SendCompleteEvent(ulong Token, int Length, TxStatus Status, int FreeDescriptors);
+
+    /// <summary>
+    /// A qdisc → driver: register as the TX client. Reply: <see cref="TxCredit"/> with the ring's
+    /// free descriptor count. The driver sends a fresh <see cref="TxCredit"/> whenever room frees.
+    /// </summary>
+    public sealed record AttachTx(IActorRef Client);
+
+    /// <summary>Driver → TX client: how many descriptors are free (one per physical extent of an skb).</summary>
+    public sealed record TxCredit(int FreeDescriptors);
+
+    /// <summary>
+    /// Protocol RX worker → driver: deliver received frames to <paramref name="Handler"/> as CTRNs
+    /// mounted in <paramref name="HandlerTs"/>.
+    /// </summary>
+    public sealed record AttachRx(IActorRef Handler, Edsos.Memory.TsId HandlerTs);
+
+    /// <summary>
+    /// Driver RX worker → the attached handler: a frame the NIC DMA-wrote into an RX buffer,
+    /// shared into the handler's TS. The handler owns <paramref name="Frame"/> and pops it.
+    /// </summary>
+    public sealed record FrameReceivedEvent(Capability Frame, int Length);
+
+    /// <summary>Anyone → driver: reply with <see cref="NicStatistics"/>.</summary>
+    public sealed record GetNicStatistics;
+
+    /// <summary>Reply to <see cref="GetNicStatistics"/>: device and driver counters.</summary>
+    public sealed record NicStatistics(
+        long FramesSent,
+        long FramesReceived,
+        long BytesSent,
+        long BytesReceived,
+        long RxMissed,
+        long TxDropped,
+        int TxRingInUse,
+        int TxRingSize);
+}
+
+/// <summary>How a transmit ended.</summary>
+public enum TxStatus
+{
+    /// <summary>Put on the wire.</summary>
+    Sent,
+
+    /// <summary>The skb's GVA no longer translates (its origin TS exited): dropped, nothing sent.</summary>
+    InvalidGva,
+
+    /// <summary>The ring had no room for the skb's descriptors: dropped.</summary>
+    RingFull,
+
+    /// <summary>The skb has more extents than a frame may have descriptors, or is longer than a frame.</summary>
+    Malformed,
+}

@@ -1,0 +1,78 @@
+using Edsos.Memory;
+using Edsos.Protocol.Wire;
+using Edsos.Scheduler;
+
+namespace Edsos.Protocol;
+
+/// <summary>
+/// The inet family's event contract with the socket layer (seed 003: protocol family registration,
+/// <c>sendto</c> down to the transmit worker, delivery up to the socket). Payload travels as CTRNs
+/// mounted in the receiving TS; no message carries payload bytes.
+/// </summary>
+public static class InetProtocol
+{
+    /// <summary>
+    /// Socket → inet family: open an endpoint of <paramref name="Type"/>/<paramref name="Protocol"/>
+    /// (0 picks the family's default for the type). The family looks the pair up in its table.
+    /// Reply: <see cref="EndpointOpened"/>.
+    /// </summary>
+    public sealed record OpenEndpoint(SocketKind Type, int Protocol);
+
+    /// <summary>
+    /// Reply to <see cref="OpenEndpoint"/>: the transmit worker to send to and the TS to
+    /// <c>ct_share</c> payload into (<see cref="Errno.EPROTONOSUPPORT"/> /
+    /// <see cref="Errno.ESOCKTNOSUPPORT"/> when the table has no implementation).
+    /// </summary>
+    public sealed record EndpointOpened(Errno Error, int Protocol, IActorRef? TxWorker, TsId TxTs, int MaxPayload);
+
+    /// <summary>
+    /// Socket → inet family: deliver datagrams for <paramref name="Local"/> (port 0: pick an
+    /// ephemeral port) to <paramref name="Socket"/> as CTRNs mounted in <paramref name="SocketTs"/>.
+    /// Reply: <see cref="BindReply"/> (<see cref="Errno.EADDRINUSE"/>, <see cref="Errno.EADDRNOTAVAIL"/>).
+    /// </summary>
+    public sealed record BindRequest(int Protocol, Ipv4Endpoint Local, IActorRef Socket, TsId SocketTs);
+
+    /// <summary>Reply to <see cref="BindRequest"/> with the endpoint actually bound.</summary>
+    public sealed record BindReply(Errno Error, Ipv4Endpoint Bound);
+
+    /// <summary>Socket → inet family: stop delivering for <paramref name="Local"/>. No reply.</summary>
+    public sealed record Unbind(int Protocol, Ipv4Endpoint Local);
+
+    /// <summary>
+    /// Socket → transmit worker (seed 000 stage 3): send <paramref name="Payload"/>, a CTRN the socket
+    /// <c>ct_share</c>d into the worker's TS, from <paramref name="Source"/> to
+    /// <paramref name="Destination"/>. The worker owns the CTRN from now on. Reply:
+    /// <see cref="XmitComplete"/> once every frame of the datagram completed (or failed).
+    /// </summary>
+    public sealed record XmitRequest(
+        ulong RequestId,
+        Capability Payload,
+        int Length,
+        Ipv4Endpoint Source,
+        Ipv4Endpoint Destination,
+        IActorRef ReplyTo);
+
+    /// <summary>
+    /// Transmit worker → socket: the datagram of <paramref name="RequestId"/> is on the wire
+    /// (<paramref name="Bytes"/> payload bytes) or failed with <paramref name="Error"/>
+    /// (<see cref="Errno.EHOSTUNREACH"/> after ARP gave up, <see cref="Errno.ENETUNREACH"/> without a
+    /// route, <see cref="Errno.EFAULT"/> when the payload was revoked, <see cref="Errno.ENOBUFS"/>
+    /// when the qdisc dropped it).
+    /// </summary>
+    public sealed record XmitComplete(ulong RequestId, int Bytes, Errno Error);
+
+    /// <summary>
+    /// Receive worker → socket: a datagram for the socket, its payload a CTRN mounted in the
+    /// socket's TS (headers divided off). The socket owns it and pops it.
+    /// </summary>
+    public sealed record DatagramReceivedEvent(Capability Payload, int Length, Ipv4Endpoint From, Ipv4Endpoint To);
+
+    /// <summary>
+    /// Anyone → the ICMP service: send one echo request. Reply: <see cref="PingReply"/> when the
+    /// echo reply arrives, or with <see cref="Errno.ETIMEDOUT"/> after <paramref name="Timeout"/>.
+    /// </summary>
+    public sealed record PingRequest(Ipv4Address Destination, ushort Sequence, int PayloadSize, TimeSpan Timeout);
+
+    /// <summary>Reply to <see cref="PingRequest"/>.</summary>
+    public sealed record PingReply(Errno Error, ushort Sequence, Ipv4Address From, byte Ttl, TimeSpan RoundTrip);
+}

@@ -1,0 +1,91 @@
+using Edsos.Memory;
+using Edsos.Protocol;
+using Edsos.Scheduler;
+
+namespace Edsos.SocketService;
+
+/// <summary>
+/// The socket service's event contract with the KPN (seed 000 stages 2 and 5, and the receive
+/// dual). Every request carries a <c>ReqId</c> the reply echoes, so a KPN can keep many calls in
+/// flight. Payload travels as CTRNs; no message carries payload bytes.
+/// </summary>
+public static class SocketProtocol
+{
+    /// <summary>
+    /// KPN → socket table (<c>/net/sockets</c>): <c>socket(domain, type, protocol)</c>. The table
+    /// asks the family for an implementation and starts a <c>sock_node</c> in its own TS
+    /// (<c>/net/sockets/sock_N</c>). Reply: <see cref="SocketCreated"/>.
+    /// </summary>
+    public sealed record CreateSocket(ulong ReqId, int Domain, SocketKind Type, int Protocol, TsId OwnerTs);
+
+    /// <summary>Reply to <see cref="CreateSocket"/>: the socket node and its TS (<see cref="Errno.EAFNOSUPPORT"/>, <see cref="Errno.EPROTONOSUPPORT"/>, ...).</summary>
+    public sealed record SocketCreated(ulong ReqId, Errno Error, ulong SocketId, IActorRef? Node, TsId NodeTs);
+
+    /// <summary>KPN → sock_node: <c>bind</c>. Reply: <see cref="SocketReply"/> (Value: the bound port).</summary>
+    public sealed record BindSocket(ulong ReqId, Ipv4Endpoint Local);
+
+    /// <summary>KPN → sock_node: <c>connect</c> (for UDP: sets the default destination). Reply: <see cref="SocketReply"/>.</summary>
+    public sealed record ConnectSocket(ulong ReqId, Ipv4Endpoint Remote);
+
+    /// <summary>
+    /// KPN → sock_node (<c>send_req_event</c>, seed 000 stage 2): queue <paramref name="Ctrn"/>, the
+    /// user's buffer <c>ct_share</c>d under the socket's <c>send_q</c>. The socket owns the CTRN
+    /// from now on. A null <paramref name="Destination"/> means the connected peer. Reply:
+    /// <see cref="SendRespEvent"/> once the protocol completed the send (or failed it).
+    /// </summary>
+    public sealed record SendReqEvent(ulong ReqId, Capability Ctrn, int Length, Ipv4Endpoint? Destination, bool NonBlocking);
+
+    /// <summary>sock_node → KPN (<c>send_resp_event</c>): bytes sent, or the error.</summary>
+    public sealed record SendRespEvent(ulong ReqId, int Bytes, Errno Error);
+
+    /// <summary>
+    /// KPN → sock_node: receive one datagram. The socket hands its received node to
+    /// <paramref name="Target"/>: for <see cref="RecvMode.ZeroCopy"/> by <c>Grant</c> (read-only,
+    /// shareable: the buffer becomes the app's), for <see cref="RecvMode.Copy"/> by <c>ct_share</c>
+    /// into the KPN's TS so the KPN copies it into the user's buffer. Blocks (the reply waits) or,
+    /// when <paramref name="NonBlocking"/>, replies <see cref="Errno.EAGAIN"/> at once on an empty queue.
+    /// Reply: <see cref="RecvRespEvent"/>.
+    /// </summary>
+    public sealed record RecvReqEvent(ulong ReqId, RecvMode Mode, TsId Target, bool NonBlocking);
+
+    /// <summary>Reply to <see cref="RecvReqEvent"/>: the datagram's node, mounted in the target TS.</summary>
+    public sealed record RecvRespEvent(ulong ReqId, Errno Error, Capability Data, int Length, Ipv4Endpoint From);
+
+    /// <summary>KPN → sock_node: <c>setsockopt</c>. Reply: <see cref="SocketReply"/>.</summary>
+    public sealed record SetSocketOption(ulong ReqId, SocketOption Option, int Value);
+
+    /// <summary>KPN → sock_node: <c>getsockopt</c>. Reply: <see cref="SocketReply"/> (Value: the option; reading <see cref="SocketOption.Error"/> clears it).</summary>
+    public sealed record GetSocketOption(ulong ReqId, SocketOption Option);
+
+    /// <summary>
+    /// KPN → sock_node: <c>close</c>. Pending calls are answered with <see cref="Errno.EBADF"/>,
+    /// queued CTRNs popped, the port unbound, the socket's TS exited. Reply: <see cref="SocketReply"/>.
+    /// </summary>
+    public sealed record CloseSocket(ulong ReqId);
+
+    /// <summary>Generic reply: <paramref name="Value"/> on success, else <paramref name="Error"/>.</summary>
+    public sealed record SocketReply(ulong ReqId, Errno Error, long Value);
+}
+
+/// <summary>How a received datagram reaches the caller.</summary>
+public enum RecvMode
+{
+    /// <summary>Granted read-only into the user's TS: no CPU copy.</summary>
+    ZeroCopy,
+
+    /// <summary>Shared into the KPN, which copies it into the user's buffer (classic <c>recv</c>, counted).</summary>
+    Copy,
+}
+
+/// <summary>Socket options that matter here (SOL_SOCKET).</summary>
+public enum SocketOption
+{
+    /// <summary>SO_SNDBUF: bytes of payload the send queue may hold.</summary>
+    SendBuffer,
+
+    /// <summary>SO_RCVBUF: bytes of payload the receive queue may hold; datagrams past it are dropped.</summary>
+    ReceiveBuffer,
+
+    /// <summary>SO_ERROR: the pending asynchronous error; reading clears it.</summary>
+    Error,
+}
