@@ -47,6 +47,9 @@ public sealed class VirtualNicActor : ReceiveActor
             Sender.Tell(new DeviceReset(_nic.Counters), Self);
         });
         Receive<GetDeviceCounters>(_ => Sender.Tell(_nic.Counters, Self));
+        Receive<GetRegisters>(_ => Sender.Tell(
+            new DeviceRegisters(_nic.Tdba, _nic.Tdlen, _nic.Tdh, _nic.Tdt, _nic.Rdba, _nic.Rdlen, _nic.Rdh, _nic.Rdt, _nic.InterruptMask),
+            Self));
         Receive<Fence>(m => m.ReplyTo.Tell(m.Reply, Self));
         Receive<CollectStatistics>(m => _rxInterrupts.Tell(m with { Device = _nic.Counters }, Self));
     }

@@ -57,6 +57,12 @@ public static class VirtualNicProtocol
     /// <summary>Anyone → device: reply with the <see cref="DeviceCounters"/>.</summary>
     public sealed record GetDeviceCounters;
 
+    /// <summary>Anyone → device: reply with the <see cref="DeviceRegisters"/> (a register dump, for diagnostics and tests).</summary>
+    public sealed record GetRegisters;
+
+    /// <summary>Reply to <see cref="GetRegisters"/>: the ring registers and interrupt state.</summary>
+    public sealed record DeviceRegisters(ulong Tdba, int Tdlen, int Tdh, int Tdt, ulong Rdba, int Rdlen, int Rdh, int Rdt, InterruptCause InterruptMask);
+
     /// <summary>A frame that arrived from the wire: <paramref name="Length"/> bytes of a pooled <paramref name="Buffer"/> the device returns to the pool.</summary>
     internal sealed record WireFrame(byte[] Buffer, int Length);
 
