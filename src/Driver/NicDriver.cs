@@ -72,7 +72,7 @@ public static class NicDriver
     }
 
     /// <summary>
-    /// Stops a NIC cleanly: resets the device (no more DMA, detached from the wire), then has each
+    /// Stops a NIC cleanly: resets the device (no more DMA), then has each
     /// worker complete its in-flight frames as <see cref="TxStatus.Aborted"/>, unpin and pop its
     /// buffers and ring, and finally stops the three actors. Afterwards the NIC holds no arena
     /// memory. Throws <see cref="AskTimeoutException"/> if a step takes longer than

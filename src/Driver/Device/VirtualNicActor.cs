@@ -42,7 +42,7 @@ public sealed class VirtualNicActor : ReceiveActor
         Receive<DisableInterrupts>(m => _nic.DisableInterrupts(m.Causes));
         Receive<ResetDevice>(_ =>
         {
-            Detach();
+            // The port stays attached: frames arriving from now on find no ring and count as missed.
             _nic.Reset();
             Sender.Tell(new DeviceReset(_nic.Counters), Self);
         });

@@ -46,8 +46,9 @@ public static class VirtualNicProtocol
     }
 
     /// <summary>
-    /// Anyone → device: reset (CTRL.RST). The device forgets its rings and stops all DMA, detaches
-    /// from the wire, then replies <see cref="DeviceReset"/>. After the reply the driver may unpin.
+    /// Anyone → device: reset (CTRL.RST). The device forgets its rings and stops all DMA (frames
+    /// still arriving from the wire count as missed), then replies <see cref="DeviceReset"/>.
+    /// After the reply the driver may unpin.
     /// </summary>
     public sealed record ResetDevice;
 
