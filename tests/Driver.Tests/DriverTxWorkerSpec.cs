@@ -128,4 +128,21 @@ public sealed class DriverTxWorkerSpec : DriverSpecBase
         await NicDriver.StopAsync(Sys, nic, Long);
         AssertNoLeak();
     }
+
+    [Fact]
+    public async Task ExitTs_DriverTsWithFramesInFlight_SendersGetAbortedAndNothingLeaks()
+    {
+        var nic = await StartAsync(Small("nic"), new NullWire());
+        await nic.Device.Ask<VirtualNicProtocol.DeviceReset>(new VirtualNicProtocol.ResetDevice(), Long);
+        Send(nic, Bytes.Pattern(42, 1), Bytes.Pattern(64, 2), 1, TestActor);
+        Send(nic, Bytes.Pattern(42, 1), Bytes.Pattern(64, 3), 2, TestActor);
+        await NicDriver.GetStatisticsAsync(nic, Long);
+
+        // A driver crash as the runtime sees it: its TS (and the device's below it) exits.
+        await Sys.ExitTsAsync(nic.DriverTs);
+
+        var aborted = ReceiveN(2);
+        Assert.All(aborted, m => Assert.Equal(TxStatus.Aborted, Assert.IsType<SendCompleteEvent>(m).Status));
+        AssertNoLeak();
+    }
 }
