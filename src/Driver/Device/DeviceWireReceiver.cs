@@ -1,6 +1,6 @@
 using System.Buffers;
-using Edsos.Scheduler;
 using Edsos.Driver.Wires;
+using Edsos.Scheduler;
 
 namespace Edsos.Driver.Device;
 

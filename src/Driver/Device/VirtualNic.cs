@@ -7,7 +7,7 @@ namespace Edsos.Driver.Device;
 
 /// <summary>
 /// The device model of an e1000-like NIC, as a plain class (its actor,
-/// <c>VirtualNicActor</c>, feeds it one event at a time).
+/// <see cref="VirtualNicActor"/>, feeds it one event at a time).
 /// <para>
 /// Registers: TDBA/TDLEN/TDH/TDT and RDBA/RDLEN/RDH/RDT, ICR/IMS (interrupt causes and mask,
 /// with RX auto-mask as IAM does). The DMA engine reads and writes arena memory only through
