@@ -1,4 +1,5 @@
 using Edsos.Memory;
+using Edsos.Protocol;
 using Edsos.Scheduler;
 using Edsos.SocketService.Internal;
 using static Edsos.Protocol.InetProtocol;
