@@ -23,7 +23,7 @@ public static class UserProcess
         ArgumentNullException.ThrowIfNull(system);
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(socketTable);
-        if (name.Contains('/') || name.Contains('#') || name.StartsWith('$') || name.Any(char.IsWhiteSpace))
+        if (!IsValidName(name))
         {
             throw new ArgumentException($"a process name is one path segment: '{name}'", nameof(name));
         }
@@ -55,6 +55,25 @@ public static class UserProcess
         };
         var kpn = system.ActorOf(KpnActor.CreateProps(kpnOptions, kpnPath), $"kpn-{name}-{userTs.Value.Value}");
         return new Libc(system, name, userTs.Value, kpnTs.Value, kpn, options);
+    }
+
+    /// <summary>A process name is one TS path segment and usable in an actor name.</summary>
+    private static bool IsValidName(string name)
+    {
+        if (name is "." or ".." || name[0] == '$')
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (c is '/' or '#' || char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The user TS path of process <paramref name="name"/>: <c>/user_proc/&lt;name&gt;</c>.</summary>

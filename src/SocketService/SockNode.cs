@@ -299,6 +299,7 @@ public sealed partial class SockNode : ReceiveActor
             _sendQueuedBytes,
             _received.Count,
             _receiveQueuedBytes,
+            _recvWaiters.Count,
             _datagramsSent,
             _datagramsReceived,
             _datagramsDropped));

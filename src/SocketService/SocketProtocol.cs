@@ -72,7 +72,7 @@ public static class SocketProtocol
     /// <summary>
     /// Reply to <see cref="GetSocketStats"/>: state, endpoints, the send queue (datagrams in flight
     /// to the transmit worker and parked on SO_SNDBUF, and their payload bytes), the receive queue,
-    /// and counters (datagrams sent, received, dropped past SO_RCVBUF).
+    /// the receives waiting for a datagram, and counters (datagrams sent, received, dropped past SO_RCVBUF).
     /// </summary>
     public sealed record SocketStats(
         ulong ReqId,
@@ -84,6 +84,7 @@ public static class SocketProtocol
         int SendQueuedBytes,
         int ReceiveQueued,
         int ReceiveQueuedBytes,
+        int ReceiveWaiters,
         long DatagramsSent,
         long DatagramsReceived,
         long DatagramsDropped);

@@ -125,5 +125,15 @@ public abstract class KpnSpecBase : TestKitBase
         });
     }
 
+    /// <summary>Waits until the socket holds a receive waiting for a datagram (the call reached it).</summary>
+    protected async Task AwaitRecvWaitingAsync(IActorRef node)
+    {
+        await AwaitAssertAsync(async () =>
+        {
+            var stats = await node.Ask<SocketProtocol.SocketStats>(new SocketProtocol.GetSocketStats(0), Long);
+            Assert.Equal(1, stats.ReceiveWaiters);
+        });
+    }
+
     protected static async Task<T> Within10s<T>(ValueTask<T> call) => await call.AsTask().WaitAsync(Long);
 }

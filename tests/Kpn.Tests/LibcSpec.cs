@@ -55,7 +55,7 @@ public sealed class LibcSpec : KpnSpecBase
         var (fd, node, socketTs) = await OpenBoundAsync();
         var buffer = App.Alloc(100);
         var receive = App.RecvFromAsync(fd, buffer.Gva, 100).AsTask();
-        await Task.Delay(Short);
+        await AwaitRecvWaitingAsync(node);
         Assert.False(receive.IsCompleted);
 
         Deliver(node, socketTs, Pattern(40));
@@ -144,10 +144,10 @@ public sealed class LibcSpec : KpnSpecBase
     [Fact]
     public async Task Close_WithPendingRecv_EndsItWithEbadf()
     {
-        var (fd, _, _) = await OpenBoundAsync();
+        var (fd, node, _) = await OpenBoundAsync();
         var buffer = App.Alloc(10);
         var receive = App.RecvFromAsync(fd, buffer.Gva, 10).AsTask();
-        await Task.Delay(Short);
+        await AwaitRecvWaitingAsync(node);
 
         Assert.True((await Within10s(App.CloseAsync(fd))).IsOk);
 
@@ -211,9 +211,9 @@ public sealed class LibcSpec : KpnSpecBase
     [Fact]
     public async Task ProcessTsKilled_PendingRecvEndsAndSocketsClose()
     {
-        var (fd, _, socketTs) = await OpenBoundAsync();
+        var (fd, node, socketTs) = await OpenBoundAsync();
         var receive = App.RecvZeroCopyAsync(fd).AsTask();
-        await Task.Delay(Short);
+        await AwaitRecvWaitingAsync(node);
 
         // Killed from outside (no ExitAsync): the KPN stops with its TS and cleans up after itself.
         await Sys.ExitTsAsync(App.Ts);
