@@ -79,7 +79,6 @@ public sealed class ConcurrencyTests
                 }
             }
 
-            Interlocked.Decrement(ref workersLeft);
         }
 
         void Reader()
@@ -114,7 +113,18 @@ public sealed class ConcurrencyTests
             }
         }
 
-        var threads = Enumerable.Range(0, Workers).Select(w => new Thread(() => Run(() => Worker(w), failures))).ToList();
+        // The count drops in finally: a worker that throws must not leave the reader spinning.
+        var threads = Enumerable.Range(0, Workers).Select(w => new Thread(() =>
+        {
+            try
+            {
+                Run(() => Worker(w), failures);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref workersLeft);
+            }
+        })).ToList();
         threads.Add(new Thread(() => Run(Reader, failures)));
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
