@@ -240,5 +240,25 @@ public sealed class LibcSpec : KpnSpecBase
         Assert.Throws<InvalidOperationException>(() => UserProcess.Start(Sys, "other", Table, Icmp));
     }
 
+    [Fact]
+    public void WriteAndReadBuffer_CountedAsApplicationCopiesNotStackCopies()
+    {
+        var before = Memory.Counters;
+        var buffer = App.Alloc(256);
+
+        Assert.Equal(Errno.None, App.WriteBuffer(buffer, 0, Pattern(256)));
+        Assert.Equal(Pattern(256), ReadBack(buffer, 256));
+        Assert.Equal(Errno.EFAULT, App.WriteBuffer(buffer, 200, new byte[57]));
+        Assert.Equal(Errno.EFAULT, App.ReadBuffer(buffer, -1, new byte[1]));
+
+        var after = Memory.Counters;
+        Assert.Equal(512, after.ApplicationBytesCopied - before.ApplicationBytesCopied);
+        Assert.Equal(before.CpuBytesCopied, after.CpuBytesCopied);
+        Assert.Equal(Errno.None, App.Free(buffer));
+        Assert.Equal(Errno.EFAULT, App.Free(buffer));
+        Assert.Equal(Errno.EINVAL, App.TryAlloc(0, out _));
+        AssertNoLeaks();
+    }
+
     private static InetProtocol.Unbind Unbind(Ipv4Endpoint local) => new(17, local);
 }
