@@ -11,4 +11,11 @@ public enum CopyKind
 
     /// <summary>Anything else: descriptors, control blocks, bookkeeping.</summary>
     Metadata,
+
+    /// <summary>
+    /// The application's own access to its own buffers (filling a buffer before <c>send</c>,
+    /// reading one after <c>recv</c>): counted apart, in
+    /// <see cref="MemoryCounters.ApplicationBytesCopied"/>, because it is not the stack's copy.
+    /// </summary>
+    Application,
 }

@@ -12,6 +12,7 @@ namespace Edsos.Memory;
 /// <param name="CowBytesCopied">CPU bytes copied by copy-on-write.</param>
 /// <param name="DmaBytesRead">Bytes the device read by DMA (not CPU copies).</param>
 /// <param name="DmaBytesWritten">Bytes the device wrote by DMA (not CPU copies).</param>
+/// <param name="ApplicationBytesCopied">CPU bytes the application copied into or out of its own buffers (<see cref="CopyKind.Application"/>); not part of <see cref="CpuBytesCopied"/>, which counts the stack's copies.</param>
 public sealed record MemoryCounters(
     int TotalPages,
     int PagesInUse,
@@ -23,7 +24,8 @@ public sealed record MemoryCounters(
     long MetadataBytesCopied,
     long CowBytesCopied,
     long DmaBytesRead,
-    long DmaBytesWritten)
+    long DmaBytesWritten,
+    long ApplicationBytesCopied = 0)
 {
     /// <summary>All CPU bytes copied: payload + header + metadata + copy-on-write.</summary>
     public long CpuBytesCopied => PayloadBytesCopied + HeaderBytesCopied + MetadataBytesCopied + CowBytesCopied;

@@ -279,7 +279,7 @@ public sealed partial class MemoryManager
     {
         extents = [];
         pinId = 0;
-        if (kind is not (CopyKind.Payload or CopyKind.Header or CopyKind.Metadata))
+        if (kind is not (CopyKind.Payload or CopyKind.Header or CopyKind.Metadata or CopyKind.Application))
         {
             return MemoryResult.Fail(MemoryError.InvalidArgument, $"unknown copy kind {kind}");
         }
@@ -487,6 +487,9 @@ public sealed partial class MemoryManager
                 break;
             case CopyKind.Header:
                 Interlocked.Add(ref _headerBytes, bytes);
+                break;
+            case CopyKind.Application:
+                Interlocked.Add(ref _applicationBytes, bytes);
                 break;
             default:
                 Interlocked.Add(ref _metadataBytes, bytes);

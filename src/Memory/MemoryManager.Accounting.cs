@@ -21,7 +21,8 @@ public sealed partial class MemoryManager
                     Interlocked.Read(ref _metadataBytes),
                     Interlocked.Read(ref _cowBytes),
                     Interlocked.Read(ref _dmaBytesRead),
-                    Interlocked.Read(ref _dmaBytesWritten));
+                    Interlocked.Read(ref _dmaBytesWritten),
+                    Interlocked.Read(ref _applicationBytes));
             }
         }
     }

@@ -65,6 +65,7 @@ public sealed partial class MemoryManager : IDisposable
     private long _payloadBytes;
     private long _headerBytes;
     private long _metadataBytes;
+    private long _applicationBytes;
     private long _cowBytes;
     private long _dmaBytesRead;
     private long _dmaBytesWritten;

@@ -14,6 +14,7 @@ public enum Errno
     ENOMEM = 12,
     EFAULT = 14,
     EINVAL = 22,
+    ENFILE = 23,
     EMFILE = 24,
     EPIPE = 32,
     ENOTSOCK = 88,

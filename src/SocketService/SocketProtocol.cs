@@ -63,6 +63,32 @@ public static class SocketProtocol
     /// </summary>
     public sealed record CloseSocket(ulong ReqId);
 
+    /// <summary>
+    /// Anyone → sock_node: a snapshot of the socket (diagnostics, tests). Added to the contract by
+    /// the socket service. Reply: <see cref="SocketStats"/>.
+    /// </summary>
+    public sealed record GetSocketStats(ulong ReqId);
+
+    /// <summary>
+    /// Reply to <see cref="GetSocketStats"/>: state, endpoints, the send queue (datagrams in flight
+    /// to the transmit worker and parked on SO_SNDBUF, and their payload bytes), the receive queue,
+    /// the receives waiting for a datagram, and counters (datagrams sent, received, dropped past SO_RCVBUF).
+    /// </summary>
+    public sealed record SocketStats(
+        ulong ReqId,
+        SocketState State,
+        Ipv4Endpoint? Local,
+        Ipv4Endpoint? Remote,
+        int SendInFlight,
+        int SendParked,
+        int SendQueuedBytes,
+        int ReceiveQueued,
+        int ReceiveQueuedBytes,
+        int ReceiveWaiters,
+        long DatagramsSent,
+        long DatagramsReceived,
+        long DatagramsDropped);
+
     /// <summary>Generic reply: <paramref name="Value"/> on success, else <paramref name="Error"/>.</summary>
     public sealed record SocketReply(ulong ReqId, Errno Error, long Value);
 }

@@ -1,0 +1,15 @@
+namespace Edsos.Kpn.Internal;
+
+/// <summary>Which syscall a pending request belongs to, so the socket's reply is turned into the right result.</summary>
+internal enum CallKind
+{
+    Socket,
+    Bind,
+    Connect,
+    Send,
+    RecvCopy,
+    RecvZeroCopy,
+    Close,
+    ExitClose,
+    Option,
+}

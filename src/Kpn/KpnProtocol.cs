@@ -1,0 +1,55 @@
+using Edsos.Memory;
+using Edsos.Protocol;
+using Edsos.SocketService;
+
+namespace Edsos.Kpn;
+
+/// <summary>
+/// The syscalls a process makes to its KPN (seed 000 stage 1: the user calls its KPN's stub).
+/// Each request names its reply. Buffers are named by GVA in the caller's TS, never by bytes or
+/// object references; the KPN checks every GVA against the caller's TS (the TLB check) first.
+/// Errors come back as errno values in the replies.
+/// </summary>
+public static class KpnProtocol
+{
+    /// <summary><c>socket(domain, type, protocol)</c>. Reply: <see cref="SysResult"/> (the descriptor; EMFILE, EAFNOSUPPORT, ESOCKTNOSUPPORT, ENFILE).</summary>
+    public sealed record Socket(int Domain, SocketKind Type, int Protocol);
+
+    /// <summary><c>bind(fd, local)</c>. Reply: <see cref="SysResult"/> (0; EBADF, EINVAL when already bound, EADDRINUSE).</summary>
+    public sealed record Bind(int Fd, Ipv4Endpoint Local);
+
+    /// <summary><c>connect(fd, remote)</c>: for UDP sets the default destination, binding an ephemeral port first. Reply: <see cref="SysResult"/>.</summary>
+    public sealed record Connect(int Fd, Ipv4Endpoint Remote);
+
+    /// <summary>
+    /// <c>sendto(fd, buffer, length, flags, destination)</c>; a null destination is <c>send</c> on a
+    /// connected socket. Reply: <see cref="SysResult"/> with the bytes sent once the datagram
+    /// left (zero copy) or was copied (copy mode); EBADF, EFAULT, EMSGSIZE, EDESTADDRREQ, EAGAIN, ...
+    /// </summary>
+    public sealed record SendTo(int Fd, Gva Buffer, int Length, Ipv4Endpoint? Destination, MsgFlags Flags);
+
+    /// <summary><c>recvfrom(fd, buffer, length, flags)</c>: one datagram copied (counted) into the buffer, truncated to it. Reply: <see cref="RecvResult"/>.</summary>
+    public sealed record RecvFrom(int Fd, Gva Buffer, int Length, MsgFlags Flags);
+
+    /// <summary>Zero-copy receive: the datagram's node is granted to the caller's TS. Reply: <see cref="ZeroCopyRecv"/>.</summary>
+    public sealed record RecvZeroCopy(int Fd, MsgFlags Flags);
+
+    /// <summary><c>close(fd)</c>: pending calls on it end with EBADF. Reply: <see cref="SysResult"/>.</summary>
+    public sealed record Close(int Fd);
+
+    /// <summary><c>fcntl(fd, F_SETFL, O_NONBLOCK)</c> on or off. Reply: <see cref="SysResult"/> (0; EBADF).</summary>
+    public sealed record SetNonBlocking(int Fd, bool NonBlocking);
+
+    /// <summary><c>setsockopt(fd, SOL_SOCKET, option, value)</c>. Reply: <see cref="SysResult"/> (0; EBADF, EINVAL, ENOPROTOOPT).</summary>
+    public sealed record SetSockOpt(int Fd, SocketOption Option, int Value);
+
+    /// <summary><c>getsockopt(fd, SOL_SOCKET, option)</c> (SO_ERROR clears). Reply: <see cref="SysResult"/> with the value.</summary>
+    public sealed record GetSockOpt(int Fd, SocketOption Option);
+
+    /// <summary>
+    /// The process is exiting: no new calls are taken, every descriptor is closed (pending calls
+    /// end with EBADF). Reply: <see cref="SysResult"/> once every socket confirmed its close; the
+    /// caller then exits the process's TS subtree.
+    /// </summary>
+    public sealed record Exit;
+}

@@ -1,0 +1,309 @@
+using Edsos.Memory;
+using Edsos.Protocol;
+using Edsos.Protocol.Wire;
+using Edsos.Scheduler;
+using Edsos.SocketService;
+using static Edsos.Protocol.InetProtocol;
+
+namespace Edsos.Kpn;
+
+/// <summary>
+/// The libc of one user process: what apps are written against. Memory calls act on the process's
+/// own TS directly (an app owns its buffers); socket calls go to the process's KPN as
+/// <see cref="KpnProtocol"/> syscalls. Everything reports errno style (<see cref="Errno"/>,
+/// <see cref="SysResult"/>); no call throws for a bad argument, a bad descriptor, a bad address or
+/// a dead peer. Thread-safe: calls may be made concurrently (each is one message to the KPN).
+/// Created by <see cref="UserProcess.Start"/>.
+/// </summary>
+public sealed class Libc
+{
+    private readonly ActorSystem _system;
+    private readonly MemoryManager _memory;
+    private readonly UserProcessOptions _options;
+    private long _allocSeq;
+    private int _exited;
+
+    internal Libc(ActorSystem system, string name, TsId ts, TsId kpnTs, IActorRef kpn, UserProcessOptions options)
+    {
+        _system = system;
+        _memory = system.Memory;
+        _options = options;
+        Name = name;
+        Ts = ts;
+        KpnTs = kpnTs;
+        Kpn = kpn;
+    }
+
+    /// <summary>The process name (<c>/user_proc/&lt;name&gt;</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The process's (user) TS: its buffers live here.</summary>
+    public TsId Ts { get; }
+
+    /// <summary>The KPN's TS (<c>/user_proc/&lt;name&gt;/sysagent/kpn</c>).</summary>
+    public TsId KpnTs { get; }
+
+    /// <summary>The process's KPN actor (diagnostics, tests).</summary>
+    public IActorRef Kpn { get; }
+
+    /// <summary>True once <see cref="ExitAsync"/> ran or the process's TS exited.</summary>
+    public bool HasExited => Volatile.Read(ref _exited) != 0 || !IsTsAlive();
+
+    /// <summary>
+    /// Allocates a zeroed buffer of <paramref name="length"/> bytes in the process's TS (a <c>push</c>).
+    /// Throws <see cref="ArgumentOutOfRangeException"/> for a non-positive length and
+    /// <see cref="OutOfMemoryException"/> when the arena is full or the process has exited, like a
+    /// failing <c>malloc</c> the app did not check; <see cref="TryAlloc"/> reports instead.
+    /// </summary>
+    public UserBuffer Alloc(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        var error = TryAlloc(length, out var buffer);
+        return error == Errno.None ? buffer! : throw new OutOfMemoryException($"cannot allocate {length} bytes in {Name}: {error}");
+    }
+
+    /// <summary>Allocates like <see cref="Alloc"/>; returns EINVAL for a non-positive length, ENOMEM when nothing can be allocated.</summary>
+    public Errno TryAlloc(int length, out UserBuffer? buffer)
+    {
+        buffer = null;
+        if (length <= 0)
+        {
+            return Errno.EINVAL;
+        }
+
+        var name = $"heap/{Interlocked.Increment(ref _allocSeq)}";
+        var pushed = _memory.Push(Ts, name, length, Rights.All);
+        if (!pushed.IsOk)
+        {
+            return Errno.ENOMEM;
+        }
+
+        var info = _memory.Inspect(Ts, pushed.Value);
+        if (!info.IsOk)
+        {
+            _memory.Pop(Ts, pushed.Value);
+            return Errno.ENOMEM;
+        }
+
+        buffer = new UserBuffer(pushed.Value, info.Value.Gva, length);
+        return Errno.None;
+    }
+
+    /// <summary>
+    /// Frees a buffer (a <c>pop</c>): one from <see cref="Alloc"/> or one a zero-copy receive
+    /// granted. A send still in flight keeps its own share of the pages. EFAULT when the buffer is
+    /// not (or no longer) the process's.
+    /// </summary>
+    public Errno Free(UserBuffer buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        return _memory.Pop(Ts, buffer.Cap).IsOk ? Errno.None : Errno.EFAULT;
+    }
+
+    /// <summary>
+    /// The app writes its own memory: copies <paramref name="source"/> into the buffer at
+    /// <paramref name="offset"/>, counted as <see cref="CopyKind.Application"/> (not a stack copy).
+    /// EFAULT when the range leaves the buffer, the buffer is read-only (a zero-copy receive) or gone.
+    /// </summary>
+    public Errno WriteBuffer(UserBuffer buffer, int offset, ReadOnlySpan<byte> source)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        return _memory.Write(Ts, buffer.Cap, offset, source, CopyKind.Application).IsOk ? Errno.None : Errno.EFAULT;
+    }
+
+    /// <summary>
+    /// The app reads its own memory: copies from the buffer at <paramref name="offset"/> into
+    /// <paramref name="destination"/>, counted as <see cref="CopyKind.Application"/>. EFAULT when the
+    /// range leaves the buffer or the buffer is gone.
+    /// </summary>
+    public Errno ReadBuffer(UserBuffer buffer, int offset, Span<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        return _memory.Read(Ts, buffer.Cap, offset, destination, CopyKind.Application).IsOk ? Errno.None : Errno.EFAULT;
+    }
+
+    /// <summary>
+    /// Reads the buffer in place, no copy: <paramref name="visitor"/> sees each physically contiguous
+    /// segment of [<paramref name="offset"/>, +<paramref name="length"/>) in order. EFAULT as
+    /// <see cref="ReadBuffer"/>.
+    /// </summary>
+    public Errno Visit<TState>(UserBuffer buffer, int offset, int length, ref TState state, SegmentVisitor<TState> visitor)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentNullException.ThrowIfNull(visitor);
+        return _memory.Visit(Ts, buffer.Cap, offset, length, ref state, visitor).IsOk ? Errno.None : Errno.EFAULT;
+    }
+
+    /// <summary><c>socket(domain, type, protocol)</c>: the new descriptor, or EAFNOSUPPORT (domain not AF_INET = 2), ESOCKTNOSUPPORT / EPROTONOSUPPORT, EMFILE, ENFILE.</summary>
+    public ValueTask<SysResult> SocketAsync(int domain, SocketKind type, int protocol, CancellationToken cancellationToken = default) =>
+        CallAsync(new KpnProtocol.Socket(domain, type, protocol), cancellationToken);
+
+    /// <summary><c>bind(fd, local)</c> (port 0: an ephemeral port): 0, or EBADF, EINVAL (already bound), EADDRINUSE, EADDRNOTAVAIL.</summary>
+    public ValueTask<SysResult> BindAsync(int fd, Ipv4Endpoint local, CancellationToken cancellationToken = default) =>
+        CallAsync(new KpnProtocol.Bind(fd, local), cancellationToken);
+
+    /// <summary><c>connect(fd, remote)</c>: sets the default destination (binding an ephemeral port first): 0, or EBADF.</summary>
+    public ValueTask<SysResult> ConnectAsync(int fd, Ipv4Endpoint remote, CancellationToken cancellationToken = default) =>
+        CallAsync(new KpnProtocol.Connect(fd, remote), cancellationToken);
+
+    /// <summary>
+    /// <c>sendto(fd, buffer, length, flags, destination)</c>: the bytes at <paramref name="buffer"/>
+    /// go out without a copy (zero copy) and the call returns the byte count when the datagram has
+    /// left. Errors: EBADF (closed or unknown fd), EFAULT (the range is not a mapped buffer of this
+    /// process), EMSGSIZE (over 65507), EDESTADDRREQ (no destination, not connected), EINVAL
+    /// (length 0 or port 0), EAGAIN (send buffer full and non-blocking), and the transmit errors
+    /// (EHOSTUNREACH, ENETUNREACH, ENOBUFS).
+    /// </summary>
+    public ValueTask<SysResult> SendToAsync(int fd, Gva buffer, int length, Ipv4Endpoint? destination, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default) =>
+        CallAsync(new KpnProtocol.SendTo(fd, buffer, length, destination, flags), cancellationToken);
+
+    /// <summary><c>send(fd, buffer, length, flags)</c> on a connected socket; errors as <see cref="SendToAsync"/>.</summary>
+    public ValueTask<SysResult> SendAsync(int fd, Gva buffer, int length, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default) =>
+        CallAsync(new KpnProtocol.SendTo(fd, buffer, length, null, flags), cancellationToken);
+
+    /// <summary>
+    /// <c>recvfrom(fd, buffer, length, flags)</c>: waits for a datagram (unless non-blocking:
+    /// EAGAIN), copies it once into the buffer, truncating it to <paramref name="length"/>, and
+    /// returns the bytes copied and the source. EBADF, EFAULT (buffer not writable memory of this process).
+    /// </summary>
+    public async ValueTask<RecvResult> RecvFromAsync(int fd, Gva buffer, int length, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default)
+    {
+        var reply = await AskAsync(new KpnProtocol.RecvFrom(fd, buffer, length, flags), cancellationToken).ConfigureAwait(false);
+        return reply switch
+        {
+            RecvResult result => result,
+            Errno error => RecvResult.Fail(error),
+            _ => RecvResult.Fail(Errno.EIO),
+        };
+    }
+
+    /// <summary>
+    /// Zero-copy receive: waits for a datagram (unless non-blocking: EAGAIN) and hands over its own
+    /// node, granted read-only (and shareable) to this process. The app reads it
+    /// (<see cref="ReadBuffer"/>, <see cref="Visit{TState}"/>), may send it on, and must
+    /// <see cref="Free"/> it. EBADF; EOPNOTSUPP in copy mode (Linux has no such call).
+    /// </summary>
+    public async ValueTask<ZeroCopyRecv> RecvZeroCopyAsync(int fd, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default)
+    {
+        var reply = await AskAsync(new KpnProtocol.RecvZeroCopy(fd, flags), cancellationToken).ConfigureAwait(false);
+        return reply switch
+        {
+            ZeroCopyRecv result => result,
+            Errno error => ZeroCopyRecv.Fail(error),
+            _ => ZeroCopyRecv.Fail(Errno.EIO),
+        };
+    }
+
+    /// <summary><c>close(fd)</c>: 0, or EBADF. Calls pending on the descriptor end with EBADF.</summary>
+    public ValueTask<SysResult> CloseAsync(int fd, CancellationToken cancellationToken = default) =>
+        CallAsync(new KpnProtocol.Close(fd), cancellationToken);
+
+    /// <summary><c>fcntl(fd, F_SETFL, O_NONBLOCK)</c>: 0, or EBADF.</summary>
+    public ValueTask<SysResult> SetNonBlocking(int fd, bool nonBlocking, CancellationToken cancellationToken = default) =>
+        CallAsync(new KpnProtocol.SetNonBlocking(fd, nonBlocking), cancellationToken);
+
+    /// <summary><c>setsockopt(fd, SOL_SOCKET, option, value)</c>: 0, or EBADF, EINVAL (non-positive size), ENOPROTOOPT (SO_ERROR).</summary>
+    public ValueTask<SysResult> SetSockOptAsync(int fd, SocketOption option, int value, CancellationToken cancellationToken = default) =>
+        CallAsync(new KpnProtocol.SetSockOpt(fd, option, value), cancellationToken);
+
+    /// <summary><c>getsockopt(fd, SOL_SOCKET, option)</c>: the value (SO_ERROR: the pending errno as a number, then cleared), or EBADF.</summary>
+    public ValueTask<SysResult> GetSockOptAsync(int fd, SocketOption option, CancellationToken cancellationToken = default) =>
+        CallAsync(new KpnProtocol.GetSockOpt(fd, option), cancellationToken);
+
+    /// <summary>
+    /// One ICMP echo to <paramref name="destination"/> through the ICMP service: the reply, or one
+    /// with ETIMEDOUT after <paramref name="timeout"/>, ENETUNREACH without an ICMP service.
+    /// </summary>
+    public async ValueTask<PingReply> PingAsync(Ipv4Address destination, ushort sequence, int payloadSize, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var request = new PingRequest(destination, sequence, payloadSize, timeout);
+        if (HasExited)
+        {
+            return new PingReply(Errno.EINTR, sequence, default, 0, TimeSpan.Zero);
+        }
+
+        try
+        {
+            // The ICMP service answers ETIMEDOUT itself; the slack covers a service that never answers.
+            var reply = await Kpn.Ask(request, timeout + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            return reply as PingReply ?? new PingReply(Errno.EIO, sequence, default, 0, TimeSpan.Zero);
+        }
+        catch (AskTimeoutException)
+        {
+            return new PingReply(Errno.ETIMEDOUT, sequence, default, 0, TimeSpan.Zero);
+        }
+        catch (OperationCanceledException)
+        {
+            return new PingReply(Errno.EINTR, sequence, default, 0, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>
+    /// Exits the process: the KPN closes every descriptor (calls still pending end with EBADF),
+    /// then the process's TS subtree (its TS, its KPN's) exits, which stops the KPN and lifts every
+    /// CTRN that came from this process wherever it is mounted (a send still at the transmit
+    /// worker or the NIC is revoked, nothing leaks). Idempotent; after it every syscall returns EBADF at once.
+    /// Returns <see cref="Errno.None"/>, or <see cref="Errno.ETIMEDOUT"/> when the sockets did not
+    /// confirm in time (the TS exits anyway).
+    /// </summary>
+    public async ValueTask<Errno> ExitAsync()
+    {
+        if (Interlocked.Exchange(ref _exited, 1) != 0)
+        {
+            return Errno.None;
+        }
+
+        var result = Errno.None;
+        try
+        {
+            await Kpn.Ask<SysResult>(new KpnProtocol.Exit(), _options.ExitTimeout).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            result = Errno.ETIMEDOUT;
+        }
+
+        if (IsTsAlive())
+        {
+            await _system.ExitTsAsync(Ts).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    private async ValueTask<SysResult> CallAsync(object request, CancellationToken cancellationToken)
+    {
+        var reply = await AskAsync(request, cancellationToken).ConfigureAwait(false);
+        return reply switch
+        {
+            SysResult result => result,
+            Errno error => SysResult.Fail(error),
+            _ => SysResult.Fail(Errno.EIO),
+        };
+    }
+
+    /// <summary>One syscall: the KPN's reply, or an <see cref="Errno"/> when there was none.</summary>
+    private async ValueTask<object> AskAsync(object request, CancellationToken cancellationToken)
+    {
+        if (HasExited)
+        {
+            // The process is gone: so are its descriptors.
+            return Errno.EBADF;
+        }
+
+        try
+        {
+            return await Kpn.Ask(request, _options.SyscallTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            return Errno.ETIMEDOUT;
+        }
+        catch (OperationCanceledException)
+        {
+            return Errno.EINTR;
+        }
+    }
+
+    private bool IsTsAlive() => _memory.TryGetTs(Ts, out var info) && info.Alive;
+}

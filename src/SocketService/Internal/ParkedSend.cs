@@ -1,0 +1,8 @@
+using Edsos.Memory;
+using Edsos.Protocol;
+using Edsos.Scheduler;
+
+namespace Edsos.SocketService.Internal;
+
+/// <summary>A blocking send waiting for SO_SNDBUF room; its CTRN is already in <c>send_q</c>.</summary>
+internal readonly record struct ParkedSend(ulong ReqId, Capability Ctrn, int Length, Ipv4Endpoint Destination, IActorRef ReplyTo);

@@ -1,0 +1,139 @@
+using Edsos.Memory;
+using Edsos.Protocol;
+using Edsos.Protocol.Wire;
+using Edsos.Scheduler;
+using Edsos.Scheduler.TestKit;
+using Edsos.SocketService;
+using static Edsos.Protocol.InetProtocol;
+
+namespace Edsos.Kpn.Tests;
+
+/// <summary>
+/// A real memory manager, runtime, socket table and KPN; a fake inet family (reporting binds to
+/// <see cref="Family"/>), a probe as transmit worker (<see cref="Tx"/>) and one as ICMP service.
+/// </summary>
+public abstract class KpnSpecBase : TestKitBase
+{
+    protected static readonly TimeSpan Short = TimeSpan.FromMilliseconds(300);
+    protected static readonly TimeSpan Long = TimeSpan.FromSeconds(10);
+    protected static readonly Ipv4Endpoint Local = new(Ipv4Address.Parse("10.0.0.1"), 5000);
+    protected static readonly Ipv4Endpoint Peer = new(Ipv4Address.Parse("10.0.0.2"), 7000);
+
+    private int _rxSeq;
+
+    protected KpnSpecBase(DataPathMode mode = DataPathMode.ZeroCopy)
+        : base(new TestKitOptions { DefaultTimeout = Long })
+    {
+        Family = CreateTestProbe("family");
+        Tx = CreateTestProbe("tx");
+        Icmp = CreateTestProbe("icmp");
+        TxTs = Memory.CreateTs("/net/ipv4/tx").Unwrap();
+        RxTs = Memory.CreateTs("/net/ipv4/rx").Unwrap();
+        var family = ActorOf(Props.Create(() => new FakeFamily(Tx, TxTs, Family)), "inet");
+        Table = ActorOf(SocketTable.CreateProps(new SocketTableOptions { Family = family, Mode = mode }), "sockets");
+        App = UserProcess.Start(Sys, "app", Table, Icmp, mode);
+    }
+
+    protected MemoryManager Memory => Sys.Memory;
+
+    protected TestProbe Family { get; }
+
+    protected TestProbe Tx { get; }
+
+    protected TestProbe Icmp { get; }
+
+    protected TsId TxTs { get; }
+
+    protected TsId RxTs { get; }
+
+    protected IActorRef Table { get; }
+
+    protected Libc App { get; }
+
+    /// <summary>socket() + bind() to <see cref="Local"/>; returns the fd and the socket node the family saw.</summary>
+    protected async Task<(int Fd, IActorRef Node, TsId Ts)> OpenBoundAsync(Libc? app = null, Ipv4Endpoint? local = null)
+    {
+        app ??= App;
+        var fd = await app.SocketAsync(SocketTable.AfInet, SocketKind.Dgram, 0).AsTask().WaitAsync(Long);
+        Assert.True(fd.IsOk, fd.ToString());
+        var bound = await app.BindAsync((int)fd.Value, local ?? Local).AsTask().WaitAsync(Long);
+        Assert.True(bound.IsOk, bound.ToString());
+        var request = Family.ExpectMsg<BindRequest>();
+        return ((int)fd.Value, request.Socket, request.SocketTs);
+    }
+
+    protected async Task<int> OpenUnboundAsync()
+    {
+        var fd = await App.SocketAsync(SocketTable.AfInet, SocketKind.Dgram, 0).AsTask().WaitAsync(Long);
+        Assert.True(fd.IsOk, fd.ToString());
+        return (int)fd.Value;
+    }
+
+    protected UserBuffer Filled(int length, int seed = 1, Libc? app = null)
+    {
+        app ??= App;
+        var buffer = app.Alloc(length);
+        Assert.Equal(Errno.None, app.WriteBuffer(buffer, 0, Pattern(length, seed)));
+        return buffer;
+    }
+
+    /// <summary>The transmit worker's side: take the next request, pop its CTRN, complete it.</summary>
+    protected XmitRequest CompleteNextXmit(Errno error = Errno.None)
+    {
+        var request = Tx.ExpectMsg<XmitRequest>();
+        Memory.Pop(TxTs, request.Payload).ThrowIfFailed();
+        request.ReplyTo.Tell(new XmitComplete(request.RequestId, request.Length, error));
+        return request;
+    }
+
+    /// <summary>The receive worker's side: a datagram's payload mounted in the socket's TS.</summary>
+    protected void Deliver(IActorRef node, TsId socketTs, byte[] payload, Ipv4Endpoint? from = null)
+    {
+        var name = $"rx/{Interlocked.Increment(ref _rxSeq)}";
+        var rx = Memory.Push(RxTs, name, payload.Length).Unwrap();
+        Memory.Write(RxTs, rx, 0, payload, CopyKind.Metadata).ThrowIfFailed();
+        var gva = Memory.Inspect(RxTs, rx).Unwrap().Gva;
+        var ctrn = Memory.CtShare(RxTs, rx, gva, payload.Length, socketTs, name, Rights.Read | Rights.Share | Rights.Map).Unwrap();
+        Memory.Pop(RxTs, rx).ThrowIfFailed();
+        node.Tell(new DatagramReceivedEvent(ctrn, payload.Length, from ?? Peer, Local));
+    }
+
+    protected byte[] ReadBack(UserBuffer buffer, int length, Libc? app = null)
+    {
+        var bytes = new byte[length];
+        Assert.Equal(Errno.None, (app ?? App).ReadBuffer(buffer, 0, bytes));
+        return bytes;
+    }
+
+    protected static byte[] Pattern(int length, int seed = 1)
+    {
+        var bytes = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            bytes[i] = (byte)(i * 13 + seed);
+        }
+
+        return bytes;
+    }
+
+    protected void AssertNoLeaks()
+    {
+        AwaitAssert(() =>
+        {
+            var report = Memory.GetLeakReport();
+            Assert.True(report.IsClean, report.ToString());
+        });
+    }
+
+    /// <summary>Waits until the socket holds a receive waiting for a datagram (the call reached it).</summary>
+    protected async Task AwaitRecvWaitingAsync(IActorRef node)
+    {
+        await AwaitAssertAsync(async () =>
+        {
+            var stats = await node.Ask<SocketProtocol.SocketStats>(new SocketProtocol.GetSocketStats(0), Long);
+            Assert.Equal(1, stats.ReceiveWaiters);
+        });
+    }
+
+    protected static async Task<T> Within10s<T>(ValueTask<T> call) => await call.AsTask().WaitAsync(Long);
+}
