@@ -1,1 +1,3 @@
-return 0;
+using Edsos.Host;
+
+return await EdsosCli.RunAsync(args);

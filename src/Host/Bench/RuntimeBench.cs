@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using Edsos.Memory;
+using Edsos.Scheduler;
+
+namespace Edsos.Host.Bench;
+
+/// <summary>
+/// <c>edsos bench runtime</c>: the EDSRT message rate through a chain of six actors, and the cost of
+/// the memory model's share → merge → pop cycle, each measured in one run on this machine.
+/// </summary>
+public static class RuntimeBench
+{
+    /// <summary>Actors in the chain (the seed's KPN → socket → TCP → IP → qdisc → driver).</summary>
+    public const int ChainLength = 6;
+
+    /// <summary>The figures of one run.</summary>
+    public sealed record Result(
+        long Messages,
+        double ChainSeconds,
+        double MessagesPerSecond,
+        double HopsPerSecond,
+        int Cycles,
+        double NanosecondsPerCycle,
+        double NanosecondsPerOperation,
+        bool MemoryClean);
+
+    /// <summary>Runs both measurements (after a short warm-up of each) and returns the figures.</summary>
+    public static async Task<Result> RunAsync(long messages, int cycles)
+    {
+        await MeasureChainAsync(Math.Min(messages / 10, 20_000));
+        var (chainSeconds, delivered) = await MeasureChainAsync(messages);
+        MeasureShareMergePop(Math.Min(cycles / 10, 10_000));
+        var (perCycle, clean) = MeasureShareMergePop(cycles);
+        return new Result(
+            delivered,
+            chainSeconds,
+            delivered / chainSeconds,
+            delivered * ChainLength / chainSeconds,
+            cycles,
+            perCycle,
+            perCycle / OperationsPerCycle,
+            clean);
+    }
+
+    private static async Task<(double Seconds, long Delivered)> MeasureChainAsync(long messages)
+    {
+        await using var system = ActorSystem.Create("bench");
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        IActorRef next = system.ActorOf(Props.Create(() => new Sink(messages, done)), "hop6");
+        for (int i = ChainLength - 1; i >= 1; i--)
+        {
+            var target = next;
+            next = system.ActorOf(Props.Create(() => new Forwarder(target)), "hop" + i);
+        }
+
+        var message = new Token();
+        var watch = Stopwatch.StartNew();
+        for (long i = 0; i < messages; i++)
+        {
+            next.Tell(message);
+        }
+
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(5));
+        return (watch.Elapsed.TotalSeconds, messages);
+    }
+
+    /// <summary>share (header part), share (payload part), merge, pop: the per-send memory ops.</summary>
+    private const int OperationsPerCycle = 4;
+
+    private static (double NanosecondsPerCycle, bool Clean) MeasureShareMergePop(int cycles)
+    {
+        using var memory = new MemoryManager(256);
+        TsId user = memory.CreateTs("/user_proc/app").Unwrap();
+        TsId socket = memory.CreateTs("/net/sockets/sock_0x0001").Unwrap();
+        var buffer = memory.Push(user, "buf", 4096).Unwrap();
+        var gva = memory.Inspect(user, buffer).Unwrap().Gva;
+        var watch = Stopwatch.StartNew();
+        for (int i = 0; i < cycles; i++)
+        {
+            var head = memory.CtShare(user, buffer, gva, 64, socket, "send_q/h", Rights.Read | Rights.Share).Unwrap();
+            var tail = memory.CtShare(user, buffer, gva.Add(64), 4096 - 64, socket, "send_q/p", Rights.Read | Rights.Share).Unwrap();
+            var skb = memory.Merge(socket, head, tail, "skb").Unwrap();
+            memory.Pop(socket, skb).ThrowIfFailed();
+        }
+
+        double perCycle = watch.Elapsed.TotalNanoseconds / cycles;
+        memory.Pop(user, buffer).ThrowIfFailed();
+        return (perCycle, memory.GetLeakReport().IsClean);
+    }
+
+    private sealed record Token;
+
+    private sealed class Forwarder : ReceiveActor
+    {
+        public Forwarder(IActorRef next)
+        {
+            Receive<Token>(token => next.Tell(token, Self));
+        }
+    }
+
+    private sealed class Sink : ReceiveActor
+    {
+        private long _remaining;
+
+        public Sink(long expected, TaskCompletionSource done)
+        {
+            _remaining = expected;
+            Receive<Token>(_ =>
+            {
+                if (--_remaining == 0)
+                {
+                    done.TrySetResult();
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace Edsos.Host.Demo;
+
+/// <summary>The human summary of a demo run.</summary>
+public static class DemoSummary
+{
+    /// <summary>Writes the summary of <paramref name="report"/> to <paramref name="output"/>.</summary>
+    public static void Write(TextWriter output, DemoReport report, DemoOptions options)
+    {
+        output.WriteLine($"EDSOS demo: {report.Proto} echo 10.0.0.1 → 10.0.0.2:{DemoRunner.EchoPort}, {report.Sends} × {report.Size} bytes, {report.Mode} mode");
+        output.WriteLine($"  echoed ok          {report.EchoedOk}/{report.Sends}{(report.EchoedBad > 0 ? $" ({report.EchoedBad} wrong)" : string.Empty)}{(report.Lost > 0 ? $" ({report.Lost} lost)" : string.Empty)}");
+        output.WriteLine($"  ping 10.0.0.2      {report.PingsOk}/{report.PingsSent} replies, median {report.PingP50Us:0.0} µs");
+        output.WriteLine($"  frames on the wire {report.FramesTx}");
+        output.WriteLine($"  payload copied     {report.PayloadBytesCopied:N0} bytes by the CPU (stack, both hosts)");
+        output.WriteLine($"  headers copied     {report.HeaderBytesCopied:N0} bytes");
+        output.WriteLine($"  device DMA         {report.DmaBytes:N0} bytes");
+        output.WriteLine($"  app's own buffers  {report.ApplicationBytesCopied:N0} bytes written/read by the apps");
+        output.WriteLine($"  sends/s            {report.SendsPerSec:N0} (send+echo rounds)");
+        output.WriteLine($"  sendto latency     p50 {report.SendP50Us:0.0} µs, p99 {report.SendP99Us:0.0} µs; round trip p50 {report.RttP50Us:0.0} µs");
+        output.WriteLine($"  leaks after close  {report.LeakedPages} pages, {report.LeakedCtrns} CTRNs, {report.LeakedNodes} nodes");
+        if (options.PcapPath is not null)
+        {
+            output.WriteLine($"  pcap               {report.PcapFrames} frames in {options.PcapPath}");
+        }
+
+        foreach (var error in report.Errors)
+        {
+            output.WriteLine($"  error: {error}");
+        }
+
+        foreach (var leak in report.Leaks.Take(10))
+        {
+            output.WriteLine($"  leak: {leak}");
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Text.Json;
+using Edsos.Host.Bench;
+using Edsos.Host.Demo;
+using Edsos.SocketService;
+
+namespace Edsos.Host;
+
+/// <summary>The <c>edsos</c> command line: <c>demo</c> and <c>bench runtime</c>.</summary>
+public static class EdsosCli
+{
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+    };
+
+    /// <summary>Parses <paramref name="args"/> and runs the command; returns the process exit code.</summary>
+    public static Task<int> RunAsync(string[] args) => BuildRoot().Parse(args).InvokeAsync();
+
+    /// <summary>The command tree (exposed for tests of the parser).</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("EDSOS: a capability-based, zero-copy microkernel network stack prototype");
+        root.Subcommands.Add(BuildDemo());
+        var bench = new Command("bench", "Benchmarks; report figures measured in one run");
+        bench.Subcommands.Add(BuildRuntimeBench());
+        root.Subcommands.Add(bench);
+        return root;
+    }
+
+    private static Command BuildDemo()
+    {
+        var proto = new Option<string>("--proto") { Description = "Transport protocol (udp)", DefaultValueFactory = _ => "udp" };
+        var sends = new Option<int>("--sends") { Description = "Datagrams to send and have echoed", DefaultValueFactory = _ => 1000 };
+        var size = new Option<int>("--size") { Description = "Payload bytes per datagram (8..65507; fragmented above the MTU)", DefaultValueFactory = _ => 1024 };
+        var mode = new Option<string>("--mode") { Description = "zerocopy (EDSOS) or copy (the Linux path)", DefaultValueFactory = _ => "zerocopy" };
+        mode.AcceptOnlyFromAmong("zerocopy", "copy");
+        var pings = new Option<int>("--pings") { Description = "Echo requests from A to B after the UDP run", DefaultValueFactory = _ => 4 };
+        var pcap = new Option<string?>("--pcap") { Description = "Write every frame of the wire to this pcap file" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of the summary" };
+        var command = new Command("demo", "Two hosts (10.0.0.1, 10.0.0.2) on a virtual wire: UDP echo with every byte checked, and ping")
+        {
+            proto, sends, size, mode, pings, pcap, json,
+        };
+        command.SetAction(async (result, cancellation) =>
+        {
+            var options = new DemoOptions
+            {
+                Proto = result.GetValue(proto)!,
+                Sends = result.GetValue(sends),
+                Size = result.GetValue(size),
+                Mode = result.GetValue(mode) == "copy" ? DataPathMode.Copy : DataPathMode.ZeroCopy,
+                Pings = result.GetValue(pings),
+                PcapPath = result.GetValue(pcap),
+            };
+            return await RunDemoAsync(options, result.GetValue(json));
+        });
+        return command;
+    }
+
+    private static async Task<int> RunDemoAsync(DemoOptions options, bool json)
+    {
+        string? invalid = options.Validate();
+        if (invalid is not null)
+        {
+            Console.Error.WriteLine($"edsos demo: {invalid}");
+            return 2;
+        }
+
+        IProgress<int>? progress = null;
+        if (!Console.IsErrorRedirected)
+        {
+            int step = Math.Max(1, options.Sends / 100);
+            progress = new SynchronousProgress(done =>
+            {
+                if (done % step == 0 || done == options.Sends)
+                {
+                    Console.Error.Write($"\r  {done}/{options.Sends} datagrams echoed");
+                }
+            });
+        }
+
+        DemoReport report;
+        try
+        {
+            report = await DemoRunner.RunAsync(options, progress);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"edsos demo: {e.Message}");
+            return 1;
+        }
+        catch (IOException e) when (options.PcapPath is not null)
+        {
+            Console.Error.WriteLine($"edsos demo: cannot write {options.PcapPath}: {e.Message}");
+            return 1;
+        }
+
+        if (progress is not null)
+        {
+            Console.Error.WriteLine();
+        }
+
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(report, s_json));
+        }
+        else
+        {
+            DemoSummary.Write(Console.Out, report, options);
+        }
+
+        bool clean = report.EchoedOk == report.Sends && report.PingsOk == report.PingsSent && report.LeakedNodes == 0 && report.LeakedPages == 0;
+        return clean ? 0 : 1;
+    }
+
+    private static Command BuildRuntimeBench()
+    {
+        var messages = new Option<long>("--messages") { Description = "Messages through the 6-actor chain", DefaultValueFactory = _ => 1_000_000 };
+        var cycles = new Option<int>("--cycles") { Description = "share→merge→pop cycles", DefaultValueFactory = _ => 200_000 };
+        var command = new Command("runtime", "EDSRT messages/second through 6 actors, and the share→merge→pop cost") { messages, cycles };
+        command.SetAction(async (result, cancellation) =>
+        {
+            long count = result.GetValue(messages);
+            int cycleCount = result.GetValue(cycles);
+            if (count < 1 || cycleCount < 1)
+            {
+                Console.Error.WriteLine("edsos bench runtime: --messages and --cycles must be at least 1");
+                return 2;
+            }
+
+            var r = await RuntimeBench.RunAsync(count, cycleCount);
+            Console.WriteLine($"actor chain ({RuntimeBench.ChainLength} actors, {Environment.ProcessorCount} workers): {r.Messages:N0} messages in {r.ChainSeconds:0.000} s");
+            Console.WriteLine($"  {r.MessagesPerSecond:N0} messages/s through the chain ({r.HopsPerSecond:N0} actor deliveries/s)");
+            Console.WriteLine($"share→merge→pop: {r.Cycles:N0} cycles of ct_share ×2 + merge + pop");
+            Console.WriteLine($"  {r.NanosecondsPerCycle:N0} ns per cycle, {r.NanosecondsPerOperation:N0} ns per operation; leak report {(r.MemoryClean ? "clean" : "NOT clean")}");
+            return r.MemoryClean ? 0 : 1;
+        });
+        return command;
+    }
+
+    /// <summary>Reports on the caller's thread, so the progress line is never behind or reordered.</summary>
+    private sealed class SynchronousProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+}

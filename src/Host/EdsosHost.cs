@@ -1,0 +1,128 @@
+using Edsos.Driver;
+using Edsos.Driver.Wires;
+using Edsos.Kpn;
+using Edsos.Memory;
+using Edsos.Protocol;
+using Edsos.Scheduler;
+using Edsos.SocketService;
+
+namespace Edsos.Host;
+
+/// <summary>
+/// One EDSOS host: an arena and an actor system, with the NIC driver, the inet stack, the socket
+/// table and the user processes started on it, wired the way DESIGN.md section 5 describes. Two hosts
+/// joined by a wire make the demo.
+/// </summary>
+public sealed class EdsosHost : IAsyncDisposable
+{
+    private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(10);
+    private readonly List<Libc> _processes = [];
+    private bool _stopped;
+
+    private EdsosHost(EdsosHostOptions options, ActorSystem system, NicHandle nic, InetStackHandle inet, IActorRef sockets)
+    {
+        Options = options;
+        System = system;
+        Nic = nic;
+        Inet = inet;
+        Sockets = sockets;
+    }
+
+    /// <summary>The options the host was built with.</summary>
+    public EdsosHostOptions Options { get; }
+
+    /// <summary>The host's runtime.</summary>
+    public ActorSystem System { get; }
+
+    /// <summary>The host's memory model (one arena per host).</summary>
+    public MemoryManager Memory => System.Memory;
+
+    /// <summary>The NIC driver and device.</summary>
+    public NicHandle Nic { get; }
+
+    /// <summary>The inet stack's actors.</summary>
+    public InetStackHandle Inet { get; }
+
+    /// <summary>The socket table (<c>/net/sockets</c>).</summary>
+    public IActorRef Sockets { get; }
+
+    /// <summary>
+    /// Builds a host on <paramref name="wire"/>: arena, runtime, NIC (rings programmed, RX buffers
+    /// posted), inet stack (ARP announcement sent), socket table. Throws when a part fails to start.
+    /// </summary>
+    public static async Task<EdsosHost> StartAsync(EdsosHostOptions options, IWire wire)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(wire);
+        var memory = new MemoryManager(new NativeArenaBacking(options.ArenaPages));
+        var system = ActorSystem.Create(options.Name, new ActorSystemOptions { Memory = memory, WorkerCount = options.Workers });
+        try
+        {
+            var nic = await NicDriver.StartAsync(system, new NicOptions { Name = "eth0" }, wire).ConfigureAwait(false);
+            var inet = InetStack.Start(
+                system,
+                new InetStackOptions { Mac = options.Mac, Address = options.Address, Mtu = options.Mtu, ProbeGatewayOnStart = false },
+                nic.TxWorker,
+                nic.RxWorker,
+                nic.DriverTs);
+            var sockets = system.ActorOf(
+                SocketTable.CreateProps(new SocketTableOptions { Family = inet.Family, Mode = options.Mode }),
+                "sockets");
+            return new EdsosHost(options, system, nic, inet, sockets);
+        }
+        catch
+        {
+            await system.Terminate().ConfigureAwait(false);
+            memory.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts a user process <c>/user_proc/{name}</c> with its KPN; returns its libc.</summary>
+    public Libc StartProcess(string name)
+    {
+        var libc = UserProcess.Start(System, name, Sockets, Inet.Icmp, Options.Mode);
+        _processes.Add(libc);
+        return libc;
+    }
+
+    /// <summary>
+    /// Closes everything in order (processes exit, the NIC stops and completes what it holds, the stack
+    /// releases what it holds), so <see cref="MemoryManager.GetLeakReport()"/> afterwards names only
+    /// what truly leaked. The runtime keeps running until <see cref="DisposeAsync"/>.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        foreach (var process in _processes)
+        {
+            if (!process.HasExited)
+            {
+                await process.ExitAsync().ConfigureAwait(false);
+            }
+        }
+
+        System.Stop(Sockets);
+        await NicDriver.StopAsync(System, Nic, s_stopTimeout).ConfigureAwait(false);
+        await InetStack.StopAsync(System, Inet, s_stopTimeout).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the host if needed, terminates its runtime and frees its arena.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await System.Terminate().ConfigureAwait(false);
+            Memory.Dispose();
+        }
+    }
+}
