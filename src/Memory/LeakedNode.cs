@@ -1,0 +1,10 @@
+namespace Edsos.Memory;
+
+/// <summary>One live node in a <see cref="LeakReport"/>.</summary>
+/// <param name="NodeId">The node table slot.</param>
+/// <param name="Path">Node path.</param>
+/// <param name="Owner">Owner TS.</param>
+/// <param name="OwnerPath">Owner TS path.</param>
+/// <param name="IsCtrn">True for a CTRN.</param>
+/// <param name="Length">Length in bytes.</param>
+public sealed record LeakedNode(uint NodeId, string Path, TsId Owner, string OwnerPath, bool IsCtrn, int Length);
