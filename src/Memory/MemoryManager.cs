@@ -1,17 +1,95 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
 namespace Edsos.Memory;
 
 /// <summary>
-/// The EDSOS memory model (seed 000): TS tree, nodes, capabilities, CTRN sharing, lift, DMA pins
-/// and copy accounting over one physical arena. Stub surface; implementation follows.
+/// The EDSOS memory model (seed 000, DESIGN.md section 3): a tree of TSs, nodes with GVA ranges
+/// and scatter lists over one physical arena, unforgeable capabilities, CTRN sharing, lift on TS
+/// exit, DMA pins and an accounted copy routine. Every failed check returns a
+/// <see cref="MemoryResult"/> error; the manager never throws for a bad capability, GVA or range,
+/// and never hands out memory on a failed check.
 /// </summary>
-public sealed class MemoryManager : IDisposable
+/// <remarks>
+/// Locking design. Operations arrive from many actor threads at once.
+/// <list type="bullet">
+/// <item>One lock, <c>_gate</c>, guards all structural state: the node table, the TS tree and its
+/// GVA indexes, the page allocator (reference and pin counts) and the pin registry. Every
+/// operation validates and mutates under it, so checks and effects are atomic: a capability
+/// checked live cannot be lifted before the operation takes effect.</item>
+/// <item>Byte traffic (Read, Write, Visit, DmaRead, DmaWrite) does not copy under the lock. Under
+/// the lock it checks, computes the extents and takes a temporary pin on their pages; it then
+/// copies (or calls the visitor) outside the lock and finally drops the pin under the lock. The
+/// pin keeps the pages allocated if a concurrent Lift or Pop drops the last reference mid-copy,
+/// so no page is reused while bytes still move; and a visitor that calls back into the manager
+/// cannot deadlock. Revocation is therefore effective for operations that start after Lift
+/// returns; one already past its check finishes on pages that are still allocated.</item>
+/// <item>Byte counters are updated with <see cref="Interlocked"/>, outside the lock.</item>
+/// <item>Copy-on-write page copies are made under the lock: they change the scatter list and are
+/// at most one page per touched page, a bounded cost.</item>
+/// </list>
+/// Dispose only when no operation is in flight.
+/// </remarks>
+public sealed partial class MemoryManager : IDisposable
 {
-    private const string NotYet = "not implemented yet";
+    private const ulong FirstGva = 0x10000;
 
-    /// <summary>Creates a manager over <paramref name="backing"/>; the manager takes ownership and disposes it.</summary>
+    private readonly Lock _gate = new();
+    private readonly IArenaBacking _backing;
+    private readonly PageAllocator _pages;
+    private readonly int _pageSize;
+    private readonly ulong _key0;
+    private readonly ulong _key1;
+
+    // Node table: slot index = node id; slot 0 stays empty so default(Capability) never resolves.
+    private readonly List<NodeSlot> _slots = [new NodeSlot()];
+
+    // FIFO reuse keeps a freed slot idle as long as possible, so a lifted capability keeps
+    // reporting InvalidGva (not Stale) for as long as possible.
+    private readonly Queue<int> _freeSlots = new();
+
+    // TS tree: index = TsId value; entry 0 unused.
+    private readonly List<TsRecord?> _ts = [null];
+    private readonly Dictionary<string, TsId> _tsByPath = new(StringComparer.Ordinal);
+
+    // Nodes by origin TS, so Lift finds every CTRN originating in a TS without a full scan.
+    private readonly Dictionary<TsId, HashSet<uint>> _byOrigin = [];
+
+    private readonly Dictionary<ulong, PinRecord> _pins = [];
+    private ulong _nextPinId = 1;
+    private int _dmaPinCount;
+    private int _liveNodes;
+    private int _liveCtrns;
+    private bool _disposed;
+
+    private long _payloadBytes;
+    private long _headerBytes;
+    private long _metadataBytes;
+    private long _cowBytes;
+    private long _dmaBytesRead;
+    private long _dmaBytesWritten;
+
+    /// <summary>
+    /// Creates a manager over <paramref name="backing"/> with a fresh random 128-bit capability
+    /// key. The manager takes ownership of the backing and disposes it. Throws
+    /// <see cref="ArgumentNullException"/> for a null backing.
+    /// </summary>
     public MemoryManager(IArenaBacking backing)
     {
-        Backing = backing;
+        ArgumentNullException.ThrowIfNull(backing);
+        _backing = backing;
+        _pageSize = backing.PageSize;
+        _pages = new PageAllocator(backing.PageCount);
+
+        Span<byte> key = stackalloc byte[16];
+        RandomNumberGenerator.Fill(key);
+        _key0 = BinaryPrimitives.ReadUInt64LittleEndian(key);
+        _key1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
+        CryptographicOperations.ZeroMemory(key);
+
+        var root = new TsRecord { Id = new TsId(1), Path = "/", Kind = TsKind.Kernel, Parent = TsId.None, NextGva = FirstGva };
+        _ts.Add(root);
+        _tsByPath["/"] = root.Id;
     }
 
     /// <summary>Creates a manager over a private native arena of <paramref name="pageCount"/> 4 KiB pages.</summary>
@@ -20,87 +98,54 @@ public sealed class MemoryManager : IDisposable
     {
     }
 
-    /// <summary>The physical arena.</summary>
-    public IArenaBacking Backing { get; }
+    /// <summary>The physical arena (for devices that lay out rings in it, and for tests).</summary>
+    public IArenaBacking Backing => _backing;
 
-    /// <summary>The root TS ("/").</summary>
+    /// <summary>Bytes per page.</summary>
+    public int PageSize => _pageSize;
+
+    /// <summary>The root TS, path "/", kernel kind; it always exists.</summary>
     public TsId Root => new(1);
 
-    /// <summary>Accounting snapshot.</summary>
-    public MemoryCounters Counters => new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    /// <summary>Disposes the backing. Later operations fail with <see cref="MemoryError.Disposed"/>. Idempotent.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
 
-    /// <summary>Creates a TS.</summary>
-    public MemoryResult<TsId> CreateTs(string path, TsKind? kind = null) => MemoryResult<TsId>.Fail(MemoryError.InvalidArgument, NotYet);
+            _disposed = true;
+            _backing.Dispose();
+        }
+    }
 
-    /// <summary>Finds a TS by path.</summary>
-    public MemoryResult<TsId> FindTs(string path) => MemoryResult<TsId>.Fail(MemoryError.InvalidArgument, NotYet);
+    private Capability Mint(uint nodeId, uint generation, Rights rights)
+    {
+        return new Capability(nodeId, generation, rights, ComputeTag(nodeId, generation, rights));
+    }
 
-    /// <summary>Snapshot of a TS.</summary>
-    public TsInfo GetTs(TsId ts) => throw new NotImplementedException();
+    private ulong ComputeTag(uint nodeId, uint generation, Rights rights)
+    {
+        Span<byte> message = stackalloc byte[9];
+        BinaryPrimitives.WriteUInt32LittleEndian(message, nodeId);
+        BinaryPrimitives.WriteUInt32LittleEndian(message[4..], generation);
+        message[8] = (byte)rights;
+        return SipHash.Compute(_key0, _key1, message);
+    }
 
-    /// <summary>Post-order subtree.</summary>
-    public IReadOnlyList<TsId> Subtree(TsId ts) => [];
+    private bool TagMatches(Capability cap)
+    {
+        // Constant-time comparison: a timing side channel must not let a forger learn tag bits.
+        ulong expected = ComputeTag(cap.NodeId, cap.Generation, cap.Rights);
+        Span<byte> a = stackalloc byte[8];
+        Span<byte> b = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(a, expected);
+        BinaryPrimitives.WriteUInt64LittleEndian(b, cap.Tag);
+        return CryptographicOperations.FixedTimeEquals(a, b);
+    }
 
-    /// <summary>Push.</summary>
-    public MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights = Rights.All) => MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>CtShare.</summary>
-    public MemoryResult<Capability> CtShare(TsId caller, Capability source, Gva gva, int length, TsId target, string name, Rights rights) => MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>Divide.</summary>
-    public MemoryResult<(Capability Head, Capability Tail)> Divide(TsId caller, Capability node, int offset) => MemoryResult<(Capability, Capability)>.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>Merge.</summary>
-    public MemoryResult<Capability> Merge(TsId caller, Capability a, Capability b, string name) => MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>Pop.</summary>
-    public MemoryResult Pop(TsId caller, Capability node) => MemoryResult.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>Grant.</summary>
-    public MemoryResult<Capability> Grant(TsId caller, Capability node, TsId target, string name, Rights rights) => MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>Restrict.</summary>
-    public MemoryResult<Capability> Restrict(TsId caller, Capability cap, Rights rights) => MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>Revoke.</summary>
-    public MemoryResult<Capability> Revoke(TsId caller, Capability cap) => MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>Lift.</summary>
-    public LiftReport Lift(TsId ts) => new(0, 0, 0, 0);
-
-    /// <summary>Translate.</summary>
-    public MemoryResult<GvaHit> Translate(TsId caller, Gva gva, int length, Rights needed) => MemoryResult<GvaHit>.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>Inspect.</summary>
-    public MemoryResult<NodeInfo> Inspect(TsId caller, Capability cap) => MemoryResult<NodeInfo>.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>Read.</summary>
-    public MemoryResult Read(TsId caller, Capability cap, int offset, Span<byte> destination, CopyKind kind) => MemoryResult.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>Write.</summary>
-    public MemoryResult Write(TsId caller, Capability cap, int offset, ReadOnlySpan<byte> source, CopyKind kind) => MemoryResult.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>Visit.</summary>
-    public MemoryResult Visit<TState>(TsId caller, Capability cap, int offset, int length, ref TState state, SegmentVisitor<TState> visitor) => MemoryResult.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>Pin.</summary>
-    public MemoryResult<DmaPin> Pin(TsId caller, Capability cap) => MemoryResult<DmaPin>.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>Unpin.</summary>
-    public MemoryResult Unpin(ulong pinId) => MemoryResult.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>DmaRead.</summary>
-    public MemoryResult DmaRead(PhysExtent extent, Span<byte> destination) => MemoryResult.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>DmaWrite.</summary>
-    public MemoryResult DmaWrite(PhysExtent extent, ReadOnlySpan<byte> source) => MemoryResult.Fail(MemoryError.InvalidArgument, NotYet);
-
-    /// <summary>Leak report.</summary>
-    public LeakReport GetLeakReport() => new([], 0, 0);
-
-    /// <summary>Leak report for a subtree.</summary>
-    public LeakReport GetLeakReport(TsId ts) => new([], 0, 0);
-
-    /// <summary>Disposes.</summary>
-    public void Dispose() => Backing.Dispose();
+    private static uint NextGeneration(uint generation) => generation == uint.MaxValue ? 1 : generation + 1;
 }

@@ -1,0 +1,67 @@
+using System.Buffers.Binary;
+using System.Numerics;
+
+namespace Edsos.Memory;
+
+/// <summary>
+/// SipHash-2-4 (Aumasson and Bernstein, 2012): a keyed 64-bit PRF, used as the MAC that makes
+/// capabilities unforgeable. Short inputs are its design point, and it needs no allocation.
+/// </summary>
+internal static class SipHash
+{
+    public static ulong Compute(ulong k0, ulong k1, ReadOnlySpan<byte> data)
+    {
+        ulong v0 = 0x736f6d6570736575UL ^ k0;
+        ulong v1 = 0x646f72616e646f6dUL ^ k1;
+        ulong v2 = 0x6c7967656e657261UL ^ k0;
+        ulong v3 = 0x7465646279746573UL ^ k1;
+
+        int whole = data.Length & ~7;
+        for (int i = 0; i < whole; i += 8)
+        {
+            ulong m = BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(i, 8));
+            v3 ^= m;
+            Round(ref v0, ref v1, ref v2, ref v3);
+            Round(ref v0, ref v1, ref v2, ref v3);
+            v0 ^= m;
+        }
+
+        // Last block: the remaining bytes, little endian, with the length's low byte on top.
+        ulong b = (ulong)data.Length << 56;
+        for (int i = whole; i < data.Length; i++)
+        {
+            b |= (ulong)data[i] << (8 * (i - whole));
+        }
+
+        v3 ^= b;
+        Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3);
+        v0 ^= b;
+
+        v2 ^= 0xff;
+        for (int i = 0; i < 4; i++)
+        {
+            Round(ref v0, ref v1, ref v2, ref v3);
+        }
+
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
+
+    private static void Round(ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3)
+    {
+        v0 += v1;
+        v1 = BitOperations.RotateLeft(v1, 13);
+        v1 ^= v0;
+        v0 = BitOperations.RotateLeft(v0, 32);
+        v2 += v3;
+        v3 = BitOperations.RotateLeft(v3, 16);
+        v3 ^= v2;
+        v0 += v3;
+        v3 = BitOperations.RotateLeft(v3, 21);
+        v3 ^= v0;
+        v2 += v1;
+        v1 = BitOperations.RotateLeft(v1, 17);
+        v1 ^= v2;
+        v2 = BitOperations.RotateLeft(v2, 32);
+    }
+}
