@@ -49,11 +49,17 @@ public static class Ipv4Protocol
 
     /// <summary>
     /// Family → receive worker: deliver UDP datagrams for <paramref name="Local"/> to
-    /// <paramref name="Socket"/> from now on, then tell the socket <paramref name="Reply"/>, so a socket
-    /// never learns of a bind the demultiplexer does not know yet.
+    /// <paramref name="Socket"/> from now on, then tell <paramref name="ReplyTo"/> (the binder)
+    /// <paramref name="Reply"/>, so a socket never learns of a bind the demultiplexer does not know yet.
     /// </summary>
-    public sealed record BindingAdded(int Protocol, Ipv4Endpoint Local, IActorRef Socket, TsId SocketTs, InetProtocol.BindReply Reply);
+    public sealed record BindingAdded(int Protocol, Ipv4Endpoint Local, IActorRef Socket, TsId SocketTs, InetProtocol.BindReply Reply, IActorRef ReplyTo);
 
     /// <summary>Family → receive worker: stop delivering for <paramref name="Local"/>.</summary>
     public sealed record BindingRemoved(int Protocol, Ipv4Endpoint Local);
+
+    /// <summary>
+    /// Stack builder → receive worker, once: the transmit worker and ICMP service it feeds (they are
+    /// created after it). The worker attaches to the driver only then.
+    /// </summary>
+    public sealed record RxPeers(IActorRef TxWorker, IActorRef Icmp);
 }

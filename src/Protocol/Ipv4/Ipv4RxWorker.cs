@@ -30,9 +30,9 @@ public sealed class Ipv4RxWorker : ReceiveActor
     private readonly IScheduler _clock;
     private readonly TsId _ts;
     private readonly IActorRef _driverRx;
-    private readonly IActorRef _txWorker;
     private readonly TsId _txTs;
-    private readonly IActorRef _icmp;
+    private IActorRef _txWorker = ActorRefs.Nobody;
+    private IActorRef _icmp = ActorRefs.Nobody;
     private readonly FragmentReassembler<FragmentData> _reassembler;
     private readonly Dictionary<ushort, Binding> _udpBindings = new();
     private readonly List<FragmentData> _completed = new();
@@ -65,20 +65,24 @@ public sealed class Ipv4RxWorker : ReceiveActor
         MemoryManager memory,
         IScheduler clock,
         IActorRef driverRx,
-        IActorRef txWorker,
-        TsId txTs,
-        IActorRef icmp)
+        TsId txTs)
     {
         _options = options;
         _memory = memory;
         _clock = clock;
         _ts = Context.Ts;
         _driverRx = driverRx;
-        _txWorker = txWorker;
         _txTs = txTs;
-        _icmp = icmp;
         _reassembler = new FragmentReassembler<FragmentData>(new SchedulerTimeProvider(clock), options.Reassembly);
 
+        Receive<Ipv4Protocol.RxPeers>(peers =>
+        {
+            // The transmit side is created after this worker (it needs this worker's ref for loopback),
+            // so its refs arrive here; only then is the driver asked for frames.
+            _txWorker = peers.TxWorker;
+            _icmp = peers.Icmp;
+            _driverRx.Tell(new DriverProtocol.AttachRx(Self, _ts), Self);
+        });
         Receive<DriverProtocol.FrameReceivedEvent>(OnFrame);
         Receive<Ipv4Protocol.BindingAdded>(OnBindingAdded);
         Receive<Ipv4Protocol.BindingRemoved>(OnBindingRemoved);
@@ -91,9 +95,6 @@ public sealed class Ipv4RxWorker : ReceiveActor
         });
         Receive<InetStackProtocol.Release>(_ => Sender.Tell(new InetStackProtocol.Released(nameof(Ipv4RxWorker), ReleaseAll()), Self));
     }
-
-    /// <inheritdoc />
-    protected override void PreStart() => _driverRx.Tell(new DriverProtocol.AttachRx(Self, _ts), Self);
 
     private void OnFrame(DriverProtocol.FrameReceivedEvent received)
     {
@@ -591,7 +592,7 @@ public sealed class Ipv4RxWorker : ReceiveActor
             _udpBindings[added.Local.Port] = new Binding(added.Local.Address, added.Socket, added.SocketTs);
         }
 
-        added.Socket.Tell(added.Reply, Self);
+        added.ReplyTo.Tell(added.Reply, Self);
     }
 
     private void OnBindingRemoved(Ipv4Protocol.BindingRemoved removed)
