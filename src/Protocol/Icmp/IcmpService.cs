@@ -109,15 +109,18 @@ public sealed class IcmpService : ReceiveActor
 
         var repr = IcmpV4Repr.EchoRequest(identifier, request.Sequence, request.PayloadSize);
         Ipv4Address source = _options.SelectSource(request.Destination);
+        // Timer before the send: whoever sees the request on the wire may already move the clock.
+        _pings.Add(identifier, new PendingPing(Sender, request.Sequence, request.Destination, _clock.Now));
+        Timers.StartSingleTimer(new PingTimerKey(identifier), new PingTimeout(identifier), request.Timeout);
         if (!Send(repr, headroom, data, source, request.Destination, identifier, Self))
         {
+            _pings.Remove(identifier);
+            Timers.Cancel(new PingTimerKey(identifier));
             Sender.Tell(new InetProtocol.PingReply(Errno.EFAULT, request.Sequence, request.Destination, 0, TimeSpan.Zero), Self);
             return;
         }
 
         _echoRequestsSent++;
-        _pings.Add(identifier, new PendingPing(Sender, request.Sequence, request.Destination, _clock.Now));
-        Timers.StartSingleTimer(new PingTimerKey(identifier), new PingTimeout(identifier), request.Timeout);
     }
 
     private ushort NextIdentifier()

@@ -181,9 +181,10 @@ public sealed class Ipv4TxWorker : ReceiveActor
                 break;
 
             case ArpResolveResult.ParkedRequestNeeded:
+                // Timer first: whoever sees the request on the wire may already move the clock.
                 _resolving.Add(nextHop);
-                SendArpRequest(nextHop);
                 ScheduleArpPoll();
+                SendArpRequest(nextHop);
                 break;
 
             case ArpResolveResult.Parked:
@@ -502,6 +503,7 @@ public sealed class Ipv4TxWorker : ReceiveActor
         _requests.Clear();
         _failed.Clear();
         _arp.Poll(_requests, _failed);
+        ScheduleArpPoll();
         foreach (Ipv4Address address in _requests)
         {
             SendArpRequest(address);
@@ -516,7 +518,6 @@ public sealed class Ipv4TxWorker : ReceiveActor
 
         _requests.Clear();
         _failed.Clear();
-        ScheduleArpPoll();
     }
 
     private Ipv4Address ResolvingKey(in ParkedDatagram datagram) =>
