@@ -152,7 +152,8 @@ public sealed class QdiscWorker : ReceiveActor
 
     private void Run()
     {
-        if (_quiesced || _queue.Count == 0)
+        // A ring with no free descriptor is a stopped queue (netif_queue_stopped): do not even dequeue.
+        if (_quiesced || _queue.Count == 0 || Credit <= 0)
         {
             return;
         }
