@@ -50,7 +50,11 @@ public static class DriverProtocol
     /// <summary>Anyone → driver: reply with <see cref="NicStatistics"/>.</summary>
     public sealed record GetNicStatistics;
 
-    /// <summary>Reply to <see cref="GetNicStatistics"/>: device and driver counters.</summary>
+    /// <summary>
+    /// Reply to <see cref="GetNicStatistics"/>: device and driver counters. <paramref name="RxMissed"/>
+    /// counts frames the device dropped for want of a posted buffer; <paramref name="RxDropped"/>
+    /// frames the driver dropped after receiving them (no handler attached, device error).
+    /// </summary>
     public sealed record NicStatistics(
         long FramesSent,
         long FramesReceived,
@@ -59,21 +63,6 @@ public static class DriverProtocol
         long RxMissed,
         long TxDropped,
         int TxRingInUse,
-        int TxRingSize);
-}
-
-/// <summary>How a transmit ended.</summary>
-public enum TxStatus
-{
-    /// <summary>Put on the wire.</summary>
-    Sent,
-
-    /// <summary>The skb's GVA no longer translates (its origin TS exited): dropped, nothing sent.</summary>
-    InvalidGva,
-
-    /// <summary>The ring had no room for the skb's descriptors: dropped.</summary>
-    RingFull,
-
-    /// <summary>The skb has more extents than a frame may have descriptors, or is longer than a frame.</summary>
-    Malformed,
+        int TxRingSize,
+        long RxDropped = 0);
 }

@@ -221,13 +221,14 @@ internal sealed class ActorCell : IActorContext
                     return;
                 case Kill:
                     throw new ActorKilledException($"{Self.Path} received Kill");
-                case Terminated terminated:
+                case WatchedTerminated watched:
                     // Dropped if the watch was cancelled after the notification was queued.
-                    if (_watching is null || !_watching.Remove(terminated.ActorRef))
+                    if (_watching is null || !_watching.Remove(watched.Terminated.ActorRef))
                     {
                         return;
                     }
 
+                    message = watched.Terminated;
                     break;
             }
 
@@ -285,7 +286,7 @@ internal sealed class ActorCell : IActorContext
     {
         while (_reader.TryRead(out var envelope))
         {
-            if (envelope.Message is TimerMessage)
+            if (envelope.Message is TimerMessage or WatchedTerminated)
             {
                 continue;
             }
@@ -616,7 +617,7 @@ internal sealed class ActorCell : IActorContext
         if (_watching is not null && _watching.Contains(dead) && _state < CellState.Terminating)
         {
             // Delivered as ordinary mail so it respects one-at-a-time handling and ReceiveAsync parking.
-            _writer.TryWrite(new Envelope(new Terminated(dead), dead, default));
+            _writer.TryWrite(new Envelope(new WatchedTerminated(new Terminated(dead)), dead, default));
         }
 
         if (!wasChild)

@@ -1,0 +1,411 @@
+using System.Buffers;
+using Edsos.Driver.Ring;
+using Edsos.Driver.Wires;
+using Edsos.Memory;
+
+namespace Edsos.Driver.Device;
+
+/// <summary>
+/// The device model of an e1000-like NIC, as a plain class (its actor,
+/// <see cref="VirtualNicActor"/>, feeds it one event at a time).
+/// <para>
+/// Registers: TDBA/TDLEN/TDH/TDT and RDBA/RDLEN/RDH/RDT, ICR/IMS (interrupt causes and mask,
+/// with RX auto-mask as IAM does). The DMA engine reads and writes arena memory only through
+/// <see cref="MemoryManager.DmaRead"/> / <see cref="MemoryManager.DmaWrite"/>, so every access
+/// is checked against the driver's pins and counted as DMA, never as a CPU copy.
+/// </para>
+/// <para>
+/// TX (<see cref="ProcessTx"/>): walks descriptors from TDH to TDT, gathers each frame's buffers
+/// into the device's own wire buffer, hands the frame to the wire, writes DD back into the
+/// descriptors that asked for it (RS), advances TDH and latches one TX interrupt per batch.
+/// RX (<see cref="Receive"/>): DMA-writes a frame into the buffer of the descriptor at RDH,
+/// writes length and DD | EOP, advances RDH and latches an RX interrupt; with no descriptor
+/// posted the frame is dropped and counted in RxMissed.
+/// </para>
+/// Not thread-safe: one actor owns it.
+/// </summary>
+public sealed class VirtualNic : IDisposable
+{
+    private readonly MemoryManager _memory;
+    private readonly VirtualNicOptions _options;
+    private readonly LegacyTxDescriptor[] _frameDescriptors;
+    private readonly int[] _frameSlots;
+    private byte[]? _wireBuffer;
+    private DmaRegion? _txRing;
+    private int _txCount;
+    private DmaRegion? _rxRing;
+    private int _rxCount;
+    private InterruptCause _icr;
+    private InterruptCause _ims;
+    private long _framesSent;
+    private long _bytesSent;
+    private long _framesReceived;
+    private long _bytesReceived;
+    private long _rxMissed;
+    private long _txErrors;
+    private long _rxErrors;
+    private long _txInterrupts;
+    private long _rxInterrupts;
+
+    /// <summary>Creates a reset device over <paramref name="memory"/> (its DMA target).</summary>
+    public VirtualNic(MemoryManager memory, VirtualNicOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        _memory = memory;
+        _options = options ?? new VirtualNicOptions();
+        _options.Validate();
+        _frameDescriptors = new LegacyTxDescriptor[_options.MaxDescriptorsPerFrame];
+        _frameSlots = new int[_options.MaxDescriptorsPerFrame];
+
+        // The device's own memory: frames are assembled here, outside the arena, before the wire.
+        _wireBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(_options.MaxFrameLength, _options.RxBufferSize));
+    }
+
+    /// <summary>The device's options.</summary>
+    public VirtualNicOptions Options => _options;
+
+    /// <summary>TDBA: physical address of the TX ring (0 when not configured).</summary>
+    public ulong Tdba => _txRing?.BaseAddress ?? 0;
+
+    /// <summary>TDLEN: TX ring length in bytes.</summary>
+    public int Tdlen => _txCount * LegacyTxDescriptor.Size;
+
+    /// <summary>TDH: the next TX descriptor the device processes.</summary>
+    public int Tdh { get; private set; }
+
+    /// <summary>TDT: one past the last TX descriptor the driver handed over.</summary>
+    public int Tdt { get; private set; }
+
+    /// <summary>RDBA: physical address of the RX ring (0 when not configured).</summary>
+    public ulong Rdba => _rxRing?.BaseAddress ?? 0;
+
+    /// <summary>RDLEN: RX ring length in bytes.</summary>
+    public int Rdlen => _rxCount * LegacyRxDescriptor.Size;
+
+    /// <summary>RDH: the next RX descriptor the device fills.</summary>
+    public int Rdh { get; private set; }
+
+    /// <summary>RDT: one past the last RX descriptor the driver posted.</summary>
+    public int Rdt { get; private set; }
+
+    /// <summary>IMS: the interrupt causes currently enabled.</summary>
+    public InterruptCause InterruptMask => _ims;
+
+    /// <summary>ICR: causes latched and not yet raised (masked, or not yet taken).</summary>
+    public InterruptCause PendingCauses => _icr;
+
+    /// <summary>A snapshot of the statistics registers.</summary>
+    public DeviceCounters Counters => new(
+        _framesSent, _bytesSent, _framesReceived, _bytesReceived, _rxMissed, _txErrors, _rxErrors, _txInterrupts, _rxInterrupts);
+
+    /// <summary>
+    /// Programs the TX ring (TDBA/TDLEN from the pinned <paramref name="ringExtents"/>) and resets
+    /// TDH = TDT = 0. Throws <see cref="ArgumentException"/> when the extents hold fewer than
+    /// <paramref name="count"/> descriptors or <paramref name="count"/> is not a power of two.
+    /// </summary>
+    public void ConfigureTx(IReadOnlyList<PhysExtent> ringExtents, int count)
+    {
+        _txRing = CreateRegion(ringExtents, count);
+        _txCount = count;
+        Tdh = 0;
+        Tdt = 0;
+    }
+
+    /// <summary>Programs the RX ring and resets RDH = RDT = 0 (nothing posted). Same contract as <see cref="ConfigureTx"/>.</summary>
+    public void ConfigureRx(IReadOnlyList<PhysExtent> ringExtents, int count)
+    {
+        _rxRing = CreateRegion(ringExtents, count);
+        _rxCount = count;
+        Rdh = 0;
+        Rdt = 0;
+    }
+
+    /// <summary>
+    /// The TX doorbell: writes TDT. Work happens in <see cref="ProcessTx"/>, so doorbells that
+    /// arrive together coalesce into one batch. Throws <see cref="ArgumentOutOfRangeException"/>
+    /// for a tail outside the ring or when TX is not configured.
+    /// </summary>
+    public void WriteTdt(int tail)
+    {
+        CheckTail(tail, _txCount);
+        Tdt = tail;
+    }
+
+    /// <summary>
+    /// The RX doorbell: writes RDT, posting the descriptors in [RDH, tail). Throws
+    /// <see cref="ArgumentOutOfRangeException"/> for a tail outside the ring or when RX is not configured.
+    /// </summary>
+    public void WriteRdt(int tail)
+    {
+        CheckTail(tail, _rxCount);
+        Rdt = tail;
+    }
+
+    /// <summary>IMS write: enables <paramref name="causes"/>. A cause already latched fires at the next <see cref="TakeInterrupts"/>.</summary>
+    public void EnableInterrupts(InterruptCause causes) => _ims |= causes;
+
+    /// <summary>IMC write: disables <paramref name="causes"/>; they still latch in ICR while masked.</summary>
+    public void DisableInterrupts(InterruptCause causes) => _ims &= ~causes;
+
+    /// <summary>
+    /// Returns the latched causes that are enabled and clears them from ICR (the read-to-clear
+    /// of a real ICR). <see cref="InterruptCause.RxTimer"/> auto-masks when it fires (IAM), so a
+    /// burst of frames raises one RX interrupt until the driver re-enables it after polling.
+    /// </summary>
+    public InterruptCause TakeInterrupts()
+    {
+        var fire = _icr & _ims;
+        _icr &= ~fire;
+        if ((fire & InterruptCause.RxTimer) != 0)
+        {
+            _ims &= ~InterruptCause.RxTimer;
+            _rxInterrupts++;
+        }
+
+        if ((fire & InterruptCause.TxDescriptorWritten) != 0)
+        {
+            _txInterrupts++;
+        }
+
+        return fire;
+    }
+
+    /// <summary>
+    /// Processes the TX ring from TDH to TDT: every complete frame (descriptors up to one with
+    /// EOP) is gathered by DMA and transmitted on <paramref name="wire"/>; a frame whose EOP lies
+    /// beyond TDT waits for the next doorbell. Latches <see cref="InterruptCause.TxDescriptorWritten"/>
+    /// once if anything completed. A frame whose buffers cannot be read is dropped and counted,
+    /// never half-sent. If a descriptor itself cannot be DMA-read (the ring is gone) processing
+    /// stops where it is, as a hung device would.
+    /// </summary>
+    public TxBatch ProcessTx(IWire wire)
+    {
+        ArgumentNullException.ThrowIfNull(wire);
+        if (_txRing is null || _wireBuffer is null)
+        {
+            return default;
+        }
+
+        var descriptors = 0;
+        var sent = 0;
+        var failed = 0;
+        Span<byte> slot = stackalloc byte[LegacyTxDescriptor.Size];
+        while (Tdh != Tdt)
+        {
+            // Fetch one frame's descriptors before touching its buffers: an incomplete frame stays put.
+            var count = 0;
+            var index = Tdh;
+            var eop = false;
+            var fetchFault = false;
+            while (index != Tdt && count < _frameDescriptors.Length)
+            {
+                if (!_txRing.Read(index * LegacyTxDescriptor.Size, slot).IsOk)
+                {
+                    fetchFault = true;
+                    break;
+                }
+
+                _frameDescriptors[count] = LegacyTxDescriptor.Read(slot);
+                _frameSlots[count] = index;
+                count++;
+                index = (index + 1) & (_txCount - 1);
+                if ((_frameDescriptors[count - 1].Command & TxCommand.Eop) != 0)
+                {
+                    eop = true;
+                    break;
+                }
+            }
+
+            if (fetchFault || (!eop && count < _frameDescriptors.Length))
+            {
+                break;
+            }
+
+            var length = 0;
+            var ok = eop && GatherFrame(count, out length);
+            if (ok)
+            {
+                wire.Transmit(_wireBuffer.AsSpan(0, length));
+                _framesSent++;
+                _bytesSent += length;
+                sent++;
+            }
+            else
+            {
+                _txErrors++;
+                failed++;
+            }
+
+            WriteBackTx(count, ok);
+            Tdh = index;
+            descriptors += count;
+        }
+
+        if (descriptors > 0)
+        {
+            _icr |= InterruptCause.TxDescriptorWritten;
+        }
+
+        return new TxBatch(descriptors, sent, failed);
+    }
+
+    /// <summary>
+    /// Takes one frame from the wire: DMA-writes it into the buffer of the descriptor at RDH,
+    /// writes its length and DD | EOP, advances RDH and latches <see cref="InterruptCause.RxTimer"/>.
+    /// With no descriptor posted (RDH == RDT) the frame is dropped and counted in RxMissed; a
+    /// frame longer than a buffer is dropped and counted in RxErrors without using a descriptor.
+    /// </summary>
+    public RxOutcome Receive(ReadOnlySpan<byte> frame)
+    {
+        if (_rxRing is null || Rdh == Rdt)
+        {
+            _rxMissed++;
+            return RxOutcome.Missed;
+        }
+
+        if (frame.Length > _options.RxBufferSize || frame.Length > _options.MaxFrameLength)
+        {
+            _rxErrors++;
+            return RxOutcome.TooLong;
+        }
+
+        Span<byte> slot = stackalloc byte[LegacyRxDescriptor.Size];
+        var offset = Rdh * LegacyRxDescriptor.Size;
+        if (!_rxRing.Read(offset, slot).IsOk)
+        {
+            // The ring itself is unreachable: behave as if nothing was posted.
+            _rxMissed++;
+            return RxOutcome.Missed;
+        }
+
+        var posted = LegacyRxDescriptor.Read(slot);
+        var outcome = RxOutcome.Delivered;
+        RxDescriptorStatus status = RxDescriptorStatus.Dd | RxDescriptorStatus.Eop;
+        byte errors = 0;
+        var length = (ushort)frame.Length;
+        if (frame.Length > 0 && !_memory.DmaWrite(new PhysExtent(posted.BufferAddress, frame.Length), frame).IsOk)
+        {
+            // RXE: the buffer could not take the data; the descriptor still completes so the ring moves on.
+            outcome = RxOutcome.DmaFault;
+            errors = 0x80;
+            length = 0;
+            _rxErrors++;
+        }
+        else
+        {
+            _framesReceived++;
+            _bytesReceived += frame.Length;
+        }
+
+        var done = new LegacyRxDescriptor(posted.BufferAddress, length, 0, status, errors, posted.Special);
+        done.Write(slot);
+
+        // Write back everything after the address: the driver owns the address field.
+        _rxRing.Write(offset + LegacyRxDescriptor.LengthOffset, slot[LegacyRxDescriptor.LengthOffset..]);
+        Rdh = (Rdh + 1) & (_rxCount - 1);
+        _icr |= InterruptCause.RxTimer;
+        return outcome;
+    }
+
+    /// <summary>
+    /// Device reset (CTRL.RST): forgets both rings and the registers, clears ICR and IMS. After
+    /// it the device touches no arena memory, so the driver may unpin its rings and buffers.
+    /// Counters survive a reset.
+    /// </summary>
+    public void Reset()
+    {
+        _txRing = null;
+        _rxRing = null;
+        _txCount = 0;
+        _rxCount = 0;
+        Tdh = 0;
+        Tdt = 0;
+        Rdh = 0;
+        Rdt = 0;
+        _icr = InterruptCause.None;
+        _ims = InterruptCause.None;
+    }
+
+    /// <summary>Resets the device and returns its wire buffer to the pool.</summary>
+    public void Dispose()
+    {
+        Reset();
+        var buffer = _wireBuffer;
+        _wireBuffer = null;
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private bool GatherFrame(int count, out int length)
+    {
+        length = 0;
+        for (var k = 0; k < count; k++)
+        {
+            var descriptor = _frameDescriptors[k];
+            if (descriptor.Length == 0)
+            {
+                continue;
+            }
+
+            if (length + descriptor.Length > _options.MaxFrameLength)
+            {
+                return false;
+            }
+
+            var target = _wireBuffer.AsSpan(length, descriptor.Length);
+            if (!_memory.DmaRead(new PhysExtent(descriptor.BufferAddress, descriptor.Length), target).IsOk)
+            {
+                return false;
+            }
+
+            length += descriptor.Length;
+        }
+
+        return true;
+    }
+
+    private void WriteBackTx(int count, bool ok)
+    {
+        Span<byte> status = stackalloc byte[1];
+        for (var k = 0; k < count; k++)
+        {
+            if ((_frameDescriptors[k].Command & TxCommand.Rs) == 0)
+            {
+                continue;
+            }
+
+            status[0] = (byte)(ok ? TxDescriptorStatus.Dd : TxDescriptorStatus.Dd | TxDescriptorStatus.Ec);
+            _txRing!.Write((_frameSlots[k] * LegacyTxDescriptor.Size) + LegacyTxDescriptor.StatusOffset, status);
+        }
+    }
+
+    private DmaRegion CreateRegion(IReadOnlyList<PhysExtent> ringExtents, int count)
+    {
+        ArgumentNullException.ThrowIfNull(ringExtents);
+        if (count < 8 || (count & (count - 1)) != 0)
+        {
+            throw new ArgumentException($"a ring holds a power of two of at least 8 descriptors, got {count}", nameof(count));
+        }
+
+        var region = new DmaRegion(_memory, ringExtents);
+        if (region.Length < count * LegacyTxDescriptor.Size)
+        {
+            throw new ArgumentException($"{count} descriptors need {count * LegacyTxDescriptor.Size} bytes, the extents hold {region.Length}", nameof(ringExtents));
+        }
+
+        return region;
+    }
+
+    private static void CheckTail(int tail, int count)
+    {
+        if (count == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tail), "the ring is not configured");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(tail);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(tail, count);
+    }
+}

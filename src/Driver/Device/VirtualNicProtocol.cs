@@ -1,0 +1,81 @@
+using Edsos.Memory;
+using Edsos.Scheduler;
+
+namespace Edsos.Driver.Device;
+
+/// <summary>
+/// Messages of the <see cref="VirtualNicActor"/>: register writes from the driver workers, frames
+/// from the wire, interrupts back to the driver. In-process only: <see cref="WireFrame"/> carries
+/// a pooled buffer (the device's own memory), which never leaves the driver.
+/// </summary>
+public static class VirtualNicProtocol
+{
+    /// <summary>
+    /// Driver TX worker → device: program the TX ring (TDBA/TDLEN) over the ring node's pinned
+    /// extents and send TX interrupts to <paramref name="Interrupts"/>. Resets TDH = TDT = 0.
+    /// </summary>
+    public sealed record ConfigureTx(IReadOnlyList<PhysExtent> Ring, int Count, IActorRef Interrupts);
+
+    /// <summary>Driver RX worker → device: program the RX ring and send RX interrupts to <paramref name="Interrupts"/>. Resets RDH = RDT = 0.</summary>
+    public sealed record ConfigureRx(IReadOnlyList<PhysExtent> Ring, int Count, IActorRef Interrupts);
+
+    /// <summary>The TX doorbell (TDT write). Doorbells that arrive together are processed as one batch. Ignored after a reset.</summary>
+    public sealed record TxDoorbell(int Tail);
+
+    /// <summary>The RX doorbell (RDT write): buffers up to <paramref name="Tail"/> are posted. Ignored after a reset.</summary>
+    public sealed record RxDoorbell(int Tail);
+
+    /// <summary>IMS write: enable interrupt causes; a cause latched while masked fires at once.</summary>
+    public sealed record EnableInterrupts(InterruptCause Causes);
+
+    /// <summary>IMC write: disable interrupt causes.</summary>
+    public sealed record DisableInterrupts(InterruptCause Causes);
+
+    /// <summary>Device → driver TX worker: TX descriptors were written back (one per processed batch).</summary>
+    public sealed record TxInterrupt
+    {
+        /// <summary>The only instance: an interrupt carries no data, the driver reads the ring.</summary>
+        public static readonly TxInterrupt Instance = new();
+    }
+
+    /// <summary>Device → driver RX worker: frames were written into posted buffers; RX interrupts are now masked (auto-mask).</summary>
+    public sealed record RxInterrupt
+    {
+        /// <summary>The only instance.</summary>
+        public static readonly RxInterrupt Instance = new();
+    }
+
+    /// <summary>
+    /// Anyone → device: reset (CTRL.RST). The device forgets its rings and stops all DMA (frames
+    /// still arriving from the wire count as missed), then replies <see cref="DeviceReset"/>.
+    /// After the reply the driver may unpin.
+    /// </summary>
+    public sealed record ResetDevice;
+
+    /// <summary>Reply to <see cref="ResetDevice"/>, with the counters at reset time.</summary>
+    public sealed record DeviceReset(DeviceCounters Counters);
+
+    /// <summary>Anyone → device: reply with the <see cref="DeviceCounters"/>.</summary>
+    public sealed record GetDeviceCounters;
+
+    /// <summary>Anyone → device: reply with the <see cref="DeviceRegisters"/> (a register dump, for diagnostics and tests).</summary>
+    public sealed record GetRegisters;
+
+    /// <summary>Reply to <see cref="GetRegisters"/>: the ring registers and interrupt state.</summary>
+    public sealed record DeviceRegisters(ulong Tdba, int Tdlen, int Tdh, int Tdt, ulong Rdba, int Rdlen, int Rdh, int Rdt, InterruptCause InterruptMask);
+
+    /// <summary>A frame that arrived from the wire: <paramref name="Length"/> bytes of a pooled <paramref name="Buffer"/> the device returns to the pool.</summary>
+    internal sealed record WireFrame(byte[] Buffer, int Length);
+
+    /// <summary>Self-message: process the TX ring up to TDT (coalesces doorbells).</summary>
+    internal sealed record ProcessTxRing
+    {
+        public static readonly ProcessTxRing Instance = new();
+    }
+
+    /// <summary>A worker → device: reply <paramref name="Reply"/> to <paramref name="ReplyTo"/> once every register write sent before has been applied.</summary>
+    internal sealed record Fence(IActorRef ReplyTo, object Reply);
+
+    /// <summary>The statistics chain TX worker → device → RX worker → requester, each adding its counters.</summary>
+    internal sealed record CollectStatistics(IActorRef ReplyTo, long TxDropped, int TxRingInUse, int TxRingSize, DeviceCounters Device);
+}

@@ -1,0 +1,148 @@
+using Edsos.Driver.Device;
+using Edsos.Driver.Ring;
+using Edsos.Memory;
+using Edsos.Scheduler;
+using static Edsos.Driver.DriverProtocol;
+
+namespace Edsos.Driver;
+
+/// <summary>
+/// The driver's receive worker, bound to the driver TS <c>/drivers/net/&lt;name&gt;</c>. At
+/// start it pushes and pins its RX ring (<c>rx_ring</c>) and <c>RxRingSize - 1</c> buffers
+/// (<c>rx_ring/buf_NN</c>), programs the device and posts them.
+/// <para>
+/// On an RX interrupt (the device masked further RX interrupts when it raised it) it polls
+/// NAPI-style: at most <see cref="NicOptions.NapiBudget"/> frames per turn; each done buffer is
+/// unpinned, its frame bytes <c>ct_share</c>d into the attached handler's TS and the driver's
+/// node popped, and the handler gets <see cref="FrameReceivedEvent"/>; fresh buffers are posted
+/// in their place. When the budget runs out it sends itself another poll rather than loop (so
+/// other mail is served in between); when the ring is drained it re-enables RX interrupts.
+/// With no handler attached, frames are dropped and counted (their buffers are popped too).
+/// </para>
+/// </summary>
+public sealed class DriverRxWorker : ReceiveActor
+{
+    private readonly NicOptions _options;
+    private readonly IActorRef _device;
+    private readonly List<RxFrame> _frames = [];
+    private RxQueue? _queue;
+    private IActorRef? _handler;
+    private TsId _handlerTs;
+    private bool _polling;
+    private bool _stopped;
+
+    /// <summary>Creates the worker for the NIC described by <paramref name="options"/>, driving <paramref name="device"/>.</summary>
+    public DriverRxWorker(NicOptions options, IActorRef device)
+    {
+        _options = options;
+        _device = device;
+
+        Receive<AttachRx>(m =>
+        {
+            _handler = m.Handler;
+            _handlerTs = m.HandlerTs;
+        });
+        Receive<VirtualNicProtocol.RxInterrupt>(_ => OnInterrupt());
+        Receive<WorkerProtocol.Poll>(_ => PollOnce());
+        Receive<VirtualNicProtocol.CollectStatistics>(OnCollectStatistics);
+        Receive<WorkerProtocol.AwaitReady>(_ => _device.Tell(new VirtualNicProtocol.Fence(Sender, WorkerProtocol.Ready.Instance), Self));
+        Receive<WorkerProtocol.Stop>(_ =>
+        {
+            Release();
+            Sender.Tell(WorkerProtocol.Stopped.Instance, Self);
+        });
+    }
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        var memory = Context.System.Memory;
+        var ring = DescriptorRing.Create(memory, Context.Ts, "rx_ring", _options.RxRingSize).Unwrap();
+        _queue = new RxQueue(memory, Context.Ts, ring, _options.RxBufferSize, _options.Name + "_rx");
+        var filled = _queue.Fill();
+        _device.Tell(new VirtualNicProtocol.ConfigureRx(ring.Extents, ring.Count, Self), Self);
+        if (filled.IsOk || _queue.Posted > 0)
+        {
+            _device.Tell(new VirtualNicProtocol.RxDoorbell(ring.Tail), Self);
+        }
+
+        _device.Tell(new VirtualNicProtocol.EnableInterrupts(InterruptCause.RxTimer), Self);
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop() => Release();
+
+    private void OnInterrupt()
+    {
+        // A poll already scheduled will see these frames; the device auto-masked anyway.
+        if (_polling || _stopped)
+        {
+            return;
+        }
+
+        _polling = true;
+        PollOnce();
+    }
+
+    private void PollOnce()
+    {
+        if (_stopped || _queue is null)
+        {
+            _polling = false;
+            return;
+        }
+
+        _frames.Clear();
+        var handlerTs = _handler is null ? TsId.None : _handlerTs;
+        var consumed = _queue.Poll(_options.NapiBudget, handlerTs, _frames);
+        for (var i = 0; i < _frames.Count; i++)
+        {
+            _handler!.Tell(new FrameReceivedEvent(_frames[i].Frame, _frames[i].Length), Self);
+        }
+
+        _frames.Clear();
+        if (consumed > 0 && _queue.Fill().Error != MemoryError.Disposed)
+        {
+            _device.Tell(new VirtualNicProtocol.RxDoorbell(_queue.Ring.Tail), Self);
+        }
+
+        if (consumed == _options.NapiBudget)
+        {
+            // Budget spent: yield to the mailbox (AttachRx, statistics, stop) and come back.
+            Self.Tell(WorkerProtocol.Poll.Instance, Self);
+            return;
+        }
+
+        // Drained: unmask. A frame that landed after this poll fires at once on unmask.
+        _polling = false;
+        _device.Tell(new VirtualNicProtocol.EnableInterrupts(InterruptCause.RxTimer), Self);
+    }
+
+    private void OnCollectStatistics(VirtualNicProtocol.CollectStatistics message)
+    {
+        var device = message.Device;
+        message.ReplyTo.Tell(
+            new NicStatistics(
+                device.FramesSent,
+                device.FramesReceived,
+                device.BytesSent,
+                device.BytesReceived,
+                device.RxMissed,
+                message.TxDropped,
+                message.TxRingInUse,
+                message.TxRingSize,
+                _queue?.Dropped ?? 0),
+            Self);
+    }
+
+    private void Release()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        _queue?.Release();
+    }
+}

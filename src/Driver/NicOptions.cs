@@ -1,0 +1,64 @@
+using Edsos.Driver.Device;
+
+namespace Edsos.Driver;
+
+/// <summary>Configuration of one NIC and its driver (<see cref="NicDriver.Start"/>).</summary>
+public sealed record NicOptions
+{
+    /// <summary>The NIC's name: its driver TS is <c>/drivers/net/&lt;Name&gt;</c>, its actors <c>&lt;Name&gt;-tx</c>, <c>-rx</c>, <c>-hw</c>. Default <c>e1000</c>.</summary>
+    public string Name { get; init; } = "e1000";
+
+    /// <summary>TX descriptors (a power of two; 256 = one 4 KiB page). One frame uses one per physical extent.</summary>
+    public int TxRingSize { get; init; } = 256;
+
+    /// <summary>RX descriptors (a power of two); <c>RxRingSize - 1</c> buffers are posted.</summary>
+    public int RxRingSize { get; init; } = 256;
+
+    /// <summary>Bytes per RX buffer; a longer frame is dropped by the device. Default 2048.</summary>
+    public int RxBufferSize { get; init; } = 2048;
+
+    /// <summary>Frames the RX worker handles per NAPI poll before it yields to its mailbox. Default 64.</summary>
+    public int NapiBudget { get; init; } = 64;
+
+    /// <summary>Longest frame (without FCS) sent or received. Default 9018.</summary>
+    public int MaxFrameLength { get; init; } = 9018;
+
+    /// <summary>Most descriptors (physical extents) one transmitted frame may use. Default 64.</summary>
+    public int MaxDescriptorsPerFrame { get; init; } = 64;
+
+    /// <summary>The driver's TS path, <c>/drivers/net/&lt;Name&gt;</c>.</summary>
+    public string TsPath => "/drivers/net/" + Name;
+
+    /// <summary>The device's TS path, <c>/drivers/net/&lt;Name&gt;/hw</c>.</summary>
+    public string DeviceTsPath => TsPath + "/hw";
+
+    /// <summary>The device model's options derived from these.</summary>
+    public VirtualNicOptions DeviceOptions => new()
+    {
+        MaxFrameLength = MaxFrameLength,
+        RxBufferSize = RxBufferSize,
+        MaxDescriptorsPerFrame = MaxDescriptorsPerFrame,
+    };
+
+    /// <summary>Throws <see cref="ArgumentException"/> for a bad name, ring size, buffer size or budget.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrEmpty(Name) || Name.Contains('/', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"a NIC name is non-empty and has no '/': '{Name}'", nameof(Name));
+        }
+
+        CheckRing(TxRingSize, nameof(TxRingSize));
+        CheckRing(RxRingSize, nameof(RxRingSize));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(NapiBudget);
+        DeviceOptions.Validate();
+    }
+
+    private static void CheckRing(int size, string name)
+    {
+        if (size < 8 || (size & (size - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(name, size, "a ring size is a power of two of at least 8");
+        }
+    }
+}

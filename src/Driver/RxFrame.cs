@@ -1,0 +1,6 @@
+using Edsos.Memory;
+
+namespace Edsos.Driver;
+
+/// <summary>One received frame as <see cref="RxQueue"/> hands it to its actor: a CTRN in the handler's TS.</summary>
+internal readonly record struct RxFrame(Capability Frame, int Length);

@@ -1,0 +1,32 @@
+namespace Edsos.Driver.Wires;
+
+/// <summary>
+/// One end of a wire, as a device sees it: a sink for the frames the device transmits, and a
+/// place where a receiver attaches to get the frames that arrive at this end. Frames are opaque
+/// bytes (no FCS); the wire never parses them.
+/// <para>
+/// <see cref="Transmit"/> returns once the wire is done with <c>frame</c>: a wire that delivers
+/// later copies the bytes first, so the caller may reuse its buffer at once. Implementations are
+/// thread-safe: the transmitting device and the attached receiver run on different threads.
+/// </para>
+/// </summary>
+public interface IWire
+{
+    /// <summary>A short name for logs and statistics (for example <c>loopback:a</c>).</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Puts <paramref name="frame"/> on the wire. Never throws for a frame it cannot carry: it
+    /// counts it as dropped (a wire loses frames, it does not fail the sender).
+    /// </summary>
+    void Transmit(ReadOnlySpan<byte> frame);
+
+    /// <summary>
+    /// Attaches the receiver of the frames arriving at this end, replacing any previous one.
+    /// Frames arriving with no receiver attached are dropped and counted.
+    /// </summary>
+    void Attach(IWireReceiver receiver);
+
+    /// <summary>Detaches <paramref name="receiver"/> if it is the one attached; otherwise does nothing.</summary>
+    void Detach(IWireReceiver receiver);
+}

@@ -1,0 +1,155 @@
+namespace Edsos.Memory.Tests;
+
+public sealed class AccessTests
+{
+    [Fact]
+    public void Translate_GvaInsideCallersNode_ReturnsNodeAndOffset()
+    {
+        using var world = new SendPathWorld();
+        var cap = world.Memory.Push(world.App, "buf", 8000, Rights.Read | Rights.Write).Unwrap();
+        var gva = world.GvaOf(world.App, cap);
+
+        var hit = world.Memory.Translate(world.App, gva.Add(5000), 3000, Rights.Read).Unwrap();
+
+        Assert.Equal(5000, hit.Offset);
+        Assert.Equal(cap.NodeId, hit.Node.NodeId);
+        Assert.True(world.Memory.Read(world.App, hit.Node, hit.Offset, new byte[3000], CopyKind.Payload).IsOk);
+    }
+
+    [Fact]
+    public void Translate_BadGvas_ReturnTheMatchingErrors()
+    {
+        using var world = new SendPathWorld();
+        var cap = world.Memory.Push(world.App, "buf", 100, Rights.Read).Unwrap();
+        var gva = world.GvaOf(world.App, cap);
+
+        Assert.Equal(MemoryError.InvalidGva, world.Memory.Translate(world.OtherApp, gva, 10, Rights.Read).Error);
+        Assert.Equal(MemoryError.InvalidGva, world.Memory.Translate(world.App, gva.Add(-1), 10, Rights.Read).Error);
+        Assert.Equal(MemoryError.InvalidGva, world.Memory.Translate(world.App, gva.Add(100), 1, Rights.Read).Error);
+        Assert.Equal(MemoryError.OutOfRange, world.Memory.Translate(world.App, gva.Add(90), 11, Rights.Read).Error);
+        Assert.Equal(MemoryError.RightsDenied, world.Memory.Translate(world.App, gva, 10, Rights.Write).Error);
+        world.Memory.Pop(world.App, cap).ThrowIfFailed();
+        Assert.Equal(MemoryError.InvalidGva, world.Memory.Translate(world.App, gva, 10, Rights.Read).Error);
+    }
+
+    [Fact]
+    public void Visit_ScatterList_OneCallPerSegmentInOrderWithoutCopy()
+    {
+        using var world = new SendPathWorld();
+        var header = world.PushFilled(world.Protocol, "hdr", 54, seed: 1);
+        var payload = world.PushFilled(world.Protocol, "pl", 300, seed: 2);
+        var skb = world.Memory.Merge(world.Protocol, header, payload, "skb").Unwrap();
+        long copied = world.Memory.Counters.CpuBytesCopied;
+
+        var segments = new List<int>();
+        world.Memory.Visit(world.Protocol, skb, 10, 100, ref segments, static (ref List<int> state, ReadOnlySpan<byte> segment) => state.Add(segment.Length)).ThrowIfFailed();
+
+        Assert.Equal([44, 56], segments);
+        Assert.Equal(copied, world.Memory.Counters.CpuBytesCopied);
+    }
+
+    [Fact]
+    public void Visit_WithoutReadRight_RightsDeniedAndVisitorNotCalled()
+    {
+        using var world = new SendPathWorld();
+        var cap = world.Memory.Push(world.App, "buf", 100, Rights.Write).Unwrap();
+        int calls = 0;
+
+        var result = world.Memory.Visit(world.App, cap, 0, 100, ref calls, static (ref int state, ReadOnlySpan<byte> _) => state++);
+
+        Assert.Equal(MemoryError.RightsDenied, result.Error);
+        Assert.Equal(0, calls);
+    }
+
+    [Fact]
+    public void ReadWrite_CountBytesByKind_VisitAndDmaDoNot()
+    {
+        using var world = new SendPathWorld();
+        var cap = world.Memory.Push(world.Protocol, "buf", 4096).Unwrap();
+
+        world.Memory.Write(world.Protocol, cap, 0, new byte[1000], CopyKind.Payload).ThrowIfFailed();
+        world.Memory.Write(world.Protocol, cap, 1000, new byte[54], CopyKind.Header).ThrowIfFailed();
+        world.Memory.Read(world.Protocol, cap, 0, new byte[20], CopyKind.Metadata).ThrowIfFailed();
+        world.Memory.Read(world.Protocol, cap, 0, new byte[500], CopyKind.Payload).ThrowIfFailed();
+        int sink = 0;
+        world.Memory.Visit(world.Protocol, cap, 0, 4096, ref sink, static (ref int s, ReadOnlySpan<byte> seg) => s += seg.Length).ThrowIfFailed();
+        var pin = world.Memory.Pin(world.Protocol, cap).Unwrap();
+        world.Memory.DmaRead(pin.Extents[0], new byte[4096]).ThrowIfFailed();
+        world.Memory.Unpin(pin.PinId).ThrowIfFailed();
+
+        var counters = world.Memory.Counters;
+        Assert.Equal(1500, counters.PayloadBytesCopied);
+        Assert.Equal(54, counters.HeaderBytesCopied);
+        Assert.Equal(20, counters.MetadataBytesCopied);
+        Assert.Equal(0, counters.CowBytesCopied);
+        Assert.Equal(4096, counters.DmaBytesRead);
+        Assert.Equal(1574, counters.CpuBytesCopied);
+    }
+
+    [Fact]
+    public void ReadWrite_RoundTrip_AcrossPageBoundary()
+    {
+        using var world = new SendPathWorld();
+        var cap = world.Memory.Push(world.App, "buf", 3 * 4096).Unwrap();
+        var data = SendPathWorld.Pattern(6000, 77);
+
+        world.Memory.Write(world.App, cap, 3000, data, CopyKind.Payload).ThrowIfFailed();
+        var back = new byte[6000];
+        world.Memory.Read(world.App, cap, 3000, back, CopyKind.Payload).ThrowIfFailed();
+
+        Assert.Equal(data, back);
+    }
+
+    [Fact]
+    public void Write_ToPageStillShared_CopiesOnWriteForWriterOnly()
+    {
+        using var world = new SendPathWorld();
+        var buffer = world.PushFilled(world.App, "buf", 2 * 4096, seed: 4);
+        var retransmit = world.Memory.CtShare(world.App, buffer, world.GvaOf(world.App, buffer), 2 * 4096, world.Socket, "tcp_rtx", Rights.Read).Unwrap();
+        var before = world.Memory.Inspect(world.App, buffer).Unwrap().Extents;
+
+        world.Memory.Write(world.App, buffer, 4100, new byte[] { 0xDE, 0xAD }, CopyKind.Payload).ThrowIfFailed();
+
+        var original = SendPathWorld.Pattern(2 * 4096, 4);
+        var expected = (byte[])original.Clone();
+        expected[4100] = 0xDE;
+        expected[4101] = 0xAD;
+        Assert.Equal(expected, world.Bytes(world.App, buffer));
+        Assert.Equal(original, world.Bytes(world.Socket, retransmit));
+        Assert.Equal(4096, world.Memory.Counters.CowBytesCopied);
+        Assert.Equal(3, world.Memory.Counters.PagesInUse);
+        var after = world.Memory.Inspect(world.App, buffer).Unwrap().Extents;
+        Assert.Equal(before[0].Address, after[0].Address);
+        Assert.NotEqual(before[0].Address + 4096, after[^1].Address);
+        world.AssertConsistent();
+    }
+
+    [Fact]
+    public void Write_ToUnsharedPage_NoCopyOnWrite()
+    {
+        using var world = new SendPathWorld();
+        var buffer = world.PushFilled(world.App, "buf", 2 * 4096);
+        var share = world.Memory.CtShare(world.App, buffer, world.GvaOf(world.App, buffer), 4096, world.Socket, "q", Rights.Read).Unwrap();
+        world.Memory.Pop(world.Socket, share).ThrowIfFailed();
+
+        world.Memory.Write(world.App, buffer, 0, new byte[8192], CopyKind.Payload).ThrowIfFailed();
+
+        Assert.Equal(0, world.Memory.Counters.CowBytesCopied);
+        Assert.Equal(2, world.Memory.Counters.PagesInUse);
+    }
+
+    [Fact]
+    public void Write_CopyOnWriteWithArenaFull_OutOfMemoryAndNothingWritten()
+    {
+        using var world = new SendPathWorld(pageCount: 2);
+        var buffer = world.PushFilled(world.App, "buf", 2 * 4096, seed: 8);
+        var share = world.Memory.CtShare(world.App, buffer, world.GvaOf(world.App, buffer), 4096, world.Socket, "q", Rights.Read).Unwrap();
+
+        var result = world.Memory.Write(world.App, buffer, 0, new byte[] { 1 }, CopyKind.Payload);
+
+        Assert.Equal(MemoryError.OutOfMemory, result.Error);
+        Assert.Equal(SendPathWorld.Pattern(2 * 4096, 8), world.Bytes(world.App, buffer));
+        Assert.Equal(SendPathWorld.Pattern(4096, 8), world.Bytes(world.Socket, share));
+        world.AssertConsistent();
+    }
+}

@@ -1,0 +1,73 @@
+namespace Edsos.Memory.Tests;
+
+public sealed class DmaTests
+{
+    [Fact]
+    public void DmaWrite_IntoPinnedRxBuffer_VisibleToOwnerAndCountedAsDma()
+    {
+        using var world = new SendPathWorld();
+        var rx = world.Memory.Push(world.Driver, "rx_ring/0", 1500).Unwrap();
+        var pin = world.Memory.Pin(world.Driver, rx).Unwrap();
+        var frame = SendPathWorld.Pattern(1500, 60);
+
+        world.Memory.DmaWrite(pin.Extents[0], frame).ThrowIfFailed();
+
+        Assert.Equal(frame, world.Bytes(world.Driver, rx));
+        Assert.Equal(1500, world.Memory.Counters.DmaBytesWritten);
+        Assert.Equal(0, world.Memory.Counters.CpuBytesCopied);
+        Assert.Equal(1, world.Memory.Counters.ActivePins);
+    }
+
+    [Fact]
+    public void DmaRead_UnpinnedOrOutsideArena_Refused()
+    {
+        using var world = new SendPathWorld(pageCount: 4);
+        var node = world.Memory.Push(world.Driver, "tx", 100).Unwrap();
+        var extent = world.Memory.Inspect(world.Driver, node).Unwrap().Extents[0];
+
+        Assert.Equal(MemoryError.NotPinned, world.Memory.DmaRead(extent, new byte[100]).Error);
+        Assert.Equal(MemoryError.NotPinned, world.Memory.DmaWrite(extent, new byte[100]).Error);
+        Assert.Equal(MemoryError.OutOfRange, world.Memory.DmaRead(new PhysExtent(4 * 4096 - 10, 20), new byte[20]).Error);
+        Assert.Equal(MemoryError.InvalidArgument, world.Memory.DmaRead(extent, new byte[10]).Error);
+        Assert.Equal(0, world.Memory.Counters.DmaBytesRead);
+    }
+
+    [Fact]
+    public void Pin_WithoutMapRight_RightsDenied()
+    {
+        using var world = new SendPathWorld();
+        var node = world.Memory.Push(world.Driver, "tx", 100, Rights.Read | Rights.Write).Unwrap();
+
+        Assert.Equal(MemoryError.RightsDenied, world.Memory.Pin(world.Driver, node).Error);
+        Assert.Equal(0, world.Memory.Counters.ActivePins);
+    }
+
+    [Fact]
+    public void Unpin_UnknownOrTwice_NotPinned()
+    {
+        using var world = new SendPathWorld();
+        var node = world.Memory.Push(world.Driver, "tx", 100).Unwrap();
+        var pin = world.Memory.Pin(world.Driver, node).Unwrap();
+
+        Assert.True(world.Memory.Unpin(pin.PinId).IsOk);
+        Assert.Equal(MemoryError.NotPinned, world.Memory.Unpin(pin.PinId).Error);
+        Assert.Equal(MemoryError.NotPinned, world.Memory.Unpin(12345).Error);
+    }
+
+    [Fact]
+    public void Pop_PinnedNode_PageHeldUntilUnpin()
+    {
+        using var world = new SendPathWorld();
+        var node = world.PushFilled(world.Driver, "tx", 100, seed: 2);
+        var pin = world.Memory.Pin(world.Driver, node).Unwrap();
+
+        world.Memory.Pop(world.Driver, node).ThrowIfFailed();
+        var bytes = new byte[100];
+        world.Memory.DmaRead(pin.Extents[0], bytes).ThrowIfFailed();
+
+        Assert.Equal(SendPathWorld.Pattern(100, 2), bytes);
+        Assert.Equal(1, world.Memory.Counters.PagesInUse);
+        world.Memory.Unpin(pin.PinId).ThrowIfFailed();
+        Assert.Equal(0, world.Memory.Counters.PagesInUse);
+    }
+}
