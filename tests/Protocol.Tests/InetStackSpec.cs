@@ -1,4 +1,5 @@
 using Edsos.Protocol.Ipv4;
+using Edsos.Protocol.Qdisc;
 using Edsos.Protocol.Wire;
 
 namespace Edsos.Protocol.Tests;
@@ -43,7 +44,7 @@ public sealed class InetStackSpec : InetSpecBase
         Deliver(TestFrames.Ipv4(OurMac, PeerMac, firstPiece, datagram.AsSpan(0, 1480)));
         await AwaitAssertAsync(async () =>
         {
-            Assert.Equal(2, (await CountersAsync<Qdisc.QdiscCounters>(Stack.Qdisc)).Backlog);
+            Assert.Equal(2, (await CountersAsync<QdiscCounters>(Stack.Qdisc)).Backlog);
             Assert.Equal(1, (await CountersAsync<Ipv4RxCounters>(Stack.RxWorker)).FragmentsReceived);
         });
 

@@ -21,7 +21,7 @@ public static class QdiscProtocol
     /// Qdisc → owner: the frame of <paramref name="Token"/> is done: <see cref="Errno.None"/> when it left
     /// the NIC, <see cref="Errno.ENOBUFS"/> when the queue or ring was full, <see cref="Errno.EFAULT"/>
     /// when its memory was revoked, <see cref="Errno.EMSGSIZE"/> when the driver found it malformed,
-    /// <see cref="Errno.ENETDOWN"/> when the stack stopped first.
+    /// <see cref="Errno.ENETDOWN"/> when the stack or the device stopped first (driver reset: Aborted).
     /// </summary>
     public sealed record SkbSentEvent(ulong Token, Errno Error);
 

@@ -141,6 +141,7 @@ public sealed class QdiscWorker : ReceiveActor
             TxStatus.Sent => Errno.None,
             TxStatus.InvalidGva => Errno.EFAULT,
             TxStatus.RingFull => Errno.ENOBUFS,
+            TxStatus.Aborted => Errno.ENETDOWN,
             _ => Errno.EMSGSIZE,
         };
         skb.Owner.Tell(new QdiscProtocol.SkbSentEvent(skb.Token, error), Self);
