@@ -28,6 +28,7 @@ public enum Errno
     EAFNOSUPPORT = 97,
     EADDRINUSE = 98,
     EADDRNOTAVAIL = 99,
+    ENETDOWN = 100,
     ENETUNREACH = 101,
     ECONNRESET = 104,
     ENOBUFS = 105,

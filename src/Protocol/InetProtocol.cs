@@ -75,4 +75,16 @@ public static class InetProtocol
 
     /// <summary>Reply to <see cref="PingRequest"/>.</summary>
     public sealed record PingReply(Errno Error, ushort Sequence, Ipv4Address From, byte Ttl, TimeSpan RoundTrip);
+
+    /// <summary>
+    /// A transport → inet family (Linux <c>inet_register_protosw</c>): serve <see cref="OpenEndpoint"/>
+    /// for <paramref name="Type"/>/<paramref name="Protocol"/> with <paramref name="TxWorker"/>, which takes
+    /// payload CTRNs shared into <paramref name="TxTs"/>. The first registration for a type is its default
+    /// (protocol 0). Reply: <see cref="ProtocolRegistered"/> (<see cref="Errno.EADDRINUSE"/> when the pair
+    /// is taken).
+    /// </summary>
+    public sealed record RegisterProtocol(SocketKind Type, int Protocol, IActorRef TxWorker, TsId TxTs, int MaxPayload);
+
+    /// <summary>Reply to <see cref="RegisterProtocol"/>.</summary>
+    public sealed record ProtocolRegistered(Errno Error, SocketKind Type, int Protocol);
 }

@@ -1,0 +1,94 @@
+using Edsos.Protocol.Arp;
+using Edsos.Protocol.Ipv4;
+using Edsos.Protocol.Qdisc;
+using Edsos.Protocol.Routing;
+using Edsos.Protocol.Wire;
+
+namespace Edsos.Protocol;
+
+/// <summary>
+/// Configuration of one inet stack instance (one interface, like QEMU user-net's static set-up in
+/// seed 002). Every property but <see cref="Mac"/> and <see cref="Address"/> has a working default.
+/// </summary>
+public sealed record InetStackOptions
+{
+    /// <summary>Interface name, for logs and statistics (<c>eth0</c>).</summary>
+    public string InterfaceName { get; init; } = "eth0";
+
+    /// <summary>The interface's hardware address.</summary>
+    public required MacAddress Mac { get; init; }
+
+    /// <summary>The interface address and its on-link prefix, for example <c>10.0.0.1/24</c>.</summary>
+    public required Ipv4Cidr Address { get; init; }
+
+    /// <summary>Default gateway; null for none (then only the on-link prefix and <see cref="Routes"/> are reachable).</summary>
+    public Ipv4Address? Gateway { get; init; }
+
+    /// <summary>Extra routes besides the on-link prefix and the default route (all through this interface).</summary>
+    public IReadOnlyList<Route> Routes { get; init; } = [];
+
+    /// <summary>Link MTU (largest IP packet, header included); datagrams above it are fragmented. At least 68.</summary>
+    public int Mtu { get; init; } = 1500;
+
+    /// <summary>ARP cache timers and limits (retransmit interval, tries before EHOSTUNREACH, parked packets per address).</summary>
+    public ArpCacheOptions Arp { get; init; } = new();
+
+    /// <summary>Reassembly limits; <see cref="FragmentReassemblerOptions.Timeout"/> is the reassembly timeout.</summary>
+    public FragmentReassemblerOptions Reassembly { get; init; } = new();
+
+    /// <summary>Frames the qdisc hands the driver per run before it reschedules itself (Linux dev_tx_weight is 64).</summary>
+    public int QdiscQuota { get; init; } = 64;
+
+    /// <summary>Frames the qdisc holds before it tail-drops (txqueuelen).</summary>
+    public int QdiscLimit { get; init; } = PfifoFast<object>.DefaultLimit;
+
+    /// <summary>Send a gratuitous ARP announcement of our address at start (RFC 5227 2.3).</summary>
+    public bool AnnounceOnStart { get; init; } = true;
+
+    /// <summary>Send one ARP request for the gateway at start; its reply proves the receive path works (seed 002).</summary>
+    public bool ProbeGatewayOnStart { get; init; } = true;
+
+    /// <summary>
+    /// Root of the stack's tree spaces (<c>/net/ipv4</c>): the family lives there, the transmit side in
+    /// <c>{root}/tx</c>, the receive side in <c>{root}/rx</c>. A second stack in one system needs another root.
+    /// </summary>
+    public string TsRoot { get; init; } = "/net/ipv4";
+
+    /// <summary>Prefix of the stack's actor names, unique per system (a second stack needs another).</summary>
+    public string ActorNamePrefix { get; init; } = "inet";
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
+    public void Validate()
+    {
+        if (Mtu < Fragmenter.MinimumMtu || Mtu > ushort.MaxValue)
+        {
+            throw new ArgumentException($"MTU {Mtu} is outside {Fragmenter.MinimumMtu}..65535", nameof(Mtu));
+        }
+
+        if (QdiscQuota < 1 || QdiscLimit < 1)
+        {
+            throw new ArgumentException($"qdisc quota {QdiscQuota} and limit {QdiscLimit} must be positive");
+        }
+
+        if (Address.Address.IsUnspecified || Address.Address.IsMulticast || Address.Address.IsBroadcast)
+        {
+            throw new ArgumentException($"{Address} is not a unicast interface address", nameof(Address));
+        }
+
+        if (string.IsNullOrEmpty(TsRoot) || TsRoot[0] != '/')
+        {
+            throw new ArgumentException($"TS root '{TsRoot}' must start with '/'", nameof(TsRoot));
+        }
+    }
+
+    /// <summary>True for the addresses this host answers for: the interface address and 127.0.0.0/8.</summary>
+    public bool IsLocalAddress(Ipv4Address address) => address == Address.Address || address.IsLoopback;
+
+    /// <summary>
+    /// The source address for a datagram to <paramref name="destination"/> when the socket is bound to
+    /// 0.0.0.0 (Linux picks the route's preferred source): 127.0.0.1 towards the loopback net, the
+    /// interface address otherwise.
+    /// </summary>
+    public Ipv4Address SelectSource(Ipv4Address destination) =>
+        destination.IsLoopback ? new Ipv4Address(127, 0, 0, 1) : Address.Address;
+}

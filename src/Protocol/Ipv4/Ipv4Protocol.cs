@@ -1,0 +1,65 @@
+using Edsos.Memory;
+using Edsos.Protocol.Wire;
+using Edsos.Scheduler;
+
+namespace Edsos.Protocol.Ipv4;
+
+/// <summary>
+/// Events of the IPv4 layer inside one stack: transport workers hand datagrams to the IPv4 transmit
+/// worker (Linux <c>ip_queue_xmit</c>), and the receive worker feeds the transmit side what it learns
+/// (ARP) and gets the port bindings from the family. Nodes ride as capabilities of the receiving TS.
+/// </summary>
+public static class Ipv4Protocol
+{
+    /// <summary>
+    /// Transport worker → <see cref="Ipv4TxWorker"/> (<c>ip_queue_xmit</c>): route, resolve, fragment and
+    /// queue one datagram. <paramref name="Headroom"/> is a node of the transmit TS exactly
+    /// <see cref="FrameLayout.EthernetIpv4HeaderLength"/> + <paramref name="TransportHeaderLength"/> bytes
+    /// long whose tail already holds the transport header with its final checksum; the worker writes the
+    /// Ethernet and IPv4 headers in front of it. <paramref name="Payload"/> (default when
+    /// <paramref name="PayloadLength"/> is 0) is a node of the transmit TS too. The worker owns both from
+    /// now on and pops them on every path. Reply to <paramref name="ReplyTo"/> (none when null):
+    /// <see cref="InetProtocol.XmitComplete"/> with <paramref name="RequestId"/> and
+    /// <paramref name="ReportedBytes"/> once every frame completed, or the first error
+    /// (<see cref="Errno.ENETUNREACH"/>, <see cref="Errno.EHOSTUNREACH"/>, <see cref="Errno.EFAULT"/>,
+    /// <see cref="Errno.ENOBUFS"/>, <see cref="Errno.EMSGSIZE"/>, <see cref="Errno.ENETDOWN"/>).
+    /// </summary>
+    public sealed record IpQueueXmit(
+        ulong RequestId,
+        IActorRef? ReplyTo,
+        int ReportedBytes,
+        Ipv4Address Source,
+        Ipv4Address Destination,
+        IpProtocol Protocol,
+        byte Tos,
+        Capability Headroom,
+        int TransportHeaderLength,
+        Capability Payload,
+        int PayloadLength);
+
+    /// <summary>
+    /// Receive worker → transmit worker: an ARP packet said <paramref name="Address"/> is at
+    /// <paramref name="Mac"/>. <paramref name="TargetedAtUs"/> lets the cache create the entry (RFC 826
+    /// merge rule); otherwise only an existing entry is refreshed. Parked datagrams for it are sent.
+    /// </summary>
+    public sealed record ArpLearnedEvent(Ipv4Address Address, MacAddress Mac, bool TargetedAtUs);
+
+    /// <summary>Receive worker → transmit worker: answer <paramref name="Request"/>, an ARP request for our address.</summary>
+    public sealed record ArpReplyNeeded(ArpRepr Request);
+
+    /// <summary>
+    /// Family → receive worker: deliver UDP datagrams for <paramref name="Local"/> to
+    /// <paramref name="Socket"/> from now on, then tell <paramref name="ReplyTo"/> (the binder)
+    /// <paramref name="Reply"/>, so a socket never learns of a bind the demultiplexer does not know yet.
+    /// </summary>
+    public sealed record BindingAdded(int Protocol, Ipv4Endpoint Local, IActorRef Socket, TsId SocketTs, InetProtocol.BindReply Reply, IActorRef ReplyTo);
+
+    /// <summary>Family → receive worker: stop delivering for <paramref name="Local"/>.</summary>
+    public sealed record BindingRemoved(int Protocol, Ipv4Endpoint Local);
+
+    /// <summary>
+    /// Stack builder → receive worker, once: the transmit worker and ICMP service it feeds (they are
+    /// created after it). The worker attaches to the driver only then.
+    /// </summary>
+    public sealed record RxPeers(IActorRef TxWorker, IActorRef Icmp);
+}

@@ -1,0 +1,236 @@
+using Edsos.Driver;
+using Edsos.Memory;
+using Edsos.Scheduler;
+
+namespace Edsos.Protocol.Qdisc;
+
+/// <summary>
+/// The device queue of seed 003 steps 8-10: frames are queued in a <see cref="PfifoFast{T}"/> and handed
+/// to the driver's TX worker at most <see cref="InetStackOptions.QdiscQuota"/> per run (Linux
+/// <c>__qdisc_run</c>); a run that used up its quota with frames left sends itself
+/// <see cref="QdiscProtocol.NetTxAction"/> (NET_TX_SOFTIRQ) so other mail is handled in between. A frame
+/// goes out only while the driver's ring has a free descriptor per physical extent of the frame
+/// (<see cref="DriverProtocol.TxCredit"/>); otherwise the qdisc waits for a completion
+/// (netif_wake_queue). Each frame is <c>ct_share</c>d into the driver's TS; the qdisc keeps its own node
+/// until the driver's <see cref="DriverProtocol.SendCompleteEvent"/> and then pops it.
+/// </summary>
+/// <remarks>
+/// Credit: the driver's ring is used by this qdisc alone, so free descriptors = ring size − descriptors
+/// of frames handed over and not completed. The ring size is taken from a <see cref="DriverProtocol.TxCredit"/>
+/// that arrives while nothing is in flight (the first one, after <see cref="DriverProtocol.AttachTx"/>);
+/// later credits that arrive with frames in flight cannot be told apart from frames still in the
+/// driver's mailbox, so they only wake the queue.
+/// </remarks>
+public sealed class QdiscWorker : ReceiveActor
+{
+    private readonly MemoryManager _memory;
+    private readonly TsId _ts;
+    private readonly IActorRef _driver;
+    private readonly TsId _driverTs;
+    private readonly int _quota;
+    private readonly PfifoFast<QueuedSkb> _queue;
+    private readonly Dictionary<ulong, QueuedSkb> _inFlight = new();
+    private readonly Func<QueuedSkb, bool> _transmit;
+
+    private int _ringSize;
+    private int _inFlightDescriptors;
+    private bool _runScheduled;
+    private bool _quiesced;
+    private ulong _nextDriverToken = 1;
+
+    private long _enqueued;
+    private long _dropped;
+    private long _transmitted;
+    private long _completed;
+    private long _runs;
+    private long _reschedules;
+    private long _blocked;
+
+    /// <summary>Creates the qdisc; <see cref="InetStack.Start"/> does this.</summary>
+    public QdiscWorker(InetStackOptions options, MemoryManager memory, IActorRef driverTx, TsId driverTs)
+    {
+        _memory = memory;
+        _ts = Context.Ts;
+        _driver = driverTx;
+        _driverTs = driverTs;
+        _quota = options.QdiscQuota;
+        _queue = new PfifoFast<QueuedSkb>(options.QdiscLimit);
+        _transmit = TryTransmit;
+
+        Receive<QdiscProtocol.DevQueueXmit>(OnEnqueue);
+        Receive<QdiscProtocol.NetTxAction>(_ =>
+        {
+            _runScheduled = false;
+            Run();
+        });
+        Receive<DriverProtocol.TxCredit>(OnCredit);
+        Receive<DriverProtocol.SendCompleteEvent>(OnSendComplete);
+        Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(Snapshot(), Self));
+        Receive<InetStackProtocol.Quiesce>(_ =>
+        {
+            _quiesced = true;
+            Sender.Tell(new InetStackProtocol.Quiesced(nameof(QdiscWorker)), Self);
+        });
+        Receive<InetStackProtocol.Release>(_ => Sender.Tell(new InetStackProtocol.Released(nameof(QdiscWorker), ReleaseAll()), Self));
+    }
+
+    private int Credit => _ringSize - _inFlightDescriptors;
+
+    /// <inheritdoc />
+    protected override void PreStart() => _driver.Tell(new DriverProtocol.AttachTx(Self), Self);
+
+    private void OnEnqueue(QdiscProtocol.DevQueueXmit xmit)
+    {
+        if (_quiesced)
+        {
+            NodeOps.Release(_memory, _ts, xmit.Skb);
+            xmit.Owner.Tell(new QdiscProtocol.SkbSentEvent(xmit.Token, Errno.ENETDOWN), Self);
+            return;
+        }
+
+        // The descriptor count (one per physical extent) and the GVA for ct_share are fixed at enqueue.
+        var info = _memory.Inspect(_ts, xmit.Skb);
+        if (!info.IsOk)
+        {
+            NodeOps.Release(_memory, _ts, xmit.Skb);
+            xmit.Owner.Tell(new QdiscProtocol.SkbSentEvent(xmit.Token, NodeOps.ToErrno(info.Error)), Self);
+            return;
+        }
+
+        var queued = new QueuedSkb(xmit.Skb, info.Value.Gva, xmit.Length, info.Value.Extents.Count, xmit.Token, xmit.Owner);
+        if (!_queue.Enqueue(queued, xmit.Priority))
+        {
+            _dropped++;
+            NodeOps.Release(_memory, _ts, xmit.Skb);
+            xmit.Owner.Tell(new QdiscProtocol.SkbSentEvent(xmit.Token, Errno.ENOBUFS), Self);
+            return;
+        }
+
+        _enqueued++;
+        if (!_runScheduled)
+        {
+            Run();
+        }
+    }
+
+    private void OnCredit(DriverProtocol.TxCredit credit)
+    {
+        if (_inFlight.Count == 0)
+        {
+            _ringSize = credit.FreeDescriptors;
+        }
+
+        if (!_runScheduled)
+        {
+            Run();
+        }
+    }
+
+    private void OnSendComplete(DriverProtocol.SendCompleteEvent complete)
+    {
+        if (!_inFlight.Remove(complete.Token, out QueuedSkb skb))
+        {
+            return;
+        }
+
+        _completed++;
+        _inFlightDescriptors -= skb.Descriptors;
+        NodeOps.Release(_memory, _ts, skb.Skb);
+        Errno error = complete.Status switch
+        {
+            TxStatus.Sent => Errno.None,
+            TxStatus.InvalidGva => Errno.EFAULT,
+            TxStatus.RingFull => Errno.ENOBUFS,
+            TxStatus.Aborted => Errno.ENETDOWN,
+            _ => Errno.EMSGSIZE,
+        };
+        skb.Owner.Tell(new QdiscProtocol.SkbSentEvent(skb.Token, error), Self);
+        if (!_runScheduled)
+        {
+            Run();
+        }
+    }
+
+    private void Run()
+    {
+        // A ring with no free descriptor is a stopped queue (netif_queue_stopped): do not even dequeue.
+        if (_quiesced || _queue.Count == 0 || Credit <= 0)
+        {
+            return;
+        }
+
+        _runs++;
+        switch (_queue.Run(_quota, _transmit))
+        {
+            case QdiscRunResult.QuotaExhausted:
+                _reschedules++;
+                _runScheduled = true;
+                Self.Tell(QdiscProtocol.NetTxAction.Instance, Self);
+                break;
+
+            case QdiscRunResult.DeviceBusy:
+                _blocked++;
+                break;
+        }
+    }
+
+    /// <summary>Hands one frame to the driver, or returns false (requeued) when the ring lacks descriptors.</summary>
+    private bool TryTransmit(QueuedSkb skb)
+    {
+        // A frame with more extents than the whole ring could never go; let the driver reject it rather than stall.
+        if (_ringSize <= 0 || (skb.Descriptors > Credit && !(skb.Descriptors > _ringSize && _inFlight.Count == 0)))
+        {
+            return false;
+        }
+
+        var shared = _memory.CtShare(_ts, skb.Skb, skb.Gva, skb.Length, _driverTs, "skb", skb.Skb.Rights & (Rights.Read | Rights.Map));
+        if (!shared.IsOk)
+        {
+            // Revoked under us (the payload's TS exited): drop it here, it would fail at the driver anyway.
+            NodeOps.Release(_memory, _ts, skb.Skb);
+            skb.Owner.Tell(new QdiscProtocol.SkbSentEvent(skb.Token, NodeOps.ToErrno(shared.Error)), Self);
+            return true;
+        }
+
+        ulong token = _nextDriverToken++;
+        _inFlight.Add(token, skb);
+        _inFlightDescriptors += skb.Descriptors;
+        _transmitted++;
+        _driver.Tell(new DriverProtocol.XmitSkbEvent(shared.Value, skb.Length, token, Self), Self);
+        return true;
+    }
+
+    private int ReleaseAll()
+    {
+        int popped = 0;
+        while (_queue.TryDequeue(out QueuedSkb skb))
+        {
+            popped += NodeOps.Release(_memory, _ts, skb.Skb);
+        }
+
+        // The driver owns its CTRNs of these and pops them on completion; ours go now.
+        foreach (QueuedSkb skb in _inFlight.Values)
+        {
+            popped += NodeOps.Release(_memory, _ts, skb.Skb);
+        }
+
+        _inFlight.Clear();
+        _inFlightDescriptors = 0;
+        return popped;
+    }
+
+    private QdiscCounters Snapshot() => new(
+        _enqueued,
+        _dropped,
+        _transmitted,
+        _completed,
+        _runs,
+        _reschedules,
+        _blocked,
+        _queue.Count,
+        _inFlight.Count,
+        Credit);
+
+    /// <summary>A queued frame: its node, where it starts, and what it needs of the ring.</summary>
+    private readonly record struct QueuedSkb(Capability Skb, Gva Gva, int Length, int Descriptors, ulong Token, IActorRef Owner);
+}

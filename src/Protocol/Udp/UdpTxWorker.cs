@@ -1,0 +1,132 @@
+using Edsos.Memory;
+using Edsos.Protocol.Ipv4;
+using Edsos.Protocol.Wire;
+using Edsos.Scheduler;
+
+namespace Edsos.Protocol.Udp;
+
+/// <summary>
+/// The UDP transmit worker (seed 000's <c>tcp_tx_worker</c> counterpart, Linux <c>udp_sendmsg</c> /
+/// <c>udp_send_skb</c>), in the transmit TS. For each <see cref="InetProtocol.XmitRequest"/> it sums the
+/// shared payload in place (<see cref="MemoryManager.Visit{TState}"/>, no copy), picks the source
+/// address for an unbound (0.0.0.0) sender, <c>push</c>es the headroom for Ethernet + IPv4 + UDP, writes
+/// the UDP header with its final checksum (pseudo-header + header + payload), and hands headroom and
+/// payload to the <see cref="Ipv4TxWorker"/> (<c>ip_queue_xmit</c>), which routes, resolves, fragments,
+/// merges and queues. The socket's <see cref="InetProtocol.XmitComplete"/> comes from there.
+/// </summary>
+/// <remarks>
+/// Failures answered here: <see cref="Errno.EMSGSIZE"/> above 65507 bytes, <see cref="Errno.EINVAL"/>
+/// for destination port 0 or an unspecified destination, <see cref="Errno.EFAULT"/> when the payload
+/// cannot be read (its origin TS exited: the visit fails with InvalidGva), <see cref="Errno.ENOBUFS"/>
+/// when no headroom can be pushed. The payload CTRN is popped on every one of them.
+/// </remarks>
+public sealed class UdpTxWorker : ReceiveActor
+{
+    private readonly InetStackOptions _options;
+    private readonly MemoryManager _memory;
+    private readonly TsId _ts;
+    private readonly IActorRef _ipTx;
+    private bool _quiesced;
+    private long _requests;
+    private long _faults;
+
+    /// <summary>Creates the worker; <see cref="InetStack.Start"/> does this.</summary>
+    public UdpTxWorker(InetStackOptions options, MemoryManager memory, IActorRef ipTx)
+    {
+        _options = options;
+        _memory = memory;
+        _ts = Context.Ts;
+        _ipTx = ipTx;
+
+        Receive<InetProtocol.XmitRequest>(OnXmit);
+        Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(new UdpTxCounters(_requests, _faults), Self));
+        Receive<InetStackProtocol.Quiesce>(_ =>
+        {
+            _quiesced = true;
+            Sender.Tell(new InetStackProtocol.Quiesced(nameof(UdpTxWorker)), Self);
+        });
+        Receive<InetStackProtocol.Release>(_ => Sender.Tell(new InetStackProtocol.Released(nameof(UdpTxWorker), 0), Self));
+    }
+
+    private void OnXmit(InetProtocol.XmitRequest request)
+    {
+        _requests++;
+        if (_quiesced)
+        {
+            Reject(request, Errno.ENETDOWN);
+            return;
+        }
+
+        if (request.Length < 0 || request.Length > FrameLayout.MaxUdpPayload)
+        {
+            Reject(request, Errno.EMSGSIZE);
+            return;
+        }
+
+        if (request.Destination.Port == 0 || request.Destination.Address.IsUnspecified)
+        {
+            Reject(request, Errno.EINVAL);
+            return;
+        }
+
+        Ipv4Address source = request.Source.Address.IsUnspecified
+            ? _options.SelectSource(request.Destination.Address)
+            : request.Source.Address;
+        Ipv4Address destination = request.Destination.Address;
+
+        ChecksumAccumulator payloadSum = default;
+        if (request.Length > 0)
+        {
+            var visited = NodeOps.Sum(_memory, _ts, request.Payload, 0, request.Length, ref payloadSum);
+            if (!visited.IsOk)
+            {
+                _faults++;
+                Reject(request, NodeOps.ToErrno(visited.Error) == Errno.ENOBUFS ? Errno.ENOBUFS : Errno.EFAULT);
+                return;
+            }
+        }
+
+        var pushed = _memory.Push(_ts, "hdr", FrameLayout.Headroom8);
+        if (!pushed.IsOk)
+        {
+            Reject(request, Errno.ENOBUFS);
+            return;
+        }
+
+        Span<byte> header = stackalloc byte[UdpRepr.HeaderLength];
+        new UdpRepr(request.Source.Port, request.Destination.Port, request.Length).EmitHeader(header, source, destination, in payloadSum);
+        var written = _memory.Write(_ts, pushed.Value, FrameLayout.EthernetIpv4HeaderLength, header, CopyKind.Header);
+        if (!written.IsOk)
+        {
+            NodeOps.Release(_memory, _ts, pushed.Value);
+            Reject(request, Errno.ENOBUFS);
+            return;
+        }
+
+        _ipTx.Tell(
+            new Ipv4Protocol.IpQueueXmit(
+                request.RequestId,
+                request.ReplyTo,
+                request.Length,
+                source,
+                destination,
+                IpProtocol.Udp,
+                0,
+                pushed.Value,
+                UdpRepr.HeaderLength,
+                request.Length > 0 ? request.Payload : default,
+                request.Length),
+            Self);
+        if (request.Length == 0)
+        {
+            // A zero-length datagram has no payload to merge; the socket may still have shared a node.
+            NodeOps.Release(_memory, _ts, request.Payload);
+        }
+    }
+
+    private void Reject(InetProtocol.XmitRequest request, Errno error)
+    {
+        NodeOps.Release(_memory, _ts, request.Payload);
+        request.ReplyTo.Tell(new InetProtocol.XmitComplete(request.RequestId, 0, error), Self);
+    }
+}

@@ -1,0 +1,98 @@
+using Edsos.Protocol.Qdisc;
+using Edsos.Protocol.Wire;
+
+namespace Edsos.Protocol.Tests;
+
+/// <summary>pfifo_fast in front of the driver: descriptor credit, quota per run with rescheduling, tail drop.</summary>
+public sealed class QdiscWorkerSpec : InetSpecBase
+{
+    private static readonly Ipv4Address SubnetBroadcast = Ipv4Address.Parse("10.0.0.255");
+
+    [Fact]
+    public async Task Run_LimitedCredit_HoldsFramesUntilDescriptorsFree()
+    {
+        StartStack(credit: 4);
+        LearnNeighbour(PeerIp, PeerMac);
+
+        for (ulong id = 1; id <= 3; id++)
+        {
+            SendUdp(id, TestFrames.Pattern(16, seed: (int)id), PeerIp);
+        }
+
+        // Each frame needs two descriptors (header page + the user's page): two fit in a ring of four.
+        var first = ExpectFrame();
+        var second = ExpectFrame();
+        DriverTx.ExpectNoMsg(Quiet);
+        Assert.Equal(1, (await CountersAsync<QdiscCounters>(Stack.Qdisc)).Backlog);
+
+        Complete(first);
+        var third = ExpectFrame();
+        Complete(second);
+        Complete(third);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
+        }
+
+        await StopAndAssertNoLeakAsync();
+    }
+
+    [Fact]
+    public async Task Run_QuotaSpent_ReschedulesItselfAndKeepsOrder()
+    {
+        StartStack(options => options with { QdiscQuota = 2 }, credit: null);
+        for (ulong id = 1; id <= 10; id++)
+        {
+            SendUdp(id, TestFrames.Pattern(4, seed: (int)id), SubnetBroadcast);
+        }
+
+        await AwaitAssertAsync(async () => Assert.Equal(10, (await CountersAsync<QdiscCounters>(Stack.Qdisc)).Backlog));
+        DriverTx.ExpectNoMsg(Quiet);
+
+        GiveCredit(100);
+
+        for (int i = 1; i <= 10; i++)
+        {
+            var frame = TestFrames.ParseIpv4(TakeFrame());
+            Assert.True(frame.Ethernet.Destination.IsBroadcast);
+            Assert.Equal(TestFrames.Pattern(4, seed: i), TestFrames.ParseUdp(frame.IpPayload, OurIp, SubnetBroadcast).Payload);
+        }
+
+        var counters = await CountersAsync<QdiscCounters>(Stack.Qdisc);
+        Assert.True(counters.Reschedules >= 4, $"reschedules {counters.Reschedules}");
+        Assert.Equal(10, counters.Transmitted);
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
+        }
+
+        await StopAndAssertNoLeakAsync();
+    }
+
+    [Fact]
+    public async Task Enqueue_QueueAtLimit_TailDropsWithEnobufs()
+    {
+        StartStack(options => options with { QdiscLimit = 3 }, credit: null);
+        for (ulong id = 1; id <= 5; id++)
+        {
+            SendUdp(id, TestFrames.Pattern(4), SubnetBroadcast);
+        }
+
+        Assert.Equal(new InetProtocol.XmitComplete(4, 0, Errno.ENOBUFS), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new InetProtocol.XmitComplete(5, 0, Errno.ENOBUFS), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(2, (await CountersAsync<QdiscCounters>(Stack.Qdisc)).Dropped);
+
+        GiveCredit(64);
+        for (int i = 0; i < 3; i++)
+        {
+            TakeFrame();
+        }
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
+        }
+
+        await StopAndAssertNoLeakAsync();
+    }
+}
