@@ -10,8 +10,9 @@ namespace Edsos.SocketService;
 /// <summary>The send half: <c>send_req_event</c> in, <c>XmitRequest</c> out, <c>XmitComplete</c> back, <c>send_resp_event</c> to the KPN.</summary>
 public sealed partial class SockNode
 {
-    // What the transmit worker may do with a payload: read it (checksum, header build) and map it for DMA.
-    private const Rights TxRights = Rights.Read | Rights.Map;
+    // What the transmit worker may do with a payload: read it (checksum, header build), share it on
+    // (the merged skb goes to the driver's TS) and map it for DMA.
+    private const Rights TxRights = Rights.Read | Rights.Share | Rights.Map;
 
     private readonly Dictionary<ulong, InFlightSend> _inFlight = new();
     private readonly Queue<ParkedSend> _parked = new();
