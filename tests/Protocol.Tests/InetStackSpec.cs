@@ -23,10 +23,13 @@ public sealed class InetStackSpec : InetSpecBase
         Deliver(TestFrames.Arp(OurMac, GatewayMac, ArpRepr.ReplyTo(probe, GatewayMac)));
 
         await AwaitAssertAsync(async () => Assert.True((await CountersAsync<Ipv4TxCounters>(Stack.IpTx)).GatewayReachable));
-        var statistics = await Stack.GetStatisticsAsync();
-        Assert.Equal(1, statistics.Rx.ArpReceived);
-        Assert.Equal(2, statistics.Tx.ArpRequests);
-        Assert.Equal(2, statistics.Qdisc.Completed);
+        await AwaitAssertAsync(async () =>
+        {
+            var statistics = await Stack.GetStatisticsAsync();
+            Assert.Equal(1, statistics.Rx.ArpReceived);
+            Assert.Equal(2, statistics.Tx.ArpRequests);
+            Assert.Equal(2, statistics.Qdisc.Completed);
+        });
         await StopAndAssertNoLeakAsync();
     }
 

@@ -205,4 +205,27 @@ public sealed class Ipv4RxWorkerSpec : InetSpecBase
         Socket.ExpectNoMsg(Quiet);
         await StopAndAssertNoLeakAsync();
     }
+
+    [Fact]
+    public async Task Receive_HeaderWithOptions_OptionsSkippedAndDelivered()
+    {
+        StartStack();
+        Bind(7);
+        var plain = TestFrames.Udp(OurMac, PeerMac, PeerIp, OurIp, 3333, 7, TestFrames.Pattern(12));
+
+        // Insert four NOP options (IHL 6) and fix total length and header checksum.
+        var frame = new byte[plain.Length + 4];
+        plain.AsSpan(0, 34).CopyTo(frame);
+        frame.AsSpan(34, 4).Fill(1);
+        plain.AsSpan(34).CopyTo(frame.AsSpan(38));
+        var ip = Ipv4Packet.CreateUnchecked(frame.AsSpan(14, 24));
+        frame[14] = 0x46;
+        ip.TotalLength += 4;
+        ip.FillChecksum();
+
+        Deliver(frame);
+
+        Assert.Equal(TestFrames.Pattern(12), Consume(Socket.ExpectMsg<InetProtocol.DatagramReceivedEvent>()));
+        await StopAndAssertNoLeakAsync();
+    }
 }

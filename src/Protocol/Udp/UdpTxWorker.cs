@@ -81,7 +81,7 @@ public sealed class UdpTxWorker : ReceiveActor
             if (!visited.IsOk)
             {
                 _faults++;
-                Reject(request, NodeOps.ToErrno(visited.Error) == Errno.ENOBUFS ? Errno.ENOBUFS : Errno.EFAULT);
+                Reject(request, Errno.EFAULT);
                 return;
             }
         }
