@@ -191,6 +191,7 @@ public sealed partial class MemoryManager
             }
 
             ulong id = AddPin(node.Extents, dma: true);
+            Journal(MemoryOp.Pin, caller, node);
             return MemoryResult<DmaPin>.Ok(new DmaPin(id, node.Extents.ToArray()));
         }
     }
@@ -209,6 +210,7 @@ public sealed partial class MemoryManager
             }
 
             RemovePin(pinId);
+            JournalUnpin(pinId, pin);
             return MemoryResult.Ok;
         }
     }

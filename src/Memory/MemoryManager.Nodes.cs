@@ -57,6 +57,7 @@ public sealed partial class MemoryManager
                 isCtrn: false,
                 [caller],
                 ScatterList.FromPages(pfns, _pageSize, length));
+            Journal(MemoryOp.Push, caller, node);
             return MemoryResult<Capability>.Ok(MintCurrent(node, rights));
         }
     }
@@ -127,6 +128,7 @@ public sealed partial class MemoryManager
             var extents = ScatterList.Slice(node.Extents, (int)(gva.Offset - node.GvaBase), length);
             AddRefs(extents);
             var ctrn = AddNode(NodePath(targetTs, name), 0, false, target, targetGva, length, rights, isCtrn: true, node.Origins, extents);
+            Journal(MemoryOp.CtShare, caller, ctrn);
             return MemoryResult<Capability>.Ok(MintCurrent(ctrn, rights));
         }
     }
@@ -161,6 +163,7 @@ public sealed partial class MemoryManager
             AddRefs(headExtents);
             AddRefs(tailExtents);
             RemoveNode(whole, lifted: false, out _, out _);
+            Journal(MemoryOp.Divide, caller, whole);
 
             var head = AddNode(whole.RootPath, whole.RootStart, true, whole.Owner, whole.GvaBase, offset, whole.Rights, whole.IsCtrn, whole.Origins, headExtents);
             var tail = AddNode(whole.RootPath, whole.RootStart + offset, true, whole.Owner, whole.GvaBase + (ulong)offset, whole.Length - offset, whole.Rights, whole.IsCtrn, whole.Origins, tailExtents);
@@ -213,6 +216,7 @@ public sealed partial class MemoryManager
             RemoveNode(nodeA, lifted: false, out _, out _);
             RemoveNode(nodeB, lifted: false, out _, out _);
             var merged = AddNode(NodePath(ts, name), 0, false, caller, gva, length, nodeA.Rights & nodeB.Rights, nodeA.IsCtrn || nodeB.IsCtrn, origins, extents);
+            Journal(MemoryOp.Merge, caller, merged);
             return MemoryResult<Capability>.Ok(MintCurrent(merged, a.Rights & b.Rights));
         }
     }
@@ -232,6 +236,7 @@ public sealed partial class MemoryManager
             }
 
             RemoveNode(target, lifted: false, out _, out _);
+            Journal(MemoryOp.Pop, caller, target);
             return MemoryResult.Ok;
         }
     }
@@ -286,6 +291,7 @@ public sealed partial class MemoryManager
             AddRefs(given.Extents);
             RemoveNode(given, lifted: false, out _, out _);
             var granted = AddNode(NodePath(targetTs, name), 0, false, target, gva, given.Length, rights, isCtrn: false, [target], given.Extents);
+            Journal(MemoryOp.Grant, caller, granted);
             return MemoryResult<Capability>.Ok(MintCurrent(granted, rights));
         }
     }
@@ -377,6 +383,7 @@ public sealed partial class MemoryManager
                 deferred += nodeDeferred;
             }
 
+            JournalLift(record, ts, nodes);
             return new LiftReport(nodes, ctrns, freed, deferred);
         }
     }

@@ -1,0 +1,47 @@
+using Edsos.Memory;
+
+namespace Edsos.Memory.Tests;
+
+public sealed class JournalTests
+{
+    [Fact]
+    public void Observe_SendChain_ReportsEachOperationInOrderWithPathsAndRefcounts()
+    {
+        using var memory = new MemoryManager(64);
+        var user = memory.CreateTs("/user_proc/app").Unwrap();
+        var socket = memory.CreateTs("/net/sockets/sock_0x0001").Unwrap();
+        var records = new List<MemoryOpRecord>();
+        using (memory.Observe(records.Add))
+        {
+            var buffer = memory.Push(user, "buf", 100).Unwrap();
+            var gva = memory.Inspect(user, buffer).Unwrap().Gva;
+            var ctrn = memory.CtShare(user, buffer, gva, 100, socket, "send_q/1", Rights.Read | Rights.Share | Rights.Map).Unwrap();
+            var header = memory.Push(socket, "hdr", 42).Unwrap();
+            var skb = memory.Merge(socket, header, ctrn, "skb").Unwrap();
+            var pin = memory.Pin(socket, skb).Unwrap();
+            memory.Unpin(pin.PinId).ThrowIfFailed();
+            memory.Pop(socket, skb).ThrowIfFailed();
+            memory.Lift(user);
+        }
+
+        // Disposed: later operations are not reported.
+        memory.Push(socket, "after", 1).Unwrap();
+
+        Assert.Equal(
+            [MemoryOp.Push, MemoryOp.CtShare, MemoryOp.Push, MemoryOp.Merge, MemoryOp.Pin, MemoryOp.Unpin, MemoryOp.Pop, MemoryOp.Lift],
+            records.Select(r => r.Op).ToArray());
+        Assert.Equal("/user_proc/app/buf", records[0].Path);
+        Assert.Equal(1, records[0].RefCount);
+        Assert.Equal("/net/sockets/sock_0x0001/send_q/1", records[1].Path);
+        Assert.Equal(user, records[1].Caller);
+        Assert.Equal(socket, records[1].Owner);
+        Assert.Equal(2, records[1].RefCount);
+        Assert.Equal("/net/sockets/sock_0x0001/skb", records[3].Path);
+        Assert.Equal(142, records[3].Length);
+        // Popping the skb frees the header's page (its first page) and leaves the user's page to the buffer.
+        Assert.Equal(0, records[6].RefCount);
+        Assert.Equal(MemoryOp.Lift, records[7].Op);
+        Assert.Equal("/user_proc/app", records[7].Path);
+        Assert.Equal(1, records[7].Length);
+    }
+}
