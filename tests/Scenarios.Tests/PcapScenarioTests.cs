@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Edsos.Host.Demo;
+using Xunit.Abstractions;
+
+namespace Edsos.Scenarios.Tests;
+
+/// <summary>
+/// The demo's pcap read back by Wireshark's dissector: valid Ethernet/ARP/IPv4/ICMP/UDP with correct
+/// checksums, and every fragmented datagram reassembled.
+/// </summary>
+public sealed class PcapScenarioTests(ITestOutputHelper output)
+{
+    [TsharkFact]
+    public async Task DemoPcap_ReadByTshark_ChecksumsCorrectAndEveryDatagramReassembled()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"edsos-demo-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            const int sends = 20;
+            var report = await DemoRunner.RunAsync(new DemoOptions { Sends = sends, Size = 4096, Pings = 3, PcapPath = path });
+            Assert.Equal(sends, report.EchoedOk);
+            Assert.Equal(report.FramesTx, report.PcapFrames);
+
+            string verbose = Tshark(path, "-V", "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE");
+            Assert.DoesNotContain("[incorrect", verbose, StringComparison.Ordinal);
+            Assert.DoesNotContain("Checksum Status: Bad", verbose, StringComparison.Ordinal);
+            Assert.DoesNotContain("Malformed", verbose, StringComparison.Ordinal);
+            Assert.Contains("Header checksum status: Good", verbose, StringComparison.Ordinal);
+
+            // Each datagram (both directions) reassembled by tshark into one UDP datagram of 4104 bytes.
+            // udp.checksum.status: 0 bad, 1 good, 2 unverified.
+            string udp = Tshark(path, "-o", "udp.check_checksum:TRUE", "-Y", "udp", "-T", "fields", "-e", "udp.length", "-e", "udp.checksum.status");
+            string[] datagrams = udp.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            output.WriteLine($"{datagrams.Length} reassembled UDP datagrams");
+            Assert.Equal(2 * sends, datagrams.Length);
+            Assert.All(datagrams, line => Assert.Equal("4104\t1", line.Trim()));
+
+            Assert.Equal(3, Count(Tshark(path, "-Y", "icmp.type == 8")));
+            Assert.Equal(3, Count(Tshark(path, "-Y", "icmp.type == 0")));
+            Assert.True(Count(Tshark(path, "-Y", "arp.opcode == 2")) >= 1, "no ARP reply on the wire");
+            Assert.Equal(report.FramesTx, Count(Tshark(path)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static int Count(string lines) => lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+
+    private static string Tshark(string path, params string[] options)
+    {
+        var start = new ProcessStartInfo(TsharkFactAttribute.Locate()!)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add("-r");
+        start.ArgumentList.Add(path);
+        foreach (string option in options)
+        {
+            start.ArgumentList.Add(option);
+        }
+
+        using var process = Process.Start(start)!;
+        string text = process.StandardOutput.ReadToEnd();
+        process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"tshark exited {process.ExitCode}");
+        return text;
+    }
+}
