@@ -1,0 +1,41 @@
+namespace Edsos.Host.Tests;
+
+public sealed class EdsosCliTests
+{
+    [Fact]
+    public void Parse_DemoWithAllOptions_NoErrors()
+    {
+        var result = EdsosCli.BuildRoot().Parse(["demo", "--proto", "udp", "--sends", "5", "--size", "65507", "--mode", "copy", "--pcap", "x.pcap", "--json"]);
+        Assert.Empty(result.Errors);
+    }
+
+    [Fact]
+    public void Parse_UnknownMode_Error()
+    {
+        var result = EdsosCli.BuildRoot().Parse(["demo", "--mode", "fast"]);
+        Assert.NotEmpty(result.Errors);
+    }
+
+    [Fact]
+    public void Parse_NonNumericSends_Error()
+    {
+        var result = EdsosCli.BuildRoot().Parse(["demo", "--sends", "many"]);
+        Assert.NotEmpty(result.Errors);
+    }
+
+    [Fact]
+    public void Parse_BenchRuntime_NoErrors()
+    {
+        var result = EdsosCli.BuildRoot().Parse(["bench", "runtime", "--messages", "10", "--cycles", "10"]);
+        Assert.Empty(result.Errors);
+    }
+
+    [Fact]
+    public void Percentile_NearestRank()
+    {
+        var values = new List<double> { 5, 1, 4, 2, 3 };
+        Assert.Equal(3, Demo.DemoRunner.Percentile(values, 0.5));
+        Assert.Equal(5, Demo.DemoRunner.Percentile(values, 0.99));
+        Assert.Equal(0, Demo.DemoRunner.Percentile([], 0.5));
+    }
+}
