@@ -80,15 +80,19 @@ public sealed class DeathWatchSpec : TestKitBase
         parent.Tell(Props.Create(() => new Actors.Lifecycle(TestActor, "child")), replies);
         ExpectMsg("child:PreStart");
         var child = replies.ExpectMsg<IActorRef>();
-        Watch(child);
-        Watch(parent);
+
+        // Terminated travels as a system message, so it is not ordered against other senders' mail:
+        // lifecycle events and terminations are checked on separate probes.
+        var watcher = CreateTestProbe("watcher");
+        watcher.Watch(child);
+        watcher.Watch(parent);
 
         Sys.Stop(parent);
 
         ExpectMsg("child:PostStop");
-        ExpectTerminated(child);
         ExpectMsg("parent:PostStop");
-        ExpectTerminated(parent);
+        watcher.ExpectTerminated(child);
+        watcher.ExpectTerminated(parent);
     }
 
     [Fact]

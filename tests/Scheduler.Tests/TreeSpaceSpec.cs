@@ -37,10 +37,12 @@ public sealed class TreeSpaceSpec : TestKitBase
         parent.Tell(Props.Create<TsReporter>().WithTs("/net/ipv4/tx/queue0"), TestActor);
         var own = ExpectMsg<IActorRef>();
         inheriting.Tell("where", TestActor);
+        var inherited = ExpectMsg<Where>();
         own.Tell("where", TestActor);
+        var named = ExpectMsg<Where>();
 
-        Assert.Equal("/net/ipv4/tx", ExpectMsg<Where>().Path);
-        Assert.Equal("/net/ipv4/tx/queue0", ExpectMsg<Where>().Path);
+        Assert.Equal("/net/ipv4/tx", inherited.Path);
+        Assert.Equal("/net/ipv4/tx/queue0", named.Path);
     }
 
     [Fact]
