@@ -18,6 +18,8 @@ public sealed class ActorSystem : IAsyncDisposable, IDisposable
     private readonly ConcurrentDictionary<TsId, ConcurrentDictionary<ActorCell, byte>> _actorsByTs = new();
     private readonly TaskCompletionSource _whenTerminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly MemoryManager? _ownedMemory;
+    private readonly Lock _observerGate = new();
+    private Action<MessageDelivery>[] _deliveryObservers = [];
     private readonly RealTimeScheduler? _ownedScheduler;
     private readonly ServiceProvider? _ownedServices;
     private int _terminating;
@@ -205,8 +207,52 @@ public sealed class ActorSystem : IAsyncDisposable, IDisposable
         Terminate().Wait(TimeSpan.FromSeconds(15));
     }
 
+    /// <summary>
+    /// Calls <paramref name="observer"/> with every user message just before its actor handles it
+    /// (EDSRT: the node scheduled by the event it listens to), until the handle is disposed. The
+    /// observer runs on the handling worker thread, concurrently for different actors: it must be
+    /// thread-safe and quick. System messages (stop, watch) are not reported.
+    /// </summary>
+    public IDisposable ObserveDeliveries(Action<MessageDelivery> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (_observerGate)
+        {
+            _deliveryObservers = [.. _deliveryObservers, observer];
+        }
+
+        return new DeliverySubscription(this, observer);
+    }
+
+    internal void NotifyDelivery(IActorRef recipient, TsId ts, IActorRef? sender, object message)
+    {
+        // Copy-on-write array: one length check per message when nobody observes.
+        var observers = _deliveryObservers;
+        if (observers.Length == 0)
+        {
+            return;
+        }
+
+        var delivery = new MessageDelivery(recipient, ts, sender, message);
+        foreach (var observer in observers)
+        {
+            observer(delivery);
+        }
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"ActorSystem({Name})";
+
+    private sealed class DeliverySubscription(ActorSystem system, Action<MessageDelivery> observer) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (system._observerGate)
+            {
+                system._deliveryObservers = [.. system._deliveryObservers.Where(o => o != observer)];
+            }
+        }
+    }
 
     internal IActorRef SystemActorOf(Props props, string? name = null) => _systemGuardian.ActorOf(props, name);
 

@@ -232,6 +232,7 @@ internal sealed class ActorCell : IActorContext
                     break;
             }
 
+            _system.NotifyDelivery(Self, Ts, envelope.Sender, message);
             var actor = _actor!;
             if (!actor.Receive(message))
             {

@@ -1,0 +1,62 @@
+using Edsos.Driver.Wires;
+using Edsos.Host;
+using Edsos.Kpn;
+using Edsos.Protocol;
+using Edsos.Protocol.Wire;
+using Edsos.SocketService;
+
+namespace Edsos.Scenarios.Tests;
+
+/// <summary>Two real hosts (10.0.0.1 and 10.0.0.2) on a loopback wire, for cross-service scenarios.</summary>
+internal sealed class TwoHosts : IAsyncDisposable
+{
+    public static readonly Ipv4Address AddressA = Ipv4Address.Parse("10.0.0.1");
+    public static readonly Ipv4Address AddressB = Ipv4Address.Parse("10.0.0.2");
+
+    private TwoHosts(EdsosHost a, EdsosHost b)
+    {
+        A = a;
+        B = b;
+    }
+
+    public EdsosHost A { get; }
+
+    public EdsosHost B { get; }
+
+    public static async Task<TwoHosts> StartAsync(DataPathMode mode = DataPathMode.ZeroCopy)
+    {
+        var (wireA, wireB) = LoopbackWire.CreatePair();
+        var a = await EdsosHost.StartAsync(Options("A", "10.0.0.1/24", "02:00:00:00:00:01", mode), wireA);
+        var b = await EdsosHost.StartAsync(Options("B", "10.0.0.2/24", "02:00:00:00:00:02", mode), wireB);
+        return new TwoHosts(a, b);
+    }
+
+    /// <summary>Opens a UDP socket bound to <paramref name="port"/> (0: unbound); returns its fd.</summary>
+    public static async Task<int> UdpSocketAsync(Libc libc, ushort port = 0)
+    {
+        var socket = await libc.SocketAsync(2, SocketKind.Dgram, 0);
+        Assert.True(socket.IsOk, $"socket: {socket.Error}");
+        if (port != 0)
+        {
+            var bound = await libc.BindAsync((int)socket.Value, new Ipv4Endpoint(Ipv4Address.Any, port));
+            Assert.True(bound.IsOk, $"bind: {bound.Error}");
+        }
+
+        return (int)socket.Value;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await A.DisposeAsync();
+        await B.DisposeAsync();
+    }
+
+    private static EdsosHostOptions Options(string name, string cidr, string mac, DataPathMode mode) => new()
+    {
+        Name = name,
+        Address = Ipv4Cidr.Parse(cidr),
+        Mac = MacAddress.Parse(mac),
+        Mode = mode,
+        ArenaPages = 2048,
+    };
+}
