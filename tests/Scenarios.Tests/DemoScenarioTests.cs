@@ -15,6 +15,7 @@ public sealed class DemoScenarioTests
         Assert.Equal(60, report.EchoedOk);
         Assert.Equal(2, report.PingsOk);
         Assert.Equal(0, report.PayloadBytesCopied);
+        Assert.Equal(0, report.CowBytesCopied);
         Assert.Equal(0, report.LeakedPages);
         Assert.Equal(0, report.LeakedCtrns);
         Assert.Equal(0, report.LeakedNodes);

@@ -83,9 +83,10 @@ public sealed class IcmpService : ReceiveActor
 
         ushort identifier = NextIdentifier();
 
-        // One push for headroom and data, divided: a small ping costs one page. Pushed pages are zeroed,
-        // so the data needs no write (and no payload byte is copied).
-        var pushed = _memory.Push(_ts, "ping", FrameLayout.Headroom8 + request.PayloadSize);
+        // Headroom and data are pushed apart: divided from one page they would share it, and the
+        // header write would copy that page (copy-on-write). Pushed pages are zeroed, so the data
+        // needs no write (and no payload byte is copied).
+        var pushed = _memory.Push(_ts, "hdr", FrameLayout.Headroom8);
         if (!pushed.IsOk)
         {
             Sender.Tell(new InetProtocol.PingReply(Errno.ENOBUFS, request.Sequence, request.Destination, 0, TimeSpan.Zero), Self);
@@ -96,15 +97,15 @@ public sealed class IcmpService : ReceiveActor
         Capability data = default;
         if (request.PayloadSize > 0)
         {
-            var cut = _memory.Divide(_ts, pushed.Value, FrameLayout.Headroom8);
-            if (!cut.IsOk)
+            var pushedData = _memory.Push(_ts, "ping", request.PayloadSize);
+            if (!pushedData.IsOk)
             {
-                NodeOps.Release(_memory, _ts, pushed.Value);
+                NodeOps.Release(_memory, _ts, headroom);
                 Sender.Tell(new InetProtocol.PingReply(Errno.ENOBUFS, request.Sequence, request.Destination, 0, TimeSpan.Zero), Self);
                 return;
             }
 
-            (headroom, data) = cut.Value;
+            data = pushedData.Value;
         }
 
         var repr = IcmpV4Repr.EchoRequest(identifier, request.Sequence, request.PayloadSize);
