@@ -209,7 +209,7 @@ public sealed partial class MemoryManager
 
             ts.NextGva = gva + RoundUpToPage(length);
             PhysExtent[] extents = [.. nodeA.Extents, .. nodeB.Extents];
-            TsId[] origins = [.. nodeA.Origins.Union(nodeB.Origins).OrderBy(o => o.Value)];
+            TsId[] origins = UnionOrigins(nodeA.Origins, nodeB.Origins);
 
             // Add before release: the merged node takes over both parts' references, net change zero.
             AddRefs(extents);
@@ -488,6 +488,40 @@ public sealed partial class MemoryManager
     {
         gva = ts.NextGva;
         return RoundUpToPage(length) <= Gva.OffsetMask - gva;
+    }
+
+    /// <summary>
+    /// The sorted, distinct union of two ascending origin sets (merge runs per packet: no LINQ, and
+    /// the common case, equal sets, allocates nothing).
+    /// </summary>
+    private static TsId[] UnionOrigins(TsId[] a, TsId[] b)
+    {
+        if (a.AsSpan().SequenceEqual(b))
+        {
+            return a;
+        }
+
+        var union = new TsId[a.Length + b.Length];
+        int i = 0;
+        int j = 0;
+        int n = 0;
+        while (i < a.Length || j < b.Length)
+        {
+            TsId next = j >= b.Length || (i < a.Length && a[i].Value <= b[j].Value) ? a[i] : b[j];
+            if (i < a.Length && a[i] == next)
+            {
+                i++;
+            }
+
+            if (j < b.Length && b[j] == next)
+            {
+                j++;
+            }
+
+            union[n++] = next;
+        }
+
+        return n == union.Length ? union : union[..n];
     }
 
     private Node AddNode(string rootPath, long rootStart, bool isDivided, TsId owner, ulong gva, int length, Rights rights, bool isCtrn, TsId[] origins, PhysExtent[] extents)

@@ -45,3 +45,32 @@ public sealed class JournalTests
         Assert.Equal(1, records[7].Length);
     }
 }
+
+public sealed class MergeOriginsTests
+{
+    [Fact]
+    public void Merge_PartsWithOverlappingOrigins_OriginsAreTheSortedUnion()
+    {
+        using var memory = new MemoryManager(64);
+        var a = memory.CreateTs("/user_proc/a").Unwrap();
+        var b = memory.CreateTs("/user_proc/b").Unwrap();
+        var k = memory.CreateTs("/net/ipv4/tx").Unwrap();
+        var fromA = Share(memory, a, k);
+        var fromB = Share(memory, b, k);
+        var header = memory.Push(k, "hdr", 42).Unwrap();
+        var ab = memory.Merge(k, fromA, fromB, "ab").Unwrap();
+
+        var abk = memory.Merge(k, header, ab, "abk").Unwrap();
+
+        Assert.Equal(new[] { a, b, k }.OrderBy(t => t.Value).ToArray(), memory.Inspect(k, abk).Unwrap().Origins.ToArray());
+        memory.Lift(b);
+        Assert.Equal(MemoryError.InvalidGva, memory.Inspect(k, abk).Error);
+    }
+
+    private static Capability Share(MemoryManager memory, TsId from, TsId to)
+    {
+        var node = memory.Push(from, "buf", 10).Unwrap();
+        var gva = memory.Inspect(from, node).Unwrap().Gva;
+        return memory.CtShare(from, node, gva, 10, to, "c", Rights.Read | Rights.Share).Unwrap();
+    }
+}
