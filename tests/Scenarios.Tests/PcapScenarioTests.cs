@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Edsos.Host.Demo;
+using Edsos.Protocol.Tests;
 using Xunit.Abstractions;
 
 namespace Edsos.Scenarios.Tests;
