@@ -30,6 +30,7 @@ public enum Errno
     EADDRNOTAVAIL = 99,
     ENETDOWN = 100,
     ENETUNREACH = 101,
+    ECONNABORTED = 103,
     ECONNRESET = 104,
     ENOBUFS = 105,
     EISCONN = 106,
@@ -37,4 +38,6 @@ public enum Errno
     ETIMEDOUT = 110,
     ECONNREFUSED = 111,
     EHOSTUNREACH = 113,
+    EALREADY = 114,
+    EINPROGRESS = 115,
 }

@@ -9,7 +9,7 @@ namespace Edsos.Protocol;
 /// <c>sendto</c> down to the transmit worker, delivery up to the socket). Payload travels as CTRNs
 /// mounted in the receiving TS; no message carries payload bytes.
 /// </summary>
-public static class InetProtocol
+public static partial class InetProtocol
 {
     /// <summary>
     /// Socket → inet family: open an endpoint of <paramref name="Type"/>/<paramref name="Protocol"/>

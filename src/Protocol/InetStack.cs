@@ -4,6 +4,7 @@ using Edsos.Protocol.Inet;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Qdisc;
 using Edsos.Protocol.Routing;
+using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Udp;
 using Edsos.Protocol.Wire;
 using Edsos.Scheduler;
@@ -22,7 +23,7 @@ public static class InetStack
     /// <see cref="ActorSystem.Scheduler"/> it uses). The qdisc sends <c>AttachTx</c> to
     /// <paramref name="driverTx"/> and the receive worker <c>AttachRx</c> to <paramref name="driverRx"/>;
     /// frames are <c>ct_share</c>d into <paramref name="driverTs"/>. UDP is registered for (Dgram, 0) and
-    /// (Dgram, 17). With <see cref="InetStackOptions.AnnounceOnStart"/> / <see cref="InetStackOptions.ProbeGatewayOnStart"/>
+    /// (Dgram, 17), TCP (<see cref="TcpTxWorker"/>, in <c>{root}/tx/tcp</c>) for (Stream, 0) and (Stream, 6). With <see cref="InetStackOptions.AnnounceOnStart"/> / <see cref="InetStackOptions.ProbeGatewayOnStart"/>
     /// the first frames are an ARP announcement and a gateway probe.
     /// </summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
@@ -43,6 +44,8 @@ public static class InetStack
         TsId familyTs = EnsureTs(memory, root);
         TsId txTs = EnsureTs(memory, txPath);
         TsId rxTs = EnsureTs(memory, rxPath);
+        string tcpPath = txPath + "/tcp";
+        TsId tcpTs = EnsureTs(memory, tcpPath);
         RoutingTable routes = BuildRoutes(options);
         string prefix = options.ActorNamePrefix;
 
@@ -60,19 +63,23 @@ public static class InetStack
         var icmp = system.ActorOf(
             Props.Create(() => new IcmpService(options, memory, clock, ipTx)).WithTs(txPath),
             prefix + "-icmp");
-        rx.Tell(new Ipv4Protocol.RxPeers(ipTx, icmp));
+        var tcp = system.ActorOf(
+            Props.Create(() => new TcpTxWorker(options, memory, clock, ipTx, txTs)).WithTs(tcpPath),
+            prefix + "-tcp");
+        rx.Tell(new Ipv4Protocol.RxPeers(ipTx, icmp, tcp, tcpTs));
         var udp = system.ActorOf(
             Props.Create(() => new UdpTxWorker(options, memory, ipTx)).WithTs(txPath),
             prefix + "-udp-tx");
         InetProtocol.RegisterProtocol[] builtIn =
         [
             new(SocketKind.Dgram, (int)IpProtocol.Udp, udp, txTs, FrameLayout.MaxUdpPayload),
+            new(SocketKind.Stream, (int)IpProtocol.Tcp, tcp, tcpTs, int.MaxValue),
         ];
         var family = system.ActorOf(
             Props.Create(() => new InetFamily(options, rx, builtIn)).WithTs(root),
             prefix + "-family");
 
-        return new InetStackHandle(options, family, udp, ipTx, rx, qdisc, icmp, familyTs, txTs, rxTs);
+        return new InetStackHandle(options, family, udp, ipTx, rx, qdisc, icmp, familyTs, txTs, rxTs, tcp, tcpTs);
     }
 
     /// <summary>

@@ -22,6 +22,8 @@ namespace Edsos.Protocol;
 /// <param name="FamilyTs">TS of the family (<c>/net/ipv4</c>).</param>
 /// <param name="TxTs">TS of the transmit side (<c>/net/ipv4/tx</c>).</param>
 /// <param name="RxTs">TS of the receive side (<c>/net/ipv4/rx</c>).</param>
+/// <param name="Tcp">The TCP worker (<see cref="Tcp.TcpTxWorker"/>): stream sockets' requests, <see cref="Tcp.TcpProtocol.GetTcpCounters"/>.</param>
+/// <param name="TcpTs">TS of the TCP worker (<c>/net/ipv4/tx/tcp</c>), where stream sockets share payload.</param>
 public sealed record InetStackHandle(
     InetStackOptions Options,
     IActorRef Family,
@@ -32,10 +34,12 @@ public sealed record InetStackHandle(
     IActorRef Icmp,
     TsId FamilyTs,
     TsId TxTs,
-    TsId RxTs)
+    TsId RxTs,
+    IActorRef? Tcp = null,
+    TsId TcpTs = default)
 {
     /// <summary>Every actor of the stack, in the order a stop quiesces them (senders of nodes first).</summary>
-    public IReadOnlyList<IActorRef> Actors => [RxWorker, Family, UdpTx, Icmp, IpTx, Qdisc];
+    public IReadOnlyList<IActorRef> Actors => Tcp is null ? [RxWorker, Family, UdpTx, Icmp, IpTx, Qdisc] : [RxWorker, Family, UdpTx, Tcp, Icmp, IpTx, Qdisc];
 
     /// <summary>
     /// Collects every actor's counters. Throws <see cref="AskTimeoutException"/> when an actor does not

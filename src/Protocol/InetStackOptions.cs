@@ -57,9 +57,13 @@ public sealed record InetStackOptions
     /// <summary>Prefix of the stack's actor names, unique per system (a second stack needs another).</summary>
     public string ActorNamePrefix { get; init; } = "inet";
 
+    /// <summary>The TCP's tunables (MSS, buffers, timers).</summary>
+    public Tcp.TcpOptions Tcp { get; init; } = new();
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
     public void Validate()
     {
+        Tcp.Validate();
         if (Mtu < Fragmenter.MinimumMtu || Mtu > ushort.MaxValue)
         {
             throw new ArgumentException($"MTU {Mtu} is outside {Fragmenter.MinimumMtu}..65535", nameof(Mtu));

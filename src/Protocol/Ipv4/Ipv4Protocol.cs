@@ -59,7 +59,8 @@ public static class Ipv4Protocol
 
     /// <summary>
     /// Stack builder → receive worker, once: the transmit worker and ICMP service it feeds (they are
-    /// created after it). The worker attaches to the driver only then.
+    /// created after it), and the TCP worker with the TS its segments' payload is shared into (none: TCP is
+    /// counted as an unknown protocol). The worker attaches to the driver only then.
     /// </summary>
-    public sealed record RxPeers(IActorRef TxWorker, IActorRef Icmp);
+    public sealed record RxPeers(IActorRef TxWorker, IActorRef Icmp, IActorRef? Tcp = null, TsId TcpTs = default);
 }

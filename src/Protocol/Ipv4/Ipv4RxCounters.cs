@@ -20,6 +20,8 @@ namespace Edsos.Protocol.Ipv4;
 /// <param name="EchoReplies">ICMP echo replies received.</param>
 /// <param name="IcmpOther">Other ICMP messages (errors) received and dropped.</param>
 /// <param name="Faults">Frames whose memory failed to read or share (revoked), dropped.</param>
+/// <param name="TcpSegments">TCP segments handed to the TCP worker.</param>
+/// <param name="BadTcpChecksum">TCP segments whose checksum did not verify, dropped.</param>
 public sealed record Ipv4RxCounters(
     long Frames,
     long Truncated,
@@ -39,8 +41,10 @@ public sealed record Ipv4RxCounters(
     long EchoRequests,
     long EchoReplies,
     long IcmpOther,
-    long Faults)
+    long Faults,
+    long TcpSegments = 0,
+    long BadTcpChecksum = 0)
 {
     /// <summary>Every frame dropped for a fault of its own (all the drop counters summed).</summary>
-    public long Dropped => Truncated + Malformed + BadIpChecksum + BadUdpChecksum + BadIcmpChecksum + NotForUs + NoSocket + UnknownProtocol + FragmentsDropped + Faults;
+    public long Dropped => Truncated + Malformed + BadIpChecksum + BadUdpChecksum + BadIcmpChecksum + NotForUs + NoSocket + UnknownProtocol + FragmentsDropped + Faults + BadTcpChecksum;
 }

@@ -33,6 +33,8 @@ public sealed class Ipv4RxWorker : ReceiveActor
     private readonly TsId _txTs;
     private IActorRef _txWorker = ActorRefs.Nobody;
     private IActorRef _icmp = ActorRefs.Nobody;
+    private IActorRef? _tcp;
+    private TsId _tcpTs;
     private readonly FragmentReassembler<FragmentData> _reassembler;
     private readonly Dictionary<ushort, Binding> _udpBindings = new();
     private readonly List<FragmentData> _completed = new();
@@ -58,6 +60,8 @@ public sealed class Ipv4RxWorker : ReceiveActor
     private long _echoReplies;
     private long _icmpOther;
     private long _faults;
+    private long _tcpSegments;
+    private long _badTcpChecksum;
 
     /// <summary>Creates the worker; <see cref="InetStack.Start"/> does this.</summary>
     public Ipv4RxWorker(
@@ -81,6 +85,8 @@ public sealed class Ipv4RxWorker : ReceiveActor
             // so its refs arrive here; only then is the driver asked for frames.
             _txWorker = peers.TxWorker;
             _icmp = peers.Icmp;
+            _tcp = peers.Tcp;
+            _tcpTs = peers.TcpTs;
             _driverRx.Tell(new DriverProtocol.AttachRx(Self, _ts), Self);
         });
         Receive<DriverProtocol.FrameReceivedEvent>(OnFrame);
@@ -337,6 +343,10 @@ public sealed class Ipv4RxWorker : ReceiveActor
                 OnIcmp(node, nodeLength, offset, length, ip, transport);
                 break;
 
+            case IpProtocol.Tcp when _tcp is not null:
+                OnTcp(node, nodeLength, offset, length, ip);
+                break;
+
             default:
                 _unknownProtocol++;
                 Drop(node);
@@ -436,6 +446,105 @@ public sealed class Ipv4RxWorker : ReceiveActor
                 new Ipv4Endpoint(ip.Source, udp.SourcePort),
                 new Ipv4Endpoint(ip.Destination, port)),
             Self);
+    }
+
+    /// <summary>
+    /// A TCP segment: the header (options included) is read, the checksum verified over pseudo-header, header
+    /// and the payload summed in place (RFC 9293 3.1), the headers divided off and the payload shared into the
+    /// TCP worker's TS. Demultiplexing to connections and listeners is the TCP worker's (it owns the TCBs).
+    /// Segments to a broadcast address are dropped (RFC 1122 4.2.3.10).
+    /// </summary>
+    private void OnTcp(Capability node, int nodeLength, int offset, int length, in Ipv4Repr ip)
+    {
+        if (ip.Destination.IsBroadcast || ip.Destination == _options.Address.BroadcastAddress || ip.Source.IsBroadcast || ip.Source.IsMulticast)
+        {
+            _notForUs++;
+            Drop(node);
+            return;
+        }
+
+        if (length < TcpPacket.MinHeaderLength)
+        {
+            _truncated++;
+            Drop(node);
+            return;
+        }
+
+        Span<byte> header = stackalloc byte[TcpPacket.MaxHeaderLength];
+        if (!_memory.Read(_ts, node, offset, header[..TcpPacket.MinHeaderLength], CopyKind.Header).IsOk)
+        {
+            _faults++;
+            Drop(node);
+            return;
+        }
+
+        int headerLength = (header[TcpPacket.DataOffsetOffset] >> 4) * 4;
+        if (headerLength < TcpPacket.MinHeaderLength || headerLength > length)
+        {
+            _malformed++;
+            Drop(node);
+            return;
+        }
+
+        if (headerLength > TcpPacket.MinHeaderLength
+            && !_memory.Read(_ts, node, offset + TcpPacket.MinHeaderLength, header[TcpPacket.MinHeaderLength..headerLength], CopyKind.Header).IsOk)
+        {
+            _faults++;
+            Drop(node);
+            return;
+        }
+
+        int payloadLength = length - headerLength;
+        ChecksumAccumulator payloadSum = default;
+        if (!NodeOps.Sum(_memory, _ts, node, offset + headerLength, payloadLength, ref payloadSum).IsOk)
+        {
+            _faults++;
+            Drop(node);
+            return;
+        }
+
+        if (!TcpRepr.VerifyChecksum(header[..headerLength], ip.Source, ip.Destination, in payloadSum))
+        {
+            _badTcpChecksum++;
+            Drop(node);
+            return;
+        }
+
+        if (!TcpPacket.TryCreate(header[..headerLength], out TcpPacket packet, out WireError error)
+            || !TcpRepr.TryParse(packet, out TcpRepr tcp, out error))
+        {
+            Count(error);
+            Drop(node);
+            return;
+        }
+
+        Capability delivered = default;
+        if (payloadLength > 0)
+        {
+            Capability payload = Slice(node, nodeLength, offset + headerLength, payloadLength);
+            if (payload == default)
+            {
+                _faults++;
+                return;
+            }
+
+            var shared = NodeOps.ShareWhole(_memory, _ts, payload, _tcpTs, "tcp-data", Rights.Read | Rights.Share | Rights.Map);
+            NodeOps.Release(_memory, _ts, payload);
+            if (!shared.IsOk)
+            {
+                _faults++;
+                return;
+            }
+
+            delivered = shared.Value;
+        }
+        else
+        {
+            Drop(node);
+        }
+
+        _tcpSegments++;
+        _tcp!.Tell(new Tcp.TcpProtocol.SegmentReceivedEvent(tcp, delivered, payloadLength, ip.Source, ip.Destination), Self);
     }
 
     /// <summary>RFC 1122 3.2.2: no ICMP error about a broadcast, or from a source that names no single host.</summary>
@@ -687,7 +796,9 @@ public sealed class Ipv4RxWorker : ReceiveActor
         _echoRequests,
         _echoReplies,
         _icmpOther,
-        _faults);
+        _faults,
+        _tcpSegments,
+        _badTcpChecksum);
 
     /// <summary>Timer message: expire reassemblies whose time ran out.</summary>
     private sealed record ReassemblyTick

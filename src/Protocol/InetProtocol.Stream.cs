@@ -1,0 +1,72 @@
+using Edsos.Memory;
+using Edsos.Scheduler;
+
+namespace Edsos.Protocol;
+
+/// <summary>
+/// The stream half of the socket ↔ inet contract (Linux <c>inet_stream_connect</c>, <c>inet_listen</c>,
+/// <c>inet_accept</c>, <c>tcp_shutdown</c>, <c>tcp_close</c>). A stream socket sends these to the transmit
+/// worker the family opened for it (TCP). Data goes down as <see cref="XmitRequest"/> (Source = the local
+/// endpoint, Destination = the peer, naming the connection) and comes up as
+/// <see cref="DatagramReceivedEvent"/> CTRNs holding in-order stream bytes.
+/// </summary>
+public static partial class InetProtocol
+{
+    /// <summary>
+    /// Socket → TCP: active open from <paramref name="Local"/> (address 0.0.0.0: picked by route) to
+    /// <paramref name="Remote"/>; received data is shared into <paramref name="SocketTs"/>. Reply:
+    /// <see cref="StreamConnected"/> once the handshake completed or failed (<see cref="Errno.ECONNREFUSED"/>
+    /// on a RST, <see cref="Errno.ETIMEDOUT"/> after the SYN retries, <see cref="Errno.EADDRINUSE"/> for a
+    /// 4-tuple in use).
+    /// </summary>
+    public sealed record StreamConnect(ulong ReqId, Ipv4Endpoint Local, Ipv4Endpoint Remote, IActorRef Socket, TsId SocketTs);
+
+    /// <summary>
+    /// Reply to <see cref="StreamConnect"/> and <see cref="StreamAttach"/>: the connection's endpoints, or the error.
+    /// </summary>
+    public sealed record StreamConnected(ulong ReqId, Errno Error, Ipv4Endpoint Local, Ipv4Endpoint Remote);
+
+    /// <summary>
+    /// Socket → TCP: passive open on <paramref name="Local"/> (a port the socket bound) with at most
+    /// <paramref name="Backlog"/> connections not yet accepted. Established connections are announced to
+    /// <paramref name="Socket"/> with <see cref="StreamIncoming"/>. Reply: <see cref="StreamListening"/>.
+    /// </summary>
+    public sealed record StreamListen(ulong ReqId, Ipv4Endpoint Local, int Backlog, IActorRef Socket);
+
+    /// <summary>Reply to <see cref="StreamListen"/> (<see cref="Errno.EADDRINUSE"/> when the port has a listener).</summary>
+    public sealed record StreamListening(ulong ReqId, Errno Error);
+
+    /// <summary>TCP → listening socket: a connection completed its handshake and waits for <c>accept</c>.</summary>
+    public sealed record StreamIncoming(ulong ConnectionId, Ipv4Endpoint Local, Ipv4Endpoint Remote);
+
+    /// <summary>
+    /// Socket → TCP: the accepted connection <paramref name="ConnectionId"/> is served by
+    /// <paramref name="Socket"/> from now on (data held so far is shared into <paramref name="SocketTs"/>).
+    /// Reply: <see cref="StreamConnected"/> (<see cref="Errno.ECONNABORTED"/> when it is gone meanwhile).
+    /// </summary>
+    public sealed record StreamAttach(ulong ReqId, ulong ConnectionId, IActorRef Socket, TsId SocketTs);
+
+    /// <summary>Socket → TCP: the app consumed <paramref name="Bytes"/> received bytes; the receive window opens. No reply.</summary>
+    public sealed record StreamConsumed(Ipv4Endpoint Local, Ipv4Endpoint Remote, int Bytes);
+
+    /// <summary>Socket → TCP: <c>shutdown(SHUT_WR)</c>: a FIN follows the queued data (half-close). No reply.</summary>
+    public sealed record StreamShutdown(Ipv4Endpoint Local, Ipv4Endpoint Remote);
+
+    /// <summary>
+    /// Socket → TCP: <c>close</c>. The socket detaches; queued data is still sent, then FIN (RFC 9293
+    /// 3.10.4); with <paramref name="Abort"/> (unread data, RFC 2525 2.17) a RST ends it at once. No reply.
+    /// </summary>
+    public sealed record StreamClose(Ipv4Endpoint Local, Ipv4Endpoint Remote, bool Abort);
+
+    /// <summary>Socket → TCP: the listener on <paramref name="Local"/> closes; connections not yet accepted are reset. No reply.</summary>
+    public sealed record StreamUnlisten(Ipv4Endpoint Local);
+
+    /// <summary>Socket → TCP: <c>setsockopt(TCP_NODELAY)</c>: Nagle's algorithm (RFC 896) off when true. No reply.</summary>
+    public sealed record StreamNoDelay(Ipv4Endpoint Local, Ipv4Endpoint Remote, bool NoDelay);
+
+    /// <summary>TCP → socket: the peer's FIN: every byte before it was delivered; reads now return 0.</summary>
+    public sealed record StreamEofEvent(Ipv4Endpoint Local, Ipv4Endpoint Remote);
+
+    /// <summary>TCP → socket: the connection ended with <paramref name="Error"/> (<see cref="Errno.ECONNRESET"/>, <see cref="Errno.ETIMEDOUT"/>).</summary>
+    public sealed record StreamErrorEvent(Ipv4Endpoint Local, Ipv4Endpoint Remote, Errno Error);
+}

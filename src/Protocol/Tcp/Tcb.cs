@@ -1,0 +1,144 @@
+using Edsos.Memory;
+using Edsos.Scheduler;
+
+namespace Edsos.Protocol.Tcp;
+
+/// <summary>
+/// One connection's transmission control block (RFC 9293 3.3.1): the send and receive sequence variables,
+/// the payload references held for retransmission, the out-of-order queue, the RTO estimator and NewReno
+/// state, and the timer deadlines. Owned by the <see cref="TcpTxWorker"/>; never shared between threads.
+/// </summary>
+internal sealed class Tcb
+{
+    public Tcb(ulong id, Ipv4Endpoint local, Ipv4Endpoint remote, TcpOptions options)
+    {
+        Id = id;
+        Local = local;
+        Remote = remote;
+        Rto = new RtoEstimator(options.InitialRto, options.MinRto, options.MaxRto, options.TimerTick);
+        Congestion = new NewRenoCongestion(options.Mss);
+        Mss = options.Mss;
+        ReceiveBuffer = options.ReceiveBuffer;
+    }
+
+    public ulong Id { get; }
+
+    public Ipv4Endpoint Local { get; }
+
+    public Ipv4Endpoint Remote { get; }
+
+    public TcpState State { get; set; }
+
+    /// <summary>The socket served (null: detached by close, or not yet accepted).</summary>
+    public IActorRef? Socket { get; set; }
+
+    public TsId SocketTs { get; set; }
+
+    /// <summary>Passive open: the listener's local endpoint (to announce to and count the backlog against).</summary>
+    public Ipv4Endpoint? Listener { get; set; }
+
+    /// <summary>Announced to the listener and not yet attached.</summary>
+    public bool AwaitingAccept { get; set; }
+
+    /// <summary>Active open: the connect request to answer.</summary>
+    public ulong ConnectReqId { get; set; }
+
+    public IActorRef? ConnectReplyTo { get; set; }
+
+    // Send sequence variables (RFC 9293 3.3.1).
+    public uint Iss { get; set; }
+
+    public uint SndUna { get; set; }
+
+    public uint SndNxt { get; set; }
+
+    /// <summary>The highest sequence number sent so far (SND.MAX): anything below it sent again is a retransmission.</summary>
+    public uint SndMax { get; set; }
+
+    public uint SndWnd { get; set; }
+
+    public uint SndWl1 { get; set; }
+
+    public uint SndWl2 { get; set; }
+
+    /// <summary>Effective send MSS: ours bounded by the peer's option.</summary>
+    public int Mss { get; set; }
+
+    /// <summary>Payload references in sequence order; the first holds SND.UNA once data is outstanding.</summary>
+    public List<SendChunk> Chunks { get; } = new();
+
+    /// <summary>Sequence number after the last queued byte.</summary>
+    public uint SendEnd { get; set; }
+
+    /// <summary>Close or shutdown asked for a FIN after the queued data.</summary>
+    public bool FinQueued { get; set; }
+
+    public bool FinSent { get; set; }
+
+    /// <summary>Sequence number of our FIN (valid once <see cref="FinSent"/>).</summary>
+    public uint FinSequence { get; set; }
+
+    public bool NoDelay { get; set; }
+
+    // Receive sequence variables.
+    public uint Irs { get; set; }
+
+    public uint RcvNxt { get; set; }
+
+    public int ReceiveBuffer { get; }
+
+    /// <summary>Bytes delivered to (or held for) the socket and not yet consumed by the app.</summary>
+    public int RcvUnread { get; set; }
+
+    /// <summary>The right edge last advertised (RCV.NXT + RCV.WND then), which never moves left (RFC 9293 3.8.6.2.2).</summary>
+    public uint RcvAdvertisedEdge { get; set; }
+
+    public bool FinReceived { get; set; }
+
+    /// <summary>In-order data waiting for a socket to attach (accept), in the TCP TS.</summary>
+    public Queue<(Capability Node, int Length)> Undelivered { get; } = new();
+
+    public ReassemblyQueue<Capability> OutOfOrder { get; } = new();
+
+    public RtoEstimator Rto { get; }
+
+    public NewRenoCongestion Congestion { get; }
+
+    /// <summary>RTT measurement (one at a time, Karn's rule: cleared by any retransmission).</summary>
+    public bool Timing { get; set; }
+
+    public uint TimedSequence { get; set; }
+
+    public DateTimeOffset TimedAt { get; set; }
+
+    /// <summary>Retransmissions of the current SND.UNA (or SYN) without progress.</summary>
+    public int Backoffs { get; set; }
+
+    public DateTimeOffset? RtoDeadline { get; set; }
+
+    public DateTimeOffset? DelayedAckDeadline { get; set; }
+
+    /// <summary>Full-sized segments received since the last ACK (RFC 5681 4.2: ACK at least every second one).</summary>
+    public int UnackedSegments { get; set; }
+
+    public DateTimeOffset? PersistDeadline { get; set; }
+
+    /// <summary>Zero-window probes sent without the window opening (their back-off exponent).</summary>
+    public int PersistShift { get; set; }
+
+    public DateTimeOffset? TimeWaitDeadline { get; set; }
+
+    public long Retransmits { get; set; }
+
+    public long BytesAcked { get; set; }
+
+    public int FlightSize => SeqNum.Diff(SndUna, SndNxt);
+
+    /// <summary>True in the states where the peer may still send us data.</summary>
+    public bool CanReceive => State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.SynReceived;
+
+    /// <summary>True in the states where we may still send data.</summary>
+    public bool CanSend => State is TcpState.Established or TcpState.CloseWait;
+
+    public bool IsSynchronized => State is not (TcpState.Closed or TcpState.SynSent or TcpState.SynReceived);
+}

@@ -1,0 +1,28 @@
+using Edsos.Memory;
+using Edsos.Protocol.Wire;
+
+namespace Edsos.Protocol.Tcp;
+
+/// <summary>Events of the TCP worker inside one stack (the socket-facing ones are in <see cref="InetProtocol"/>).</summary>
+public static class TcpProtocol
+{
+    /// <summary>
+    /// IPv4 receive worker → TCP: a segment whose checksum verified. <paramref name="Payload"/> is a node of
+    /// the TCP TS holding the data only (headers divided off; default when <paramref name="Length"/> is 0);
+    /// TCP owns it and pops it on every path.
+    /// </summary>
+    public sealed record SegmentReceivedEvent(TcpRepr Header, Capability Payload, int Length, Ipv4Address Source, Ipv4Address Destination);
+
+    /// <summary>Anyone → TCP: a snapshot of its counters. Reply: <see cref="TcpCounters"/>.</summary>
+    public sealed record GetTcpCounters
+    {
+        /// <summary>The one instance.</summary>
+        public static GetTcpCounters Instance { get; } = new();
+    }
+
+    /// <summary>The timer tick that drives every connection's timers.</summary>
+    internal sealed record Tick
+    {
+        public static Tick Instance { get; } = new();
+    }
+}

@@ -1,0 +1,392 @@
+using Edsos.Memory;
+using Edsos.Protocol.Ipv4;
+using Edsos.Protocol.Wire;
+using Edsos.Scheduler;
+
+namespace Edsos.Protocol.Tcp;
+
+/// <summary>The output half: what may be sent now (windows, Nagle, FIN), and how one segment is built without a payload copy.</summary>
+public sealed partial class TcpTxWorker
+{
+    /// <summary>
+    /// Sends what the windows allow (RFC 9293 3.8.6; RFC 5681: min(cwnd, rwnd) minus the flight), Nagle's
+    /// rule (RFC 896 / RFC 9293 3.7.4) unless TCP_NODELAY, sender SWS avoidance (RFC 9293 3.8.6.2.1), then the
+    /// FIN once every queued byte went out. Arms the persist timer when a zero window stops data.
+    /// </summary>
+    private void Output(Tcb tcb)
+    {
+        if (tcb.State is TcpState.Closed or TcpState.SynSent or TcpState.SynReceived or TcpState.TimeWait)
+        {
+            return;
+        }
+
+        bool sentAny = false;
+        while (true)
+        {
+            int pending = SeqNum.Diff(tcb.SndNxt, tcb.SendEnd);
+            if (pending > 0)
+            {
+                long window = Math.Min(tcb.SndWnd, (uint)tcb.Congestion.Cwnd);
+                long usable = window - tcb.FlightSize;
+                if (usable <= 0)
+                {
+                    break;
+                }
+
+                if (!FindChunk(tcb, tcb.SndNxt, out var chunk, out int offset))
+                {
+                    break;
+                }
+
+                int inChunk = chunk.Length - offset;
+                int length = (int)Math.Min(Math.Min(tcb.Mss, inChunk), usable);
+                bool retransmit = SeqNum.Lt(tcb.SndNxt, tcb.SndMax);
+                if (!retransmit && length < tcb.Mss && tcb.FlightSize > 0)
+                {
+                    // Nagle: one small segment outstanding at a time, unless TCP_NODELAY; and never a runt cut by
+                    // the window when more is queued (sender SWS avoidance).
+                    bool windowCut = length < inChunk;
+                    bool lastPiece = length == pending;
+                    if (windowCut || (lastPiece && !tcb.NoDelay && !tcb.FinQueued))
+                    {
+                        break;
+                    }
+                }
+
+                var flags = TcpFlags.Ack | (offset + length == chunk.Length ? TcpFlags.Psh : TcpFlags.None);
+                if (!TransmitData(tcb, chunk, offset, length, tcb.SndNxt, flags, firstTransmission: !retransmit))
+                {
+                    break;
+                }
+
+                if (retransmit)
+                {
+                    CountRetransmit(tcb);
+                }
+                else if (!tcb.Timing)
+                {
+                    tcb.Timing = true;
+                    tcb.TimedSequence = tcb.SndNxt + (uint)length;
+                    tcb.TimedAt = Now;
+                }
+
+                tcb.SndNxt += (uint)length;
+                if (SeqNum.Gt(tcb.SndNxt, tcb.SndMax))
+                {
+                    tcb.SndMax = tcb.SndNxt;
+                }
+
+                sentAny = true;
+                ArmRto(tcb);
+                continue;
+            }
+
+            if (tcb.FinQueued && tcb.SndNxt == tcb.SendEnd && tcb.State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck)
+            {
+                bool again = tcb.FinSent;
+                if (again && SeqNum.Gt(tcb.SndNxt, tcb.FinSequence))
+                {
+                    break;
+                }
+
+                tcb.FinSent = true;
+                tcb.FinSequence = tcb.SendEnd;
+                SendControl(tcb, tcb.FinSequence, TcpFlags.Fin | TcpFlags.Ack);
+                if (again)
+                {
+                    CountRetransmit(tcb);
+                }
+
+                tcb.SndNxt = tcb.FinSequence + 1;
+                if (SeqNum.Gt(tcb.SndNxt, tcb.SndMax))
+                {
+                    tcb.SndMax = tcb.SndNxt;
+                }
+
+                tcb.State = tcb.State switch
+                {
+                    TcpState.Established => TcpState.FinWait1,
+                    TcpState.CloseWait => TcpState.LastAck,
+                    _ => tcb.State,
+                };
+                sentAny = true;
+                ArmRto(tcb);
+            }
+
+            break;
+        }
+
+        if (sentAny)
+        {
+            // Every segment carries the ACK: a pending delayed ACK is answered.
+            tcb.DelayedAckDeadline = null;
+            tcb.UnackedSegments = 0;
+        }
+
+        if (SeqNum.Lt(tcb.SndNxt, tcb.SendEnd) && tcb.SndWnd == 0 && tcb.FlightSize == 0 && tcb.PersistDeadline is null)
+        {
+            tcb.RtoDeadline = null;
+            tcb.PersistDeadline = Now + PersistInterval(tcb);
+        }
+    }
+
+    private TimeSpan PersistInterval(Tcb tcb)
+    {
+        // RFC 9293 3.8.6.1: probes back off exponentially like retransmissions, bounded by the maximum RTO.
+        var interval = tcb.Rto.Rto * (1L << Math.Min(tcb.PersistShift, 16));
+        return interval > _options.MaxRto ? _options.MaxRto : interval;
+    }
+
+    /// <summary>RFC 9293 3.8.6.1 zero-window probe: one byte past the window; the peer's answer carries its window.</summary>
+    private void SendZeroWindowProbe(Tcb tcb)
+    {
+        if (!FindChunk(tcb, tcb.SndNxt, out var chunk, out int offset))
+        {
+            return;
+        }
+
+        bool first = !SeqNum.Lt(tcb.SndNxt, tcb.SndMax);
+        if (TransmitData(tcb, chunk, offset, 1, tcb.SndNxt, TcpFlags.Ack, firstTransmission: false))
+        {
+            _zeroWindowProbes++;
+
+            // The probe byte may be accepted: an ACK up to SND.NXT + 1 must then be acceptable.
+            if (first)
+            {
+                tcb.SndMax = tcb.SndNxt + 1;
+            }
+        }
+    }
+
+    /// <summary>Resends the segment at SND.UNA (fast retransmit, partial ACK) without moving SND.NXT.</summary>
+    private void RetransmitFirst(Tcb tcb)
+    {
+        if (FindChunk(tcb, tcb.SndUna, out var chunk, out int offset))
+        {
+            int length = Math.Min(tcb.Mss, chunk.Length - offset);
+            if (TransmitData(tcb, chunk, offset, length, tcb.SndUna, TcpFlags.Ack, firstTransmission: false))
+            {
+                CountRetransmit(tcb);
+            }
+        }
+        else if (tcb.FinSent && tcb.SndUna == tcb.FinSequence)
+        {
+            SendControl(tcb, tcb.FinSequence, TcpFlags.Fin | TcpFlags.Ack);
+            CountRetransmit(tcb);
+        }
+
+        ArmRto(tcb);
+    }
+
+    private void CountRetransmit(Tcb tcb)
+    {
+        _retransmits++;
+        tcb.Retransmits++;
+
+        // Karn's rule (RFC 6298 3): a retransmitted segment gives no RTT sample.
+        tcb.Timing = false;
+    }
+
+    private static bool FindChunk(Tcb tcb, uint sequence, out SendChunk chunk, out int offset)
+    {
+        foreach (var candidate in tcb.Chunks)
+        {
+            if (SeqNum.InWindow(sequence, candidate.Sequence, candidate.End))
+            {
+                chunk = candidate;
+                offset = SeqNum.Diff(candidate.Sequence, sequence);
+                return true;
+            }
+        }
+
+        chunk = null!;
+        offset = 0;
+        return false;
+    }
+
+    private void ArmRto(Tcb tcb)
+    {
+        // RFC 6298 5.1: start the timer when data is sent and it is not running.
+        tcb.RtoDeadline ??= Now + tcb.Rto.Rto;
+    }
+
+    /// <summary>The window to advertise: buffer space not held by unread data, never moving the right edge left.</summary>
+    private static int AdvertisableWindow(Tcb tcb) => Math.Clamp(tcb.ReceiveBuffer - tcb.RcvUnread, 0, ushort.MaxValue);
+
+    private ushort WindowToAdvertise(Tcb tcb)
+    {
+        int window = AdvertisableWindow(tcb);
+
+        // Receiver SWS avoidance (RFC 1122 4.2.3.3): a window below one MSS is announced as zero.
+        if (window < Math.Min(tcb.Mss, tcb.ReceiveBuffer / 2))
+        {
+            window = 0;
+        }
+
+        uint edge = tcb.RcvNxt + (uint)window;
+        if (SeqNum.Lt(edge, tcb.RcvAdvertisedEdge))
+        {
+            // RFC 9293 3.8.6.2.2: do not shrink the window.
+            window = Math.Max(0, SeqNum.Diff(tcb.RcvNxt, tcb.RcvAdvertisedEdge));
+            edge = tcb.RcvAdvertisedEdge;
+        }
+
+        tcb.RcvAdvertisedEdge = edge;
+        return (ushort)Math.Min(window, ushort.MaxValue);
+    }
+
+    private void SendSyn(Tcb tcb, bool ack)
+    {
+        var flags = ack ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn;
+        var header = new TcpRepr(
+            tcb.Local.Port,
+            tcb.Remote.Port,
+            tcb.Iss,
+            ack ? tcb.RcvNxt : 0,
+            flags,
+            ack ? WindowToAdvertise(tcb) : (ushort)Math.Min(tcb.ReceiveBuffer, ushort.MaxValue),
+            (ushort)_options.Mss);
+        Emit(tcb.Local, tcb.Remote, header, null, 0, 0, false);
+        tcb.SndNxt = tcb.Iss + 1;
+        if (SeqNum.Gt(tcb.SndNxt, tcb.SndMax))
+        {
+            tcb.SndMax = tcb.SndNxt;
+        }
+
+        tcb.RtoDeadline ??= Now + tcb.Rto.Rto;
+    }
+
+    /// <summary>A bare ACK with the current window (answers, window updates, out-of-order duplicates).</summary>
+    private void SendAck(Tcb tcb)
+    {
+        SendControl(tcb, tcb.SndNxt, TcpFlags.Ack);
+        tcb.DelayedAckDeadline = null;
+        tcb.UnackedSegments = 0;
+    }
+
+    private void SendControl(Tcb tcb, uint sequence, TcpFlags flags)
+    {
+        var header = new TcpRepr(tcb.Local.Port, tcb.Remote.Port, sequence, tcb.RcvNxt, flags, WindowToAdvertise(tcb));
+        Emit(tcb.Local, tcb.Remote, header, null, 0, 0, false);
+    }
+
+    /// <summary>RST for a live connection (abort, listener close): &lt;SEQ=SND.NXT&gt;&lt;CTL=RST&gt; (RFC 9293 3.10.4 ABORT).</summary>
+    private void SendReset(Tcb tcb)
+    {
+        var header = new TcpRepr(tcb.Local.Port, tcb.Remote.Port, tcb.SndNxt, tcb.RcvNxt, TcpFlags.Rst | TcpFlags.Ack, 0);
+        Emit(tcb.Local, tcb.Remote, header, null, 0, 0, false);
+        _resetsSent++;
+    }
+
+    /// <summary>
+    /// RST for a segment that belongs to no connection (RFC 9293 3.10.7.1): with an ACK field,
+    /// &lt;SEQ=SEG.ACK&gt;&lt;CTL=RST&gt;; otherwise &lt;SEQ=0&gt;&lt;ACK=SEG.SEQ+SEG.LEN&gt;&lt;CTL=RST,ACK&gt;. Never in answer to a RST.
+    /// </summary>
+    private void SendResetFor(TcpProtocol.SegmentReceivedEvent segment)
+    {
+        var seg = segment.Header;
+        if ((seg.Flags & TcpFlags.Rst) != 0)
+        {
+            return;
+        }
+
+        var local = new Ipv4Endpoint(segment.Destination, seg.DestinationPort);
+        var remote = new Ipv4Endpoint(segment.Source, seg.SourcePort);
+        TcpRepr header = (seg.Flags & TcpFlags.Ack) != 0
+            ? new TcpRepr(local.Port, remote.Port, seg.Acknowledgement, 0, TcpFlags.Rst, 0)
+            : new TcpRepr(local.Port, remote.Port, 0, seg.Sequence + (uint)seg.SegmentLength(segment.Length), TcpFlags.Rst | TcpFlags.Ack, 0);
+        Emit(local, remote, header, null, 0, 0, false);
+        _resetsSent++;
+    }
+
+    private bool TransmitData(Tcb tcb, SendChunk chunk, int offset, int length, uint sequence, TcpFlags flags, bool firstTransmission)
+    {
+        var header = new TcpRepr(tcb.Local.Port, tcb.Remote.Port, sequence, tcb.RcvNxt, flags, WindowToAdvertise(tcb));
+        return Emit(tcb.Local, tcb.Remote, header, chunk, offset, length, firstTransmission);
+    }
+
+    /// <summary>
+    /// Builds one segment (seed 000 stage 3): the payload slice [<paramref name="offset"/>, +<paramref name="length"/>)
+    /// of <paramref name="chunk"/> is summed in place and <c>ct_share</c>d into the IPv4 transmit TS (the chunk
+    /// keeps its own reference for retransmission); header space is <c>push</c>ed, the TCP header with its final
+    /// checksum written (the only bytes copied, counted as headers), shared on, and both go to IPv4. A first
+    /// transmission's completion is tracked so the socket can be answered. Returns false when memory fails (the
+    /// segment counts as lost; retransmission repairs it).
+    /// </summary>
+    private bool Emit(Ipv4Endpoint local, Ipv4Endpoint remote, TcpRepr header, SendChunk? chunk, int offset, int length, bool firstTransmission)
+    {
+        ChecksumAccumulator payloadSum = default;
+        if (length > 0 && chunk is not null && !NodeOps.Sum(_memory, _ts, chunk.Node, offset, length, ref payloadSum).IsOk)
+        {
+            return false;
+        }
+
+        // Everything that can fail in our own TS first, so a failure leaves nothing mounted in IPv4's.
+        int headerLength = header.HeaderLength;
+        var pushed = _memory.Push(_ts, "tcp-hdr", FrameLayout.EthernetIpv4HeaderLength + headerLength);
+        if (!pushed.IsOk)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[TcpPacket.MaxHeaderLength];
+        header.EmitHeader(bytes, local.Address, remote.Address, in payloadSum);
+        if (!_memory.Write(_ts, pushed.Value, FrameLayout.EthernetIpv4HeaderLength, bytes[..headerLength], CopyKind.Header).IsOk)
+        {
+            NodeOps.Release(_memory, _ts, pushed.Value);
+            return false;
+        }
+
+        Capability slice = default;
+        if (length > 0 && chunk is not null)
+        {
+            var shared = _memory.CtShare(_ts, chunk.Node, chunk.Gva.Add(offset), length, _ipTxTs, "tcp-seg", SegmentRights);
+            if (!shared.IsOk)
+            {
+                NodeOps.Release(_memory, _ts, pushed.Value);
+                return false;
+            }
+
+            slice = shared.Value;
+        }
+
+        var headroom = NodeOps.ShareWhole(_memory, _ts, pushed.Value, _ipTxTs, "tcp-hdr", SegmentRights);
+        NodeOps.Release(_memory, _ts, pushed.Value);
+        if (!headroom.IsOk)
+        {
+            if (slice != default)
+            {
+                // Only IPv4 may pop a node in its TS: hand it the slice as a request it refuses (and pops).
+                _ipTx.Tell(new Ipv4Protocol.IpQueueXmit(0, null, 0, local.Address, remote.Address, IpProtocol.Tcp, 0, default, headerLength, slice, -1), Self);
+            }
+
+            return false;
+        }
+
+        ulong requestId = 0;
+        IActorRef? replyTo = null;
+        if (firstTransmission && chunk is not null)
+        {
+            requestId = ++_nextXmitId;
+            replyTo = Self;
+            _inFlight.Add(requestId, new InFlightSegment(chunk, length));
+        }
+
+        _segmentsSent++;
+        _ipTx.Tell(
+            new Ipv4Protocol.IpQueueXmit(
+                requestId,
+                replyTo,
+                length,
+                local.Address,
+                remote.Address,
+                IpProtocol.Tcp,
+                0,
+                headroom.Value,
+                headerLength,
+                slice,
+                length),
+            Self);
+        return true;
+    }
+}
