@@ -58,6 +58,10 @@ public sealed class KpnActor : ReceiveActor
         Receive<RecvFrom>(OnRecvFrom);
         Receive<RecvZeroCopy>(OnRecvZeroCopy);
         Receive<Close>(OnClose);
+        Receive<Listen>(OnListen);
+        Receive<Accept>(OnAccept);
+        Receive<Shutdown>(OnShutdown);
+        Receive<AcceptRespEvent>(OnAcceptResp);
         Receive<SetNonBlocking>(OnSetNonBlocking);
         Receive<SetSockOpt>(OnSetSockOpt);
         Receive<GetSockOpt>(OnGetSockOpt);
@@ -112,7 +116,7 @@ public sealed class KpnActor : ReceiveActor
             return;
         }
 
-        var reqId = Track(new PendingCall(CallKind.Socket, Sender, -1, default, 0, default));
+        var reqId = Track(new PendingCall(CallKind.Socket, Sender, -1, default, 0, default, call.Type == SocketKind.Stream));
         _options.SocketTable.Tell(new CreateSocket(reqId, call.Domain, call.Type, call.Protocol, _userTs), Self);
     }
 
@@ -135,7 +139,7 @@ public sealed class KpnActor : ReceiveActor
         }
 
         var reqId = Track(new PendingCall(CallKind.Connect, Sender, call.Fd, default, 0, call.Remote));
-        entry.Node.Tell(new ConnectSocket(reqId, call.Remote), Self);
+        entry.Node.Tell(new ConnectSocket(reqId, call.Remote, entry.NonBlocking), Self);
     }
 
     private void OnSendTo(SendTo call)
@@ -150,10 +154,10 @@ public sealed class KpnActor : ReceiveActor
         var error = call.Length switch
         {
             < 0 => Errno.EINVAL,
-            > MaxUdpPayload => Errno.EMSGSIZE,
+            > MaxUdpPayload when !entry.Stream => Errno.EMSGSIZE,
             // A CTRN has at least one byte; an empty datagram cannot be shared.
             0 => Errno.EINVAL,
-            _ => call.Destination is null && !entry.Connected ? Errno.EDESTADDRREQ : Errno.None,
+            _ => call.Destination is null && !entry.Connected && !entry.Stream ? Errno.EDESTADDRREQ : Errno.None,
         };
         if (error != Errno.None)
         {
@@ -203,9 +207,16 @@ public sealed class KpnActor : ReceiveActor
             return;
         }
 
+        if (entry.Stream && call.Length == 0)
+        {
+            // A zero-length read of a stream reads nothing and consumes nothing.
+            Sender.Tell(new RecvResult(0, Errno.None, default));
+            return;
+        }
+
         var reqId = Track(new PendingCall(CallKind.RecvCopy, Sender, call.Fd, call.Buffer, call.Length, default));
         var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
-        entry.Node.Tell(new RecvReqEvent(reqId, RecvMode.Copy, _kpnTs, nonBlocking), Self);
+        entry.Node.Tell(new RecvReqEvent(reqId, RecvMode.Copy, _kpnTs, nonBlocking, entry.Stream ? call.Length : 0), Self);
     }
 
     private void OnRecvZeroCopy(RecvZeroCopy call)
@@ -329,6 +340,16 @@ public sealed class KpnActor : ReceiveActor
             return;
         }
 
+        if (call.Kind == CallKind.AcceptCreate && !_exiting)
+        {
+            // accept, step 3: the new socket adopts the connection before the descriptor is handed out.
+            var acceptedFd = AllocateFd();
+            _fds.Add(acceptedFd, new FdEntry(reply.SocketId, reply.Node, reply.NodeTs, stream: true));
+            var adoptId = Track(new PendingCall(CallKind.Adopt, call.ReplyTo, acceptedFd, default, 0, call.Remote, true, call.Connection));
+            reply.Node.Tell(new AdoptConnection(adoptId, call.Connection), Self);
+            return;
+        }
+
         if (_exiting)
         {
             // The process is going away: the socket it asked for is not wanted any more.
@@ -337,14 +358,83 @@ public sealed class KpnActor : ReceiveActor
             return;
         }
 
+        var fd = AllocateFd();
+        _fds.Add(fd, new FdEntry(reply.SocketId, reply.Node, reply.NodeTs, call.Stream));
+        call.ReplyTo.Tell(SysResult.Ok(fd));
+    }
+
+    private int AllocateFd()
+    {
         var fd = FirstFd;
         while (_fds.ContainsKey(fd))
         {
             fd++;
         }
 
-        _fds.Add(fd, new FdEntry(reply.SocketId, reply.Node, reply.NodeTs));
-        call.ReplyTo.Tell(SysResult.Ok(fd));
+        return fd;
+    }
+
+    private void OnListen(Listen call)
+    {
+        if (!TryGetFd(call.Fd, out var entry))
+        {
+            return;
+        }
+
+        var reqId = Track(new PendingCall(CallKind.Listen, Sender, call.Fd, default, 0, default));
+        entry.Node.Tell(new ListenSocket(reqId, call.Backlog), Self);
+    }
+
+    private void OnShutdown(Shutdown call)
+    {
+        if (!TryGetFd(call.Fd, out var entry))
+        {
+            return;
+        }
+
+        var reqId = Track(new PendingCall(CallKind.Shutdown, Sender, call.Fd, default, 0, default));
+        entry.Node.Tell(new ShutdownSocket(reqId, call.How), Self);
+    }
+
+    private void OnAccept(Accept call)
+    {
+        if (!TryGetFd(call.Fd, out var entry))
+        {
+            return;
+        }
+
+        if (_exiting)
+        {
+            Sender.Tell(SysResult.Fail(Errno.EINTR));
+            return;
+        }
+
+        if (_fds.Count + CountPending(CallKind.AcceptCreate) >= _options.MaxDescriptors)
+        {
+            Sender.Tell(SysResult.Fail(Errno.EMFILE));
+            return;
+        }
+
+        var reqId = Track(new PendingCall(CallKind.Accept, Sender, call.Fd, default, 0, default));
+        entry.Node.Tell(new AcceptReqEvent(reqId, entry.NonBlocking), Self);
+    }
+
+    private void OnAcceptResp(AcceptRespEvent reply)
+    {
+        if (!_pending.Remove(reply.ReqId, out var call))
+        {
+            return;
+        }
+
+        if (reply.Error != Errno.None)
+        {
+            call.ReplyTo.Tell(SysResult.Fail(reply.Error));
+            return;
+        }
+
+        // accept, step 2: a socket for the connection, from the table like any other.
+        var reqId = Track(new PendingCall(CallKind.AcceptCreate, call.ReplyTo, -1, default, 0, reply.Remote, true, reply.ConnectionId));
+        _options.SocketTable.Tell(new CreateSocket(reqId, SocketTable.AfInet, SocketKind.Stream, 0, _userTs), Self);
     }
 
     private void OnSocketReply(SocketReply reply)
@@ -363,7 +453,23 @@ public sealed class KpnActor : ReceiveActor
 
         if (reply.Error != Errno.None)
         {
+            if (call.Kind == CallKind.Adopt && _fds.Remove(call.Fd, out var failed))
+            {
+                failed.Node.Tell(new CloseSocket(0), ActorRefs.NoSender);
+            }
+
             call.ReplyTo.Tell(SysResult.Fail(reply.Error));
+            return;
+        }
+
+        if (call.Kind == CallKind.Adopt)
+        {
+            if (_fds.TryGetValue(call.Fd, out var adopted))
+            {
+                adopted.Connected = true;
+            }
+
+            call.ReplyTo.Tell(SysResult.Ok(call.Fd));
             return;
         }
 
@@ -407,6 +513,13 @@ public sealed class KpnActor : ReceiveActor
             return;
         }
 
+        if (call.Kind == CallKind.RecvZeroCopy && reply.Length == 0 && reply.Data == default)
+        {
+            // End of a stream: nothing was handed over.
+            call.ReplyTo.Tell(new ZeroCopyRecv(Errno.None, null, 0, reply.From));
+            return;
+        }
+
         if (call.Kind == CallKind.RecvZeroCopy)
         {
             var info = _memory.Inspect(_userTs, reply.Data);
@@ -437,7 +550,11 @@ public sealed class KpnActor : ReceiveActor
             }
         }
 
-        _memory.Pop(_kpnTs, reply.Data);
+        if (reply.Data != default)
+        {
+            _memory.Pop(_kpnTs, reply.Data);
+        }
+
         call.ReplyTo.Tell(result);
     }
 

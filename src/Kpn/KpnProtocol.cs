@@ -18,7 +18,11 @@ public static class KpnProtocol
     /// <summary><c>bind(fd, local)</c>. Reply: <see cref="SysResult"/> (0; EBADF, EINVAL when already bound, EADDRINUSE).</summary>
     public sealed record Bind(int Fd, Ipv4Endpoint Local);
 
-    /// <summary><c>connect(fd, remote)</c>: for UDP sets the default destination, binding an ephemeral port first. Reply: <see cref="SysResult"/>.</summary>
+    /// <summary>
+    /// <c>connect(fd, remote)</c>: for UDP sets the default destination, binding an ephemeral port first; for TCP
+    /// runs the handshake (EINPROGRESS at once when non-blocking; EALREADY, EISCONN, ECONNREFUSED, ETIMEDOUT).
+    /// Reply: <see cref="SysResult"/>.
+    /// </summary>
     public sealed record Connect(int Fd, Ipv4Endpoint Remote);
 
     /// <summary>
@@ -33,6 +37,19 @@ public static class KpnProtocol
 
     /// <summary>Zero-copy receive: the datagram's node is granted to the caller's TS. Reply: <see cref="ZeroCopyRecv"/>.</summary>
     public sealed record RecvZeroCopy(int Fd, MsgFlags Flags);
+
+    /// <summary><c>listen(fd, backlog)</c> on a bound stream socket. Reply: <see cref="SysResult"/> (0; EBADF, EOPNOTSUPP, EINVAL, EADDRINUSE).</summary>
+    public sealed record Listen(int Fd, int Backlog);
+
+    /// <summary>
+    /// <c>accept(fd)</c>: waits for a connection on a listening socket (EAGAIN when non-blocking and none is
+    /// ready) and returns a new descriptor for it. Reply: <see cref="SysResult"/> (the descriptor; EBADF, EINVAL,
+    /// EMFILE, ECONNABORTED).
+    /// </summary>
+    public sealed record Accept(int Fd);
+
+    /// <summary><c>shutdown(fd, how)</c> on a connected stream socket. Reply: <see cref="SysResult"/> (0; EBADF, ENOTCONN, EINVAL).</summary>
+    public sealed record Shutdown(int Fd, int How);
 
     /// <summary><c>close(fd)</c>: pending calls on it end with EBADF. Reply: <see cref="SysResult"/>.</summary>
     public sealed record Close(int Fd);

@@ -142,7 +142,12 @@ public sealed class Libc
     public ValueTask<SysResult> BindAsync(int fd, Ipv4Endpoint local, CancellationToken cancellationToken = default) =>
         CallAsync(new KpnProtocol.Bind(fd, local), cancellationToken);
 
-    /// <summary><c>connect(fd, remote)</c>: sets the default destination (binding an ephemeral port first): 0, or EBADF.</summary>
+    /// <summary>
+    /// <c>connect(fd, remote)</c>: on a datagram socket sets the default destination (binding an ephemeral port
+    /// first): 0, or EBADF. On a stream socket runs the TCP handshake: 0 when established, ECONNREFUSED (RST),
+    /// ETIMEDOUT; non-blocking: EINPROGRESS at once (read the outcome with SO_ERROR), EALREADY while it runs,
+    /// EISCONN once connected.
+    /// </summary>
     public ValueTask<SysResult> ConnectAsync(int fd, Ipv4Endpoint remote, CancellationToken cancellationToken = default) =>
         CallAsync(new KpnProtocol.Connect(fd, remote), cancellationToken);
 
@@ -193,6 +198,22 @@ public sealed class Libc
             _ => ZeroCopyRecv.Fail(Errno.EIO),
         };
     }
+
+    /// <summary><c>listen(fd, backlog)</c> on a bound stream socket: 0, or EBADF, EOPNOTSUPP (datagram socket), EINVAL (unbound, connected), EADDRINUSE.</summary>
+    public ValueTask<SysResult> ListenAsync(int fd, int backlog, CancellationToken cancellationToken = default) =>
+        CallAsync(new KpnProtocol.Listen(fd, backlog), cancellationToken);
+
+    /// <summary>
+    /// <c>accept(fd)</c>: waits for a connection that completed its handshake on the listening socket and returns
+    /// its new descriptor (a connected stream socket). EAGAIN when non-blocking and none is ready; EBADF, EINVAL
+    /// (not listening), EMFILE, ECONNABORTED (the connection died before it was handed over).
+    /// </summary>
+    public ValueTask<SysResult> AcceptAsync(int fd, CancellationToken cancellationToken = default) =>
+        CallAsync(new KpnProtocol.Accept(fd), cancellationToken);
+
+    /// <summary><c>shutdown(fd, how)</c> (0 read, 1 write: a FIN after the queued data, 2 both): 0, or EBADF, ENOTCONN, EINVAL.</summary>
+    public ValueTask<SysResult> ShutdownAsync(int fd, int how, CancellationToken cancellationToken = default) =>
+        CallAsync(new KpnProtocol.Shutdown(fd, how), cancellationToken);
 
     /// <summary><c>close(fd)</c>: 0, or EBADF. Calls pending on the descriptor end with EBADF.</summary>
     public ValueTask<SysResult> CloseAsync(int fd, CancellationToken cancellationToken = default) =>

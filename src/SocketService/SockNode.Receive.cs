@@ -29,6 +29,12 @@ public sealed partial class SockNode
         }
 
         _datagramsReceived++;
+        if (_isStream)
+        {
+            OnStreamData(message);
+            return;
+        }
+
         var datagram = new QueuedDatagram(message.Payload, message.Length, message.From);
         if (_recvWaiters.Count > 0)
         {
@@ -54,6 +60,12 @@ public sealed partial class SockNode
         if (IsClosed)
         {
             Sender.Tell(new RecvRespEvent(message.ReqId, Errno.EBADF, default, 0, default));
+            return;
+        }
+
+        if (_isStream)
+        {
+            OnStreamRecv(message, waiter);
             return;
         }
 
@@ -115,6 +127,12 @@ public sealed partial class SockNode
         while (_received.Count > 0)
         {
             Drop(_received.Dequeue().Payload);
+        }
+
+        if (_streamFront is { } front)
+        {
+            Drop(front.Payload);
+            _streamFront = null;
         }
 
         _receiveQueuedBytes = 0;

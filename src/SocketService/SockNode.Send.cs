@@ -34,6 +34,12 @@ public sealed partial class SockNode
             return;
         }
 
+        if (_isStream)
+        {
+            OnStreamSend(message, replyTo);
+            return;
+        }
+
         Ipv4Endpoint destination;
         if (message.Destination is { } given)
         {

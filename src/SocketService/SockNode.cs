@@ -45,6 +45,7 @@ public sealed partial class SockNode : ReceiveActor
         _sendBuffer = options.SendBuffer;
         _receiveBuffer = options.ReceiveBuffer;
         _txPrefix = $"sock_0x{options.SocketId:X4}/";
+        _isStream = options.Type == SocketKind.Stream;
 
         Receive<SendReqEvent>(message => OnSend(message, Sender));
         Receive<XmitComplete>(OnXmitComplete);
@@ -57,6 +58,15 @@ public sealed partial class SockNode : ReceiveActor
         Receive<GetSocketOption>(OnGetOption);
         Receive<GetSocketStats>(OnStats);
         Receive<CloseSocket>(OnClose);
+        Receive<ListenSocket>(OnListen);
+        Receive<AcceptReqEvent>(OnAccept);
+        Receive<AdoptConnection>(OnAdopt);
+        Receive<ShutdownSocket>(OnShutdown);
+        Receive<StreamConnected>(OnStreamConnected);
+        Receive<StreamListening>(OnStreamListening);
+        Receive<StreamIncoming>(OnStreamIncoming);
+        Receive<StreamEofEvent>(OnStreamEof);
+        Receive<StreamErrorEvent>(OnStreamError);
     }
 
     /// <summary>Props binding a socket to its own TS <paramref name="tsPath"/> (for example <c>/net/sockets/sock_0x0001</c>).</summary>
@@ -111,10 +121,22 @@ public sealed partial class SockNode : ReceiveActor
             return;
         }
 
+        if (_isStream && !CheckStreamConnect(message, replyTo))
+        {
+            return;
+        }
+
         if (_state == SocketState.Unbound)
         {
-            // Linux autobinds a datagram socket on connect.
+            // Linux autobinds a datagram socket on connect (and a stream socket picks its ephemeral port then).
+            _connectNonBlocking = message.NonBlocking;
             StartBind(Ephemeral, new BindWaiter(BindPurpose.Connect, message.ReqId, replyTo, message.Remote));
+            return;
+        }
+
+        if (_isStream)
+        {
+            StartStreamConnect(message.ReqId, replyTo, message.Remote, message.NonBlocking);
             return;
         }
 
@@ -166,7 +188,20 @@ public sealed partial class SockNode : ReceiveActor
         switch (waiter.Purpose)
         {
             case BindPurpose.Explicit:
+                _ownsPort = reply.Error == Errno.None;
                 waiter.ReplyTo.Tell(new SocketReply(waiter.ReqId, reply.Error, reply.Error == Errno.None ? reply.Bound.Port : 0));
+                break;
+            case BindPurpose.Connect when _isStream:
+                _ownsPort = reply.Error == Errno.None;
+                if (reply.Error == Errno.None)
+                {
+                    StartStreamConnect(waiter.ReqId, waiter.ReplyTo, waiter.Remote, _connectNonBlocking);
+                }
+                else
+                {
+                    waiter.ReplyTo.Tell(new SocketReply(waiter.ReqId, reply.Error, 0));
+                }
+
                 break;
             case BindPurpose.Connect:
                 if (reply.Error == Errno.None)
@@ -253,6 +288,15 @@ public sealed partial class SockNode : ReceiveActor
             case SocketOption.SendBuffer or SocketOption.ReceiveBuffer:
                 Sender.Tell(new SocketReply(message.ReqId, Errno.EINVAL, 0));
                 break;
+            case SocketOption.NoDelay when _isStream:
+                _noDelay = message.Value != 0;
+                if (_state == SocketState.Connected && _remote is { } peer)
+                {
+                    _options.TxWorker.Tell(new StreamNoDelay(_local, peer, _noDelay), Self);
+                }
+
+                Sender.Tell(new SocketReply(message.ReqId, Errno.None, 0));
+                break;
             default:
                 // SO_ERROR is read-only (Linux: ENOPROTOOPT).
                 Sender.Tell(new SocketReply(message.ReqId, Errno.ENOPROTOOPT, 0));
@@ -276,6 +320,9 @@ public sealed partial class SockNode : ReceiveActor
             case SocketOption.ReceiveBuffer:
                 Sender.Tell(new SocketReply(message.ReqId, Errno.None, _receiveBuffer));
                 break;
+            case SocketOption.NoDelay when _isStream:
+                Sender.Tell(new SocketReply(message.ReqId, Errno.None, _noDelay ? 1 : 0));
+                break;
             case SocketOption.Error:
                 var error = _soError;
                 _soError = Errno.None;
@@ -292,7 +339,7 @@ public sealed partial class SockNode : ReceiveActor
         Sender.Tell(new SocketStats(
             message.ReqId,
             _state,
-            _state is SocketState.Bound or SocketState.Connected ? _local : null,
+            _state is SocketState.Bound or SocketState.Connected or SocketState.Connecting or SocketState.Listening ? _local : null,
             _remote,
             _inFlight.Count,
             _parked.Count,
@@ -313,7 +360,8 @@ public sealed partial class SockNode : ReceiveActor
             return;
         }
 
-        var wasBound = _state is SocketState.Bound or SocketState.Connected;
+        var wasBound = _isStream ? _ownsPort : _state is SocketState.Bound or SocketState.Connected;
+        var before = _state;
         _state = SocketState.Closed;
 
         while (_deferred.Count > 0)
@@ -339,6 +387,7 @@ public sealed partial class SockNode : ReceiveActor
             _bindWaiter.ReplyTo.Tell(new SocketReply(_bindWaiter.ReqId, Errno.EBADF, 0));
         }
 
+        CloseStream(before);
         CloseSendQueue();
         CloseReceiveQueue();
 

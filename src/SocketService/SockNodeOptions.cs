@@ -1,4 +1,5 @@
 using Edsos.Memory;
+using Edsos.Protocol;
 using Edsos.Scheduler;
 
 namespace Edsos.SocketService;
@@ -27,6 +28,9 @@ public sealed record SockNodeOptions
 
     /// <summary>Largest payload one send may carry (65507 for UDP over IPv4); more gets <c>EMSGSIZE</c>.</summary>
     public required int MaxPayload { get; init; }
+
+    /// <summary>The socket type: <see cref="SocketKind.Stream"/> sockets run connections through the transmit worker (TCP).</summary>
+    public SocketKind Type { get; init; } = SocketKind.Dgram;
 
     /// <summary>Zero copy or copy.</summary>
     public DataPathMode Mode { get; init; } = DataPathMode.ZeroCopy;

@@ -24,8 +24,42 @@ public static class SocketProtocol
     /// <summary>KPN → sock_node: <c>bind</c>. Reply: <see cref="SocketReply"/> (Value: the bound port).</summary>
     public sealed record BindSocket(ulong ReqId, Ipv4Endpoint Local);
 
-    /// <summary>KPN → sock_node: <c>connect</c> (for UDP: sets the default destination). Reply: <see cref="SocketReply"/>.</summary>
-    public sealed record ConnectSocket(ulong ReqId, Ipv4Endpoint Remote);
+    /// <summary>
+    /// KPN → sock_node: <c>connect</c>. For UDP it sets the default destination. For a stream socket it runs the
+    /// TCP handshake: the reply waits for it, or with <paramref name="NonBlocking"/> is <see cref="Errno.EINPROGRESS"/>
+    /// at once (the outcome is then read with SO_ERROR); a second connect meanwhile is <see cref="Errno.EALREADY"/>,
+    /// one on a connected socket <see cref="Errno.EISCONN"/>. Reply: <see cref="SocketReply"/>.
+    /// </summary>
+    public sealed record ConnectSocket(ulong ReqId, Ipv4Endpoint Remote, bool NonBlocking = false);
+
+    /// <summary>
+    /// KPN → stream sock_node: <c>listen(backlog)</c> on its bound port. Reply: <see cref="SocketReply"/>
+    /// (<see cref="Errno.EOPNOTSUPP"/> on a datagram socket, <see cref="Errno.EINVAL"/> unbound or connected,
+    /// <see cref="Errno.EADDRINUSE"/> when the port has a listener).
+    /// </summary>
+    public sealed record ListenSocket(ulong ReqId, int Backlog);
+
+    /// <summary>
+    /// KPN → listening sock_node: <c>accept</c>. Reply: <see cref="AcceptRespEvent"/> once a connection completed
+    /// its handshake (at once with <see cref="Errno.EAGAIN"/> when <paramref name="NonBlocking"/> and none waits;
+    /// <see cref="Errno.EINVAL"/> when not listening).
+    /// </summary>
+    public sealed record AcceptReqEvent(ulong ReqId, bool NonBlocking);
+
+    /// <summary>Reply to <see cref="AcceptReqEvent"/>: the connection to hand to a new socket with <see cref="AdoptConnection"/>.</summary>
+    public sealed record AcceptRespEvent(ulong ReqId, Errno Error, ulong ConnectionId, Ipv4Endpoint Local, Ipv4Endpoint Remote);
+
+    /// <summary>
+    /// KPN → a fresh stream sock_node: serve accepted connection <paramref name="ConnectionId"/>. Reply:
+    /// <see cref="SocketReply"/> (<see cref="Errno.ECONNABORTED"/> when the connection died meanwhile).
+    /// </summary>
+    public sealed record AdoptConnection(ulong ReqId, ulong ConnectionId);
+
+    /// <summary>
+    /// KPN → stream sock_node: <c>shutdown(how)</c> (0 SHUT_RD, 1 SHUT_WR: FIN after the queued data, 2 both).
+    /// Reply: <see cref="SocketReply"/> (<see cref="Errno.ENOTCONN"/> unless connected, <see cref="Errno.EINVAL"/> for another how).
+    /// </summary>
+    public sealed record ShutdownSocket(ulong ReqId, int How);
 
     /// <summary>
     /// KPN → sock_node (<c>send_req_event</c>, seed 000 stage 2): queue <paramref name="Ctrn"/>, the
@@ -46,7 +80,12 @@ public static class SocketProtocol
     /// when <paramref name="NonBlocking"/>, replies <see cref="Errno.EAGAIN"/> at once on an empty queue.
     /// Reply: <see cref="RecvRespEvent"/>.
     /// </summary>
-    public sealed record RecvReqEvent(ulong ReqId, RecvMode Mode, TsId Target, bool NonBlocking);
+    /// <remarks>
+    /// On a stream socket a receive returns the next in-order bytes (a zero length at end of stream, after the
+    /// peer's FIN); <paramref name="MaxLength"/> (0: no limit) splits a received node so that a classic
+    /// <c>recv</c> into a smaller buffer loses nothing.
+    /// </remarks>
+    public sealed record RecvReqEvent(ulong ReqId, RecvMode Mode, TsId Target, bool NonBlocking, int MaxLength = 0);
 
     /// <summary>Reply to <see cref="RecvReqEvent"/>: the datagram's node, mounted in the target TS.</summary>
     public sealed record RecvRespEvent(ulong ReqId, Errno Error, Capability Data, int Length, Ipv4Endpoint From);
@@ -114,4 +153,7 @@ public enum SocketOption
 
     /// <summary>SO_ERROR: the pending asynchronous error; reading clears it.</summary>
     Error,
+
+    /// <summary>TCP_NODELAY (IPPROTO_TCP): 1 turns Nagle's algorithm off on a stream socket.</summary>
+    NoDelay,
 }

@@ -12,6 +12,12 @@ public enum SocketState
     /// <summary>Bound, with a default peer (<c>connect</c>): sends without a destination go there.</summary>
     Connected,
 
+    /// <summary>Stream socket: the handshake of a <c>connect</c> is under way.</summary>
+    Connecting,
+
+    /// <summary>Stream socket: listening for connections (<c>listen</c>).</summary>
+    Listening,
+
     /// <summary>Closed: every call answers <c>EBADF</c>; the node is stopping.</summary>
     Closed,
 }

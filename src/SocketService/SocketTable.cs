@@ -105,6 +105,7 @@ public sealed class SocketTable : ReceiveActor
             TxWorker = opened.TxWorker,
             TxTs = opened.TxTs,
             MaxPayload = opened.MaxPayload,
+            Type = request.Type,
             Mode = _options.Mode,
             SendBuffer = _options.DefaultSendBuffer,
             ReceiveBuffer = _options.DefaultReceiveBuffer,

@@ -12,4 +12,9 @@ internal enum CallKind
     Close,
     ExitClose,
     Option,
+    Listen,
+    Accept,
+    AcceptCreate,
+    Adopt,
+    Shutdown,
 }

@@ -6,8 +6,9 @@ namespace Edsos.Kpn.Internal;
 /// <summary>One descriptor of the process: the socket node, its TS (where sends are shared to) and per-descriptor flags.</summary>
 internal sealed class FdEntry
 {
-    public FdEntry(ulong socketId, IActorRef node, TsId ts)
+    public FdEntry(ulong socketId, IActorRef node, TsId ts, bool stream = false)
     {
+        Stream = stream;
         SocketId = socketId;
         Node = node;
         Ts = ts;
@@ -18,6 +19,9 @@ internal sealed class FdEntry
     public IActorRef Node { get; }
 
     public TsId Ts { get; }
+
+    /// <summary>A stream (TCP) socket: sends are a byte stream of any length, receives may be partial.</summary>
+    public bool Stream { get; }
 
     /// <summary>O_NONBLOCK.</summary>
     public bool NonBlocking { get; set; }
