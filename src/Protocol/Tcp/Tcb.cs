@@ -123,6 +123,9 @@ internal sealed class Tcb
 
     public DateTimeOffset? PersistDeadline { get; set; }
 
+    /// <summary>A zero-window probe byte (at SND.NXT) is out: an ACK of SND.NXT + 1 is then acceptable.</summary>
+    public bool ProbeOutstanding { get; set; }
+
     /// <summary>Zero-window probes sent without the window opening (their back-off exponent).</summary>
     public int PersistShift { get; set; }
 

@@ -323,7 +323,8 @@ public sealed partial class TcpTxWorker
     private bool ProcessAck(Tcb tcb, in TcpRepr seg, int payloadLength)
     {
         uint ack = seg.Acknowledgement;
-        if (SeqNum.Gt(ack, tcb.SndMax))
+        uint highest = tcb.ProbeOutstanding && tcb.SndNxt == tcb.SndMax ? tcb.SndMax + 1 : tcb.SndMax;
+        if (SeqNum.Gt(ack, highest))
         {
             SendAck(tcb);
             return false;
@@ -344,6 +345,14 @@ public sealed partial class TcpTxWorker
             {
                 tcb.SndNxt = ack;
             }
+
+            if (SeqNum.Gt(ack, tcb.SndMax))
+            {
+                // The peer took a zero-window probe byte.
+                tcb.SndMax = ack;
+            }
+
+            tcb.ProbeOutstanding = false;
 
             int dataAcked = acked - (finAcked ? 1 : 0);
             tcb.BytesAcked += dataAcked;
@@ -385,6 +394,7 @@ public sealed partial class TcpTxWorker
             bool duplicate = payloadLength == 0
                 && (seg.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0
                 && seg.Window == tcb.SndWnd
+                && seg.Window != 0
                 && tcb.SndMax != tcb.SndUna;
             if (duplicate)
             {
@@ -413,6 +423,7 @@ public sealed partial class TcpTxWorker
             {
                 tcb.PersistDeadline = null;
                 tcb.PersistShift = 0;
+                tcb.ProbeOutstanding = false;
             }
         }
     }

@@ -145,16 +145,12 @@ public sealed partial class TcpTxWorker
             return;
         }
 
-        bool first = !SeqNum.Lt(tcb.SndNxt, tcb.SndMax);
         if (TransmitData(tcb, chunk, offset, 1, tcb.SndNxt, TcpFlags.Ack, firstTransmission: false))
         {
+            // The probe byte may be accepted: an ACK of SND.NXT + 1 must then be acceptable. SND.NXT itself does
+            // not move, so the probe neither counts as flight nor starts the retransmission timer.
             _zeroWindowProbes++;
-
-            // The probe byte may be accepted: an ACK up to SND.NXT + 1 must then be acceptable.
-            if (first)
-            {
-                tcb.SndMax = tcb.SndNxt + 1;
-            }
+            tcb.ProbeOutstanding = true;
         }
     }
 
@@ -350,7 +346,7 @@ public sealed partial class TcpTxWorker
             slice = shared.Value;
         }
 
-        var headroom = NodeOps.ShareWhole(_memory, _ts, pushed.Value, _ipTxTs, "tcp-hdr", SegmentRights);
+        var headroom = NodeOps.ShareWhole(_memory, _ts, pushed.Value, _ipTxTs, "tcp-hdr", HeaderRights);
         NodeOps.Release(_memory, _ts, pushed.Value);
         if (!headroom.IsOk)
         {

@@ -28,6 +28,9 @@ public sealed partial class TcpTxWorker : ReceiveActor
     // What IPv4 may do with a segment's payload slice and header: read (checksum), share on (qdisc → driver), map for DMA.
     private const Rights SegmentRights = Rights.Read | Rights.Share | Rights.Map;
 
+    // The headroom also takes the Ethernet and IPv4 headers IPv4 writes in front of ours.
+    private const Rights HeaderRights = SegmentRights | Rights.Write;
+
     private readonly InetStackOptions _inet;
     private readonly TcpOptions _options;
     private readonly MemoryManager _memory;

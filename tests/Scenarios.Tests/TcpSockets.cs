@@ -1,0 +1,88 @@
+using Edsos.Kpn;
+using Edsos.Memory;
+using Edsos.Protocol;
+using Edsos.Protocol.Wire;
+
+namespace Edsos.Scenarios.Tests;
+
+/// <summary>Stream-socket helpers for the TCP scenarios.</summary>
+internal static class TcpSockets
+{
+    public static async Task<int> SocketAsync(Libc libc)
+    {
+        var socket = await libc.SocketAsync(2, SocketKind.Stream, 0);
+        Assert.True(socket.IsOk, $"socket: {socket.Error}");
+        return (int)socket.Value;
+    }
+
+    public static async Task<int> ListenAsync(Libc libc, ushort port)
+    {
+        int fd = await SocketAsync(libc);
+        var bound = await libc.BindAsync(fd, new Ipv4Endpoint(Ipv4Address.Any, port));
+        Assert.True(bound.IsOk, $"bind: {bound.Error}");
+        var listening = await libc.ListenAsync(fd, 8);
+        Assert.True(listening.IsOk, $"listen: {listening.Error}");
+        return fd;
+    }
+
+    public static byte[] Pattern(int size, int seed)
+    {
+        var bytes = new byte[size];
+        for (int i = 0; i < size; i++)
+        {
+            bytes[i] = (byte)((i * 31) + seed + (i >> 8));
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Reads (zero copy) until <paramref name="size"/> bytes arrived; returns them.</summary>
+    public static async Task<byte[]> ReadExactlyAsync(Libc libc, int fd, int size)
+    {
+        var result = new byte[size];
+        int got = 0;
+        while (got < size)
+        {
+            var piece = await libc.RecvZeroCopyAsync(fd);
+            Assert.True(piece.IsOk, $"recv: {piece.Error}");
+            Assert.True(piece.Length > 0, "end of stream before every byte came");
+            Assert.Equal(Errno.None, libc.ReadBuffer(piece.Buffer!, 0, result.AsSpan(got, piece.Length)));
+            Assert.Equal(Errno.None, libc.Free(piece.Buffer!));
+            got += piece.Length;
+        }
+
+        return result;
+    }
+
+    /// <summary>Echoes every received buffer back (zero copy) until end of stream, then closes; returns the bytes echoed.</summary>
+    public static async Task<long> EchoAllAsync(Libc libc, int fd)
+    {
+        long total = 0;
+        while (true)
+        {
+            var piece = await libc.RecvZeroCopyAsync(fd);
+            if (!piece.IsOk || piece.Length == 0)
+            {
+                break;
+            }
+
+            var sent = await libc.SendAsync(fd, piece.Buffer!.Gva, piece.Length);
+            libc.Free(piece.Buffer!);
+            if (!sent.IsOk)
+            {
+                break;
+            }
+
+            total += sent.Value;
+        }
+
+        await libc.CloseAsync(fd);
+        return total;
+    }
+
+    public static void AssertNoLeaks(MemoryManager memory)
+    {
+        var report = memory.GetLeakReport();
+        Assert.True(report.IsClean, report.ToString());
+    }
+}
