@@ -32,7 +32,8 @@ public static class EdsosCli
 
     private static Command BuildDemo()
     {
-        var proto = new Option<string>("--proto") { Description = "Transport protocol (udp)", DefaultValueFactory = _ => "udp" };
+        var proto = new Option<string>("--proto") { Description = "Transport protocol: udp, tcp, or both (UDP then TCP)", DefaultValueFactory = _ => "udp" };
+        var loss = new Option<double>("--loss") { Description = "TCP: drop each frame with this probability (seeded, both directions)", DefaultValueFactory = _ => 0 };
         var sends = new Option<int>("--sends") { Description = "Datagrams to send and have echoed", DefaultValueFactory = _ => 1000 };
         var size = new Option<int>("--size") { Description = "Payload bytes per datagram (8..65507; fragmented above the MTU)", DefaultValueFactory = _ => 1024 };
         var mode = new Option<string>("--mode") { Description = "zerocopy (EDSOS) or copy (the Linux path)", DefaultValueFactory = _ => "zerocopy" };
@@ -42,7 +43,7 @@ public static class EdsosCli
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of the summary" };
         var command = new Command("demo", "Two hosts (10.0.0.1, 10.0.0.2) on a virtual wire: UDP echo with every byte checked, and ping")
         {
-            proto, sends, size, mode, pings, pcap, json,
+            proto, sends, size, mode, pings, pcap, json, loss,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -54,6 +55,7 @@ public static class EdsosCli
                 Mode = result.GetValue(mode) == "copy" ? DataPathMode.Copy : DataPathMode.ZeroCopy,
                 Pings = result.GetValue(pings),
                 PcapPath = result.GetValue(pcap),
+                Loss = result.GetValue(loss),
             };
             return await RunDemoAsync(options, result.GetValue(json));
         });
@@ -67,6 +69,15 @@ public static class EdsosCli
         {
             Console.Error.WriteLine($"edsos demo: {invalid}");
             return 2;
+        }
+
+        if (options.Proto == "both")
+        {
+            // UDP, then TCP: one summary (or one JSON line) each; the exit code is clean only if both are.
+            // Each run gets its own pcap file when one was asked for.
+            int udp = await RunDemoAsync(options with { Proto = "udp", Loss = 0, PcapPath = Suffix(options.PcapPath, "udp") }, json);
+            int tcp = await RunDemoAsync(options with { Proto = "tcp", PcapPath = Suffix(options.PcapPath, "tcp") }, json);
+            return Math.Max(udp, tcp);
         }
 
         IProgress<int>? progress = null;
@@ -115,6 +126,9 @@ public static class EdsosCli
         bool clean = report.EchoedOk == report.Sends && report.PingsOk == report.PingsSent && report.LeakedNodes == 0 && report.LeakedPages == 0;
         return clean ? 0 : 1;
     }
+
+    private static string? Suffix(string? path, string proto) =>
+        path is null ? null : Path.Combine(Path.GetDirectoryName(path) ?? string.Empty, $"{Path.GetFileNameWithoutExtension(path)}-{proto}{Path.GetExtension(path)}");
 
     private static Command BuildRuntimeBench()
     {

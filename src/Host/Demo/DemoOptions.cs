@@ -8,7 +8,10 @@ public sealed record DemoOptions
     /// <summary>The largest UDP payload (65535 − 20 − 8).</summary>
     public const int MaxUdpPayload = 65507;
 
-    /// <summary>Transport protocol; only <c>udp</c> until the TCP issue lands.</summary>
+    /// <summary>The largest TCP write the demo makes (several MiB per <c>send</c>).</summary>
+    public const int MaxTcpWrite = 16 * 1024 * 1024;
+
+    /// <summary>Transport protocol: <c>udp</c>, <c>tcp</c>, or <c>both</c> (UDP, then TCP).</summary>
     public string Proto { get; init; } = "udp";
 
     /// <summary>Datagrams host A sends (each echoed by host B).</summary>
@@ -29,14 +32,25 @@ public sealed record DemoOptions
     /// <summary>How long one echo may take before it counts as lost.</summary>
     public TimeSpan EchoTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>TCP: probability that the wire drops a frame (each direction, seeded schedule); 0 for a perfect wire.</summary>
+    public double Loss { get; init; }
+
     /// <summary>Returns a message naming the bad option, or null when the options are valid.</summary>
     public string? Validate()
     {
-        if (!string.Equals(Proto, "udp", StringComparison.Ordinal))
+        if (Proto is not ("udp" or "tcp" or "both"))
         {
-            return Proto == "tcp"
-                ? "--proto tcp is not available yet (it comes with the TCP issue); use --proto udp"
-                : $"--proto must be udp, not '{Proto}'";
+            return $"--proto must be udp, tcp or both, not '{Proto}'";
+        }
+
+        if (Loss < 0 || Loss >= 0.5 || double.IsNaN(Loss))
+        {
+            return $"--loss must be at least 0 and below 0.5, not {Loss}";
+        }
+
+        if (Loss > 0 && Proto == "udp")
+        {
+            return "--loss applies to the TCP run (UDP does not retransmit); use --proto tcp or both";
         }
 
         if (Sends < 1)
@@ -44,7 +58,12 @@ public sealed record DemoOptions
             return $"--sends must be at least 1, not {Sends}";
         }
 
-        if (Size < 8 || Size > MaxUdpPayload)
+        if (Proto == "tcp" && (Size < 1 || Size > MaxTcpWrite))
+        {
+            return $"--size must be between 1 and {MaxTcpWrite} bytes for tcp, not {Size}";
+        }
+
+        if (Proto != "tcp" && (Size < 8 || Size > MaxUdpPayload))
         {
             return $"--size must be between 8 and {MaxUdpPayload} bytes (a UDP payload carrying its sequence number), not {Size}";
         }

@@ -70,6 +70,15 @@ public sealed record DemoReport
 
     public required double ElapsedSeconds { get; init; }
 
+    /// <summary>TCP: the wire's drop probability per frame (<c>--loss</c>).</summary>
+    public double Loss { get; init; }
+
+    /// <summary>TCP: segments both hosts sent again (timeouts, fast retransmits, partial ACKs).</summary>
+    public long Retransmits { get; init; }
+
+    /// <summary>TCP: payload bytes the peers acknowledged, both directions.</summary>
+    public long BytesAcked { get; init; }
+
     /// <summary>The leak report lines, when something leaked.</summary>
     public required IReadOnlyList<string> Leaks { get; init; }
 

@@ -28,6 +28,11 @@ public static class DemoRunner
     public static async Task<DemoReport> RunAsync(DemoOptions options, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Proto == "tcp")
+        {
+            return await TcpDemoRunner.RunAsync(options, progress);
+        }
+
         var (wireA, wireB) = LoopbackWire.CreatePair();
         PcapWriter? pcap = options.PcapPath is null ? null : new PcapWriter(File.Create(options.PcapPath));
         // One mirror on A's end sees both directions of the wire, each frame once.

@@ -16,6 +16,11 @@ public static class DemoSummary
         output.WriteLine($"  app's own buffers  {report.ApplicationBytesCopied:N0} bytes written/read by the apps");
         output.WriteLine($"  sends/s            {report.SendsPerSec:N0} (send+echo rounds)");
         output.WriteLine($"  sendto latency     p50 {report.SendP50Us:0.0} µs, p99 {report.SendP99Us:0.0} µs; round trip p50 {report.RttP50Us:0.0} µs");
+        if (report.Proto == "tcp")
+        {
+            output.WriteLine($"  tcp                {report.BytesAcked:N0} bytes acknowledged, {report.Retransmits} retransmits, wire loss {report.Loss:P1}");
+        }
+
         output.WriteLine($"  leaks after close  {report.LeakedPages} pages, {report.LeakedCtrns} CTRNs, {report.LeakedNodes} nodes");
         if (options.PcapPath is not null)
         {

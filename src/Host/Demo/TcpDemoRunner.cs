@@ -1,0 +1,336 @@
+using System.Diagnostics;
+using Edsos.Driver;
+using Edsos.Driver.Wires;
+using Edsos.Kpn;
+using Edsos.Memory;
+using Edsos.Protocol;
+using Edsos.Protocol.Tcp;
+using Edsos.Protocol.Wire;
+using Edsos.Scheduler;
+using Edsos.SocketService;
+
+namespace Edsos.Host.Demo;
+
+/// <summary>
+/// The TCP demo (<c>edsos demo --proto tcp</c>): host A connects to the echo app on B port 7, a writer
+/// streams <c>--sends</c> writes of <c>--size</c> bytes while a reader checks every echoed byte against the
+/// stream pattern, then A half-closes, reads to the echo's end and closes. With <c>--loss P</c> both ends of
+/// the wire drop frames with probability P on a seeded schedule. Afterwards both hosts stop and their leak
+/// reports and the TCP counters (retransmits, bytes acknowledged) are read.
+/// </summary>
+public static class TcpDemoRunner
+{
+    private const int MaxErrorsKept = 5;
+    private static readonly TimeSpan s_counterWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Runs one TCP demo. <paramref name="progress"/> (may be null) gets the number of writes echoed in full.
+    /// Throws <see cref="InvalidOperationException"/> when the echo app cannot listen or the client cannot connect.
+    /// </summary>
+    public static async Task<DemoReport> RunAsync(DemoOptions options, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var (wireA, wireB) = LoopbackWire.CreatePair();
+        LossyWire? lossyA = options.Loss > 0 ? new LossyWire(wireA, new LossyWireOptions { Seed = 1, Drop = options.Loss }) : null;
+        LossyWire? lossyB = options.Loss > 0 ? new LossyWire(wireB, new LossyWireOptions { Seed = 2, Drop = options.Loss }) : null;
+        PcapWriter? pcap = options.PcapPath is null ? null : new PcapWriter(File.Create(options.PcapPath));
+
+        // The mirror sits on A's end above the loss: it sees what A sent (even if the wire then lost it) and what reached A.
+        IWire innerA = lossyA ?? (IWire)wireA;
+        PcapMirrorWire? mirror = pcap is null ? null : new PcapMirrorWire(innerA, pcap);
+        IWire endA = mirror ?? innerA;
+        IWire endB = lossyB ?? (IWire)wireB;
+
+        var total = Stopwatch.StartNew();
+        var hostA = await EdsosHost.StartAsync(HostOptions("A", DemoRunner.AddressA, "02:00:00:00:00:01", options), endA);
+        var hostB = await EdsosHost.StartAsync(HostOptions("B", DemoRunner.AddressB, "02:00:00:00:00:02", options), endB);
+        try
+        {
+            var echo = new TcpEchoServer(hostB.StartProcess("echo"), options.Mode);
+            Errno listening = await echo.ListenAsync(new Ipv4Endpoint(Ipv4Address.Any, DemoRunner.EchoPort));
+            if (listening != Errno.None)
+            {
+                throw new InvalidOperationException($"echo app on host B could not listen on port {DemoRunner.EchoPort}: {listening}");
+            }
+
+            Task echoLoop = echo.RunAsync();
+            var client = hostA.StartProcess("app");
+            var run = await RunClientAsync(client, options, progress);
+            await echoLoop;
+            if (echo.LastError != Errno.None)
+            {
+                run.Keep($"echo app stopped on {echo.LastError}");
+            }
+
+            var pings = new List<double>();
+            for (int i = 0; i < options.Pings; i++)
+            {
+                var reply = await client.PingAsync(DemoRunner.AddressB.Address, (ushort)(i + 1), 56, TimeSpan.FromSeconds(2));
+                if (reply.Error == Errno.None)
+                {
+                    pings.Add(reply.RoundTrip.TotalMicroseconds);
+                }
+            }
+
+            var tcpA = await hostA.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
+            var tcpB = await hostB.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
+            long framesTx = (await NicDriver.GetStatisticsAsync(hostA.Nic)).FramesSent
+                + (await NicDriver.GetStatisticsAsync(hostB.Nic)).FramesSent;
+            await hostA.StopAsync();
+            await hostB.StopAsync();
+            pcap?.Flush();
+            return BuildReport(options, run, pings, framesTx, tcpA, tcpB, hostA.Memory, hostB.Memory, mirror, total.Elapsed);
+        }
+        finally
+        {
+            await hostA.DisposeAsync();
+            await hostB.DisposeAsync();
+            lossyA?.Dispose();
+            lossyB?.Dispose();
+            pcap?.Dispose();
+        }
+    }
+
+    private static EdsosHostOptions HostOptions(string name, Ipv4Cidr address, string mac, DemoOptions options) => new()
+    {
+        Name = name,
+        Address = address,
+        Mac = MacAddress.Parse(mac),
+        Mode = options.Mode,
+
+        // The client's write buffer, B's echo in flight and the receive windows: room for a few writes.
+        ArenaPages = Math.Max(8192, (int)Math.Min(262_144, (3L * options.Size / 4096) + 4096)),
+    };
+
+    private static async Task<Run> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress)
+    {
+        var socket = await libc.SocketAsync(2, SocketKind.Stream, 0);
+        if (!socket.IsOk)
+        {
+            throw new InvalidOperationException($"socket() on host A failed: {socket.Error}");
+        }
+
+        int fd = (int)socket.Value;
+        var connected = await libc.ConnectAsync(fd, new Ipv4Endpoint(DemoRunner.AddressB.Address, DemoRunner.EchoPort));
+        if (!connected.IsOk)
+        {
+            await libc.CloseAsync(fd);
+            throw new InvalidOperationException($"connect() to the echo app failed: {connected.Error}");
+        }
+
+        var run = new Run(options.Sends);
+        long streamLength = (long)options.Sends * options.Size;
+        var loop = Stopwatch.StartNew();
+        var reader = Task.Run(() => ReadAsync(libc, fd, options, streamLength, run, progress));
+        await WriteAsync(libc, fd, options, run);
+        var shut = await libc.ShutdownAsync(fd, 1);
+        if (!shut.IsOk)
+        {
+            run.Keep($"shutdown: {shut.Error}");
+        }
+
+        await reader;
+        run.Elapsed = loop.Elapsed;
+        await libc.CloseAsync(fd);
+        return run;
+    }
+
+    private static async Task WriteAsync(Libc libc, int fd, DemoOptions options, Run run)
+    {
+        byte[] pattern = new byte[options.Size];
+        for (int i = 0; i < options.Sends; i++)
+        {
+            // A fresh buffer per write: TCP still holds the last one's pages until they are acknowledged, and
+            // writing into those would be copy-on-write (correct, but not what this demo measures).
+            var buffer = libc.Alloc(options.Size);
+            StreamPattern.Fill(pattern, (long)i * options.Size);
+            libc.WriteBuffer(buffer, 0, pattern);
+            long start = Stopwatch.GetTimestamp();
+            run.WriteStarted[i] = start;
+            var sent = await libc.SendAsync(fd, buffer.Gva, options.Size);
+            run.SendMicros.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+            libc.Free(buffer);
+            if (!sent.IsOk || sent.Value != options.Size)
+            {
+                run.Keep($"send #{i + 1}: {(sent.IsOk ? $"sent {sent.Value} of {options.Size}" : sent.Error.ToString())}");
+                return;
+            }
+        }
+    }
+
+    private static async Task ReadAsync(Libc libc, int fd, DemoOptions options, long streamLength, Run run, IProgress<int>? progress)
+    {
+        UserBuffer? copyBuffer = options.Mode == DataPathMode.Copy ? libc.Alloc(64 * 1024) : null;
+        long offset = 0;
+        int writesDone = 0;
+        try
+        {
+            while (true)
+            {
+                int length;
+                var verifier = new StreamPattern.Verifier(offset);
+                Errno visited;
+                if (copyBuffer is null)
+                {
+                    var piece = await libc.RecvZeroCopyAsync(fd);
+                    if (!piece.IsOk)
+                    {
+                        run.Keep($"recv at stream offset {offset}: {piece.Error}");
+                        return;
+                    }
+
+                    length = piece.Length;
+                    visited = length > 0 ? libc.Visit(piece.Buffer!, 0, length, ref verifier, s_check) : Errno.None;
+                    if (piece.Buffer is not null)
+                    {
+                        libc.Free(piece.Buffer);
+                    }
+                }
+                else
+                {
+                    var received = await libc.RecvFromAsync(fd, copyBuffer.Gva, copyBuffer.Length);
+                    if (!received.IsOk)
+                    {
+                        run.Keep($"recv at stream offset {offset}: {received.Error}");
+                        return;
+                    }
+
+                    length = (int)received.Value;
+                    visited = length > 0 ? libc.Visit(copyBuffer, 0, length, ref verifier, s_check) : Errno.None;
+                }
+
+                if (length == 0)
+                {
+                    if (offset != streamLength)
+                    {
+                        run.Keep($"the echo ended after {offset} of {streamLength} bytes");
+                    }
+
+                    return;
+                }
+
+                if (visited != Errno.None || verifier.FirstBad >= 0 || offset + length > streamLength)
+                {
+                    long bad = verifier.FirstBad >= 0 ? verifier.FirstBad : offset;
+                    run.MarkBad((int)Math.Min(options.Sends - 1, bad / options.Size), $"echoed byte at stream offset {bad} is wrong");
+                }
+
+                offset += length;
+                while (writesDone < options.Sends && offset >= (long)(writesDone + 1) * options.Size)
+                {
+                    run.RttMicros.Add(Stopwatch.GetElapsedTime(run.WriteStarted[writesDone]).TotalMicroseconds);
+                    writesDone++;
+                    progress?.Report(writesDone);
+                }
+
+                run.WritesEchoed = writesDone;
+            }
+        }
+        finally
+        {
+            if (copyBuffer is not null)
+            {
+                libc.Free(copyBuffer);
+            }
+        }
+    }
+
+    private static readonly SegmentVisitor<StreamPattern.Verifier> s_check = static (ref StreamPattern.Verifier state, ReadOnlySpan<byte> segment) => state.Check(segment);
+
+    private static DemoReport BuildReport(
+        DemoOptions options, Run run, List<double> pings, long framesTx, TcpCounters tcpA, TcpCounters tcpB,
+        MemoryManager memoryA, MemoryManager memoryB, PcapMirrorWire? mirror, TimeSpan elapsed)
+    {
+        var a = memoryA.Counters;
+        var b = memoryB.Counters;
+        var leakA = memoryA.GetLeakReport();
+        var leakB = memoryB.GetLeakReport();
+        var leaks = new List<string>();
+        int ctrns = 0;
+        foreach (var (host, report) in new[] { ("A", leakA), ("B", leakB) })
+        {
+            foreach (var node in report.Nodes)
+            {
+                ctrns += node.IsCtrn ? 1 : 0;
+                leaks.Add($"host {host}: {(node.IsCtrn ? "CTRN" : "node")} {node.Path} ({node.Length} bytes)");
+            }
+        }
+
+        int bad = run.BadWrites.Count;
+        int ok = Math.Max(0, run.WritesEchoed - CountBelow(run.BadWrites, run.WritesEchoed));
+        return new DemoReport
+        {
+            Mode = options.Mode == DataPathMode.ZeroCopy ? "zerocopy" : "copy",
+            Proto = "tcp",
+            Sends = options.Sends,
+            Size = options.Size,
+            EchoedOk = ok,
+            EchoedBad = bad,
+            Lost = options.Sends - ok - bad,
+            FramesTx = framesTx,
+            PayloadBytesCopied = a.PayloadBytesCopied + b.PayloadBytesCopied,
+            HeaderBytesCopied = a.HeaderBytesCopied + b.HeaderBytesCopied,
+            CowBytesCopied = a.CowBytesCopied + b.CowBytesCopied,
+            ApplicationBytesCopied = a.ApplicationBytesCopied + b.ApplicationBytesCopied,
+            DmaBytes = a.DmaBytesRead + a.DmaBytesWritten + b.DmaBytesRead + b.DmaBytesWritten,
+            LeakedPages = leakA.PagesInUse + leakB.PagesInUse,
+            LeakedCtrns = ctrns,
+            LeakedNodes = leakA.Nodes.Count + leakB.Nodes.Count,
+            SendsPerSec = run.Elapsed.TotalSeconds > 0 ? ok / run.Elapsed.TotalSeconds : 0,
+            SendP50Us = DemoRunner.Percentile(run.SendMicros, 0.50),
+            SendP99Us = DemoRunner.Percentile(run.SendMicros, 0.99),
+            RttP50Us = DemoRunner.Percentile(run.RttMicros, 0.50),
+            PingsSent = options.Pings,
+            PingsOk = pings.Count,
+            PingP50Us = DemoRunner.Percentile(pings, 0.50),
+            PcapFrames = mirror?.FramesCaptured ?? 0,
+            ElapsedSeconds = elapsed.TotalSeconds,
+            Leaks = leaks,
+            Errors = run.Errors,
+            Loss = options.Loss,
+            Retransmits = tcpA.Retransmits + tcpB.Retransmits,
+            BytesAcked = tcpA.BytesAcked + tcpB.BytesAcked,
+        };
+    }
+
+    private static int CountBelow(HashSet<int> writes, int limit)
+    {
+        int count = 0;
+        foreach (int write in writes)
+        {
+            count += write < limit ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    private sealed class Run(int sends)
+    {
+        public readonly long[] WriteStarted = new long[sends];
+        public readonly List<double> SendMicros = new(sends);
+        public readonly List<double> RttMicros = new(sends);
+        public readonly HashSet<int> BadWrites = [];
+        public readonly List<string> Errors = [];
+        public int WritesEchoed;
+        public TimeSpan Elapsed;
+
+        public void MarkBad(int write, string error)
+        {
+            if (BadWrites.Add(write))
+            {
+                Keep(error);
+            }
+        }
+
+        public void Keep(string error)
+        {
+            lock (Errors)
+            {
+                if (Errors.Count < MaxErrorsKept)
+                {
+                    Errors.Add(error);
+                }
+            }
+        }
+    }
+}
