@@ -31,6 +31,15 @@ internal sealed class TwoHosts : IAsyncDisposable
         return new TwoHosts(a, b);
     }
 
+    /// <summary>Two hosts whose wire ends are <paramref name="endA"/> and <paramref name="endB"/> (lossy, capturing, ...).</summary>
+    public static async Task<TwoHosts> StartAsync(IWire endA, IWire endB, Func<EdsosHostOptions, EdsosHostOptions>? tune = null)
+    {
+        tune ??= static o => o;
+        var a = await EdsosHost.StartAsync(tune(Options("A", "10.0.0.1/24", "02:00:00:00:00:01", DataPathMode.ZeroCopy)), endA);
+        var b = await EdsosHost.StartAsync(tune(Options("B", "10.0.0.2/24", "02:00:00:00:00:02", DataPathMode.ZeroCopy)), endB);
+        return new TwoHosts(a, b);
+    }
+
     /// <summary>Opens a UDP socket bound to <paramref name="port"/> (0: unbound); returns its fd.</summary>
     public static async Task<int> UdpSocketAsync(Libc libc, ushort port = 0)
     {

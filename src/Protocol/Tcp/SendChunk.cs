@@ -35,6 +35,12 @@ internal sealed class SendChunk
     /// <summary>Sequence number of the first byte.</summary>
     public uint Sequence { get; }
 
+    /// <summary>
+    /// Offset up to which the chunk's bytes were handed to IPv4 at least once: a segment's bytes past it are its
+    /// first transmission whatever path sent them (new data, a go-back-N resend straddling SND.MAX, a window probe).
+    /// </summary>
+    public int FirstTxIssued { get; set; }
+
     /// <summary>Bytes whose first transmission the driver completed.</summary>
     public int FirstTxCompleted { get; set; }
 

@@ -20,6 +20,16 @@ public static class TcpProtocol
         public static GetTcpCounters Instance { get; } = new();
     }
 
+    /// <summary>Anyone → TCP: a snapshot of every connection (diagnostics, tests). Reply: <see cref="TcpConnections"/>.</summary>
+    public sealed record GetTcpConnections
+    {
+        /// <summary>The one instance.</summary>
+        public static GetTcpConnections Instance { get; } = new();
+    }
+
+    /// <summary>Reply to <see cref="GetTcpConnections"/>.</summary>
+    public sealed record TcpConnections(IReadOnlyList<TcpConnectionInfo> Connections);
+
     /// <summary>The timer tick that drives every connection's timers.</summary>
     internal sealed record Tick
     {

@@ -54,7 +54,7 @@ public sealed partial class TcpTxWorker
                 }
 
                 var flags = TcpFlags.Ack | (offset + length == chunk.Length ? TcpFlags.Psh : TcpFlags.None);
-                if (!TransmitData(tcb, chunk, offset, length, tcb.SndNxt, flags, firstTransmission: !retransmit))
+                if (!TransmitData(tcb, chunk, offset, length, tcb.SndNxt, flags))
                 {
                     break;
                 }
@@ -145,7 +145,7 @@ public sealed partial class TcpTxWorker
             return;
         }
 
-        if (TransmitData(tcb, chunk, offset, 1, tcb.SndNxt, TcpFlags.Ack, firstTransmission: false))
+        if (TransmitData(tcb, chunk, offset, 1, tcb.SndNxt, TcpFlags.Ack))
         {
             // The probe byte may be accepted: an ACK of SND.NXT + 1 must then be acceptable. SND.NXT itself does
             // not move, so the probe neither counts as flight nor starts the retransmission timer.
@@ -160,7 +160,7 @@ public sealed partial class TcpTxWorker
         if (FindChunk(tcb, tcb.SndUna, out var chunk, out int offset))
         {
             int length = Math.Min(tcb.Mss, chunk.Length - offset);
-            if (TransmitData(tcb, chunk, offset, length, tcb.SndUna, TcpFlags.Ack, firstTransmission: false))
+            if (TransmitData(tcb, chunk, offset, length, tcb.SndUna, TcpFlags.Ack))
             {
                 CountRetransmit(tcb);
             }
@@ -242,7 +242,7 @@ public sealed partial class TcpTxWorker
             flags,
             ack ? WindowToAdvertise(tcb) : (ushort)Math.Min(tcb.ReceiveBuffer, ushort.MaxValue),
             (ushort)_options.Mss);
-        Emit(tcb.Local, tcb.Remote, header, null, 0, 0, false);
+        Emit(tcb.Local, tcb.Remote, header, null, 0, 0);
         tcb.SndNxt = tcb.Iss + 1;
         if (SeqNum.Gt(tcb.SndNxt, tcb.SndMax))
         {
@@ -263,14 +263,14 @@ public sealed partial class TcpTxWorker
     private void SendControl(Tcb tcb, uint sequence, TcpFlags flags)
     {
         var header = new TcpRepr(tcb.Local.Port, tcb.Remote.Port, sequence, tcb.RcvNxt, flags, WindowToAdvertise(tcb));
-        Emit(tcb.Local, tcb.Remote, header, null, 0, 0, false);
+        Emit(tcb.Local, tcb.Remote, header, null, 0, 0);
     }
 
     /// <summary>RST for a live connection (abort, listener close): &lt;SEQ=SND.NXT&gt;&lt;CTL=RST&gt; (RFC 9293 3.10.4 ABORT).</summary>
     private void SendReset(Tcb tcb)
     {
         var header = new TcpRepr(tcb.Local.Port, tcb.Remote.Port, tcb.SndNxt, tcb.RcvNxt, TcpFlags.Rst | TcpFlags.Ack, 0);
-        Emit(tcb.Local, tcb.Remote, header, null, 0, 0, false);
+        Emit(tcb.Local, tcb.Remote, header, null, 0, 0);
         _resetsSent++;
     }
 
@@ -291,14 +291,14 @@ public sealed partial class TcpTxWorker
         TcpRepr header = (seg.Flags & TcpFlags.Ack) != 0
             ? new TcpRepr(local.Port, remote.Port, seg.Acknowledgement, 0, TcpFlags.Rst, 0)
             : new TcpRepr(local.Port, remote.Port, 0, seg.Sequence + (uint)seg.SegmentLength(segment.Length), TcpFlags.Rst | TcpFlags.Ack, 0);
-        Emit(local, remote, header, null, 0, 0, false);
+        Emit(local, remote, header, null, 0, 0);
         _resetsSent++;
     }
 
-    private bool TransmitData(Tcb tcb, SendChunk chunk, int offset, int length, uint sequence, TcpFlags flags, bool firstTransmission)
+    private bool TransmitData(Tcb tcb, SendChunk chunk, int offset, int length, uint sequence, TcpFlags flags)
     {
         var header = new TcpRepr(tcb.Local.Port, tcb.Remote.Port, sequence, tcb.RcvNxt, flags, WindowToAdvertise(tcb));
-        return Emit(tcb.Local, tcb.Remote, header, chunk, offset, length, firstTransmission);
+        return Emit(tcb.Local, tcb.Remote, header, chunk, offset, length);
     }
 
     /// <summary>
@@ -309,7 +309,7 @@ public sealed partial class TcpTxWorker
     /// transmission's completion is tracked so the socket can be answered. Returns false when memory fails (the
     /// segment counts as lost; retransmission repairs it).
     /// </summary>
-    private bool Emit(Ipv4Endpoint local, Ipv4Endpoint remote, TcpRepr header, SendChunk? chunk, int offset, int length, bool firstTransmission)
+    private bool Emit(Ipv4Endpoint local, Ipv4Endpoint remote, TcpRepr header, SendChunk? chunk, int offset, int length)
     {
         ChecksumAccumulator payloadSum = default;
         if (length > 0 && chunk is not null && !NodeOps.Sum(_memory, _ts, chunk.Node, offset, length, ref payloadSum).IsOk)
@@ -361,11 +361,13 @@ public sealed partial class TcpTxWorker
 
         ulong requestId = 0;
         IActorRef? replyTo = null;
-        if (firstTransmission && chunk is not null)
+        int newBytes = chunk is null ? 0 : offset + length - Math.Max(offset, chunk.FirstTxIssued);
+        if (newBytes > 0)
         {
+            chunk!.FirstTxIssued = offset + length;
             requestId = ++_nextXmitId;
             replyTo = Self;
-            _inFlight.Add(requestId, new InFlightSegment(chunk, length));
+            _inFlight.Add(requestId, new InFlightSegment(chunk, newBytes));
         }
 
         _segmentsSent++;

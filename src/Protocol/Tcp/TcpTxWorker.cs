@@ -87,6 +87,7 @@ public sealed partial class TcpTxWorker : ReceiveActor
         Receive<TcpProtocol.SegmentReceivedEvent>(OnSegment);
         Receive<TcpProtocol.Tick>(_ => OnTick());
         Receive<TcpProtocol.GetTcpCounters>(_ => Sender.Tell(Snapshot(), Self));
+        Receive<TcpProtocol.GetTcpConnections>(_ => Sender.Tell(Connections(), Self));
         Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(Snapshot(), Self));
         Receive<InetStackProtocol.Quiesce>(_ =>
         {
@@ -426,6 +427,21 @@ public sealed partial class TcpTxWorker : ReceiveActor
             _ticking = true;
             Timers.StartPeriodicTimer(TickKey, TcpProtocol.Tick.Instance, _options.TimerTick);
         }
+    }
+
+    private TcpProtocol.TcpConnections Connections()
+    {
+        var list = new List<TcpConnectionInfo>(_byId.Count);
+        foreach (var tcb in _byId.Values)
+        {
+            list.Add(new TcpConnectionInfo(
+                tcb.Id, tcb.Local, tcb.Remote, tcb.State, tcb.SndUna, tcb.SndNxt, tcb.SndMax, tcb.SendEnd, tcb.SndWnd,
+                tcb.Congestion.Cwnd, tcb.Congestion.Ssthresh, tcb.Congestion.InRecovery, tcb.RcvNxt, tcb.RcvUnread,
+                tcb.OutOfOrder.Count, tcb.Chunks.Count, tcb.Rto.Rto, tcb.Backoffs, tcb.RtoDeadline is not null,
+                tcb.PersistDeadline is not null, tcb.Retransmits, tcb.BytesAcked));
+        }
+
+        return new TcpProtocol.TcpConnections(list);
     }
 
     private TcpCounters Snapshot()

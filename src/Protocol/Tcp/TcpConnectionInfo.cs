@@ -1,0 +1,26 @@
+namespace Edsos.Protocol.Tcp;
+
+/// <summary>One connection's state as <see cref="TcpProtocol.GetTcpConnections"/> reports it (RFC 9293 3.3.1 variables).</summary>
+public sealed record TcpConnectionInfo(
+    ulong Id,
+    Ipv4Endpoint Local,
+    Ipv4Endpoint Remote,
+    TcpState State,
+    uint SndUna,
+    uint SndNxt,
+    uint SndMax,
+    uint SendEnd,
+    uint SndWnd,
+    int Cwnd,
+    int Ssthresh,
+    bool InRecovery,
+    uint RcvNxt,
+    int RcvUnread,
+    int OutOfOrderSegments,
+    int ChunksHeld,
+    TimeSpan Rto,
+    int Backoffs,
+    bool RtoArmed,
+    bool PersistArmed,
+    long Retransmits,
+    long BytesAcked);
