@@ -20,16 +20,32 @@ public sealed class TcpDebugSpec(ITestOutputHelper output)
         var acceptTask = server.AcceptAsync(listener).AsTask();
         await client.ConnectAsync(fd, new Ipv4Endpoint(TwoHosts.AddressB, 7));
         int conn = (int)(await acceptTask).Value;
-        const int size = 40 * 65536;
-        var data = client.Alloc(size);
-        client.WriteBuffer(data, 0, TcpSockets.Pattern(size, 3));
+        const int size = 200 * 65536;
         var echo = Task.Run(() => TcpSockets.EchoAllAsync(server, conn));
-        var reader = Task.Run(() => TcpSockets.ReadExactlyAsync(client, fd, size));
-        var send = client.SendAsync(fd, data.Gva, size).AsTask();
-        var all = Task.WhenAll(send, reader);
-        for (int i = 0; i < 6 && !all.IsCompleted; i++)
+        var reader = Task.Run(async () =>
         {
-            await Task.WhenAny(all, Task.Delay(2000));
+            long got = 0;
+            while (got < size)
+            {
+                var p = await client.RecvZeroCopyAsync(fd);
+                if (!p.IsOk || p.Length == 0) { break; }
+                got += p.Length;
+                client.Free(p.Buffer!);
+            }
+        });
+        var send = Task.Run(async () =>
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                var b = client.Alloc(65536);
+                await client.SendAsync(fd, b.Gva, 65536);
+                client.Free(b);
+            }
+        });
+        var all = Task.WhenAll(send, reader);
+        for (int i = 0; i < 30 && !all.IsCompleted; i++)
+        {
+            await Task.WhenAny(all, Task.Delay(4000));
             foreach (var h in new[] { hosts.A, hosts.B })
             {
                 var c = await h.Inet.Tcp!.Ask<TcpProtocol.TcpConnections>(TcpProtocol.GetTcpConnections.Instance, TimeSpan.FromSeconds(5));

@@ -55,7 +55,10 @@ public static class TcpDemoRunner
 
             Task echoLoop = echo.RunAsync();
             var client = hostA.StartProcess("app");
+            using var watch = new CancellationTokenSource();
+            Task? watcher = Environment.GetEnvironmentVariable("EDSOS_TCP_TRACE") is null ? null : WatchAsync(hostA, hostB, watch.Token);
             var run = await RunClientAsync(client, options, progress);
+            watch.Cancel();
             await echoLoop;
             if (echo.LastError != Errno.None)
             {
@@ -88,6 +91,31 @@ public static class TcpDemoRunner
             lossyA?.Dispose();
             lossyB?.Dispose();
             pcap?.Dispose();
+        }
+    }
+
+    /// <summary>With EDSOS_TCP_TRACE set: every 5 s, both hosts' connections on stderr (for stalls).</summary>
+    private static async Task WatchAsync(EdsosHost a, EdsosHost b, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(5000, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            foreach (var host in new[] { a, b })
+            {
+                var list = await host.Inet.Tcp!.Ask<TcpProtocol.TcpConnections>(TcpProtocol.GetTcpConnections.Instance, s_counterWait);
+                foreach (var connection in list.Connections)
+                {
+                    await Console.Error.WriteLineAsync($"{host.Options.Name}: {connection}");
+                }
+            }
         }
     }
 

@@ -26,7 +26,11 @@ public sealed partial class TcpTxWorker
             int pending = SeqNum.Diff(tcb.SndNxt, tcb.SendEnd);
             if (pending > 0)
             {
-                long window = Math.Min(tcb.SndWnd, (uint)tcb.Congestion.Cwnd);
+                // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment out, so a
+                // small window still collects the three duplicates fast retransmit needs.
+                var congestion = tcb.Congestion;
+                long cwnd = congestion.Cwnd + (!congestion.InRecovery && congestion.DuplicateAcks is 1 or 2 ? (long)congestion.DuplicateAcks * tcb.Mss : 0);
+                long window = Math.Min(tcb.SndWnd, cwnd);
                 long usable = window - tcb.FlightSize;
                 if (usable <= 0)
                 {
