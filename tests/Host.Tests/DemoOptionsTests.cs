@@ -33,9 +33,15 @@ public sealed class DemoOptionsTests
     }
 
     [Fact]
-    public void Validate_Tcp_SaysItIsNotAvailableYet()
+    public void Validate_TcpWithSeveralMiBWritesAndLoss_Valid()
     {
-        Assert.Contains("not available yet", new DemoOptions { Proto = "tcp" }.Validate(), StringComparison.Ordinal);
+        Assert.Null(new DemoOptions { Proto = "tcp", Size = 4 * 1024 * 1024, Loss = 0.02 }.Validate());
+    }
+
+    [Fact]
+    public void Validate_LossOnUdp_Rejected()
+    {
+        Assert.Contains("--loss", new DemoOptions { Proto = "udp", Loss = 0.02 }.Validate(), StringComparison.Ordinal);
     }
 
     [Fact]

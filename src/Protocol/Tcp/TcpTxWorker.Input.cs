@@ -113,6 +113,19 @@ public sealed partial class TcpTxWorker
         if (!acceptable)
         {
             Drop(segment.Payload);
+            if (window == 0 && (seg.Flags & (TcpFlags.Ack | TcpFlags.Rst | TcpFlags.Syn)) == TcpFlags.Ack && tcb.IsSynchronized)
+            {
+                // RFC 9293 3.10.7.4: with a zero receive window no segment is acceptable, "but special allowance
+                // should be made to accept valid ACKs": otherwise a peer whose data we cannot take never learns
+                // that we took its earlier data, and both ends wait on each other.
+                if (ProcessAck(tcb, seg, 0) && tcb.State != TcpState.Closed)
+                {
+                    Output(tcb);
+                }
+
+                return;
+            }
+
             if ((seg.Flags & TcpFlags.Rst) == 0)
             {
                 // A zero-window probe, an old duplicate or a retransmitted FIN in TIME-WAIT: answer with where we are.

@@ -259,7 +259,9 @@ public sealed partial class TcpTxWorker
     /// <summary>A bare ACK with the current window (answers, window updates, out-of-order duplicates).</summary>
     private void SendAck(Tcb tcb)
     {
-        SendControl(tcb, tcb.SndNxt, TcpFlags.Ack);
+        // SND.MAX, not SND.NXT: after a timeout SND.NXT goes back (go-back-N), and an ACK numbered below the
+        // peer's RCV.NXT would be unacceptable there (RFC 9293 3.10.7.4) and dropped, stalling both ends.
+        SendControl(tcb, tcb.SndMax, TcpFlags.Ack);
         tcb.DelayedAckDeadline = null;
         tcb.UnackedSegments = 0;
     }
@@ -273,7 +275,7 @@ public sealed partial class TcpTxWorker
     /// <summary>RST for a live connection (abort, listener close): &lt;SEQ=SND.NXT&gt;&lt;CTL=RST&gt; (RFC 9293 3.10.4 ABORT).</summary>
     private void SendReset(Tcb tcb)
     {
-        var header = new TcpRepr(tcb.Local.Port, tcb.Remote.Port, tcb.SndNxt, tcb.RcvNxt, TcpFlags.Rst | TcpFlags.Ack, 0);
+        var header = new TcpRepr(tcb.Local.Port, tcb.Remote.Port, tcb.SndMax, tcb.RcvNxt, TcpFlags.Rst | TcpFlags.Ack, 0);
         Emit(tcb.Local, tcb.Remote, header, null, 0, 0);
         _resetsSent++;
     }
