@@ -2,6 +2,7 @@ using Edsos.Driver.Device;
 using Edsos.Driver.Ring;
 using Edsos.Memory;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Faults;
 using static Edsos.Driver.DriverProtocol;
 
 namespace Edsos.Driver;
@@ -77,6 +78,15 @@ public sealed class DriverTxWorker : ReceiveActor
             return;
         }
 
+        var faults = Context.System.Faults;
+        if (faults.Hit(FaultPoint.DescriptorsPosted, Context.Ts, message.Skb, FaultKind.RingFull) == FaultKind.RingFull)
+        {
+            // Injected: the ring is full. The skb is the driver's, so it goes now, as a real refusal's does.
+            Context.System.Memory.Pop(Context.Ts, message.Skb);
+            message.ReplyTo.Tell(new SendCompleteEvent(message.Token, message.Length, TxStatus.RingFull, _queue.FreeDescriptors), Self);
+            return;
+        }
+
         var refused = _queue.Enqueue(message.Skb, message.Length, message.Token, message.ReplyTo);
         if (refused is { } status)
         {
@@ -84,6 +94,9 @@ public sealed class DriverTxWorker : ReceiveActor
             return;
         }
 
+        // Descriptors posted, doorbell not rung: a TS exit here leaves pinned, lifted pages behind
+        // descriptors; a crash here leaves a frame the device never saw (the restart fails it).
+        faults.Hit(FaultPoint.DescriptorsPosted, Context.Ts, message.Skb, FaultKind.TsExit | FaultKind.DriverCrash | FaultKind.SocketClose);
         _device.Tell(new VirtualNicProtocol.TxDoorbell(_queue.Ring.Tail), Self);
     }
 
@@ -94,6 +107,9 @@ public sealed class DriverTxWorker : ReceiveActor
             return;
         }
 
+        // The completion chain starts here; a crash before the reclaim leaves the DD bits for the
+        // restarted worker's abort to read, so each frame still completes exactly once.
+        Context.System.Faults.Hit(FaultPoint.Completion, Context.Ts, _queue.OldestSkb, FaultKind.TsExit | FaultKind.DriverCrash | FaultKind.SocketClose);
         _completions.Clear();
         if (_queue.Reclaim(_completions) == 0)
         {

@@ -46,6 +46,9 @@ internal sealed class TxQueue<TReply>
     /// <summary>Frames in flight.</summary>
     public int PendingFrames => _pending.Count;
 
+    /// <summary>The skb of the oldest frame in flight, or default when none is (what an injection point at completion names).</summary>
+    public Capability OldestSkb => _pending.TryPeek(out var pending) ? pending.Skb : default;
+
     /// <summary>Frames refused or failed (invalid GVA, ring full, malformed, device error).</summary>
     public long Dropped { get; private set; }
 
@@ -129,7 +132,7 @@ internal sealed class TxQueue<TReply>
                 Dropped++;
             }
 
-            completions.Add(new TxCompletion<TReply>(pending.Token, pending.Length, sent ? TxStatus.Sent : TxStatus.Malformed, pending.ReplyTo));
+            completions.Add(new TxCompletion<TReply>(pending.Token, pending.Length, sent ? TxStatus.Sent : TxStatus.DeviceError, pending.ReplyTo));
             reclaimed++;
         }
 

@@ -2,6 +2,7 @@ using Edsos.Kpn.Internal;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Faults;
 using Edsos.SocketService;
 using static Edsos.Kpn.KpnProtocol;
 using static Edsos.Protocol.InetProtocol;
@@ -178,6 +179,9 @@ public sealed class KpnActor : ReceiveActor
         }
 
         _pending.Add(reqId, new PendingCall(CallKind.Send, Sender, call.Fd, default, call.Length, default));
+
+        // Never waits: a ts-exit fired here exits this very KPN's subtree asynchronously.
+        Context.System.Faults.Hit(FaultPoint.KpnShare, entry.Ts, ctrn.Value, FaultKind.TsExit | FaultKind.SocketClose);
         var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
         entry.Node.Tell(new SendReqEvent(reqId, ctrn.Value, call.Length, call.Destination, nonBlocking), Self);
     }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Edsos.Memory;
+using Edsos.Scheduler.Faults;
 using Edsos.Scheduler.Internal;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -47,6 +48,7 @@ public sealed class ActorSystem : IAsyncDisposable, IDisposable
         Scheduler = options.Scheduler ?? _ownedScheduler!;
         EventStream = new EventStream();
         EventBus = new EventBus();
+        Faults = new FaultInjector(this);
         var root = ActorPath.Root(name);
         DeadLetters = new DeadLetterActorRef(this, root.Child("deadLetters"));
         Dispatcher = new Dispatcher(name, options.WorkerCount, options.Throughput, OnDispatcherCrash);
@@ -77,6 +79,9 @@ public sealed class ActorSystem : IAsyncDisposable, IDisposable
 
     /// <summary>EDSRT event signals between nodes; <see cref="TsExited"/> is signalled here.</summary>
     public EventBus EventBus { get; }
+
+    /// <summary>The fault injector: injection points on the data path hit it; tests and <c>edsos demo --fault</c> arm it.</summary>
+    public FaultInjector Faults { get; }
 
     /// <summary>Where undeliverable mail goes; telling it publishes a <see cref="DeadLetter"/>.</summary>
     public IActorRef DeadLetters { get; }

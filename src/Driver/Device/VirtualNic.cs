@@ -2,6 +2,7 @@ using System.Buffers;
 using Edsos.Driver.Ring;
 using Edsos.Driver.Wires;
 using Edsos.Memory;
+using Edsos.Scheduler.Faults;
 
 namespace Edsos.Driver.Device;
 
@@ -63,6 +64,9 @@ public sealed class VirtualNic : IDisposable
 
     /// <summary>The device's options.</summary>
     public VirtualNicOptions Options => _options;
+
+    /// <summary>The injector the DMA engine reports its stages to (<see cref="FaultPoint.Dma"/>, <see cref="FaultPoint.AfterTransmit"/>); null: none.</summary>
+    internal FaultInjector? Faults { get; set; }
 
     /// <summary>TDBA: physical address of the TX ring (0 when not configured).</summary>
     public ulong Tdba => _txRing?.BaseAddress ?? 0;
@@ -222,13 +226,15 @@ public sealed class VirtualNic : IDisposable
             }
 
             var length = 0;
-            var ok = eop && GatherFrame(count, out length);
+            var injected = Faults?.Hit(FaultPoint.Dma, accept: FaultKind.TsExit | FaultKind.DmaFail | FaultKind.SocketClose) ?? FaultKind.None;
+            var ok = eop && injected != FaultKind.DmaFail && GatherFrame(count, out length);
             if (ok)
             {
                 wire.Transmit(_wireBuffer.AsSpan(0, length));
                 _framesSent++;
                 _bytesSent += length;
                 sent++;
+                Faults?.Hit(FaultPoint.AfterTransmit, accept: FaultKind.TsExit | FaultKind.SocketClose);
             }
             else
             {

@@ -26,7 +26,7 @@ public sealed class VirtualNicActor : ReceiveActor
     {
         ArgumentNullException.ThrowIfNull(wire);
         _wire = wire;
-        _nic = new VirtualNic(Context.System.Memory, options);
+        _nic = new VirtualNic(Context.System.Memory, options) { Faults = Context.System.Faults };
 
         Receive<ConfigureTx>(OnConfigureTx);
         Receive<ConfigureRx>(OnConfigureRx);

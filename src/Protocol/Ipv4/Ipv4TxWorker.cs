@@ -7,6 +7,7 @@ using Edsos.Protocol.Qdisc;
 using Edsos.Protocol.Routing;
 using Edsos.Protocol.Wire;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Faults;
 
 namespace Edsos.Protocol.Ipv4;
 
@@ -185,9 +186,11 @@ public sealed class Ipv4TxWorker : ReceiveActor
                 _resolving.Add(nextHop);
                 ScheduleArpPoll();
                 SendArpRequest(nextHop);
+                Context.System.Faults.Hit(FaultPoint.ArpParked, _ts, datagram.Payload, FaultKind.TsExit | FaultKind.SocketClose);
                 break;
 
             case ArpResolveResult.Parked:
+                Context.System.Faults.Hit(FaultPoint.ArpParked, _ts, datagram.Payload, FaultKind.TsExit | FaultKind.SocketClose);
                 break;
 
             case ArpResolveResult.ParkedOldestDropped:
@@ -249,6 +252,7 @@ public sealed class Ipv4TxWorker : ReceiveActor
             }
 
             skb = merged.Value;
+            Context.System.Faults.Hit(FaultPoint.SkbMerge, _ts, skb, FaultKind.TsExit | FaultKind.SocketClose);
         }
 
         Transmit(datagram.OutputId, skb, datagram.HeadroomLength + datagram.PayloadLength, datagram.Tos, loopback);
@@ -386,6 +390,7 @@ public sealed class Ipv4TxWorker : ReceiveActor
                 break;
             }
 
+            Context.System.Faults.Hit(FaultPoint.SkbMerge, _ts, merged.Value, FaultKind.TsExit | FaultKind.SocketClose);
             Transmit(datagram.OutputId, merged.Value, headerLength + pieceLength, datagram.Tos, loopback: false);
         }
 

@@ -1,6 +1,7 @@
 using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Faults;
 
 namespace Edsos.Protocol.Qdisc;
 
@@ -98,7 +99,8 @@ public sealed class QdiscWorker : ReceiveActor
         }
 
         var queued = new QueuedSkb(xmit.Skb, info.Value.Gva, xmit.Length, info.Value.Extents.Count, xmit.Token, xmit.Owner);
-        if (!_queue.Enqueue(queued, xmit.Priority))
+        var injected = Context.System.Faults.Hit(FaultPoint.Qdisc, _ts, xmit.Skb, FaultKind.TsExit | FaultKind.QdiscFull | FaultKind.SocketClose);
+        if (injected == FaultKind.QdiscFull || !_queue.Enqueue(queued, xmit.Priority))
         {
             _dropped++;
             NodeOps.Release(_memory, _ts, xmit.Skb);
@@ -142,6 +144,7 @@ public sealed class QdiscWorker : ReceiveActor
             TxStatus.InvalidGva => Errno.EFAULT,
             TxStatus.RingFull => Errno.ENOBUFS,
             TxStatus.Aborted => Errno.ENETDOWN,
+            TxStatus.DeviceError => Errno.EIO,
             _ => Errno.EMSGSIZE,
         };
         skb.Owner.Tell(new QdiscProtocol.SkbSentEvent(skb.Token, error), Self);
