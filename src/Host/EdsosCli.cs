@@ -40,9 +40,10 @@ public static class EdsosCli
         var pings = new Option<int>("--pings") { Description = "Echo requests from A to B after the UDP run", DefaultValueFactory = _ => 4 };
         var pcap = new Option<string?>("--pcap") { Description = "Write every frame of the wire to this pcap file" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of the summary" };
+        var fault = new Option<string?>("--fault") { Description = "Inject FAULT@POINT into app A's sends (for example ts-exit@dma); 'help' lists them" };
         var command = new Command("demo", "Two hosts (10.0.0.1, 10.0.0.2) on a virtual wire: UDP echo with every byte checked, and ping")
         {
-            proto, sends, size, mode, pings, pcap, json,
+            proto, sends, size, mode, pings, pcap, json, fault,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -55,6 +56,11 @@ public static class EdsosCli
                 Pings = result.GetValue(pings),
                 PcapPath = result.GetValue(pcap),
             };
+            if (result.GetValue(fault) is { } injected)
+            {
+                return await FaultDemo.RunAsync(injected, options, result.GetValue(json), Console.Out, Console.Error);
+            }
+
             return await RunDemoAsync(options, result.GetValue(json));
         });
         return command;

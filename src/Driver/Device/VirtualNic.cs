@@ -332,6 +332,20 @@ public sealed class VirtualNic : IDisposable
         _ims = InterruptCause.None;
     }
 
+    /// <summary>
+    /// TX-queue reset: forgets the TX ring and its registers (TDBA/TDLEN/TDH/TDT) and the latched
+    /// TX interrupt; RX goes on. Afterwards the device reads no TX descriptor or buffer until
+    /// <see cref="ConfigureTx"/>, so the driver may unpin what it had posted.
+    /// </summary>
+    public void ResetTx()
+    {
+        _txRing = null;
+        _txCount = 0;
+        Tdh = 0;
+        Tdt = 0;
+        _icr &= ~InterruptCause.TxDescriptorWritten;
+    }
+
     /// <summary>Resets the device and returns its wire buffer to the pool.</summary>
     public void Dispose()
     {

@@ -46,6 +46,12 @@ public sealed class VirtualNicActor : ReceiveActor
             _nic.Reset();
             Sender.Tell(new DeviceReset(_nic.Counters), Self);
         });
+        Receive<QuiesceTx>(m =>
+        {
+            var head = _nic.Tdh;
+            _nic.ResetTx();
+            m.ReplyTo.Tell(new TxQuiesced(head), Self);
+        });
         Receive<GetDeviceCounters>(_ => Sender.Tell(_nic.Counters, Self));
         Receive<GetRegisters>(_ => Sender.Tell(
             new DeviceRegisters(_nic.Tdba, _nic.Tdlen, _nic.Tdh, _nic.Tdt, _nic.Rdba, _nic.Rdlen, _nic.Rdh, _nic.Rdt, _nic.InterruptMask),

@@ -52,6 +52,17 @@ public static class VirtualNicProtocol
     /// </summary>
     public sealed record ResetDevice;
 
+    /// <summary>
+    /// Driver TX worker → device: stop transmitting and forget the TX ring (TDBA/TDLEN/TDH/TDT),
+    /// as a TX-queue reset does, then reply <see cref="TxQuiesced"/> to <paramref name="ReplyTo"/>.
+    /// Descriptors processed before it keep their written-back status; after the reply the device
+    /// reads no TX descriptor or buffer until the ring is programmed again. RX is untouched.
+    /// </summary>
+    public sealed record QuiesceTx(IActorRef ReplyTo);
+
+    /// <summary>Reply to <see cref="QuiesceTx"/>: the TX head (TDH) the device had reached when it stopped.</summary>
+    public sealed record TxQuiesced(int Tdh);
+
     /// <summary>Reply to <see cref="ResetDevice"/>, with the counters at reset time.</summary>
     public sealed record DeviceReset(DeviceCounters Counters);
 
