@@ -1,6 +1,7 @@
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Faults;
 using Edsos.SocketService.Internal;
 using static Edsos.Protocol.InetProtocol;
 using static Edsos.SocketService.SocketProtocol;
@@ -46,6 +47,7 @@ public sealed partial class SockNode
 
         _received.Enqueue(datagram);
         _receiveQueuedBytes += message.Length;
+        Context.System.Faults.Hit(FaultPoint.RxSocketQueue, _ts, message.Payload, FaultKind.TsExit | FaultKind.SocketClose);
     }
 
     private void OnRecv(RecvReqEvent message)

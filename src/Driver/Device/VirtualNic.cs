@@ -289,7 +289,8 @@ public sealed class VirtualNic : IDisposable
         RxDescriptorStatus status = RxDescriptorStatus.Dd | RxDescriptorStatus.Eop;
         byte errors = 0;
         var length = (ushort)frame.Length;
-        if (frame.Length > 0 && !_memory.DmaWrite(new PhysExtent(posted.BufferAddress, frame.Length), frame).IsOk)
+        var injected = Faults?.Hit(FaultPoint.RxDma, accept: FaultKind.TsExit | FaultKind.DmaFail) ?? FaultKind.None;
+        if (frame.Length > 0 && (injected == FaultKind.DmaFail || !_memory.DmaWrite(new PhysExtent(posted.BufferAddress, frame.Length), frame).IsOk))
         {
             // RXE: the buffer could not take the data; the descriptor still completes so the ring moves on.
             outcome = RxOutcome.DmaFault;
@@ -344,6 +345,20 @@ public sealed class VirtualNic : IDisposable
         Tdh = 0;
         Tdt = 0;
         _icr &= ~InterruptCause.TxDescriptorWritten;
+    }
+
+    /// <summary>
+    /// RX-queue reset: forgets the RX ring and its registers (RDBA/RDLEN/RDH/RDT) and the latched
+    /// RX interrupt; TX goes on. Afterwards the device writes into no RX buffer (frames count as
+    /// missed) until <see cref="ConfigureRx"/>, so the driver may unpin what it had posted.
+    /// </summary>
+    public void ResetRx()
+    {
+        _rxRing = null;
+        _rxCount = 0;
+        Rdh = 0;
+        Rdt = 0;
+        _icr &= ~InterruptCause.RxTimer;
     }
 
     /// <summary>Resets the device and returns its wire buffer to the pool.</summary>

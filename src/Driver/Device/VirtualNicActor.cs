@@ -52,6 +52,12 @@ public sealed class VirtualNicActor : ReceiveActor
             _nic.ResetTx();
             m.ReplyTo.Tell(new TxQuiesced(head), Self);
         });
+        Receive<QuiesceRx>(m =>
+        {
+            var head = _nic.Rdh;
+            _nic.ResetRx();
+            m.ReplyTo.Tell(new RxQuiesced(head), Self);
+        });
         Receive<GetDeviceCounters>(_ => Sender.Tell(_nic.Counters, Self));
         Receive<GetRegisters>(_ => Sender.Tell(
             new DeviceRegisters(_nic.Tdba, _nic.Tdlen, _nic.Tdh, _nic.Tdt, _nic.Rdba, _nic.Rdlen, _nic.Rdh, _nic.Rdt, _nic.InterruptMask),

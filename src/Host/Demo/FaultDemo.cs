@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Edsos.Host.Faults;
 using Edsos.Scheduler.Faults;
@@ -20,6 +21,7 @@ public static class FaultDemo
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>
@@ -116,7 +118,9 @@ public static class FaultDemo
 
     private static void WriteSummary(TextWriter output, FaultDemoReport report)
     {
-        output.WriteLine($"EDSOS demo: udp 10.0.0.1 → 10.0.0.2:{FaultScenario.SinkPort}, {report.Sends} × {report.Size} bytes, fault {report.Fault}");
+        var receiving = report.Fault.Contains("@rx-", StringComparison.Ordinal);
+        var port = receiving ? FaultScenario.AppPort : FaultScenario.SinkPort;
+        output.WriteLine($"EDSOS demo: udp 10.0.0.1 → 10.0.0.2:{port}, {report.Sends} × {report.Size} bytes, fault {report.Fault}");
         output.WriteLine($"  fault              {report.FaultDescription}");
         output.WriteLine($"  fired              {(report.FaultFired ? $"yes, at hit {report.FaultHit}" : "no")}");
         if (report.LiftedNodes > 0 || report.LiftedCtrns.Count > 0)
@@ -124,8 +128,8 @@ public static class FaultDemo
             output.WriteLine($"  lift               {report.LiftedNodes} node(s) revoked; CTRNs: {string.Join(", ", report.LiftedCtrns)}");
         }
 
-        output.WriteLine($"  app A syscalls     {report.Syscalls}: {string.Join(", ", report.SyscallResults.Select(r => $"{r.Key} {r.Value}"))}");
-        output.WriteLine($"  bystander on A     {report.BystanderOk}/{report.BystanderSends} sends ok");
+        output.WriteLine($"  app {(receiving ? 'B' : 'A')} syscalls     {report.Syscalls}: {string.Join(", ", report.SyscallResults.Select(r => $"{r.Key} {r.Value}"))}");
+        output.WriteLine($"  bystander on {(receiving ? 'B' : 'A')}     {report.BystanderOk}/{report.BystanderSends} sends ok");
         output.WriteLine($"  frames on the wire {report.FramesTx} from A, {report.FramesFromLiftedPages} from lifted pages");
         output.WriteLine($"  actor failures     {(report.ActorFailures.Count == 0 ? "none" : string.Join("; ", report.ActorFailures))}");
         output.WriteLine($"  leaks after close  {report.LeakedPages} pages, {report.LeakedCtrns} CTRNs, {report.LeakedNodes} nodes, {report.LeakedPins} pins");

@@ -151,6 +151,7 @@ public static class FaultCatalog
             FaultKind.DmaFail => "the NIC's DMA read fails; the descriptor is marked failed, the send gets EIO",
             FaultKind.RingFull => "the TX ring has no room; the driver refuses the skb, the send gets ENOBUFS",
             FaultKind.QdiscFull => "the qdisc is full; it drops the skb, the send gets ENOBUFS",
+            FaultKind.SocketClose when point >= FaultPoint.RxDma => $"another thread of the receiving app closes the socket {stage}",
             FaultKind.SocketClose => $"another thread of the app closes the socket {stage}",
             _ => stage,
         };
@@ -192,6 +193,13 @@ public static class FaultCatalog
             list.Add(new FaultSpecName(FaultKind.SocketClose, point));
         }
 
+        // The receive duals.
+        list.Add(new FaultSpecName(FaultKind.TsExit, FaultPoint.RxDma));
+        list.Add(new FaultSpecName(FaultKind.TsExit, FaultPoint.RxDriver));
+        list.Add(new FaultSpecName(FaultKind.TsExit, FaultPoint.RxSocketQueue));
+        list.Add(new FaultSpecName(FaultKind.DriverCrash, FaultPoint.RxDriver));
+        list.Add(new FaultSpecName(FaultKind.DmaFail, FaultPoint.RxDma));
+        list.Add(new FaultSpecName(FaultKind.SocketClose, FaultPoint.RxSocketQueue));
         return [.. list];
     }
 }
