@@ -130,7 +130,11 @@ public static class FaultDemo
 
         output.WriteLine($"  app {(receiving ? 'B' : 'A')} syscalls     {report.Syscalls}: {string.Join(", ", report.SyscallResults.Select(r => $"{r.Key} {r.Value}"))}");
         output.WriteLine($"  bystander on {(receiving ? 'B' : 'A')}     {report.BystanderOk}/{report.BystanderSends} sends ok");
-        output.WriteLine($"  frames on the wire {report.FramesTx} from A, {report.FramesFromLiftedPages} from lifted pages");
+        if (!receiving)
+        {
+            output.WriteLine($"  frames on the wire {report.FramesTx} from A, {report.FramesFromLiftedPages} from lifted pages");
+        }
+
         output.WriteLine($"  actor failures     {(report.ActorFailures.Count == 0 ? "none" : string.Join("; ", report.ActorFailures))}");
         output.WriteLine($"  leaks after close  {report.LeakedPages} pages, {report.LeakedCtrns} CTRNs, {report.LeakedNodes} nodes, {report.LeakedPins} pins");
         output.WriteLine($"  verdict            {(report.Ok ? "behaved as designed" : "VIOLATED: " + string.Join("; ", report.Violations))}");
