@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Edsos.Host.Bench;
 using Edsos.Host.Demo;
+using Edsos.Host.Telemetry;
 using Edsos.SocketService;
 
 namespace Edsos.Host;
@@ -26,6 +27,7 @@ public static class EdsosCli
         var bench = new Command("bench", "Benchmarks; report figures measured in one run");
         bench.Subcommands.Add(BuildRuntimeBench());
         bench.Subcommands.Add(BuildDatapathBench());
+        bench.Subcommands.Add(TracingBench.BuildCommand());
         root.Subcommands.Add(bench);
         return root;
     }
@@ -44,6 +46,7 @@ public static class EdsosCli
         {
             proto, sends, size, mode, pings, pcap, json,
         };
+        var telemetry = TelemetryCli.AddTo(command);
         command.SetAction(async (result, cancellation) =>
         {
             var options = new DemoOptions
@@ -55,7 +58,7 @@ public static class EdsosCli
                 Pings = result.GetValue(pings),
                 PcapPath = result.GetValue(pcap),
             };
-            return await RunDemoAsync(options, result.GetValue(json));
+            return await TelemetryCli.RunAsync(telemetry.Read(result), result.GetValue(json), () => RunDemoAsync(options, result.GetValue(json)));
         });
         return command;
     }

@@ -26,6 +26,9 @@ public sealed record TelemetryOptions
     /// <summary>Print the CTRN chain of one send as a tree (<c>--show-chain</c>).</summary>
     public bool ShowChain { get; init; }
 
+    /// <summary>Keep spans in memory even without a file or the chain (tests, <c>bench tracing</c>).</summary>
+    public bool CollectSpans { get; init; }
+
     /// <summary>Fraction of syscalls traced, by trace id, parent-based (<c>--trace-sample</c>, 0..1).</summary>
     public double SampleRatio { get; init; } = 1.0;
 
@@ -40,7 +43,7 @@ public sealed record TelemetryOptions
         OtlpEndpoint ?? NullIfEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
 
     /// <summary>True when spans go somewhere (OTLP, a file, the console): only then is a listener attached.</summary>
-    public bool TracesAnything => EffectiveOtlpEndpoint is not null || TraceFile is not null || ShowChain;
+    public bool TracesAnything => EffectiveOtlpEndpoint is not null || TraceFile is not null || ShowChain || CollectSpans;
 
     /// <summary>Returns a message naming the bad option, or null when the options are valid.</summary>
     public string? Validate()

@@ -62,7 +62,7 @@ public sealed class TelemetrySession : IDisposable
 
         string baseName = BaseServiceName(options);
         bool otlp = options.EffectiveOtlpEndpoint is not null;
-        if (options.TraceFile is not null || options.ShowChain)
+        if (options.TraceFile is not null || options.ShowChain || options.CollectSpans)
         {
             session.Collector = new SpanCollector(options.MaxCollectedSpans);
         }
