@@ -18,12 +18,12 @@ public static class ChainPrinter
     public static IReadOnlyList<CollectedSpan>? FindSendTrace(IReadOnlyList<CollectedSpan> spans)
     {
         ArgumentNullException.ThrowIfNull(spans);
-        var roots = new List<Activity>();
+        var roots = new List<CollectedSpan>();
         foreach (var span in spans)
         {
             if (span.Span.ParentSpanId == default && span.Span.DisplayName is "sendto" or "send")
             {
-                roots.Add(span.Span);
+                roots.Add(span);
             }
         }
 
@@ -32,8 +32,11 @@ public static class ChainPrinter
             return null;
         }
 
-        roots.Sort((a, b) => a.StartTimeUtc.CompareTo(b.StartTimeUtc));
-        var traceId = roots[Math.Min(1, roots.Count - 1)].TraceId;
+        // The client's sends (the service of the first one), not the echo's answers.
+        roots.Sort(ByStart);
+        string client = roots[0].ServiceName;
+        roots.RemoveAll(r => r.ServiceName != client);
+        var traceId = roots[Math.Min(1, roots.Count - 1)].Span.TraceId;
         var trace = new List<CollectedSpan>();
         foreach (var span in spans)
         {
