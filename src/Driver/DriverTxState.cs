@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Edsos.Scheduler;
 
 namespace Edsos.Driver;
@@ -12,6 +13,9 @@ internal sealed class DriverTxState
     public TxQueue<IActorRef>? Queue { get; set; }
 
     public IActorRef? Client { get; set; }
+
+    /// <summary>Trace causes of traced frames in flight (see the worker).</summary>
+    public Dictionary<(IActorRef ReplyTo, ulong Token), ActivityContext> Causes { get; } = [];
 
     /// <summary>Restarts survived (for statistics and tests).</summary>
     public int Restarts { get; set; }

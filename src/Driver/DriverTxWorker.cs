@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Edsos.Driver.Device;
 using Edsos.Driver.Ring;
 using Edsos.Memory;
@@ -37,6 +38,12 @@ public sealed class DriverTxWorker : ReceiveActor
     private readonly List<TxCompletion<IActorRef>> _completions = [];
     private readonly DriverTxState _state;
     private readonly Queue<XmitSkbEvent> _heldDuringRecovery = new();
+
+    // Causes of frames in flight, kept only for traced frames: the completion interrupt may serve
+    // frames of several syscalls, and each completion must go back up under its own trace. Kept in
+    // the state object, so completions after a crash still go up under their causes.
+    private readonly Dictionary<(IActorRef ReplyTo, ulong Token), ActivityContext> _causes;
+    private KeyValuePair<string, object?> _hostTag;
     private TxQueue<IActorRef>? _queue;
     private IActorRef? _client;
     private bool _stopped;
@@ -53,6 +60,7 @@ public sealed class DriverTxWorker : ReceiveActor
         _options = options;
         _device = device;
         _state = state;
+        _causes = state.Causes;
 
         Receive<XmitSkbEvent>(OnXmit);
         Receive<VirtualNicProtocol.TxQuiesced>(_ => OnTxQuiesced());
@@ -85,6 +93,7 @@ public sealed class DriverTxWorker : ReceiveActor
     protected override void PostRestart(Exception reason)
     {
         _state.Restarts++;
+        _hostTag = EdsosMetrics.HostTag(Context.System);
         _queue = _state.Queue;
         _client = _state.Client;
         _state.Queue = null;
@@ -102,6 +111,7 @@ public sealed class DriverTxWorker : ReceiveActor
     private void ProgramRing()
     {
         var memory = Context.System.Memory;
+        _hostTag = EdsosMetrics.HostTag(Context.System);
         var ring = DescriptorRing.Create(memory, Context.Ts, "tx_ring", _options.TxRingSize).Unwrap();
         _queue = new TxQueue<IActorRef>(memory, Context.Ts, ring, _options.MaxDescriptorsPerFrame, _options.MaxFrameLength);
         _device.Tell(new VirtualNicProtocol.ConfigureTx(ring.Extents, ring.Count, Self), Self);
@@ -119,7 +129,9 @@ public sealed class DriverTxWorker : ReceiveActor
         // failed), the rest abort. Each pending frame leaves the queue exactly once here.
         _recovering = false;
         _completions.Clear();
-        _queue!.Abort(_completions);
+        int inUse = _queue!.InUse;
+        _queue.Abort(_completions);
+        EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
         Complete();
         if (_stopped)
         {
@@ -166,11 +178,19 @@ public sealed class DriverTxWorker : ReceiveActor
             return;
         }
 
+        int inUse = _queue.InUse;
         var refused = _queue.Enqueue(message.Skb, message.Length, message.Token, message.ReplyTo);
         if (refused is { } status)
         {
             message.ReplyTo.Tell(new SendCompleteEvent(message.Token, message.Length, status, _queue.FreeDescriptors), Self);
             return;
+        }
+
+        EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
+        var cause = ActorTracing.CaptureCause();
+        if (cause != default)
+        {
+            _causes[(message.ReplyTo, message.Token)] = cause;
         }
 
         // Descriptors posted, doorbell not rung: a TS exit here leaves pinned, lifted pages behind
@@ -194,10 +214,13 @@ public sealed class DriverTxWorker : ReceiveActor
         }
 
         _completions.Clear();
+        int inUse = _queue.InUse;
         if (_queue.Reclaim(_completions) == 0)
         {
             return;
         }
+
+        EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
 
         Complete();
         _client?.Tell(new TxCredit(_queue.FreeDescriptors), Self);
@@ -221,7 +244,9 @@ public sealed class DriverTxWorker : ReceiveActor
         if (_queue is not null)
         {
             _completions.Clear();
+            int inUse = _queue.InUse;
             _queue.Abort(_completions);
+            EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
             Complete();
         }
 
@@ -239,7 +264,12 @@ public sealed class DriverTxWorker : ReceiveActor
         for (var i = 0; i < _completions.Count; i++)
         {
             var done = _completions[i];
+            var resumed = _causes.Count != 0 && _causes.Remove((done.ReplyTo, done.Token), out var cause)
+                ? Context.System.Tracing.Resume(cause, "tx_complete")
+                : default;
+            resumed.Span?.SetTag("edsos.tx.status", done.Status.ToString());
             done.ReplyTo.Tell(new SendCompleteEvent(done.Token, done.Length, done.Status, free), Self);
+            resumed.Dispose();
         }
 
         _completions.Clear();

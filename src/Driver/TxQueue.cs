@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Edsos.Driver.Ring;
 using Edsos.Memory;
+using Edsos.Scheduler;
 
 namespace Edsos.Driver;
 
@@ -186,6 +188,8 @@ internal sealed class TxQueue<TReply>
                     return false;
                 }
 
+                ActorTracing.Recording?.AddEvent(DescriptorEvent(slot, extent.Address + (ulong)done, chunk, last));
+
                 slot = _ring.Next(slot);
                 done += chunk;
             }
@@ -193,6 +197,16 @@ internal sealed class TxQueue<TReply>
 
         return true;
     }
+
+    private static ActivityEvent DescriptorEvent(int slot, ulong physical, int length, bool last) =>
+        new("tx_descriptor", tags: new ActivityTagsCollection
+        {
+            { "edsos.op", "tx_descriptor" },
+            { "edsos.desc.index", slot },
+            { "edsos.phys", $"0x{physical:X}" },
+            { "edsos.len", length },
+            { "edsos.desc.eop", last },
+        });
 
     private readonly record struct Pending(Capability Skb, ulong PinId, int LastSlot, int Descriptors, ulong Token, int Length, TReply ReplyTo);
 }

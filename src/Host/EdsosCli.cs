@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Edsos.Host.Bench;
 using Edsos.Host.Demo;
+using Edsos.Host.Telemetry;
 using Edsos.SocketService;
 
 namespace Edsos.Host;
@@ -26,6 +27,7 @@ public static class EdsosCli
         var bench = new Command("bench", "Benchmarks; report figures measured in one run");
         bench.Subcommands.Add(BuildRuntimeBench());
         bench.Subcommands.Add(BuildDatapathBench());
+        bench.Subcommands.Add(TracingBench.BuildCommand());
         root.Subcommands.Add(bench);
         return root;
     }
@@ -45,6 +47,7 @@ public static class EdsosCli
         {
             proto, sends, size, mode, pings, pcap, json, fault,
         };
+        var telemetry = TelemetryCli.AddTo(command);
         command.SetAction(async (result, cancellation) =>
         {
             var options = new DemoOptions
@@ -58,10 +61,13 @@ public static class EdsosCli
             };
             if (result.GetValue(fault) is { } injected)
             {
-                return await FaultDemo.RunAsync(injected, options, result.GetValue(json), Console.Out, Console.Error);
+                return await TelemetryCli.RunAsync(
+                    telemetry.Read(result),
+                    result.GetValue(json),
+                    () => FaultDemo.RunAsync(injected, options, result.GetValue(json), Console.Out, Console.Error));
             }
 
-            return await RunDemoAsync(options, result.GetValue(json));
+            return await TelemetryCli.RunAsync(telemetry.Read(result), result.GetValue(json), () => RunDemoAsync(options, result.GetValue(json)));
         });
         return command;
     }

@@ -100,6 +100,7 @@ public sealed partial class MemoryManager
             }
 
             CountCopy(kind, done);
+            JournalCopy(caller, kind, done);
             return MemoryResult.Ok;
         }
         finally
@@ -135,6 +136,7 @@ public sealed partial class MemoryManager
             }
 
             CountCopy(kind, done);
+            JournalCopy(caller, kind, done);
             return MemoryResult.Ok;
         }
         finally

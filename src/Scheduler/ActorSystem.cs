@@ -58,8 +58,10 @@ public sealed class ActorSystem : IAsyncDisposable, IDisposable
         var guardianProps = Props.Create<GuardianActor>();
         _userGuardian = new ActorCell(this, null, root.Child("user"), guardianProps.WithSupervisorStrategy(options.GuardianStrategy ?? SupervisorStrategy.DefaultStrategy), rootTs, rootTsPath);
         _systemGuardian = new ActorCell(this, null, root.Child("system"), guardianProps.WithSupervisorStrategy(SupervisorStrategy.StoppingStrategy), rootTs, rootTsPath);
+        Tracing = new ActorTracing(name, Memory);
         _userGuardian.Start();
         _systemGuardian.Start();
+        EdsosMetrics.Register(this);
     }
 
     /// <summary>The system's name, the authority of every actor path.</summary>
@@ -67,6 +69,13 @@ public sealed class ActorSystem : IAsyncDisposable, IDisposable
 
     /// <summary>The container that <see cref="Props.FromServices{TActor}"/> resolves from.</summary>
     public IServiceProvider Services { get; }
+
+    /// <summary>
+    /// The system's tracing (DESIGN.md section 7): its activity source, named
+    /// <see cref="ActivitySources.ForSystem"/> of <see cref="Name"/>, the span per handled message,
+    /// syscall roots and deferred-work spans. Inert while nothing listens.
+    /// </summary>
+    public ActorTracing Tracing { get; }
 
     /// <summary>The memory manager owning the tree spaces actors are bound to.</summary>
     public MemoryManager Memory { get; }
@@ -322,6 +331,8 @@ public sealed class ActorSystem : IAsyncDisposable, IDisposable
         finally
         {
             Dispatcher.Dispose();
+            EdsosMetrics.Unregister(this);
+            Tracing.Dispose();
             _ownedScheduler?.Dispose();
             _ownedMemory?.Dispose();
             if (_ownedServices is not null)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.Runtime.InteropServices;
 using Edsos.Driver;
@@ -126,7 +127,8 @@ public sealed class Ipv4TxWorker : ReceiveActor
             request.Headroom,
             request.TransportHeaderLength,
             request.Payload,
-            request.PayloadLength);
+            request.PayloadLength,
+            ActorTracing.CaptureCause());
         _pending.Add(datagram.OutputId, new PendingOutput(request.RequestId, request.ReplyTo, request.ReportedBytes));
         _datagrams++;
 
@@ -485,6 +487,8 @@ public sealed class Ipv4TxWorker : ReceiveActor
 
         foreach (ParkedDatagram datagram in _ready)
         {
+            // A parked datagram goes out under the syscall that produced it, linked to this ARP reply.
+            using var resumed = Context.System.Tracing.Resume(datagram.Cause, "arp_resolved");
             Emit(datagram, learned.Mac, loopback: false);
         }
 
@@ -518,6 +522,7 @@ public sealed class Ipv4TxWorker : ReceiveActor
         {
             _resolving.Remove(ResolvingKey(datagram));
             _arpFailures++;
+            using var resumed = Context.System.Tracing.Resume(datagram.Cause, "arp_failed");
             Fail(datagram, Errno.EHOSTUNREACH);
         }
 
@@ -678,7 +683,8 @@ public sealed class Ipv4TxWorker : ReceiveActor
         Capability Headroom,
         int TransportHeaderLength,
         Capability Payload,
-        int PayloadLength)
+        int PayloadLength,
+        ActivityContext Cause)
     {
         public int HeadroomLength => FrameLayout.EthernetIpv4HeaderLength + TransportHeaderLength;
     }

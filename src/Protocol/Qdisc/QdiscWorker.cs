@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Scheduler;
@@ -32,6 +33,8 @@ public sealed class QdiscWorker : ReceiveActor
     private readonly PfifoFast<QueuedSkb> _queue;
     private readonly Dictionary<ulong, QueuedSkb> _inFlight = new();
     private readonly Func<QueuedSkb, bool> _transmit;
+    private readonly ActorTracing _tracing;
+    private readonly KeyValuePair<string, object?> _hostTag;
 
     private int _ringSize;
     private int _inFlightDescriptors;
@@ -57,6 +60,8 @@ public sealed class QdiscWorker : ReceiveActor
         _quota = options.QdiscQuota;
         _queue = new PfifoFast<QueuedSkb>(options.QdiscLimit);
         _transmit = TryTransmit;
+        _tracing = Context.System.Tracing;
+        _hostTag = EdsosMetrics.HostTag(Context.System);
 
         Receive<QdiscProtocol.DevQueueXmit>(OnEnqueue);
         Receive<QdiscProtocol.NetTxAction>(_ =>
@@ -98,7 +103,8 @@ public sealed class QdiscWorker : ReceiveActor
             return;
         }
 
-        var queued = new QueuedSkb(xmit.Skb, info.Value.Gva, xmit.Length, info.Value.Extents.Count, xmit.Token, xmit.Owner);
+        // The cause rides with the frame: a later run (a reschedule, a TX credit) sends it under its own syscall's trace.
+        var queued = new QueuedSkb(xmit.Skb, info.Value.Gva, xmit.Length, info.Value.Extents.Count, xmit.Token, xmit.Owner, ActorTracing.CaptureCause());
         var injected = Context.System.Faults.Hit(FaultPoint.Qdisc, _ts, xmit.Skb, FaultKind.TsExit | FaultKind.QdiscFull | FaultKind.SocketClose);
         if (injected == FaultKind.QdiscFull || !_queue.Enqueue(queued, xmit.Priority))
         {
@@ -109,6 +115,7 @@ public sealed class QdiscWorker : ReceiveActor
         }
 
         _enqueued++;
+        EdsosMetrics.QdiscBacklog.Add(1, _hostTag);
         if (!_runScheduled)
         {
             Run();
@@ -186,6 +193,8 @@ public sealed class QdiscWorker : ReceiveActor
             return false;
         }
 
+        EdsosMetrics.QdiscBacklog.Add(-1, _hostTag);
+        using var resumed = _tracing.Resume(skb.Cause, "qdisc_restart");
         var shared = _memory.CtShare(_ts, skb.Skb, skb.Gva, skb.Length, _driverTs, "skb", skb.Skb.Rights & (Rights.Read | Rights.Map));
         if (!shared.IsOk)
         {
@@ -208,6 +217,7 @@ public sealed class QdiscWorker : ReceiveActor
         int popped = 0;
         while (_queue.TryDequeue(out QueuedSkb skb))
         {
+            EdsosMetrics.QdiscBacklog.Add(-1, _hostTag);
             popped += NodeOps.Release(_memory, _ts, skb.Skb);
         }
 
@@ -235,5 +245,5 @@ public sealed class QdiscWorker : ReceiveActor
         Credit);
 
     /// <summary>A queued frame: its node, where it starts, and what it needs of the ring.</summary>
-    private readonly record struct QueuedSkb(Capability Skb, Gva Gva, int Length, int Descriptors, ulong Token, IActorRef Owner);
+    private readonly record struct QueuedSkb(Capability Skb, Gva Gva, int Length, int Descriptors, ulong Token, IActorRef Owner, ActivityContext Cause);
 }
