@@ -413,6 +413,13 @@ public sealed class KpnActor : ReceiveActor
 
         if (call.Kind == CallKind.RecvZeroCopy)
         {
+            if (reply.Length == 0)
+            {
+                // An empty datagram: nothing to map.
+                call.ReplyTo.Tell(new ZeroCopyRecv(Errno.None, null, 0, reply.From));
+                return;
+            }
+
             var info = _memory.Inspect(_userTs, reply.Data);
             if (!info.IsOk)
             {
@@ -441,7 +448,11 @@ public sealed class KpnActor : ReceiveActor
             }
         }
 
-        _memory.Pop(_kpnTs, reply.Data);
+        if (reply.Length > 0)
+        {
+            _memory.Pop(_kpnTs, reply.Data);
+        }
+
         call.ReplyTo.Tell(result);
     }
 

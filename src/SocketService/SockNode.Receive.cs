@@ -78,6 +78,13 @@ public sealed partial class SockNode
 
     private void Deliver(RecvWaiter waiter, QueuedDatagram datagram)
     {
+        if (datagram.Length == 0)
+        {
+            // An empty datagram is legal UDP (RFC 768) and carries no node: recv returns 0 bytes.
+            waiter.ReplyTo.Tell(new RecvRespEvent(waiter.ReqId, Errno.None, default, 0, datagram.From));
+            return;
+        }
+
         var name = $"recv/sock_0x{_options.SocketId:X4}_{++_recvSeq}";
         MemoryResult<Capability> handed;
         if (waiter.Mode == RecvMode.ZeroCopy)

@@ -52,8 +52,14 @@ public sealed class ReceiveFuzzSpec(ITestOutputHelper output)
         var drain = Task.Run(async () =>
         {
             var buffer = app.Alloc(65535);
-            while ((await app.RecvFromAsync(fd, buffer.Gva, 65535)).IsOk)
+            while (true)
             {
+                var got = await app.RecvFromAsync(fd, buffer.Gva, 65535);
+                if (!got.IsOk)
+                {
+                    return got.Error;
+                }
+
                 Interlocked.Increment(ref received);
             }
         });
@@ -101,7 +107,7 @@ public sealed class ReceiveFuzzSpec(ITestOutputHelper output)
                 await Task.Delay(10);
             }
 
-            Assert.True(Volatile.Read(ref received) > before, $"seed {seed}: the socket received nothing after the fuzzing");
+            Assert.True(Volatile.Read(ref received) > before, $"seed {seed}: the socket received nothing after the fuzzing (drain ended: {(drain.IsCompleted ? await drain : Errno.None)}, {received} received)");
             Assert.True(counters.Frames >= Frames, $"seed {seed}: only {counters.Frames} frames reached the parser");
             Assert.True(failures.IsEmpty, $"seed {seed}: " + string.Join("\n", failures.Select(f => $"{f.Actor.Path}: {f.Exception}")));
         }
@@ -113,6 +119,31 @@ public sealed class ReceiveFuzzSpec(ITestOutputHelper output)
             await host.DisposeAsync();
             Assert.True(leaks.IsClean, $"seed {seed}: {leaks}");
         }
+    }
+
+    [Fact]
+    public async Task Receive_EmptyDatagram_ZeroBytesInBothModes()
+    {
+        // Found by the fuzzer: a legal empty UDP datagram (RFC 768) made recv fail with EFAULT.
+        var (_, ours) = LoopbackWire.CreatePair();
+        await using var host = await EdsosHost.StartAsync(
+            new EdsosHostOptions { Name = "B", Address = Ipv4Cidr.Parse("10.0.0.2/24"), Mac = s_ourMac, ArenaPages = 1024 },
+            ours);
+        var app = host.StartProcess("app");
+        var fd = (int)(await app.SocketAsync(2, SocketKind.Dgram, 0)).Value;
+        Assert.True((await app.BindAsync(fd, new Ipv4Endpoint(Ipv4Address.Any, BoundPort))).IsOk);
+
+        Deliver(host, FrameMutator.Udp(BoundPort, 4000, [], identification: 1));
+        var copied = await app.RecvFromAsync(fd, app.Alloc(16).Gva, 16).AsTask().WaitAsync(s_wait);
+        Deliver(host, FrameMutator.Udp(BoundPort, 4000, [], identification: 2));
+        var mapped = await app.RecvZeroCopyAsync(fd).AsTask().WaitAsync(s_wait);
+
+        Assert.Equal(new RecvResult(0, Errno.None, new Ipv4Endpoint(s_peerIp, 4000)), copied);
+        Assert.Equal(Errno.None, mapped.Error);
+        Assert.Equal(0, mapped.Length);
+        Assert.Null(mapped.Buffer);
+        await host.StopAsync();
+        Assert.True(host.Memory.GetLeakReport().IsClean, host.Memory.GetLeakReport().ToString());
     }
 
     /// <summary>As the driver RX worker does: an RX buffer in the driver TS, shared into the receive TS.</summary>
