@@ -90,9 +90,9 @@ public sealed class FaultInjector
     }
 
     /// <summary>
-    /// An injection point: <paramref name="caller"/> (the hitting actor's TS) reached
-    /// <paramref name="point"/> with <paramref name="subject"/> (the payload, CTRN or skb it is
-    /// handling, or default when it has none). Returns the fault that fired, if any, among the
+    /// An injection point was reached: <paramref name="point"/>, with <paramref name="subject"/> (the
+    /// payload, CTRN or skb being handled, or default when there is none, as on the device) held in
+    /// tree space <paramref name="caller"/> (used only to check <see cref="FaultSpec.Origin"/>). Returns the fault that fired, if any, among the
     /// kinds in <paramref name="accept"/>, or <see cref="FaultKind.None"/>; ts-exit and
     /// socket-close are carried out here (see the class summary) and still returned. Throws
     /// <see cref="InjectedFaultException"/> when a driver crash fires. Never blocks.
