@@ -14,6 +14,9 @@ internal sealed class DriverTxState
 
     public IActorRef? Client { get; set; }
 
+    /// <summary>Transmits that arrived while the worker recovered, replayed once the fresh ring is programmed.</summary>
+    public Queue<DriverProtocol.XmitSkbEvent> Held { get; } = new();
+
     /// <summary>Trace causes of traced frames in flight (see the worker).</summary>
     public Dictionary<(IActorRef ReplyTo, ulong Token), ActivityContext> Causes { get; } = [];
 

@@ -37,7 +37,7 @@ public sealed class DriverTxWorker : ReceiveActor
     private readonly IActorRef _device;
     private readonly List<TxCompletion<IActorRef>> _completions = [];
     private readonly DriverTxState _state;
-    private readonly Queue<XmitSkbEvent> _heldDuringRecovery = new();
+    private readonly Queue<XmitSkbEvent> _heldDuringRecovery;
 
     // Causes of frames in flight, kept only for traced frames: the completion interrupt may serve
     // frames of several syscalls, and each completion must go back up under its own trace. Kept in
@@ -61,6 +61,9 @@ public sealed class DriverTxWorker : ReceiveActor
         _device = device;
         _state = state;
         _causes = state.Causes;
+
+        // Shared with the next instance: a crash while replaying them must not lose the rest.
+        _heldDuringRecovery = state.Held;
 
         Receive<XmitSkbEvent>(OnXmit);
         Receive<VirtualNicProtocol.TxQuiesced>(_ => OnTxQuiesced());

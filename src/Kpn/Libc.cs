@@ -25,6 +25,10 @@ public sealed class Libc
     private long _allocSeq;
     private int _exited;
 
+    // Cancelled once the KPN has stopped (the process's TS exited, by ExitAsync or by anyone): a call
+    // that raced the exit into the KPN's mailbox went to dead letters and would wait forever.
+    private readonly CancellationTokenSource _kpnStopped = new();
+
     internal Libc(ActorSystem system, string name, TsId ts, TsId kpnTs, IActorRef kpn, UserProcessOptions options)
     {
         _system = system;
@@ -34,6 +38,7 @@ public sealed class Libc
         Ts = ts;
         KpnTs = kpnTs;
         Kpn = kpn;
+        system.WhenStopped(kpn).ContinueWith(static (_, state) => ((CancellationTokenSource)state!).Cancel(), _kpnStopped, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>The process name (<c>/user_proc/&lt;name&gt;</c>).</summary>
@@ -228,7 +233,8 @@ public sealed class Libc
         try
         {
             // The ICMP service answers ETIMEDOUT itself; the slack covers a service that never answers.
-            var reply = await Kpn.Ask(request, timeout + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _kpnStopped.Token) : null;
+            var reply = await Kpn.Ask(request, timeout + TimeSpan.FromSeconds(5), linked?.Token ?? _kpnStopped.Token).ConfigureAwait(false);
             return reply as PingReply ?? new PingReply(Errno.EIO, sequence, default, 0, TimeSpan.Zero);
         }
         catch (AskTimeoutException)
@@ -259,11 +265,15 @@ public sealed class Libc
         var result = Errno.None;
         try
         {
-            await Kpn.Ask<SysResult>(new KpnProtocol.Exit(), _options.ExitTimeout).ConfigureAwait(false);
+            await Kpn.Ask<SysResult>(new KpnProtocol.Exit(), _options.ExitTimeout, _kpnStopped.Token).ConfigureAwait(false);
         }
         catch (AskTimeoutException)
         {
             result = Errno.ETIMEDOUT;
+        }
+        catch (OperationCanceledException)
+        {
+            // The KPN had stopped already (the TS exited under us): nothing left to close.
         }
 
         if (IsTsAlive())
@@ -318,9 +328,13 @@ public sealed class Libc
         }
 
         using var span = _system.Tracing.StartSyscall(name, _tsPath ??= TsPathOf(Ts));
+
+        // The common call passes no token: the KPN's stop then cancels it without a linked source.
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _kpnStopped.Token) : null;
         try
         {
-            var reply = await Kpn.Ask(request, _options.SyscallTimeout, cancellationToken).ConfigureAwait(false);
+            // Cancelled by the caller, or by the process's exit if the call raced it into the KPN's mailbox.
+            var reply = await Kpn.Ask(request, _options.SyscallTimeout, linked?.Token ?? _kpnStopped.Token).ConfigureAwait(false);
             if (span is not null)
             {
                 Describe(span, reply);

@@ -178,6 +178,19 @@ public sealed class ActorSystem : IAsyncDisposable, IDisposable
         return ExitTsAsync(found.Value);
     }
 
+    /// <summary>
+    /// Completes once <paramref name="actor"/> has stopped (after its <c>PostStop</c>, so every reply
+    /// it sent while stopping has been delivered): the death watch for code outside actors. Completes
+    /// at once for a reference that is not a live actor of this system (dead letters, nobody).
+    /// </summary>
+    public Task WhenStopped(IActorRef actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return actor is IInternalActorRef { Cell: { } cell } && ReferenceEquals(cell.System, this)
+            ? cell.WhenTerminated
+            : Task.CompletedTask;
+    }
+
     /// <summary>The actors currently bound to <paramref name="ts"/> (a snapshot; for diagnostics and tests).</summary>
     public IReadOnlyList<IActorRef> ActorsIn(TsId ts)
     {

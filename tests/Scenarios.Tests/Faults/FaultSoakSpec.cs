@@ -56,6 +56,7 @@ public sealed class FaultSoakSpec(ITestOutputHelper output)
         private readonly CancellationTokenSource _stop = new();
         private readonly Dictionary<FaultKind, int> _byKind = [];
         private readonly ConcurrentDictionary<string, int> _outcomes = new();
+        private readonly ConcurrentQueue<string> _log = new();
         private int _syscalls;
         private int _generation;
 
@@ -90,8 +91,9 @@ public sealed class FaultSoakSpec(ITestOutputHelper output)
             var workers = new List<Task>();
             for (var i = 0; i < Apps; i++)
             {
-                _slots[i] = new AppSlot { Size = 64 + _random.Next(1024) };
-                workers.Add(Task.Run(() => WorkerAsync(a, _slots[i]), CancellationToken.None));
+                var slot = new AppSlot { Size = 64 + _random.Next(1024) };
+                _slots[i] = slot;
+                workers.Add(Task.Run(() => WorkerAsync(a, slot), CancellationToken.None));
                 await Task.Delay(1); // stagger: the first sends resolve ARP
             }
 
@@ -143,13 +145,14 @@ public sealed class FaultSoakSpec(ITestOutputHelper output)
                 Origin = pair.Kind is FaultKind.TsExit or FaultKind.SocketClose ? app.Ts : null,
                 Target = pair.Kind == FaultKind.TsExit ? app.Ts : null,
                 AfterHits = _random.Next(4),
-                Action = pair.Kind == FaultKind.SocketClose ? async () => Record(await Call(app.CloseAsync(fd))) : null,
+                Action = pair.Kind == FaultKind.SocketClose ? async () => Record(await Call(app.CloseAsync(fd), app, "close")) : null,
             };
             using var armed = a.System.Faults.Arm(spec);
             var fired = await Task.WhenAny(armed.FirstFiring, Task.Delay(400));
             armed.Dispose();
             if (fired == armed.FirstFiring)
             {
+                _log.Enqueue($"{pair} on {app}");
                 Fired++;
                 _byKind[pair.Kind] = _byKind.GetValueOrDefault(pair.Kind) + 1;
                 try
@@ -184,12 +187,12 @@ public sealed class FaultSoakSpec(ITestOutputHelper output)
                 while (!_stop.IsCancellationRequested && !app.HasExited)
                 {
                     var s = i++ % SocketsPerApp;
-                    var sent = await Call(app.SendToAsync(slot.Fds[s], buffer.Gva, size, destinations[s]));
+                    var sent = await Call(app.SendToAsync(slot.Fds[s], buffer.Gva, size, destinations[s]), app, "sendto");
                     Record(sent);
                     if (sent.Error == Errno.EBADF && !app.HasExited)
                     {
                         // Another thread closed it (socket-close): reopen and go on.
-                        var reopened = await Call(app.SocketAsync(2, SocketKind.Dgram, 0));
+                        var reopened = await Call(app.SocketAsync(2, SocketKind.Dgram, 0), app, "socket");
                         Record(reopened);
                         if (reopened.IsOk)
                         {
@@ -207,7 +210,7 @@ public sealed class FaultSoakSpec(ITestOutputHelper output)
             }
         }
 
-        private async Task<SysResult> Call(ValueTask<SysResult> call)
+        private async Task<SysResult> Call(ValueTask<SysResult> call, Libc app, string what)
         {
             Interlocked.Increment(ref _syscalls);
             try
@@ -216,7 +219,7 @@ public sealed class FaultSoakSpec(ITestOutputHelper output)
             }
             catch (TimeoutException)
             {
-                Violations.Enqueue($"a syscall got no result within {s_syscallTimeout.TotalSeconds:0} s");
+                Violations.Enqueue($"{what} of {app} got no result within {s_syscallTimeout.TotalSeconds:0} s (process exited: {app.HasExited}; faults so far: {string.Join(", ", _log.TakeLast(5))})");
                 return SysResult.Fail(Errno.ETIMEDOUT);
             }
         }
