@@ -17,7 +17,7 @@ public static partial class FaultScenario
 
     private static async Task<FaultScenarioResult> RunReceiveAsync(FaultScenarioOptions options, EdsosHost a, EdsosHost b)
     {
-        var violations = new List<string>();
+        var violations = new ConcurrentQueue<string>();
         var results = new ConcurrentDictionary<string, int>();
         var syscalls = 0;
         var failuresA = ActorFailedCollector.Start(a.System);
@@ -58,7 +58,7 @@ public static partial class FaultScenario
             catch (TimeoutException)
             {
                 results.AddOrUpdate("none", 1, (_, n) => n + 1);
-                violations.Add($"{what}: no result within {options.SyscallTimeout.TotalSeconds:0} s");
+                violations.Enqueue($"{what}: no result within {options.SyscallTimeout.TotalSeconds:0} s");
                 return SysResult.Fail(Errno.ETIMEDOUT);
             }
         }
@@ -81,7 +81,7 @@ public static partial class FaultScenario
             var sent = await sender.SendToAsync(senderFd, data.Gva, options.Size, destination).ConfigureAwait(false);
             if (!sent.IsOk)
             {
-                violations.Add($"the sender on A failed: {sent.Error}");
+                violations.Enqueue($"the sender on A failed: {sent.Error}");
             }
 
             if (await PollOneAsync(app, appFd, Call).ConfigureAwait(false) == Errno.None)
@@ -98,7 +98,7 @@ public static partial class FaultScenario
         }
         catch (TimeoutException)
         {
-            violations.Add(firing is null
+            violations.Enqueue(firing is null
                 ? $"the fault never fired ({armed.Hits} hit(s) of {FaultCatalog.PointName(fault.Point)})"
                 : "the fault's asynchronous part (TS exit, close) did not finish");
         }
@@ -112,17 +112,17 @@ public static partial class FaultScenario
 
         if (bystanderOk - bystanderBefore != 3)
         {
-            violations.Add($"the bystander on B received {bystanderOk - bystanderBefore}/3 datagrams after the fault");
+            violations.Enqueue($"the bystander on B received {bystanderOk - bystanderBefore}/3 datagrams after the fault");
         }
 
         if (fault.Kind is FaultKind.DmaFail or FaultKind.DriverCrash && received < options.Sends - 1)
         {
-            violations.Add($"app B received {received}/{options.Sends} datagrams; one fault may cost one at most");
+            violations.Enqueue($"app B received {received}/{options.Sends} datagrams; one fault may cost one at most");
         }
 
         if (fault.Kind == FaultKind.TsExit && !app.HasExited)
         {
-            violations.Add("app B's TS did not exit");
+            violations.Enqueue("app B's TS did not exit");
         }
 
         await a.StopAsync().ConfigureAwait(false);
@@ -135,25 +135,25 @@ public static partial class FaultScenario
             failures.Add($"{failed.Actor.Path}: {failed.Exception.GetType().Name}: {failed.Exception.Message}");
             if (failed.Exception is not InjectedFaultException)
             {
-                violations.Add($"an exception escaped {failed.Actor.Path}: {failed.Exception}");
+                violations.Enqueue($"an exception escaped {failed.Actor.Path}: {failed.Exception}");
             }
         }
 
         if (fault.Kind == FaultKind.DriverCrash && firing is not null && failuresB.Count(f => f.Exception is InjectedFaultException) != 1)
         {
-            violations.Add("expected one injected driver crash on B");
+            violations.Enqueue("expected one injected driver crash on B");
         }
 
         var leakA = a.Memory.GetLeakReport();
         var leakB = b.Memory.GetLeakReport();
         if (!leakA.IsClean)
         {
-            violations.Add($"host A: {leakA}");
+            violations.Enqueue($"host A: {leakA}");
         }
 
         if (!leakB.IsClean)
         {
-            violations.Add($"host B: {leakB}");
+            violations.Enqueue($"host B: {leakB}");
         }
 
         return new FaultScenarioResult
@@ -174,7 +174,7 @@ public static partial class FaultScenario
             LeakedCtrns = leakA.Nodes.Count(n => n.IsCtrn) + leakB.Nodes.Count(n => n.IsCtrn),
             LeakedNodes = leakA.Nodes.Count + leakB.Nodes.Count,
             LeakedPins = leakA.ActivePins + leakB.ActivePins,
-            Violations = violations,
+            Violations = [.. violations],
         };
     }
 

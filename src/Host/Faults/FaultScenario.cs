@@ -57,7 +57,7 @@ public static partial class FaultScenario
 
     private static async Task<FaultScenarioResult> RunOnAsync(FaultScenarioOptions options, EdsosHost a, EdsosHost b, FrameWatchWire watch)
     {
-        var violations = new List<string>();
+        var violations = new ConcurrentQueue<string>();
         var results = new ConcurrentDictionary<string, int>();
         var syscalls = 0;
         var failuresA = ActorFailedCollector.Start(a.System);
@@ -76,7 +76,7 @@ public static partial class FaultScenario
             catch (TimeoutException)
             {
                 results.AddOrUpdate("none", 1, (_, n) => n + 1);
-                violations.Add($"{what}: no result within {options.SyscallTimeout.TotalSeconds:0} s");
+                violations.Enqueue($"{what}: no result within {options.SyscallTimeout.TotalSeconds:0} s");
                 return SysResult.Fail(Errno.ETIMEDOUT);
             }
         }
@@ -166,7 +166,7 @@ public static partial class FaultScenario
             }
             catch (TimeoutException)
             {
-                violations.Add(firing is null
+                violations.Enqueue(firing is null
                     ? $"the fault never fired ({armed.Hits} hit(s) of {FaultCatalog.PointName(armed.Spec.Point)})"
                     : "the fault's asynchronous part (TS exit, close) did not finish");
             }
@@ -184,12 +184,12 @@ public static partial class FaultScenario
 
         if (bystanderOk - bystanderBefore != bystanderSends - sendsBefore)
         {
-            violations.Add($"the bystander's sends after the fault failed: {bystanderOk - bystanderBefore}/{bystanderSends - sendsBefore} ok");
+            violations.Enqueue($"the bystander's sends after the fault failed: {bystanderOk - bystanderBefore}/{bystanderSends - sendsBefore} ok");
         }
 
         if (fault?.Kind == FaultKind.TsExit && !app.HasExited)
         {
-            violations.Add("app A's TS did not exit");
+            violations.Enqueue("app A's TS did not exit");
         }
 
         // Settle: both hosts close everything (processes exit, NICs stop, stacks release).
@@ -200,7 +200,7 @@ public static partial class FaultScenario
         CheckResults(fault, results, violations);
         if (watch.WatchedAfterMark != 0)
         {
-            violations.Add($"{watch.WatchedAfterMark} frame(s) of app A left the NIC after its TS was lifted");
+            violations.Enqueue($"{watch.WatchedAfterMark} frame(s) of app A left the NIC after its TS was lifted");
         }
 
         var failures = new List<string>();
@@ -209,26 +209,26 @@ public static partial class FaultScenario
             failures.Add($"{failed.Actor.Path}: {failed.Exception.GetType().Name}: {failed.Exception.Message}");
             if (failed.Exception is not InjectedFaultException)
             {
-                violations.Add($"an exception escaped {failed.Actor.Path}: {failed.Exception}");
+                violations.Enqueue($"an exception escaped {failed.Actor.Path}: {failed.Exception}");
             }
         }
 
         var injectedCrashes = failuresA.Count(f => f.Exception is InjectedFaultException);
         if (fault?.Kind == FaultKind.DriverCrash && firing is not null && injectedCrashes != 1)
         {
-            violations.Add($"expected one injected driver crash, saw {injectedCrashes}");
+            violations.Enqueue($"expected one injected driver crash, saw {injectedCrashes}");
         }
 
         var leakA = a.Memory.GetLeakReport();
         var leakB = b.Memory.GetLeakReport();
         if (!leakA.IsClean)
         {
-            violations.Add($"host A: {leakA}");
+            violations.Enqueue($"host A: {leakA}");
         }
 
         if (!leakB.IsClean)
         {
-            violations.Add($"host B: {leakB}");
+            violations.Enqueue($"host B: {leakB}");
         }
 
         return new FaultScenarioResult
@@ -249,12 +249,12 @@ public static partial class FaultScenario
             LeakedCtrns = leakA.Nodes.Count(n => n.IsCtrn) + leakB.Nodes.Count(n => n.IsCtrn),
             LeakedNodes = leakA.Nodes.Count + leakB.Nodes.Count,
             LeakedPins = leakA.ActivePins + leakB.ActivePins,
-            Violations = violations,
+            Violations = [.. violations],
         };
     }
 
     /// <summary>What each fault may do to app A's results: the faulted call's errno, never a missing one.</summary>
-    internal static void CheckResults(FaultSpecName? fault, ConcurrentDictionary<string, int> results, List<string> violations)
+    internal static void CheckResults(FaultSpecName? fault, ConcurrentDictionary<string, int> results, ConcurrentQueue<string> violations)
     {
         Errno[] allowed = fault?.Kind switch
         {
@@ -278,7 +278,7 @@ public static partial class FaultScenario
 
             if (!Enum.TryParse<Errno>(outcome, out var errno) || Array.IndexOf(allowed, errno) < 0)
             {
-                violations.Add($"{count} syscall(s) of app A failed with {outcome}, which {fault?.ToString() ?? "a clean run"} does not explain");
+                violations.Enqueue($"{count} syscall(s) of app A failed with {outcome}, which {fault?.ToString() ?? "a clean run"} does not explain");
             }
         }
 
@@ -287,7 +287,7 @@ public static partial class FaultScenario
             var failed = results.Where(r => r.Key is not ("ok" or "none")).Sum(r => r.Value);
             if (failed > 1)
             {
-                violations.Add($"one fault, yet {failed} of app A's syscalls failed");
+                violations.Enqueue($"one fault, yet {failed} of app A's syscalls failed");
             }
         }
     }
