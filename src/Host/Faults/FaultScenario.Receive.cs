@@ -17,9 +17,9 @@ public static partial class FaultScenario
 
     private static async Task<FaultScenarioResult> RunReceiveAsync(FaultScenarioOptions options, EdsosHost a, EdsosHost b)
     {
-        var violations = new ConcurrentQueue<string>();
-        var results = new ConcurrentDictionary<string, int>();
-        var syscalls = 0;
+        var ledger = new SyscallLedger(options.SyscallTimeout);
+        var violations = ledger.Violations;
+        var results = ledger.Results;
         var failuresA = ActorFailedCollector.Start(a.System);
         var failuresB = ActorFailedCollector.Start(b.System);
         var fault = options.Fault!.Value;
@@ -46,30 +46,14 @@ public static partial class FaultScenario
         await BystanderRoundAsync().ConfigureAwait(false);
 
         var app = b.StartProcess("app");
-        async Task<SysResult> Call(ValueTask<SysResult> call, string what)
-        {
-            Interlocked.Increment(ref syscalls);
-            try
-            {
-                var result = await call.AsTask().WaitAsync(options.SyscallTimeout).ConfigureAwait(false);
-                results.AddOrUpdate(result.IsOk ? "ok" : result.Error.ToString(), 1, (_, n) => n + 1);
-                return result;
-            }
-            catch (TimeoutException)
-            {
-                results.AddOrUpdate("none", 1, (_, n) => n + 1);
-                violations.Enqueue($"{what}: no result within {options.SyscallTimeout.TotalSeconds:0} s");
-                return SysResult.Fail(Errno.ETIMEDOUT);
-            }
-        }
 
-        var appFd = (int)(await Call(app.SocketAsync(2, SocketKind.Dgram, 0), "socket").ConfigureAwait(false)).Value;
-        await Call(app.BindAsync(appFd, new Ipv4Endpoint(Ipv4Address.Any, AppPort)), "bind").ConfigureAwait(false);
+        var appFd = (int)(await ledger.CallAsync(app.SocketAsync(2, SocketKind.Dgram, 0), "socket").ConfigureAwait(false)).Value;
+        await ledger.CallAsync(app.BindAsync(appFd, new Ipv4Endpoint(Ipv4Address.Any, AppPort)), "bind").ConfigureAwait(false);
         var armed = b.System.Faults.Arm(new FaultSpec(fault.Kind, fault.Point)
         {
             Target = fault.Kind == FaultKind.TsExit ? app.Ts : null,
             AfterHits = options.FaultAfterSends,
-            Action = fault.Kind == FaultKind.SocketClose ? async () => await Call(app.CloseAsync(appFd), "close (injected)").ConfigureAwait(false) : null,
+            Action = fault.Kind == FaultKind.SocketClose ? async () => await ledger.CallAsync(app.CloseAsync(appFd), "close (injected)").ConfigureAwait(false) : null,
         });
 
         // One datagram at a time: the sender's send returns when its frame is on the wire, then the
@@ -84,7 +68,7 @@ public static partial class FaultScenario
                 violations.Enqueue($"the sender on A failed: {sent.Error}");
             }
 
-            if (await PollOneAsync(app, appFd, Call).ConfigureAwait(false) == Errno.None)
+            if (await PollOneAsync(app, appFd, ledger.CallAsync).ConfigureAwait(false) == Errno.None)
             {
                 received++;
             }
@@ -163,7 +147,7 @@ public static partial class FaultScenario
             FaultHit = firing?.Hit ?? 0,
             LiftedCtrns = firing?.LiftedCtrns ?? [],
             LiftedNodes = firing?.Lift?.NodesRevoked ?? 0,
-            Syscalls = syscalls,
+            Syscalls = ledger.Syscalls,
             SyscallResults = new SortedDictionary<string, int>(results, StringComparer.Ordinal),
             BystanderSends = bystanderSends,
             BystanderOk = bystanderOk,

@@ -57,29 +57,13 @@ public static partial class FaultScenario
 
     private static async Task<FaultScenarioResult> RunOnAsync(FaultScenarioOptions options, EdsosHost a, EdsosHost b, FrameWatchWire watch)
     {
-        var violations = new ConcurrentQueue<string>();
-        var results = new ConcurrentDictionary<string, int>();
-        var syscalls = 0;
+        var ledger = new SyscallLedger(options.SyscallTimeout);
+        var violations = ledger.Violations;
+        var results = ledger.Results;
         var failuresA = ActorFailedCollector.Start(a.System);
         var failuresB = ActorFailedCollector.Start(b.System);
         var destination = new Ipv4Endpoint(Ipv4Address.Parse("10.0.0.2"), SinkPort);
 
-        async Task<SysResult> Call(ValueTask<SysResult> call, string what)
-        {
-            Interlocked.Increment(ref syscalls);
-            try
-            {
-                var result = await call.AsTask().WaitAsync(options.SyscallTimeout).ConfigureAwait(false);
-                results.AddOrUpdate(result.IsOk ? "ok" : result.Error.ToString(), 1, (_, n) => n + 1);
-                return result;
-            }
-            catch (TimeoutException)
-            {
-                results.AddOrUpdate("none", 1, (_, n) => n + 1);
-                violations.Enqueue($"{what}: no result within {options.SyscallTimeout.TotalSeconds:0} s");
-                return SysResult.Fail(Errno.ETIMEDOUT);
-            }
-        }
 
         // B's sink drains what arrives, so its receive queue never holds the run up.
         var sink = b.StartProcess("sink");
@@ -112,8 +96,8 @@ public static partial class FaultScenario
         }
 
         var app = a.StartProcess("app");
-        var appFd = (int)(await Call(app.SocketAsync(2, SocketKind.Dgram, 0), "socket").ConfigureAwait(false)).Value;
-        await Call(app.BindAsync(appFd, new Ipv4Endpoint(Ipv4Address.Any, AppPort)), "bind").ConfigureAwait(false);
+        var appFd = (int)(await ledger.CallAsync(app.SocketAsync(2, SocketKind.Dgram, 0), "socket").ConfigureAwait(false)).Value;
+        await ledger.CallAsync(app.BindAsync(appFd, new Ipv4Endpoint(Ipv4Address.Any, AppPort)), "bind").ConfigureAwait(false);
         var buffer = app.Alloc(options.Size);
         var pattern = new byte[options.Size];
 
@@ -134,7 +118,7 @@ public static partial class FaultScenario
                 Origin = app.Ts,
                 Target = chosen.Kind == FaultKind.TsExit ? app.Ts : null,
                 AfterHits = chosen.Point == FaultPoint.ArpParked ? 0 : options.FaultAfterSends,
-                Action = chosen.Kind == FaultKind.SocketClose ? async () => await Call(app.CloseAsync(appFd), "close (injected)").ConfigureAwait(false) : null,
+                Action = chosen.Kind == FaultKind.SocketClose ? async () => await ledger.CallAsync(app.CloseAsync(appFd), "close (injected)").ConfigureAwait(false) : null,
             });
         }
 
@@ -149,7 +133,7 @@ public static partial class FaultScenario
                 app.WriteBuffer(buffer, 0, pattern);
             }
 
-            await Call(app.SendToAsync(appFd, buffer.Gva, options.Size, destination), $"sendto #{i + 1}").ConfigureAwait(false);
+            await ledger.CallAsync(app.SendToAsync(appFd, buffer.Gva, options.Size, destination), $"sendto #{i + 1}").ConfigureAwait(false);
             if (interleave)
             {
                 await BystanderSendAsync().ConfigureAwait(false);
@@ -238,7 +222,7 @@ public static partial class FaultScenario
             FaultHit = firing?.Hit ?? 0,
             LiftedCtrns = firing?.LiftedCtrns ?? [],
             LiftedNodes = firing?.Lift?.NodesRevoked ?? 0,
-            Syscalls = syscalls,
+            Syscalls = ledger.Syscalls,
             SyscallResults = new SortedDictionary<string, int>(results, StringComparer.Ordinal),
             BystanderSends = bystanderSends,
             BystanderOk = bystanderOk,
