@@ -2,6 +2,7 @@ using Edsos.Driver.Device;
 using Edsos.Driver.Ring;
 using Edsos.Memory;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Faults;
 using static Edsos.Driver.DriverProtocol;
 
 namespace Edsos.Driver;
@@ -19,13 +20,21 @@ namespace Edsos.Driver;
 /// other mail is served in between); when the ring is drained it re-enables RX interrupts.
 /// With no handler attached, frames are dropped and counted (their buffers are popped too).
 /// </para>
+/// <para>
+/// Crash recovery: restarted by its supervisor, the fresh instance stops the device's RX queue
+/// (<see cref="VirtualNicProtocol.QuiesceRx"/>), delivers every frame the NIC had written back,
+/// unpins and pops the buffers still posted, and programs a fresh ring. Frames arriving while the
+/// RX queue is stopped are missed (counted by the device), as on a real queue reset.
+/// </para>
 /// </summary>
 public sealed class DriverRxWorker : ReceiveActor
 {
     private readonly NicOptions _options;
     private readonly IActorRef _device;
     private readonly List<RxFrame> _frames = [];
+    private readonly DriverRxState _state;
     private RxQueue? _queue;
+    private bool _recovering;
     private IActorRef? _handler;
     private TsId _handlerTs;
     private bool _polling;
@@ -33,9 +42,16 @@ public sealed class DriverRxWorker : ReceiveActor
 
     /// <summary>Creates the worker for the NIC described by <paramref name="options"/>, driving <paramref name="device"/>.</summary>
     public DriverRxWorker(NicOptions options, IActorRef device)
+        : this(options, device, new DriverRxState())
+    {
+    }
+
+    internal DriverRxWorker(NicOptions options, IActorRef device, DriverRxState state)
     {
         _options = options;
         _device = device;
+        _state = state;
+        Receive<VirtualNicProtocol.RxQuiesced>(_ => OnRxQuiesced());
 
         Receive<AttachRx>(m =>
         {
@@ -54,7 +70,57 @@ public sealed class DriverRxWorker : ReceiveActor
     }
 
     /// <inheritdoc />
-    protected override void PreStart()
+    protected override void PreStart() => ProgramRing();
+
+    /// <inheritdoc />
+    protected override void PreRestart(Exception reason, object? message)
+    {
+        // The device may still be writing into the posted buffers: keep them for the next instance.
+        _state.Queue = _queue;
+        _state.Handler = _handler;
+        _state.HandlerTs = _handlerTs;
+    }
+
+    /// <inheritdoc />
+    protected override void PostRestart(Exception reason)
+    {
+        _queue = _state.Queue;
+        _handler = _state.Handler;
+        _handlerTs = _state.HandlerTs;
+        _state.Queue = null;
+        if (_queue is null)
+        {
+            ProgramRing();
+            return;
+        }
+
+        _recovering = true;
+        _device.Tell(new VirtualNicProtocol.QuiesceRx(Self), Self);
+    }
+
+    private void OnRxQuiesced()
+    {
+        if (!_recovering || _stopped || _queue is null)
+        {
+            return;
+        }
+
+        // The device writes nothing more: deliver what it wrote back, release what it did not fill.
+        _recovering = false;
+        _frames.Clear();
+        var handlerTs = _handler is null ? TsId.None : _handlerTs;
+        _queue.Poll(_options.RxRingSize, handlerTs, _frames);
+        for (var i = 0; i < _frames.Count; i++)
+        {
+            _handler!.Tell(new FrameReceivedEvent(_frames[i].Frame, _frames[i].Length), Self);
+        }
+
+        _frames.Clear();
+        _queue.Release();
+        ProgramRing();
+    }
+
+    private void ProgramRing()
     {
         var memory = Context.System.Memory;
         var ring = DescriptorRing.Create(memory, Context.Ts, "rx_ring", _options.RxRingSize).Unwrap();
@@ -75,7 +141,7 @@ public sealed class DriverRxWorker : ReceiveActor
     private void OnInterrupt()
     {
         // A poll already scheduled will see these frames; the device auto-masked anyway.
-        if (_polling || _stopped)
+        if (_polling || _stopped || _recovering)
         {
             return;
         }
@@ -86,10 +152,16 @@ public sealed class DriverRxWorker : ReceiveActor
 
     private void PollOnce()
     {
-        if (_stopped || _queue is null)
+        if (_stopped || _queue is null || _recovering)
         {
             _polling = false;
             return;
+        }
+
+        if (_queue.HasWork())
+        {
+            // A crash here leaves the written-back descriptors for the restarted worker to deliver.
+            Context.System.Faults.Hit(FaultPoint.RxDriver, Context.Ts, accept: FaultKind.TsExit | FaultKind.DriverCrash);
         }
 
         _frames.Clear();
@@ -143,6 +215,7 @@ public sealed class DriverRxWorker : ReceiveActor
         }
 
         _stopped = true;
+        _recovering = false;
         _queue?.Release();
     }
 }

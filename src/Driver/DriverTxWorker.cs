@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Edsos.Driver.Device;
 using Edsos.Driver.Ring;
 using Edsos.Memory;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Faults;
 using static Edsos.Driver.DriverProtocol;
 
 namespace Edsos.Driver;
@@ -20,23 +22,51 @@ namespace Edsos.Driver;
 /// <see cref="TxCredit"/>. Replies: <see cref="SendCompleteEvent"/>, <see cref="TxCredit"/>,
 /// <see cref="NicStatistics"/>.
 /// </para>
+/// <para>
+/// Crash recovery: when the worker fails (an exception, an injected driver crash) its supervisor
+/// restarts it and the frames in flight survive in a state object. The fresh instance stops the
+/// device's TX queue (<see cref="VirtualNicProtocol.QuiesceTx"/>), then reads what the NIC wrote
+/// back: each frame whose descriptors the device marked done completes as it went, every other
+/// one fails <see cref="TxStatus.Aborted"/>, each exactly once, unpinned and popped; then it
+/// programs a fresh ring and replays the transmits that arrived meanwhile.
+/// </para>
 /// </summary>
 public sealed class DriverTxWorker : ReceiveActor
 {
     private readonly NicOptions _options;
     private readonly IActorRef _device;
     private readonly List<TxCompletion<IActorRef>> _completions = [];
+    private readonly DriverTxState _state;
+    private readonly Queue<XmitSkbEvent> _heldDuringRecovery;
+
+    // Causes of frames in flight, kept only for traced frames: the completion interrupt may serve
+    // frames of several syscalls, and each completion must go back up under its own trace. Kept in
+    // the state object, so completions after a crash still go up under their causes.
+    private readonly Dictionary<(IActorRef ReplyTo, ulong Token), ActivityContext> _causes;
+    private KeyValuePair<string, object?> _hostTag;
     private TxQueue<IActorRef>? _queue;
     private IActorRef? _client;
     private bool _stopped;
+    private bool _recovering;
 
     /// <summary>Creates the worker for the NIC described by <paramref name="options"/>, driving <paramref name="device"/>.</summary>
     public DriverTxWorker(NicOptions options, IActorRef device)
+        : this(options, device, new DriverTxState())
+    {
+    }
+
+    internal DriverTxWorker(NicOptions options, IActorRef device, DriverTxState state)
     {
         _options = options;
         _device = device;
+        _state = state;
+        _causes = state.Causes;
+
+        // Shared with the next instance: a crash while replaying them must not lose the rest.
+        _heldDuringRecovery = state.Held;
 
         Receive<XmitSkbEvent>(OnXmit);
+        Receive<VirtualNicProtocol.TxQuiesced>(_ => OnTxQuiesced());
         Receive<VirtualNicProtocol.TxInterrupt>(_ => OnTxInterrupt());
         Receive<AttachTx>(OnAttachTx);
         Receive<GetNicStatistics>(_ => _device.Tell(
@@ -51,13 +81,72 @@ public sealed class DriverTxWorker : ReceiveActor
     }
 
     /// <inheritdoc />
-    protected override void PreStart()
+    protected override void PreStart() => ProgramRing();
+
+    /// <inheritdoc />
+    protected override void PreRestart(Exception reason, object? message)
+    {
+        // Keep the frames in flight (pinned, posted) for the next instance: releasing them here,
+        // while the device may still be reading the ring, could let it DMA from reused pages.
+        _state.Queue = _queue;
+        _state.Client = _client;
+    }
+
+    /// <inheritdoc />
+    protected override void PostRestart(Exception reason)
+    {
+        _state.Restarts++;
+        _hostTag = EdsosMetrics.HostTag(Context.System);
+        _queue = _state.Queue;
+        _client = _state.Client;
+        _state.Queue = null;
+        if (_queue is null)
+        {
+            ProgramRing();
+            return;
+        }
+
+        // Stop the device's TX queue first; its reply says every DMA on the old ring is over.
+        _recovering = true;
+        _device.Tell(new VirtualNicProtocol.QuiesceTx(Self), Self);
+    }
+
+    private void ProgramRing()
     {
         var memory = Context.System.Memory;
+        _hostTag = EdsosMetrics.HostTag(Context.System);
         var ring = DescriptorRing.Create(memory, Context.Ts, "tx_ring", _options.TxRingSize).Unwrap();
         _queue = new TxQueue<IActorRef>(memory, Context.Ts, ring, _options.MaxDescriptorsPerFrame, _options.MaxFrameLength);
         _device.Tell(new VirtualNicProtocol.ConfigureTx(ring.Extents, ring.Count, Self), Self);
         _device.Tell(new VirtualNicProtocol.EnableInterrupts(InterruptCause.TxDescriptorWritten), Self);
+    }
+
+    private void OnTxQuiesced()
+    {
+        if (!_recovering)
+        {
+            return;
+        }
+
+        // The descriptors' write-back is what the NIC reports: done frames complete as sent (or
+        // failed), the rest abort. Each pending frame leaves the queue exactly once here.
+        _recovering = false;
+        _completions.Clear();
+        int inUse = _queue!.InUse;
+        _queue.Abort(_completions);
+        EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
+        Complete();
+        if (_stopped)
+        {
+            return;
+        }
+
+        ProgramRing();
+        _client?.Tell(new TxCredit(_queue.FreeDescriptors), Self);
+        while (_heldDuringRecovery.TryDequeue(out var held))
+        {
+            OnXmit(held);
+        }
     }
 
     /// <inheritdoc />
@@ -70,6 +159,12 @@ public sealed class DriverTxWorker : ReceiveActor
 
     private void OnXmit(XmitSkbEvent message)
     {
+        if (_recovering && !_stopped)
+        {
+            _heldDuringRecovery.Enqueue(message);
+            return;
+        }
+
         if (_stopped || _queue is null)
         {
             Context.System.Memory.Pop(Context.Ts, message.Skb);
@@ -77,6 +172,16 @@ public sealed class DriverTxWorker : ReceiveActor
             return;
         }
 
+        var faults = Context.System.Faults;
+        if (faults.Hit(FaultPoint.DescriptorsPosted, Context.Ts, message.Skb, FaultKind.RingFull) == FaultKind.RingFull)
+        {
+            // Injected: the ring is full. The skb is the driver's, so it goes now, as a real refusal's does.
+            Context.System.Memory.Pop(Context.Ts, message.Skb);
+            message.ReplyTo.Tell(new SendCompleteEvent(message.Token, message.Length, TxStatus.RingFull, _queue.FreeDescriptors), Self);
+            return;
+        }
+
+        int inUse = _queue.InUse;
         var refused = _queue.Enqueue(message.Skb, message.Length, message.Token, message.ReplyTo);
         if (refused is { } status)
         {
@@ -84,21 +189,41 @@ public sealed class DriverTxWorker : ReceiveActor
             return;
         }
 
+        EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
+        var cause = ActorTracing.CaptureCause();
+        if (cause != default)
+        {
+            _causes[(message.ReplyTo, message.Token)] = cause;
+        }
+
+        // Descriptors posted, doorbell not rung: a TS exit here leaves pinned, lifted pages behind
+        // descriptors; a crash here leaves a frame the device never saw (the restart fails it).
+        faults.Hit(FaultPoint.DescriptorsPosted, Context.Ts, message.Skb, FaultKind.TsExit | FaultKind.DriverCrash | FaultKind.SocketClose);
         _device.Tell(new VirtualNicProtocol.TxDoorbell(_queue.Ring.Tail), Self);
     }
 
     private void OnTxInterrupt()
     {
-        if (_queue is null || _stopped)
+        if (_queue is null || _stopped || _recovering)
         {
             return;
         }
 
+        // The completion chain starts here; a crash before the reclaim leaves the DD bits for the
+        // restarted worker's abort to read, so each frame still completes exactly once.
+        if (_queue.PendingFrames > 0)
+        {
+            Context.System.Faults.Hit(FaultPoint.Completion, Context.Ts, _queue.OldestSkb, FaultKind.TsExit | FaultKind.DriverCrash | FaultKind.SocketClose);
+        }
+
         _completions.Clear();
+        int inUse = _queue.InUse;
         if (_queue.Reclaim(_completions) == 0)
         {
             return;
         }
+
+        EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
 
         Complete();
         _client?.Tell(new TxCredit(_queue.FreeDescriptors), Self);
@@ -118,11 +243,21 @@ public sealed class DriverTxWorker : ReceiveActor
         }
 
         _stopped = true;
+        _recovering = false;
         if (_queue is not null)
         {
             _completions.Clear();
+            int inUse = _queue.InUse;
             _queue.Abort(_completions);
+            EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
             Complete();
+        }
+
+        // Transmits held while recovering: the driver owns their skbs, so they go now.
+        while (_heldDuringRecovery.TryDequeue(out var held))
+        {
+            Context.System.Memory.Pop(Context.Ts, held.Skb);
+            held.ReplyTo.Tell(new SendCompleteEvent(held.Token, held.Length, TxStatus.Aborted, 0), Self);
         }
     }
 
@@ -132,7 +267,12 @@ public sealed class DriverTxWorker : ReceiveActor
         for (var i = 0; i < _completions.Count; i++)
         {
             var done = _completions[i];
+            var resumed = _causes.Count != 0 && _causes.Remove((done.ReplyTo, done.Token), out var cause)
+                ? Context.System.Tracing.Resume(cause, "tx_complete")
+                : default;
+            resumed.Span?.SetTag("edsos.tx.status", done.Status.ToString());
             done.ReplyTo.Tell(new SendCompleteEvent(done.Token, done.Length, done.Status, free), Self);
+            resumed.Dispose();
         }
 
         _completions.Clear();

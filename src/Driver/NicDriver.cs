@@ -31,8 +31,10 @@ public static class NicDriver
         var device = system.ActorOf(
             Props.Create(() => new VirtualNicActor(options.DeviceOptions, wire)).WithTs(options.DeviceTsPath),
             options.Name + "-hw");
-        var tx = system.ActorOf(Props.Create(() => new DriverTxWorker(options, device)).WithTs(options.TsPath), options.Name + "-tx");
-        var rx = system.ActorOf(Props.Create(() => new DriverRxWorker(options, device)).WithTs(options.TsPath), options.Name + "-rx");
+        var txState = new DriverTxState();
+        var tx = system.ActorOf(Props.Create(() => new DriverTxWorker(options, device, txState)).WithTs(options.TsPath), options.Name + "-tx");
+        var rxState = new DriverRxState();
+        var rx = system.ActorOf(Props.Create(() => new DriverRxWorker(options, device, rxState)).WithTs(options.TsPath), options.Name + "-rx");
         var ts = system.Memory.FindTs(options.TsPath).Unwrap();
         return new NicHandle(options.Name, ts, tx, rx, device, wire);
     }

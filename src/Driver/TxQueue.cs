@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Edsos.Driver.Ring;
 using Edsos.Memory;
+using Edsos.Scheduler;
 
 namespace Edsos.Driver;
 
@@ -45,6 +47,9 @@ internal sealed class TxQueue<TReply>
 
     /// <summary>Frames in flight.</summary>
     public int PendingFrames => _pending.Count;
+
+    /// <summary>The skb of the oldest frame in flight, or default when none is (what an injection point at completion names).</summary>
+    public Capability OldestSkb => _pending.TryPeek(out var pending) ? pending.Skb : default;
 
     /// <summary>Frames refused or failed (invalid GVA, ring full, malformed, device error).</summary>
     public long Dropped { get; private set; }
@@ -129,7 +134,7 @@ internal sealed class TxQueue<TReply>
                 Dropped++;
             }
 
-            completions.Add(new TxCompletion<TReply>(pending.Token, pending.Length, sent ? TxStatus.Sent : TxStatus.Malformed, pending.ReplyTo));
+            completions.Add(new TxCompletion<TReply>(pending.Token, pending.Length, sent ? TxStatus.Sent : TxStatus.DeviceError, pending.ReplyTo));
             reclaimed++;
         }
 
@@ -183,6 +188,8 @@ internal sealed class TxQueue<TReply>
                     return false;
                 }
 
+                ActorTracing.Recording?.AddEvent(DescriptorEvent(slot, extent.Address + (ulong)done, chunk, last));
+
                 slot = _ring.Next(slot);
                 done += chunk;
             }
@@ -190,6 +197,16 @@ internal sealed class TxQueue<TReply>
 
         return true;
     }
+
+    private static ActivityEvent DescriptorEvent(int slot, ulong physical, int length, bool last) =>
+        new("tx_descriptor", tags: new ActivityTagsCollection
+        {
+            { "edsos.op", "tx_descriptor" },
+            { "edsos.desc.index", slot },
+            { "edsos.phys", $"0x{physical:X}" },
+            { "edsos.len", length },
+            { "edsos.desc.eop", last },
+        });
 
     private readonly record struct Pending(Capability Skb, ulong PinId, int LastSlot, int Descriptors, ulong Token, int Length, TReply ReplyTo);
 }

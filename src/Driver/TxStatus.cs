@@ -17,4 +17,7 @@ public enum TxStatus
 
     /// <summary>The NIC was stopped before the frame left: dropped, unpinned and popped.</summary>
     Aborted,
+
+    /// <summary>The NIC wrote the descriptor back with an error (its DMA read failed, for example a lifted page): nothing sent.</summary>
+    DeviceError,
 }

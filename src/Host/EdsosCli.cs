@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Edsos.Host.Bench;
 using Edsos.Host.Demo;
+using Edsos.Host.Telemetry;
 using Edsos.SocketService;
 
 namespace Edsos.Host;
@@ -26,6 +27,7 @@ public static class EdsosCli
         var bench = new Command("bench", "Benchmarks; report figures measured in one run");
         bench.Subcommands.Add(BuildRuntimeBench());
         bench.Subcommands.Add(BuildDatapathBench());
+        bench.Subcommands.Add(TracingBench.BuildCommand());
         root.Subcommands.Add(bench);
         return root;
     }
@@ -41,10 +43,12 @@ public static class EdsosCli
         var pings = new Option<int>("--pings") { Description = "Echo requests from A to B after the UDP run", DefaultValueFactory = _ => 4 };
         var pcap = new Option<string?>("--pcap") { Description = "Write every frame of the wire to this pcap file" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of the summary" };
+        var fault = new Option<string?>("--fault") { Description = "Inject FAULT@POINT into app A's sends (for example ts-exit@dma); 'help' lists them" };
         var command = new Command("demo", "Two hosts (10.0.0.1, 10.0.0.2) on a virtual wire: UDP echo with every byte checked, and ping")
         {
-            proto, sends, size, mode, pings, pcap, json, loss,
+            proto, sends, size, mode, pings, pcap, json, fault, loss,
         };
+        var telemetry = TelemetryCli.AddTo(command);
         command.SetAction(async (result, cancellation) =>
         {
             var options = new DemoOptions
@@ -57,7 +61,15 @@ public static class EdsosCli
                 PcapPath = result.GetValue(pcap),
                 Loss = result.GetValue(loss),
             };
-            return await RunDemoAsync(options, result.GetValue(json));
+            if (result.GetValue(fault) is { } injected)
+            {
+                return await TelemetryCli.RunAsync(
+                    telemetry.Read(result),
+                    result.GetValue(json),
+                    () => FaultDemo.RunAsync(injected, options, result.GetValue(json), Console.Out, Console.Error));
+            }
+
+            return await TelemetryCli.RunAsync(telemetry.Read(result), result.GetValue(json), () => RunDemoAsync(options, result.GetValue(json)));
         });
         return command;
     }

@@ -2,6 +2,7 @@ using Edsos.Kpn.Internal;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Faults;
 using Edsos.SocketService;
 using static Edsos.Kpn.KpnProtocol;
 using static Edsos.Protocol.InetProtocol;
@@ -182,6 +183,9 @@ public sealed class KpnActor : ReceiveActor
         }
 
         _pending.Add(reqId, new PendingCall(CallKind.Send, Sender, call.Fd, default, call.Length, default));
+
+        // Never waits: a ts-exit fired here exits this very KPN's subtree asynchronously.
+        Context.System.Faults.Hit(FaultPoint.KpnShare, entry.Ts, ctrn.Value, FaultKind.TsExit | FaultKind.SocketClose);
         var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
         entry.Node.Tell(new SendReqEvent(reqId, ctrn.Value, call.Length, call.Destination, nonBlocking), Self);
     }
@@ -513,15 +517,15 @@ public sealed class KpnActor : ReceiveActor
             return;
         }
 
-        if (call.Kind == CallKind.RecvZeroCopy && reply.Length == 0 && reply.Data == default)
-        {
-            // End of a stream: nothing was handed over.
-            call.ReplyTo.Tell(new ZeroCopyRecv(Errno.None, null, 0, reply.From));
-            return;
-        }
-
         if (call.Kind == CallKind.RecvZeroCopy)
         {
+            if (reply.Length == 0)
+            {
+                // An empty datagram, or the end of a stream: nothing to map.
+                call.ReplyTo.Tell(new ZeroCopyRecv(Errno.None, null, 0, reply.From));
+                return;
+            }
+
             var info = _memory.Inspect(_userTs, reply.Data);
             if (!info.IsOk)
             {
@@ -550,7 +554,7 @@ public sealed class KpnActor : ReceiveActor
             }
         }
 
-        if (reply.Data != default)
+        if (reply.Length > 0 && reply.Data != default)
         {
             _memory.Pop(_kpnTs, reply.Data);
         }

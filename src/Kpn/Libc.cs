@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Wire;
@@ -20,8 +21,13 @@ public sealed class Libc
     private readonly ActorSystem _system;
     private readonly MemoryManager _memory;
     private readonly UserProcessOptions _options;
+    private string? _tsPath;
     private long _allocSeq;
     private int _exited;
+
+    // Cancelled once the KPN has stopped (the process's TS exited, by ExitAsync or by anyone): a call
+    // that raced the exit into the KPN's mailbox went to dead letters and would wait forever.
+    private readonly CancellationTokenSource _kpnStopped = new();
 
     internal Libc(ActorSystem system, string name, TsId ts, TsId kpnTs, IActorRef kpn, UserProcessOptions options)
     {
@@ -32,6 +38,7 @@ public sealed class Libc
         Ts = ts;
         KpnTs = kpnTs;
         Kpn = kpn;
+        system.WhenStopped(kpn).ContinueWith(static (_, state) => ((CancellationTokenSource)state!).Cancel(), _kpnStopped, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>The process name (<c>/user_proc/&lt;name&gt;</c>).</summary>
@@ -136,11 +143,11 @@ public sealed class Libc
 
     /// <summary><c>socket(domain, type, protocol)</c>: the new descriptor, or EAFNOSUPPORT (domain not AF_INET = 2), ESOCKTNOSUPPORT / EPROTONOSUPPORT, EMFILE, ENFILE.</summary>
     public ValueTask<SysResult> SocketAsync(int domain, SocketKind type, int protocol, CancellationToken cancellationToken = default) =>
-        CallAsync(new KpnProtocol.Socket(domain, type, protocol), cancellationToken);
+        CallAsync("socket", new KpnProtocol.Socket(domain, type, protocol), cancellationToken);
 
     /// <summary><c>bind(fd, local)</c> (port 0: an ephemeral port): 0, or EBADF, EINVAL (already bound), EADDRINUSE, EADDRNOTAVAIL.</summary>
     public ValueTask<SysResult> BindAsync(int fd, Ipv4Endpoint local, CancellationToken cancellationToken = default) =>
-        CallAsync(new KpnProtocol.Bind(fd, local), cancellationToken);
+        CallAsync("bind", new KpnProtocol.Bind(fd, local), cancellationToken);
 
     /// <summary>
     /// <c>connect(fd, remote)</c>: on a datagram socket sets the default destination (binding an ephemeral port
@@ -149,7 +156,7 @@ public sealed class Libc
     /// EISCONN once connected.
     /// </summary>
     public ValueTask<SysResult> ConnectAsync(int fd, Ipv4Endpoint remote, CancellationToken cancellationToken = default) =>
-        CallAsync(new KpnProtocol.Connect(fd, remote), cancellationToken);
+        CallAsync("connect", new KpnProtocol.Connect(fd, remote), cancellationToken);
 
     /// <summary>
     /// <c>sendto(fd, buffer, length, flags, destination)</c>: the bytes at <paramref name="buffer"/>
@@ -160,11 +167,11 @@ public sealed class Libc
     /// (EHOSTUNREACH, ENETUNREACH, ENOBUFS).
     /// </summary>
     public ValueTask<SysResult> SendToAsync(int fd, Gva buffer, int length, Ipv4Endpoint? destination, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default) =>
-        CallAsync(new KpnProtocol.SendTo(fd, buffer, length, destination, flags), cancellationToken);
+        SendCoreAsync("sendto", new KpnProtocol.SendTo(fd, buffer, length, destination, flags), cancellationToken);
 
     /// <summary><c>send(fd, buffer, length, flags)</c> on a connected socket; errors as <see cref="SendToAsync"/>.</summary>
     public ValueTask<SysResult> SendAsync(int fd, Gva buffer, int length, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default) =>
-        CallAsync(new KpnProtocol.SendTo(fd, buffer, length, null, flags), cancellationToken);
+        SendCoreAsync("send", new KpnProtocol.SendTo(fd, buffer, length, null, flags), cancellationToken);
 
     /// <summary>
     /// <c>recvfrom(fd, buffer, length, flags)</c>: waits for a datagram (unless non-blocking:
@@ -173,7 +180,7 @@ public sealed class Libc
     /// </summary>
     public async ValueTask<RecvResult> RecvFromAsync(int fd, Gva buffer, int length, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default)
     {
-        var reply = await AskAsync(new KpnProtocol.RecvFrom(fd, buffer, length, flags), cancellationToken).ConfigureAwait(false);
+        var reply = await AskAsync("recvfrom", new KpnProtocol.RecvFrom(fd, buffer, length, flags), cancellationToken).ConfigureAwait(false);
         return reply switch
         {
             RecvResult result => result,
@@ -190,7 +197,7 @@ public sealed class Libc
     /// </summary>
     public async ValueTask<ZeroCopyRecv> RecvZeroCopyAsync(int fd, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default)
     {
-        var reply = await AskAsync(new KpnProtocol.RecvZeroCopy(fd, flags), cancellationToken).ConfigureAwait(false);
+        var reply = await AskAsync("recv_zerocopy", new KpnProtocol.RecvZeroCopy(fd, flags), cancellationToken).ConfigureAwait(false);
         return reply switch
         {
             ZeroCopyRecv result => result,
@@ -201,7 +208,7 @@ public sealed class Libc
 
     /// <summary><c>listen(fd, backlog)</c> on a bound stream socket: 0, or EBADF, EOPNOTSUPP (datagram socket), EINVAL (unbound, connected), EADDRINUSE.</summary>
     public ValueTask<SysResult> ListenAsync(int fd, int backlog, CancellationToken cancellationToken = default) =>
-        CallAsync(new KpnProtocol.Listen(fd, backlog), cancellationToken);
+        CallAsync("listen", new KpnProtocol.Listen(fd, backlog), cancellationToken);
 
     /// <summary>
     /// <c>accept(fd)</c>: waits for a connection that completed its handshake on the listening socket and returns
@@ -209,27 +216,27 @@ public sealed class Libc
     /// (not listening), EMFILE, ECONNABORTED (the connection died before it was handed over).
     /// </summary>
     public ValueTask<SysResult> AcceptAsync(int fd, CancellationToken cancellationToken = default) =>
-        CallAsync(new KpnProtocol.Accept(fd), cancellationToken);
+        CallAsync("accept", new KpnProtocol.Accept(fd), cancellationToken);
 
     /// <summary><c>shutdown(fd, how)</c> (0 read, 1 write: a FIN after the queued data, 2 both): 0, or EBADF, ENOTCONN, EINVAL.</summary>
     public ValueTask<SysResult> ShutdownAsync(int fd, int how, CancellationToken cancellationToken = default) =>
-        CallAsync(new KpnProtocol.Shutdown(fd, how), cancellationToken);
+        CallAsync("shutdown", new KpnProtocol.Shutdown(fd, how), cancellationToken);
 
     /// <summary><c>close(fd)</c>: 0, or EBADF. Calls pending on the descriptor end with EBADF.</summary>
     public ValueTask<SysResult> CloseAsync(int fd, CancellationToken cancellationToken = default) =>
-        CallAsync(new KpnProtocol.Close(fd), cancellationToken);
+        CallAsync("close", new KpnProtocol.Close(fd), cancellationToken);
 
     /// <summary><c>fcntl(fd, F_SETFL, O_NONBLOCK)</c>: 0, or EBADF.</summary>
     public ValueTask<SysResult> SetNonBlocking(int fd, bool nonBlocking, CancellationToken cancellationToken = default) =>
-        CallAsync(new KpnProtocol.SetNonBlocking(fd, nonBlocking), cancellationToken);
+        CallAsync("fcntl", new KpnProtocol.SetNonBlocking(fd, nonBlocking), cancellationToken);
 
     /// <summary><c>setsockopt(fd, SOL_SOCKET, option, value)</c>: 0, or EBADF, EINVAL (non-positive size), ENOPROTOOPT (SO_ERROR).</summary>
     public ValueTask<SysResult> SetSockOptAsync(int fd, SocketOption option, int value, CancellationToken cancellationToken = default) =>
-        CallAsync(new KpnProtocol.SetSockOpt(fd, option, value), cancellationToken);
+        CallAsync("setsockopt", new KpnProtocol.SetSockOpt(fd, option, value), cancellationToken);
 
     /// <summary><c>getsockopt(fd, SOL_SOCKET, option)</c>: the value (SO_ERROR: the pending errno as a number, then cleared), or EBADF.</summary>
     public ValueTask<SysResult> GetSockOptAsync(int fd, SocketOption option, CancellationToken cancellationToken = default) =>
-        CallAsync(new KpnProtocol.GetSockOpt(fd, option), cancellationToken);
+        CallAsync("getsockopt", new KpnProtocol.GetSockOpt(fd, option), cancellationToken);
 
     /// <summary>
     /// One ICMP echo to <paramref name="destination"/> through the ICMP service: the reply, or one
@@ -243,10 +250,12 @@ public sealed class Libc
             return new PingReply(Errno.EINTR, sequence, default, 0, TimeSpan.Zero);
         }
 
+        using var span = _system.Tracing.StartSyscall("ping", _tsPath ??= TsPathOf(Ts));
         try
         {
             // The ICMP service answers ETIMEDOUT itself; the slack covers a service that never answers.
-            var reply = await Kpn.Ask(request, timeout + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _kpnStopped.Token) : null;
+            var reply = await Kpn.Ask(request, timeout + TimeSpan.FromSeconds(5), linked?.Token ?? _kpnStopped.Token).ConfigureAwait(false);
             return reply as PingReply ?? new PingReply(Errno.EIO, sequence, default, 0, TimeSpan.Zero);
         }
         catch (AskTimeoutException)
@@ -277,11 +286,15 @@ public sealed class Libc
         var result = Errno.None;
         try
         {
-            await Kpn.Ask<SysResult>(new KpnProtocol.Exit(), _options.ExitTimeout).ConfigureAwait(false);
+            await Kpn.Ask<SysResult>(new KpnProtocol.Exit(), _options.ExitTimeout, _kpnStopped.Token).ConfigureAwait(false);
         }
         catch (AskTimeoutException)
         {
             result = Errno.ETIMEDOUT;
+        }
+        catch (OperationCanceledException)
+        {
+            // The KPN had stopped already (the TS exited under us): nothing left to close.
         }
 
         if (IsTsAlive())
@@ -292,9 +305,28 @@ public sealed class Libc
         return result;
     }
 
-    private async ValueTask<SysResult> CallAsync(object request, CancellationToken cancellationToken)
+    private async ValueTask<SysResult> SendCoreAsync(string name, KpnProtocol.SendTo request, CancellationToken cancellationToken)
     {
-        var reply = await AskAsync(request, cancellationToken).ConfigureAwait(false);
+        // The latency histogram costs a timestamp only while someone collects it.
+        long start = EdsosMetrics.SendLatency.Enabled ? Stopwatch.GetTimestamp() : 0;
+        var result = await CallAsync(name, request, cancellationToken).ConfigureAwait(false);
+        if (result.IsOk)
+        {
+            var host = EdsosMetrics.HostTag(_system);
+            EdsosMetrics.Sends.Add(1, host);
+            EdsosMetrics.BytesSent.Add(result.Value, host);
+            if (start != 0)
+            {
+                EdsosMetrics.SendLatency.Record(Stopwatch.GetElapsedTime(start).TotalMicroseconds, host);
+            }
+        }
+
+        return result;
+    }
+
+    private async ValueTask<SysResult> CallAsync(string name, object request, CancellationToken cancellationToken)
+    {
+        var reply = await AskAsync(name, request, cancellationToken).ConfigureAwait(false);
         return reply switch
         {
             SysResult result => result,
@@ -304,7 +336,11 @@ public sealed class Libc
     }
 
     /// <summary>One syscall: the KPN's reply, or an <see cref="Errno"/> when there was none.</summary>
-    private async ValueTask<object> AskAsync(object request, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The root span of the syscall's trace starts here and is current while the request is told
+    /// to the KPN, so the request (and every event it causes) carries its context.
+    /// </remarks>
+    private async ValueTask<object> AskAsync(string name, object request, CancellationToken cancellationToken)
     {
         if (HasExited)
         {
@@ -312,19 +348,55 @@ public sealed class Libc
             return Errno.EBADF;
         }
 
+        using var span = _system.Tracing.StartSyscall(name, _tsPath ??= TsPathOf(Ts));
+
+        // The common call passes no token: the KPN's stop then cancels it without a linked source.
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _kpnStopped.Token) : null;
         try
         {
-            return await Kpn.Ask(request, _options.SyscallTimeout, cancellationToken).ConfigureAwait(false);
+            // Cancelled by the caller, or by the process's exit if the call raced it into the KPN's mailbox.
+            var reply = await Kpn.Ask(request, _options.SyscallTimeout, linked?.Token ?? _kpnStopped.Token).ConfigureAwait(false);
+            if (span is not null)
+            {
+                Describe(span, reply);
+            }
+
+            return reply;
         }
         catch (AskTimeoutException)
         {
+            span?.SetStatus(ActivityStatusCode.Error, nameof(Errno.ETIMEDOUT));
             return Errno.ETIMEDOUT;
         }
         catch (OperationCanceledException)
         {
+            span?.SetStatus(ActivityStatusCode.Error, nameof(Errno.EINTR));
             return Errno.EINTR;
         }
     }
+
+    private static void Describe(Activity span, object reply)
+    {
+        Errno error = reply switch
+        {
+            SysResult result => result.Error,
+            RecvResult result => result.Error,
+            ZeroCopyRecv result => result.Error,
+            Errno errno => errno,
+            _ => Errno.None,
+        };
+        if (error != Errno.None)
+        {
+            span.SetStatus(ActivityStatusCode.Error, error.ToString());
+            span.SetTag("edsos.errno", error.ToString());
+        }
+        else if (reply is SysResult ok)
+        {
+            span.SetTag("edsos.result", ok.Value);
+        }
+    }
+
+    private string TsPathOf(TsId ts) => _memory.TryGetTs(ts, out var info) ? info.Path : ts.ToString();
 
     private bool IsTsAlive() => _memory.TryGetTs(Ts, out var info) && info.Alive;
 }

@@ -8,7 +8,7 @@ namespace Edsos.Kpn;
 /// and source. On failure <see cref="Buffer"/> is null and <see cref="Error"/> says why.
 /// </summary>
 /// <param name="Error">The errno; <see cref="Errno.None"/> on success.</param>
-/// <param name="Buffer">The granted node; null on failure.</param>
+/// <param name="Buffer">The granted node; null on failure and for an empty datagram (Length 0).</param>
 /// <param name="Length">The datagram's length; 0 on failure.</param>
 /// <param name="From">The datagram's source; default on failure.</param>
 public readonly record struct ZeroCopyRecv(Errno Error, UserBuffer? Buffer, int Length, Ipv4Endpoint From)

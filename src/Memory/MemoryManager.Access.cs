@@ -100,6 +100,7 @@ public sealed partial class MemoryManager
             }
 
             CountCopy(kind, done);
+            JournalCopy(caller, kind, done);
             return MemoryResult.Ok;
         }
         finally
@@ -135,6 +136,7 @@ public sealed partial class MemoryManager
             }
 
             CountCopy(kind, done);
+            JournalCopy(caller, kind, done);
             return MemoryResult.Ok;
         }
         finally
@@ -218,7 +220,8 @@ public sealed partial class MemoryManager
     /// <summary>
     /// Device side: the NIC reads <paramref name="extent"/> into <paramref name="destination"/>
     /// (which must be at least as long). Allowed only while every page of the extent holds a DMA
-    /// pin. Counted as DMA, not as a CPU copy. Fails with <see cref="MemoryError.NotPinned"/>,
+    /// pin and some live node still references it (a page whose nodes were all lifted or popped
+    /// fails with <see cref="MemoryError.InvalidGva"/>). Counted as DMA, not as a CPU copy. Fails with <see cref="MemoryError.NotPinned"/>,
     /// <see cref="MemoryError.OutOfRange"/> for an extent outside the arena,
     /// <see cref="MemoryError.InvalidArgument"/> for a non-positive length or short destination.
     /// </summary>
@@ -342,6 +345,14 @@ public sealed partial class MemoryManager
                 if (_pages.DmaPinCount(pfn) == 0)
                 {
                     return MemoryResult.Fail(MemoryError.NotPinned, $"page {pfn} of {extent} is not pinned for DMA");
+                }
+
+                // Held by a pin only: every node over it was lifted or popped. The pin keeps the
+                // page from reuse, but its mapping is revoked (seed 000 4.3: the driver sees the
+                // invalid GVA), so no frame carries bytes of a dead TS and no RX write lands in it.
+                if (_pages.RefCount(pfn) == 0)
+                {
+                    return MemoryResult.Fail(MemoryError.InvalidGva, $"page {pfn} of {extent} was lifted or freed; only a DMA pin holds it");
                 }
             }
 

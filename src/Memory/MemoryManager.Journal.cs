@@ -6,6 +6,7 @@ public sealed partial class MemoryManager
     // Copy-on-write array: the data path reads it without the lock and pays one length check
     // when nobody observes.
     private Action<MemoryOpRecord>[] _observers = [];
+    private Action<CopyRecord>[] _copyObservers = [];
 
     /// <summary>
     /// Calls <paramref name="observer"/> after every push, ct_share, divide, merge, pop, grant,
@@ -24,6 +25,38 @@ public sealed partial class MemoryManager
         return new Subscription(this, observer);
     }
 
+    /// <summary>
+    /// Calls <paramref name="observer"/> after every CPU copy made by <see cref="Read"/> and
+    /// <see cref="Write"/> (the accounted copy routine), on the copying thread and outside the
+    /// manager's lock, until the returned handle is disposed. An observer that throws fails the
+    /// copy's caller after the bytes were copied; observers must not throw.
+    /// </summary>
+    public IDisposable ObserveCopies(Action<CopyRecord> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (_gate)
+        {
+            _copyObservers = [.. _copyObservers, observer];
+        }
+
+        return new CopySubscription(this, observer);
+    }
+
+    private void JournalCopy(TsId caller, CopyKind kind, int bytes)
+    {
+        var observers = _copyObservers;
+        if (observers.Length == 0)
+        {
+            return;
+        }
+
+        var record = new CopyRecord(caller, kind, bytes);
+        foreach (var observer in observers)
+        {
+            observer(record);
+        }
+    }
+
     private void Journal(MemoryOp op, TsId caller, Node node)
     {
         var observers = _observers;
@@ -33,7 +66,7 @@ public sealed partial class MemoryManager
         }
 
         int refCount = node.Extents.Length == 0 ? 0 : _pages.RefCount((int)(node.Extents[0].Address / (ulong)_pageSize));
-        var record = new MemoryOpRecord(op, caller, node.Id, node.Path, node.Owner, Gva.Make(node.Owner, node.GvaBase), node.Length, refCount);
+        var record = new MemoryOpRecord(op, caller, node.Id, node.Path, node.Owner, Gva.Make(node.Owner, node.GvaBase), node.Length, refCount, TryTs(node.Owner)?.Path ?? string.Empty);
         foreach (var observer in observers)
         {
             observer(record);
@@ -66,7 +99,7 @@ public sealed partial class MemoryManager
     {
         foreach (var observer in _observers)
         {
-            observer(new MemoryOpRecord(MemoryOp.Lift, id, 0, ts.Path, id, default, nodesRevoked, 0));
+            observer(new MemoryOpRecord(MemoryOp.Lift, id, 0, ts.Path, id, default, nodesRevoked, 0, ts.Path));
         }
     }
 
@@ -77,6 +110,17 @@ public sealed partial class MemoryManager
             lock (manager._gate)
             {
                 manager._observers = [.. manager._observers.Where(o => o != observer)];
+            }
+        }
+    }
+
+    private sealed class CopySubscription(MemoryManager manager, Action<CopyRecord> observer) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (manager._gate)
+            {
+                manager._copyObservers = [.. manager._copyObservers.Where(o => o != observer)];
             }
         }
     }

@@ -12,4 +12,8 @@ namespace Edsos.Memory;
 /// <param name="Gva">The node's first GVA (default for lift).</param>
 /// <param name="Length">The node's length; for lift, the number of nodes revoked.</param>
 /// <param name="RefCount">References on the node's first page after the operation (0: freed, or lift).</param>
-public readonly record struct MemoryOpRecord(MemoryOp Op, TsId Caller, uint NodeId, string Path, TsId Owner, Gva Gva, int Length, int RefCount);
+/// <param name="OwnerPath">
+/// The path of <paramref name="Owner"/>'s TS (empty for unpin), carried in the record because an
+/// observer runs under the manager's lock and cannot ask the manager for it.
+/// </param>
+public readonly record struct MemoryOpRecord(MemoryOp Op, TsId Caller, uint NodeId, string Path, TsId Owner, Gva Gva, int Length, int RefCount, string OwnerPath = "");

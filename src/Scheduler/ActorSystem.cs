@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Edsos.Memory;
+using Edsos.Scheduler.Faults;
 using Edsos.Scheduler.Internal;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -47,6 +48,7 @@ public sealed class ActorSystem : IAsyncDisposable, IDisposable
         Scheduler = options.Scheduler ?? _ownedScheduler!;
         EventStream = new EventStream();
         EventBus = new EventBus();
+        Faults = new FaultInjector(this);
         var root = ActorPath.Root(name);
         DeadLetters = new DeadLetterActorRef(this, root.Child("deadLetters"));
         Dispatcher = new Dispatcher(name, options.WorkerCount, options.Throughput, OnDispatcherCrash);
@@ -56,8 +58,10 @@ public sealed class ActorSystem : IAsyncDisposable, IDisposable
         var guardianProps = Props.Create<GuardianActor>();
         _userGuardian = new ActorCell(this, null, root.Child("user"), guardianProps.WithSupervisorStrategy(options.GuardianStrategy ?? SupervisorStrategy.DefaultStrategy), rootTs, rootTsPath);
         _systemGuardian = new ActorCell(this, null, root.Child("system"), guardianProps.WithSupervisorStrategy(SupervisorStrategy.StoppingStrategy), rootTs, rootTsPath);
+        Tracing = new ActorTracing(name, Memory);
         _userGuardian.Start();
         _systemGuardian.Start();
+        EdsosMetrics.Register(this);
     }
 
     /// <summary>The system's name, the authority of every actor path.</summary>
@@ -65,6 +69,13 @@ public sealed class ActorSystem : IAsyncDisposable, IDisposable
 
     /// <summary>The container that <see cref="Props.FromServices{TActor}"/> resolves from.</summary>
     public IServiceProvider Services { get; }
+
+    /// <summary>
+    /// The system's tracing (DESIGN.md section 7): its activity source, named
+    /// <see cref="ActivitySources.ForSystem"/> of <see cref="Name"/>, the span per handled message,
+    /// syscall roots and deferred-work spans. Inert while nothing listens.
+    /// </summary>
+    public ActorTracing Tracing { get; }
 
     /// <summary>The memory manager owning the tree spaces actors are bound to.</summary>
     public MemoryManager Memory { get; }
@@ -77,6 +88,9 @@ public sealed class ActorSystem : IAsyncDisposable, IDisposable
 
     /// <summary>EDSRT event signals between nodes; <see cref="TsExited"/> is signalled here.</summary>
     public EventBus EventBus { get; }
+
+    /// <summary>The fault injector: injection points on the data path hit it; tests and <c>edsos demo --fault</c> arm it.</summary>
+    public FaultInjector Faults { get; }
 
     /// <summary>Where undeliverable mail goes; telling it publishes a <see cref="DeadLetter"/>.</summary>
     public IActorRef DeadLetters { get; }
@@ -162,6 +176,19 @@ public sealed class ActorSystem : IAsyncDisposable, IDisposable
         }
 
         return ExitTsAsync(found.Value);
+    }
+
+    /// <summary>
+    /// Completes once <paramref name="actor"/> has stopped (after its <c>PostStop</c>, so every reply
+    /// it sent while stopping has been delivered): the death watch for code outside actors. Completes
+    /// at once for a reference that is not a live actor of this system (dead letters, nobody).
+    /// </summary>
+    public Task WhenStopped(IActorRef actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return actor is IInternalActorRef { Cell: { } cell } && ReferenceEquals(cell.System, this)
+            ? cell.WhenTerminated
+            : Task.CompletedTask;
     }
 
     /// <summary>The actors currently bound to <paramref name="ts"/> (a snapshot; for diagnostics and tests).</summary>
@@ -317,6 +344,8 @@ public sealed class ActorSystem : IAsyncDisposable, IDisposable
         finally
         {
             Dispatcher.Dispose();
+            EdsosMetrics.Unregister(this);
+            Tracing.Dispose();
             _ownedScheduler?.Dispose();
             _ownedMemory?.Dispose();
             if (_ownedServices is not null)

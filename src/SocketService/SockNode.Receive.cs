@@ -1,6 +1,7 @@
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Faults;
 using Edsos.SocketService.Internal;
 using static Edsos.Protocol.InetProtocol;
 using static Edsos.SocketService.SocketProtocol;
@@ -52,6 +53,7 @@ public sealed partial class SockNode
 
         _received.Enqueue(datagram);
         _receiveQueuedBytes += message.Length;
+        Context.System.Faults.Hit(FaultPoint.RxSocketQueue, _ts, message.Payload, FaultKind.TsExit | FaultKind.SocketClose);
     }
 
     private void OnRecv(RecvReqEvent message)
@@ -88,6 +90,13 @@ public sealed partial class SockNode
 
     private void Deliver(RecvWaiter waiter, QueuedDatagram datagram)
     {
+        if (datagram.Length == 0)
+        {
+            // An empty datagram is legal UDP (RFC 768) and carries no node: recv returns 0 bytes.
+            waiter.ReplyTo.Tell(new RecvRespEvent(waiter.ReqId, Errno.None, default, 0, datagram.From));
+            return;
+        }
+
         var name = $"recv/sock_0x{_options.SocketId:X4}_{++_recvSeq}";
         MemoryResult<Capability> handed;
         if (waiter.Mode == RecvMode.ZeroCopy)

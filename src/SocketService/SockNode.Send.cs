@@ -1,6 +1,7 @@
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Faults;
 using Edsos.SocketService.Internal;
 using static Edsos.Protocol.InetProtocol;
 using static Edsos.SocketService.SocketProtocol;
@@ -153,6 +154,7 @@ public sealed partial class SockNode
 
         _inFlight.Add(xmitId, new InFlightSend(reqId, own, length, replyTo, replied));
         _sendQueuedBytes += length;
+        Context.System.Faults.Hit(FaultPoint.SocketQueue, _ts, own, FaultKind.TsExit | FaultKind.SocketClose);
         _options.TxWorker.Tell(new XmitRequest(xmitId, share.Value, length, _local, destination, Self), Self);
     }
 

@@ -31,6 +31,13 @@ public sealed class EdsosCliTests
     }
 
     [Fact]
+    public void Parse_DemoWithFault_NoErrors()
+    {
+        var result = EdsosCli.BuildRoot().Parse(["demo", "--fault", "ts-exit@dma", "--json"]);
+        Assert.Empty(result.Errors);
+    }
+
+    [Fact]
     public void Percentile_NearestRank()
     {
         var values = new List<double> { 5, 1, 4, 2, 3 };

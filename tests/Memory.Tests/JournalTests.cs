@@ -73,4 +73,41 @@ public sealed class MergeOriginsTests
         var gva = memory.Inspect(from, node).Unwrap().Gva;
         return memory.CtShare(from, node, gva, 10, to, "c", Rights.Read | Rights.Share).Unwrap();
     }
+
+    [Fact]
+    public void Observe_CtShare_CarriesTheOwnerTsPath()
+    {
+        using var memory = new MemoryManager(16);
+        var user = memory.CreateTs("/user_proc/app").Unwrap();
+        var socket = memory.CreateTs("/net/sockets/sock_0x0001").Unwrap();
+        var records = new List<MemoryOpRecord>();
+        using var journal = memory.Observe(records.Add);
+
+        var buffer = memory.Push(user, "buf", 100).Unwrap();
+        var gva = memory.Inspect(user, buffer).Unwrap().Gva;
+        memory.CtShare(user, buffer, gva, 100, socket, "send_q/1", Rights.Read).Unwrap();
+
+        Assert.Equal("/user_proc/app", records[0].OwnerPath);
+        Assert.Equal("/net/sockets/sock_0x0001", records[1].OwnerPath);
+    }
+
+    [Fact]
+    public void ObserveCopies_ReadAndWrite_ReportKindAndBytesUntilDisposed()
+    {
+        using var memory = new MemoryManager(16);
+        var user = memory.CreateTs("/user_proc/app").Unwrap();
+        var buffer = memory.Push(user, "buf", 100).Unwrap();
+        var copies = new List<CopyRecord>();
+        using (memory.ObserveCopies(copies.Add))
+        {
+            memory.Write(user, buffer, 0, new byte[60], CopyKind.Payload).ThrowIfFailed();
+            memory.Read(user, buffer, 10, new byte[20], CopyKind.Header).ThrowIfFailed();
+            // A failed copy copies nothing and reports nothing.
+            Assert.False(memory.Read(user, buffer, 90, new byte[20], CopyKind.Payload).IsOk);
+        }
+
+        memory.Write(user, buffer, 0, new byte[1], CopyKind.Payload).ThrowIfFailed();
+
+        Assert.Equal([new CopyRecord(user, CopyKind.Payload, 60), new CopyRecord(user, CopyKind.Header, 20)], copies.ToArray());
+    }
 }

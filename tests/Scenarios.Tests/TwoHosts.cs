@@ -23,11 +23,16 @@ internal sealed class TwoHosts : IAsyncDisposable
 
     public EdsosHost B { get; }
 
-    public static async Task<TwoHosts> StartAsync(DataPathMode mode = DataPathMode.ZeroCopy)
+    /// <summary>
+    /// Starts hosts named <paramref name="nameA"/> and <paramref name="nameB"/> (the actor systems'
+    /// names, hence their activity sources: tracing tests give unique names so that tests running in
+    /// parallel never feed each other's listeners).
+    /// </summary>
+    public static async Task<TwoHosts> StartAsync(DataPathMode mode = DataPathMode.ZeroCopy, string nameA = "A", string nameB = "B")
     {
         var (wireA, wireB) = LoopbackWire.CreatePair();
-        var a = await EdsosHost.StartAsync(Options("A", "10.0.0.1/24", "02:00:00:00:00:01", mode), wireA);
-        var b = await EdsosHost.StartAsync(Options("B", "10.0.0.2/24", "02:00:00:00:00:02", mode), wireB);
+        var a = await EdsosHost.StartAsync(Options(nameA, "10.0.0.1/24", "02:00:00:00:00:01", mode), wireA);
+        var b = await EdsosHost.StartAsync(Options(nameB, "10.0.0.2/24", "02:00:00:00:00:02", mode), wireB);
         return new TwoHosts(a, b);
     }
 

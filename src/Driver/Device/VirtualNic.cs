@@ -2,6 +2,7 @@ using System.Buffers;
 using Edsos.Driver.Ring;
 using Edsos.Driver.Wires;
 using Edsos.Memory;
+using Edsos.Scheduler.Faults;
 
 namespace Edsos.Driver.Device;
 
@@ -63,6 +64,9 @@ public sealed class VirtualNic : IDisposable
 
     /// <summary>The device's options.</summary>
     public VirtualNicOptions Options => _options;
+
+    /// <summary>The injector the DMA engine reports its stages to (<see cref="FaultPoint.Dma"/>, <see cref="FaultPoint.AfterTransmit"/>); null: none.</summary>
+    internal FaultInjector? Faults { get; set; }
 
     /// <summary>TDBA: physical address of the TX ring (0 when not configured).</summary>
     public ulong Tdba => _txRing?.BaseAddress ?? 0;
@@ -222,13 +226,15 @@ public sealed class VirtualNic : IDisposable
             }
 
             var length = 0;
-            var ok = eop && GatherFrame(count, out length);
+            var injected = Faults?.Hit(FaultPoint.Dma, accept: FaultKind.TsExit | FaultKind.DmaFail | FaultKind.SocketClose) ?? FaultKind.None;
+            var ok = eop && injected != FaultKind.DmaFail && GatherFrame(count, out length);
             if (ok)
             {
                 wire.Transmit(_wireBuffer.AsSpan(0, length));
                 _framesSent++;
                 _bytesSent += length;
                 sent++;
+                Faults?.Hit(FaultPoint.AfterTransmit, accept: FaultKind.TsExit | FaultKind.SocketClose);
             }
             else
             {
@@ -283,7 +289,8 @@ public sealed class VirtualNic : IDisposable
         RxDescriptorStatus status = RxDescriptorStatus.Dd | RxDescriptorStatus.Eop;
         byte errors = 0;
         var length = (ushort)frame.Length;
-        if (frame.Length > 0 && !_memory.DmaWrite(new PhysExtent(posted.BufferAddress, frame.Length), frame).IsOk)
+        var injected = Faults?.Hit(FaultPoint.RxDma, accept: FaultKind.TsExit | FaultKind.DmaFail) ?? FaultKind.None;
+        if (frame.Length > 0 && (injected == FaultKind.DmaFail || !_memory.DmaWrite(new PhysExtent(posted.BufferAddress, frame.Length), frame).IsOk))
         {
             // RXE: the buffer could not take the data; the descriptor still completes so the ring moves on.
             outcome = RxOutcome.DmaFault;
@@ -324,6 +331,34 @@ public sealed class VirtualNic : IDisposable
         Rdt = 0;
         _icr = InterruptCause.None;
         _ims = InterruptCause.None;
+    }
+
+    /// <summary>
+    /// TX-queue reset: forgets the TX ring and its registers (TDBA/TDLEN/TDH/TDT) and the latched
+    /// TX interrupt; RX goes on. Afterwards the device reads no TX descriptor or buffer until
+    /// <see cref="ConfigureTx"/>, so the driver may unpin what it had posted.
+    /// </summary>
+    public void ResetTx()
+    {
+        _txRing = null;
+        _txCount = 0;
+        Tdh = 0;
+        Tdt = 0;
+        _icr &= ~InterruptCause.TxDescriptorWritten;
+    }
+
+    /// <summary>
+    /// RX-queue reset: forgets the RX ring and its registers (RDBA/RDLEN/RDH/RDT) and the latched
+    /// RX interrupt; TX goes on. Afterwards the device writes into no RX buffer (frames count as
+    /// missed) until <see cref="ConfigureRx"/>, so the driver may unpin what it had posted.
+    /// </summary>
+    public void ResetRx()
+    {
+        _rxRing = null;
+        _rxCount = 0;
+        Rdh = 0;
+        Rdt = 0;
+        _icr &= ~InterruptCause.RxTimer;
     }
 
     /// <summary>Resets the device and returns its wire buffer to the pool.</summary>

@@ -26,7 +26,7 @@ public sealed class VirtualNicActor : ReceiveActor
     {
         ArgumentNullException.ThrowIfNull(wire);
         _wire = wire;
-        _nic = new VirtualNic(Context.System.Memory, options);
+        _nic = new VirtualNic(Context.System.Memory, options) { Faults = Context.System.Faults };
 
         Receive<ConfigureTx>(OnConfigureTx);
         Receive<ConfigureRx>(OnConfigureRx);
@@ -45,6 +45,18 @@ public sealed class VirtualNicActor : ReceiveActor
             // The port stays attached: frames arriving from now on find no ring and count as missed.
             _nic.Reset();
             Sender.Tell(new DeviceReset(_nic.Counters), Self);
+        });
+        Receive<QuiesceTx>(m =>
+        {
+            var head = _nic.Tdh;
+            _nic.ResetTx();
+            m.ReplyTo.Tell(new TxQuiesced(head), Self);
+        });
+        Receive<QuiesceRx>(m =>
+        {
+            var head = _nic.Rdh;
+            _nic.ResetRx();
+            m.ReplyTo.Tell(new RxQuiesced(head), Self);
         });
         Receive<GetDeviceCounters>(_ => Sender.Tell(_nic.Counters, Self));
         Receive<GetRegisters>(_ => Sender.Tell(

@@ -52,6 +52,28 @@ public static class VirtualNicProtocol
     /// </summary>
     public sealed record ResetDevice;
 
+    /// <summary>
+    /// Driver TX worker → device: stop transmitting and forget the TX ring (TDBA/TDLEN/TDH/TDT),
+    /// as a TX-queue reset does, then reply <see cref="TxQuiesced"/> to <paramref name="ReplyTo"/>.
+    /// Descriptors processed before it keep their written-back status; after the reply the device
+    /// reads no TX descriptor or buffer until the ring is programmed again. RX is untouched.
+    /// </summary>
+    public sealed record QuiesceTx(IActorRef ReplyTo);
+
+    /// <summary>Reply to <see cref="QuiesceTx"/>: the TX head (TDH) the device had reached when it stopped.</summary>
+    public sealed record TxQuiesced(int Tdh);
+
+    /// <summary>
+    /// Driver RX worker → device: stop receiving into the RX ring and forget it (RDBA/RDLEN/RDH/RDT),
+    /// then reply <see cref="RxQuiesced"/>. Descriptors written back before it keep their status;
+    /// after the reply the device writes into no RX buffer until the ring is programmed again
+    /// (frames arriving meanwhile count as missed). TX is untouched.
+    /// </summary>
+    public sealed record QuiesceRx(IActorRef ReplyTo);
+
+    /// <summary>Reply to <see cref="QuiesceRx"/>: the RX head (RDH) the device had reached.</summary>
+    public sealed record RxQuiesced(int Rdh);
+
     /// <summary>Reply to <see cref="ResetDevice"/>, with the counters at reset time.</summary>
     public sealed record DeviceReset(DeviceCounters Counters);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.Runtime.InteropServices;
 using Edsos.Driver;
@@ -7,6 +8,7 @@ using Edsos.Protocol.Qdisc;
 using Edsos.Protocol.Routing;
 using Edsos.Protocol.Wire;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Faults;
 
 namespace Edsos.Protocol.Ipv4;
 
@@ -125,7 +127,8 @@ public sealed class Ipv4TxWorker : ReceiveActor
             request.Headroom,
             request.TransportHeaderLength,
             request.Payload,
-            request.PayloadLength);
+            request.PayloadLength,
+            ActorTracing.CaptureCause());
         _pending.Add(datagram.OutputId, new PendingOutput(request.RequestId, request.ReplyTo, request.ReportedBytes));
         _datagrams++;
 
@@ -185,9 +188,11 @@ public sealed class Ipv4TxWorker : ReceiveActor
                 _resolving.Add(nextHop);
                 ScheduleArpPoll();
                 SendArpRequest(nextHop);
+                Context.System.Faults.Hit(FaultPoint.ArpParked, _ts, datagram.Payload, FaultKind.TsExit | FaultKind.SocketClose);
                 break;
 
             case ArpResolveResult.Parked:
+                Context.System.Faults.Hit(FaultPoint.ArpParked, _ts, datagram.Payload, FaultKind.TsExit | FaultKind.SocketClose);
                 break;
 
             case ArpResolveResult.ParkedOldestDropped:
@@ -249,6 +254,7 @@ public sealed class Ipv4TxWorker : ReceiveActor
             }
 
             skb = merged.Value;
+            Context.System.Faults.Hit(FaultPoint.SkbMerge, _ts, skb, FaultKind.TsExit | FaultKind.SocketClose);
         }
 
         Transmit(datagram.OutputId, skb, datagram.HeadroomLength + datagram.PayloadLength, datagram.Tos, loopback);
@@ -386,6 +392,7 @@ public sealed class Ipv4TxWorker : ReceiveActor
                 break;
             }
 
+            Context.System.Faults.Hit(FaultPoint.SkbMerge, _ts, merged.Value, FaultKind.TsExit | FaultKind.SocketClose);
             Transmit(datagram.OutputId, merged.Value, headerLength + pieceLength, datagram.Tos, loopback: false);
         }
 
@@ -480,6 +487,8 @@ public sealed class Ipv4TxWorker : ReceiveActor
 
         foreach (ParkedDatagram datagram in _ready)
         {
+            // A parked datagram goes out under the syscall that produced it, linked to this ARP reply.
+            using var resumed = Context.System.Tracing.Resume(datagram.Cause, "arp_resolved");
             Emit(datagram, learned.Mac, loopback: false);
         }
 
@@ -513,6 +522,7 @@ public sealed class Ipv4TxWorker : ReceiveActor
         {
             _resolving.Remove(ResolvingKey(datagram));
             _arpFailures++;
+            using var resumed = Context.System.Tracing.Resume(datagram.Cause, "arp_failed");
             Fail(datagram, Errno.EHOSTUNREACH);
         }
 
@@ -673,7 +683,8 @@ public sealed class Ipv4TxWorker : ReceiveActor
         Capability Headroom,
         int TransportHeaderLength,
         Capability Payload,
-        int PayloadLength)
+        int PayloadLength,
+        ActivityContext Cause)
     {
         public int HeadroomLength => FrameLayout.EthernetIpv4HeaderLength + TransportHeaderLength;
     }

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Faults;
 
 namespace Edsos.Protocol.Qdisc;
 
@@ -31,6 +33,8 @@ public sealed class QdiscWorker : ReceiveActor
     private readonly PfifoFast<QueuedSkb> _queue;
     private readonly Dictionary<ulong, QueuedSkb> _inFlight = new();
     private readonly Func<QueuedSkb, bool> _transmit;
+    private readonly ActorTracing _tracing;
+    private readonly KeyValuePair<string, object?> _hostTag;
 
     private int _ringSize;
     private int _inFlightDescriptors;
@@ -56,6 +60,8 @@ public sealed class QdiscWorker : ReceiveActor
         _quota = options.QdiscQuota;
         _queue = new PfifoFast<QueuedSkb>(options.QdiscLimit);
         _transmit = TryTransmit;
+        _tracing = Context.System.Tracing;
+        _hostTag = EdsosMetrics.HostTag(Context.System);
 
         Receive<QdiscProtocol.DevQueueXmit>(OnEnqueue);
         Receive<QdiscProtocol.NetTxAction>(_ =>
@@ -97,8 +103,10 @@ public sealed class QdiscWorker : ReceiveActor
             return;
         }
 
-        var queued = new QueuedSkb(xmit.Skb, info.Value.Gva, xmit.Length, info.Value.Extents.Count, xmit.Token, xmit.Owner);
-        if (!_queue.Enqueue(queued, xmit.Priority))
+        // The cause rides with the frame: a later run (a reschedule, a TX credit) sends it under its own syscall's trace.
+        var queued = new QueuedSkb(xmit.Skb, info.Value.Gva, xmit.Length, info.Value.Extents.Count, xmit.Token, xmit.Owner, ActorTracing.CaptureCause());
+        var injected = Context.System.Faults.Hit(FaultPoint.Qdisc, _ts, xmit.Skb, FaultKind.TsExit | FaultKind.QdiscFull | FaultKind.SocketClose);
+        if (injected == FaultKind.QdiscFull || !_queue.Enqueue(queued, xmit.Priority))
         {
             _dropped++;
             NodeOps.Release(_memory, _ts, xmit.Skb);
@@ -107,6 +115,7 @@ public sealed class QdiscWorker : ReceiveActor
         }
 
         _enqueued++;
+        EdsosMetrics.QdiscBacklog.Add(1, _hostTag);
         if (!_runScheduled)
         {
             Run();
@@ -142,6 +151,7 @@ public sealed class QdiscWorker : ReceiveActor
             TxStatus.InvalidGva => Errno.EFAULT,
             TxStatus.RingFull => Errno.ENOBUFS,
             TxStatus.Aborted => Errno.ENETDOWN,
+            TxStatus.DeviceError => Errno.EIO,
             _ => Errno.EMSGSIZE,
         };
         skb.Owner.Tell(new QdiscProtocol.SkbSentEvent(skb.Token, error), Self);
@@ -183,6 +193,8 @@ public sealed class QdiscWorker : ReceiveActor
             return false;
         }
 
+        EdsosMetrics.QdiscBacklog.Add(-1, _hostTag);
+        using var resumed = _tracing.Resume(skb.Cause, "qdisc_restart");
         var shared = _memory.CtShare(_ts, skb.Skb, skb.Gva, skb.Length, _driverTs, "skb", skb.Skb.Rights & (Rights.Read | Rights.Map));
         if (!shared.IsOk)
         {
@@ -205,6 +217,7 @@ public sealed class QdiscWorker : ReceiveActor
         int popped = 0;
         while (_queue.TryDequeue(out QueuedSkb skb))
         {
+            EdsosMetrics.QdiscBacklog.Add(-1, _hostTag);
             popped += NodeOps.Release(_memory, _ts, skb.Skb);
         }
 
@@ -232,5 +245,5 @@ public sealed class QdiscWorker : ReceiveActor
         Credit);
 
     /// <summary>A queued frame: its node, where it starts, and what it needs of the ring.</summary>
-    private readonly record struct QueuedSkb(Capability Skb, Gva Gva, int Length, int Descriptors, ulong Token, IActorRef Owner);
+    private readonly record struct QueuedSkb(Capability Skb, Gva Gva, int Length, int Descriptors, ulong Token, IActorRef Owner, ActivityContext Cause);
 }

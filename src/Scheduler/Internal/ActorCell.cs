@@ -39,6 +39,7 @@ internal sealed class ActorCell : IActorContext
     private TimerScheduler? _timers;
     private IServiceScope? _scope;
     private long _nameCounter;
+    private string? _pathString;
 
     public ActorCell(ActorSystem system, IInternalActorRef? parent, ActorPath path, Props props, TsId ts, string tsPath)
     {
@@ -202,6 +203,8 @@ internal sealed class ActorCell : IActorContext
     {
         _current = envelope;
         object message = envelope.Message;
+        Activity? span = null;
+        Activity? previous = null;
         TraceContextScope.Enter(envelope.Trace);
         try
         {
@@ -232,6 +235,14 @@ internal sealed class ActorCell : IActorContext
                     break;
             }
 
+            // A span per handled event, only for a recorded (sampled) context and a listened-to
+            // source: with tracing off this is one flag test and nothing is allocated.
+            if ((envelope.Trace.TraceFlags & ActivityTraceFlags.Recorded) != 0 && _system.Tracing.Source.HasListeners())
+            {
+                previous = Activity.Current;
+                span = _system.Tracing.StartHandler(message.GetType().Name, envelope.Trace, _pathString ??= Self.Path.ToString(), TsPath);
+            }
+
             _system.NotifyDelivery(Self, Ts, envelope.Sender, message);
             var actor = _actor!;
             if (!actor.Receive(message))
@@ -241,10 +252,19 @@ internal sealed class ActorCell : IActorContext
         }
         catch (Exception ex)
         {
+            span?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
             HandleFailure(ex, message);
         }
         finally
         {
+            if (span is not null)
+            {
+                span.Dispose();
+                // Started from a bare context, the span has no Parent to fall back to: restore by hand
+                // so the worker thread does not carry it into the next actor's message.
+                Activity.Current = previous;
+            }
+
             TraceContextScope.Exit();
         }
     }

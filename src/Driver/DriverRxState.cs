@@ -1,0 +1,18 @@
+using Edsos.Memory;
+using Edsos.Scheduler;
+
+namespace Edsos.Driver;
+
+/// <summary>
+/// What a <see cref="DriverRxWorker"/> keeps across a restart by its supervisor: its RX queue
+/// (posted, pinned buffers and the ring) and the attached handler, so the fresh instance delivers
+/// what the NIC already wrote and releases the rest instead of leaking pinned buffers.
+/// </summary>
+internal sealed class DriverRxState
+{
+    public RxQueue? Queue { get; set; }
+
+    public IActorRef? Handler { get; set; }
+
+    public TsId HandlerTs { get; set; }
+}

@@ -1,0 +1,25 @@
+using System.Diagnostics;
+using Edsos.Scheduler;
+
+namespace Edsos.Driver;
+
+/// <summary>
+/// What a <see cref="DriverTxWorker"/> keeps across a restart by its supervisor: the queue of
+/// frames in flight (their pins, the ring) and the attached client. The fresh instance reads it
+/// to recover instead of losing track of pinned pages and unanswered sends.
+/// </summary>
+internal sealed class DriverTxState
+{
+    public TxQueue<IActorRef>? Queue { get; set; }
+
+    public IActorRef? Client { get; set; }
+
+    /// <summary>Transmits that arrived while the worker recovered, replayed once the fresh ring is programmed.</summary>
+    public Queue<DriverProtocol.XmitSkbEvent> Held { get; } = new();
+
+    /// <summary>Trace causes of traced frames in flight (see the worker).</summary>
+    public Dictionary<(IActorRef ReplyTo, ulong Token), ActivityContext> Causes { get; } = [];
+
+    /// <summary>Restarts survived (for statistics and tests).</summary>
+    public int Restarts { get; set; }
+}
