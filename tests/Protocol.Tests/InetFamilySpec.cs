@@ -17,11 +17,13 @@ public sealed class InetFamilySpec : InetSpecBase
         var udp = await Stack.Family.Ask<InetProtocol.EndpointOpened>(new InetProtocol.OpenEndpoint(SocketKind.Dgram, 17), AskTimeout);
         var tcpAsDgram = await Stack.Family.Ask<InetProtocol.EndpointOpened>(new InetProtocol.OpenEndpoint(SocketKind.Dgram, 6), AskTimeout);
         var stream = await Stack.Family.Ask<InetProtocol.EndpointOpened>(new InetProtocol.OpenEndpoint(SocketKind.Stream, 0), AskTimeout);
+        var raw = await Stack.Family.Ask<InetProtocol.EndpointOpened>(new InetProtocol.OpenEndpoint(SocketKind.Raw, 0), AskTimeout);
 
         Assert.Equal(new InetProtocol.EndpointOpened(Errno.None, 17, Stack.UdpTx, Stack.TxTs, 65507), byDefault);
         Assert.Equal(byDefault, udp);
         Assert.Equal(Errno.EPROTONOSUPPORT, tcpAsDgram.Error);
-        Assert.Equal(Errno.ESOCKTNOSUPPORT, stream.Error);
+        Assert.Equal(new InetProtocol.EndpointOpened(Errno.None, 6, Stack.Tcp, Stack.TcpTs, int.MaxValue), stream);
+        Assert.Equal(Errno.ESOCKTNOSUPPORT, raw.Error);
         await StopAndAssertNoLeakAsync();
     }
 
@@ -29,15 +31,17 @@ public sealed class InetFamilySpec : InetSpecBase
     public async Task RegisterProtocol_NewTransport_ServesItsTypeAndRefusesADuplicate()
     {
         StartStack();
-        var tcp = CreateTestProbe("tcp-tx");
+        var tcp = CreateTestProbe("raw-tx");
 
-        var registered = await Stack.Family.Ask<InetProtocol.ProtocolRegistered>(new InetProtocol.RegisterProtocol(SocketKind.Stream, 6, tcp.Ref, Stack.TxTs, 1 << 20), AskTimeout);
-        var again = await Stack.Family.Ask<InetProtocol.ProtocolRegistered>(new InetProtocol.RegisterProtocol(SocketKind.Stream, 6, tcp.Ref, Stack.TxTs, 1 << 20), AskTimeout);
-        var opened = await Stack.Family.Ask<InetProtocol.EndpointOpened>(new InetProtocol.OpenEndpoint(SocketKind.Stream, 0), AskTimeout);
+        var registered = await Stack.Family.Ask<InetProtocol.ProtocolRegistered>(new InetProtocol.RegisterProtocol(SocketKind.Raw, 255, tcp.Ref, Stack.TxTs, 1 << 20), AskTimeout);
+        var again = await Stack.Family.Ask<InetProtocol.ProtocolRegistered>(new InetProtocol.RegisterProtocol(SocketKind.Raw, 255, tcp.Ref, Stack.TxTs, 1 << 20), AskTimeout);
+        var builtIn = await Stack.Family.Ask<InetProtocol.ProtocolRegistered>(new InetProtocol.RegisterProtocol(SocketKind.Stream, 6, tcp.Ref, Stack.TxTs, 1 << 20), AskTimeout);
+        var opened = await Stack.Family.Ask<InetProtocol.EndpointOpened>(new InetProtocol.OpenEndpoint(SocketKind.Raw, 0), AskTimeout);
 
         Assert.Equal(Errno.None, registered.Error);
         Assert.Equal(Errno.EADDRINUSE, again.Error);
-        Assert.Equal(6, opened.Protocol);
+        Assert.Equal(Errno.EADDRINUSE, builtIn.Error);
+        Assert.Equal(255, opened.Protocol);
         Assert.Equal(tcp.Ref, opened.TxWorker);
         await StopAndAssertNoLeakAsync();
     }
