@@ -11,7 +11,7 @@ namespace Edsos.Scenarios.Tests;
 /// <param name="Root">The root span's name (the Libc syscall).</param>
 /// <param name="Path">Span names along the chain, root excluded, ending with <c>SendRespEvent</c>.</param>
 /// <param name="Ops">CTRN events in order: the op and a pattern its <c>edsos.node</c> matches (null: any).</param>
-internal sealed record SendChain(string Root, string[] Path, (string Op, Regex? Node)[] Ops)
+internal sealed record SendChain(string Root, string[] Path, (string Op, Regex? Node)[] Ops, int[] RefCountsAfterSendQPop)
 {
     private static readonly Regex s_sendQ = new(@"^/net/sockets/sock_0x[0-9A-F]+/send_q/\d+$");
     private static readonly Regex s_ipv4Tx = new(@"^/net/ipv4/tx/");
@@ -33,7 +33,34 @@ internal sealed record SendChain(string Root, string[] Path, (string Op, Regex? 
             ("pop", s_driver),         // stage 5: completion pops each level
             ("pop", s_ipv4Tx),
             ("pop", s_sendQ),
-        ]);
+        ],
+        [1]); // only the user's own buffer still holds the page
+
+    private static readonly Regex s_tcp = new(@"^/net/ipv4/tx/tcp/");
+    private static readonly Regex s_segment = new(@"^/net/ipv4/tx/tcp-seg");
+
+    /// <summary>
+    /// The TCP send path (seed 000 with the tcp_tx_worker): the payload shared into the TCP worker's
+    /// TS, each segment a shared slice of it plus pushed header space, merged into the skb by IPv4.
+    /// </summary>
+    public static readonly SendChain Tcp = new(
+        "send",
+        ["SendTo", "SendReqEvent", "XmitRequest", "IpQueueXmit", "DevQueueXmit", "XmitSkbEvent", "SendCompleteEvent", "SkbSentEvent", "XmitComplete", "XmitComplete", "SendRespEvent"],
+        [
+            ("ct_share", s_sendQ),     // stage 1: the KPN shares the user's buffer under send_q
+            ("ct_share", s_tcp),       // stage 2: the socket shares it on to tcp_tx_worker (kept until ACKed)
+            ("push", s_tcp),           // stage 3: header space
+            ("ct_share", s_segment),   //          the segment's slice of the payload, shared to IPv4
+            ("merge", s_ipv4Tx),       //          header + slice = the skb node
+            ("ct_share", s_driver),    // stage 4: the qdisc shares the skb into the driver
+            ("pin", s_driver),
+            ("tx_descriptor", null),
+            ("tx_descriptor", null),
+            ("pop", s_driver),         // stage 5: completion pops each level
+            ("pop", s_ipv4Tx),
+            ("pop", s_sendQ),
+        ],
+        [2, 1]); // TCP keeps its retransmission reference until the ACK, which may already have come
 
     public static bool IsKpnTs(string? ts) => ts is not null && Regex.IsMatch(ts, @"^/user_proc/[^/]+/sysagent/kpn$");
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Edsos.Memory;
 using Edsos.Scheduler;
 
@@ -11,8 +12,9 @@ namespace Edsos.Protocol.Tcp;
 /// </summary>
 internal sealed class SendChunk
 {
-    public SendChunk(ulong requestId, IActorRef replyTo, Capability node, Gva gva, int length, uint sequence)
+    public SendChunk(ulong requestId, IActorRef replyTo, Capability node, Gva gva, int length, uint sequence, ActivityContext cause)
     {
+        Cause = cause;
         RequestId = requestId;
         ReplyTo = replyTo;
         Node = node;
@@ -22,6 +24,12 @@ internal sealed class SendChunk
     }
 
     public ulong RequestId { get; }
+
+    /// <summary>
+    /// The trace context of the <c>send()</c> that queued these bytes: segments sent later (held by
+    /// Nagle or the window, retransmitted) resume under it, so they join the syscall's trace.
+    /// </summary>
+    public ActivityContext Cause { get; }
 
     public IActorRef ReplyTo { get; }
 

@@ -303,6 +303,9 @@ public sealed partial class TcpTxWorker
 
     private bool TransmitData(Tcb tcb, SendChunk chunk, int offset, int length, uint sequence, TcpFlags flags)
     {
+        // A segment sent from another event's handler (an ACK opened the window, Nagle let it go,
+        // the RTO fired) is still the work of the send() that queued it: resume its trace.
+        using var resumed = Context.System.Tracing.Resume(chunk.Cause, "tcp_output");
         var header = new TcpRepr(tcb.Local.Port, tcb.Remote.Port, sequence, tcb.RcvNxt, flags, WindowToAdvertise(tcb));
         return Emit(tcb.Local, tcb.Remote, header, chunk, offset, length);
     }

@@ -302,7 +302,7 @@ public sealed partial class TcpTxWorker : ReceiveActor
             return;
         }
 
-        tcb.Chunks.Add(new SendChunk(request.RequestId, request.ReplyTo, request.Payload, info.Value.Gva, request.Length, tcb.SendEnd));
+        tcb.Chunks.Add(new SendChunk(request.RequestId, request.ReplyTo, request.Payload, info.Value.Gva, request.Length, tcb.SendEnd, ActorTracing.CaptureCause()));
         tcb.SendEnd += (uint)request.Length;
         Output(tcb);
     }
