@@ -22,7 +22,7 @@ public sealed class PcapScenarioTests(ITestOutputHelper output)
             Assert.Equal(sends, report.EchoedOk);
             Assert.Equal(report.FramesTx, report.PcapFrames);
 
-            string verbose = Tshark(path, "-V", "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE");
+            string verbose = Tshark.Run(path, "-V", "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE");
             Assert.DoesNotContain("[incorrect", verbose, StringComparison.Ordinal);
             Assert.DoesNotContain("Checksum Status: Bad", verbose, StringComparison.Ordinal);
             Assert.DoesNotContain("Malformed", verbose, StringComparison.Ordinal);
@@ -30,16 +30,16 @@ public sealed class PcapScenarioTests(ITestOutputHelper output)
 
             // Each datagram (both directions) reassembled by tshark into one UDP datagram of 4104 bytes.
             // udp.checksum.status: 0 bad, 1 good, 2 unverified.
-            string udp = Tshark(path, "-o", "udp.check_checksum:TRUE", "-Y", "udp", "-T", "fields", "-e", "udp.length", "-e", "udp.checksum.status");
+            string udp = Tshark.Run(path, "-o", "udp.check_checksum:TRUE", "-Y", "udp", "-T", "fields", "-e", "udp.length", "-e", "udp.checksum.status");
             string[] datagrams = udp.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             output.WriteLine($"{datagrams.Length} reassembled UDP datagrams");
             Assert.Equal(2 * sends, datagrams.Length);
             Assert.All(datagrams, line => Assert.Equal("4104\t1", line.Trim()));
 
-            Assert.Equal(3, Count(Tshark(path, "-Y", "icmp.type == 8")));
-            Assert.Equal(3, Count(Tshark(path, "-Y", "icmp.type == 0")));
-            Assert.True(Count(Tshark(path, "-Y", "arp.opcode == 2")) >= 1, "no ARP reply on the wire");
-            Assert.Equal(report.FramesTx, Count(Tshark(path)));
+            Assert.Equal(3, Count(Tshark.Run(path, "-Y", "icmp.type == 8")));
+            Assert.Equal(3, Count(Tshark.Run(path, "-Y", "icmp.type == 0")));
+            Assert.True(Count(Tshark.Run(path, "-Y", "arp.opcode == 2")) >= 1, "no ARP reply on the wire");
+            Assert.Equal(report.FramesTx, Count(Tshark.Run(path)));
         }
         finally
         {
@@ -48,8 +48,40 @@ public sealed class PcapScenarioTests(ITestOutputHelper output)
     }
 
     private static int Count(string lines) => lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+}
 
-    private static string Tshark(string path, params string[] options)
+/// <summary>The lossy TCP demo's pcap read back by tshark: valid TCP with correct checksums, every byte echoed.</summary>
+public sealed class TcpPcapScenarioTests
+{
+    [TsharkFact]
+    public async Task LossyTcpDemoPcap_ReadByTshark_ChecksumsCorrectNoMalformedFrames()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"edsos-tcp-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            var report = await TcpDemoRunner.RunAsync(new DemoOptions { Proto = "tcp", Sends = 20, Size = 16384, Pings = 0, Loss = 0.02, PcapPath = path });
+            Assert.Equal(20, report.EchoedOk);
+            Assert.Equal(0, report.PayloadBytesCopied);
+
+            // tcp.checksum.status: 0 bad, 1 good, 2 unverified.
+            string statuses = Tshark.Run(path, "-o", "tcp.check_checksum:TRUE", "-Y", "tcp", "-T", "fields", "-e", "tcp.checksum.status");
+            string[] lines = statuses.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(lines.Length > 20 * 16384 / 1460, $"only {lines.Length} TCP segments");
+            Assert.All(lines, line => Assert.Equal("1", line.Trim()));
+            string errors = Tshark.Run(path, "-o", "tcp.check_checksum:TRUE", "-Y", "_ws.malformed || _ws.expert.severity == error");
+            Assert.Equal(string.Empty, errors.Trim());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
+
+/// <summary>Runs tshark on a capture and returns its standard output; fails the test on a non-zero exit.</summary>
+internal static class Tshark
+{
+    public static string Run(string path, params string[] options)
     {
         var start = new ProcessStartInfo(TsharkFactAttribute.Locate()!)
         {

@@ -62,3 +62,25 @@ public sealed class TcpSpec : TestKitBase
         Assert.Equal(0, hosts.A.Memory.Counters.PayloadBytesCopied);
     }
 }
+
+/// <summary>TCP failure paths on two real hosts.</summary>
+public sealed class TcpRefusalSpec
+{
+    [Fact]
+    public async Task Connect_PortWithoutListener_PeerResetsAndConnectFailsEconnrefused()
+    {
+        await using var hosts = await TwoHosts.StartAsync();
+        var client = hosts.A.StartProcess("client");
+        int fd = await TcpSockets.SocketAsync(client);
+
+        var connected = await client.ConnectAsync(fd, new Ipv4Endpoint(TwoHosts.AddressB, 4444)).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.False(connected.IsOk);
+        Assert.Equal(Errno.ECONNREFUSED, connected.Error);
+        Assert.True((await client.CloseAsync(fd)).IsOk);
+        await hosts.A.StopAsync();
+        await hosts.B.StopAsync();
+        TcpSockets.AssertNoLeaks(hosts.A.Memory);
+        TcpSockets.AssertNoLeaks(hosts.B.Memory);
+    }
+}
