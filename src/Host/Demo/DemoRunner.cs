@@ -231,18 +231,7 @@ public static class DemoRunner
     {
         var a = memoryA.Counters;
         var b = memoryB.Counters;
-        var leakA = memoryA.GetLeakReport();
-        var leakB = memoryB.GetLeakReport();
-        var leaks = new List<string>();
-        int ctrns = 0;
-        foreach (var (host, report) in new[] { ("A", leakA), ("B", leakB) })
-        {
-            foreach (var node in report.Nodes)
-            {
-                ctrns += node.IsCtrn ? 1 : 0;
-                leaks.Add($"host {host}: {(node.IsCtrn ? "CTRN" : "node")} {node.Path} ({node.Length} bytes)");
-            }
-        }
+        var leaks = HostLeaks.Read(memoryA, memoryB);
 
         return new DemoReport
         {
@@ -259,9 +248,9 @@ public static class DemoRunner
             CowBytesCopied = a.CowBytesCopied + b.CowBytesCopied,
             ApplicationBytesCopied = a.ApplicationBytesCopied + b.ApplicationBytesCopied,
             DmaBytes = a.DmaBytesRead + a.DmaBytesWritten + b.DmaBytesRead + b.DmaBytesWritten,
-            LeakedPages = leakA.PagesInUse + leakB.PagesInUse,
-            LeakedCtrns = ctrns,
-            LeakedNodes = leakA.Nodes.Count + leakB.Nodes.Count,
+            LeakedPages = leaks.Pages,
+            LeakedCtrns = leaks.Ctrns,
+            LeakedNodes = leaks.Nodes,
             SendsPerSec = rounds.Elapsed.TotalSeconds > 0 ? rounds.Ok / rounds.Elapsed.TotalSeconds : 0,
             SendP50Us = Percentile(rounds.SendMicros, 0.50),
             SendP99Us = Percentile(rounds.SendMicros, 0.99),
@@ -271,7 +260,7 @@ public static class DemoRunner
             PingP50Us = Percentile(pings, 0.50),
             PcapFrames = mirror?.FramesCaptured ?? 0,
             ElapsedSeconds = elapsed.TotalSeconds,
-            Leaks = leaks,
+            Leaks = leaks.Lines,
             Errors = rounds.Errors,
         };
     }

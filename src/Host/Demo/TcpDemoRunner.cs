@@ -271,18 +271,7 @@ public static class TcpDemoRunner
     {
         var a = memoryA.Counters;
         var b = memoryB.Counters;
-        var leakA = memoryA.GetLeakReport();
-        var leakB = memoryB.GetLeakReport();
-        var leaks = new List<string>();
-        int ctrns = 0;
-        foreach (var (host, report) in new[] { ("A", leakA), ("B", leakB) })
-        {
-            foreach (var node in report.Nodes)
-            {
-                ctrns += node.IsCtrn ? 1 : 0;
-                leaks.Add($"host {host}: {(node.IsCtrn ? "CTRN" : "node")} {node.Path} ({node.Length} bytes)");
-            }
-        }
+        var leaks = HostLeaks.Read(memoryA, memoryB);
 
         int bad = run.BadWrites.Count;
         int ok = Math.Max(0, run.WritesEchoed - CountBelow(run.BadWrites, run.WritesEchoed));
@@ -301,9 +290,9 @@ public static class TcpDemoRunner
             CowBytesCopied = a.CowBytesCopied + b.CowBytesCopied,
             ApplicationBytesCopied = a.ApplicationBytesCopied + b.ApplicationBytesCopied,
             DmaBytes = a.DmaBytesRead + a.DmaBytesWritten + b.DmaBytesRead + b.DmaBytesWritten,
-            LeakedPages = leakA.PagesInUse + leakB.PagesInUse,
-            LeakedCtrns = ctrns,
-            LeakedNodes = leakA.Nodes.Count + leakB.Nodes.Count,
+            LeakedPages = leaks.Pages,
+            LeakedCtrns = leaks.Ctrns,
+            LeakedNodes = leaks.Nodes,
             SendsPerSec = run.Elapsed.TotalSeconds > 0 ? ok / run.Elapsed.TotalSeconds : 0,
             SendP50Us = DemoRunner.Percentile(run.SendMicros, 0.50),
             SendP99Us = DemoRunner.Percentile(run.SendMicros, 0.99),
@@ -313,7 +302,7 @@ public static class TcpDemoRunner
             PingP50Us = DemoRunner.Percentile(pings, 0.50),
             PcapFrames = mirror?.FramesCaptured ?? 0,
             ElapsedSeconds = elapsed.TotalSeconds,
-            Leaks = leaks,
+            Leaks = leaks.Lines,
             Errors = run.Errors,
             Loss = options.Loss,
             Retransmits = tcpA.Retransmits + tcpB.Retransmits,

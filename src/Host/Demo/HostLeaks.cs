@@ -1,0 +1,30 @@
+using Edsos.Memory;
+
+namespace Edsos.Host.Demo;
+
+/// <summary>What both hosts' leak reports hold after a run: the figures the demo reports and a line per leaked node.</summary>
+/// <param name="Pages">Pages still in use, both hosts.</param>
+/// <param name="Ctrns">CTRNs still live, both hosts.</param>
+/// <param name="Nodes">Nodes still live (CTRNs included), both hosts.</param>
+/// <param name="Lines">One line per leaked node, naming its host and path.</param>
+public sealed record HostLeaks(int Pages, int Ctrns, int Nodes, IReadOnlyList<string> Lines)
+{
+    /// <summary>Reads the leak reports of host A's and host B's memory.</summary>
+    public static HostLeaks Read(MemoryManager memoryA, MemoryManager memoryB)
+    {
+        var leakA = memoryA.GetLeakReport();
+        var leakB = memoryB.GetLeakReport();
+        var lines = new List<string>();
+        int ctrns = 0;
+        foreach (var (host, report) in new[] { ("A", leakA), ("B", leakB) })
+        {
+            foreach (var node in report.Nodes)
+            {
+                ctrns += node.IsCtrn ? 1 : 0;
+                lines.Add($"host {host}: {(node.IsCtrn ? "CTRN" : "node")} {node.Path} ({node.Length} bytes)");
+            }
+        }
+
+        return new HostLeaks(leakA.PagesInUse + leakB.PagesInUse, ctrns, leakA.Nodes.Count + leakB.Nodes.Count, lines);
+    }
+}
