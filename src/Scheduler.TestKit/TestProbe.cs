@@ -16,6 +16,7 @@ public sealed partial class TestProbe : IInternalActorRef
     private readonly SemaphoreSlim _available = new(0);
     private readonly IInternalActorRef _ref;
     private ReceivedMessage? _last;
+    private volatile Action<IActorRef, object>? _autoPilot;
 
     internal TestProbe(ActorSystem system, string name, TimeSpan defaultTimeout)
     {
@@ -77,10 +78,18 @@ public sealed partial class TestProbe : IInternalActorRef
     /// <inheritdoc />
     public override string ToString() => $"TestProbe({Path})";
 
+    /// <summary>
+    /// Akka's auto-pilot: from now on <paramref name="pilot"/> runs on the probe's actor for every message
+    /// it receives (sender, message), before the message is recorded, so the probe can answer a protocol by
+    /// itself (for example confirm every bind) while the spec still asserts on what arrived. Null: none.
+    /// </summary>
+    public void SetAutoPilot(Action<IActorRef, object>? pilot) => _autoPilot = pilot;
+
     void IInternalActorRef.SendSystemMessage(SystemMessage message) => _ref.SendSystemMessage(message);
 
     internal void Record(ReceivedMessage message)
     {
+        _autoPilot?.Invoke(message.Sender, message.Message);
         _queue.Enqueue(message);
         _available.Release();
     }

@@ -1,5 +1,7 @@
 using Edsos.Memory;
 using Edsos.Protocol;
+using Edsos.Protocol.Inet;
+using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
 using Edsos.Scheduler;
 using Edsos.Scheduler.TestKit;
@@ -9,8 +11,10 @@ using static Edsos.Protocol.InetProtocol;
 namespace Edsos.Kpn.Tests;
 
 /// <summary>
-/// A real memory manager, runtime, socket table and KPN; a fake inet family (reporting binds to
-/// <see cref="Family"/>), a probe as transmit worker (<see cref="Tx"/>) and one as ICMP service.
+/// A real memory manager, runtime, socket table, KPN and inet family (its port table and protocol
+/// table); probes in place of the receive worker (<see cref="RxWorker"/>: it confirms every binding
+/// the family pushes to it, as the real one does, and records them), the transmit worker
+/// (<see cref="Tx"/>) and the ICMP service.
 /// </summary>
 public abstract class KpnSpecBase : TestKitBase
 {
@@ -24,19 +28,28 @@ public abstract class KpnSpecBase : TestKitBase
     protected KpnSpecBase(DataPathMode mode = DataPathMode.ZeroCopy)
         : base(new TestKitOptions { DefaultTimeout = Long })
     {
-        Family = CreateTestProbe("family");
+        RxWorker = CreateTestProbe("rx-worker");
+        RxWorker.SetAutoPilot(static (_, message) =>
+        {
+            if (message is Ipv4Protocol.BindingAdded added)
+            {
+                added.ReplyTo.Tell(added.Reply);
+            }
+        });
         Tx = CreateTestProbe("tx");
         Icmp = CreateTestProbe("icmp");
         TxTs = Memory.CreateTs("/net/ipv4/tx").Unwrap();
         RxTs = Memory.CreateTs("/net/ipv4/rx").Unwrap();
-        var family = ActorOf(Props.Create(() => new FakeFamily(Tx, TxTs, Family)), "inet");
+        var options = new InetStackOptions { Address = Ipv4Cidr.Parse("10.0.0.1/24"), Mac = MacAddress.Parse("02:00:00:00:00:01") };
+        RegisterProtocol[] udp = [new RegisterProtocol(SocketKind.Dgram, 17, Tx, TxTs, 65507)];
+        var family = ActorOf(Props.Create(() => new InetFamily(options, RxWorker, udp)), "inet");
         Table = ActorOf(SocketTable.CreateProps(new SocketTableOptions { Family = family, Mode = mode }), "sockets");
         App = UserProcess.Start(Sys, "app", Table, Icmp, mode);
     }
 
     protected MemoryManager Memory => Sys.Memory;
 
-    protected TestProbe Family { get; }
+    protected TestProbe RxWorker { get; }
 
     protected TestProbe Tx { get; }
 
@@ -50,7 +63,7 @@ public abstract class KpnSpecBase : TestKitBase
 
     protected Libc App { get; }
 
-    /// <summary>socket() + bind() to <see cref="Local"/>; returns the fd and the socket node the family saw.</summary>
+    /// <summary>socket() + bind() to <see cref="Local"/>; returns the fd and the socket node the family bound.</summary>
     protected async Task<(int Fd, IActorRef Node, TsId Ts)> OpenBoundAsync(Libc? app = null, Ipv4Endpoint? local = null)
     {
         app ??= App;
@@ -58,7 +71,7 @@ public abstract class KpnSpecBase : TestKitBase
         Assert.True(fd.IsOk, fd.ToString());
         var bound = await app.BindAsync((int)fd.Value, local ?? Local).AsTask().WaitAsync(Long);
         Assert.True(bound.IsOk, bound.ToString());
-        var request = Family.ExpectMsg<BindRequest>();
+        var request = RxWorker.ExpectMsg<Ipv4Protocol.BindingAdded>();
         return ((int)fd.Value, request.Socket, request.SocketTs);
     }
 

@@ -1,5 +1,6 @@
 using Edsos.Memory;
 using Edsos.Protocol;
+using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
 using Edsos.SocketService;
 using static Edsos.Protocol.InetProtocol;
@@ -196,7 +197,7 @@ public sealed class LibcSpec : KpnSpecBase
         Assert.Equal(Errno.None, await App.ExitAsync().AsTask().WaitAsync(Long));
 
         Assert.Equal(Errno.EBADF, (await send.WaitAsync(Long)).Error);
-        Assert.Equal(Unbind(Local), Family.ExpectMsg<InetProtocol.Unbind>());
+        Assert.Equal(Unbound(Local), RxWorker.ExpectMsg<Ipv4Protocol.BindingRemoved>());
         // The lift revoked the worker's share of the exited process's pages: nothing to pop, nothing leaked.
         Assert.Equal(MemoryError.InvalidGva, Memory.Inspect(TxTs, inFlight.Payload).Error);
         inFlight.ReplyTo.Tell(new XmitComplete(inFlight.RequestId, 0, Errno.EFAULT));
@@ -219,7 +220,7 @@ public sealed class LibcSpec : KpnSpecBase
         await Sys.ExitTsAsync(App.Ts);
 
         Assert.Equal(Errno.EINTR, (await receive.WaitAsync(Long)).Error);
-        Family.ExpectMsg<InetProtocol.Unbind>();
+        RxWorker.ExpectMsg<Ipv4Protocol.BindingRemoved>();
         AwaitAssert(() => Assert.False(Memory.GetTs(socketTs).Alive));
         AssertNoLeaks();
     }
@@ -260,5 +261,5 @@ public sealed class LibcSpec : KpnSpecBase
         AssertNoLeaks();
     }
 
-    private static InetProtocol.Unbind Unbind(Ipv4Endpoint local) => new(17, local);
+    private static Ipv4Protocol.BindingRemoved Unbound(Ipv4Endpoint local) => new(17, local);
 }

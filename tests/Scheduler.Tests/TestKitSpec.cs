@@ -165,4 +165,30 @@ public sealed class TestKitSpec : TestKitBase
 
         Assert.Equal(new[] { "one", "tick", "two", "tick" }, order);
     }
+
+    [Fact]
+    public async Task AutoPilot_AnswersEachMessageAndTheProbeStillRecordsIt()
+    {
+        var probe = CreateTestProbe("pilot");
+        probe.SetAutoPilot((sender, message) =>
+        {
+            if (message is Ping ping)
+            {
+                sender.Tell(new Pong(ping.N * 10), probe);
+            }
+        });
+
+        var first = await probe.Ask<Pong>(new Ping(2), TimeSpan.FromSeconds(5));
+        var second = await probe.Ask<Pong>(new Ping(3), TimeSpan.FromSeconds(5));
+
+        Assert.Equal(new Pong(20), first);
+        Assert.Equal(new Pong(30), second);
+        Assert.Equal(new Ping(2), probe.ExpectMsg<Ping>());
+        Assert.Equal(new Ping(3), probe.ExpectMsg<Ping>());
+
+        probe.SetAutoPilot(null);
+        probe.Tell(new Ping(4), TestActor);
+        probe.ExpectMsg(new Ping(4));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
 }

@@ -1,6 +1,9 @@
 using Edsos.Memory;
 using Edsos.Protocol;
+using Edsos.Protocol.Inet;
+using Edsos.Protocol.Wire;
 using Edsos.Scheduler;
+using static Edsos.Protocol.InetProtocol;
 using static Edsos.SocketService.SocketProtocol;
 
 namespace Edsos.SocketService.Tests;
@@ -9,7 +12,10 @@ public sealed class SocketTableSpec : SocketSpecBase
 {
     private IActorRef StartTable(int maxSockets = 1024)
     {
-        var family = ActorOf(Props.Create(() => new FakeFamily(Tx, TxTs, Family)));
+        // The real inet family with UDP registered; the family probe stands in for the receive worker.
+        var options = new InetStackOptions { Address = Ipv4Cidr.Parse("10.0.0.1/24"), Mac = MacAddress.Parse("02:00:00:00:00:01") };
+        RegisterProtocol[] udp = [new RegisterProtocol(SocketKind.Dgram, 17, Tx, TxTs, 65507)];
+        var family = ActorOf(Props.Create(() => new InetFamily(options, Family, udp)));
         return ActorOf(SocketTable.CreateProps(new SocketTableOptions { Family = family, MaxSockets = maxSockets }));
     }
 
@@ -42,15 +48,18 @@ public sealed class SocketTableSpec : SocketSpecBase
         Assert.Equal(Errno.EAFNOSUPPORT, ExpectMsg<SocketCreated>().Error);
     }
 
-    [Fact]
-    public void Create_FamilyHasNoImplementation_RepliesItsError()
+    [Theory]
+    [InlineData(SocketKind.Stream, 0, Errno.ESOCKTNOSUPPORT)]
+    [InlineData(SocketKind.Dgram, 6, Errno.EPROTONOSUPPORT)]
+    public void Create_FamilyHasNoImplementation_RepliesItsError(SocketKind type, int protocol, Errno expected)
     {
+        // Only UDP is registered: no entry for the type is ESOCKTNOSUPPORT, no entry for the protocol EPROTONOSUPPORT.
         var table = StartTable();
 
-        table.Tell(new CreateSocket(1, SocketTable.AfInet, SocketKind.Stream, 0, UserTs), TestActor);
+        table.Tell(new CreateSocket(1, SocketTable.AfInet, type, protocol, UserTs), TestActor);
 
         var created = ExpectMsg<SocketCreated>();
-        Assert.Equal(Errno.EPROTONOSUPPORT, created.Error);
+        Assert.Equal(expected, created.Error);
         Assert.Null(created.Node);
     }
 
