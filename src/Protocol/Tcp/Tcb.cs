@@ -126,6 +126,12 @@ internal sealed class Tcb
     /// <summary>A zero-window probe byte (at SND.NXT) is out: an ACK of SND.NXT + 1 is then acceptable.</summary>
     public bool ProbeOutstanding { get; set; }
 
+    /// <summary>
+    /// A queued payload could not be read because the TS it came from exited and its pages were lifted:
+    /// those bytes can never be sent, so the connection is aborted at the next tick (RST to the peer).
+    /// </summary>
+    public bool PayloadRevoked { get; set; }
+
     /// <summary>Zero-window probes sent without the window opening (their back-off exponent).</summary>
     public int PersistShift { get; set; }
 

@@ -14,6 +14,7 @@ namespace Edsos.Protocol.Tcp;
 /// <param name="ZeroWindowProbes">Zero-window probes sent.</param>
 /// <param name="ActiveConnections">TCBs alive now (TIME_WAIT included).</param>
 /// <param name="ChunksHeld">Send chunks (payload references) held for retransmission now.</param>
+/// <param name="RevokedAborts">Connections aborted because queued payload was lifted with its exited TS.</param>
 public sealed record TcpCounters(
     long SegmentsSent,
     long SegmentsReceived,
@@ -27,4 +28,5 @@ public sealed record TcpCounters(
     long ResetsReceived,
     long ZeroWindowProbes,
     int ActiveConnections,
-    int ChunksHeld);
+    int ChunksHeld,
+    long RevokedAborts);

@@ -658,6 +658,15 @@ public sealed partial class TcpTxWorker
                 continue;
             }
 
+            if (tcb.PayloadRevoked)
+            {
+                // The bytes queued for the peer are gone with their TS: tell the peer the stream is cut.
+                _revokedAborts++;
+                SendReset(tcb);
+                Destroy(tcb, Errno.ECONNABORTED);
+                continue;
+            }
+
             if (tcb.DelayedAckDeadline is { } delayed && delayed <= now)
             {
                 SendAck(tcb);

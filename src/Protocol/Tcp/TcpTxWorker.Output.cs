@@ -15,7 +15,7 @@ public sealed partial class TcpTxWorker
     /// </summary>
     private void Output(Tcb tcb)
     {
-        if (tcb.State is TcpState.Closed or TcpState.SynSent or TcpState.SynReceived or TcpState.TimeWait)
+        if (tcb.PayloadRevoked || tcb.State is TcpState.Closed or TcpState.SynSent or TcpState.SynReceived or TcpState.TimeWait)
         {
             return;
         }
@@ -307,7 +307,19 @@ public sealed partial class TcpTxWorker
         // the RTO fired) is still the work of the send() that queued it: resume its trace.
         using var resumed = Context.System.Tracing.Resume(chunk.Cause, "tcp_output");
         var header = new TcpRepr(tcb.Local.Port, tcb.Remote.Port, sequence, tcb.RcvNxt, flags, WindowToAdvertise(tcb));
-        return Emit(tcb.Local, tcb.Remote, header, chunk, offset, length);
+        if (Emit(tcb.Local, tcb.Remote, header, chunk, offset, length))
+        {
+            return true;
+        }
+
+        if (_memory.Inspect(_ts, chunk.Node).Error == MemoryError.InvalidGva)
+        {
+            // The app's TS exited and its pages were lifted (seed 000 4.3): no retransmission can ever send
+            // these bytes. OnTick aborts the connection; until then nothing more goes out.
+            tcb.PayloadRevoked = true;
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -61,6 +61,7 @@ public sealed partial class TcpTxWorker : ReceiveActor
     private long _resetsSent;
     private long _resetsReceived;
     private long _zeroWindowProbes;
+    private long _revokedAborts;
 
     /// <summary>Creates the worker; <see cref="InetStack.Start"/> does this.</summary>
     public TcpTxWorker(InetStackOptions options, MemoryManager memory, IScheduler clock, IActorRef ipTx, TsId ipTxTs)
@@ -465,7 +466,8 @@ public sealed partial class TcpTxWorker : ReceiveActor
             _resetsReceived,
             _zeroWindowProbes,
             _byId.Count,
-            chunks);
+            chunks,
+            _revokedAborts);
     }
 
     /// <summary>A passive open: where SYNs for the port go, and how many unaccepted connections it may have.</summary>
