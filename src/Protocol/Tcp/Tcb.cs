@@ -55,6 +55,12 @@ internal sealed class Tcb
     /// <summary>The highest sequence number sent so far (SND.MAX): anything below it sent again is a retransmission.</summary>
     public uint SndMax { get; set; }
 
+    /// <summary>
+    /// SND.SML (Minshall's Nagle variant, as Linux's tcp_minshall_check): the end of the last segment sent
+    /// shorter than the MSS. Nagle holds a small segment only while this one is unacknowledged.
+    /// </summary>
+    public uint SndSml { get; set; }
+
     public uint SndWnd { get; set; }
 
     public uint SndWl1 { get; set; }

@@ -47,11 +47,14 @@ public sealed partial class TcpTxWorker
                 bool retransmit = SeqNum.Lt(tcb.SndNxt, tcb.SndMax);
                 if (!retransmit && length < tcb.Mss && tcb.FlightSize > 0)
                 {
-                    // Nagle: one small segment outstanding at a time, unless TCP_NODELAY; and never a runt cut by
-                    // the window when more is queued (sender SWS avoidance).
+                    // Nagle with Minshall's refinement: one small segment outstanding at a time, unless TCP_NODELAY.
+                    // Full-sized segments in flight do not hold the tail of a write back, so a bulk write ending in
+                    // a runt does not wait for the peer's delayed ACK. Never a runt cut by the window when more is
+                    // queued (sender SWS avoidance).
                     bool windowCut = length < inChunk;
                     bool lastPiece = length == pending;
-                    if (windowCut || (lastPiece && !tcb.NoDelay && !tcb.FinQueued))
+                    bool smallInFlight = SeqNum.Gt(tcb.SndSml, tcb.SndUna);
+                    if (windowCut || (lastPiece && !tcb.NoDelay && !tcb.FinQueued && smallInFlight))
                     {
                         break;
                     }
@@ -75,6 +78,11 @@ public sealed partial class TcpTxWorker
                 }
 
                 tcb.SndNxt += (uint)length;
+                if (length < tcb.Mss)
+                {
+                    tcb.SndSml = tcb.SndNxt;
+                }
+
                 if (SeqNum.Gt(tcb.SndNxt, tcb.SndMax))
                 {
                     tcb.SndMax = tcb.SndNxt;

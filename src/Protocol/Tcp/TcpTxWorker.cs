@@ -200,13 +200,19 @@ public sealed partial class TcpTxWorker : ReceiveActor
             return;
         }
 
-        int before = AdvertisableWindow(tcb);
         tcb.RcvUnread = Math.Max(0, tcb.RcvUnread - consumed.Bytes);
         int after = AdvertisableWindow(tcb);
 
-        // RFC 1122 4.2.3.3 receiver SWS avoidance: announce the opening only once it is worth a segment
-        // (or half the buffer); a window that was closed or nearly so is reopened with an update at once.
-        if (tcb.CanReceive && tcb.IsSynchronized && before < tcb.Mss && after >= Math.Min(tcb.ReceiveBuffer / 2, tcb.Mss))
+        // The window the peer believes it has: up to the right edge we last advertised.
+        int advertised = Math.Max(0, SeqNum.Diff(tcb.RcvNxt, tcb.RcvAdvertisedEdge));
+
+        // A window update once reading has opened the window enough to matter: receiver SWS avoidance
+        // (RFC 1122 4.2.3.3: by at least min(buffer / 2, MSS)), and, like Linux's tcp_cleanup_rbuf, only
+        // while the peer's view is at most half the buffer and the new window at least doubles it, so a
+        // reader draining a busy connection does not answer every read with an ACK. Without it a sender
+        // that stopped at a window smaller than one segment (no runts) would wait for unrelated traffic.
+        bool worthIt = after - advertised >= Math.Min(tcb.ReceiveBuffer / 2, tcb.Mss);
+        if (tcb.CanReceive && tcb.IsSynchronized && worthIt && 2 * advertised <= tcb.ReceiveBuffer && after >= 2 * advertised)
         {
             SendAck(tcb);
         }
@@ -347,6 +353,7 @@ public sealed partial class TcpTxWorker : ReceiveActor
         tcb.SndUna = iss;
         tcb.SndNxt = iss;
         tcb.SndMax = iss;
+        tcb.SndSml = iss;
         tcb.SendEnd = iss + 1;
         _connections.Add((local, remote), tcb);
         _byId.Add(tcb.Id, tcb);
