@@ -12,7 +12,7 @@ public sealed class TcpCloseSpec : TestKitBase
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(8);
 
     // Long enough that TIME-WAIT is seen by polling on a loaded machine, short enough to wait out in the test.
-    private static readonly TimeSpan s_timeWait = TimeSpan.FromSeconds(1.5);
+    private static readonly TimeSpan s_timeWait = TimeSpan.FromSeconds(3);
 
     [Fact]
     public async Task Close_BothEndsAtOnce_FinsCrossThroughClosingToTimeWaitAndExpire()
@@ -41,7 +41,7 @@ public sealed class TcpCloseSpec : TestKitBase
 
         // Assert: both closes succeed, both FINs are out, neither acknowledged: FIN-WAIT-1 on both sides.
         Assert.All(closes, c => Assert.True(c.IsOk, $"close: {c.Error}"));
-        AwaitCondition(() => link.Applied(finA) >= 1 && link.Applied(finB) >= 1, s_wait, message: "both FINs on the wire");
+        await AwaitConditionAsync(() => link.Applied(finA) >= 1 && link.Applied(finB) >= 1, s_wait, message: "both FINs on the wire");
         await AwaitStatesAsync(hosts, TcpState.FinWait1);
 
         // Act 2: the FINs cross; the ACKs that answer them are held so that CLOSING lasts until we looked.
@@ -55,7 +55,7 @@ public sealed class TcpCloseSpec : TestKitBase
         await AwaitStatesAsync(hosts, TcpState.Closing);
         var finFromA = link.Where(s => s.Direction == LinkDirection.AtoB && s.Has(TcpFlags.Fin))[0];
         var finFromB = link.Where(s => s.Direction == LinkDirection.BtoA && s.Has(TcpFlags.Fin))[0];
-        AwaitCondition(() => link.Applied(ackA) >= 1 && link.Applied(ackB) >= 1, s_wait, message: "both ACKs of FIN on the wire");
+        await AwaitConditionAsync(() => link.Applied(ackA) >= 1 && link.Applied(ackB) >= 1, s_wait, message: "both ACKs of FIN on the wire");
         Assert.Contains(link.Segments, s => s.Direction == LinkDirection.AtoB && s.IsBareAck && s.Fate == WireFate.Held && s.RelativeAck == finFromB.RelativeSequence + 1);
         Assert.Contains(link.Segments, s => s.Direction == LinkDirection.BtoA && s.IsBareAck && s.Fate == WireFate.Held && s.RelativeAck == finFromA.RelativeSequence + 1);
 

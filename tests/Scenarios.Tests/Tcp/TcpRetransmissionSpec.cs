@@ -1,4 +1,5 @@
 using Edsos.Protocol;
+using Edsos.Protocol.Tcp;
 using Edsos.Scenarios.Tests.Wires;
 using Edsos.Scheduler.TestKit;
 
@@ -13,6 +14,7 @@ public sealed class TcpRetransmissionSpec : TestKitBase
 {
     private const int Mss = 1460;
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan s_slowRto = TimeSpan.FromSeconds(5);
 
     [Fact]
     public async Task Send_OnlyDataSegmentDropped_RetransmittedByTimerAndDeliveredOnce()
@@ -63,9 +65,10 @@ public sealed class TcpRetransmissionSpec : TestKitBase
     public async Task Send_SegmentLostMidStream_DuplicateAcksFastRetransmitItBeforeAnyTimeout()
     {
         // Arrange: a large send (69 segments); the 11th data segment's first transmission is lost, so the
-        // segments after it reach B out of order and each makes B repeat its ACK of the hole.
+        // segments after it reach B out of order and each makes B repeat its ACK of the hole. The RTO is
+        // raised to 5 s, so that a repair within 5 s can only be the fast retransmit, even on a loaded machine.
         var link = new ScriptedLink();
-        await using var hosts = await TwoHosts.StartAsync(link.EndA, link.EndB);
+        await using var hosts = await TwoHosts.StartAsync(link.EndA, link.EndB, o => o with { Tcp = new TcpOptions { InitialRto = s_slowRto, MinRto = s_slowRto } });
         var pair = await TcpPair.OpenAsync(hosts, 7, s_wait);
         const int size = 100_000;
         var pattern = TcpSockets.Pattern(size, 23);
@@ -98,7 +101,8 @@ public sealed class TcpRetransmissionSpec : TestKitBase
         int duplicateAcks = between.Count(s => s.Direction == LinkDirection.BtoA && s.IsBareAck && s.RelativeAck == lost.RelativeSequence);
         Assert.True(duplicateAcks >= 3, $"{duplicateAcks} duplicate ACKs before the retransmission\n{link.Dump()}");
 
-        // Fast retransmit, not the timer: no RTO expired during the whole transfer (RTO ≥ 200 ms).
+        // Fast retransmit, not the timer: repaired sooner than any RTO, and no RTO expired during the transfer.
+        Assert.True(resent.At - lost.At < s_slowRto, $"repaired after {resent.At - lost.At}");
         var tcpA = await TcpSockets.CountersAsync(hosts.A);
         Assert.True(tcpA.FastRetransmits >= 1, $"fast retransmits {tcpA.FastRetransmits}");
         Assert.Equal(0, tcpA.Timeouts);

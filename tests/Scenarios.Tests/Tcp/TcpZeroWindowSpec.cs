@@ -32,7 +32,7 @@ public sealed class TcpZeroWindowSpec : TestKitBase
 
         // Assert: B advertises a zero window, A probes it (at least twice: the persist timer backs off and
         // goes on), and each probe is answered with the window still zero.
-        AwaitCondition(() => link.Where(s => s.Direction == LinkDirection.BtoA && s.Has(TcpFlags.Ack) && s.Window == 0).Length > 0, s_wait, message: "no zero window on the wire");
+        await AwaitConditionAsync(() => link.Where(s => s.Direction == LinkDirection.BtoA && s.Has(TcpFlags.Ack) && s.Window == 0).Length > 0, s_wait, message: "no zero window on the wire");
         await AwaitAssertAsync(async () => Assert.True((await TcpSockets.CountersAsync(hosts.A)).ZeroWindowProbes >= 2), s_wait);
         var closedAt = link.Where(s => s.Direction == LinkDirection.BtoA && s.Window == 0)[0];
         var probes = link.Where(s => s.Direction == LinkDirection.AtoB && s.HasData && s.Index > closedAt.Index);
