@@ -1,3 +1,4 @@
+using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Wire;
 using Edsos.SocketService;
 
@@ -26,4 +27,7 @@ public sealed record EdsosHostOptions
 
     /// <summary>Interface MTU.</summary>
     public int Mtu { get; init; } = 1500;
+
+    /// <summary>The TCP tunables of the host's inet stack (timers, receive buffer, MSS); validated when the stack starts.</summary>
+    public TcpOptions Tcp { get; init; } = new();
 }

@@ -80,4 +80,26 @@ public abstract partial class TestKitBase
             Thread.Sleep(pause);
         }
     }
+
+    /// <summary>
+    /// Asynchronous <see cref="AwaitCondition"/>: polls <paramref name="condition"/> without blocking a thread
+    /// between polls, for async tests whose awaited work needs the thread pool meanwhile.
+    /// </summary>
+    /// <exception cref="ExpectationFailedException">Still false at the end; the exception quotes <paramref name="message"/>.</exception>
+    public async Task AwaitConditionAsync(Func<bool> condition, TimeSpan? max = null, TimeSpan? interval = null, string? message = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var span = TestKitDeadline.Resolve(max, DefaultTimeout);
+        var deadline = DateTime.UtcNow + span;
+        var pause = interval ?? TimeSpan.FromMilliseconds(50);
+        while (!condition())
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new ExpectationFailedException($"AwaitCondition: still false after {MessageFormat.Ms(span)}{(message is null ? string.Empty : ": " + message)}");
+            }
+
+            await Task.Delay(pause).ConfigureAwait(false);
+        }
+    }
 }

@@ -1,7 +1,10 @@
+using Edsos.Host;
 using Edsos.Kpn;
 using Edsos.Memory;
 using Edsos.Protocol;
+using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Wire;
+using Edsos.Scheduler;
 
 namespace Edsos.Scenarios.Tests;
 
@@ -79,6 +82,39 @@ internal static class TcpSockets
         await libc.CloseAsync(fd);
         return total;
     }
+
+    /// <summary>Echoes (zero copy: each granted buffer is sent back as is) until <paramref name="size"/> bytes went back.</summary>
+    public static async Task EchoExactlyAsync(Libc libc, int fd, int size)
+    {
+        int echoed = 0;
+        while (echoed < size)
+        {
+            var piece = await libc.RecvZeroCopyAsync(fd);
+            Assert.True(piece.IsOk, $"echo recv: {piece.Error}");
+            Assert.True(piece.Length > 0, "end of stream before every byte came");
+            var sent = await libc.SendAsync(fd, piece.Buffer!.Gva, piece.Length);
+            Assert.Equal(Errno.None, libc.Free(piece.Buffer!));
+            Assert.True(sent.IsOk, $"echo send: {sent.Error}");
+            echoed += piece.Length;
+        }
+    }
+
+    /// <summary>Stops both hosts (processes exit, NICs and stacks release what they hold) and asserts neither leaked.</summary>
+    public static async Task StopAndAssertNoLeaksAsync(TwoHosts hosts, TimeSpan wait)
+    {
+        await hosts.A.StopAsync().WaitAsync(wait);
+        await hosts.B.StopAsync().WaitAsync(wait);
+        AssertNoLeaks(hosts.A.Memory);
+        AssertNoLeaks(hosts.B.Memory);
+    }
+
+    /// <summary>A snapshot of <paramref name="host"/>'s TCP counters (asked of its TCP worker).</summary>
+    public static Task<TcpCounters> CountersAsync(EdsosHost host) =>
+        host.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, TimeSpan.FromSeconds(5));
+
+    /// <summary>A snapshot of every connection of <paramref name="host"/>'s TCP worker.</summary>
+    public static async Task<IReadOnlyList<TcpConnectionInfo>> ConnectionsAsync(EdsosHost host) =>
+        (await host.Inet.Tcp!.Ask<TcpProtocol.TcpConnections>(TcpProtocol.GetTcpConnections.Instance, TimeSpan.FromSeconds(5))).Connections;
 
     public static void AssertNoLeaks(MemoryManager memory)
     {

@@ -126,6 +126,25 @@ public sealed class TestKitSpec : TestKitBase
     }
 
     [Fact]
+    public async Task AwaitConditionAsync_BecomesTrue_Passes()
+    {
+        int polls = 0;
+
+        await AwaitConditionAsync(() => ++polls >= 3, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10));
+
+        Assert.Equal(3, polls);
+    }
+
+    [Fact]
+    public async Task AwaitConditionAsync_NeverTrue_FailsQuotingTheMessage()
+    {
+        var ex = await Assert.ThrowsAsync<ExpectationFailedException>(() =>
+            AwaitConditionAsync(() => false, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(10), "the door stays shut"));
+
+        Assert.Contains("the door stays shut", ex.Message);
+    }
+
+    [Fact]
     public void ExpectTerminated_OtherMessage_MessageNamesIt()
     {
         var echo = ActorOf(Props.Create<Actors.Echo>(), "alive");

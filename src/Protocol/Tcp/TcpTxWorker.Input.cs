@@ -120,6 +120,13 @@ public sealed partial class TcpTxWorker
                 // that we took its earlier data, and both ends wait on each other.
                 if (ProcessAck(tcb, seg, 0) && tcb.State != TcpState.Closed)
                 {
+                    if (segLength > 0)
+                    {
+                        // Still an unacceptable segment, answered like any (below): for a zero-window probe that
+                        // ACK is the one carrying the window the prober waits for.
+                        SendAck(tcb);
+                    }
+
                     Output(tcb);
                 }
 
