@@ -13,10 +13,14 @@ public static class DriverProtocol
     /// Protocol (qdisc) → driver TX worker: transmit <paramref name="Skb"/>, a CTRN already mounted
     /// in the driver's TS (the protocol <c>ct_share</c>d it there). The driver validates its GVAs,
     /// pins it, writes one descriptor per physical extent and rings the doorbell. It owns the CTRN
-    /// from now on and pops it on completion or drop. Reply: <see cref="SendCompleteEvent"/> to
-    /// <paramref name="ReplyTo"/> carrying <paramref name="Token"/>.
+    /// from now on and pops it on completion or drop. With <paramref name="Offload"/> the skb is a TCP
+    /// super-frame: the driver writes a TCP/IP context descriptor and TSE data descriptors and the NIC
+    /// cuts it into MSS-sized frames; the skb still completes once. Refused with
+    /// <see cref="TxStatus.OffloadUnsupported"/> when TSO is not enabled (<see cref="NicOptions.Tso"/>),
+    /// <see cref="TxStatus.Malformed"/> when the offload does not fit the skb. Reply:
+    /// <see cref="SendCompleteEvent"/> to <paramref name="ReplyTo"/> carrying <paramref name="Token"/>.
     /// </summary>
-    public sealed record XmitSkbEvent(Capability Skb, int Length, ulong Token, IActorRef ReplyTo);
+    public sealed record XmitSkbEvent(Capability Skb, int Length, ulong Token, IActorRef ReplyTo, TxOffload? Offload = null);
 
     /// <summary>
     /// Driver → the sender of <see cref="XmitSkbEvent"/>: the frame left the NIC (or was dropped,
@@ -32,7 +36,7 @@ public static class DriverProtocol
     /// </summary>
     public sealed record AttachTx(IActorRef Client);
 
-    /// <summary>Driver → TX client: how many descriptors are free (one per physical extent of an skb).</summary>
+    /// <summary>Driver → TX client: how many descriptors are free (one per physical extent of an skb, plus one for a TSO skb's context).</summary>
     public sealed record TxCredit(int FreeDescriptors);
 
     /// <summary>
@@ -54,6 +58,8 @@ public static class DriverProtocol
     /// Reply to <see cref="GetNicStatistics"/>: device and driver counters. <paramref name="RxMissed"/>
     /// counts frames the device dropped for want of a posted buffer; <paramref name="RxDropped"/>
     /// frames the driver dropped after receiving them (no handler attached, device error).
+    /// <paramref name="TsoFrames"/> counts the TSO super-frames the device cut, <paramref name="TsoSegments"/>
+    /// the frames that made (also counted in <paramref name="FramesSent"/>).
     /// </summary>
     public sealed record NicStatistics(
         long FramesSent,
@@ -64,5 +70,7 @@ public static class DriverProtocol
         long TxDropped,
         int TxRingInUse,
         int TxRingSize,
-        long RxDropped = 0);
+        long RxDropped = 0,
+        long TsoFrames = 0,
+        long TsoSegments = 0);
 }

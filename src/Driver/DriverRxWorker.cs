@@ -203,7 +203,9 @@ public sealed class DriverRxWorker : ReceiveActor
                 message.TxDropped,
                 message.TxRingInUse,
                 message.TxRingSize,
-                _queue?.Dropped ?? 0),
+                _queue?.Dropped ?? 0,
+                device.TsoFrames,
+                device.TsoSegments),
             Self);
     }
 

@@ -16,7 +16,9 @@ namespace Edsos.Driver;
 /// <see cref="XmitSkbEvent"/>: pins the skb CTRN (the TLB check; a lifted one is answered
 /// <see cref="TxStatus.InvalidGva"/>), writes one descriptor per physical extent (the header's
 /// and the payload's own pages) and rings the doorbell; with too little room it answers
-/// <see cref="TxStatus.RingFull"/>. Either way the skb is the driver's: refused ones are popped
+/// <see cref="TxStatus.RingFull"/>. An skb with a <see cref="TxOffload"/> gets a TCP/IP context
+/// descriptor first and TSE data descriptors (the NIC segments it); without TSO enabled it is
+/// refused with <see cref="TxStatus.OffloadUnsupported"/>. Either way the skb is the driver's: refused ones are popped
 /// at once. On the device's TX interrupt it reclaims done descriptors, unpins and pops each skb
 /// and answers <see cref="SendCompleteEvent"/> to its ReplyTo; the attached TX client then gets a
 /// <see cref="TxCredit"/>. Replies: <see cref="SendCompleteEvent"/>, <see cref="TxCredit"/>,
@@ -116,7 +118,7 @@ public sealed class DriverTxWorker : ReceiveActor
         var memory = Context.System.Memory;
         _hostTag = EdsosMetrics.HostTag(Context.System);
         var ring = DescriptorRing.Create(memory, Context.Ts, "tx_ring", _options.TxRingSize).Unwrap();
-        _queue = new TxQueue<IActorRef>(memory, Context.Ts, ring, _options.MaxDescriptorsPerFrame, _options.MaxFrameLength);
+        _queue = new TxQueue<IActorRef>(memory, Context.Ts, ring, _options.MaxDescriptorsPerFrame, _options.MaxFrameLength, _options.Tso);
         _device.Tell(new VirtualNicProtocol.ConfigureTx(ring.Extents, ring.Count, Self), Self);
         _device.Tell(new VirtualNicProtocol.EnableInterrupts(InterruptCause.TxDescriptorWritten), Self);
     }
@@ -182,7 +184,7 @@ public sealed class DriverTxWorker : ReceiveActor
         }
 
         int inUse = _queue.InUse;
-        var refused = _queue.Enqueue(message.Skb, message.Length, message.Token, message.ReplyTo);
+        var refused = _queue.Enqueue(message.Skb, message.Length, message.Offload, message.Token, message.ReplyTo);
         if (refused is { } status)
         {
             message.ReplyTo.Tell(new SendCompleteEvent(message.Token, message.Length, status, _queue.FreeDescriptors), Self);

@@ -23,8 +23,20 @@ public sealed record NicOptions
     /// <summary>Longest frame (without FCS) sent or received. Default 9018.</summary>
     public int MaxFrameLength { get; init; } = 9018;
 
-    /// <summary>Most descriptors (physical extents) one transmitted frame may use. Default 64.</summary>
+    /// <summary>
+    /// Most descriptors one transmitted frame may use: one per physical extent, plus the context descriptor
+    /// of a TSO skb. Default 64, room for a 64 KiB zero-copy skb (about 17 page extents, a header and a context).
+    /// </summary>
     public int MaxDescriptorsPerFrame { get; init; } = 64;
+
+    /// <summary>
+    /// The driver enables TCP segmentation offload: it accepts an <see cref="DriverProtocol.XmitSkbEvent"/>
+    /// with an <see cref="TxOffload"/> and writes a TCP/IP context descriptor plus TSE data descriptors for it,
+    /// and the device cuts the super-frame into MSS-sized frames. False: such skbs are refused with
+    /// <see cref="TxStatus.OffloadUnsupported"/> and the device model lacks the feature. Skbs without an
+    /// offload go out as legacy descriptors either way. Default true.
+    /// </summary>
+    public bool Tso { get; init; } = true;
 
     /// <summary>The driver's TS path, <c>/drivers/net/&lt;Name&gt;</c>.</summary>
     public string TsPath => "/drivers/net/" + Name;
@@ -38,6 +50,7 @@ public sealed record NicOptions
         MaxFrameLength = MaxFrameLength,
         RxBufferSize = RxBufferSize,
         MaxDescriptorsPerFrame = MaxDescriptorsPerFrame,
+        Tso = Tso,
     };
 
     /// <summary>Throws <see cref="ArgumentException"/> for a bad name, ring size, buffer size or budget.</summary>

@@ -7,8 +7,8 @@ namespace Edsos.Driver;
 
 /// <summary>
 /// The driver's transmit logic over a TX <see cref="DescriptorRing"/>, without the actor around
-/// it: validate and pin an skb, write one descriptor per physical extent, and on completion
-/// unpin and pop. Generic in the reply target so it can be tested without a runtime.
+/// it: validate and pin an skb, write one descriptor per physical extent (legacy descriptors, or for
+/// a TSO skb a TCP/IP context descriptor and TSE data descriptors), and on completion unpin and pop. Generic in the reply target so it can be tested without a runtime.
 /// <para>
 /// Ownership: every skb handed to <see cref="Enqueue"/> is consumed. It is either refused at once
 /// (popped, status returned) or pending until <see cref="Reclaim"/> or <see cref="Abort"/> unpins
@@ -25,10 +25,12 @@ internal sealed class TxQueue<TReply>
     private readonly DescriptorRing _ring;
     private readonly int _maxDescriptorsPerFrame;
     private readonly int _maxFrameLength;
+    private readonly bool _tso;
     private readonly Queue<Pending> _pending = new();
 
-    public TxQueue(MemoryManager memory, TsId ts, DescriptorRing ring, int maxDescriptorsPerFrame, int maxFrameLength)
+    public TxQueue(MemoryManager memory, TsId ts, DescriptorRing ring, int maxDescriptorsPerFrame, int maxFrameLength, bool tso = false)
     {
+        _tso = tso;
         _memory = memory;
         _ts = ts;
         _ring = ring;
@@ -56,12 +58,24 @@ internal sealed class TxQueue<TReply>
 
     /// <summary>
     /// Queues <paramref name="skb"/> for transmission: pins it (the TLB check: a lifted, popped
-    /// or forged capability fails here), writes its descriptors and moves the ring's tail.
-    /// Returns null when queued (the caller rings the doorbell with <see cref="DescriptorRing.Tail"/>),
-    /// otherwise the status of the refusal, after the skb was unpinned and popped.
+    /// or forged capability fails here), writes its descriptors and moves the ring's tail. With
+    /// <paramref name="offload"/> the skb is a TSO super-frame: a context descriptor, then one TSE
+    /// data descriptor per extent (their 20-bit lengths need no split). Returns null when queued (the
+    /// caller rings the doorbell with <see cref="DescriptorRing.Tail"/>), otherwise the status of the
+    /// refusal, after the skb was unpinned and popped: <see cref="TxStatus.OffloadUnsupported"/> for an
+    /// offload without TSO enabled, <see cref="TxStatus.Malformed"/> for a bad length or offload,
+    /// <see cref="TxStatus.RingFull"/>, <see cref="TxStatus.InvalidGva"/>.
     /// </summary>
-    public TxStatus? Enqueue(Capability skb, int length, ulong token, TReply replyTo)
+    public TxStatus? Enqueue(Capability skb, int length, TxOffload? offload, ulong token, TReply replyTo)
     {
+        if (offload is not null && !_tso)
+        {
+            // Never fall back to sending the super-frame whole: it is longer than any frame the wire takes.
+            _memory.Pop(_ts, skb);
+            Dropped++;
+            return TxStatus.OffloadUnsupported;
+        }
+
         var pinned = _memory.Pin(_ts, skb);
         if (!pinned.IsOk)
         {
@@ -74,15 +88,16 @@ internal sealed class TxQueue<TReply>
 
         var pin = pinned.Value;
         var total = 0;
-        var descriptors = 0;
+        var descriptors = offload is null ? 0 : 1;
         for (var i = 0; i < pin.Extents.Count; i++)
         {
             total += pin.Extents[i].Length;
-            descriptors += (pin.Extents[i].Length + MaxBytesPerDescriptor - 1) / MaxBytesPerDescriptor;
+            descriptors += offload is null ? (pin.Extents[i].Length + MaxBytesPerDescriptor - 1) / MaxBytesPerDescriptor : 1;
         }
 
         TxStatus? refusal = null;
-        if (total != length || length <= 0 || length > _maxFrameLength || descriptors > _maxDescriptorsPerFrame)
+        bool fits = offload is null ? length <= _maxFrameLength : offload.Fits(length, _maxFrameLength);
+        if (total != length || length <= 0 || !fits || descriptors > _maxDescriptorsPerFrame)
         {
             refusal = TxStatus.Malformed;
         }
@@ -90,7 +105,7 @@ internal sealed class TxQueue<TReply>
         {
             refusal = TxStatus.RingFull;
         }
-        else if (!WriteDescriptors(pin))
+        else if (!(offload is null ? WriteDescriptors(pin) : WriteTsoDescriptors(pin, length, offload)))
         {
             // The ring node itself failed: nothing was produced, so the device sees nothing.
             refusal = TxStatus.Malformed;
@@ -197,6 +212,49 @@ internal sealed class TxQueue<TReply>
 
         return true;
     }
+
+    private bool WriteTsoDescriptors(DmaPin pin, int length, TxOffload offload)
+    {
+        // The context first (8254x SDM 3.5.x): it occupies its own slot; no RS, the frame's last data descriptor reports.
+        var slot = _ring.Tail;
+        var context = TcpIpContextTxDescriptor.ForTcpSegmentation(
+            offload.NetworkOffset, offload.TransportOffset, offload.HeaderLength, length - offload.HeaderLength, offload.Mss);
+        if (!_ring.WriteTx(slot, context).IsOk)
+        {
+            return false;
+        }
+
+        ActorTracing.Recording?.AddEvent(ContextEvent(slot, offload, length - offload.HeaderLength));
+        slot = _ring.Next(slot);
+        for (var i = 0; i < pin.Extents.Count; i++)
+        {
+            var extent = pin.Extents[i];
+            var last = i == pin.Extents.Count - 1;
+            var command = TxDataCommand.Tse | TxDataCommand.Ifcs | (last ? TxDataCommand.Eop | TxDataCommand.Rs : TxDataCommand.None);
+
+            // POPTS counts in a packet's first data descriptor: insert both checksums in every segment.
+            var options = i == 0 ? TxPacketOptions.Ixsm | TxPacketOptions.Txsm : TxPacketOptions.None;
+            if (!_ring.WriteTx(slot, TcpIpDataTxDescriptor.ForBuffer(extent.Address, extent.Length, command, options)).IsOk)
+            {
+                return false;
+            }
+
+            ActorTracing.Recording?.AddEvent(DescriptorEvent(slot, extent.Address, extent.Length, last));
+            slot = _ring.Next(slot);
+        }
+
+        return true;
+    }
+
+    private static ActivityEvent ContextEvent(int slot, TxOffload offload, int payloadLength) =>
+        new("tx_context_descriptor", tags: new ActivityTagsCollection
+        {
+            { "edsos.op", "tx_context_descriptor" },
+            { "edsos.desc.index", slot },
+            { "edsos.tso.mss", offload.Mss },
+            { "edsos.tso.hdrlen", offload.HeaderLength },
+            { "edsos.tso.paylen", payloadLength },
+        });
 
     private static ActivityEvent DescriptorEvent(int slot, ulong physical, int length, bool last) =>
         new("tx_descriptor", tags: new ActivityTagsCollection

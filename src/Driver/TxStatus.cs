@@ -20,4 +20,11 @@ public enum TxStatus
 
     /// <summary>The NIC wrote the descriptor back with an error (its DMA read failed, for example a lifted page): nothing sent.</summary>
     DeviceError,
+
+    /// <summary>
+    /// The skb asked for an offload (TCP segmentation) that this NIC does not have enabled
+    /// (<see cref="NicOptions.Tso"/> false): dropped, nothing sent. The driver never puts a super-frame
+    /// on the wire whole.
+    /// </summary>
+    OffloadUnsupported,
 }

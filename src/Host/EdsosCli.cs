@@ -43,10 +43,12 @@ public static class EdsosCli
         var pings = new Option<int>("--pings") { Description = "Echo requests from A to B after the UDP run", DefaultValueFactory = _ => 4 };
         var pcap = new Option<string?>("--pcap") { Description = "Write every frame of the wire to this pcap file" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of the summary" };
+        var tso = new Option<string>("--tso") { Description = "TCP segmentation offload on both NICs: on (the NIC cuts up to 64 KiB super-segments) or off (tcp_tx_worker cuts every segment)", DefaultValueFactory = _ => "on" };
+        tso.AcceptOnlyFromAmong("on", "off");
         var fault = new Option<string?>("--fault") { Description = "Inject FAULT@POINT into app A's sends (for example ts-exit@dma); 'help' lists them" };
         var command = new Command("demo", "Two hosts (10.0.0.1, 10.0.0.2) on a virtual wire: UDP echo with every byte checked, and ping")
         {
-            proto, sends, size, mode, pings, pcap, json, fault, loss,
+            proto, sends, size, mode, pings, pcap, json, fault, loss, tso,
         };
         var telemetry = TelemetryCli.AddTo(command);
         command.SetAction(async (result, cancellation) =>
@@ -60,6 +62,7 @@ public static class EdsosCli
                 Pings = result.GetValue(pings),
                 PcapPath = result.GetValue(pcap),
                 Loss = result.GetValue(loss),
+                Tso = result.GetValue(tso) == "on",
             };
             if (result.GetValue(fault) is { } injected)
             {

@@ -48,7 +48,8 @@ public sealed class EdsosHost : IAsyncDisposable
 
     /// <summary>
     /// Builds a host on <paramref name="wire"/>: arena, runtime, NIC (rings programmed, RX buffers
-    /// posted), inet stack (ARP announcement sent), socket table. Throws when a part fails to start.
+    /// posted; TSO as <see cref="EdsosHostOptions.Tso"/> says, for the NIC and the stack alike), inet stack
+    /// (ARP announcement sent), socket table. Throws when a part fails to start.
     /// </summary>
     public static async Task<EdsosHost> StartAsync(EdsosHostOptions options, IWire wire)
     {
@@ -58,10 +59,10 @@ public sealed class EdsosHost : IAsyncDisposable
         var system = ActorSystem.Create(options.Name, new ActorSystemOptions { Memory = memory, WorkerCount = options.Workers });
         try
         {
-            var nic = await NicDriver.StartAsync(system, new NicOptions { Name = "eth0" }, wire).ConfigureAwait(false);
+            var nic = await NicDriver.StartAsync(system, new NicOptions { Name = "eth0", Tso = options.Tso }, wire).ConfigureAwait(false);
             var inet = InetStack.Start(
                 system,
-                new InetStackOptions { Mac = options.Mac, Address = options.Address, Mtu = options.Mtu, ProbeGatewayOnStart = false, Tcp = options.Tcp },
+                new InetStackOptions { Mac = options.Mac, Address = options.Address, Mtu = options.Mtu, Tso = options.Tso, ProbeGatewayOnStart = false, Tcp = options.Tcp },
                 nic.TxWorker,
                 nic.RxWorker,
                 nic.DriverTs);

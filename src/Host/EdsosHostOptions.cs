@@ -30,4 +30,12 @@ public sealed record EdsosHostOptions
 
     /// <summary>The TCP tunables of the host's inet stack (timers, receive buffer, MSS); validated when the stack starts.</summary>
     public TcpOptions Tcp { get; init; } = new();
+
+    /// <summary>
+    /// TCP segmentation offload: the NIC's driver enables it (<see cref="Driver.NicOptions.Tso"/>) and the stack
+    /// is told so (<see cref="Protocol.InetStackOptions.Tso"/>), so TCP hands the NIC super-segments of up to
+    /// 64 KiB that it cuts into MSS-sized frames. Default true, as on any modern NIC; false makes
+    /// <c>tcp_tx_worker</c> cut every segment itself and the NIC refuse offloaded skbs. UDP is the same either way.
+    /// </summary>
+    public bool Tso { get; init; } = true;
 }

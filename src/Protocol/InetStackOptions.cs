@@ -30,6 +30,16 @@ public sealed record InetStackOptions
     /// <summary>Link MTU (largest IP packet, header included); datagrams above it are fragmented. At least 68.</summary>
     public int Mtu { get; init; } = 1500;
 
+    /// <summary>
+    /// The NIC does TCP segmentation offload (its driver accepts <see cref="Driver.TxOffload"/> skbs, see
+    /// <see cref="Driver.NicOptions.Tso"/>). When true, TCP hands IPv4 one super-segment of up to 64 KiB
+    /// (whole MSS-sized pieces) per send where it may, IPv4 sends it unfragmented with DF and the qdisc passes
+    /// the offload to the driver; the NIC cuts it into MSS-sized frames. False (the default): TCP cuts every
+    /// segment itself. Tell the stack what the NIC does, as with <see cref="Mtu"/>: an offload the NIC refuses
+    /// fails the segment (retransmission then sends it again, the same way).
+    /// </summary>
+    public bool Tso { get; init; }
+
     /// <summary>ARP cache timers and limits (retransmit interval, tries before EHOSTUNREACH, parked packets per address).</summary>
     public ArpCacheOptions Arp { get; init; } = new();
 

@@ -9,6 +9,22 @@ public sealed class EdsosCliTests
         Assert.Empty(result.Errors);
     }
 
+    [Theory]
+    [InlineData("on")]
+    [InlineData("off")]
+    public void Parse_DemoWithTso_NoErrors(string tso)
+    {
+        var result = EdsosCli.BuildRoot().Parse(["demo", "--proto", "tcp", "--tso", tso, "--json"]);
+        Assert.Empty(result.Errors);
+    }
+
+    [Fact]
+    public void Parse_TsoNeitherOnNorOff_Error()
+    {
+        var result = EdsosCli.BuildRoot().Parse(["demo", "--tso", "yes"]);
+        Assert.NotEmpty(result.Errors);
+    }
+
     [Fact]
     public void Parse_UnknownMode_Error()
     {

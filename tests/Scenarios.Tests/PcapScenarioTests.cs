@@ -78,6 +78,38 @@ public sealed class TcpPcapScenarioTests
     }
 }
 
+/// <summary>The TCP demo with TSO on, its pcap read back by tshark: the frames the NICs cut are valid TCP/IPv4 within the MTU.</summary>
+public sealed class TsoPcapScenarioTests
+{
+    [TsharkFact]
+    public async Task TsoTcpDemoPcap_ReadByTshark_ChecksumsGoodFramesWithinTheMtuNoExpertErrors()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"edsos-tso-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            var report = await TcpDemoRunner.RunAsync(new DemoOptions { Proto = "tcp", Sends = 20, Size = 65536, Pings = 0, Tso = true, PcapPath = path });
+            Assert.Equal(20, report.EchoedOk);
+            Assert.Equal(0, report.PayloadBytesCopied);
+            Assert.True(report.TsoSegments > 0, "the NICs cut no TSO segment");
+
+            // Every TCP and IPv4 checksum verifies (status 1 = good), the ones the NIC computed included.
+            string statuses = Tshark.Run(
+                path, "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-Y", "tcp",
+                "-T", "fields", "-e", "tcp.checksum.status", "-e", "ip.checksum.status");
+            string[] lines = statuses.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(lines.Length > 20 * 65536 / 1460, $"only {lines.Length} TCP segments");
+            Assert.All(lines, line => Assert.Equal("1\t1", line.Trim()));
+            Assert.Equal(string.Empty, Tshark.Run(path, "-Y", "frame.len > 1514").Trim());
+            string errors = Tshark.Run(path, "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-Y", "_ws.malformed || _ws.expert.severity == error");
+            Assert.Equal(string.Empty, errors.Trim());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
+
 /// <summary>Runs tshark on a capture and returns its standard output; fails the test on a non-zero exit.</summary>
 internal static class Tshark
 {

@@ -19,19 +19,22 @@ namespace Edsos.Driver.Device;
 /// TX (<see cref="ProcessTx"/>): walks descriptors from TDH to TDT, gathers each frame's buffers
 /// into the device's own wire buffer, hands the frame to the wire, writes DD back into the
 /// descriptors that asked for it (RS), advances TDH and latches one TX interrupt per batch.
+/// Legacy descriptors and the TCP/IP context + data descriptors both work; a TSE frame is cut
+/// into MSS-sized frames (TCP segmentation offload, <c>VirtualNic.Tso.cs</c>).
 /// RX (<see cref="Receive"/>): DMA-writes a frame into the buffer of the descriptor at RDH,
 /// writes length and DD | EOP, advances RDH and latches an RX interrupt; with no descriptor
 /// posted the frame is dropped and counted in RxMissed.
 /// </para>
 /// Not thread-safe: one actor owns it.
 /// </summary>
-public sealed class VirtualNic : IDisposable
+public sealed partial class VirtualNic : IDisposable
 {
     private readonly MemoryManager _memory;
     private readonly VirtualNicOptions _options;
-    private readonly LegacyTxDescriptor[] _frameDescriptors;
+    private readonly FetchedTxDescriptor[] _frameDescriptors;
     private readonly int[] _frameSlots;
     private byte[]? _wireBuffer;
+    private byte[]? _tsoBuffer;
     private DmaRegion? _txRing;
     private int _txCount;
     private DmaRegion? _rxRing;
@@ -55,11 +58,14 @@ public sealed class VirtualNic : IDisposable
         _memory = memory;
         _options = options ?? new VirtualNicOptions();
         _options.Validate();
-        _frameDescriptors = new LegacyTxDescriptor[_options.MaxDescriptorsPerFrame];
+        _frameDescriptors = new FetchedTxDescriptor[_options.MaxDescriptorsPerFrame];
         _frameSlots = new int[_options.MaxDescriptorsPerFrame];
 
         // The device's own memory: frames are assembled here, outside the arena, before the wire.
         _wireBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(_options.MaxFrameLength, _options.RxBufferSize));
+
+        // A TSO super-frame is gathered whole before it is cut: headers plus up to 64 KiB of payload.
+        _tsoBuffer = _options.Tso ? ArrayPool<byte>.Shared.Rent(MaxTsoHeaderLength + MaxTsoPayload) : null;
     }
 
     /// <summary>The device's options.</summary>
@@ -100,7 +106,7 @@ public sealed class VirtualNic : IDisposable
 
     /// <summary>A snapshot of the statistics registers.</summary>
     public DeviceCounters Counters => new(
-        _framesSent, _bytesSent, _framesReceived, _bytesReceived, _rxMissed, _txErrors, _rxErrors, _txInterrupts, _rxInterrupts);
+        _framesSent, _bytesSent, _framesReceived, _bytesReceived, _rxMissed, _txErrors, _rxErrors, _txInterrupts, _rxInterrupts, _tsoFrames, _tsoSegments);
 
     /// <summary>
     /// Programs the TX ring (TDBA/TDLEN from the pinned <paramref name="ringExtents"/>) and resets
@@ -177,10 +183,13 @@ public sealed class VirtualNic : IDisposable
     /// <summary>
     /// Processes the TX ring from TDH to TDT: every complete frame (descriptors up to one with
     /// EOP) is gathered by DMA and transmitted on <paramref name="wire"/>; a frame whose EOP lies
-    /// beyond TDT waits for the next doorbell. Latches <see cref="InterruptCause.TxDescriptorWritten"/>
-    /// once if anything completed. A frame whose buffers cannot be read is dropped and counted,
-    /// never half-sent. If a descriptor itself cannot be DMA-read (the ring is gone) processing
-    /// stops where it is, as a hung device would.
+    /// beyond TDT waits for the next doorbell. A TCP/IP context descriptor stands alone: it loads
+    /// the offload context (and gets DD if it asked with RS). A frame of TSE data descriptors is a
+    /// TSO super-frame: gathered whole, then cut into MSS-sized frames, each sent on its own
+    /// (see <see cref="Tso"/>). Latches <see cref="InterruptCause.TxDescriptorWritten"/> once if
+    /// anything completed. A frame whose buffers cannot be read, or whose offload context is bad,
+    /// is dropped and counted, never half-sent. If a descriptor itself cannot be DMA-read (the ring
+    /// is gone) processing stops where it is, as a hung device would.
     /// </summary>
     public TxBatch ProcessTx(IWire wire)
     {
@@ -193,7 +202,7 @@ public sealed class VirtualNic : IDisposable
         var descriptors = 0;
         var sent = 0;
         var failed = 0;
-        Span<byte> slot = stackalloc byte[LegacyTxDescriptor.Size];
+        Span<byte> slot = stackalloc byte[TxDescriptorLayout.Size];
         while (Tdh != Tdt)
         {
             // Fetch one frame's descriptors before touching its buffers: an incomplete frame stays put.
@@ -201,39 +210,55 @@ public sealed class VirtualNic : IDisposable
             var index = Tdh;
             var eop = false;
             var fetchFault = false;
+            var contextCut = false;
             while (index != Tdt && count < _frameDescriptors.Length)
             {
-                if (!_txRing.Read(index * LegacyTxDescriptor.Size, slot).IsOk)
+                if (!_txRing.Read(index * TxDescriptorLayout.Size, slot).IsOk)
                 {
                     fetchFault = true;
                     break;
                 }
 
-                _frameDescriptors[count] = LegacyTxDescriptor.Read(slot);
+                var fetched = FetchedTxDescriptor.Parse(slot);
+                if (fetched.Kind == TxDescriptorKind.Context)
+                {
+                    if (count > 0)
+                    {
+                        // A context inside a frame: the frame so far is malformed; the context is next.
+                        contextCut = true;
+                        break;
+                    }
+
+                    LoadContext(TcpIpContextTxDescriptor.Read(slot), index);
+                    index = (index + 1) & (_txCount - 1);
+                    Tdh = index;
+                    descriptors++;
+                    continue;
+                }
+
+                _frameDescriptors[count] = fetched;
                 _frameSlots[count] = index;
                 count++;
                 index = (index + 1) & (_txCount - 1);
-                if ((_frameDescriptors[count - 1].Command & TxCommand.Eop) != 0)
+                if (fetched.Eop)
                 {
                     eop = true;
                     break;
                 }
             }
 
-            if (fetchFault || (!eop && count < _frameDescriptors.Length))
+            if (count == 0 || fetchFault || (!eop && !contextCut && count < _frameDescriptors.Length))
             {
+                // Nothing but contexts (all loaded), a hung ring, or a frame whose EOP has not been handed over yet.
                 break;
             }
 
-            var length = 0;
             var injected = Faults?.Hit(FaultPoint.Dma, accept: FaultKind.TsExit | FaultKind.DmaFail | FaultKind.SocketClose) ?? FaultKind.None;
-            var ok = eop && injected != FaultKind.DmaFail && GatherFrame(count, out length);
+            var frames = 0;
+            var ok = eop && injected != FaultKind.DmaFail && TransmitFrame(wire, count, out frames);
             if (ok)
             {
-                wire.Transmit(_wireBuffer.AsSpan(0, length));
-                _framesSent++;
-                _bytesSent += length;
-                sent++;
+                sent += frames;
                 Faults?.Hit(FaultPoint.AfterTransmit, accept: FaultKind.TsExit | FaultKind.SocketClose);
             }
             else
@@ -331,6 +356,7 @@ public sealed class VirtualNic : IDisposable
         Rdt = 0;
         _icr = InterruptCause.None;
         _ims = InterruptCause.None;
+        _tsoContext = null;
     }
 
     /// <summary>
@@ -345,6 +371,7 @@ public sealed class VirtualNic : IDisposable
         Tdh = 0;
         Tdt = 0;
         _icr &= ~InterruptCause.TxDescriptorWritten;
+        _tsoContext = null;
     }
 
     /// <summary>
@@ -361,7 +388,7 @@ public sealed class VirtualNic : IDisposable
         _icr &= ~InterruptCause.RxTimer;
     }
 
-    /// <summary>Resets the device and returns its wire buffer to the pool.</summary>
+    /// <summary>Resets the device and returns its wire and TSO buffers to the pool.</summary>
     public void Dispose()
     {
         Reset();
@@ -371,9 +398,52 @@ public sealed class VirtualNic : IDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+
+        var tso = _tsoBuffer;
+        _tsoBuffer = null;
+        if (tso is not null)
+        {
+            ArrayPool<byte>.Shared.Return(tso);
+        }
     }
 
-    private bool GatherFrame(int count, out int length)
+    /// <summary>
+    /// Sends the frame of the <paramref name="count"/> descriptors fetched: legacy or plain extended
+    /// descriptors as one frame, TSE data descriptors as a TSO super-frame cut into segments. A frame
+    /// mixing formats, or naming a reserved descriptor type, is malformed. <paramref name="frames"/> is
+    /// what went on the wire; false means nothing did.
+    /// </summary>
+    private bool TransmitFrame(IWire wire, int count, out int frames)
+    {
+        frames = 0;
+        var first = _frameDescriptors[0];
+        for (var k = 0; k < count; k++)
+        {
+            var descriptor = _frameDescriptors[k];
+            if (descriptor.Kind != first.Kind || descriptor.Tse != first.Tse || descriptor.Kind == TxDescriptorKind.Reserved)
+            {
+                return false;
+            }
+        }
+
+        if (first.Tse)
+        {
+            return SendTso(wire, count, first.Options, out frames);
+        }
+
+        if (!GatherFrame(count, _wireBuffer!, _options.MaxFrameLength, out var length))
+        {
+            return false;
+        }
+
+        wire.Transmit(_wireBuffer.AsSpan(0, length));
+        _framesSent++;
+        _bytesSent += length;
+        frames = 1;
+        return true;
+    }
+
+    private bool GatherFrame(int count, byte[] buffer, int limit, out int length)
     {
         length = 0;
         for (var k = 0; k < count; k++)
@@ -384,13 +454,13 @@ public sealed class VirtualNic : IDisposable
                 continue;
             }
 
-            if (length + descriptor.Length > _options.MaxFrameLength)
+            if (length + descriptor.Length > limit)
             {
                 return false;
             }
 
-            var target = _wireBuffer.AsSpan(length, descriptor.Length);
-            if (!_memory.DmaRead(new PhysExtent(descriptor.BufferAddress, descriptor.Length), target).IsOk)
+            var target = buffer.AsSpan(length, descriptor.Length);
+            if (!_memory.DmaRead(new PhysExtent(descriptor.Address, descriptor.Length), target).IsOk)
             {
                 return false;
             }
@@ -406,13 +476,13 @@ public sealed class VirtualNic : IDisposable
         Span<byte> status = stackalloc byte[1];
         for (var k = 0; k < count; k++)
         {
-            if ((_frameDescriptors[k].Command & TxCommand.Rs) == 0)
+            if (!_frameDescriptors[k].Rs)
             {
                 continue;
             }
 
             status[0] = (byte)(ok ? TxDescriptorStatus.Dd : TxDescriptorStatus.Dd | TxDescriptorStatus.Ec);
-            _txRing!.Write((_frameSlots[k] * LegacyTxDescriptor.Size) + LegacyTxDescriptor.StatusOffset, status);
+            _txRing!.Write((_frameSlots[k] * TxDescriptorLayout.Size) + TxDescriptorLayout.StatusOffset, status);
         }
     }
 

@@ -21,6 +21,14 @@ public sealed record VirtualNicOptions
     /// </summary>
     public int MaxDescriptorsPerFrame { get; init; } = 64;
 
+    /// <summary>
+    /// The device implements TCP segmentation offload (8254x SDM 3.5.x): a TCP/IP context descriptor
+    /// followed by TSE data descriptors is one super-frame of up to <see cref="VirtualNic.MaxTsoPayload"/>
+    /// payload bytes that the device cuts into MSS-sized frames. False models a NIC without the
+    /// feature: such frames are dropped and counted as TX errors. Default true.
+    /// </summary>
+    public bool Tso { get; init; } = true;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a non-positive or inconsistent value.</summary>
     public void Validate()
     {

@@ -146,7 +146,33 @@ public sealed class DescriptorRing
         return WriteSlot(index, bytes);
     }
 
-    /// <summary>Reads the TX descriptor in slot <paramref name="index"/> (an accounted metadata read). Fails with the memory error.</summary>
+    /// <summary>Writes a TCP/IP context descriptor into slot <paramref name="index"/> (an accounted metadata write). Fails with the memory error.</summary>
+    public MemoryResult WriteTx(int index, in TcpIpContextTxDescriptor descriptor)
+    {
+        Span<byte> bytes = stackalloc byte[TxDescriptorLayout.Size];
+        descriptor.Write(bytes);
+        return WriteSlot(index, bytes);
+    }
+
+    /// <summary>Writes a TCP/IP data descriptor into slot <paramref name="index"/> (an accounted metadata write). Fails with the memory error.</summary>
+    public MemoryResult WriteTx(int index, in TcpIpDataTxDescriptor descriptor)
+    {
+        Span<byte> bytes = stackalloc byte[TxDescriptorLayout.Size];
+        descriptor.Write(bytes);
+        return WriteSlot(index, bytes);
+    }
+
+    /// <summary>
+    /// Reads the raw 16 bytes of TX slot <paramref name="index"/> into <paramref name="bytes"/> (an accounted
+    /// metadata read), whatever the descriptor's format; classify them with <see cref="TxDescriptorLayout.Classify"/>.
+    /// </summary>
+    public MemoryResult ReadTxSlot(int index, Span<byte> bytes) => ReadSlot(index, bytes[..TxDescriptorLayout.Size]);
+
+    /// <summary>
+    /// Reads the TX descriptor in slot <paramref name="index"/> as a legacy one (an accounted metadata read).
+    /// Its <see cref="LegacyTxDescriptor.Status"/> is right whatever the slot's format: STA is at offset 12 in all
+    /// of them. Fails with the memory error.
+    /// </summary>
     public MemoryResult<LegacyTxDescriptor> ReadTx(int index)
     {
         Span<byte> bytes = stackalloc byte[LegacyTxDescriptor.Size];

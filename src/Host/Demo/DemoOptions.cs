@@ -32,6 +32,9 @@ public sealed record DemoOptions
     /// <summary>How long one echo may take before it counts as lost.</summary>
     public TimeSpan EchoTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>TCP segmentation offload on both hosts (<see cref="EdsosHostOptions.Tso"/>); only TCP uses it. Default on.</summary>
+    public bool Tso { get; init; } = true;
+
     /// <summary>TCP: probability that the wire drops a frame (each direction, seeded schedule); 0 for a perfect wire.</summary>
     public double Loss { get; init; }
 

@@ -79,6 +79,15 @@ public sealed record DemoReport
     /// <summary>TCP: payload bytes the peers acknowledged, both directions.</summary>
     public long BytesAcked { get; init; }
 
+    /// <summary>Segmentation offload was on in both hosts (<c>--tso</c>); only TCP uses it.</summary>
+    public bool Tso { get; init; }
+
+    /// <summary>TCP: super-segments both stacks handed their NIC to cut (TSO).</summary>
+    public long TsoSends { get; init; }
+
+    /// <summary>TCP: frames both NICs cut out of TSO super-segments (counted in <see cref="FramesTx"/> too).</summary>
+    public long TsoSegments { get; init; }
+
     /// <summary>The leak report lines, when something leaked.</summary>
     public required IReadOnlyList<string> Leaks { get; init; }
 

@@ -84,6 +84,7 @@ public static class DemoRunner
         Address = address,
         Mac = MacAddress.Parse(mac),
         Mode = options.Mode,
+        Tso = options.Tso,
     };
 
     private static async Task<Rounds> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress)
@@ -260,6 +261,7 @@ public static class DemoRunner
             PingP50Us = Percentile(pings, 0.50),
             PcapFrames = mirror?.FramesCaptured ?? 0,
             ElapsedSeconds = elapsed.TotalSeconds,
+            Tso = options.Tso,
             Leaks = leaks.Lines,
             Errors = rounds.Errors,
         };

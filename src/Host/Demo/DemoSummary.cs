@@ -19,6 +19,9 @@ public static class DemoSummary
         if (report.Proto == "tcp")
         {
             output.WriteLine($"  tcp                {report.BytesAcked:N0} bytes acknowledged, {report.Retransmits} retransmits, wire loss {report.Loss:P1}");
+            output.WriteLine(report.Tso
+                ? $"  tso                on: {report.TsoSends:N0} super-segments cut into {report.TsoSegments:N0} frames by the NICs"
+                : "  tso                off: tcp_tx_worker cut every segment");
         }
 
         output.WriteLine($"  leaks after close  {report.LeakedPages} pages, {report.LeakedCtrns} CTRNs, {report.LeakedNodes} nodes");

@@ -77,12 +77,12 @@ public static class TcpDemoRunner
 
             var tcpA = await hostA.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
             var tcpB = await hostB.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
-            long framesTx = (await NicDriver.GetStatisticsAsync(hostA.Nic)).FramesSent
-                + (await NicDriver.GetStatisticsAsync(hostB.Nic)).FramesSent;
+            var nicA = await NicDriver.GetStatisticsAsync(hostA.Nic);
+            var nicB = await NicDriver.GetStatisticsAsync(hostB.Nic);
             await hostA.StopAsync();
             await hostB.StopAsync();
             pcap?.Flush();
-            return BuildReport(options, run, pings, framesTx, tcpA, tcpB, hostA.Memory, hostB.Memory, mirror, total.Elapsed);
+            return BuildReport(options, run, pings, nicA, nicB, tcpA, tcpB, hostA.Memory, hostB.Memory, mirror, total.Elapsed);
         }
         finally
         {
@@ -125,6 +125,7 @@ public static class TcpDemoRunner
         Address = address,
         Mac = MacAddress.Parse(mac),
         Mode = options.Mode,
+        Tso = options.Tso,
 
         // The client's write buffer, B's echo in flight and the receive windows: room for a few writes.
         ArenaPages = Math.Max(8192, (int)Math.Min(262_144, (3L * options.Size / 4096) + 4096)),
@@ -266,7 +267,7 @@ public static class TcpDemoRunner
     private static readonly SegmentVisitor<StreamPattern.Verifier> s_check = static (ref StreamPattern.Verifier state, ReadOnlySpan<byte> segment) => state.Check(segment);
 
     private static DemoReport BuildReport(
-        DemoOptions options, Run run, List<double> pings, long framesTx, TcpCounters tcpA, TcpCounters tcpB,
+        DemoOptions options, Run run, List<double> pings, DriverProtocol.NicStatistics nicA, DriverProtocol.NicStatistics nicB, TcpCounters tcpA, TcpCounters tcpB,
         MemoryManager memoryA, MemoryManager memoryB, PcapMirrorWire? mirror, TimeSpan elapsed)
     {
         var a = memoryA.Counters;
@@ -284,7 +285,7 @@ public static class TcpDemoRunner
             EchoedOk = ok,
             EchoedBad = bad,
             Lost = options.Sends - ok - bad,
-            FramesTx = framesTx,
+            FramesTx = nicA.FramesSent + nicB.FramesSent,
             PayloadBytesCopied = a.PayloadBytesCopied + b.PayloadBytesCopied,
             HeaderBytesCopied = a.HeaderBytesCopied + b.HeaderBytesCopied,
             CowBytesCopied = a.CowBytesCopied + b.CowBytesCopied,
@@ -307,6 +308,9 @@ public static class TcpDemoRunner
             Loss = options.Loss,
             Retransmits = tcpA.Retransmits + tcpB.Retransmits,
             BytesAcked = tcpA.BytesAcked + tcpB.BytesAcked,
+            Tso = options.Tso,
+            TsoSends = tcpA.TsoSends + tcpB.TsoSends,
+            TsoSegments = nicA.TsoSegments + nicB.TsoSegments,
         };
     }
 

@@ -23,6 +23,12 @@ public static class Ipv4Protocol
     /// <paramref name="ReportedBytes"/> once every frame completed, or the first error
     /// (<see cref="Errno.ENETUNREACH"/>, <see cref="Errno.EHOSTUNREACH"/>, <see cref="Errno.EFAULT"/>,
     /// <see cref="Errno.ENOBUFS"/>, <see cref="Errno.EMSGSIZE"/>, <see cref="Errno.ENETDOWN"/>).
+    /// <paramref name="GsoSize"/> above 0 marks a TCP super-segment for the NIC's segmentation offload (Linux
+    /// <c>gso_size</c>): it goes out as one frame, never fragmented, with DF set and the super-packet's total
+    /// length, and the NIC cuts its payload into <paramref name="GsoSize"/>-byte segments, computing every
+    /// checksum. Refused with <see cref="Errno.EOPNOTSUPP"/> unless the interface has
+    /// <see cref="InetStackOptions.Tso"/>, the protocol is TCP and the destination is not one of ours (loopback
+    /// has no NIC to cut it).
     /// </summary>
     public sealed record IpQueueXmit(
         ulong RequestId,
@@ -35,7 +41,8 @@ public static class Ipv4Protocol
         Capability Headroom,
         int TransportHeaderLength,
         Capability Payload,
-        int PayloadLength);
+        int PayloadLength,
+        int GsoSize = 0);
 
     /// <summary>
     /// Receive worker → transmit worker: an ARP packet said <paramref name="Address"/> is at

@@ -14,6 +14,7 @@ namespace Edsos.Protocol.Ipv4;
 /// <param name="Completed">Datagrams completed successfully.</param>
 /// <param name="Failed">Datagrams completed with an error.</param>
 /// <param name="GatewayReachable">True once the gateway answered ARP (seed 002's receive path check).</param>
+/// <param name="GsoDatagrams">TCP super-segments handed to the qdisc for the NIC to cut (TSO), counted once each in <paramref name="Frames"/>.</param>
 public sealed record Ipv4TxCounters(
     long Datagrams,
     long Frames,
@@ -27,4 +28,5 @@ public sealed record Ipv4TxCounters(
     long Faults,
     long Completed,
     long Failed,
-    bool GatewayReachable);
+    bool GatewayReachable,
+    long GsoDatagrams = 0);

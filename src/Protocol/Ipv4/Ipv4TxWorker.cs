@@ -18,7 +18,8 @@ namespace Edsos.Protocol.Ipv4;
 /// request, retry, EHOSTUNREACH on give-up), fragmentation by <c>divide</c> at 8-byte boundaries
 /// (one pushed Ethernet+IPv4 header per fragment, merged with its payload piece), and the hand-off
 /// of each frame to the qdisc; frames for one of our own addresses are injected into the receive
-/// worker instead (loopback). It also sends the ARP requests, replies and the start-up probe.
+/// worker instead (loopback). A TCP super-segment (<see cref="Ipv4Protocol.IpQueueXmit.GsoSize"/>) is
+/// never fragmented: it leaves as one skb with DF and a <see cref="TxOffload"/> for the NIC to cut. It also sends the ARP requests, replies and the start-up probe.
 /// </summary>
 /// <remarks>
 /// Ownership: every headroom and payload node that arrives is popped on every path, either merged
@@ -53,6 +54,7 @@ public sealed class Ipv4TxWorker : ReceiveActor
     private long _datagrams;
     private long _frames;
     private long _fragmented;
+    private long _gsoDatagrams;
     private long _loopbackFrames;
     private long _noRoute;
     private long _arpRequestsSent;
@@ -128,6 +130,7 @@ public sealed class Ipv4TxWorker : ReceiveActor
             request.TransportHeaderLength,
             request.Payload,
             request.PayloadLength,
+            request.GsoSize,
             ActorTracing.CaptureCause());
         _pending.Add(datagram.OutputId, new PendingOutput(request.RequestId, request.ReplyTo, request.ReportedBytes));
         _datagrams++;
@@ -144,6 +147,15 @@ public sealed class Ipv4TxWorker : ReceiveActor
             || (request.PayloadLength > 0) != (request.Payload != default))
         {
             Fail(datagram, Errno.EMSGSIZE);
+            return;
+        }
+
+        if (request.GsoSize != 0
+            && (request.GsoSize < 0 || !_options.Tso || request.Protocol != IpProtocol.Tcp || _options.IsLocalAddress(request.Destination)
+                || request.Destination.IsBroadcast || request.Destination == _options.Address.BroadcastAddress))
+        {
+            // A super-segment needs a NIC that cuts it; sent whole or fragmented it would carry no valid TCP checksum.
+            Fail(datagram, Errno.EOPNOTSUPP);
             return;
         }
 
@@ -214,6 +226,19 @@ public sealed class Ipv4TxWorker : ReceiveActor
     private void Emit(in ParkedDatagram datagram, MacAddress destinationMac, bool loopback)
     {
         int ipPayload = datagram.TransportHeaderLength + datagram.PayloadLength;
+        if (datagram.GsoSize > 0)
+        {
+            // TSO: one super-packet; the NIC gives its segments this identification and the ones after it, so
+            // the next datagram's starts past them (Linux ip_select_ident_segs).
+            int segments = Math.Max(1, (datagram.PayloadLength + datagram.GsoSize - 1) / datagram.GsoSize);
+            ushort first = _nextIdentification;
+            _nextIdentification = unchecked((ushort)(_nextIdentification + segments));
+            _gsoDatagrams++;
+            EmitWhole(datagram, destinationMac, first, loopback);
+            TryComplete(datagram.OutputId);
+            return;
+        }
+
         int mtu = loopback ? ushort.MaxValue : _options.Mtu;
         int count = Fragmenter.CountFragments(ipPayload, FrameLayout.Ipv4HeaderLength, mtu);
         ushort identification = _nextIdentification++;
@@ -257,7 +282,10 @@ public sealed class Ipv4TxWorker : ReceiveActor
             Context.System.Faults.Hit(FaultPoint.SkbMerge, _ts, skb, FaultKind.TsExit | FaultKind.SocketClose);
         }
 
-        Transmit(datagram.OutputId, skb, datagram.HeadroomLength + datagram.PayloadLength, datagram.Tos, loopback);
+        var offload = datagram.GsoSize > 0
+            ? new TxOffload(datagram.GsoSize, FrameLayout.EthernetHeaderLength, FrameLayout.EthernetIpv4HeaderLength, datagram.HeadroomLength)
+            : null;
+        Transmit(datagram.OutputId, skb, datagram.HeadroomLength + datagram.PayloadLength, datagram.Tos, loopback, offload);
     }
 
     private void EmitFragments(in ParkedDatagram datagram, MacAddress destinationMac, ushort identification, int count, int mtu)
@@ -411,6 +439,8 @@ public sealed class Ipv4TxWorker : ReceiveActor
             .Emit(EthernetFrame.CreateUnchecked(buffer[..FrameLayout.EthernetHeaderLength]));
         var ip = new Ipv4Repr(datagram.Source, datagram.Destination, datagram.Protocol, piece.Length)
         {
+            // A TSO super-packet must reach the NIC whole and its segments must not be fragmented on the way (RFC 791 DF).
+            DontFragment = datagram.GsoSize > 0,
             Ttl = Ipv4Repr.DefaultTtl,
             Dscp = (byte)(datagram.Tos >> 2),
             Ecn = (byte)(datagram.Tos & 0x03),
@@ -421,13 +451,13 @@ public sealed class Ipv4TxWorker : ReceiveActor
         ip.Emit(Ipv4Packet.CreateUnchecked(buffer.Slice(FrameLayout.EthernetHeaderLength, FrameLayout.Ipv4HeaderLength)));
     }
 
-    private void Transmit(ulong outputId, Capability skb, int length, byte tos, bool loopback)
+    private void Transmit(ulong outputId, Capability skb, int length, byte tos, bool loopback, TxOffload? offload = null)
     {
         _frames++;
         if (!loopback)
         {
             Outstanding(outputId)++;
-            _qdisc.Tell(new QdiscProtocol.DevQueueXmit(skb, length, PfifoFast<object>.PriorityFromTos(tos), outputId, Self), Self);
+            _qdisc.Tell(new QdiscProtocol.DevQueueXmit(skb, length, PfifoFast<object>.PriorityFromTos(tos), outputId, Self, offload), Self);
             return;
         }
 
@@ -662,7 +692,8 @@ public sealed class Ipv4TxWorker : ReceiveActor
         _faults,
         _completed,
         _failedCount,
-        _gatewayReachable);
+        _gatewayReachable,
+        _gsoDatagrams);
 
     /// <summary>Timer message: run the ARP cache's retransmits and give-ups.</summary>
     private sealed record ArpTick
@@ -684,6 +715,7 @@ public sealed class Ipv4TxWorker : ReceiveActor
         int TransportHeaderLength,
         Capability Payload,
         int PayloadLength,
+        int GsoSize,
         ActivityContext Cause)
     {
         public int HeadroomLength => FrameLayout.EthernetIpv4HeaderLength + TransportHeaderLength;

@@ -11,8 +11,8 @@ namespace Edsos.Protocol.Qdisc;
 /// to the driver's TX worker at most <see cref="InetStackOptions.QdiscQuota"/> per run (Linux
 /// <c>__qdisc_run</c>); a run that used up its quota with frames left sends itself
 /// <see cref="QdiscProtocol.NetTxAction"/> (NET_TX_SOFTIRQ) so other mail is handled in between. A frame
-/// goes out only while the driver's ring has a free descriptor per physical extent of the frame
-/// (<see cref="DriverProtocol.TxCredit"/>); otherwise the qdisc waits for a completion
+/// goes out only while the driver's ring has a free descriptor per physical extent of the frame, plus one
+/// for a TSO frame's context (<see cref="DriverProtocol.TxCredit"/>); otherwise the qdisc waits for a completion
 /// (netif_wake_queue). Each frame is <c>ct_share</c>d into the driver's TS; the qdisc keeps its own node
 /// until the driver's <see cref="DriverProtocol.SendCompleteEvent"/> and then pops it.
 /// </summary>
@@ -104,7 +104,9 @@ public sealed class QdiscWorker : ReceiveActor
         }
 
         // The cause rides with the frame: a later run (a reschedule, a TX credit) sends it under its own syscall's trace.
-        var queued = new QueuedSkb(xmit.Skb, info.Value.Gva, xmit.Length, info.Value.Extents.Count, xmit.Token, xmit.Owner, ActorTracing.CaptureCause());
+        // A TSO frame takes one more descriptor: the context that tells the NIC how to cut it.
+        int descriptors = info.Value.Extents.Count + (xmit.Offload is null ? 0 : 1);
+        var queued = new QueuedSkb(xmit.Skb, info.Value.Gva, xmit.Length, descriptors, xmit.Token, xmit.Owner, xmit.Offload, ActorTracing.CaptureCause());
         var injected = Context.System.Faults.Hit(FaultPoint.Qdisc, _ts, xmit.Skb, FaultKind.TsExit | FaultKind.QdiscFull | FaultKind.SocketClose);
         if (injected == FaultKind.QdiscFull || !_queue.Enqueue(queued, xmit.Priority))
         {
@@ -152,6 +154,7 @@ public sealed class QdiscWorker : ReceiveActor
             TxStatus.RingFull => Errno.ENOBUFS,
             TxStatus.Aborted => Errno.ENETDOWN,
             TxStatus.DeviceError => Errno.EIO,
+            TxStatus.OffloadUnsupported => Errno.EOPNOTSUPP,
             _ => Errno.EMSGSIZE,
         };
         skb.Owner.Tell(new QdiscProtocol.SkbSentEvent(skb.Token, error), Self);
@@ -208,7 +211,7 @@ public sealed class QdiscWorker : ReceiveActor
         _inFlight.Add(token, skb);
         _inFlightDescriptors += skb.Descriptors;
         _transmitted++;
-        _driver.Tell(new DriverProtocol.XmitSkbEvent(shared.Value, skb.Length, token, Self), Self);
+        _driver.Tell(new DriverProtocol.XmitSkbEvent(shared.Value, skb.Length, token, Self, skb.Offload), Self);
         return true;
     }
 
@@ -245,5 +248,5 @@ public sealed class QdiscWorker : ReceiveActor
         Credit);
 
     /// <summary>A queued frame: its node, where it starts, and what it needs of the ring.</summary>
-    private readonly record struct QueuedSkb(Capability Skb, Gva Gva, int Length, int Descriptors, ulong Token, IActorRef Owner, ActivityContext Cause);
+    private readonly record struct QueuedSkb(Capability Skb, Gva Gva, int Length, int Descriptors, ulong Token, IActorRef Owner, TxOffload? Offload, ActivityContext Cause);
 }

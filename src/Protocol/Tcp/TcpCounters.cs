@@ -1,7 +1,7 @@
 namespace Edsos.Protocol.Tcp;
 
 /// <summary>Counters of the TCP worker (the demo reports <see cref="Retransmits"/> and <see cref="BytesAcked"/>).</summary>
-/// <param name="SegmentsSent">Segments handed to IPv4, retransmissions included.</param>
+/// <param name="SegmentsSent">Segments sent, retransmissions included; a TSO super-segment counts as the segments the NIC cuts it into.</param>
 /// <param name="SegmentsReceived">Segments received with a valid checksum.</param>
 /// <param name="Retransmits">Segments sent again (timeout, fast retransmit, partial ACK).</param>
 /// <param name="FastRetransmits">Fast retransmits on three duplicate ACKs (RFC 5681 3.2).</param>
@@ -15,6 +15,7 @@ namespace Edsos.Protocol.Tcp;
 /// <param name="ActiveConnections">TCBs alive now (TIME_WAIT included).</param>
 /// <param name="ChunksHeld">Send chunks (payload references) held for retransmission now.</param>
 /// <param name="RevokedAborts">Connections aborted because queued payload was lifted with its exited TS.</param>
+/// <param name="TsoSends">Super-segments handed to IPv4 for the NIC to cut (TCP segmentation offload).</param>
 public sealed record TcpCounters(
     long SegmentsSent,
     long SegmentsReceived,
@@ -29,4 +30,5 @@ public sealed record TcpCounters(
     long ZeroWindowProbes,
     int ActiveConnections,
     int ChunksHeld,
-    long RevokedAborts);
+    long RevokedAborts,
+    long TsoSends);

@@ -5,7 +5,11 @@ using Edsos.Scheduler;
 
 namespace Edsos.Protocol.Tcp;
 
-/// <summary>The output half: what may be sent now (windows, Nagle, FIN), and how one segment is built without a payload copy.</summary>
+/// <summary>
+/// The output half: what may be sent now (windows, Nagle, FIN), and how one segment is built without a payload
+/// copy. With TSO (<see cref="InetStackOptions.Tso"/>) new data goes as super-segments of whole MSS pieces that
+/// the NIC cuts; retransmissions and probes stay at most one MSS, cut here.
+/// </summary>
 public sealed partial class TcpTxWorker
 {
     /// <summary>
@@ -45,6 +49,14 @@ public sealed partial class TcpTxWorker
                 int inChunk = chunk.Length - offset;
                 int length = (int)Math.Min(Math.Min(tcb.Mss, inChunk), usable);
                 bool retransmit = SeqNum.Lt(tcb.SndNxt, tcb.SndMax);
+                int gsoSize = 0;
+                if (!retransmit && length == tcb.Mss && UsesTso(tcb))
+                {
+                    // New data, a full segment's worth allowed: let the NIC cut as many as fit in one super-segment.
+                    length = SuperSegmentLength(tcb, inChunk, usable, pending);
+                    gsoSize = length > tcb.Mss ? tcb.Mss : 0;
+                }
+
                 if (!retransmit && length < tcb.Mss && tcb.FlightSize > 0)
                 {
                     // Nagle with Minshall's refinement: one small segment outstanding at a time, unless TCP_NODELAY.
@@ -60,8 +72,9 @@ public sealed partial class TcpTxWorker
                     }
                 }
 
+                // With TSO the NIC keeps PSH on the super-segment's last piece only, which is where it belongs.
                 var flags = TcpFlags.Ack | (offset + length == chunk.Length ? TcpFlags.Psh : TcpFlags.None);
-                if (!TransmitData(tcb, chunk, offset, length, tcb.SndNxt, flags))
+                if (!TransmitData(tcb, chunk, offset, length, tcb.SndNxt, flags, gsoSize))
                 {
                     break;
                 }
@@ -78,8 +91,9 @@ public sealed partial class TcpTxWorker
                 }
 
                 tcb.SndNxt += (uint)length;
-                if (length < tcb.Mss)
+                if (length % tcb.Mss != 0)
                 {
+                    // A short segment (or a super-segment whose last piece the NIC cuts short) is now in flight.
                     tcb.SndSml = tcb.SndNxt;
                 }
 
@@ -140,6 +154,40 @@ public sealed partial class TcpTxWorker
             tcb.RtoDeadline = null;
             tcb.PersistDeadline = Now + PersistInterval(tcb);
         }
+    }
+
+    /// <summary>
+    /// TSO is used for this connection: the NIC does it (<see cref="InetStackOptions.Tso"/>), the peer is not one
+    /// of our own addresses (loopback has no NIC to cut), and an MSS-sized segment fits the MTU whole.
+    /// </summary>
+    private bool UsesTso(Tcb tcb) =>
+        _inet.Tso
+        && !_inet.IsLocalAddress(tcb.Remote.Address)
+        && tcb.Mss + FrameLayout.Ipv4HeaderLength + TcpRepr.MinHeaderLength <= _inet.Mtu;
+
+    /// <summary>
+    /// The payload of one super-segment at SND.NXT (Linux <c>tcp_mss_split_point</c>): as many whole MSS pieces
+    /// as the usable window, the chunk and <see cref="MaxGsoPayload"/> allow. The chunk's last bytes ride along
+    /// as a final shorter piece only where Nagle would let that runt go on its own at this point: more data is
+    /// queued behind it, TCP_NODELAY is set, a FIN follows, or no short segment is unacknowledged (Minshall;
+    /// the super-segment's full pieces are in flight by
+    /// then, so it is exactly the test <see cref="Output"/> applies to a lone runt). At least one MSS.
+    /// </summary>
+    private static int SuperSegmentLength(Tcb tcb, int inChunk, long usable, int pending)
+    {
+        int limit = (int)Math.Min(Math.Min(inChunk, usable), MaxGsoPayload);
+        int whole = limit / tcb.Mss * tcb.Mss;
+        if (limit == inChunk && limit > whole)
+        {
+            bool lastPiece = inChunk == pending;
+            bool smallInFlight = SeqNum.Gt(tcb.SndSml, tcb.SndUna);
+            if (!lastPiece || tcb.NoDelay || tcb.FinQueued || !smallInFlight)
+            {
+                return inChunk;
+            }
+        }
+
+        return whole;
     }
 
     private TimeSpan PersistInterval(Tcb tcb)
@@ -309,13 +357,18 @@ public sealed partial class TcpTxWorker
         _resetsSent++;
     }
 
-    private bool TransmitData(Tcb tcb, SendChunk chunk, int offset, int length, uint sequence, TcpFlags flags)
+    private bool TransmitData(Tcb tcb, SendChunk chunk, int offset, int length, uint sequence, TcpFlags flags, int gsoSize = 0)
     {
         // A segment sent from another event's handler (an ACK opened the window, Nagle let it go,
         // the RTO fired) is still the work of the send() that queued it: resume its trace.
         using var resumed = Context.System.Tracing.Resume(chunk.Cause, "tcp_output");
+        if (gsoSize > 0)
+        {
+            resumed.Span?.SetTag("edsos.tcp.gso_size", gsoSize);
+        }
+
         var header = new TcpRepr(tcb.Local.Port, tcb.Remote.Port, sequence, tcb.RcvNxt, flags, WindowToAdvertise(tcb));
-        if (Emit(tcb.Local, tcb.Remote, header, chunk, offset, length))
+        if (Emit(tcb.Local, tcb.Remote, header, chunk, offset, length, gsoSize))
         {
             return true;
         }
@@ -336,12 +389,14 @@ public sealed partial class TcpTxWorker
     /// keeps its own reference for retransmission); header space is <c>push</c>ed, the TCP header with its final
     /// checksum written (the only bytes copied, counted as headers), shared on, and both go to IPv4. A first
     /// transmission's completion is tracked so the socket can be answered. Returns false when memory fails (the
-    /// segment counts as lost; retransmission repairs it).
+    /// segment counts as lost; retransmission repairs it). With <paramref name="gsoSize"/> above 0 it is a TSO
+    /// super-segment: the payload is not summed (the NIC sums each segment it cuts), the checksum field is left 0,
+    /// and IPv4 gets the GSO size to pass down to the NIC.
     /// </summary>
-    private bool Emit(Ipv4Endpoint local, Ipv4Endpoint remote, TcpRepr header, SendChunk? chunk, int offset, int length)
+    private bool Emit(Ipv4Endpoint local, Ipv4Endpoint remote, TcpRepr header, SendChunk? chunk, int offset, int length, int gsoSize = 0)
     {
         ChecksumAccumulator payloadSum = default;
-        if (length > 0 && chunk is not null && !NodeOps.Sum(_memory, _ts, chunk.Node, offset, length, ref payloadSum).IsOk)
+        if (gsoSize == 0 && length > 0 && chunk is not null && !NodeOps.Sum(_memory, _ts, chunk.Node, offset, length, ref payloadSum).IsOk)
         {
             return false;
         }
@@ -355,7 +410,15 @@ public sealed partial class TcpTxWorker
         }
 
         Span<byte> bytes = stackalloc byte[TcpPacket.MaxHeaderLength];
-        header.EmitHeader(bytes, local.Address, remote.Address, in payloadSum);
+        if (gsoSize > 0)
+        {
+            header.EmitOffloadHeader(bytes);
+        }
+        else
+        {
+            header.EmitHeader(bytes, local.Address, remote.Address, in payloadSum);
+        }
+
         if (!_memory.Write(_ts, pushed.Value, FrameLayout.EthernetIpv4HeaderLength, bytes[..headerLength], CopyKind.Header).IsOk)
         {
             NodeOps.Release(_memory, _ts, pushed.Value);
@@ -399,7 +462,17 @@ public sealed partial class TcpTxWorker
             _inFlight.Add(requestId, new InFlightSegment(chunk, newBytes));
         }
 
-        _segmentsSent++;
+        if (gsoSize > 0)
+        {
+            // Counted as the segments the NIC will put on the wire.
+            _segmentsSent += (length + gsoSize - 1) / gsoSize;
+            _tsoSends++;
+        }
+        else
+        {
+            _segmentsSent++;
+        }
+
         _ipTx.Tell(
             new Ipv4Protocol.IpQueueXmit(
                 requestId,
@@ -412,7 +485,8 @@ public sealed partial class TcpTxWorker
                 headroom.Value,
                 headerLength,
                 slice,
-                length),
+                length,
+                gsoSize),
             Self);
         return true;
     }

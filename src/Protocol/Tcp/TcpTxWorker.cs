@@ -31,6 +31,9 @@ public sealed partial class TcpTxWorker : ReceiveActor
     // The headroom also takes the Ethernet and IPv4 headers IPv4 writes in front of ours.
     private const Rights HeaderRights = SegmentRights | Rights.Write;
 
+    // The largest TSO super-segment payload: an IPv4 datagram (65535) minus the IPv4 and TCP headers, within the NIC's 64 KiB.
+    private const int MaxGsoPayload = ushort.MaxValue - FrameLayout.Ipv4HeaderLength - TcpRepr.MinHeaderLength;
+
     private readonly InetStackOptions _inet;
     private readonly TcpOptions _options;
     private readonly MemoryManager _memory;
@@ -62,6 +65,7 @@ public sealed partial class TcpTxWorker : ReceiveActor
     private long _resetsReceived;
     private long _zeroWindowProbes;
     private long _revokedAborts;
+    private long _tsoSends;
 
     /// <summary>Creates the worker; <see cref="InetStack.Start"/> does this.</summary>
     public TcpTxWorker(InetStackOptions options, MemoryManager memory, IScheduler clock, IActorRef ipTx, TsId ipTxTs)
@@ -474,7 +478,8 @@ public sealed partial class TcpTxWorker : ReceiveActor
             _zeroWindowProbes,
             _byId.Count,
             chunks,
-            _revokedAborts);
+            _revokedAborts,
+            _tsoSends);
     }
 
     /// <summary>A passive open: where SYNs for the port go, and how many unaccepted connections it may have.</summary>

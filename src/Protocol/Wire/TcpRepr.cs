@@ -111,6 +111,32 @@ public readonly record struct TcpRepr(
             throw new ArgumentException($"A TCP segment of {total} bytes does not fit an IPv4 datagram.", nameof(payloadSum));
         }
 
+        var packet = WriteFields(header);
+        ChecksumAccumulator sum = InternetChecksum.PseudoHeader(source, destination, IpProtocol.Tcp, (int)total);
+        sum.Add(packet.Buffer);
+        sum.Add(in payloadSum);
+        packet.Checksum = sum.Finish();
+    }
+
+    /// <summary>
+    /// Writes the header of a super-segment whose checksum the NIC computes per segment (TCP segmentation
+    /// offload): every field as <see cref="EmitHeader"/> writes it, the checksum field 0. The payload is not
+    /// summed at all, since the NIC sums each segment's own bytes.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="header"/> is too short.</exception>
+    public void EmitOffloadHeader(Span<byte> header)
+    {
+        if (header.Length < HeaderLength)
+        {
+            throw new ArgumentException("The buffer cannot hold the TCP header.", nameof(header));
+        }
+
+        WriteFields(header);
+    }
+
+    private TcpPacket WriteFields(Span<byte> header)
+    {
+        int headerLength = HeaderLength;
         var packet = TcpPacket.CreateUnchecked(header[..headerLength]);
         packet.SourcePort = SourcePort;
         packet.DestinationPort = DestinationPort;
@@ -129,10 +155,7 @@ public readonly record struct TcpRepr(
             BinaryPrimitives.WriteUInt16BigEndian(options[2..], MaxSegmentSize);
         }
 
-        ChecksumAccumulator sum = InternetChecksum.PseudoHeader(source, destination, IpProtocol.Tcp, (int)total);
-        sum.Add(packet.Buffer);
-        sum.Add(in payloadSum);
-        packet.Checksum = sum.Finish();
+        return packet;
     }
 
     /// <summary>

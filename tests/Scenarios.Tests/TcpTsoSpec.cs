@@ -1,0 +1,145 @@
+using Edsos.Driver;
+using Edsos.Driver.Wires;
+using Edsos.Host.Demo;
+using Edsos.Kpn;
+using Edsos.Protocol;
+using Edsos.Protocol.Tcp;
+using Edsos.Protocol.Wire;
+using Edsos.Scenarios.Tests.Wires;
+using Edsos.Scheduler;
+
+namespace Edsos.Scenarios.Tests;
+
+/// <summary>
+/// TCP segmentation offload end to end: the same 200 KB echo between two real hosts with the NICs cutting the
+/// segments (TSO on) and with <c>tcp_tx_worker</c> cutting them (TSO off), the wire watched for what went on it.
+/// </summary>
+public sealed class TcpTsoSpec
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Echo200Kb_TsoOnOrOff_EveryByteBackFramesWithinTheMtuNothingCopiedNothingLeaked(bool tso)
+    {
+        // Arrange: both wire ends watched, so every frame either NIC put on the wire is seen.
+        var (wireA, wireB) = LoopbackWire.CreatePair();
+        var watchA = new FrameSizeWire(wireA);
+        var watchB = new FrameSizeWire(wireB);
+        await using var hosts = await TwoHosts.StartAsync(watchA, watchB, o => o with { Tso = tso, ArenaPages = 2048 });
+        var server = hosts.B.StartProcess("server");
+        int listener = await TcpSockets.ListenAsync(server, 7);
+        var client = hosts.A.StartProcess("client");
+        int fd = await TcpSockets.SocketAsync(client);
+        var acceptTask = server.AcceptAsync(listener).AsTask();
+        Assert.True((await client.ConnectAsync(fd, new Ipv4Endpoint(TwoHosts.AddressB, 7)).AsTask().WaitAsync(s_wait)).IsOk);
+        var accepted = await acceptTask.WaitAsync(s_wait);
+        Assert.True(accepted.IsOk, $"accept: {accepted.Error}");
+        const int size = 200_000;
+        var data = client.Alloc(size);
+        var pattern = TcpSockets.Pattern(size, 11);
+        Assert.Equal(Errno.None, client.WriteBuffer(data, 0, pattern));
+
+        // Act: one 200 KB send, echoed back by B (zero copy both ways).
+        var echo = Task.Run(() => TcpSockets.EchoAllAsync(server, (int)accepted.Value));
+        var reader = Task.Run(() => TcpSockets.ReadExactlyAsync(client, fd, size));
+        var sent = await client.SendAsync(fd, data.Gva, size).AsTask().WaitAsync(s_wait);
+        var back = await reader.WaitAsync(s_wait);
+        Assert.True((await client.ShutdownAsync(fd, 1)).IsOk);
+        Assert.Equal(size, await echo.WaitAsync(s_wait));
+        Assert.True((await client.CloseAsync(fd)).IsOk);
+        Assert.Equal(Errno.None, client.Free(data));
+        var nicA = await NicDriver.GetStatisticsAsync(hosts.A.Nic);
+        var nicB = await NicDriver.GetStatisticsAsync(hosts.B.Nic);
+        var tcpA = await hosts.A.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_wait);
+
+        // Assert
+        Assert.True(sent.IsOk, $"send: {sent.Error}");
+        Assert.Equal(size, sent.Value);
+        Assert.Equal(pattern, back);
+        Assert.True(watchA.Longest <= 1514, $"A put a {watchA.Longest}-byte frame on the wire");
+        Assert.True(watchB.Longest <= 1514, $"B put a {watchB.Longest}-byte frame on the wire");
+        Assert.Equal(nicA.FramesSent, watchA.Frames);
+        Assert.Equal(nicB.FramesSent, watchB.Frames);
+        Assert.True(watchA.Frames > size / 1460, $"only {watchA.Frames} frames from A for {size} bytes");
+        if (tso)
+        {
+            Assert.True(nicA.TsoSegments > 0, "A's NIC cut no TSO segment");
+            Assert.True(tcpA.TsoSends > 0, "A's TCP sent no super-segment");
+            Assert.True(nicA.TsoSegments > nicA.TsoFrames, "super-segments of one segment only");
+        }
+        else
+        {
+            Assert.Equal(0, nicA.TsoSegments + nicB.TsoSegments);
+            Assert.Equal(0, tcpA.TsoSends);
+        }
+
+        await hosts.A.StopAsync().WaitAsync(s_wait);
+        await hosts.B.StopAsync().WaitAsync(s_wait);
+        TcpSockets.AssertNoLeaks(hosts.A.Memory);
+        TcpSockets.AssertNoLeaks(hosts.B.Memory);
+        Assert.Equal(0, hosts.A.Memory.Counters.PayloadBytesCopied);
+        Assert.Equal(0, hosts.B.Memory.Counters.PayloadBytesCopied);
+    }
+
+    [Fact]
+    public async Task Echo_TsoOnAndASegmentTheNicCutIsLost_RetransmittedEveryByteBackNothingLeaked()
+    {
+        // Arrange: A's second data frame is lost. A's first send goes out as one super-segment of its initial
+        // window (3 MSS), so that frame is the middle of a burst the NIC cut.
+        var (wireA, wireB) = LoopbackWire.CreatePair();
+        var watchA = new FrameSizeWire(wireA, dropTcpDataFrame: 2);
+        await using var hosts = await TwoHosts.StartAsync(watchA, wireB, o => o with { Tso = true, ArenaPages = 2048 });
+        var server = hosts.B.StartProcess("server");
+        int listener = await TcpSockets.ListenAsync(server, 7);
+        var client = hosts.A.StartProcess("client");
+        int fd = await TcpSockets.SocketAsync(client);
+        var acceptTask = server.AcceptAsync(listener).AsTask();
+        Assert.True((await client.ConnectAsync(fd, new Ipv4Endpoint(TwoHosts.AddressB, 7)).AsTask().WaitAsync(s_wait)).IsOk);
+        var accepted = await acceptTask.WaitAsync(s_wait);
+        const int size = 100_000;
+        var data = client.Alloc(size);
+        var pattern = TcpSockets.Pattern(size, 13);
+        Assert.Equal(Errno.None, client.WriteBuffer(data, 0, pattern));
+
+        // Act
+        var echo = Task.Run(() => TcpSockets.EchoAllAsync(server, (int)accepted.Value));
+        var reader = Task.Run(() => TcpSockets.ReadExactlyAsync(client, fd, size));
+        var sent = await client.SendAsync(fd, data.Gva, size).AsTask().WaitAsync(s_wait);
+        var back = await reader.WaitAsync(s_wait);
+        Assert.True((await client.ShutdownAsync(fd, 1)).IsOk);
+        Assert.Equal(size, await echo.WaitAsync(s_wait));
+        Assert.True((await client.CloseAsync(fd)).IsOk);
+        Assert.Equal(Errno.None, client.Free(data));
+        var tcpA = await hosts.A.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_wait);
+        var nicA = await NicDriver.GetStatisticsAsync(hosts.A.Nic);
+
+        // Assert: the lost bytes came again (≤ MSS, cut by TCP) and the stream is whole.
+        Assert.True(sent.IsOk, $"send: {sent.Error}");
+        Assert.NotNull(watchA.Dropped);
+        Assert.Equal(1514, watchA.Dropped!.Length);
+        Assert.Equal(pattern, back);
+        Assert.True(tcpA.TsoSends > 0 && nicA.TsoSegments >= 3, $"{tcpA.TsoSends} super-segments, {nicA.TsoSegments} segments cut");
+        Assert.True(tcpA.Retransmits >= 1, "the lost segment was never sent again");
+        await hosts.A.StopAsync().WaitAsync(s_wait);
+        await hosts.B.StopAsync().WaitAsync(s_wait);
+        TcpSockets.AssertNoLeaks(hosts.A.Memory);
+        TcpSockets.AssertNoLeaks(hosts.B.Memory);
+        Assert.Equal(0, hosts.A.Memory.Counters.PayloadBytesCopied);
+    }
+
+    [Fact]
+    public async Task LossyDemo_TsoOn_EveryWriteEchoedNothingLeaked()
+    {
+        var report = await TcpDemoRunner.RunAsync(new DemoOptions { Proto = "tcp", Sends = 20, Size = 65536, Pings = 0, Loss = 0.02, Tso = true });
+
+        Assert.Equal(20, report.EchoedOk);
+        Assert.Equal(0, report.EchoedBad);
+        Assert.True(report.TsoSegments > 0, "no TSO segment was cut");
+        Assert.True(report.Retransmits > 0, "a 2 % lossy wire caused no retransmission");
+        Assert.Equal(0, report.PayloadBytesCopied);
+        Assert.Equal(0, report.LeakedPages);
+        Assert.Equal(0, report.LeakedCtrns);
+    }
+}
