@@ -210,12 +210,20 @@ public sealed partial class TcpTxWorker
         tcb.RtoDeadline ??= Now + tcb.Rto.Rto;
     }
 
-    /// <summary>The window to advertise: buffer space not held by unread data, never moving the right edge left.</summary>
-    private static int AdvertisableWindow(Tcb tcb) => Math.Clamp(tcb.ReceiveBuffer - tcb.RcvUnread, 0, ushort.MaxValue);
+    /// <summary>Buffer space not held by unread data, in bytes, bounded by what the scaled 16-bit field can say.</summary>
+    private static int AdvertisableWindow(Tcb tcb) => Math.Clamp(tcb.ReceiveBuffer - tcb.RcvUnread, 0, ushort.MaxValue << tcb.RcvWndShift);
 
-    private ushort WindowToAdvertise(Tcb tcb)
+    /// <summary>
+    /// The window field of a segment we send now, and the right edge it advertises remembered. On a SYN or
+    /// SYN-ACK (<paramref name="syn"/>) the field is never scaled (RFC 7323 2.2); on every other segment it is
+    /// the window shifted right by <see cref="Tcb.RcvWndShift"/>, rounded down so we never offer more than the
+    /// buffer holds, except that the right edge never moves left (RFC 9293 3.8.6.2.2): then the previous edge is
+    /// rounded up to the scale's granularity (RFC 7323 2.4), by less than 2^shift bytes.
+    /// </summary>
+    private ushort WindowToAdvertise(Tcb tcb, bool syn = false)
     {
-        int window = AdvertisableWindow(tcb);
+        int shift = syn ? 0 : tcb.RcvWndShift;
+        int window = Math.Min(AdvertisableWindow(tcb), ushort.MaxValue << shift);
 
         // Receiver SWS avoidance (RFC 1122 4.2.3.3): a window below one MSS is announced as zero.
         if (window < Math.Min(tcb.Mss, tcb.ReceiveBuffer / 2))
@@ -223,18 +231,29 @@ public sealed partial class TcpTxWorker
             window = 0;
         }
 
-        uint edge = tcb.RcvNxt + (uint)window;
+        int field = window >> shift;
+        uint edge = tcb.RcvNxt + (uint)(field << shift);
         if (SeqNum.Lt(edge, tcb.RcvAdvertisedEdge))
         {
             // RFC 9293 3.8.6.2.2: do not shrink the window.
-            window = Math.Max(0, SeqNum.Diff(tcb.RcvNxt, tcb.RcvAdvertisedEdge));
-            edge = tcb.RcvAdvertisedEdge;
+            int previous = Math.Max(0, SeqNum.Diff(tcb.RcvNxt, tcb.RcvAdvertisedEdge));
+            field = Math.Min(ushort.MaxValue, (previous + (1 << shift) - 1) >> shift);
+            edge = tcb.RcvNxt + (uint)(field << shift);
         }
 
-        tcb.RcvAdvertisedEdge = edge;
-        return (ushort)Math.Min(window, ushort.MaxValue);
+        if (SeqNum.Gt(edge, tcb.RcvAdvertisedEdge))
+        {
+            tcb.RcvAdvertisedEdge = edge;
+        }
+
+        return (ushort)field;
     }
 
+    /// <summary>
+    /// Our SYN (<paramref name="ack"/> false) or SYN-ACK, first or again: MSS, and Window Scale when
+    /// <see cref="Tcb.OfferWindowScale"/> (RFC 7323 2.2: on a SYN-ACK only if the peer's SYN carried it); the
+    /// window field unscaled.
+    /// </summary>
     private void SendSyn(Tcb tcb, bool ack)
     {
         var flags = ack ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn;
@@ -244,8 +263,9 @@ public sealed partial class TcpTxWorker
             tcb.Iss,
             ack ? tcb.RcvNxt : 0,
             flags,
-            ack ? WindowToAdvertise(tcb) : (ushort)Math.Min(tcb.ReceiveBuffer, ushort.MaxValue),
-            (ushort)_options.Mss);
+            ack ? WindowToAdvertise(tcb, syn: true) : (ushort)Math.Min(tcb.ReceiveBuffer, ushort.MaxValue),
+            (ushort)_options.Mss,
+            tcb.OfferWindowScale ? (byte)tcb.WantedRcvWndShift : null);
         Emit(tcb.Local, tcb.Remote, header, null, 0, 0);
         tcb.SndNxt = tcb.Iss + 1;
         if (SeqNum.Gt(tcb.SndNxt, tcb.SndMax))
