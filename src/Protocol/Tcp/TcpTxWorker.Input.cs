@@ -361,8 +361,8 @@ public sealed partial class TcpTxWorker
     /// A SYN for a 4-tuple in TIME_WAIT. Without timestamps, RFC 6191 2 falls back to RFC 1122 4.2.2.13: the
     /// SYN may open a new incarnation if a listener takes the port and its sequence number lies beyond
     /// everything the old one received (SEG.SEQ &gt; RCV.NXT), so no old duplicate can be taken for new data;
-    /// our new ISS is then beyond everything the old one sent plus its largest window, for the same reason in
-    /// the other direction. Returns false (the caller answers with a challenge ACK) otherwise.
+    /// our new ISS is then SND.MAX + MAX.SND.WND of the old one, past the right edge of any window the peer
+    /// offered it, for the same reason in the other direction. Returns false (the caller answers with a challenge ACK) otherwise.
     /// </summary>
     private bool TryReopenFromTimeWait(Tcb tcb, TcpProtocol.SegmentReceivedEvent segment)
     {

@@ -218,7 +218,10 @@ public sealed partial class TcpTxWorker
     /// SYN-ACK (<paramref name="syn"/>) the field is never scaled (RFC 7323 2.2); on every other segment it is
     /// the window shifted right by <see cref="Tcb.RcvWndShift"/>, rounded down so we never offer more than the
     /// buffer holds, except that the right edge never moves left (RFC 9293 3.8.6.2.2): then the previous edge is
-    /// rounded up to the scale's granularity (RFC 7323 2.4), by less than 2^shift bytes.
+    /// rounded up to the scale's granularity, by less than 2^shift bytes. While a window closes over data the app
+    /// does not read, those round-ups can take the edge past the buffer by under 2^shift bytes per update; the
+    /// bytes still land in the arena (the socket does not drop for SO_RCVBUF), and the edge stops once RCV.NXT
+    /// reaches it.
     /// </summary>
     private ushort WindowToAdvertise(Tcb tcb, bool syn = false)
     {
