@@ -61,7 +61,7 @@ public sealed class EdsosHost : IAsyncDisposable
             var nic = await NicDriver.StartAsync(system, new NicOptions { Name = "eth0" }, wire).ConfigureAwait(false);
             var inet = InetStack.Start(
                 system,
-                new InetStackOptions { Mac = options.Mac, Address = options.Address, Mtu = options.Mtu, ProbeGatewayOnStart = false },
+                new InetStackOptions { Mac = options.Mac, Address = options.Address, Mtu = options.Mtu, ProbeGatewayOnStart = false, Tcp = options.Tcp },
                 nic.TxWorker,
                 nic.RxWorker,
                 nic.DriverTs);

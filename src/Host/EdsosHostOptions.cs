@@ -1,3 +1,4 @@
+using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Wire;
 using Edsos.SocketService;
 
@@ -26,4 +27,7 @@ public sealed record EdsosHostOptions
 
     /// <summary>Interface MTU.</summary>
     public int Mtu { get; init; } = 1500;
+
+    /// <summary>TCP tunables (receive buffer and window scaling, MSL, timers).</summary>
+    public TcpOptions Tcp { get; init; } = new();
 }
