@@ -143,6 +143,9 @@ internal sealed class Tcb
     /// <summary>A zero-window probe byte (at SND.NXT) is out: an ACK of SND.NXT + 1 is then acceptable.</summary>
     public bool ProbeOutstanding { get; set; }
 
+    /// <summary>Set while the persist timer's override (RFC 9293 3.8.6.2.1) lets a window-cut runt go with nothing in flight.</summary>
+    public bool SwsOverride { get; set; }
+
     /// <summary>Zero-window probes sent without the window opening (their back-off exponent).</summary>
     public int PersistShift { get; set; }
 

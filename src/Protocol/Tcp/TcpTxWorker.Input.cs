@@ -888,6 +888,13 @@ public sealed partial class TcpTxWorker
                     tcb.PersistShift++;
                     tcb.PersistDeadline = now + PersistInterval(tcb);
                 }
+                else if (tcb.SndWnd > 0 && tcb.FlightSize == 0 && SeqNum.Lt(tcb.SndNxt, tcb.SendEnd))
+                {
+                    // RFC 9293 3.8.6.2.1 override timeout: the small window did not grow; send what it allows.
+                    tcb.SwsOverride = true;
+                    Output(tcb);
+                    tcb.SwsOverride = false;
+                }
             }
         }
 

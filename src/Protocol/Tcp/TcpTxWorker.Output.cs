@@ -11,7 +11,8 @@ public sealed partial class TcpTxWorker
     /// <summary>
     /// Sends what the windows allow (RFC 9293 3.8.6; RFC 5681: min(cwnd, rwnd) minus the flight), Nagle's
     /// rule (RFC 896 / RFC 9293 3.7.4) unless TCP_NODELAY, sender SWS avoidance (RFC 9293 3.8.6.2.1), then the
-    /// FIN once every queued byte went out. Arms the persist timer when a zero window stops data.
+    /// FIN once every queued byte went out. Arms the persist timer when a zero window stops data, or a window
+    /// too small for anything but a runt does with nothing in flight.
     /// </summary>
     private void Output(Tcb tcb)
     {
@@ -21,6 +22,7 @@ public sealed partial class TcpTxWorker
         }
 
         bool sentAny = false;
+        bool swsHeld = false;
         while (true)
         {
             int pending = SeqNum.Diff(tcb.SndNxt, tcb.SendEnd);
@@ -55,6 +57,15 @@ public sealed partial class TcpTxWorker
                     {
                         break;
                     }
+                }
+                else if (!retransmit && !tcb.SwsOverride && length == usable && length < Math.Min(tcb.Mss, inChunk) && length < tcb.MaxSndWnd / 2)
+                {
+                    // Sender SWS avoidance with nothing in flight (RFC 9293 3.8.6.2.1): a runt the window cuts short
+                    // waits until a full segment, or half the largest window the peer offered, fits; or for the
+                    // override timeout (the persist timer below). Sending it would have the peer's next window
+                    // update cut the stream into runts again.
+                    swsHeld = true;
+                    break;
                 }
 
                 var flags = TcpFlags.Ack | (offset + length == chunk.Length ? TcpFlags.Psh : TcpFlags.None);
@@ -127,7 +138,7 @@ public sealed partial class TcpTxWorker
             tcb.UnackedSegments = 0;
         }
 
-        if (SeqNum.Lt(tcb.SndNxt, tcb.SendEnd) && tcb.SndWnd == 0 && tcb.FlightSize == 0 && tcb.PersistDeadline is null)
+        if (SeqNum.Lt(tcb.SndNxt, tcb.SendEnd) && (tcb.SndWnd == 0 || swsHeld) && tcb.FlightSize == 0 && tcb.PersistDeadline is null)
         {
             tcb.RtoDeadline = null;
             tcb.PersistDeadline = Now + PersistInterval(tcb);

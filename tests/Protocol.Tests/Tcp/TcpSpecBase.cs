@@ -19,6 +19,7 @@ public abstract class TcpSpecBase : InetSpecBase
     protected const ushort ServerPort = 7;
     protected const ushort PeerPort = 40000;
 
+    private readonly List<Capability> _appBuffers = new();
     private ulong _nextReqId;
 
     protected IActorRef Tcp => Stack.Tcp!;
@@ -115,6 +116,31 @@ public abstract class TcpSpecBase : InetSpecBase
         var (id, synAck) = PeerConnects(peerIss, window, windowScale);
         Attach(id);
         return synAck;
+    }
+
+    /// <summary>
+    /// The socket's send: <paramref name="data"/> in an app buffer, <c>ct_share</c>d into TCP's TS and queued on
+    /// the connection from <paramref name="local"/> (default <see cref="OurServer"/>) to the peer.
+    /// </summary>
+    protected void Send(ulong requestId, byte[] data, Ipv4Endpoint? local = null)
+    {
+        var buffer = Memory.Push(UserTs, "buf", data.Length).Unwrap();
+        _appBuffers.Add(buffer);
+        Memory.Write(UserTs, buffer, 0, data, CopyKind.Payload).ThrowIfFailed();
+        var info = Memory.Inspect(UserTs, buffer).Unwrap();
+        var shared = Memory.CtShare(UserTs, buffer, info.Gva, data.Length, Stack.TcpTs, "send_q/1", Rights.Read | Rights.Share | Rights.Map).Unwrap();
+        Tcp.Tell(new InetProtocol.XmitRequest(requestId, shared, data.Length, local ?? OurServer, Peer, Socket.Ref), Socket.Ref);
+    }
+
+    /// <summary>Stops the stack, pops the app buffers <see cref="Send"/> made, and asserts the arena is empty.</summary>
+    protected async Task StopTcpAndAssertNoLeakAsync()
+    {
+        foreach (var buffer in _appBuffers)
+        {
+            Memory.Pop(UserTs, buffer);
+        }
+
+        await StopAndAssertNoLeakAsync();
     }
 
     /// <summary>Reads the next stream bytes the socket probe receives (and pops their node).</summary>
