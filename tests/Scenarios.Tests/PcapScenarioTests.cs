@@ -62,7 +62,7 @@ public sealed class TcpPcapScenarioTests
         string path = Path.Combine(Path.GetTempPath(), $"edsos-tcp-{Guid.NewGuid():N}.pcap");
         try
         {
-            var report = await TcpDemoRunner.RunAsync(new DemoOptions { Proto = "tcp", Sends = 20, Size = 16384, Pings = 0, Loss = 0.02, PcapPath = path });
+            var report = await TcpDemoRunner.RunAsync(new DemoOptions { Proto = "tcp", Sends = 20, Size = 16384, Pings = 0, Loss = 0.02, PcapPath = path, ReceiveBuffer = 256 * 1024 });
             Assert.Equal(20, report.EchoedOk);
             Assert.Equal(0, report.PayloadBytesCopied);
 
@@ -74,8 +74,8 @@ public sealed class TcpPcapScenarioTests
             string errors = Tshark.Run(path, "-o", "tcp.check_checksum:TRUE", "-Y", "_ws.malformed || _ws.expert.severity == error");
             Assert.Equal(string.Empty, errors.Trim());
 
-            // The SYN and the SYN-ACK (and any retransmission of them) offer shift 3: the 256 KiB default receive
-            // buffer over 2^3 fits the 16-bit field. tshark then scales every later window by 8, and windows above
+            // The SYN and the SYN-ACK (and any retransmission of them) offer shift 3: the 256 KiB receive buffer
+            // over 2^3 fits the 16-bit field. tshark then scales every later window by 8, and windows above
             // 65535 show up.
             string shifts = Tshark.Run(path, "-Y", "tcp.flags.syn == 1", "-T", "fields", "-e", "tcp.flags.ack", "-e", "tcp.options.wscale.shift");
             string[] syns = shifts.Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -13,9 +13,10 @@ public sealed record TcpOptions
     /// Receive buffer per connection, in bytes: the most the advertised window covers. Above 65535 the SYN
     /// offers the Window Scale option (RFC 7323 2) with the smallest shift that makes the buffer fit the 16-bit
     /// field; the scale applies only when both SYNs carried the option, else the window stays at most 65535.
-    /// At most 65535 · 2^14 (1 GiB).
+    /// At most 65535 · 2^14 (1 GiB). The default, 65535, needs no scaling (a SYN-ACK still answers a peer's
+    /// Window Scale with shift 0, so the peer may scale its own window).
     /// </summary>
-    public int ReceiveBuffer { get; init; } = 256 * 1024;
+    public int ReceiveBuffer { get; init; } = ushort.MaxValue;
 
     /// <summary>RFC 6298 2.1: RTO before the first RTT sample.</summary>
     public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
