@@ -362,7 +362,8 @@ public sealed partial class TcpTxWorker
     /// SYN may open a new incarnation if a listener takes the port and its sequence number lies beyond
     /// everything the old one received (SEG.SEQ &gt; RCV.NXT), so no old duplicate can be taken for new data;
     /// our new ISS is then SND.MAX + MAX.SND.WND of the old one, past the right edge of any window the peer
-    /// offered it, for the same reason in the other direction. Returns false (the caller answers with a challenge ACK) otherwise.
+    /// offered it, for the same reason in the other direction. Returns false otherwise (the caller answers with
+    /// a challenge ACK).
     /// </summary>
     private bool TryReopenFromTimeWait(Tcb tcb, TcpProtocol.SegmentReceivedEvent segment)
     {
