@@ -3,6 +3,7 @@ using System.Text.Json;
 using Edsos.Host.Bench;
 using Edsos.Host.Demo;
 using Edsos.Host.Telemetry;
+using Edsos.Protocol.Tcp;
 using Edsos.SocketService;
 
 namespace Edsos.Host;
@@ -36,6 +37,7 @@ public static class EdsosCli
     {
         var proto = new Option<string>("--proto") { Description = "Transport protocol: udp, tcp, or both (UDP then TCP)", DefaultValueFactory = _ => "udp" };
         var loss = new Option<double>("--loss") { Description = "TCP: drop each frame with this probability (seeded, both directions)", DefaultValueFactory = _ => 0 };
+        var rcvbuf = new Option<int>("--rcvbuf") { Description = "TCP: receive buffer per connection in bytes (above 65535 the SYNs offer window scaling)", DefaultValueFactory = _ => new TcpOptions().ReceiveBuffer };
         var sends = new Option<int>("--sends") { Description = "Datagrams to send and have echoed", DefaultValueFactory = _ => 1000 };
         var size = new Option<int>("--size") { Description = "Payload bytes per datagram (8..65507; fragmented above the MTU)", DefaultValueFactory = _ => 1024 };
         var mode = new Option<string>("--mode") { Description = "zerocopy (EDSOS) or copy (the Linux path)", DefaultValueFactory = _ => "zerocopy" };
@@ -48,7 +50,7 @@ public static class EdsosCli
         var fault = new Option<string?>("--fault") { Description = "Inject FAULT@POINT into app A's sends (for example ts-exit@dma); 'help' lists them" };
         var command = new Command("demo", "Two hosts (10.0.0.1, 10.0.0.2) on a virtual wire: UDP echo with every byte checked, and ping")
         {
-            proto, sends, size, mode, pings, pcap, json, fault, loss, tso,
+            proto, sends, size, mode, pings, pcap, json, fault, loss, tso, rcvbuf,
         };
         var telemetry = TelemetryCli.AddTo(command);
         command.SetAction(async (result, cancellation) =>
@@ -63,6 +65,7 @@ public static class EdsosCli
                 PcapPath = result.GetValue(pcap),
                 Loss = result.GetValue(loss),
                 Tso = result.GetValue(tso) == "on",
+                ReceiveBuffer = result.GetValue(rcvbuf),
             };
             if (result.GetValue(fault) is { } injected)
             {
@@ -172,6 +175,7 @@ public static class EdsosCli
 
     private static Command BuildDatapathBench()
     {
+        var rcvbuf = new Option<int>("--rcvbuf") { Description = "TCP: receive buffer per connection in bytes (above 65535 the SYNs offer window scaling)", DefaultValueFactory = _ => new TcpOptions().ReceiveBuffer };
         var sends = new Option<int>("--sends") { Description = "Datagrams per mode", DefaultValueFactory = _ => 2000 };
         var size = new Option<int>("--size") { Description = "Payload bytes per datagram", DefaultValueFactory = _ => 4096 };
         var command = new Command("datapath", "The demo's UDP echo in zero-copy and in copy mode, back to back in one run") { sends, size };

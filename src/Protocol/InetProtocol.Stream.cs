@@ -53,10 +53,14 @@ public static partial class InetProtocol
     public sealed record StreamShutdown(Ipv4Endpoint Local, Ipv4Endpoint Remote);
 
     /// <summary>
-    /// Socket → TCP: <c>close</c>. The socket detaches; queued data is still sent, then FIN (RFC 9293
-    /// 3.10.4); with <paramref name="Abort"/> (unread data, RFC 2525 2.17) a RST ends it at once. No reply.
+    /// Socket → TCP: <c>close</c> of a connected (or connecting) socket. The socket detaches; queued data is still
+    /// sent, then FIN (RFC 9293 3.10.4); with <paramref name="Abort"/> (unread data, RFC 2525 2.17) a RST ends it
+    /// at once; a connect still in SYN-SENT is dropped. <paramref name="Binding"/>, when set, is the socket's own
+    /// port binding (as the family bound it), handed over: TCP sends the family <see cref="Unbind"/> for it once
+    /// the connection is deleted (after TIME_WAIT, or at once if it is gone already), so the port is not reused
+    /// while segments of the old connection may still arrive. No reply.
     /// </summary>
-    public sealed record StreamClose(Ipv4Endpoint Local, Ipv4Endpoint Remote, bool Abort);
+    public sealed record StreamClose(Ipv4Endpoint Local, Ipv4Endpoint Remote, bool Abort, Ipv4Endpoint? Binding = null);
 
     /// <summary>Socket → TCP: the listener on <paramref name="Local"/> closes; connections not yet accepted are reset. No reply.</summary>
     public sealed record StreamUnlisten(Ipv4Endpoint Local);

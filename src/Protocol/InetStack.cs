@@ -78,6 +78,7 @@ public static class InetStack
         var family = system.ActorOf(
             Props.Create(() => new InetFamily(options, rx, builtIn)).WithTs(root),
             prefix + "-family");
+        tcp.Tell(new TcpProtocol.AttachFamily(family));
 
         return new InetStackHandle(options, family, udp, ipTx, rx, qdisc, icmp, familyTs, txTs, rxTs, tcp, tcpTs);
     }

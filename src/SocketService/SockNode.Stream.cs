@@ -440,11 +440,16 @@ public sealed partial class SockNode
         _streamMaxLengths.Clear();
     }
 
-    private void CloseStream(SocketState before)
+    /// <summary>
+    /// Tells TCP the socket closes. A connected or connecting socket hands over <paramref name="binding"/> (its own
+    /// port, if it has one) with the <see cref="StreamClose"/>: TCP unbinds it once the connection is deleted, so
+    /// the port stays taken through TIME_WAIT. Returns true when it did; the caller unbinds otherwise.
+    /// </summary>
+    private bool CloseStream(SocketState before, Ipv4Endpoint? binding)
     {
         if (!_isStream)
         {
-            return;
+            return false;
         }
 
         while (_acceptWaiters.Count > 0)
@@ -462,11 +467,17 @@ public sealed partial class SockNode
                 // Connections announced but never accepted are reset by TCP with the listener.
                 _incoming.Clear();
                 _options.TxWorker.Tell(new StreamUnlisten(_local), Self);
-                break;
+                return false;
             case SocketState.Connected when _remote is { } peer:
                 bool unread = _received.Count > 0 || _streamFront is not null;
-                _options.TxWorker.Tell(new StreamClose(_local, peer, Abort: unread), Self);
-                break;
+                _options.TxWorker.Tell(new StreamClose(_local, peer, Abort: unread, binding), Self);
+                return binding is not null;
+            case SocketState.Connecting when _remote is { } peer:
+                // The handshake is still running: TCP drops it (or closes it, if it just completed).
+                _options.TxWorker.Tell(new StreamClose(_local, peer, Abort: false, binding), Self);
+                return binding is not null;
+            default:
+                return false;
         }
     }
 }

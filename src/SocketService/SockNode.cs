@@ -27,6 +27,10 @@ public sealed partial class SockNode : ReceiveActor
 
     private SocketState _state = SocketState.Unbound;
     private Ipv4Endpoint _local;
+
+    // The endpoint as the family bound it (0.0.0.0 stays 0.0.0.0): what Unbind must name. A connected stream
+    // socket's _local is the connection's, with the address connect picked.
+    private Ipv4Endpoint _binding;
     private Ipv4Endpoint? _remote;
     private int _sendBuffer;
     private int _receiveBuffer;
@@ -182,6 +186,7 @@ public sealed partial class SockNode : ReceiveActor
         if (reply.Error == Errno.None)
         {
             _local = reply.Bound;
+            _binding = reply.Bound;
             _state = SocketState.Bound;
         }
 
@@ -387,13 +392,14 @@ public sealed partial class SockNode : ReceiveActor
             _bindWaiter.ReplyTo.Tell(new SocketReply(_bindWaiter.ReqId, Errno.EBADF, 0));
         }
 
-        CloseStream(before);
+        // A stream socket with a connection hands its port to TCP, which gives it back after TIME_WAIT.
+        bool handedOver = CloseStream(before, wasBound ? _binding : null);
         CloseSendQueue();
         CloseReceiveQueue();
 
-        if (wasBound)
+        if (wasBound && !handedOver)
         {
-            _options.Family.Tell(new Unbind(_options.Protocol, _local), Self);
+            _options.Family.Tell(new Unbind(_options.Protocol, _binding), Self);
         }
 
         Sender.Tell(new SocketReply(message.ReqId, Errno.None, 0));

@@ -50,7 +50,10 @@ public sealed class PcapScenarioTests(ITestOutputHelper output)
     private static int Count(string lines) => lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
 }
 
-/// <summary>The lossy TCP demo's pcap read back by tshark: valid TCP with correct checksums, every byte echoed.</summary>
+/// <summary>
+/// The lossy TCP demo's pcap read back by tshark: valid TCP with correct checksums, every byte echoed, and the
+/// Window Scale option on both SYNs applied by tshark to the windows that follow (RFC 7323).
+/// </summary>
 public sealed class TcpPcapScenarioTests
 {
     [TsharkFact]
@@ -59,7 +62,7 @@ public sealed class TcpPcapScenarioTests
         string path = Path.Combine(Path.GetTempPath(), $"edsos-tcp-{Guid.NewGuid():N}.pcap");
         try
         {
-            var report = await TcpDemoRunner.RunAsync(new DemoOptions { Proto = "tcp", Sends = 20, Size = 16384, Pings = 0, Loss = 0.02, PcapPath = path });
+            var report = await TcpDemoRunner.RunAsync(new DemoOptions { Proto = "tcp", Sends = 20, Size = 16384, Pings = 0, Loss = 0.02, PcapPath = path, ReceiveBuffer = 256 * 1024 });
             Assert.Equal(20, report.EchoedOk);
             Assert.Equal(0, report.PayloadBytesCopied);
 
@@ -70,6 +73,19 @@ public sealed class TcpPcapScenarioTests
             Assert.All(lines, line => Assert.Equal("1", line.Trim()));
             string errors = Tshark.Run(path, "-o", "tcp.check_checksum:TRUE", "-Y", "_ws.malformed || _ws.expert.severity == error");
             Assert.Equal(string.Empty, errors.Trim());
+
+            // The SYN and the SYN-ACK (and any retransmission of them) offer shift 3: the 256 KiB receive buffer
+            // over 2^3 fits the 16-bit field. tshark then scales every later window by 8, and windows above
+            // 65535 show up.
+            string shifts = Tshark.Run(path, "-Y", "tcp.flags.syn == 1", "-T", "fields", "-e", "tcp.flags.ack", "-e", "tcp.options.wscale.shift");
+            string[] syns = shifts.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Contains(syns, line => line.Trim() == "0\t3" || line.Trim() == "False\t3");
+            Assert.Contains(syns, line => line.Trim() == "1\t3" || line.Trim() == "True\t3");
+            Assert.All(syns, line => Assert.EndsWith("\t3", line.Trim(), StringComparison.Ordinal));
+            string windows = Tshark.Run(path, "-Y", "tcp.flags.syn == 0", "-T", "fields", "-e", "tcp.window_size_scalefactor", "-e", "tcp.window_size");
+            string[] scaled = windows.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.All(scaled, line => Assert.StartsWith("8\t", line.Trim(), StringComparison.Ordinal));
+            Assert.Contains(scaled, line => long.Parse(line.Trim().Split('\t')[1], System.Globalization.CultureInfo.InvariantCulture) > 65535);
         }
         finally
         {

@@ -45,7 +45,7 @@ public abstract class SocketSpecBase : TestKitBase
     protected TsId UserTs { get; }
 
     /// <summary>Starts a socket in its own TS with the probes as family and transmit worker.</summary>
-    protected (IActorRef Node, TsId Ts) StartSocket(DataPathMode mode = DataPathMode.ZeroCopy, int sendBuffer = SocketTableOptions.LinuxDefaultBuffer, int receiveBuffer = SocketTableOptions.LinuxDefaultBuffer, int maxPayload = 65507)
+    protected (IActorRef Node, TsId Ts) StartSocket(DataPathMode mode = DataPathMode.ZeroCopy, int sendBuffer = SocketTableOptions.LinuxDefaultBuffer, int receiveBuffer = SocketTableOptions.LinuxDefaultBuffer, int maxPayload = 65507, SocketKind type = SocketKind.Dgram)
     {
         var id = (ulong)Interlocked.Increment(ref _socketSeq);
         var path = SockNode.TsPathOf("/net/sockets", id);
@@ -53,7 +53,8 @@ public abstract class SocketSpecBase : TestKitBase
         {
             SocketId = id,
             Family = Family,
-            Protocol = 17,
+            Protocol = type == SocketKind.Stream ? 6 : 17,
+            Type = type,
             TxWorker = Tx,
             TxTs = TxTs,
             MaxPayload = maxPayload,

@@ -1,3 +1,4 @@
+using Edsos.Protocol.Tcp;
 using Edsos.SocketService;
 
 namespace Edsos.Host.Demo;
@@ -38,6 +39,9 @@ public sealed record DemoOptions
     /// <summary>TCP: probability that the wire drops a frame (each direction, seeded schedule); 0 for a perfect wire.</summary>
     public double Loss { get; init; }
 
+    /// <summary>TCP: each connection's receive buffer (bytes); above 65535 both SYNs offer window scaling (RFC 7323).</summary>
+    public int ReceiveBuffer { get; init; } = new TcpOptions().ReceiveBuffer;
+
     /// <summary>Returns a message naming the bad option, or null when the options are valid.</summary>
     public string? Validate()
     {
@@ -69,6 +73,11 @@ public sealed record DemoOptions
         if (Proto != "tcp" && (Size < 8 || Size > MaxUdpPayload))
         {
             return $"--size must be between 8 and {MaxUdpPayload} bytes (a UDP payload carrying its sequence number), not {Size}";
+        }
+
+        if (ReceiveBuffer < 1460 || ReceiveBuffer > TcpOptions.MaxReceiveBuffer)
+        {
+            return $"--rcvbuf must be between 1460 and {TcpOptions.MaxReceiveBuffer} bytes, not {ReceiveBuffer}";
         }
 
         if (Pings < 0)

@@ -126,6 +126,7 @@ public static class TcpDemoRunner
         Mac = MacAddress.Parse(mac),
         Mode = options.Mode,
         Tso = options.Tso,
+        Tcp = new TcpOptions { ReceiveBuffer = options.ReceiveBuffer },
 
         // The client's write buffer, B's echo in flight and the receive windows: room for a few writes.
         ArenaPages = Math.Max(8192, (int)Math.Min(262_144, (3L * options.Size / 4096) + 4096)),

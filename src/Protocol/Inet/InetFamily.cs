@@ -11,7 +11,9 @@ namespace Edsos.Protocol.Inet;
 /// answering <see cref="InetProtocol.BindRequest"/> (ephemeral ports 49152-65535,
 /// <see cref="Errno.EADDRINUSE"/>, <see cref="Errno.EADDRNOTAVAIL"/> for an address that is not ours;
 /// 0.0.0.0 binds every local address). Bindings are pushed to the receive worker, which confirms the
-/// bind to the socket only once it demultiplexes to it.
+/// bind to the socket only once it demultiplexes to it. <see cref="InetProtocol.Unbind"/> comes from the
+/// socket, or, for a TCP socket closed with a connection, from TCP once that connection is deleted (after
+/// TIME_WAIT): the port stays taken while segments of the old connection may still arrive.
 /// </summary>
 public sealed class InetFamily : ReceiveActor
 {

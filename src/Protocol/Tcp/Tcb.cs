@@ -19,6 +19,7 @@ internal sealed class Tcb
         Congestion = new NewRenoCongestion(options.Mss);
         Mss = options.Mss;
         ReceiveBuffer = options.ReceiveBuffer;
+        WantedRcvWndShift = TcpOptions.WindowShiftFor(options.ReceiveBuffer);
     }
 
     public ulong Id { get; }
@@ -61,7 +62,11 @@ internal sealed class Tcb
     /// </summary>
     public uint SndSml { get; set; }
 
+    /// <summary>The peer's window in bytes (SEG.WND scaled by <see cref="SndWndShift"/> on every non-SYN segment).</summary>
     public uint SndWnd { get; set; }
+
+    /// <summary>MAX.SND.WND (RFC 5961 5.2): the largest window the peer ever offered; bounds how old an acceptable ACK may be.</summary>
+    public uint MaxSndWnd { get; set; }
 
     public uint SndWl1 { get; set; }
 
@@ -69,6 +74,18 @@ internal sealed class Tcb
 
     /// <summary>Effective send MSS: ours bounded by the peer's option.</summary>
     public int Mss { get; set; }
+
+    /// <summary>Our SYN or SYN-ACK carries the Window Scale option (decided once, kept for retransmissions).</summary>
+    public bool OfferWindowScale { get; set; }
+
+    /// <summary>The shift our buffer wants (RFC 7323 2.2): what our Window Scale option announces.</summary>
+    public int WantedRcvWndShift { get; }
+
+    /// <summary>Shift applied to the peer's SEG.WND: its option's count, once both SYNs carried the option (else 0).</summary>
+    public int SndWndShift { get; set; }
+
+    /// <summary>Shift applied to the windows we advertise: <see cref="WantedRcvWndShift"/> once both SYNs carried the option (else 0).</summary>
+    public int RcvWndShift { get; set; }
 
     /// <summary>Payload references in sequence order; the first holds SND.UNA once data is outstanding.</summary>
     public List<SendChunk> Chunks { get; } = new();
@@ -137,11 +154,25 @@ internal sealed class Tcb
     /// those bytes can never be sent, so the connection is aborted at the next tick (RST to the peer).
     /// </summary>
     public bool PayloadRevoked { get; set; }
+    /// <summary>Set while the persist timer's override (RFC 9293 3.8.6.2.1) lets a window-cut runt go with nothing in flight.</summary>
+    public bool SwsOverride { get; set; }
 
     /// <summary>Zero-window probes sent without the window opening (their back-off exponent).</summary>
     public int PersistShift { get; set; }
 
     public DateTimeOffset? TimeWaitDeadline { get; set; }
+
+    /// <summary>
+    /// The port binding the socket handed over at close (<see cref="InetProtocol.StreamClose"/>): given back
+    /// to the family when this TCB is deleted, so the port stays taken through FIN_WAIT and TIME_WAIT.
+    /// </summary>
+    public Ipv4Endpoint? PortBinding { get; set; }
+
+    /// <summary>Start of the current RFC 5961 7 challenge-ACK budget period.</summary>
+    public DateTimeOffset ChallengeAckPeriodStart { get; set; }
+
+    /// <summary>Challenge ACKs sent in the current period.</summary>
+    public int ChallengeAcksInPeriod { get; set; }
 
     public long Retransmits { get; set; }
 

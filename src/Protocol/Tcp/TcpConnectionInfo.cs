@@ -1,6 +1,10 @@
 namespace Edsos.Protocol.Tcp;
 
-/// <summary>One connection's state as <see cref="TcpProtocol.GetTcpConnections"/> reports it (RFC 9293 3.3.1 variables).</summary>
+/// <summary>
+/// One connection's state as <see cref="TcpProtocol.GetTcpConnections"/> reports it (RFC 9293 3.3.1 variables).
+/// <see cref="SndWndShift"/> / <see cref="RcvWndShift"/> are the RFC 7323 window shifts in use (0: not scaling);
+/// <see cref="HoldsPort"/> is true when the connection keeps its closed socket's port bound until it is deleted.
+/// </summary>
 public sealed record TcpConnectionInfo(
     ulong Id,
     Ipv4Endpoint Local,
@@ -23,4 +27,7 @@ public sealed record TcpConnectionInfo(
     bool RtoArmed,
     bool PersistArmed,
     long Retransmits,
-    long BytesAcked);
+    long BytesAcked,
+    int SndWndShift,
+    int RcvWndShift,
+    bool HoldsPort);

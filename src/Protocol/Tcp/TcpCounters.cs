@@ -16,6 +16,13 @@ namespace Edsos.Protocol.Tcp;
 /// <param name="ChunksHeld">Send chunks (payload references) held for retransmission now.</param>
 /// <param name="RevokedAborts">Connections aborted because queued payload was lifted with its exited TS.</param>
 /// <param name="TsoSends">Super-segments handed to IPv4 for the NIC to cut (TCP segmentation offload).</param>
+/// <param name="ChallengeAcks">RFC 5961 challenge ACKs sent: for a RST in the window but not at RCV.NXT (3.2), a SYN in a synchronized state (4.2), an unacceptable ACK (5.2).</param>
+/// <param name="ChallengeAcksThrottled">Challenge ACKs not sent because the connection's budget (RFC 5961 7) was spent.</param>
+/// <param name="ResetsIgnored">RST segments that reset nothing: outside the window, or in it but not at RCV.NXT (RFC 5961 3.2).</param>
+/// <param name="AcksDropped">Segments dropped for an ACK of data never sent or older than SND.UNA − MAX.SND.WND (RFC 5961 5.2).</param>
+/// <param name="SynDataHeld">SYNs whose text was held for delivery after the handshake (RFC 9293 3.10.7.2).</param>
+/// <param name="TimeWaitReopened">SYNs that opened a new connection on a 4-tuple in TIME_WAIT (RFC 6191 2 / RFC 1122 4.2.2.13).</param>
+/// <param name="ConnectsRefusedInUse">Connects refused with EADDRINUSE because the 4-tuple was in use (TIME_WAIT included).</param>
 public sealed record TcpCounters(
     long SegmentsSent,
     long SegmentsReceived,
@@ -31,4 +38,11 @@ public sealed record TcpCounters(
     int ActiveConnections,
     int ChunksHeld,
     long RevokedAborts,
-    long TsoSends);
+    long TsoSends,
+    long ChallengeAcks,
+    long ChallengeAcksThrottled,
+    long ResetsIgnored,
+    long AcksDropped,
+    long SynDataHeld,
+    long TimeWaitReopened,
+    long ConnectsRefusedInUse);

@@ -3,11 +3,20 @@ namespace Edsos.Protocol.Tcp;
 /// <summary>Tunables of the TCP of one stack. Defaults follow the RFCs where one gives a number, Linux otherwise.</summary>
 public sealed record TcpOptions
 {
+    /// <summary>The largest <see cref="ReceiveBuffer"/>: a 16-bit window scaled by the RFC 7323 maximum shift of 14.</summary>
+    public const int MaxReceiveBuffer = ushort.MaxValue << 14;
+
     /// <summary>The MSS announced and used: the 1500-byte MTU minus IPv4 and TCP headers (RFC 9293 3.7.1).</summary>
     public int Mss { get; init; } = 1460;
 
-    /// <summary>Receive buffer per connection; the advertised window (no window scaling, so at most 65535).</summary>
-    public int ReceiveBuffer { get; init; } = 65535;
+    /// <summary>
+    /// Receive buffer per connection, in bytes: the most the advertised window covers. Above 65535 the SYN
+    /// offers the Window Scale option (RFC 7323 2) with the smallest shift that makes the buffer fit the 16-bit
+    /// field; the scale applies only when both SYNs carried the option, else the window stays at most 65535.
+    /// At most 65535 · 2^14 (1 GiB). The default, 65535, needs no scaling (a SYN-ACK still answers a peer's
+    /// Window Scale with shift 0, so the peer may scale its own window).
+    /// </summary>
+    public int ReceiveBuffer { get; init; } = ushort.MaxValue;
 
     /// <summary>RFC 6298 2.1: RTO before the first RTT sample.</summary>
     public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
@@ -27,14 +36,46 @@ public sealed record TcpOptions
     /// <summary>Delayed-ACK timeout (RFC 1122 4.2.3.2: under 0.5 s; Linux's minimum is 40 ms).</summary>
     public TimeSpan DelayedAck { get; init; } = TimeSpan.FromMilliseconds(40);
 
-    /// <summary>TIME_WAIT lasts 2·MSL (RFC 9293 3.10.7.4); MSL is 2 minutes in the RFC, short here so tests and demos end.</summary>
-    public TimeSpan TimeWait { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// The maximum segment lifetime. RFC 9293 3.4.2 assumes 2 minutes; short here so tests and demos end. TIME_WAIT
+    /// lasts <see cref="TimeWait"/> = 2·MSL, and the connection's local port stays taken for that long.
+    /// </summary>
+    public TimeSpan Msl { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long TIME_WAIT keeps the 4-tuple: 2·<see cref="Msl"/> (RFC 9293 3.10.7.4).</summary>
+    public TimeSpan TimeWait => Msl * 2;
+
+    /// <summary>
+    /// RFC 5961 7 challenge-ACK throttle: at most this many challenge ACKs per connection in each
+    /// <see cref="ChallengeAckInterval"/>; more are counted and not sent. Per connection, not host-wide: a
+    /// host-wide budget is a side channel that tells a blind attacker when it hit a live connection
+    /// (CVE-2016-5696).
+    /// </summary>
+    public int ChallengeAckLimit { get; init; } = 10;
+
+    /// <summary>The period of <see cref="ChallengeAckLimit"/>.</summary>
+    public TimeSpan ChallengeAckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Granularity of the connection timers (one periodic tick drives them all).</summary>
     public TimeSpan TimerTick { get; init; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Fixed initial send sequence number (tests of wrap-around); null draws one per connection (RFC 9293 3.4.1 / RFC 6528).</summary>
     public uint? InitialSequence { get; init; }
+
+    /// <summary>
+    /// The Window Scale shift that lets a 16-bit window cover <paramref name="receiveBuffer"/>: the smallest
+    /// count with <c>buffer &gt;&gt; shift ≤ 65535</c>, at most 14 (RFC 7323 2.3). 0 for buffers up to 65535.
+    /// </summary>
+    public static int WindowShiftFor(int receiveBuffer)
+    {
+        int shift = 0;
+        while (shift < 14 && (receiveBuffer >> shift) > ushort.MaxValue)
+        {
+            shift++;
+        }
+
+        return shift;
+    }
 
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentException">A value is out of range.</exception>
@@ -45,9 +86,19 @@ public sealed record TcpOptions
             throw new ArgumentException($"TCP MSS {Mss} must be 64..1460", nameof(Mss));
         }
 
-        if (ReceiveBuffer < Mss || ReceiveBuffer > ushort.MaxValue)
+        if (ReceiveBuffer < Mss || ReceiveBuffer > MaxReceiveBuffer)
         {
-            throw new ArgumentException($"TCP receive buffer {ReceiveBuffer} must be MSS..65535", nameof(ReceiveBuffer));
+            throw new ArgumentException($"TCP receive buffer {ReceiveBuffer} must be MSS..{MaxReceiveBuffer}", nameof(ReceiveBuffer));
+        }
+
+        if (Msl <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("TCP MSL must be positive", nameof(Msl));
+        }
+
+        if (ChallengeAckLimit < 0 || ChallengeAckInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("TCP challenge-ACK limit must be ≥ 0 per a positive interval", nameof(ChallengeAckLimit));
         }
 
         if (MinRto <= TimeSpan.Zero || MaxRto < MinRto || InitialRto <= TimeSpan.Zero || TimerTick <= TimeSpan.Zero)

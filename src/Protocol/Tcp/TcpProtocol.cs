@@ -1,5 +1,6 @@
 using Edsos.Memory;
 using Edsos.Protocol.Wire;
+using Edsos.Scheduler;
 
 namespace Edsos.Protocol.Tcp;
 
@@ -29,6 +30,12 @@ public static class TcpProtocol
 
     /// <summary>Reply to <see cref="GetTcpConnections"/>.</summary>
     public sealed record TcpConnections(IReadOnlyList<TcpConnectionInfo> Connections);
+
+    /// <summary>
+    /// <see cref="InetStack.Start"/> → TCP: the inet family, to which TCP gives back (<see cref="InetProtocol.Unbind"/>)
+    /// the port bindings sockets hand over at close once their connection is deleted. No reply.
+    /// </summary>
+    public sealed record AttachFamily(IActorRef Family);
 
     /// <summary>The timer tick that drives every connection's timers.</summary>
     internal sealed record Tick

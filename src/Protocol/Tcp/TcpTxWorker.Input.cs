@@ -39,20 +39,23 @@ public sealed partial class TcpTxWorker
         SendResetFor(segment);
     }
 
-    /// <summary>RFC 9293 3.10.7.2, LISTEN: a SYN opens a TCB in SYN-RECEIVED; an ACK is reset; a RST is ignored.</summary>
-    private void OnListenSegment(Listener listener, Ipv4Endpoint local, Ipv4Endpoint remote, TcpProtocol.SegmentReceivedEvent segment)
+    /// <summary>
+    /// RFC 9293 3.10.7.2, LISTEN: a SYN opens a TCB in SYN-RECEIVED; an ACK is reset; a RST is ignored. Text on
+    /// the SYN is queued for delivery once ESTABLISHED (<see cref="HoldSynData"/>). <paramref name="iss"/> is
+    /// set when the SYN reopens a TIME_WAIT 4-tuple (RFC 1122 4.2.2.13: above the old incarnation's numbers).
+    /// </summary>
+    private void OnListenSegment(Listener listener, Ipv4Endpoint local, Ipv4Endpoint remote, TcpProtocol.SegmentReceivedEvent segment, uint? iss = null)
     {
         var seg = segment.Header;
-
-        // Data on a SYN is not kept here: the peer retransmits it once the connection is open.
-        Drop(segment.Payload);
         if ((seg.Flags & TcpFlags.Rst) != 0)
         {
+            Drop(segment.Payload);
             return;
         }
 
         if ((seg.Flags & TcpFlags.Ack) != 0 || (seg.Flags & TcpFlags.Syn) == 0)
         {
+            Drop(segment.Payload);
             SendResetFor(segment);
             return;
         }
@@ -69,19 +72,25 @@ public sealed partial class TcpTxWorker
         if (waiting >= listener.Backlog)
         {
             // Backlog full: drop the SYN silently (Linux), the peer retries.
+            Drop(segment.Payload);
             return;
         }
 
-        var tcb = NewTcb(local, remote);
+        var tcb = NewTcb(local, remote, iss);
         tcb.Listener = listener.Local;
         tcb.Irs = seg.Sequence;
         tcb.RcvNxt = seg.Sequence + 1;
         tcb.RcvAdvertisedEdge = tcb.RcvNxt;
         TakePeerMss(tcb, seg);
-        tcb.SndWnd = seg.Window;
+
+        // RFC 7323 2.2: a SYN-ACK carries Window Scale only in answer to a SYN that did; then both sides scale.
+        tcb.OfferWindowScale = seg.WindowScale is not null;
+        TakePeerWindowScale(tcb, seg);
+        SetSendWindow(tcb, seg.Window);
         tcb.SndWl1 = seg.Sequence;
         tcb.SndWl2 = tcb.Iss;
         tcb.State = TcpState.SynReceived;
+        HoldSynData(tcb, segment);
         StartSynTiming(tcb);
         SendSyn(tcb, ack: true);
     }
@@ -95,11 +104,29 @@ public sealed partial class TcpTxWorker
             return;
         }
 
+        bool syn = (seg.Flags & TcpFlags.Syn) != 0;
+        bool rst = (seg.Flags & TcpFlags.Rst) != 0;
         if (tcb.State == TcpState.SynReceived && (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn && seg.Sequence == tcb.Irs)
         {
-            // The peer did not get our SYN-ACK and sent its SYN again.
+            // The peer did not get our SYN-ACK and sent its SYN again (any text on it is held already).
             Drop(segment.Payload);
             SendSyn(tcb, ack: true);
+            return;
+        }
+
+        // Fourth step, taken first: a SYN in a synchronized state, whatever its sequence number, is answered with
+        // a challenge ACK and dropped (RFC 5961 4.2, adopted by RFC 9293 3.10.7.4), so a blind in-window SYN
+        // cannot reset the connection. In TIME_WAIT it may instead open a new incarnation (RFC 6191 2 / RFC 1122
+        // 4.2.2.13).
+        if (syn && !rst && tcb.IsSynchronized)
+        {
+            if (tcb.State == TcpState.TimeWait && TryReopenFromTimeWait(tcb, segment))
+            {
+                return;
+            }
+
+            Drop(segment.Payload);
+            SendChallengeAck(tcb);
             return;
         }
 
@@ -113,7 +140,14 @@ public sealed partial class TcpTxWorker
         if (!acceptable)
         {
             Drop(segment.Payload);
-            if (window == 0 && (seg.Flags & (TcpFlags.Ack | TcpFlags.Rst | TcpFlags.Syn)) == TcpFlags.Ack && tcb.IsSynchronized)
+            if (rst)
+            {
+                // RFC 5961 3.2 (1): a RST outside the window is dropped without an answer.
+                _resetsIgnored++;
+                return;
+            }
+
+            if (window == 0 && (seg.Flags & (TcpFlags.Ack | TcpFlags.Syn)) == TcpFlags.Ack && tcb.IsSynchronized)
             {
                 // RFC 9293 3.10.7.4: with a zero receive window no segment is acceptable, "but special allowance
                 // should be made to accept valid ACKs": otherwise a peer whose data we cannot take never learns
@@ -133,23 +167,28 @@ public sealed partial class TcpTxWorker
                 return;
             }
 
-            if ((seg.Flags & TcpFlags.Rst) == 0)
+            // A zero-window probe, an old duplicate or a retransmitted FIN in TIME-WAIT: answer with where we are.
+            SendAck(tcb);
+            if (tcb.State == TcpState.TimeWait && (seg.Flags & TcpFlags.Fin) != 0)
             {
-                // A zero-window probe, an old duplicate or a retransmitted FIN in TIME-WAIT: answer with where we are.
-                SendAck(tcb);
-                if (tcb.State == TcpState.TimeWait && (seg.Flags & TcpFlags.Fin) != 0)
-                {
-                    tcb.TimeWaitDeadline = Now + _options.TimeWait;
-                }
+                tcb.TimeWaitDeadline = Now + _options.TimeWait;
             }
 
             return;
         }
 
-        // Second: RST.
-        if ((seg.Flags & TcpFlags.Rst) != 0)
+        // Second: RST. RFC 5961 3.2: only a RST at exactly RCV.NXT resets; one elsewhere in the window may be a
+        // blind guess, so it gets a challenge ACK, which a peer that really reset answers with an exact RST.
+        if (rst)
         {
             Drop(segment.Payload);
+            if (seg.Sequence != tcb.RcvNxt)
+            {
+                _resetsIgnored++;
+                SendChallengeAck(tcb);
+                return;
+            }
+
             _resetsReceived++;
             if (tcb.State == TcpState.SynReceived && tcb.Listener is not null)
             {
@@ -162,11 +201,20 @@ public sealed partial class TcpTxWorker
             return;
         }
 
-        // Fourth: a SYN in a synchronized state gets a challenge ACK (RFC 5961 4.2, adopted by RFC 9293).
-        if ((seg.Flags & TcpFlags.Syn) != 0)
+        // Fourth, for SYN-RECEIVED (synchronized states were handled above): RFC 9293 3.10.7.4 sends a passive
+        // open back to LISTEN; a simultaneous open is treated like a synchronized state.
+        if (syn)
         {
             Drop(segment.Payload);
-            SendAck(tcb);
+            if (tcb.Listener is not null)
+            {
+                Destroy(tcb, Errno.None);
+            }
+            else
+            {
+                SendChallengeAck(tcb);
+            }
+
             return;
         }
 
@@ -186,11 +234,17 @@ public sealed partial class TcpTxWorker
                 return;
             }
 
-            Establish(tcb, seg);
+            bool synDataDelivered = Establish(tcb, seg);
             if (tcb.State == TcpState.Closed)
             {
                 Drop(segment.Payload);
                 return;
+            }
+
+            if (synDataDelivered)
+            {
+                // Text that came on the SYN is now delivered: acknowledge it at once.
+                SendAck(tcb);
             }
         }
         else if (!ProcessAck(tcb, seg, segment.Length))
@@ -228,20 +282,21 @@ public sealed partial class TcpTxWorker
         Output(tcb);
     }
 
-    /// <summary>RFC 9293 3.10.7.3, SYN-SENT.</summary>
+    /// <summary>RFC 9293 3.10.7.3, SYN-SENT. Text on the SYN-ACK (or on a simultaneous-open SYN) is held until ESTABLISHED.</summary>
     private void OnSynSentSegment(Tcb tcb, TcpProtocol.SegmentReceivedEvent segment)
     {
         var seg = segment.Header;
-        Drop(segment.Payload);
         bool hasAck = (seg.Flags & TcpFlags.Ack) != 0;
         if (hasAck && (SeqNum.Le(seg.Acknowledgement, tcb.Iss) || SeqNum.Gt(seg.Acknowledgement, tcb.SndMax)))
         {
+            Drop(segment.Payload);
             SendResetFor(segment);
             return;
         }
 
         if ((seg.Flags & TcpFlags.Rst) != 0)
         {
+            Drop(segment.Payload);
             if (hasAck)
             {
                 _resetsReceived++;
@@ -253,6 +308,7 @@ public sealed partial class TcpTxWorker
 
         if ((seg.Flags & TcpFlags.Syn) == 0)
         {
+            Drop(segment.Payload);
             return;
         }
 
@@ -262,18 +318,77 @@ public sealed partial class TcpTxWorker
         TakePeerMss(tcb, seg);
         if (hasAck)
         {
+            // RFC 7323 2.2: scaling is on only if our SYN offered it and the SYN-ACK carries the option too.
+            TakePeerWindowScale(tcb, seg);
+            HoldSynData(tcb, segment);
             Establish(tcb, seg);
             SendAck(tcb);
             Output(tcb);
             return;
         }
 
-        // Simultaneous open (RFC 9293 figure 8): SYN-RECEIVED, answer SYN-ACK.
-        tcb.SndWnd = seg.Window;
+        // Simultaneous open (RFC 9293 figure 8): SYN-RECEIVED, answer SYN-ACK; it repeats our Window Scale
+        // offer only if the peer's SYN made one too.
+        tcb.OfferWindowScale &= seg.WindowScale is not null;
+        TakePeerWindowScale(tcb, seg);
+        SetSendWindow(tcb, seg.Window);
         tcb.SndWl1 = seg.Sequence;
         tcb.SndWl2 = tcb.Iss;
         tcb.State = TcpState.SynReceived;
+        HoldSynData(tcb, segment);
         SendSyn(tcb, ack: true);
+    }
+
+    /// <summary>
+    /// RFC 5961 challenge ACK (3.2, 4.2, 5.2): &lt;SEQ=SND.NXT&gt;&lt;ACK=RCV.NXT&gt;&lt;CTL=ACK&gt;, a plain ACK that
+    /// only a peer that really is in sync can act on. Throttled per connection (RFC 5961 7): at most
+    /// <see cref="TcpOptions.ChallengeAckLimit"/> per <see cref="TcpOptions.ChallengeAckInterval"/>, the rest counted.
+    /// </summary>
+    private void SendChallengeAck(Tcb tcb)
+    {
+        var now = Now;
+        if (now - tcb.ChallengeAckPeriodStart >= _options.ChallengeAckInterval)
+        {
+            tcb.ChallengeAckPeriodStart = now;
+            tcb.ChallengeAcksInPeriod = 0;
+        }
+
+        if (tcb.ChallengeAcksInPeriod >= _options.ChallengeAckLimit)
+        {
+            _challengeAcksThrottled++;
+            return;
+        }
+
+        tcb.ChallengeAcksInPeriod++;
+        _challengeAcks++;
+        SendAck(tcb);
+    }
+
+    /// <summary>
+    /// A SYN for a 4-tuple in TIME_WAIT. Without timestamps, RFC 6191 2 falls back to RFC 1122 4.2.2.13: the
+    /// SYN may open a new incarnation if a listener takes the port and its sequence number lies beyond
+    /// everything the old one received (SEG.SEQ &gt; RCV.NXT), so no old duplicate can be taken for new data;
+    /// our new ISS is then SND.MAX + MAX.SND.WND of the old one, past the right edge of any window the peer
+    /// offered it, for the same reason in the other direction. Returns false otherwise (the caller answers with
+    /// a challenge ACK).
+    /// </summary>
+    private bool TryReopenFromTimeWait(Tcb tcb, TcpProtocol.SegmentReceivedEvent segment)
+    {
+        var seg = segment.Header;
+        if ((seg.Flags & TcpFlags.Ack) != 0
+            || !SeqNum.Gt(seg.Sequence, tcb.RcvNxt)
+            || !_listeners.TryGetValue(tcb.Local.Port, out var listener)
+            || !(listener.Local.Address.IsUnspecified || listener.Local.Address == tcb.Local.Address))
+        {
+            return false;
+        }
+
+        uint iss = tcb.SndMax + Math.Max(tcb.MaxSndWnd, 1u);
+        var (local, remote) = (tcb.Local, tcb.Remote);
+        _timeWaitReopened++;
+        Destroy(tcb, Errno.None);
+        OnListenSegment(listener, local, remote, segment, iss);
+        return true;
     }
 
     private void TakePeerMss(Tcb tcb, in TcpRepr seg)
@@ -283,6 +398,91 @@ public sealed partial class TcpTxWorker
         tcb.Congestion.SetSmss(tcb.Mss);
     }
 
+    /// <summary>
+    /// RFC 7323 2.2-2.3: with Window Scale on both SYNs, the peer's windows are shifted by its count (clamped to
+    /// 14) and ours by the count we announced; otherwise neither side scales.
+    /// </summary>
+    private static void TakePeerWindowScale(Tcb tcb, in TcpRepr seg)
+    {
+        if (tcb.OfferWindowScale && seg.WindowScale is byte peer)
+        {
+            tcb.SndWndShift = Math.Min((int)peer, TcpRepr.MaxWindowScale);
+            tcb.RcvWndShift = tcb.WantedRcvWndShift;
+        }
+        else
+        {
+            tcb.SndWndShift = 0;
+            tcb.RcvWndShift = 0;
+        }
+    }
+
+    /// <summary>SEG.WND in bytes: the field as is on a SYN (RFC 7323 2.2: never scaled there), shifted on every other segment.</summary>
+    private static uint PeerWindow(Tcb tcb, in TcpRepr seg) =>
+        (seg.Flags & TcpFlags.Syn) != 0 ? seg.Window : (uint)seg.Window << tcb.SndWndShift;
+
+    private static void SetSendWindow(Tcb tcb, uint window)
+    {
+        tcb.SndWnd = window;
+        if (window > tcb.MaxSndWnd)
+        {
+            tcb.MaxSndWnd = window;
+        }
+    }
+
+    /// <summary>
+    /// RFC 9293 3.10.7.2 / 3.10.7.3: text on a SYN (or SYN-ACK) is "queued for processing later", not
+    /// acknowledged by our SYN-ACK or ACK: it waits in the reassembly queue at IRS + 1 (trimmed to the window
+    /// the SYN-ACK offers) and is delivered in order once ESTABLISHED (<see cref="DeliverHeldData"/>). Until
+    /// then RCV.NXT stays at IRS + 1, so a peer that gets no ACK for it simply retransmits it.
+    /// </summary>
+    private void HoldSynData(Tcb tcb, TcpProtocol.SegmentReceivedEvent segment)
+    {
+        if (segment.Length <= 0)
+        {
+            return;
+        }
+
+        var payload = segment.Payload;
+        int length = segment.Length;
+        int room = Math.Min(tcb.ReceiveBuffer, ushort.MaxValue);
+        if (length > room && !TryDropTail(ref payload, room))
+        {
+            Drop(payload);
+            return;
+        }
+
+        length = Math.Min(length, room);
+        if (tcb.OutOfOrder.TryAdd(tcb.Irs + 1, length, payload))
+        {
+            _synDataHeld++;
+        }
+        else
+        {
+            Drop(payload);
+        }
+    }
+
+    /// <summary>Delivers what the reassembly queue holds from RCV.NXT on (text that came on the SYN); true when something was.</summary>
+    private bool DeliverHeldData(Tcb tcb)
+    {
+        bool delivered = false;
+        _scratch.Clear();
+        while (tcb.OutOfOrder.TryTakeNext(tcb.RcvNxt, out _, out int heldLength, out Capability held, _scratch))
+        {
+            Deliver(tcb, held, heldLength);
+            tcb.RcvNxt += (uint)heldLength;
+            delivered = true;
+        }
+
+        foreach (var stale in _scratch)
+        {
+            Drop(stale);
+        }
+
+        _scratch.Clear();
+        return delivered;
+    }
+
     private void StartSynTiming(Tcb tcb)
     {
         tcb.Timing = true;
@@ -290,8 +490,11 @@ public sealed partial class TcpTxWorker
         tcb.TimedAt = Now;
     }
 
-    /// <summary>Our SYN is acknowledged: ESTABLISHED. Active opens answer the connect; passive ones are announced to the listener.</summary>
-    private void Establish(Tcb tcb, in TcpRepr seg)
+    /// <summary>
+    /// Our SYN is acknowledged: ESTABLISHED. Active opens answer the connect; passive ones are announced to the
+    /// listener. Text held from the peer's SYN is delivered then; returns true when some was (it needs an ACK).
+    /// </summary>
+    private bool Establish(Tcb tcb, in TcpRepr seg)
     {
         if (tcb.Timing && SeqNum.Ge(seg.Acknowledgement, tcb.TimedSequence))
         {
@@ -305,7 +508,7 @@ public sealed partial class TcpTxWorker
             tcb.SndNxt = tcb.SndUna;
         }
 
-        tcb.SndWnd = seg.Window;
+        SetSendWindow(tcb, PeerWindow(tcb, seg));
         tcb.SndWl1 = seg.Sequence;
         tcb.SndWl2 = seg.Acknowledgement;
         tcb.Backoffs = 0;
@@ -322,31 +525,36 @@ public sealed partial class TcpTxWorker
             {
                 SendReset(tcb);
                 Destroy(tcb, Errno.None);
-                return;
+                return false;
             }
 
             tcb.AwaitingAccept = true;
             listener.Socket.Tell(new InetProtocol.StreamIncoming(tcb.Id, tcb.Local, tcb.Remote), Self);
         }
 
+        bool delivered = DeliverHeldData(tcb);
         if (tcb.FinQueued)
         {
             Output(tcb);
         }
+
+        return delivered;
     }
 
     /// <summary>
     /// RFC 9293 3.10.7.4 fifth step for synchronized states, with RFC 6298 (RTT, timer), RFC 5681 / RFC 6582
-    /// (new and duplicate ACKs) and the window update rule. Returns false when the segment must be dropped
-    /// (it acknowledges something not yet sent; an ACK was sent in answer).
+    /// (new and duplicate ACKs) and the window update rule. Returns false when the segment must be dropped:
+    /// RFC 5961 5.2 accepts SEG.ACK only in [SND.UNA − MAX.SND.WND, SND.MAX] (SND.MAX: what we ever sent, since
+    /// a timeout moves SND.NXT back); outside it the segment, data included, is dropped and a challenge ACK sent.
     /// </summary>
     private bool ProcessAck(Tcb tcb, in TcpRepr seg, int payloadLength)
     {
         uint ack = seg.Acknowledgement;
         uint highest = tcb.ProbeOutstanding && tcb.SndNxt == tcb.SndMax ? tcb.SndMax + 1 : tcb.SndMax;
-        if (SeqNum.Gt(ack, highest))
+        if (SeqNum.Gt(ack, highest) || SeqNum.Lt(ack, tcb.SndUna - tcb.MaxSndWnd))
         {
-            SendAck(tcb);
+            _acksDropped++;
+            SendChallengeAck(tcb);
             return false;
         }
 
@@ -413,7 +621,7 @@ public sealed partial class TcpTxWorker
             // RFC 5681 section 2 "duplicate acknowledgment": no data, no SYN/FIN, same window, data outstanding.
             bool duplicate = payloadLength == 0
                 && (seg.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0
-                && seg.Window == tcb.SndWnd
+                && PeerWindow(tcb, seg) == tcb.SndWnd
                 && seg.Window != 0
                 && tcb.SndMax != tcb.SndUna;
             if (duplicate)
@@ -436,7 +644,7 @@ public sealed partial class TcpTxWorker
         // RFC 9293 3.10.7.4: only a segment newer than the last window update may change the window.
         if (SeqNum.Lt(tcb.SndWl1, seg.Sequence) || (tcb.SndWl1 == seg.Sequence && SeqNum.Le(tcb.SndWl2, seg.Acknowledgement)))
         {
-            tcb.SndWnd = seg.Window;
+            SetSendWindow(tcb, PeerWindow(tcb, seg));
             tcb.SndWl1 = seg.Sequence;
             tcb.SndWl2 = seg.Acknowledgement;
             if (tcb.SndWnd > 0)
@@ -696,6 +904,13 @@ public sealed partial class TcpTxWorker
                     SendZeroWindowProbe(tcb);
                     tcb.PersistShift++;
                     tcb.PersistDeadline = now + PersistInterval(tcb);
+                }
+                else if (tcb.SndWnd > 0 && tcb.FlightSize == 0 && SeqNum.Lt(tcb.SndNxt, tcb.SendEnd))
+                {
+                    // RFC 9293 3.8.6.2.1 override timeout: the small window did not grow; send what it allows.
+                    tcb.SwsOverride = true;
+                    Output(tcb);
+                    tcb.SwsOverride = false;
                 }
             }
         }

@@ -15,7 +15,8 @@ public sealed partial class TcpTxWorker
     /// <summary>
     /// Sends what the windows allow (RFC 9293 3.8.6; RFC 5681: min(cwnd, rwnd) minus the flight), Nagle's
     /// rule (RFC 896 / RFC 9293 3.7.4) unless TCP_NODELAY, sender SWS avoidance (RFC 9293 3.8.6.2.1), then the
-    /// FIN once every queued byte went out. Arms the persist timer when a zero window stops data.
+    /// FIN once every queued byte went out. Arms the persist timer when a zero window stops data, or a window
+    /// too small for anything but a runt does with nothing in flight.
     /// </summary>
     private void Output(Tcb tcb)
     {
@@ -25,6 +26,7 @@ public sealed partial class TcpTxWorker
         }
 
         bool sentAny = false;
+        bool swsHeld = false;
         while (true)
         {
             int pending = SeqNum.Diff(tcb.SndNxt, tcb.SendEnd);
@@ -70,6 +72,15 @@ public sealed partial class TcpTxWorker
                     {
                         break;
                     }
+                }
+                else if (!retransmit && !tcb.SwsOverride && length == usable && length < Math.Min(tcb.Mss, inChunk) && length < tcb.MaxSndWnd / 2)
+                {
+                    // Sender SWS avoidance with nothing in flight (RFC 9293 3.8.6.2.1): a runt the window cuts short
+                    // waits until a full segment, or half the largest window the peer offered, fits; or for the
+                    // override timeout (the persist timer below). Sending it would have the peer's next window
+                    // update cut the stream into runts again.
+                    swsHeld = true;
+                    break;
                 }
 
                 // With TSO the NIC keeps PSH on the super-segment's last piece only, which is where it belongs.
@@ -149,7 +160,7 @@ public sealed partial class TcpTxWorker
             tcb.UnackedSegments = 0;
         }
 
-        if (SeqNum.Lt(tcb.SndNxt, tcb.SendEnd) && tcb.SndWnd == 0 && tcb.FlightSize == 0 && tcb.PersistDeadline is null)
+        if (SeqNum.Lt(tcb.SndNxt, tcb.SendEnd) && (tcb.SndWnd == 0 || swsHeld) && tcb.FlightSize == 0 && tcb.PersistDeadline is null)
         {
             tcb.RtoDeadline = null;
             tcb.PersistDeadline = Now + PersistInterval(tcb);
@@ -266,12 +277,23 @@ public sealed partial class TcpTxWorker
         tcb.RtoDeadline ??= Now + tcb.Rto.Rto;
     }
 
-    /// <summary>The window to advertise: buffer space not held by unread data, never moving the right edge left.</summary>
-    private static int AdvertisableWindow(Tcb tcb) => Math.Clamp(tcb.ReceiveBuffer - tcb.RcvUnread, 0, ushort.MaxValue);
+    /// <summary>Buffer space not held by unread data, in bytes, bounded by what the scaled 16-bit field can say.</summary>
+    private static int AdvertisableWindow(Tcb tcb) => Math.Clamp(tcb.ReceiveBuffer - tcb.RcvUnread, 0, ushort.MaxValue << tcb.RcvWndShift);
 
-    private ushort WindowToAdvertise(Tcb tcb)
+    /// <summary>
+    /// The window field of a segment we send now, and the right edge it advertises remembered. On a SYN or
+    /// SYN-ACK (<paramref name="syn"/>) the field is never scaled (RFC 7323 2.2); on every other segment it is
+    /// the window shifted right by <see cref="Tcb.RcvWndShift"/>, rounded down so we never offer more than the
+    /// buffer holds, except that the right edge never moves left (RFC 9293 3.8.6.2.2): then the previous edge is
+    /// rounded up to the scale's granularity, by less than 2^shift bytes. While a window closes over data the app
+    /// does not read, those round-ups can take the edge past the buffer by under 2^shift bytes per update; the
+    /// bytes still land in the arena (the socket does not drop for SO_RCVBUF), and the edge stops once RCV.NXT
+    /// reaches it.
+    /// </summary>
+    private ushort WindowToAdvertise(Tcb tcb, bool syn = false)
     {
-        int window = AdvertisableWindow(tcb);
+        int shift = syn ? 0 : tcb.RcvWndShift;
+        int window = Math.Min(AdvertisableWindow(tcb), ushort.MaxValue << shift);
 
         // Receiver SWS avoidance (RFC 1122 4.2.3.3): a window below one MSS is announced as zero.
         if (window < Math.Min(tcb.Mss, tcb.ReceiveBuffer / 2))
@@ -279,18 +301,29 @@ public sealed partial class TcpTxWorker
             window = 0;
         }
 
-        uint edge = tcb.RcvNxt + (uint)window;
+        int field = window >> shift;
+        uint edge = tcb.RcvNxt + (uint)(field << shift);
         if (SeqNum.Lt(edge, tcb.RcvAdvertisedEdge))
         {
             // RFC 9293 3.8.6.2.2: do not shrink the window.
-            window = Math.Max(0, SeqNum.Diff(tcb.RcvNxt, tcb.RcvAdvertisedEdge));
-            edge = tcb.RcvAdvertisedEdge;
+            int previous = Math.Max(0, SeqNum.Diff(tcb.RcvNxt, tcb.RcvAdvertisedEdge));
+            field = Math.Min(ushort.MaxValue, (previous + (1 << shift) - 1) >> shift);
+            edge = tcb.RcvNxt + (uint)(field << shift);
         }
 
-        tcb.RcvAdvertisedEdge = edge;
-        return (ushort)Math.Min(window, ushort.MaxValue);
+        if (SeqNum.Gt(edge, tcb.RcvAdvertisedEdge))
+        {
+            tcb.RcvAdvertisedEdge = edge;
+        }
+
+        return (ushort)field;
     }
 
+    /// <summary>
+    /// Our SYN (<paramref name="ack"/> false) or SYN-ACK, first or again: MSS, and Window Scale when
+    /// <see cref="Tcb.OfferWindowScale"/> (RFC 7323 2.2: on a SYN-ACK only if the peer's SYN carried it); the
+    /// window field unscaled.
+    /// </summary>
     private void SendSyn(Tcb tcb, bool ack)
     {
         var flags = ack ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn;
@@ -300,8 +333,9 @@ public sealed partial class TcpTxWorker
             tcb.Iss,
             ack ? tcb.RcvNxt : 0,
             flags,
-            ack ? WindowToAdvertise(tcb) : (ushort)Math.Min(tcb.ReceiveBuffer, ushort.MaxValue),
-            (ushort)_options.Mss);
+            ack ? WindowToAdvertise(tcb, syn: true) : (ushort)Math.Min(tcb.ReceiveBuffer, ushort.MaxValue),
+            (ushort)_options.Mss,
+            tcb.OfferWindowScale ? (byte)tcb.WantedRcvWndShift : null);
         Emit(tcb.Local, tcb.Remote, header, null, 0, 0);
         tcb.SndNxt = tcb.Iss + 1;
         if (SeqNum.Gt(tcb.SndNxt, tcb.SndMax))

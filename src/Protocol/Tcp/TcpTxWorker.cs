@@ -66,6 +66,16 @@ public sealed partial class TcpTxWorker : ReceiveActor
     private long _zeroWindowProbes;
     private long _revokedAborts;
     private long _tsoSends;
+    private long _challengeAcks;
+    private long _challengeAcksThrottled;
+    private long _resetsIgnored;
+    private long _acksDropped;
+    private long _synDataHeld;
+    private long _timeWaitReopened;
+    private long _connectsRefusedInUse;
+
+    // Where port bindings handed over with StreamClose go back (InetProtocol.Unbind); InetStack.Start tells us.
+    private IActorRef? _family;
 
     /// <summary>Creates the worker; <see cref="InetStack.Start"/> does this.</summary>
     public TcpTxWorker(InetStackOptions options, MemoryManager memory, IScheduler clock, IActorRef ipTx, TsId ipTxTs)
@@ -91,6 +101,7 @@ public sealed partial class TcpTxWorker : ReceiveActor
         Receive<InetProtocol.StreamNoDelay>(OnNoDelay);
         Receive<TcpProtocol.SegmentReceivedEvent>(OnSegment);
         Receive<TcpProtocol.Tick>(_ => OnTick());
+        Receive<TcpProtocol.AttachFamily>(attach => _family = attach.Family);
         Receive<TcpProtocol.GetTcpCounters>(_ => Sender.Tell(Snapshot(), Self));
         Receive<TcpProtocol.GetTcpConnections>(_ => Sender.Tell(Connections(), Self));
         Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(Snapshot(), Self));
@@ -119,11 +130,15 @@ public sealed partial class TcpTxWorker : ReceiveActor
             : connect.Local;
         if (_connections.ContainsKey((local, connect.Remote)))
         {
+            // The 4-tuple is in use, TIME_WAIT included: RFC 9293 3.10.1 "connection already exists". A TIME_WAIT
+            // tuple is not recycled by an active open (no timestamps to tell the incarnations apart, RFC 6191).
+            _connectsRefusedInUse++;
             Sender.Tell(new InetProtocol.StreamConnected(connect.ReqId, Errno.EADDRINUSE, local, connect.Remote), Self);
             return;
         }
 
         var tcb = NewTcb(local, connect.Remote);
+        tcb.OfferWindowScale = tcb.WantedRcvWndShift > 0;
         tcb.Socket = connect.Socket;
         tcb.SocketTs = connect.SocketTs;
         tcb.ConnectReqId = connect.ReqId;
@@ -241,9 +256,21 @@ public sealed partial class TcpTxWorker : ReceiveActor
 
     private void OnClose(InetProtocol.StreamClose close)
     {
-        if (!_connections.TryGetValue((close.Local, close.Remote), out var tcb))
+        // A socket closed while connecting names its bound endpoint (0.0.0.0:port); the TCB has the address
+        // connect picked for it.
+        var local = close.Local.Address.IsUnspecified
+            ? new Ipv4Endpoint(_inet.SelectSource(close.Remote.Address), close.Local.Port)
+            : close.Local;
+        if (!_connections.TryGetValue((local, close.Remote), out var tcb))
         {
+            // Already gone (reset, timed out): the port is free now.
+            ReleasePort(close.Binding);
             return;
+        }
+
+        if (close.Binding is { } binding)
+        {
+            tcb.PortBinding = binding;
         }
 
         tcb.Socket = null;
@@ -349,10 +376,10 @@ public sealed partial class TcpTxWorker : ReceiveActor
 
     // ---- connection table ------------------------------------------------------------------------
 
-    private Tcb NewTcb(Ipv4Endpoint local, Ipv4Endpoint remote)
+    private Tcb NewTcb(Ipv4Endpoint local, Ipv4Endpoint remote, uint? initialSequence = null)
     {
         var tcb = new Tcb(++_nextConnectionId, local, remote, _options);
-        uint iss = _options.InitialSequence ?? (uint)_random.NextInt64(0, uint.MaxValue + 1L);
+        uint iss = initialSequence ?? _options.InitialSequence ?? (uint)_random.NextInt64(0, uint.MaxValue + 1L);
         tcb.Iss = iss;
         tcb.SndUna = iss;
         tcb.SndNxt = iss;
@@ -411,6 +438,17 @@ public sealed partial class TcpTxWorker : ReceiveActor
 
         tcb.Socket = null;
         tcb.State = TcpState.Closed;
+        ReleasePort(tcb.PortBinding);
+        tcb.PortBinding = null;
+    }
+
+    /// <summary>Gives a port binding the socket handed over back to the family; the port is free from then on.</summary>
+    private void ReleasePort(Ipv4Endpoint? binding)
+    {
+        if (binding is { } bound && _family is { } family)
+        {
+            family.Tell(new InetProtocol.Unbind((int)IpProtocol.Tcp, bound), Self);
+        }
     }
 
     private int ReleaseAll()
@@ -421,6 +459,9 @@ public sealed partial class TcpTxWorker : ReceiveActor
         foreach (var tcb in _tickList)
         {
             popped += tcb.Chunks.Count + tcb.Undelivered.Count + tcb.OutOfOrder.Count;
+
+            // The family empties its port table in its own release; an Unbind would only chase it.
+            tcb.PortBinding = null;
             Destroy(tcb, Errno.ENETDOWN);
         }
 
@@ -450,7 +491,8 @@ public sealed partial class TcpTxWorker : ReceiveActor
                 tcb.Id, tcb.Local, tcb.Remote, tcb.State, tcb.SndUna, tcb.SndNxt, tcb.SndMax, tcb.SendEnd, tcb.SndWnd,
                 tcb.Congestion.Cwnd, tcb.Congestion.Ssthresh, tcb.Congestion.InRecovery, tcb.RcvNxt, tcb.RcvUnread,
                 tcb.OutOfOrder.Count, tcb.Chunks.Count, tcb.Rto.Rto, tcb.Backoffs, tcb.RtoDeadline is not null,
-                tcb.PersistDeadline is not null, tcb.Retransmits, tcb.BytesAcked));
+                tcb.PersistDeadline is not null, tcb.Retransmits, tcb.BytesAcked, tcb.SndWndShift, tcb.RcvWndShift,
+                tcb.PortBinding is not null));
         }
 
         return new TcpProtocol.TcpConnections(list);
@@ -479,7 +521,14 @@ public sealed partial class TcpTxWorker : ReceiveActor
             _byId.Count,
             chunks,
             _revokedAborts,
-            _tsoSends);
+            _tsoSends,
+            _challengeAcks,
+            _challengeAcksThrottled,
+            _resetsIgnored,
+            _acksDropped,
+            _synDataHeld,
+            _timeWaitReopened,
+            _connectsRefusedInUse);
     }
 
     /// <summary>A passive open: where SYNs for the port go, and how many unaccepted connections it may have.</summary>

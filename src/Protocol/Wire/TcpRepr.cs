@@ -3,17 +3,20 @@ using System.Buffers.Binary;
 namespace Edsos.Protocol.Wire;
 
 /// <summary>
-/// A parsed TCP header (RFC 9293 section 3.1) with the one option this stack uses, MSS (RFC 9293
-/// section 3.7.1; kind 2, length 4, only on SYN). The payload is not part of the repr: its checksum sum
-/// comes in as a <see cref="ChecksumAccumulator"/> so it is never copied to be checksummed.
+/// A parsed TCP header (RFC 9293 section 3.1) with the two options this stack uses, both only on SYN: MSS
+/// (RFC 9293 section 3.7.1; kind 2, length 4) and Window Scale (RFC 7323 section 2.2; kind 3, length 3,
+/// emitted after a NOP so the header stays a multiple of four bytes). The payload is not part of the repr:
+/// its checksum sum comes in as a <see cref="ChecksumAccumulator"/> so it is never copied to be checksummed.
 /// </summary>
 /// <param name="SourcePort">Source port.</param>
 /// <param name="DestinationPort">Destination port.</param>
 /// <param name="Sequence">Sequence number of the first octet (of the SYN when set).</param>
 /// <param name="Acknowledgement">Next sequence number expected (meaningful with <see cref="TcpFlags.Ack"/>).</param>
 /// <param name="Flags">Control bits.</param>
-/// <param name="Window">Receive window (no window scaling here).</param>
+/// <param name="Window">Receive window as carried in the header (unscaled: the connection applies the shift).</param>
 /// <param name="MaxSegmentSize">The MSS option, 0 when absent.</param>
+/// <param name="WindowScale">The Window Scale option's shift count as carried (RFC 7323 2.2), null when absent.
+/// Values above <see cref="MaxWindowScale"/> are kept as received; the connection clamps them (RFC 7323 2.3).</param>
 public readonly record struct TcpRepr(
     ushort SourcePort,
     ushort DestinationPort,
@@ -21,7 +24,8 @@ public readonly record struct TcpRepr(
     uint Acknowledgement,
     TcpFlags Flags,
     ushort Window,
-    ushort MaxSegmentSize = 0)
+    ushort MaxSegmentSize = 0,
+    byte? WindowScale = null)
 {
     /// <summary>Header without options.</summary>
     public const int MinHeaderLength = TcpPacket.MinHeaderLength;
@@ -29,12 +33,16 @@ public readonly record struct TcpRepr(
     /// <summary>RFC 9293 3.7.1: the MSS assumed when a SYN carries none (536 for IPv4).</summary>
     public const ushort DefaultMss = 536;
 
+    /// <summary>RFC 7323 2.3: the largest shift count a window may be scaled by (a window then spans 2^30 bytes).</summary>
+    public const int MaxWindowScale = 14;
+
     private const byte OptionEnd = 0;
     private const byte OptionNop = 1;
     private const byte OptionMss = 2;
+    private const byte OptionWindowScale = 3;
 
-    /// <summary>Header length as emitted: 20, or 24 with the MSS option.</summary>
-    public int HeaderLength => MaxSegmentSize != 0 ? MinHeaderLength + 4 : MinHeaderLength;
+    /// <summary>Header length as emitted: 20, plus 4 with the MSS option, plus 4 (NOP + Window Scale) with that one.</summary>
+    public int HeaderLength => MinHeaderLength + (MaxSegmentSize != 0 ? 4 : 0) + (WindowScale is null ? 0 : 4);
 
     /// <summary>Sequence space the segment occupies: payload plus one for SYN and one for FIN (RFC 9293 3.4).</summary>
     public int SegmentLength(int payloadLength) =>
@@ -57,6 +65,7 @@ public readonly record struct TcpRepr(
         }
 
         ushort mss = 0;
+        byte? windowScale = null;
         ReadOnlySpan<byte> options = packet.Options;
         while (!options.IsEmpty)
         {
@@ -82,11 +91,15 @@ public readonly record struct TcpRepr(
             {
                 mss = BinaryPrimitives.ReadUInt16BigEndian(options[2..]);
             }
+            else if (kind == OptionWindowScale && options[1] == 3)
+            {
+                windowScale = options[2];
+            }
 
             options = options[options[1]..];
         }
 
-        repr = new TcpRepr(packet.SourcePort, packet.DestinationPort, packet.Sequence, packet.Acknowledgement, packet.Flags, packet.Window, mss);
+        repr = new TcpRepr(packet.SourcePort, packet.DestinationPort, packet.Sequence, packet.Acknowledgement, packet.Flags, packet.Window, mss, windowScale);
         error = WireError.None;
         return true;
     }
@@ -147,12 +160,22 @@ public readonly record struct TcpRepr(
         packet.Window = Window;
         packet.Checksum = 0;
         packet.Urgent = 0;
+        Span<byte> options = packet.Options;
         if (MaxSegmentSize != 0)
         {
-            Span<byte> options = packet.Options;
             options[0] = OptionMss;
             options[1] = 4;
             BinaryPrimitives.WriteUInt16BigEndian(options[2..], MaxSegmentSize);
+            options = options[4..];
+        }
+
+        if (WindowScale is byte shift)
+        {
+            // RFC 7323 2.2 (and its appendix): a NOP first, so the three-byte option ends on a word boundary.
+            options[0] = OptionNop;
+            options[1] = OptionWindowScale;
+            options[2] = 3;
+            options[3] = shift;
         }
 
         return packet;
