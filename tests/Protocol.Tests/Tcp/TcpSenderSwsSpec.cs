@@ -25,12 +25,15 @@ public sealed class TcpSenderSwsSpec : TcpSpecBase
         // 100 bytes would fit, but they are a runt next to a 65535-byte maximum window: nothing goes.
         ExpectNoSegment();
 
-        // The window opens: whole segments go; the 80-byte tail waits for their ACK (Nagle).
+        // The window opens: whole segments go, and the 80-byte tail with them: it is the write's last piece
+        // and no other short segment is unacknowledged (Nagle with Minshall's refinement).
         DeliverSegment(Segment(RcvNxt, SndNxt, TcpFlags.Ack, window: 3000));
         var (first, firstPayload) = TakeSegment();
         var (second, secondPayload) = TakeSegment();
+        var (third, thirdPayload) = TakeSegment();
         Assert.Equal((SndNxt, 1460), (first.Sequence, firstPayload.Length));
         Assert.Equal((SndNxt + 1460, 1460), (second.Sequence, secondPayload.Length));
+        Assert.Equal((SndNxt + 2920, 80), (third.Sequence, thirdPayload.Length));
         ExpectNoSegment();
         await StopTcpAndAssertNoLeakAsync();
     }

@@ -19,7 +19,7 @@ public sealed class TcpCloseSpec : TestKitBase
     {
         // Arrange: a connection that carried data both ways, everything acknowledged.
         var link = new ScriptedLink();
-        await using var hosts = await TwoHosts.StartAsync(link.EndA, link.EndB, o => o with { Tcp = new TcpOptions { TimeWait = s_timeWait } });
+        await using var hosts = await TwoHosts.StartAsync(link.EndA, link.EndB, o => o with { Tcp = new TcpOptions { Msl = s_timeWait / 2 } });
         var pair = await TcpPair.OpenAsync(hosts, 7, s_wait);
         await ExchangeAsync(pair);
         await AwaitAssertAsync(async () =>
