@@ -28,28 +28,10 @@ public sealed class TcpTsoSpec
         var watchA = new FrameSizeWire(wireA);
         var watchB = new FrameSizeWire(wireB);
         await using var hosts = await TwoHosts.StartAsync(watchA, watchB, o => o with { Tso = tso, ArenaPages = 2048 });
-        var server = hosts.B.StartProcess("server");
-        int listener = await TcpSockets.ListenAsync(server, 7);
-        var client = hosts.A.StartProcess("client");
-        int fd = await TcpSockets.SocketAsync(client);
-        var acceptTask = server.AcceptAsync(listener).AsTask();
-        Assert.True((await client.ConnectAsync(fd, new Ipv4Endpoint(TwoHosts.AddressB, 7)).AsTask().WaitAsync(s_wait)).IsOk);
-        var accepted = await acceptTask.WaitAsync(s_wait);
-        Assert.True(accepted.IsOk, $"accept: {accepted.Error}");
-        const int size = 200_000;
-        var data = client.Alloc(size);
-        var pattern = TcpSockets.Pattern(size, 11);
-        Assert.Equal(Errno.None, client.WriteBuffer(data, 0, pattern));
 
         // Act: one 200 KB send, echoed back by B (zero copy both ways).
-        var echo = Task.Run(() => TcpSockets.EchoAllAsync(server, (int)accepted.Value));
-        var reader = Task.Run(() => TcpSockets.ReadExactlyAsync(client, fd, size));
-        var sent = await client.SendAsync(fd, data.Gva, size).AsTask().WaitAsync(s_wait);
-        var back = await reader.WaitAsync(s_wait);
-        Assert.True((await client.ShutdownAsync(fd, 1)).IsOk);
-        Assert.Equal(size, await echo.WaitAsync(s_wait));
-        Assert.True((await client.CloseAsync(fd)).IsOk);
-        Assert.Equal(Errno.None, client.Free(data));
+        const int size = 200_000;
+        var (sent, pattern, back) = await EchoOnceAsync(hosts, size, seed: 11);
         var nicA = await NicDriver.GetStatisticsAsync(hosts.A.Nic);
         var nicB = await NicDriver.GetStatisticsAsync(hosts.B.Nic);
         var tcpA = await hosts.A.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_wait);
@@ -91,27 +73,10 @@ public sealed class TcpTsoSpec
         var (wireA, wireB) = LoopbackWire.CreatePair();
         var watchA = new FrameSizeWire(wireA, dropTcpDataFrame: 2);
         await using var hosts = await TwoHosts.StartAsync(watchA, wireB, o => o with { Tso = true, ArenaPages = 2048 });
-        var server = hosts.B.StartProcess("server");
-        int listener = await TcpSockets.ListenAsync(server, 7);
-        var client = hosts.A.StartProcess("client");
-        int fd = await TcpSockets.SocketAsync(client);
-        var acceptTask = server.AcceptAsync(listener).AsTask();
-        Assert.True((await client.ConnectAsync(fd, new Ipv4Endpoint(TwoHosts.AddressB, 7)).AsTask().WaitAsync(s_wait)).IsOk);
-        var accepted = await acceptTask.WaitAsync(s_wait);
-        const int size = 100_000;
-        var data = client.Alloc(size);
-        var pattern = TcpSockets.Pattern(size, 13);
-        Assert.Equal(Errno.None, client.WriteBuffer(data, 0, pattern));
 
         // Act
-        var echo = Task.Run(() => TcpSockets.EchoAllAsync(server, (int)accepted.Value));
-        var reader = Task.Run(() => TcpSockets.ReadExactlyAsync(client, fd, size));
-        var sent = await client.SendAsync(fd, data.Gva, size).AsTask().WaitAsync(s_wait);
-        var back = await reader.WaitAsync(s_wait);
-        Assert.True((await client.ShutdownAsync(fd, 1)).IsOk);
-        Assert.Equal(size, await echo.WaitAsync(s_wait));
-        Assert.True((await client.CloseAsync(fd)).IsOk);
-        Assert.Equal(Errno.None, client.Free(data));
+        const int size = 100_000;
+        var (sent, pattern, back) = await EchoOnceAsync(hosts, size, seed: 13);
         var tcpA = await hosts.A.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_wait);
         var nicA = await NicDriver.GetStatisticsAsync(hosts.A.Nic);
 
@@ -141,5 +106,34 @@ public sealed class TcpTsoSpec
         Assert.Equal(0, report.PayloadBytesCopied);
         Assert.Equal(0, report.LeakedPages);
         Assert.Equal(0, report.LeakedCtrns);
+    }
+
+    /// <summary>
+    /// Connects a client on A to an echo server on B, sends <paramref name="size"/> pattern bytes in one
+    /// <c>send()</c>, reads the echo back while it is sent, then shuts down and closes both ends.
+    /// </summary>
+    private static async Task<(SysResult Sent, byte[] Pattern, byte[] Back)> EchoOnceAsync(TwoHosts hosts, int size, int seed)
+    {
+        var server = hosts.B.StartProcess("server");
+        int listener = await TcpSockets.ListenAsync(server, 7);
+        var client = hosts.A.StartProcess("client");
+        int fd = await TcpSockets.SocketAsync(client);
+        var acceptTask = server.AcceptAsync(listener).AsTask();
+        Assert.True((await client.ConnectAsync(fd, new Ipv4Endpoint(TwoHosts.AddressB, 7)).AsTask().WaitAsync(s_wait)).IsOk);
+        var accepted = await acceptTask.WaitAsync(s_wait);
+        Assert.True(accepted.IsOk, $"accept: {accepted.Error}");
+        var data = client.Alloc(size);
+        var pattern = TcpSockets.Pattern(size, seed);
+        Assert.Equal(Errno.None, client.WriteBuffer(data, 0, pattern));
+
+        var echo = Task.Run(() => TcpSockets.EchoAllAsync(server, (int)accepted.Value));
+        var reader = Task.Run(() => TcpSockets.ReadExactlyAsync(client, fd, size));
+        var sent = await client.SendAsync(fd, data.Gva, size).AsTask().WaitAsync(s_wait);
+        var back = await reader.WaitAsync(s_wait);
+        Assert.True((await client.ShutdownAsync(fd, 1)).IsOk);
+        Assert.Equal(size, await echo.WaitAsync(s_wait));
+        Assert.True((await client.CloseAsync(fd)).IsOk);
+        Assert.Equal(Errno.None, client.Free(data));
+        return (sent, pattern, back);
     }
 }

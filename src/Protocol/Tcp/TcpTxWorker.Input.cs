@@ -462,7 +462,10 @@ public sealed partial class TcpTxWorker
         }
     }
 
-    /// <summary>Delivers what the reassembly queue holds from RCV.NXT on (text that came on the SYN); true when something was.</summary>
+    /// <summary>
+    /// Delivers what the reassembly queue holds from RCV.NXT on (segments that had come out of order, text that
+    /// came on the SYN) and drops what the advance made stale; true when something was delivered.
+    /// </summary>
     private bool DeliverHeldData(Tcb tcb)
     {
         bool delivered = false;
@@ -731,21 +734,7 @@ public sealed partial class TcpTxWorker
 
         Deliver(tcb, payload, length);
         tcb.RcvNxt += (uint)length;
-        bool filled = false;
-        _scratch.Clear();
-        while (tcb.OutOfOrder.TryTakeNext(tcb.RcvNxt, out _, out int heldLength, out Capability held, _scratch))
-        {
-            Deliver(tcb, held, heldLength);
-            tcb.RcvNxt += (uint)heldLength;
-            filled = true;
-        }
-
-        foreach (var stale in _scratch)
-        {
-            Drop(stale);
-        }
-
-        _scratch.Clear();
+        bool filled = DeliverHeldData(tcb);
         tcb.UnackedSegments++;
         if (filled || tcb.OutOfOrder.Count > 0 || tcb.UnackedSegments >= 2)
         {
