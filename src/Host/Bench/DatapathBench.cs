@@ -80,6 +80,13 @@ public static class DatapathBench
         if (!clean)
         {
             await error.WriteLineAsync("edsos bench datapath: a run did not echo every send right or leaked memory");
+            for (int i = 0; i < runs.Count; i++)
+            {
+                foreach (string line in reports[i].Errors.Concat(reports[i].Leaks))
+                {
+                    await error.WriteLineAsync($"  {runs[i].Label}: {line}");
+                }
+            }
         }
 
         return clean ? 0 : 1;
