@@ -8,7 +8,7 @@ using Edsos.SocketService;
 
 namespace Edsos.Host;
 
-/// <summary>The <c>edsos</c> command line: <c>demo</c> and <c>bench runtime</c>.</summary>
+/// <summary>The <c>edsos</c> command line: <c>demo</c> and <c>bench runtime|datapath|tracing</c>.</summary>
 public static class EdsosCli
 {
     private static readonly JsonSerializerOptions s_json = new()
@@ -175,35 +175,21 @@ public static class EdsosCli
 
     private static Command BuildDatapathBench()
     {
+        var proto = new Option<string>("--proto") { Description = "Transport protocol: udp or tcp (tcp adds a zero-copy run with TSO off)", DefaultValueFactory = _ => "udp" };
         var rcvbuf = new Option<int>("--rcvbuf") { Description = "TCP: receive buffer per connection in bytes (above 65535 the SYNs offer window scaling)", DefaultValueFactory = _ => new TcpOptions().ReceiveBuffer };
-        var sends = new Option<int>("--sends") { Description = "Datagrams per mode", DefaultValueFactory = _ => 2000 };
-        var size = new Option<int>("--size") { Description = "Payload bytes per datagram", DefaultValueFactory = _ => 4096 };
-        var command = new Command("datapath", "The demo's UDP echo in zero-copy and in copy mode, back to back in one run") { sends, size };
-        command.SetAction(async (result, cancellation) =>
-        {
-            var zeroCopy = new DemoOptions { Sends = result.GetValue(sends), Size = result.GetValue(size), Pings = 0 };
-            string? invalid = zeroCopy.Validate();
-            if (invalid is not null)
+        var sends = new Option<int>("--sends") { Description = "Datagrams (UDP) or writes (TCP) per mode", DefaultValueFactory = _ => 2000 };
+        var size = new Option<int>("--size") { Description = "Payload bytes per datagram or write", DefaultValueFactory = _ => 4096 };
+        var command = new Command("datapath", "The demo's UDP or TCP echo in zero-copy and in copy mode, back to back in one run") { proto, sends, size, rcvbuf };
+        command.SetAction((result, cancellation) => DatapathBench.RunAsync(
+            new DemoOptions
             {
-                Console.Error.WriteLine($"edsos bench datapath: {invalid}");
-                return 2;
-            }
-
-            // A short warm-up so neither mode pays for JIT compilation.
-            await DemoRunner.RunAsync(zeroCopy with { Sends = Math.Min(200, zeroCopy.Sends) });
-            var zc = await DemoRunner.RunAsync(zeroCopy);
-            var copy = await DemoRunner.RunAsync(zeroCopy with { Mode = DataPathMode.Copy });
-            Console.WriteLine($"UDP echo, {zeroCopy.Sends} × {zeroCopy.Size} bytes, two hosts in one process");
-            Console.WriteLine($"{"mode",-10} {"echoed",8} {"payload copied",16} {"rounds/s",10} {"sendto p50 µs",14} {"rtt p50 µs",11}");
-            foreach (var r in new[] { zc, copy })
-            {
-                Console.WriteLine($"{r.Mode,-10} {r.EchoedOk,8} {r.PayloadBytesCopied,16:N0} {r.SendsPerSec,10:N0} {r.SendP50Us,14:0.0} {r.RttP50Us,11:0.0}");
-            }
-
-            Console.WriteLine($"zero copy / copy: {zc.SendsPerSec / copy.SendsPerSec:0.00}× rounds per second, {copy.RttP50Us / zc.RttP50Us:0.00}× shorter median round trip");
-            bool ok = zc.EchoedOk == zc.Sends && copy.EchoedOk == copy.Sends && zc.LeakedNodes + copy.LeakedNodes == 0;
-            return ok ? 0 : 1;
-        });
+                Proto = result.GetValue(proto)!,
+                Sends = result.GetValue(sends),
+                Size = result.GetValue(size),
+                ReceiveBuffer = result.GetValue(rcvbuf),
+            },
+            Console.Out,
+            Console.Error));
         return command;
     }
 

@@ -46,6 +46,15 @@ public sealed class EdsosCliTests
         Assert.Empty(result.Errors);
     }
 
+    [Theory]
+    [InlineData("udp")]
+    [InlineData("tcp")]
+    public void Parse_BenchDatapathWithProto_NoErrors(string proto)
+    {
+        var result = EdsosCli.BuildRoot().Parse(["bench", "datapath", "--proto", proto, "--sends", "10", "--size", "65536", "--rcvbuf", "262144"]);
+        Assert.Empty(result.Errors);
+    }
+
     [Fact]
     public void Parse_DemoWithFault_NoErrors()
     {

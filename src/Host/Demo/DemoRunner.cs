@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Edsos.Driver;
 using Edsos.Driver.Wires;
 using Edsos.Kpn;
-using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Wire;
 using Edsos.SocketService;
@@ -19,7 +18,6 @@ public static class DemoRunner
     public static readonly Ipv4Cidr AddressA = Ipv4Cidr.Parse("10.0.0.1/24");
     public static readonly Ipv4Cidr AddressB = Ipv4Cidr.Parse("10.0.0.2/24");
     public const ushort EchoPort = 7;
-    private const int MaxErrorsKept = 5;
 
     /// <summary>
     /// Runs one demo. <paramref name="progress"/> (may be null) gets the number of completed rounds.
@@ -68,7 +66,8 @@ public static class DemoRunner
             await hostA.StopAsync();
             await hostB.StopAsync();
             pcap?.Flush();
-            return BuildReport(options, rounds, pings, framesTx, hostA.Memory, hostB.Memory, mirror, total.Elapsed);
+            return DemoReportBuilder.Build(
+                options, options.Proto, rounds, rounds.Ok, rounds.BadCount, pings, framesTx, hostA.Memory, hostB.Memory, mirror, total.Elapsed);
         }
         finally
         {
@@ -78,7 +77,8 @@ public static class DemoRunner
         }
     }
 
-    private static EdsosHostOptions HostOptions(string name, Ipv4Cidr address, string mac, DemoOptions options) => new()
+    /// <summary>Options for one of the two demo hosts; the TCP runner adds its own with <c>with</c>.</summary>
+    internal static EdsosHostOptions HostOptions(string name, Ipv4Cidr address, string mac, DemoOptions options) => new()
     {
         Name = name,
         Address = address,
@@ -211,7 +211,8 @@ public static class DemoRunner
         }
     }
 
-    private static async Task<List<double>> PingAsync(Libc libc, int count)
+    /// <summary>Pings host B <paramref name="count"/> times from <paramref name="libc"/>'s host; returns the round trips of the replies.</summary>
+    internal static async Task<List<double>> PingAsync(Libc libc, int count)
     {
         var rtts = new List<double>(count);
         for (int i = 0; i < count; i++)
@@ -224,47 +225,6 @@ public static class DemoRunner
         }
 
         return rtts;
-    }
-
-    private static DemoReport BuildReport(
-        DemoOptions options, Rounds rounds, List<double> pings, long framesTx,
-        MemoryManager memoryA, MemoryManager memoryB, PcapMirrorWire? mirror, TimeSpan elapsed)
-    {
-        var a = memoryA.Counters;
-        var b = memoryB.Counters;
-        var leaks = HostLeaks.Read(memoryA, memoryB);
-
-        return new DemoReport
-        {
-            Mode = options.Mode == DataPathMode.ZeroCopy ? "zerocopy" : "copy",
-            Proto = options.Proto,
-            Sends = options.Sends,
-            Size = options.Size,
-            EchoedOk = rounds.Ok,
-            EchoedBad = rounds.BadCount,
-            Lost = options.Sends - rounds.Ok - rounds.BadCount,
-            FramesTx = framesTx,
-            PayloadBytesCopied = a.PayloadBytesCopied + b.PayloadBytesCopied,
-            HeaderBytesCopied = a.HeaderBytesCopied + b.HeaderBytesCopied,
-            CowBytesCopied = a.CowBytesCopied + b.CowBytesCopied,
-            ApplicationBytesCopied = a.ApplicationBytesCopied + b.ApplicationBytesCopied,
-            DmaBytes = a.DmaBytesRead + a.DmaBytesWritten + b.DmaBytesRead + b.DmaBytesWritten,
-            LeakedPages = leaks.Pages,
-            LeakedCtrns = leaks.Ctrns,
-            LeakedNodes = leaks.Nodes,
-            SendsPerSec = rounds.Elapsed.TotalSeconds > 0 ? rounds.Ok / rounds.Elapsed.TotalSeconds : 0,
-            SendP50Us = Percentile(rounds.SendMicros, 0.50),
-            SendP99Us = Percentile(rounds.SendMicros, 0.99),
-            RttP50Us = Percentile(rounds.RttMicros, 0.50),
-            PingsSent = options.Pings,
-            PingsOk = pings.Count,
-            PingP50Us = Percentile(pings, 0.50),
-            PcapFrames = mirror?.FramesCaptured ?? 0,
-            ElapsedSeconds = elapsed.TotalSeconds,
-            Tso = options.Tso,
-            Leaks = leaks.Lines,
-            Errors = rounds.Errors,
-        };
     }
 
     /// <summary>Nearest-rank percentile; 0 for an empty list.</summary>
@@ -280,14 +240,10 @@ public static class DemoRunner
         return Math.Round(values[Math.Clamp(rank - 1, 0, values.Count - 1)], 1);
     }
 
-    private sealed class Rounds(int sends)
+    private sealed class Rounds(int sends) : EchoTally(sends)
     {
         public int Ok;
         public int BadCount;
-        public TimeSpan Elapsed;
-        public readonly List<double> SendMicros = new(sends);
-        public readonly List<double> RttMicros = new(sends);
-        public readonly List<string> Errors = [];
 
         public void Fail(string error) => Keep(error);
 
@@ -295,14 +251,6 @@ public static class DemoRunner
         {
             BadCount++;
             Keep(error);
-        }
-
-        private void Keep(string error)
-        {
-            if (Errors.Count < MaxErrorsKept)
-            {
-                Errors.Add(error);
-            }
         }
     }
 }

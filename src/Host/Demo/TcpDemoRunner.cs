@@ -20,7 +20,6 @@ namespace Edsos.Host.Demo;
 /// </summary>
 public static class TcpDemoRunner
 {
-    private const int MaxErrorsKept = 5;
     private static readonly TimeSpan s_counterWait = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -65,16 +64,7 @@ public static class TcpDemoRunner
                 run.Keep($"echo app stopped on {echo.LastError}");
             }
 
-            var pings = new List<double>();
-            for (int i = 0; i < options.Pings; i++)
-            {
-                var reply = await client.PingAsync(DemoRunner.AddressB.Address, (ushort)(i + 1), 56, TimeSpan.FromSeconds(2));
-                if (reply.Error == Errno.None)
-                {
-                    pings.Add(reply.RoundTrip.TotalMicroseconds);
-                }
-            }
-
+            var pings = await DemoRunner.PingAsync(client, options.Pings);
             var tcpA = await hostA.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
             var tcpB = await hostB.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
             var nicA = await NicDriver.GetStatisticsAsync(hostA.Nic);
@@ -119,18 +109,14 @@ public static class TcpDemoRunner
         }
     }
 
-    private static EdsosHostOptions HostOptions(string name, Ipv4Cidr address, string mac, DemoOptions options) => new()
-    {
-        Name = name,
-        Address = address,
-        Mac = MacAddress.Parse(mac),
-        Mode = options.Mode,
-        Tso = options.Tso,
-        Tcp = new TcpOptions { ReceiveBuffer = options.ReceiveBuffer },
+    private static EdsosHostOptions HostOptions(string name, Ipv4Cidr address, string mac, DemoOptions options) =>
+        DemoRunner.HostOptions(name, address, mac, options) with
+        {
+            Tcp = new TcpOptions { ReceiveBuffer = options.ReceiveBuffer },
 
-        // The client's write buffer, B's echo in flight and the receive windows: room for a few writes.
-        ArenaPages = Math.Max(8192, (int)Math.Min(262_144, (3L * options.Size / 4096) + 4096)),
-    };
+            // The client's write buffer, B's echo in flight and the receive windows: room for a few writes.
+            ArenaPages = Math.Max(8192, (int)Math.Min(262_144, (3L * options.Size / 4096) + 4096)),
+        };
 
     private static async Task<Run> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress)
     {
@@ -271,45 +257,15 @@ public static class TcpDemoRunner
         DemoOptions options, Run run, List<double> pings, DriverProtocol.NicStatistics nicA, DriverProtocol.NicStatistics nicB, TcpCounters tcpA, TcpCounters tcpB,
         MemoryManager memoryA, MemoryManager memoryB, PcapMirrorWire? mirror, TimeSpan elapsed)
     {
-        var a = memoryA.Counters;
-        var b = memoryB.Counters;
-        var leaks = HostLeaks.Read(memoryA, memoryB);
-
         int bad = run.BadWrites.Count;
         int ok = Math.Max(0, run.WritesEchoed - CountBelow(run.BadWrites, run.WritesEchoed));
-        return new DemoReport
+        var report = DemoReportBuilder.Build(
+            options, "tcp", run, ok, bad, pings, nicA.FramesSent + nicB.FramesSent, memoryA, memoryB, mirror, elapsed);
+        return report with
         {
-            Mode = options.Mode == DataPathMode.ZeroCopy ? "zerocopy" : "copy",
-            Proto = "tcp",
-            Sends = options.Sends,
-            Size = options.Size,
-            EchoedOk = ok,
-            EchoedBad = bad,
-            Lost = options.Sends - ok - bad,
-            FramesTx = nicA.FramesSent + nicB.FramesSent,
-            PayloadBytesCopied = a.PayloadBytesCopied + b.PayloadBytesCopied,
-            HeaderBytesCopied = a.HeaderBytesCopied + b.HeaderBytesCopied,
-            CowBytesCopied = a.CowBytesCopied + b.CowBytesCopied,
-            ApplicationBytesCopied = a.ApplicationBytesCopied + b.ApplicationBytesCopied,
-            DmaBytes = a.DmaBytesRead + a.DmaBytesWritten + b.DmaBytesRead + b.DmaBytesWritten,
-            LeakedPages = leaks.Pages,
-            LeakedCtrns = leaks.Ctrns,
-            LeakedNodes = leaks.Nodes,
-            SendsPerSec = run.Elapsed.TotalSeconds > 0 ? ok / run.Elapsed.TotalSeconds : 0,
-            SendP50Us = DemoRunner.Percentile(run.SendMicros, 0.50),
-            SendP99Us = DemoRunner.Percentile(run.SendMicros, 0.99),
-            RttP50Us = DemoRunner.Percentile(run.RttMicros, 0.50),
-            PingsSent = options.Pings,
-            PingsOk = pings.Count,
-            PingP50Us = DemoRunner.Percentile(pings, 0.50),
-            PcapFrames = mirror?.FramesCaptured ?? 0,
-            ElapsedSeconds = elapsed.TotalSeconds,
-            Leaks = leaks.Lines,
-            Errors = run.Errors,
             Loss = options.Loss,
             Retransmits = tcpA.Retransmits + tcpB.Retransmits,
             BytesAcked = tcpA.BytesAcked + tcpB.BytesAcked,
-            Tso = options.Tso,
             TsoSends = tcpA.TsoSends + tcpB.TsoSends,
             TsoSegments = nicA.TsoSegments + nicB.TsoSegments,
         };
@@ -326,32 +282,17 @@ public static class TcpDemoRunner
         return count;
     }
 
-    private sealed class Run(int sends)
+    private sealed class Run(int sends) : EchoTally(sends)
     {
         public readonly long[] WriteStarted = new long[sends];
-        public readonly List<double> SendMicros = new(sends);
-        public readonly List<double> RttMicros = new(sends);
         public readonly HashSet<int> BadWrites = [];
-        public readonly List<string> Errors = [];
         public int WritesEchoed;
-        public TimeSpan Elapsed;
 
         public void MarkBad(int write, string error)
         {
             if (BadWrites.Add(write))
             {
                 Keep(error);
-            }
-        }
-
-        public void Keep(string error)
-        {
-            lock (Errors)
-            {
-                if (Errors.Count < MaxErrorsKept)
-                {
-                    Errors.Add(error);
-                }
             }
         }
     }

@@ -1,0 +1,59 @@
+using Edsos.Driver.Wires;
+using Edsos.Memory;
+using Edsos.SocketService;
+
+namespace Edsos.Host.Demo;
+
+/// <summary>
+/// Fills the parts of a <see cref="DemoReport"/> the UDP and the TCP demo share: the client's tally,
+/// the pings, and the sums of both hosts' memory counters and leak reports. A runner adds what is
+/// its own (the TCP counters, say) with <c>with</c>.
+/// </summary>
+internal static class DemoReportBuilder
+{
+    /// <summary>
+    /// Builds the report once both hosts have stopped (their memory counters and leak reports are final then).
+    /// <paramref name="ok"/> and <paramref name="bad"/> count rounds echoed right and wrong; the rest of
+    /// <see cref="DemoOptions.Sends"/> are reported lost.
+    /// </summary>
+    public static DemoReport Build(
+        DemoOptions options, string proto, EchoTally tally, int ok, int bad, List<double> pings, long framesTx,
+        MemoryManager memoryA, MemoryManager memoryB, PcapMirrorWire? mirror, TimeSpan elapsed)
+    {
+        var a = memoryA.Counters;
+        var b = memoryB.Counters;
+        var leaks = HostLeaks.Read(memoryA, memoryB);
+
+        return new DemoReport
+        {
+            Mode = options.Mode == DataPathMode.ZeroCopy ? "zerocopy" : "copy",
+            Proto = proto,
+            Sends = options.Sends,
+            Size = options.Size,
+            EchoedOk = ok,
+            EchoedBad = bad,
+            Lost = options.Sends - ok - bad,
+            FramesTx = framesTx,
+            PayloadBytesCopied = a.PayloadBytesCopied + b.PayloadBytesCopied,
+            HeaderBytesCopied = a.HeaderBytesCopied + b.HeaderBytesCopied,
+            CowBytesCopied = a.CowBytesCopied + b.CowBytesCopied,
+            ApplicationBytesCopied = a.ApplicationBytesCopied + b.ApplicationBytesCopied,
+            DmaBytes = a.DmaBytesRead + a.DmaBytesWritten + b.DmaBytesRead + b.DmaBytesWritten,
+            LeakedPages = leaks.Pages,
+            LeakedCtrns = leaks.Ctrns,
+            LeakedNodes = leaks.Nodes,
+            SendsPerSec = tally.Elapsed.TotalSeconds > 0 ? ok / tally.Elapsed.TotalSeconds : 0,
+            SendP50Us = DemoRunner.Percentile(tally.SendMicros, 0.50),
+            SendP99Us = DemoRunner.Percentile(tally.SendMicros, 0.99),
+            RttP50Us = DemoRunner.Percentile(tally.RttMicros, 0.50),
+            PingsSent = options.Pings,
+            PingsOk = pings.Count,
+            PingP50Us = DemoRunner.Percentile(pings, 0.50),
+            PcapFrames = mirror?.FramesCaptured ?? 0,
+            ElapsedSeconds = elapsed.TotalSeconds,
+            Tso = options.Tso,
+            Leaks = leaks.Lines,
+            Errors = tally.Errors,
+        };
+    }
+}
