@@ -58,7 +58,8 @@ public static partial class InetProtocol
     /// at once; a connect still in SYN-SENT is dropped. <paramref name="Binding"/>, when set, is the socket's own
     /// port binding (as the family bound it), handed over: TCP sends the family <see cref="Unbind"/> for it once
     /// the connection is deleted (after TIME_WAIT, or at once if it is gone already), so the port is not reused
-    /// while segments of the old connection may still arrive. No reply.
+    /// while segments of the old connection may still arrive. Reply: <see cref="StreamReleased"/>, once TCP holds
+    /// none of the socket's send buffers any more.
     /// </summary>
     public sealed record StreamClose(Ipv4Endpoint Local, Ipv4Endpoint Remote, bool Abort, Ipv4Endpoint? Binding = null);
 
@@ -67,6 +68,14 @@ public static partial class InetProtocol
 
     /// <summary>Socket → TCP: <c>setsockopt(TCP_NODELAY)</c>: Nagle's algorithm (RFC 896) off when true. No reply.</summary>
     public sealed record StreamNoDelay(Ipv4Endpoint Local, Ipv4Endpoint Remote, bool NoDelay);
+
+    /// <summary>
+    /// TCP → a closed socket (the answer to <see cref="StreamClose"/>): the connection holds no node shared from
+    /// the socket's TS any more (every queued byte acknowledged, or the connection gone). Until then the closed
+    /// socket keeps its TS, as Linux keeps an orphaned socket: in copy mode TCP's unacknowledged bytes live in
+    /// pages the socket copied them into, and the socket's TS exit would lift them before they were delivered.
+    /// </summary>
+    public sealed record StreamReleased(Ipv4Endpoint Local, Ipv4Endpoint Remote);
 
     /// <summary>TCP → socket: the peer's FIN: every byte before it was delivered; reads now return 0.</summary>
     public sealed record StreamEofEvent(Ipv4Endpoint Local, Ipv4Endpoint Remote);

@@ -470,10 +470,12 @@ public sealed partial class SockNode
                 return false;
             case SocketState.Connected when _remote is { } peer:
                 bool unread = _received.Count > 0 || _streamFront is not null;
+                _awaitingRelease = true;
                 _options.TxWorker.Tell(new StreamClose(_local, peer, Abort: unread, binding), Self);
                 return binding is not null;
             case SocketState.Connecting when _remote is { } peer:
                 // The handshake is still running: TCP drops it (or closes it, if it just completed).
+                _awaitingRelease = true;
                 _options.TxWorker.Tell(new StreamClose(_local, peer, Abort: false, binding), Self);
                 return binding is not null;
             default:

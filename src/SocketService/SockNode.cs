@@ -39,6 +39,9 @@ public sealed partial class SockNode : ReceiveActor
     private BindWaiter _bindWaiter;
     private bool _exitAfterBind;
 
+    // Closed, but TCP still holds send buffers shared from this TS (copy mode's copies): the TS waits for StreamReleased.
+    private bool _awaitingRelease;
+
     /// <summary>Creates the socket; <paramref name="options"/> carry the endpoint the family opened.</summary>
     public SockNode(SockNodeOptions options)
     {
@@ -71,6 +74,7 @@ public sealed partial class SockNode : ReceiveActor
         Receive<StreamIncoming>(OnStreamIncoming);
         Receive<StreamEofEvent>(OnStreamEof);
         Receive<StreamErrorEvent>(OnStreamError);
+        Receive<StreamReleased>(OnStreamReleased);
     }
 
     /// <summary>Props binding a socket to its own TS <paramref name="tsPath"/> (for example <c>/net/sockets/sock_0x0001</c>).</summary>
@@ -177,7 +181,11 @@ public sealed partial class SockNode : ReceiveActor
 
             if (_exitAfterBind)
             {
-                ExitTs();
+                _exitAfterBind = false;
+                if (!_awaitingRelease)
+                {
+                    ExitTs();
+                }
             }
 
             return;
@@ -411,7 +419,27 @@ public sealed partial class SockNode : ReceiveActor
             return;
         }
 
+        if (_awaitingRelease)
+        {
+            // An orphan, as in Linux: the descriptor is gone, the TS stays until TCP no longer needs its pages.
+            return;
+        }
+
         ExitTs();
+    }
+
+    private void OnStreamReleased(StreamReleased message)
+    {
+        if (!_awaitingRelease)
+        {
+            return;
+        }
+
+        _awaitingRelease = false;
+        if (IsClosed && !_exitAfterBind)
+        {
+            ExitTs();
+        }
     }
 
     private void ExitTs()

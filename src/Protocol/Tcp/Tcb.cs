@@ -154,6 +154,9 @@ internal sealed class Tcb
     /// those bytes can never be sent, so the connection is aborted at the next tick (RST to the peer).
     /// </summary>
     public bool PayloadRevoked { get; set; }
+
+    /// <summary>The closed socket waiting for <see cref="InetProtocol.StreamReleased"/> (the chunks it shared are still held).</summary>
+    public IActorRef? ReleaseWaiter { get; set; }
     /// <summary>Set while the persist timer's override (RFC 9293 3.8.6.2.1) lets a window-cut runt go with nothing in flight.</summary>
     public bool SwsOverride { get; set; }
 

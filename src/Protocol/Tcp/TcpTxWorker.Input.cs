@@ -674,6 +674,7 @@ public sealed partial class TcpTxWorker
         if (done > 0)
         {
             tcb.Chunks.RemoveRange(0, done);
+            NotifyReleased(tcb);
         }
     }
 

@@ -97,7 +97,11 @@ public sealed partial class TcpTxWorker : ReceiveActor
         Receive<InetProtocol.StreamAttach>(OnAttach);
         Receive<InetProtocol.StreamConsumed>(OnConsumed);
         Receive<InetProtocol.StreamShutdown>(OnShutdown);
-        Receive<InetProtocol.StreamClose>(OnClose);
+        Receive<InetProtocol.StreamClose>(close =>
+        {
+            OnClose(close);
+            AnswerRelease(close, Sender);
+        });
         Receive<InetProtocol.StreamNoDelay>(OnNoDelay);
         Receive<TcpProtocol.SegmentReceivedEvent>(OnSegment);
         Receive<TcpProtocol.Tick>(_ => OnTick());
@@ -413,6 +417,7 @@ public sealed partial class TcpTxWorker : ReceiveActor
         }
 
         tcb.Chunks.Clear();
+        NotifyReleased(tcb);
         while (tcb.Undelivered.Count > 0)
         {
             NodeOps.Release(_memory, _ts, tcb.Undelivered.Dequeue().Node);
@@ -448,6 +453,28 @@ public sealed partial class TcpTxWorker : ReceiveActor
         if (binding is { } bound && _family is { } family)
         {
             family.Tell(new InetProtocol.Unbind((int)IpProtocol.Tcp, bound), Self);
+        }
+    }
+
+    /// <summary>Answers a closing socket now if the connection holds none of its buffers, else when the last is released.</summary>
+    private void AnswerRelease(InetProtocol.StreamClose close, IActorRef socket)
+    {
+        if (_connections.TryGetValue((close.Local, close.Remote), out var tcb) && tcb.Chunks.Count > 0)
+        {
+            tcb.ReleaseWaiter = socket;
+            return;
+        }
+
+        socket.Tell(new InetProtocol.StreamReleased(close.Local, close.Remote), Self);
+    }
+
+    /// <summary>Tells the closed socket waiting on <paramref name="tcb"/> that its last buffer was released.</summary>
+    private void NotifyReleased(Tcb tcb)
+    {
+        if (tcb.ReleaseWaiter is { } waiter && tcb.Chunks.Count == 0)
+        {
+            tcb.ReleaseWaiter = null;
+            waiter.Tell(new InetProtocol.StreamReleased(tcb.Local, tcb.Remote), Self);
         }
     }
 

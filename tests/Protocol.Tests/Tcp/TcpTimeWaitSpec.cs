@@ -27,6 +27,8 @@ public sealed class TcpTimeWaitSpec : TcpSpecBase
 
         // close(): the socket hands its binding over; FIN, the peer's ACK and FIN, our ACK: TIME_WAIT.
         Tcp.Tell(new InetProtocol.StreamClose(Client, Peer, Abort: false, bound.Bound), Socket.Ref);
+        // Nothing of the socket's is held (no unacknowledged data): TCP answers the close at once.
+        Socket.ExpectMsg<InetProtocol.StreamReleased>();
         var (fin, _) = TakeSegment();
         Assert.Equal(TcpFlags.Fin | TcpFlags.Ack, fin.Flags);
         DeliverSegment(Segment(PeerIss + 1, OurIss + 2, TcpFlags.Fin | TcpFlags.Ack), to: Client);
@@ -65,6 +67,8 @@ public sealed class TcpTimeWaitSpec : TcpSpecBase
         var bound = BindTcp(ClientPort);
         ConnectFrom(bound.Bound);
         Tcp.Tell(new InetProtocol.StreamClose(Client, Peer, Abort: false, bound.Bound), Socket.Ref);
+        // Nothing of the socket's is held (no unacknowledged data): TCP answers the close at once.
+        Socket.ExpectMsg<InetProtocol.StreamReleased>();
         TakeSegment();
         DeliverSegment(Segment(PeerIss + 1, OurIss + 2, TcpFlags.Fin | TcpFlags.Ack), to: Client);
         TakeSegment();
@@ -134,6 +138,8 @@ public sealed class TcpTimeWaitSpec : TcpSpecBase
         Assert.Equal(1, (await FamilyCountersAsync()).Bindings);
 
         Tcp.Tell(new InetProtocol.StreamClose(Client, Peer, Abort: false, bound.Bound), Socket.Ref);
+        // Nothing of the socket's is held (no unacknowledged data): TCP answers the close at once.
+        Socket.ExpectMsg<InetProtocol.StreamReleased>();
 
         await AwaitAssertAsync(async () => Assert.Equal(0, (await FamilyCountersAsync()).Bindings));
         Assert.Equal(Errno.None, BindTcp(ClientPort).Error);
@@ -153,6 +159,7 @@ public sealed class TcpTimeWaitSpec : TcpSpecBase
         Tcp.Tell(new InetProtocol.StreamClose(bound.Bound, Peer, Abort: false, bound.Bound), Socket.Ref);
 
         Assert.Equal(Errno.ECONNABORTED, Socket.ExpectMsg<InetProtocol.StreamConnected>().Error);
+        Socket.ExpectMsg<InetProtocol.StreamReleased>();
         Assert.Empty(await ConnectionsAsync());
         Assert.Equal(0, (await FamilyCountersAsync()).Bindings);
         AdvanceClock(TimeSpan.FromSeconds(3));
@@ -186,6 +193,8 @@ public sealed class TcpTimeWaitSpec : TcpSpecBase
     {
         Established(PeerIss);
         Tcp.Tell(new InetProtocol.StreamClose(OurServer, Peer, Abort: false), Socket.Ref);
+        // Nothing of the socket's is held (no unacknowledged data): TCP answers the close at once.
+        Socket.ExpectMsg<InetProtocol.StreamReleased>();
         Assert.Equal(TcpFlags.Fin | TcpFlags.Ack, TakeSegment().Header.Flags);
         DeliverSegment(Segment(PeerIss + 1, OurIss + 2, TcpFlags.Fin | TcpFlags.Ack));
         Assert.Equal(PeerIss + 2, TakeSegment().Header.Acknowledgement);

@@ -1,6 +1,7 @@
 using Edsos.Driver.Wires;
 using Edsos.Kpn;
 using Edsos.Protocol;
+using Edsos.Scenarios.Tests.Wires;
 using Edsos.Scheduler.TestKit;
 using Edsos.SocketService;
 
@@ -44,6 +45,44 @@ public sealed class TcpEchoSpec : TestKitBase
 
         await pair.CloseAsync(s_wait, DataPathMode.Copy);
         Assert.Equal(Errno.None, pair.Client.Free(buffer));
+        await TcpSockets.StopAndAssertNoLeaksAsync(hosts, s_wait);
+    }
+
+    [Fact]
+    public async Task Close_CopyModeBytesStillUnacknowledged_RetransmittedFromTheClosedSocketsPagesThenFin()
+    {
+        // Arrange: copy mode, so B's TCP holds pages B's socket copied the bytes into; the first transmission of
+        // B's data is lost, so B must resend it after its app has already closed the socket.
+        var link = new ScriptedLink();
+        await using var hosts = await TwoHosts.StartAsync(link.EndA, link.EndB, o => o with { Mode = DataPathMode.Copy });
+        var pair = await TcpPair.OpenAsync(hosts, 7, s_wait);
+        const int size = 3000;
+        var pattern = TcpSockets.Pattern(size, 29);
+        var buffer = pair.Server.Alloc(size);
+        Assert.Equal(Errno.None, pair.Server.WriteBuffer(buffer, 0, pattern));
+        var drop = link.Drop("B's first data", LinkDirection.BtoA, s => s.HasData);
+
+        // Act: B sends and closes at once; the socket is gone for B's app, its bytes not yet delivered.
+        var sent = await pair.Server.SendAsync(pair.ServerFd, buffer.Gva, size).AsTask().WaitAsync(s_wait);
+        Assert.True(sent.IsOk, $"send: {sent.Error}");
+        Assert.True((await pair.Server.CloseAsync(pair.ServerFd).AsTask().WaitAsync(s_wait)).IsOk);
+        var received = await ReadCopyAsync(pair.Client, pair.ClientFd, size).WaitAsync(s_wait);
+        var spare = pair.Client.Alloc(64);
+        var end = await pair.Client.RecvFromAsync(pair.ClientFd, spare.Gva, 64).AsTask().WaitAsync(s_wait);
+
+        // Assert: the retransmission came from the orphaned socket's pages (not lifted with its TS), then the FIN.
+        Assert.Equal(1, link.Applied(drop));
+        Assert.Equal(pattern, received);
+        Assert.True(end.IsOk, $"end of stream: {end.Error}");
+        Assert.Equal(0, end.Value);
+        Assert.Equal(Errno.None, pair.Client.Free(spare));
+        var tcpB = await TcpSockets.CountersAsync(hosts.B);
+        Assert.Equal(0, tcpB.RevokedAborts);
+        Assert.Equal(0, tcpB.ResetsSent);
+        Assert.True(tcpB.Retransmits >= 1, $"retransmits {tcpB.Retransmits}");
+        Assert.True((await pair.Client.CloseAsync(pair.ClientFd).AsTask().WaitAsync(s_wait)).IsOk);
+        Assert.True((await pair.Server.CloseAsync(pair.ListenerFd).AsTask().WaitAsync(s_wait)).IsOk);
+        Assert.Equal(Errno.None, pair.Server.Free(buffer));
         await TcpSockets.StopAndAssertNoLeaksAsync(hosts, s_wait);
     }
 
