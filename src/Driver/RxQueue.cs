@@ -73,7 +73,7 @@ internal sealed class RxQueue
 
             var buffer = pushed.Value;
             var pinned = _memory.Pin(_ts, buffer);
-            var info = pinned.IsOk ? _memory.Inspect(_ts, buffer) : default;
+            var info = pinned.IsOk ? _memory.Locate(_ts, buffer) : default;
 
             // A buffer is one descriptor address, so it must be physically contiguous; push hands
             // out whole pages and coalesces adjacent ones, so a 2 KiB buffer always is.

@@ -526,7 +526,7 @@ public sealed class KpnActor : ReceiveActor
                 return;
             }
 
-            var info = _memory.Inspect(_userTs, reply.Data);
+            var info = _memory.Locate(_userTs, reply.Data);
             if (!info.IsOk)
             {
                 _memory.Pop(_userTs, reply.Data);

@@ -85,7 +85,7 @@ public sealed class Libc
             return Errno.ENOMEM;
         }
 
-        var info = _memory.Inspect(Ts, pushed.Value);
+        var info = _memory.Locate(Ts, pushed.Value);
         if (!info.IsOk)
         {
             _memory.Pop(Ts, pushed.Value);

@@ -52,6 +52,24 @@ public sealed partial class MemoryManager
         }
     }
 
+    /// <summary>
+    /// The GVA, length and extent count of the caller's node: the same check as
+    /// <see cref="Inspect"/> (no right needed) and the same failures, without allocating a snapshot.
+    /// </summary>
+    public MemoryResult<NodeLocation> Locate(TsId caller, Capability cap)
+    {
+        lock (_gate)
+        {
+            var resolved = Resolve(caller, cap, Rights.None, out var node);
+            if (!resolved.IsOk)
+            {
+                return resolved;
+            }
+
+            return MemoryResult<NodeLocation>.Ok(new NodeLocation(Gva.Make(node.Owner, node.GvaBase), node.Length, node.Extents.Length));
+        }
+    }
+
     /// <summary>A snapshot of the caller's node. Fails with the capability errors (no right needed).</summary>
     public MemoryResult<NodeInfo> Inspect(TsId caller, Capability cap)
     {

@@ -6,13 +6,16 @@ internal static class ScatterList
     /// <summary>The extents covering node bytes [offset, offset + length).</summary>
     public static PhysExtent[] Slice(PhysExtent[] extents, int offset, int length)
     {
-        var result = new List<PhysExtent>(extents.Length);
+        // Two passes (find the covered range, then fill an array of its exact size): every read,
+        // write, visit and divide slices, so one allocation here instead of a list and its copy.
         long end = (long)offset + length;
         long position = 0;
-        foreach (var extent in extents)
+        int first = -1;
+        int count = 0;
+        for (int i = 0; i < extents.Length; i++)
         {
             long start = position;
-            long stop = position + extent.Length;
+            long stop = position + extents[i].Length;
             position = stop;
             if (stop <= offset)
             {
@@ -24,12 +27,38 @@ internal static class ScatterList
                 break;
             }
 
-            long from = Math.Max(offset, start);
-            long to = Math.Min(end, stop);
-            result.Add(new PhysExtent(extent.Address + (ulong)(from - start), (int)(to - from)));
+            if (first < 0)
+            {
+                first = i;
+            }
+
+            count++;
         }
 
-        return result.ToArray();
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var result = new PhysExtent[count];
+        position = 0;
+        for (int i = 0; i < first; i++)
+        {
+            position += extents[i].Length;
+        }
+
+        for (int k = 0; k < count; k++)
+        {
+            var extent = extents[first + k];
+            long start = position;
+            long stop = position + extent.Length;
+            position = stop;
+            long from = Math.Max(offset, start);
+            long to = Math.Min(end, stop);
+            result[k] = new PhysExtent(extent.Address + (ulong)(from - start), (int)(to - from));
+        }
+
+        return result;
     }
 
     /// <summary>Extents for <paramref name="length"/> bytes laid over whole pages, coalescing consecutive page numbers.</summary>

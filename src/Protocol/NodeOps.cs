@@ -30,12 +30,12 @@ internal static class NodeOps
     /// <summary>
     /// <c>ct_share</c>s all of <paramref name="node"/> into <paramref name="target"/> with the node's
     /// rights narrowed to <paramref name="rights"/>; the source stays and remains the caller's to pop.
-    /// Fails like <see cref="MemoryManager.Inspect"/> and <see cref="MemoryManager.CtShare"/>
+    /// Fails like <see cref="MemoryManager.Locate"/> and <see cref="MemoryManager.CtShare"/>
     /// (InvalidGva when the node was revoked).
     /// </summary>
     public static MemoryResult<Capability> ShareWhole(MemoryManager memory, TsId caller, Capability node, TsId target, string name, Rights rights)
     {
-        var info = memory.Inspect(caller, node);
+        var info = memory.Locate(caller, node);
         if (!info.IsOk)
         {
             return info.AsResult();

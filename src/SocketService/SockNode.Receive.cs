@@ -107,7 +107,7 @@ public sealed partial class SockNode
         }
         else
         {
-            var info = _memory.Inspect(_ts, datagram.Payload);
+            var info = _memory.Locate(_ts, datagram.Payload);
             handed = info.IsOk
                 ? _memory.CtShare(_ts, datagram.Payload, info.Value.Gva, datagram.Length, waiter.Target, name, Rights.Read)
                 : info.AsResult();

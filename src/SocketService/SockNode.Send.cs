@@ -178,7 +178,7 @@ public sealed partial class SockNode
 
     private MemoryResult<Capability> ShareToTx(ulong xmitId, Capability own, int length)
     {
-        var info = _memory.Inspect(_ts, own);
+        var info = _memory.Locate(_ts, own);
         if (!info.IsOk)
         {
             return info.AsResult();

@@ -33,6 +33,38 @@ public sealed class AccessTests
     }
 
     [Fact]
+    public void Locate_LiveNode_AgreesWithInspect()
+    {
+        using var world = new SendPathWorld();
+        var header = world.PushFilled(world.Protocol, "hdr", 54, seed: 1);
+        var payload = world.PushFilled(world.Protocol, "pl", 300, seed: 2);
+        var skb = world.Memory.Merge(world.Protocol, header, payload, "skb").Unwrap();
+
+        var located = world.Memory.Locate(world.Protocol, skb).Unwrap();
+        var inspected = world.Memory.Inspect(world.Protocol, skb).Unwrap();
+
+        Assert.Equal(inspected.Gva, located.Gva);
+        Assert.Equal(inspected.Length, located.Length);
+        Assert.Equal(inspected.Extents.Count, located.ExtentCount);
+    }
+
+    [Fact]
+    public void Locate_StaleForeignOrForgedCapability_FailsLikeInspect()
+    {
+        using var world = new SendPathWorld();
+        var cap = world.Memory.Push(world.App, "buf", 100, Rights.Read).Unwrap();
+        var forged = cap with { Tag = cap.Tag ^ 1 };
+
+        Assert.Equal(world.Memory.Inspect(world.OtherApp, cap).Error, world.Memory.Locate(world.OtherApp, cap).Error);
+        Assert.False(world.Memory.Locate(world.OtherApp, cap).IsOk);
+        Assert.Equal(world.Memory.Inspect(world.App, forged).Error, world.Memory.Locate(world.App, forged).Error);
+        Assert.False(world.Memory.Locate(world.App, forged).IsOk);
+        world.Memory.Pop(world.App, cap).ThrowIfFailed();
+        Assert.False(world.Memory.Locate(world.App, cap).IsOk);
+        Assert.Equal(world.Memory.Inspect(world.App, cap).Error, world.Memory.Locate(world.App, cap).Error);
+    }
+
+    [Fact]
     public void Visit_ScatterList_OneCallPerSegmentInOrderWithoutCopy()
     {
         using var world = new SendPathWorld();

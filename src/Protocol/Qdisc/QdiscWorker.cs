@@ -95,7 +95,7 @@ public sealed class QdiscWorker : ReceiveActor
         }
 
         // The descriptor count (one per physical extent) and the GVA for ct_share are fixed at enqueue.
-        var info = _memory.Inspect(_ts, xmit.Skb);
+        var info = _memory.Locate(_ts, xmit.Skb);
         if (!info.IsOk)
         {
             NodeOps.Release(_memory, _ts, xmit.Skb);
@@ -105,7 +105,7 @@ public sealed class QdiscWorker : ReceiveActor
 
         // The cause rides with the frame: a later run (a reschedule, a TX credit) sends it under its own syscall's trace.
         // A TSO frame takes one more descriptor: the context that tells the NIC how to cut it.
-        int descriptors = info.Value.Extents.Count + (xmit.Offload is null ? 0 : 1);
+        int descriptors = info.Value.ExtentCount + (xmit.Offload is null ? 0 : 1);
         var queued = new QueuedSkb(xmit.Skb, info.Value.Gva, xmit.Length, descriptors, xmit.Token, xmit.Owner, xmit.Offload, ActorTracing.CaptureCause());
         var injected = Context.System.Faults.Hit(FaultPoint.Qdisc, _ts, xmit.Skb, FaultKind.TsExit | FaultKind.QdiscFull | FaultKind.SocketClose);
         if (injected == FaultKind.QdiscFull || !_queue.Enqueue(queued, xmit.Priority))

@@ -407,7 +407,7 @@ public sealed partial class TcpTxWorker
             return true;
         }
 
-        if (_memory.Inspect(_ts, chunk.Node).Error == MemoryError.InvalidGva)
+        if (_memory.Locate(_ts, chunk.Node).Error == MemoryError.InvalidGva)
         {
             // The app's TS exited and its pages were lifted (seed 000 4.3): no retransmission can ever send
             // these bytes. OnTick aborts the connection; until then nothing more goes out.

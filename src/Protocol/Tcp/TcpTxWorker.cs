@@ -337,7 +337,7 @@ public sealed partial class TcpTxWorker : ReceiveActor
             return;
         }
 
-        var info = _memory.Inspect(_ts, request.Payload);
+        var info = _memory.Locate(_ts, request.Payload);
         if (!info.IsOk || request.Length <= 0 || info.Value.Length < request.Length)
         {
             RejectXmit(request, Errno.EFAULT);
