@@ -599,7 +599,7 @@ public sealed partial class TcpTxWorker
                 RetransmitFirst(tcb);
             }
 
-            UpdateWindow(tcb, seg);
+            UpdateWindow(tcb, seg, acknowledgesNewData: true);
             if (finAcked)
             {
                 switch (tcb.State)
@@ -636,16 +636,19 @@ public sealed partial class TcpTxWorker
                 }
             }
 
-            UpdateWindow(tcb, seg);
+            UpdateWindow(tcb, seg, acknowledgesNewData: false);
         }
 
         return true;
     }
 
-    private static void UpdateWindow(Tcb tcb, in TcpRepr seg)
+    private static void UpdateWindow(Tcb tcb, in TcpRepr seg, bool acknowledgesNewData)
     {
-        // RFC 9293 3.10.7.4: only a segment newer than the last window update may change the window.
-        if (SeqNum.Lt(tcb.SndWl1, seg.Sequence) || (tcb.SndWl1 == seg.Sequence && SeqNum.Le(tcb.SndWl2, seg.Acknowledgement)))
+        // RFC 9293 3.10.7.4: only a segment newer than the last window update may change the window. A segment
+        // that acknowledges new data is newer whatever its sequence number (as Linux's tcp_may_update_window
+        // has it): bare ACKs carry SND.MAX, so after a timeout the peer's resent data has lower sequence
+        // numbers than its earlier ACKs, and SND.WL1 alone would ignore the windows it carries.
+        if (acknowledgesNewData || SeqNum.Lt(tcb.SndWl1, seg.Sequence) || (tcb.SndWl1 == seg.Sequence && SeqNum.Le(tcb.SndWl2, seg.Acknowledgement)))
         {
             SetSendWindow(tcb, PeerWindow(tcb, seg));
             tcb.SndWl1 = seg.Sequence;
