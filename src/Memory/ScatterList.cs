@@ -11,6 +11,7 @@ internal static class ScatterList
         long end = (long)offset + length;
         long position = 0;
         int first = -1;
+        long firstStart = 0;
         int count = 0;
         for (int i = 0; i < extents.Length; i++)
         {
@@ -30,6 +31,7 @@ internal static class ScatterList
             if (first < 0)
             {
                 first = i;
+                firstStart = start;
             }
 
             count++;
@@ -41,12 +43,7 @@ internal static class ScatterList
         }
 
         var result = new PhysExtent[count];
-        position = 0;
-        for (int i = 0; i < first; i++)
-        {
-            position += extents[i].Length;
-        }
-
+        position = firstStart;
         for (int k = 0; k < count; k++)
         {
             var extent = extents[first + k];
