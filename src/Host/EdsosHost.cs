@@ -3,6 +3,7 @@ using Edsos.Driver.Wires;
 using Edsos.Kpn;
 using Edsos.Memory;
 using Edsos.Protocol;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.SocketService;
 
@@ -56,7 +57,7 @@ public sealed class EdsosHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(wire);
         var memory = new MemoryManager(new NativeArenaBacking(options.ArenaPages));
-        var system = ActorSystem.Create(options.Name, new ActorSystemOptions { Memory = memory, WorkerCount = options.Workers });
+        var system = Edsrt.Create(options.Name, new EdsrtOptions { Memory = memory, DispatcherThreads = options.Workers });
         try
         {
             var nic = await NicDriver.StartAsync(system, new NicOptions { Name = "eth0", Tso = options.Tso }, wire).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using Edsos.Protocol;
 using Edsos.Protocol.Inet;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.TestKit;
 using Edsos.SocketService;

@@ -1,6 +1,7 @@
 using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.TestKit;
 

@@ -3,6 +3,7 @@ using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Qdisc;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.TestKit;
 using Edsos.SocketService;

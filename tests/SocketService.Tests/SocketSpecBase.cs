@@ -1,6 +1,7 @@
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.TestKit;
 using static Edsos.Protocol.InetProtocol;

@@ -1,3 +1,4 @@
+using Edsos.Scheduler;
 using System.Collections.Concurrent;
 using Edsos.Kpn;
 using Edsos.Memory;

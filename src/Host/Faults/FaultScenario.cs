@@ -4,6 +4,7 @@ using Edsos.Kpn;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
 using Edsos.SocketService;

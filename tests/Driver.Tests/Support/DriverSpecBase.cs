@@ -1,5 +1,6 @@
 using Edsos.Driver.Wires;
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.TestKit;
 using static Edsos.Driver.DriverProtocol;
