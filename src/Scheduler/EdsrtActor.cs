@@ -81,6 +81,7 @@ public abstract class EdsrtActor : ReceiveActor, IWithTimers, IRequiresMessageQu
         }
 
         TraceContext = incoming;
+        var flowing = TracingMessageQueue.EnterFlowing(incoming);
         Activity? span = null;
         Activity? previous = null;
 
@@ -115,6 +116,7 @@ public abstract class EdsrtActor : ReceiveActor, IWithTimers, IRequiresMessageQu
 
             TraceContext = default;
             TracingMessageQueue.Incoming = default;
+            TracingMessageQueue.ExitFlowing(flowing);
         }
     }
 

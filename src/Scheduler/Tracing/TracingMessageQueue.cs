@@ -16,6 +16,10 @@ namespace Edsos.Scheduler.Tracing;
 /// </summary>
 public sealed class TracingMessageQueue : IMessageQueue, ITracingMessageQueue
 {
+    // The handler's context for code that runs after an await in a ReceiveAsync handler, on another
+    // thread: set only while a traced message is handled, so untraced traffic never writes it.
+    private static readonly AsyncLocal<ActivityContext> s_flowing = new();
+
     [ThreadStatic]
     private static ActivityContext t_incoming;
 
@@ -37,8 +41,42 @@ public sealed class TracingMessageQueue : IMessageQueue, ITracingMessageQueue
     /// <inheritdoc />
     public int Count => _queue.Count;
 
-    /// <summary>The context a message sent now from this thread carries.</summary>
-    public static ActivityContext Capture() => Activity.Current is { } current ? current.Context : t_incoming;
+    /// <summary>
+    /// The context a message sent now from this thread carries: the current activity's, else the flowing
+    /// context of an async handler (it wins: its continuation may run inline inside another handler),
+    /// else the context of the message this thread's actor is handling.
+    /// </summary>
+    public static ActivityContext Capture()
+    {
+        if (Activity.Current is { } current)
+        {
+            return current.Context;
+        }
+
+        var flowing = s_flowing.Value;
+        return flowing != default ? flowing : t_incoming;
+    }
+
+    /// <summary>Sets the flowing context for the handler about to run; returns the previous one to restore.</summary>
+    internal static ActivityContext EnterFlowing(in ActivityContext context)
+    {
+        var previous = s_flowing.Value;
+        if (previous != context)
+        {
+            s_flowing.Value = context;
+        }
+
+        return previous;
+    }
+
+    /// <summary>Restores the flowing context saved by <see cref="EnterFlowing"/>.</summary>
+    internal static void ExitFlowing(in ActivityContext previous)
+    {
+        if (s_flowing.Value != previous)
+        {
+            s_flowing.Value = previous;
+        }
+    }
 
     /// <inheritdoc />
     public void Enqueue(IActorRef receiver, Envelope envelope) => _queue.Enqueue((envelope, Capture()));
