@@ -31,13 +31,15 @@ public abstract class KpnSpecBase : EdsrtTestKit
         : base(new EdsrtTestKitOptions { DefaultTimeout = Long })
     {
         RxWorker = CreateTestProbe("rx-worker");
-        RxWorker.SetAutoPilot(static (_, message) =>
+        RxWorker.SetAutoPilot(new DelegateAutoPilot(static (_, message) =>
         {
             if (message is Ipv4Protocol.BindingAdded added)
             {
                 added.ReplyTo.Tell(added.Reply);
             }
-        });
+
+            return AutoPilot.KeepRunning;
+        }));
         Tx = CreateTestProbe("tx");
         Icmp = CreateTestProbe("icmp");
         TxTs = Memory.CreateTs("/net/ipv4/tx").Unwrap();

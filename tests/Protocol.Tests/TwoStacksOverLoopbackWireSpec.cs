@@ -78,10 +78,10 @@ public sealed class TwoStacksOverLoopbackWireSpec : EdsrtTestKit
         Assert.Equal(Errno.None, socketA.ExpectMsg<InetProtocol.XmitComplete>().Error);
 
         // Ping both ways.
-        stackA.Icmp.Tell(new InetProtocol.PingRequest(AddressB, 1, 56, Wait), TestActor.Ref);
+        stackA.Icmp.Tell(new InetProtocol.PingRequest(AddressB, 1, 56, Wait), TestActor);
         var pongAB = ExpectMsg<InetProtocol.PingReply>();
         Assert.Equal((Errno.None, AddressB, (byte)64), (pongAB.Error, pongAB.From, pongAB.Ttl));
-        stackB.Icmp.Tell(new InetProtocol.PingRequest(AddressA, 2, 1000, Wait), TestActor.Ref);
+        stackB.Icmp.Tell(new InetProtocol.PingRequest(AddressA, 2, 1000, Wait), TestActor);
         var pongBA = ExpectMsg<InetProtocol.PingReply>();
         Assert.Equal((Errno.None, AddressA), (pongBA.Error, pongBA.From));
 

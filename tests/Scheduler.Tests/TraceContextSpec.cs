@@ -83,7 +83,7 @@ public sealed class TraceContextSpec : EdsrtTestKit
         var recorder = ActorOf(Props.Create(() => new Recorder(TestActor)));
         AwaitStarted(recorder);
         Sys.EventStream.Subscribe(recorder, typeof(TsExited));
-        var exited = new TsExited(Memory.Root, "/", new Edsos.Memory.LiftReport(0, 0, 0, 0));
+        var exited = new TsExited(Sys.Memory.Root, "/", new Edsos.Memory.LiftReport(0, 0, 0, 0));
         using var activity = new Activity("signal").SetIdFormat(ActivityIdFormat.W3C).Start();
 
         Sys.EventStream.Publish(exited);

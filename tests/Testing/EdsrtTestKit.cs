@@ -1,7 +1,6 @@
 using System.Globalization;
 using Akka.Actor.Setup;
 using Akka.TestKit;
-using Edsos.Memory;
 using Edsos.Scheduler;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -32,9 +31,6 @@ public abstract class EdsrtTestKit : Akka.TestKit.Xunit2.TestKit
 
     /// <summary>The manual scheduler when the options asked for one; null under real time.</summary>
     public TestScheduler? TestScheduler => Sys.Scheduler as TestScheduler;
-
-    /// <summary>The system's memory manager.</summary>
-    public MemoryManager Memory => Sys.Memory;
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
