@@ -51,7 +51,7 @@ public static class Edsrt
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.DispatcherThreads, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Throughput, nameof(options));
         string scheduler = options.UseTestScheduler
-            ? "akka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\""
+            ? "scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\""
             : string.Empty;
         // EDSOS_AKKA_LOG=DEBUG|INFO|WARNING|ERROR sends Akka's own events to standard out as well:
         // a debugging aid for a person at a terminal, off by default so no stack trace reaches a user.

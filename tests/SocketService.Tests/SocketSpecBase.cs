@@ -64,8 +64,10 @@ public abstract class SocketSpecBase : EdsrtTestKit
             SendBuffer = sendBuffer,
             ReceiveBuffer = receiveBuffer,
         };
+        // Akka builds the actor after ActorOf returns: make its TS first, as the socket table does.
+        var ts = Sys.Edsrt.EnsureTs(path);
         var node = ActorOf(SockNode.CreateProps(options, path));
-        return (node, Memory.FindTs(path).Unwrap());
+        return (node, ts);
     }
 
     /// <summary>Starts a socket and binds it to <see cref="Local"/>.</summary>
