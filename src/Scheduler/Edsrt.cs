@@ -90,6 +90,15 @@ public static class Edsrt
             }
             """);
         var config = ConfigurationFactory.ParseString(hocon);
-        return options.ExtraConfig is null ? config : ConfigurationFactory.ParseString(options.ExtraConfig).WithFallback(config);
+        if (options.ExtraConfig is not null)
+        {
+            config = ConfigurationFactory.ParseString(options.ExtraConfig).WithFallback(config);
+        }
+
+        // EDSOS_AKKA_CONFIG: HOCON over everything, for tuning an experiment (a dispatcher, a throughput)
+        // without a rebuild; the benchmarks in the README ran without it.
+        return Environment.GetEnvironmentVariable("EDSOS_AKKA_CONFIG") is { Length: > 0 } overlay
+            ? ConfigurationFactory.ParseString(overlay).WithFallback(config)
+            : config;
     }
 }
