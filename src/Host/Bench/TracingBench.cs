@@ -107,6 +107,11 @@ public static class TracingBench
                 Console.WriteLine($"{r.Label,-8} {r.SendsPerSec,10:N0} {versus,7} {r.SendP50Us,14:0.0} {r.Spans,10:N0}");
             }
 
+            if (results.Count == 0)
+            {
+                Console.WriteLine("(no configuration completed a run before the signal)");
+            }
+
             if (outcome.ExportError is { } failure)
             {
                 Console.Error.WriteLine($"edsos bench tracing: OTLP export to {endpoint} failed: {failure}; the spans column counts spans made, none reached the collector");

@@ -168,6 +168,11 @@ public static class DemoRunner
             if (granted)
             {
                 var zc = await libc.RecvZeroCopyAsync(fd, MsgFlags.None, timeout.Token);
+                if (!zc.IsOk && zc.Error == Errno.EINTR)
+                {
+                    timeout.Token.ThrowIfCancellationRequested();
+                }
+
                 if (!zc.IsOk)
                 {
                     rounds.Fail($"echo #{sequence}: recv {zc.Error}");
@@ -179,6 +184,11 @@ public static class DemoRunner
             else
             {
                 var r = await libc.RecvFromAsync(fd, receive!.Gva, receive.Length, MsgFlags.None, timeout.Token);
+                if (!r.IsOk && r.Error == Errno.EINTR)
+                {
+                    timeout.Token.ThrowIfCancellationRequested();
+                }
+
                 if (!r.IsOk)
                 {
                     rounds.Fail($"echo #{sequence}: recvfrom {r.Error}");

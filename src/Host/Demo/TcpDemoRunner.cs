@@ -212,6 +212,11 @@ public static class TcpDemoRunner
                 if (copyBuffer is null)
                 {
                     var piece = await libc.RecvZeroCopyAsync(fd, MsgFlags.None, stop);
+                    if (!piece.IsOk && piece.Error == Errno.EINTR)
+                    {
+                        stop.ThrowIfCancellationRequested();
+                    }
+
                     if (!piece.IsOk)
                     {
                         run.Keep($"recv at stream offset {offset}: {piece.Error}");
@@ -228,6 +233,11 @@ public static class TcpDemoRunner
                 else
                 {
                     var received = await libc.RecvFromAsync(fd, copyBuffer.Gva, copyBuffer.Length, MsgFlags.None, stop);
+                    if (!received.IsOk && received.Error == Errno.EINTR)
+                    {
+                        stop.ThrowIfCancellationRequested();
+                    }
+
                     if (!received.IsOk)
                     {
                         run.Keep($"recv at stream offset {offset}: {received.Error}");

@@ -5,7 +5,8 @@ namespace Edsos.Host.Telemetry;
 
 /// <summary>
 /// What really happened to an OTLP export. The exporter never throws: it reports a failed export on
-/// its event source (<c>OpenTelemetry-Exporter-OpenTelemetryProtocol</c>) and drops the batch. This
+/// its event source (<c>OpenTelemetry-Exporter-OpenTelemetryProtocol</c>: an error, or over gRPC a
+/// <c>TransientHttpError</c> warning) and drops the batch. This
 /// listener keeps the first error there in one line (say <c>HttpRequestException: Connection refused
 /// (127.0.0.1:9)</c>) and counts them, so a run can say "export failed: connection refused" rather
 /// than guess at a timeout. <see cref="Probe"/> checks before a run that something accepts
@@ -59,7 +60,7 @@ public sealed class OtlpExportMonitor : EventListener
         ArgumentNullException.ThrowIfNull(eventSource);
         if (eventSource.Name == ExporterSource)
         {
-            EnableEvents(eventSource, EventLevel.Error);
+            EnableEvents(eventSource, EventLevel.Warning);
         }
     }
 
@@ -67,7 +68,11 @@ public sealed class OtlpExportMonitor : EventListener
     protected override void OnEventWritten(EventWrittenEventArgs eventData)
     {
         ArgumentNullException.ThrowIfNull(eventData);
-        if (eventData.EventSource.Name != ExporterSource || eventData.Level > EventLevel.Error)
+        // Errors, and warnings that carry an exception: the gRPC path reports a refused connection as
+        // a warning (TransientHttpError) and then drops the batch all the same.
+        if (eventData.EventSource.Name != ExporterSource
+            || eventData.Level > EventLevel.Warning
+            || (eventData.Level == EventLevel.Warning && !(eventData.Payload ?? []).Any(p => p is string text && text.Contains("Exception", StringComparison.Ordinal))))
         {
             return;
         }
