@@ -91,6 +91,13 @@ public static class TracingBench
             }
 
             string? endpoint = result.GetValue(otlp);
+            if (new TelemetryOptions { OtlpEndpoint = endpoint }.Validate() is { } badTelemetry)
+            {
+                // OTEL_EXPORTER_OTLP_ENDPOINT must be http(s) too.
+                Console.Error.WriteLine($"edsos bench tracing: {badTelemetry}");
+                return ExitCodes.Usage;
+            }
+
             if (endpoint is not null && OtlpExportMonitor.Probe(new Uri(endpoint), TimeSpan.FromSeconds(1)) is { } unreachable)
             {
                 Console.Error.WriteLine($"edsos bench tracing: warning: OTLP endpoint {endpoint}: {unreachable}; the traced runs' spans will be lost");
