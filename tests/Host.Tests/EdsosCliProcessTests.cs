@@ -186,6 +186,26 @@ public sealed class EdsosCliProcessTests
         Assert.Contains("interrupted", run.Stdout, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(400)]
+    [InlineData(900)]
+    [InlineData(1400)]
+    [InlineData(1900)]
+    public async Task Edsos_SigtermRacingTheEndOfARun_NeverCrashes(int milliseconds)
+    {
+        // The issue saw 3 crashes in 40 tries inside System.CommandLine's termination handler when the
+        // signal met the run's end; a short bench and signals spread over its life hit that window.
+        var run = await EdsosProcess.RunAsync(
+            ["bench", "tracing", "--sends", "100", "--rounds", "1"],
+            signal: EdsosProcess.SIGTERM,
+            signalAfter: TimeSpan.FromMilliseconds(milliseconds),
+            mayEndBeforeSignal: true);
+
+        Assert.Contains(run.ExitCode, new[] { ExitCodes.Ok, ExitCodes.Terminated });
+        Assert.DoesNotContain(StackTraceMarker, run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled", run.Stderr, StringComparison.Ordinal);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

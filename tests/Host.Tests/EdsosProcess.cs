@@ -55,7 +55,8 @@ internal static partial class EdsosProcess
         TimeSpan? timeout = null,
         int? signal = null,
         TimeSpan? signalAfter = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null,
+        bool mayEndBeforeSignal = false)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -82,9 +83,13 @@ internal static partial class EdsosProcess
         if (signal is { } number)
         {
             await Task.Delay(signalAfter ?? TimeSpan.FromSeconds(3));
-            Assert.False(process.HasExited, "the run ended before the signal; make it longer");
+            Assert.True(mayEndBeforeSignal || !process.HasExited, "the run ended before the signal; make it longer");
             signalled = watch.Elapsed;
-            Assert.Equal(0, Kill(process.Id, number));
+            if (Kill(process.Id, number) != 0)
+            {
+                // Only a race with the process's own end may make the signal miss.
+                Assert.True(mayEndBeforeSignal, "kill() failed");
+            }
         }
 
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(120));
