@@ -151,10 +151,11 @@ public static class TcpDemoRunner
         var run = new Run();
         long streamLength = (long)options.Sends * options.Size;
         var loop = Stopwatch.StartNew();
-        using var readStop = new CancellationTokenSource();
-        using var onStop = stop.Register(() => readStop.CancelAfter(s_drainAfterStop));
-        var reader = Task.Run(() => ReadAsync(libc, fd, options, streamLength, run, progress, readStop.Token));
-        await WriteAsync(libc, fd, options, run, stop);
+        // After a signal: no new write, and a second for the write under way and the echo to finish.
+        using var drained = new CancellationTokenSource();
+        using var onStop = stop.Register(() => drained.CancelAfter(s_drainAfterStop));
+        var reader = Task.Run(() => ReadAsync(libc, fd, options, streamLength, run, progress, drained.Token));
+        await WriteAsync(libc, fd, options, run, stop, drained.Token);
         var shut = await libc.ShutdownAsync(fd, 1);
         if (!shut.IsOk)
         {
@@ -167,7 +168,7 @@ public static class TcpDemoRunner
         return run;
     }
 
-    private static async Task WriteAsync(Libc libc, int fd, DemoOptions options, Run run, CancellationToken stop)
+    private static async Task WriteAsync(Libc libc, int fd, DemoOptions options, Run run, CancellationToken stop, CancellationToken drained)
     {
         byte[] pattern = new byte[options.Size];
         for (int i = 0; i < options.Sends; i++)
@@ -186,9 +187,27 @@ public static class TcpDemoRunner
             long start = Stopwatch.GetTimestamp();
             run.WriteStarted.Enqueue(start);
             run.Attempted++;
-            var sent = await libc.SendAsync(fd, buffer.Gva, options.Size);
-            run.SendMicros.Record(Stopwatch.GetElapsedTime(start));
+            SysResult sent;
+            try
+            {
+                sent = await libc.SendAsync(fd, buffer.Gva, options.Size, MsgFlags.None, drained);
+            }
+            catch (OperationCanceledException) when (drained.IsCancellationRequested)
+            {
+                sent = SysResult.Fail(Errno.EINTR);
+            }
+
+            // TCP keeps its own reference to pages it has not had acknowledged: freeing ours is safe either way.
             libc.Free(buffer);
+            if (!sent.IsOk && sent.Error == Errno.EINTR && drained.IsCancellationRequested)
+            {
+                // A stalled write cut by the signal: interrupted, not failed.
+                run.Attempted--;
+                run.Interrupted = true;
+                return;
+            }
+
+            run.SendMicros.Record(Stopwatch.GetElapsedTime(start));
             if (!sent.IsOk || sent.Value != options.Size)
             {
                 run.Keep($"send #{i + 1}: {(sent.IsOk ? $"sent {sent.Value} of {options.Size}" : sent.Error.ToString())}");
@@ -250,7 +269,7 @@ public static class TcpDemoRunner
 
                 if (length == 0)
                 {
-                    if (offset != (run.Interrupted ? (long)run.Attempted * options.Size : streamLength))
+                    if (!run.Interrupted && offset != streamLength)
                     {
                         run.Keep($"the echo ended after {offset} of {streamLength} bytes");
                     }
