@@ -265,22 +265,33 @@ public static class EdsosCli
 
     private static Command BuildDatapathBench()
     {
-        var proto = new Option<string>("--proto") { Description = "Transport protocol: udp or tcp (tcp adds a zero-copy run with TSO off)", DefaultValueFactory = _ => "udp" };
+        var proto = new Option<string>("--proto") { Description = "udp, tcp or all (UDP 1024, 4096 and 65507 bytes; TCP 4096 and 65536)", DefaultValueFactory = _ => "all" };
+        var size = new Option<int?>("--size") { Description = "Only this payload size (default: the protocol's standard sizes)" };
+        var reps = new Option<int>("--reps") { Description = "Measured repetitions per mode, interleaved", DefaultValueFactory = _ => 5 }.MustBeAtLeast(1);
+        var seconds = new Option<double>("--seconds") { Description = "Wall time one repetition aims at, once warm", DefaultValueFactory = _ => 1.0 };
+        var rounds = new Option<int?>("--rounds") { Description = "A fixed number of rounds per repetition instead of --seconds (one warm-up run of as many)" };
         var rcvbuf = new Option<int>("--rcvbuf") { Description = "TCP: receive buffer per connection in bytes (above 65535 the SYNs offer window scaling)", DefaultValueFactory = _ => new TcpOptions().ReceiveBuffer };
-        var sends = new Option<int>("--sends") { Description = "Datagrams (UDP) or writes (TCP) per mode", DefaultValueFactory = _ => 2000 }.MustBeAtLeast(1);
-        var size = new Option<int>("--size") { Description = "Payload bytes per datagram or write", DefaultValueFactory = _ => 4096 };
-        var command = new Command("datapath", "The demo's UDP or TCP echo in zero-copy and in copy mode, back to back in one run") { proto, sends, size, rcvbuf };
-        command.SetAction((result, stop) => DatapathBench.RunAsync(
-            new DemoOptions
+        var json = new Option<bool>("--json") { Description = "One JSON object: {\"rows\":[{proto, size, mode, rounds_per_s, ...}]}" };
+        var command = new Command("datapath", "The echo in zero-copy mode, copy mode and over Linux's loopback, in steady state, modes interleaved") { proto, size, reps, seconds, rounds, rcvbuf, json };
+        command.SetAction(async (result, stop) =>
+        {
+            var cases = DatapathBenchOptions.CasesFor(result.GetValue(proto)!, result.GetValue(size), out string? invalid);
+            if (cases is null || result.GetValue(seconds) is not > 0 || result.GetValue(rounds) is < 1)
             {
-                Proto = result.GetValue(proto)!,
-                Sends = result.GetValue(sends),
-                Size = result.GetValue(size),
+                await Console.Error.WriteLineAsync($"edsos bench datapath: {invalid ?? "--seconds must be positive and --rounds at least 1"}");
+                return 2;
+            }
+
+            var options = new DatapathBenchOptions
+            {
+                Cases = cases,
+                Repetitions = result.GetValue(reps),
+                RoundSeconds = result.GetValue(seconds),
+                Rounds = result.GetValue(rounds),
                 ReceiveBuffer = result.GetValue(rcvbuf),
-            },
-            Console.Out,
-            Console.Error,
-            stop));
+            };
+            return await DatapathBench.RunAsync(options, result.GetValue(json), Console.Out, Console.Error, stop);
+        });
         return command;
     }
 

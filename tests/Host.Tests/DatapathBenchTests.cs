@@ -1,5 +1,5 @@
+using System.Text.Json;
 using Edsos.Host.Bench;
-using Edsos.Host.Demo;
 
 namespace Edsos.Host.Tests;
 
@@ -8,43 +8,63 @@ public sealed class DatapathBenchTests
     [Theory]
     [InlineData("sctp")]
     [InlineData("both")]
-    public async Task RunAsync_ProtoNeitherUdpNorTcp_ExitCode2NamingTheOption(string proto)
+    public void CasesFor_ProtoNeitherUdpTcpNorAll_NamesTheOption(string proto)
     {
-        var error = new StringWriter();
-
-        int code = await DatapathBench.RunAsync(new DemoOptions { Proto = proto }, new StringWriter(), error);
-
-        Assert.Equal(2, code);
-        Assert.Contains($"--proto must be udp or tcp, not '{proto}'", error.ToString(), StringComparison.Ordinal);
+        Assert.Null(DatapathBenchOptions.CasesFor(proto, null, out string? error));
+        Assert.Equal($"--proto must be udp, tcp or all, not '{proto}'", error);
     }
 
     [Fact]
-    public async Task RunAsync_InvalidSize_ExitCode2()
+    public void CasesFor_All_TheStandardSizesOfBothProtocols()
     {
-        var error = new StringWriter();
+        var cases = DatapathBenchOptions.CasesFor("all", null, out _);
 
-        int code = await DatapathBench.RunAsync(new DemoOptions { Proto = "tcp", Size = 0 }, new StringWriter(), error);
-
-        Assert.Equal(2, code);
-        Assert.Contains("--size", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal([("udp", 1024), ("udp", 4096), ("udp", 65507), ("tcp", 4096), ("tcp", 65536)], cases);
     }
 
     [Fact]
-    public async Task RunAsync_TinyTcpRun_EveryModeEchoedAndBothRatiosPrinted()
+    public void CasesFor_UdpSizeAboveItsLimit_Refused()
+    {
+        Assert.Null(DatapathBenchOptions.CasesFor("udp", 65508, out string? error));
+        Assert.Contains("--size", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_TinyUdpAndTcpRuns_ThreeModesEachWithRatesAndCosts()
     {
         var output = new StringWriter();
+        var error = new StringWriter();
+        var options = new DatapathBenchOptions { Cases = [("udp", 1024), ("tcp", 4096)], Repetitions = 2, Rounds = 5 };
 
-        int code = await DatapathBench.RunAsync(new DemoOptions { Proto = "tcp", Sends = 4, Size = 4096 }, output, new StringWriter());
+        int code = await DatapathBench.RunAsync(options, json: true, output, error);
 
-        Assert.Equal(0, code);
-        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.Equal("TCP echo, 4 writes of 4096 bytes, two hosts in one process", lines[0]);
-        Assert.StartsWith("mode", lines[1], StringComparison.Ordinal);
-        Assert.Matches(@"^zerocopy\s+4\s+0\s", lines[2]);
-        Assert.Matches(@"^copy\s+4\s+[1-9]", lines[3]); // copy mode copies payload; the figure is culture-formatted
-        Assert.Matches(@"^zerocopy, TSO off\s+4\s+0\s", lines[4]);
-        Assert.StartsWith("zero copy / copy: ", lines[5], StringComparison.Ordinal);
-        Assert.StartsWith("TSO on / off (zero copy): ", lines[6], StringComparison.Ordinal);
-        Assert.Equal(7, lines.Length);
+        Assert.True(code == 0, error.ToString());
+        using var doc = JsonDocument.Parse(output.ToString());
+        var rows = doc.RootElement.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(6, rows.Count);
+        foreach (var row in rows)
+        {
+            string mode = row.GetProperty("mode").GetString()!;
+            Assert.Contains(mode, DatapathBench.Modes);
+            double rate = row.GetProperty("rounds_per_s").GetDouble();
+            Assert.True(rate > 0, $"{mode}: no rounds per second");
+            Assert.InRange(rate, row.GetProperty("rounds_per_s_min").GetDouble(), row.GetProperty("rounds_per_s_max").GetDouble());
+            Assert.True(row.GetProperty("cpu_us_per_round").GetDouble() > 0, $"{mode}: no CPU time measured");
+            Assert.Equal(2, row.GetProperty("repetitions").GetInt32());
+            Assert.Equal(5, row.GetProperty("rounds_per_repetition").GetInt32());
+        }
+
+        Assert.Equal(["udp", "udp", "udp", "tcp", "tcp", "tcp"], rows.Select(r => r.GetProperty("proto").GetString()));
+    }
+
+    [Fact]
+    public async Task RunAsync_NoRepetition_ExitCode2()
+    {
+        var error = new StringWriter();
+
+        int code = await DatapathBench.RunAsync(new DatapathBenchOptions { Cases = [("udp", 1024)], Repetitions = 0 }, false, new StringWriter(), error);
+
+        Assert.Equal(2, code);
+        Assert.Contains("repetition", error.ToString(), StringComparison.Ordinal);
     }
 }

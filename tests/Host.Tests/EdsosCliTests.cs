@@ -51,7 +51,7 @@ public sealed class EdsosCliTests
     [InlineData("tcp")]
     public void Parse_BenchDatapathWithProto_NoErrors(string proto)
     {
-        var result = EdsosCli.BuildRoot().Parse(["bench", "datapath", "--proto", proto, "--sends", "10", "--size", "65536", "--rcvbuf", "262144"]);
+        var result = EdsosCli.BuildRoot().Parse(["bench", "datapath", "--proto", proto, "--rounds", "10", "--size", "4096", "--rcvbuf", "262144", "--reps", "5", "--seconds", "0.5", "--json"]);
         Assert.Empty(result.Errors);
     }
 

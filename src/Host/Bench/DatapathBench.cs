@@ -1,112 +1,254 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using Edsos.Host.Demo;
 using Edsos.SocketService;
 
 namespace Edsos.Host.Bench;
 
 /// <summary>
-/// <c>edsos bench datapath</c>: the demo's echo run in zero-copy and in copy mode back to back in one
-/// process, after a short warm-up, printed as one table with the zero copy / copy ratios. For TCP a
-/// third run, zero copy with segmentation offload off, shows what TSO adds.
+/// <c>edsos bench datapath</c>: the demo's echo (one round in flight, every byte checked) in zero-copy
+/// mode, in copy mode and over the Linux kernel's own loopback in this process, measured in steady
+/// state. Each mode warms up until two successive runs agree within 10 % (tiered JIT makes the first
+/// seconds of a .NET process unrepresentative), then the modes run interleaved (A B C, C B A, ...) for
+/// the repetitions; a row gives the median rounds per second with the minimum and maximum, and the
+/// median CPU time and allocation per round. Ratios are read from one run.
 /// </summary>
 public static class DatapathBench
 {
+    private const double SettledWithin = 0.10;
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = false,
+    };
+
+    /// <summary>The modes of every case, in their first-repetition order.</summary>
+    public static readonly IReadOnlyList<string> Modes = ["zerocopy", "copy", "linux"];
+
     /// <summary>
-    /// Runs the bench for <paramref name="options"/> (<see cref="DemoOptions.Proto"/> udp or tcp; its
-    /// mode and TSO are set per run) and writes the table to <paramref name="output"/>. Returns 0 when
-    /// every run echoed every send right and leaked nothing, 1 otherwise or when a host cannot be set up
-    /// (the reason on <paramref name="error"/>), 2 for invalid options. When <paramref name="stop"/> fires
-    /// (a signal), the run under way stops early and the table shows the runs made, marked as interrupted.
+    /// Runs the bench and writes the table (or, with <paramref name="json"/>, one JSON object
+    /// <c>{"rows":[...]}</c>) to <paramref name="output"/>. Returns 0 when every round of every run
+    /// echoed right and nothing leaked, 1 otherwise (the reasons on <paramref name="error"/>), 2 for
+    /// invalid options. When <paramref name="stop"/> fires (a signal) the bench stops after the run under
+    /// way and reports the repetitions made.
     /// </summary>
-    public static async Task<int> RunAsync(DemoOptions options, TextWriter output, TextWriter error, CancellationToken stop = default)
+    public static async Task<int> RunAsync(DatapathBenchOptions options, bool json, TextWriter output, TextWriter error, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        string? invalid = options.Proto is "udp" or "tcp"
-            ? options.Validate()
-            : $"--proto must be udp or tcp, not '{options.Proto}'";
-        if (invalid is not null)
+        if (options.Cases.Count == 0 || options.Repetitions < 1 || options.RoundSeconds <= 0 || options.Rounds is < 1)
         {
-            await error.WriteLineAsync($"edsos bench datapath: {invalid}");
+            await error.WriteLineAsync("edsos bench datapath: needs at least one case, one repetition, a positive round time and at least one round");
             return 2;
         }
 
-        bool tcp = options.Proto == "tcp";
-        var zeroCopy = options with { Mode = DataPathMode.ZeroCopy, Tso = true, Pings = 0, PcapPath = null, Loss = 0 };
-        var runs = new List<(string Label, DemoOptions Options)>
+        var rows = new List<DatapathBenchRow>();
+        var failures = new List<string>();
+        foreach (var (proto, size) in options.Cases)
         {
-            ("zerocopy", zeroCopy),
-            ("copy", zeroCopy with { Mode = DataPathMode.Copy }),
-        };
-        if (tcp)
-        {
-            runs.Add(("zerocopy, TSO off", zeroCopy with { Tso = false }));
+            if (stop.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (!json)
+            {
+                await error.WriteLineAsync($"bench datapath: {proto} {size} bytes: warming up, then {options.Repetitions} interleaved repetitions per mode");
+            }
+
+            rows.AddRange(await MeasureCaseAsync(proto, size, options, failures, stop));
         }
 
-        var reports = new List<DemoReport>(runs.Count);
-        try
+        if (json)
         {
-            // A short warm-up so no run pays for JIT compilation (a TCP write carries more, so fewer of them).
-            await DemoRunner.RunAsync(zeroCopy with { Sends = Math.Min(tcp ? 50 : 200, zeroCopy.Sends) }, null, stop);
-            foreach (var (_, run) in runs)
+            await output.WriteLineAsync(JsonSerializer.Serialize(new { rows, interrupted = stop.IsCancellationRequested }, s_json));
+        }
+        else
+        {
+            await WriteTableAsync(rows, output);
+            if (stop.IsCancellationRequested)
+            {
+                await output.WriteLineAsync("(interrupted: the table shows the repetitions made)");
+            }
+        }
+
+        foreach (string failure in failures)
+        {
+            await error.WriteLineAsync($"edsos bench datapath: {failure}");
+        }
+
+        return failures.Count == 0 ? 0 : 1;
+    }
+
+    private static async Task<List<DatapathBenchRow>> MeasureCaseAsync(string proto, int size, DatapathBenchOptions options, List<string> failures, CancellationToken stop)
+    {
+        bool tcp = proto == "tcp";
+        var demo = new DemoOptions
+        {
+            Proto = proto,
+            Size = size,
+            Pings = 0,
+            Tso = true,
+            ReceiveBuffer = options.ReceiveBuffer,
+        };
+        using var linux = LinuxLoopbackEcho.Open(tcp, size);
+        var runners = new Dictionary<string, Func<int, Task<Sample>>>
+        {
+            ["zerocopy"] = rounds => RunEdsosAsync(demo with { Mode = DataPathMode.ZeroCopy, Sends = rounds }, failures, stop),
+            ["copy"] = rounds => RunEdsosAsync(demo with { Mode = DataPathMode.Copy, Sends = rounds }, failures, stop),
+            ["linux"] = rounds => Task.FromResult(RunLinux(linux, rounds, proto, size, failures)),
+        };
+
+        // Warm every mode until its rate settles; that rate sets the rounds of a measured repetition.
+        var rounds = new Dictionary<string, int>();
+        foreach (string mode in Modes)
+        {
+            rounds[mode] = await WarmUpAsync(runners[mode], options, tcp, size, stop);
+        }
+
+        var samples = Modes.ToDictionary(m => m, _ => new List<Sample>());
+        for (int rep = 0; rep < options.Repetitions && !stop.IsCancellationRequested; rep++)
+        {
+            // A B C, C B A, A B C...: each mode sees the machine's drift from both sides.
+            var order = rep % 2 == 0 ? Modes : Modes.Reverse();
+            foreach (string mode in order)
             {
                 if (stop.IsCancellationRequested)
                 {
                     break;
                 }
 
-                reports.Add(await DemoRunner.RunAsync(run, null, stop));
+                samples[mode].Add(await runners[mode](rounds[mode]));
             }
         }
-        catch (InvalidOperationException e)
-        {
-            await error.WriteLineAsync($"edsos bench datapath: {e.Message}");
-            return 1;
-        }
 
-        await output.WriteLineAsync(tcp
-            ? $"TCP echo, {zeroCopy.Sends} writes of {zeroCopy.Size} bytes, two hosts in one process"
-            : $"UDP echo, {zeroCopy.Sends} × {zeroCopy.Size} bytes, two hosts in one process");
-        string send = tcp ? "send" : "sendto";
-        await output.WriteLineAsync($"{"mode",-18} {"echoed",8} {"payload copied",16} {"rounds/s",10} {send + " p50 µs",14} {"rtt p50 µs",11}");
-        bool clean = true;
-        for (int i = 0; i < reports.Count; i++)
+        var rows = new List<DatapathBenchRow>();
+        foreach (string mode in Modes)
         {
-            var r = reports[i];
-            string label = r.Interrupted ? runs[i].Label + " (cut)" : runs[i].Label;
-            await output.WriteLineAsync($"{label,-18} {r.EchoedOk,8} {r.PayloadBytesCopied,16:N0} {r.SendsPerSec,10:N0} {r.SendP50Us,14:0.0} {r.RttP50Us,11:0.0}");
-            clean &= r.EchoedOk == (r.Interrupted ? r.Attempted : r.Sends) && r.LeakedNodes == 0 && r.LeakedPages == 0;
-        }
-
-        bool complete = reports.Count == runs.Count && !reports.Any(r => r.Interrupted);
-        if (!complete)
-        {
-            await output.WriteLineAsync($"interrupted: {reports.Count(r => !r.Interrupted)} of {runs.Count} runs complete; no ratio from a cut run");
-        }
-        else
-        {
-            await output.WriteLineAsync($"zero copy / copy: {Ratio(reports[0], reports[1])}");
-            if (tcp)
+            var taken = samples[mode];
+            if (taken.Count == 0)
             {
-                await output.WriteLineAsync($"TSO on / off (zero copy): {Ratio(reports[0], reports[2])}");
+                continue;
             }
+
+            var rates = taken.Select(s => s.RoundsPerS).Order().ToArray();
+            rows.Add(new DatapathBenchRow(
+                proto,
+                size,
+                mode,
+                Median(rates),
+                rates[0],
+                rates[^1],
+                Median(taken.Select(s => s.CpuUsPerRound).Order().ToArray()),
+                Median(taken.Select(s => s.AllocBytesPerRound).Order().ToArray()),
+                taken.Count,
+                rounds[mode]));
         }
 
-        if (!clean)
-        {
-            await error.WriteLineAsync("edsos bench datapath: a run did not echo every send right or leaked memory");
-            for (int i = 0; i < reports.Count; i++)
-            {
-                foreach (string line in reports[i].Errors.Concat(reports[i].Leaks))
-                {
-                    await error.WriteLineAsync($"  {runs[i].Label}: {line}");
-                }
-            }
-        }
-
-        return clean ? 0 : 1;
+        return rows;
     }
 
-    private static string Ratio(DemoReport faster, DemoReport slower) =>
-        $"{faster.SendsPerSec / slower.SendsPerSec:0.00}× rounds per second, {slower.RttP50Us / faster.RttP50Us:0.00}× shorter median round trip";
+    private static async Task<int> WarmUpAsync(Func<int, Task<Sample>> run, DatapathBenchOptions options, bool tcp, int size, CancellationToken stop)
+    {
+        if (options.Rounds is int fixedRounds)
+        {
+            await run(fixedRounds);
+            return fixedRounds;
+        }
+
+        // Start small, grow until a run lasts a quarter of the target, then repeat until two agree.
+        int rounds = tcp || size > 16384 ? 10 : 50;
+        double? previous = null;
+        var warm = Stopwatch.StartNew();
+        while (!stop.IsCancellationRequested)
+        {
+            var sample = await run(rounds);
+            double seconds = rounds / Math.Max(sample.RoundsPerS, 1e-9);
+            bool settled = previous is double p && Math.Abs(sample.RoundsPerS - p) <= SettledWithin * Math.Max(p, sample.RoundsPerS);
+            if (seconds < options.RoundSeconds / 4)
+            {
+                rounds = Math.Max(rounds * 2, (int)(sample.RoundsPerS * options.RoundSeconds / 4));
+                previous = null;
+                continue;
+            }
+
+            if (settled || warm.Elapsed.TotalSeconds >= options.MaxWarmupSeconds)
+            {
+                return Math.Max(10, (int)(sample.RoundsPerS * options.RoundSeconds));
+            }
+
+            previous = sample.RoundsPerS;
+        }
+
+        return rounds;
+    }
+
+    private static async Task<Sample> RunEdsosAsync(DemoOptions options, List<string> failures, CancellationToken stop)
+    {
+        var report = await DemoRunner.RunAsync(options, null, stop);
+        if (!report.Interrupted && (report.EchoedOk != report.Sends || report.LeakedPages != 0 || report.LeakedNodes != 0))
+        {
+            string label = $"{options.Proto} {options.Size} {(options.Mode == DataPathMode.Copy ? "copy" : "zerocopy")}";
+            failures.Add($"{label}: {report.EchoedOk}/{report.Sends} echoed, {report.LeakedPages} pages and {report.LeakedNodes} nodes leaked");
+            foreach (string line in report.Errors.Concat(report.Leaks).Take(5))
+            {
+                failures.Add($"  {label}: {line}");
+            }
+        }
+
+        return new Sample(report.SendsPerSec, report.CpuUsPerRound, report.AllocBytesPerRound);
+    }
+
+    private static Sample RunLinux(LinuxLoopbackEcho linux, int rounds, string proto, int size, List<string> failures)
+    {
+        long bad = linux.BadRounds;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        long allocated = GC.GetTotalAllocatedBytes(precise: false);
+        long start = Stopwatch.GetTimestamp();
+        linux.Run(rounds);
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        double cpuUs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds;
+        long allocatedNow = GC.GetTotalAllocatedBytes(precise: false);
+        if (linux.BadRounds != bad)
+        {
+            failures.Add($"{proto} {size} linux: {linux.BadRounds - bad} echoes differed from what was sent");
+        }
+
+        return new Sample(rounds / seconds, cpuUs / rounds, (double)(allocatedNow - allocated) / rounds);
+    }
+
+    private static async Task WriteTableAsync(List<DatapathBenchRow> rows, TextWriter output)
+    {
+        await output.WriteLineAsync("Echo, one round in flight, every byte checked; median of interleaved repetitions after warm-up");
+        await output.WriteLineAsync($"{"proto",-5} {"size",6} {"mode",-9} {"rounds/s",10} {"min",10} {"max",10} {"cpu µs/round",13} {"alloc B/round",14}");
+        foreach (var r in rows)
+        {
+            await output.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{r.Proto,-5} {r.Size,6} {r.Mode,-9} {r.RoundsPerS,10:N0} {r.RoundsPerSMin,10:N0} {r.RoundsPerSMax,10:N0} {r.CpuUsPerRound,13:N1} {r.AllocBytesPerRound,14:N0}"));
+        }
+
+        foreach (var group in rows.GroupBy(r => (r.Proto, r.Size)))
+        {
+            var byMode = group.ToDictionary(r => r.Mode);
+            if (!byMode.TryGetValue("zerocopy", out var zc))
+            {
+                continue;
+            }
+
+            string copy = byMode.TryGetValue("copy", out var c) ? Ratio(zc, c) : "n/a";
+            string linux = byMode.TryGetValue("linux", out var l) ? Ratio(zc, l) : "n/a";
+            await output.WriteLineAsync($"{group.Key.Proto} {group.Key.Size}: zero copy / copy {copy}, zero copy / linux {linux} (rounds per second)");
+        }
+    }
+
+    private static string Ratio(DatapathBenchRow a, DatapathBenchRow b) =>
+        b.RoundsPerS > 0 ? string.Create(CultureInfo.InvariantCulture, $"{a.RoundsPerS / b.RoundsPerS:0.00}×") : "n/a";
+
+    private static double Median(double[] sorted) =>
+        sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+
+    private readonly record struct Sample(double RoundsPerS, double CpuUsPerRound, double AllocBytesPerRound);
 }

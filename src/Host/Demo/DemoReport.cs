@@ -56,6 +56,12 @@ public sealed record DemoReport
     /// <summary>Completed send-and-echo rounds per second.</summary>
     public required double SendsPerSec { get; init; }
 
+    /// <summary>Process CPU time per completed round while the echo loop ran, in microseconds (both hosts and the apps).</summary>
+    public double CpuUsPerRound { get; init; }
+
+    /// <summary>Bytes the process allocated per completed round while the echo loop ran.</summary>
+    public double AllocBytesPerRound { get; init; }
+
     /// <summary>Median time a <c>sendto</c> call took, in microseconds.</summary>
     public required double SendP50Us { get; init; }
 

@@ -45,6 +45,8 @@ internal static class DemoReportBuilder
             LeakedCtrns = leaks.Ctrns,
             LeakedNodes = leaks.Nodes,
             SendsPerSec = tally.Elapsed.TotalSeconds > 0 ? ok / tally.Elapsed.TotalSeconds : 0,
+            CpuUsPerRound = ok > 0 ? tally.LoopCpu.TotalMicroseconds / ok : 0,
+            AllocBytesPerRound = ok > 0 ? (double)tally.LoopAllocatedBytes / ok : 0,
             SendP50Us = tally.SendMicros.PercentileMicros(0.50),
             SendP99Us = tally.SendMicros.PercentileMicros(0.99),
             RttP50Us = tally.RttMicros.PercentileMicros(0.50),

@@ -103,7 +103,7 @@ public static class DemoRunner
         UserBuffer send = libc.Alloc(options.Size);
         UserBuffer? receive = options.Mode == DataPathMode.Copy ? libc.Alloc(options.Size) : null;
         byte[] pattern = new byte[options.Size];
-        var loop = Stopwatch.StartNew();
+        rounds.StartLoop();
         try
         {
             for (int i = 0; i < options.Sends; i++)
@@ -139,7 +139,7 @@ public static class DemoRunner
                 progress?.Report(i + 1);
             }
 
-            rounds.Elapsed = loop.Elapsed;
+            rounds.EndLoop();
         }
         finally
         {

@@ -15,11 +15,37 @@ internal class EchoTally
     public readonly List<string> Errors = [];
     public TimeSpan Elapsed;
 
+    /// <summary>Process CPU time spent while the echo loop ran (every thread: both hosts' actors, the app).</summary>
+    public TimeSpan LoopCpu;
+
+    /// <summary>Bytes the process allocated while the echo loop ran.</summary>
+    public long LoopAllocatedBytes;
+
+    private long _loopStart;
+    private TimeSpan _cpuStart;
+    private long _allocatedStart;
+
     /// <summary>Rounds whose send was started (fewer than asked for when the run was interrupted).</summary>
     public int Attempted;
 
     /// <summary>True when a signal stopped the run before every round was sent.</summary>
     public bool Interrupted;
+
+    /// <summary>Marks the start of the echo loop: wall clock, process CPU time and allocated bytes.</summary>
+    public void StartLoop()
+    {
+        _cpuStart = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        _allocatedStart = GC.GetTotalAllocatedBytes(precise: false);
+        _loopStart = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Marks the end of the echo loop and keeps what it cost since <see cref="StartLoop"/>.</summary>
+    public void EndLoop()
+    {
+        Elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(_loopStart);
+        LoopAllocatedBytes = GC.GetTotalAllocatedBytes(precise: false) - _allocatedStart;
+        LoopCpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - _cpuStart;
+    }
 
     /// <summary>Keeps the first few errors for the report. Locked: the TCP runner's reader and writer report from two tasks.</summary>
     public void Keep(string error)

@@ -151,7 +151,7 @@ public static class TcpDemoRunner
 
         var run = new Run();
         long streamLength = (long)options.Sends * options.Size;
-        var loop = Stopwatch.StartNew();
+        run.StartLoop();
         // After a signal: no new write, and a second for the write under way and the echo to finish.
         using var drained = new CancellationTokenSource();
         using var onStop = stop.Register(() => drained.CancelAfter(s_drainAfterStop));
@@ -164,7 +164,7 @@ public static class TcpDemoRunner
         }
 
         await reader;
-        run.Elapsed = loop.Elapsed;
+        run.EndLoop();
         await libc.CloseAsync(fd);
         return run;
     }
