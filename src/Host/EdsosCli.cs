@@ -89,6 +89,7 @@ public static class EdsosCli
         var bench = new Command("bench", "Benchmarks; report figures measured in one run");
         bench.Subcommands.Add(BuildRuntimeBench());
         bench.Subcommands.Add(BuildDatapathBench());
+        bench.Subcommands.Add(BuildStreamBench());
         bench.Subcommands.Add(TracingBench.BuildCommand());
         root.Subcommands.Add(bench);
         return root;
@@ -291,6 +292,38 @@ public static class EdsosCli
                 ReceiveBuffer = result.GetValue(rcvbuf),
             };
             return await DatapathBench.RunAsync(options, result.GetValue(json), Console.Out, Console.Error, stop);
+        });
+        return command;
+    }
+
+    private static Command BuildStreamBench()
+    {
+        var proto = new Option<string>("--proto") { Description = "udp, tcp or all (UDP 1024-byte datagrams, TCP 65536-byte writes)", DefaultValueFactory = _ => "all" };
+        var size = new Option<int?>("--size") { Description = "Bytes per datagram or write (default: 1024 for UDP, 65536 for TCP)" };
+        var reps = new Option<int>("--reps") { Description = "Measured repetitions per mode, interleaved", DefaultValueFactory = _ => 3 }.MustBeAtLeast(1);
+        var seconds = new Option<double>("--seconds") { Description = "Length of one measured run", DefaultValueFactory = _ => 2.0 };
+        var inflight = new Option<int>("--inflight") { Description = "UDP sends in flight at once", DefaultValueFactory = _ => 32 }.MustBeAtLeast(1);
+        var json = new Option<bool>("--json") { Description = "One JSON object: {\"rows\":[{mode, proto, size, datagrams_per_s | gbit_per_s, ...}]}" };
+        var command = new Command("stream", "Many sends in flight one way: UDP datagrams/s and TCP Gbit/s in zero-copy mode, copy mode and over Linux's loopback") { proto, size, reps, seconds, inflight, json };
+        command.SetAction(async (result, stop) =>
+        {
+            string which = result.GetValue(proto)!;
+            int? one = result.GetValue(size);
+            if (which is not ("udp" or "tcp" or "all") || result.GetValue(seconds) is not > 0)
+            {
+                await Console.Error.WriteLineAsync($"edsos bench stream: --proto must be udp, tcp or all and --seconds positive");
+                return 2;
+            }
+
+            var cases = StreamBench.DefaultCases.Where(c => which == "all" || c.Proto == which).Select(c => (c.Proto, one ?? c.Size)).ToList();
+            var invalid = cases.FirstOrDefault(c => c.Item2 < 8 || c.Item2 > (c.Proto == "udp" ? DemoOptions.MaxUdpPayload : DemoOptions.MaxTcpWrite));
+            if (invalid != default)
+            {
+                await Console.Error.WriteLineAsync($"edsos bench stream: --size {invalid.Item2} is out of range for {invalid.Proto}");
+                return 2;
+            }
+
+            return await StreamBench.RunAsync(cases, result.GetValue(reps), result.GetValue(seconds), result.GetValue(inflight), result.GetValue(json), Console.Out, Console.Error, stop);
         });
         return command;
     }

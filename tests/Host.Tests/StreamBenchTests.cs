@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Edsos.Host.Bench;
+
+namespace Edsos.Host.Tests;
+
+public sealed class StreamBenchTests
+{
+    [Fact]
+    public async Task RunAsync_ShortUdpAndTcpStreams_EveryModeDeliversAndNothingLeaks()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        int code = await StreamBench.RunAsync([("udp", 1024), ("tcp", 65536)], repetitions: 1, seconds: 0.3, inflight: 4, json: true, output, error);
+
+        Assert.True(code == 0, error.ToString());
+        using var doc = JsonDocument.Parse(output.ToString());
+        var rows = doc.RootElement.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(6, rows.Count);
+        foreach (var row in rows)
+        {
+            string mode = row.GetProperty("mode").GetString()!;
+            bool tcp = row.GetProperty("proto").GetString() == "tcp";
+            double rate = tcp ? row.GetProperty("gbit_per_s").GetDouble() : row.GetProperty("datagrams_per_s").GetDouble();
+            Assert.True(rate > 0, $"{mode} {(tcp ? "tcp" : "udp")}: nothing delivered");
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_NoInflight_ExitCode2()
+    {
+        var error = new StringWriter();
+
+        int code = await StreamBench.RunAsync([("udp", 1024)], 1, 1, inflight: 0, json: false, new StringWriter(), error);
+
+        Assert.Equal(2, code);
+    }
+}
