@@ -10,6 +10,7 @@ namespace Edsos.Host.Demo;
 /// <c>edsos demo --fault FAULT@POINT</c>: the demo's two hosts with a fault injected into app A's
 /// sends partway through (after a few completed), run by <see cref="FaultScenario"/>; it prints
 /// what happened (the lift, the drops, the errnos, the leak report) and its JSON summary.
+/// With <c>--proto tcp</c> it runs a stream instead (<see cref="TcpFaultDemo"/>).
 /// <c>--fault help</c> lists every accepted value.
 /// </summary>
 public static class FaultDemo
@@ -47,10 +48,15 @@ public static class FaultDemo
             return 2;
         }
 
-        if (options.Mode != DataPathMode.ZeroCopy || options.Proto != "udp")
+        if (options.Mode != DataPathMode.ZeroCopy || options.Proto is not ("udp" or "tcp"))
         {
-            error.WriteLine("edsos demo: --fault runs the zero-copy UDP path (--mode zerocopy, --proto udp)");
+            error.WriteLine("edsos demo: --fault runs the zero-copy UDP or TCP path (--mode zerocopy, --proto udp or tcp)");
             return 2;
+        }
+
+        if (options.Proto == "tcp")
+        {
+            return await TcpFaultDemo.RunAsync(parsed, options, json, output, error).ConfigureAwait(false);
         }
 
         var scenario = new FaultScenarioOptions

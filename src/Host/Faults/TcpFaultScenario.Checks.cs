@@ -23,7 +23,7 @@ public static partial class TcpFaultScenario
             (FaultKind.TsExit, >= FaultPoint.RxDma) =>
                 $"the server's TS exits {stage}; its socket goes, TCP resets the stream, the client's sends end with ECONNRESET or EPIPE, all reclaimed",
             (FaultKind.SocketClose, _) when fault.Point >= FaultPoint.RxDma =>
-                $"another thread of the server closes its socket {stage}: data unread, TCP resets the stream; the reader gets EBADF",
+                $"another thread of the server closes its socket {stage}; TCP resets the stream (data unread, or new data after the close), the client's sends end with ECONNRESET, the reader gets EBADF",
             (FaultKind.TsExit, _) =>
                 $"the client's TS exits mid-stream {stage}; its CTRNs (TCP's retransmission references too) are lifted, nothing of them reaches the wire again, the server reads a prefix and the end",
             (FaultKind.SocketClose, _) =>

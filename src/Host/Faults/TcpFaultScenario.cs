@@ -9,6 +9,7 @@ using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Wire;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
+using Edsos.SocketService;
 
 namespace Edsos.Host.Faults;
 
@@ -100,6 +101,10 @@ public static partial class TcpFaultScenario
 
         var client = a.StartProcess("client");
         var clientFd = (int)(await clientCalls.CallAsync(client.SocketAsync(2, SocketKind.Stream, 0), "socket").ConfigureAwait(false)).Value;
+
+        // Each send returns once TCP transmitted its bytes, so Nagle would hold every small write for the
+        // peer's delayed ACK: the client streams with TCP_NODELAY, as a bulk sender of small writes would.
+        await clientCalls.CallAsync(client.SetSockOptAsync(clientFd, SocketOption.NoDelay, 1), "setsockopt(TCP_NODELAY)").ConfigureAwait(false);
 
         // One buffer holds the stream's next bytes from any phase: a write starts at (bytes written) mod 16,
         // so the stream stays the marker repeated whatever the write size, and the app never rewrites a
