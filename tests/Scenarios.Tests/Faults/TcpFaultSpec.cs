@@ -107,6 +107,8 @@ public sealed class TcpFaultSpec
     {
         var run = await RunAsync(FaultKind.TsExit, point);
 
+        Assert.True(run.Connected, "connect failed");
+
         Assert.True(run.FaultFired, $"ts-exit@{FaultCatalog.PointName(point)} never fired");
         Assert.True(run.VictimExited, "the client's TS did not exit");
         Assert.All(run.SendResults, r => Assert.True(r is Errno.None or Errno.EINTR or Errno.EBADF or Errno.EFAULT or Errno.ECONNRESET or Errno.EPIPE, $"send ended with {r}"));
@@ -125,6 +127,8 @@ public sealed class TcpFaultSpec
     public async Task SocketClose_MidSend_SendEndsBadFileAndPeerSeesTheEnd()
     {
         var run = await RunAsync(FaultKind.SocketClose, FaultPoint.SocketQueue);
+
+        Assert.True(run.Connected, "connect failed");
 
         Assert.True(run.FaultFired);
         Assert.All(run.SendResults, r => Assert.True(r is Errno.None or Errno.EBADF or Errno.EPIPE or Errno.ECONNRESET, $"send ended with {r}"));
@@ -145,6 +149,8 @@ public sealed class TcpFaultSpec
     public async Task DeviceFault_MidStream_RetransmissionDeliversEveryByte(FaultKind kind, FaultPoint point)
     {
         var run = await RunAsync(kind, point);
+
+        Assert.True(run.Connected, "connect failed");
 
         Assert.True(run.FaultFired, $"{kind}@{point} never fired");
         Assert.All(run.SendResults, r => Assert.Equal(Errno.None, r));
