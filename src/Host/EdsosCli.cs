@@ -109,7 +109,7 @@ public static class EdsosCli
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of the summary" };
         var tso = new Option<string>("--tso") { Description = "TCP segmentation offload on both NICs: on (the NIC cuts up to 64 KiB super-segments) or off (tcp_tx_worker cuts every segment)", DefaultValueFactory = _ => "on" };
         tso.AcceptOnlyFromAmong("on", "off");
-        var fault = new Option<string?>("--fault") { Description = "Inject FAULT@POINT into app A's sends (for example ts-exit@dma); 'help' lists them" };
+        var fault = new Option<string?>("--fault") { Description = "Inject FAULT@POINT into app A's sends, or B's receives for rx-* points (for example ts-exit@dma), over --proto udp or tcp; 'help' lists them" };
         var command = new Command("demo", "Two hosts (10.0.0.1, 10.0.0.2) on a virtual wire: UDP echo with every byte checked, and ping")
         {
             proto, sends, size, mode, pings, pcap, json, fault, loss, tso, rcvbuf,

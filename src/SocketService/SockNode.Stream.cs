@@ -2,6 +2,7 @@ using Edsos.Memory;
 using Edsos.Protocol;
 using Akka.Actor;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Faults;
 using Edsos.SocketService.Internal;
 using static Edsos.Protocol.InetProtocol;
 using static Edsos.SocketService.SocketProtocol;
@@ -318,6 +319,9 @@ public sealed partial class SockNode
 
         _received.Enqueue(data);
         _receiveQueuedBytes += message.Length;
+
+        // The stream's dual of the datagram point: data no reader took yet waits in the receive queue.
+        Context.System.Faults.Hit(FaultPoint.RxSocketQueue, _ts, message.Payload, FaultKind.TsExit | FaultKind.SocketClose);
     }
 
     private void OnStreamRecv(RecvReqEvent message, RecvWaiter waiter)

@@ -30,7 +30,9 @@ public sealed class EdsosCliProcessTests
         { ["demo", "--fault", "ts-exit@dma", "--sends", "-1"], "--sends must be at least 1" },
         { ["demo", "--fault", "ts-exit@dma", "--loss", "0.3"], "--loss cannot be combined" },
         { ["demo", "--fault", "ts-exit@dma", "--pings", "2"], "--pings cannot be combined" },
-        { ["demo", "--fault", "ts-exit@dma", "--proto", "tcp"], "--proto tcp cannot be combined" },
+        { ["demo", "--fault", "ts-exit@dma", "--proto", "both"], "--proto both cannot be combined" },
+        { ["demo", "--fault", "ts-exit@dma", "--proto", "tcp", "--pcap", "/tmp/edsos-tcp-fault.pcap"], "--pcap cannot be combined" },
+        { ["demo", "--fault", "ts-exit@dma", "--proto", "tcp", "--sends", "2"], "--sends of at least 4" },
         { ["demo", "--fault", "meteor@dma"], "unknown fault" },
         { ["demo", "--size", "70000"], "--size must be between 8 and 65507" },
     };

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Edsos.Host.Demo;
 using Edsos.Scheduler.Faults;
@@ -48,5 +49,48 @@ public sealed class FaultDemoTests
         Assert.Equal(0, root.GetProperty("frames_from_lifted_pages").GetInt64());
         Assert.NotEmpty(root.GetProperty("lifted_ctrns").EnumerateArray());
         Assert.True(root.GetProperty("ok").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Main_DemoTcpTsExitAtDmaJson_ExitCode0FiredNoLeak()
+    {
+        // The built CLI itself, as a user runs it: a process of its own, its stdout parsed.
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "exec", Path.Combine(AppContext.BaseDirectory, "edsos.dll"), "demo", "--proto", "tcp", "--fault", "ts-exit@dma", "--json", "--sends", "8", "--size", "4096" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {await stderr}");
+        using var json = JsonDocument.Parse(await stdout);
+        var root = json.RootElement;
+        Assert.Equal("tcp", root.GetProperty("proto").GetString());
+        Assert.Equal("ts-exit@dma", root.GetProperty("fault").GetString());
+        Assert.True(root.GetProperty("fault_fired").GetBoolean());
+        Assert.Equal("client", root.GetProperty("victim").GetString());
+        Assert.NotEmpty(root.GetProperty("lifted_ctrns").EnumerateArray());
+        Assert.Equal(0, root.GetProperty("frames_from_lifted_pages").GetInt64());
+        Assert.Equal(0, root.GetProperty("leaked_pages").GetInt32());
+        Assert.Equal(0, root.GetProperty("leaked_ctrns").GetInt32());
+        Assert.Equal(0, root.GetProperty("leaked_nodes").GetInt32());
+        Assert.Equal(0, root.GetProperty("leaked_pins").GetInt32());
+        Assert.True(root.GetProperty("bytes_delivered").GetInt64() < root.GetProperty("stream_bytes").GetInt64());
+        Assert.True(root.GetProperty("ok").GetBoolean());
+    }
+
+    [Fact]
+    public async Task RunAsync_FaultWithProtoBoth_ExitCode2WithReason()
+    {
+        var error = new StringWriter();
+
+        var code = await FaultDemo.RunAsync("ts-exit@dma", new DemoOptions { Proto = "both" }, json: false, new StringWriter(), error);
+
+        Assert.Equal(2, code);
+        Assert.Contains("use udp or tcp", error.ToString(), StringComparison.Ordinal);
     }
 }

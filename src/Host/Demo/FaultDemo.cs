@@ -10,6 +10,7 @@ namespace Edsos.Host.Demo;
 /// <c>edsos demo --fault FAULT@POINT</c>: the demo's two hosts with a fault injected into app A's
 /// sends partway through (after a few completed), run by <see cref="FaultScenario"/>; it prints
 /// what happened (the lift, the drops, the errnos, the leak report) and its JSON summary.
+/// With <c>--proto tcp</c> it runs a stream instead (<see cref="TcpFaultDemo"/>).
 /// <c>--fault help</c> lists every accepted value.
 /// </summary>
 public static class FaultDemo
@@ -50,9 +51,9 @@ public static class FaultDemo
             return $"--fault: {reason}";
         }
 
-        if (options.Proto != "udp")
+        if (options.Proto is not ("udp" or "tcp"))
         {
-            return $"--fault runs the UDP path; --proto {options.Proto} cannot be combined with it";
+            return $"--fault runs one path at a time; --proto {options.Proto} cannot be combined with it (use udp or tcp)";
         }
 
         if (options.Mode != DataPathMode.ZeroCopy)
@@ -62,15 +63,29 @@ public static class FaultDemo
 
         if (options.Loss != 0)
         {
-            return "--fault runs UDP, which does not retransmit: --loss cannot be combined with it";
+            return options.Proto == "udp"
+                ? "--fault runs UDP, which does not retransmit: --loss cannot be combined with it"
+                : "--fault judges a TCP stream on a lossless wire (a lost frame would blur what the fault did): --loss cannot be combined with it";
         }
 
-        foreach (string name in new[] { "--pings", "--tso", "--rcvbuf" })
+        // TCP's fault run takes --tso (its NICs honour it); the other echo-run options have no meaning there.
+        var notApplicable = options.Proto == "udp" ? new[] { "--pings", "--tso", "--rcvbuf" } : new[] { "--pings", "--rcvbuf", "--pcap" };
+        foreach (string name in notApplicable)
         {
             if (explicitOptions.Contains(name))
             {
                 return $"--fault runs app A's sends and a bystander, not the echo run: {name} cannot be combined with it";
             }
+        }
+
+        if (options.Proto == "tcp" && options.PcapPath is not null)
+        {
+            return "--fault over TCP does not capture the wire yet: --pcap cannot be combined with it";
+        }
+
+        if (options.Proto == "tcp" && (options.Sends < TcpFaultDemo.MinWrites || options.Size < TcpFaultScenario.MinWriteSize))
+        {
+            return $"--fault over TCP needs --sends of at least {TcpFaultDemo.MinWrites} (the fault fires mid-stream) and --size of at least {TcpFaultScenario.MinWriteSize} bytes (each write carries the stream's marker)";
         }
 
         return options.Validate();
@@ -111,6 +126,11 @@ public static class FaultDemo
         }
 
         FaultCatalog.TryParse(fault, out var parsed, out _);
+        if (options.Proto == "tcp")
+        {
+            return await TcpFaultDemo.RunAsync(parsed, options, json, output, error).ConfigureAwait(false);
+        }
+
         var scenario = new FaultScenarioOptions
         {
             Fault = parsed,

@@ -1,21 +1,25 @@
+using System.Text.Json.Serialization;
+
 namespace Edsos.Host.Demo;
 
 /// <summary>
 /// The JSON summary of <c>edsos demo --fault</c> (snake_case names): the run, the fault and what
-/// it did, app A's results, the bystander, frames from lifted pages, and the leak report.
+/// it did, app A's results, the bystander, frames from lifted pages, and the leak report. A TCP run
+/// (<see cref="TcpFaultDemo"/>) fills the same fields for its stream and adds <see cref="Victim"/>,
+/// <see cref="StreamBytes"/>, <see cref="BytesDelivered"/> and <see cref="Retransmits"/>, which a UDP run leaves out.
 /// </summary>
 public sealed record FaultDemoReport
 {
     /// <summary>Always <c>zerocopy</c>: faults are injected into the zero-copy path.</summary>
     public required string Mode { get; init; }
 
-    /// <summary>Always <c>udp</c> for now.</summary>
+    /// <summary><c>udp</c> (datagrams) or <c>tcp</c> (a stream).</summary>
     public required string Proto { get; init; }
 
-    /// <summary>App A's <c>sendto</c> calls.</summary>
+    /// <summary>App A's <c>sendto</c> calls (UDP), or the client's <c>send</c> calls (TCP).</summary>
     public required int Sends { get; init; }
 
-    /// <summary>Payload bytes per datagram.</summary>
+    /// <summary>Payload bytes per datagram (UDP) or per write (TCP).</summary>
     public required int Size { get; init; }
 
     /// <summary>The fault, <c>FAULT@POINT</c>.</summary>
@@ -36,13 +40,13 @@ public sealed record FaultDemoReport
     /// <summary>Nodes the lift revoked (CTRNs included).</summary>
     public required int LiftedNodes { get; init; }
 
-    /// <summary>App A's syscalls.</summary>
+    /// <summary>App A's syscalls (UDP), or the client's and the server's (TCP).</summary>
     public required int Syscalls { get; init; }
 
-    /// <summary>App A's results by outcome ("ok" or the errno).</summary>
+    /// <summary>App A's results by outcome ("ok" or the errno); TCP names the app first ("client ok", "server ECONNRESET").</summary>
     public required IReadOnlyDictionary<string, int> SyscallResults { get; init; }
 
-    /// <summary>The bystander app's sends on host A.</summary>
+    /// <summary>The bystander app's sends on host A (UDP), or the rounds of the bystander connection (TCP).</summary>
     public required int BystanderSends { get; init; }
 
     /// <summary>Of those, how many succeeded.</summary>
@@ -86,4 +90,20 @@ public sealed record FaultDemoReport
 
     /// <summary>Wall time of the run.</summary>
     public required double ElapsedSeconds { get; init; }
+
+    /// <summary>TCP: whose side the fault hit, "client" (send path, host A) or "server" (receive duals, host B); null for UDP.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Victim { get; init; }
+
+    /// <summary>TCP: bytes the client meant to stream; null for UDP.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? StreamBytes { get; init; }
+
+    /// <summary>TCP: bytes the server read, a prefix of the stream (all of it after a device fault); null for UDP.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? BytesDelivered { get; init; }
+
+    /// <summary>TCP: segments host A retransmitted (how device faults are repaired); null for UDP.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Retransmits { get; init; }
 }

@@ -42,6 +42,9 @@ internal sealed class Tcb
     /// <summary>Announced to the listener and not yet attached.</summary>
     public bool AwaitingAccept { get; set; }
 
+    /// <summary>The socket closed (<see cref="InetProtocol.StreamClose"/>): no reader will take data again.</summary>
+    public bool SocketClosed { get; set; }
+
     /// <summary>Active open: the connect request to answer.</summary>
     public ulong ConnectReqId { get; set; }
 

@@ -261,6 +261,16 @@ public sealed partial class TcpTxWorker
 
         // Seventh: the data.
         uint finPosition = seg.Sequence + (uint)segment.Length;
+        if (segment.Length > 0 && tcb.SocketClosed && tcb.CanReceive && !tcb.FinReceived && SeqNum.Gt(finPosition, tcb.RcvNxt))
+        {
+            // RFC 1122 4.2.2.13 (Linux counts it as TCPAbortOnData): new data after close() has no reader and the
+            // window would never open again; reset, so the peer learns the data was lost instead of waiting forever.
+            Drop(segment.Payload);
+            SendReset(tcb);
+            Destroy(tcb, Errno.None);
+            return;
+        }
+
         if (segment.Length > 0)
         {
             if (tcb.CanReceive && !tcb.FinReceived)

@@ -279,6 +279,7 @@ public sealed partial class TcpTxWorker : EdsrtActor
         }
 
         tcb.Socket = null;
+        tcb.SocketClosed = true;
         foreach (var chunk in tcb.Chunks)
         {
             // The socket answered its own pending sends when it closed; the bytes still go out.
