@@ -8,14 +8,20 @@ namespace Edsos.Host;
 /// signal raced the end of the run). The first signal cancels <see cref="Token"/>: the run stops
 /// starting work, closes its hosts and prints what it measured so far. A second signal, or a run
 /// that has not stopped after <see cref="GraceTime"/>, ends the process at once with
-/// <see cref="ExitCode"/>.
+/// <see cref="ExitCode"/>. A repeat within <see cref="EchoWindow"/> is the same signal delivered
+/// twice, not a second request: <c>timeout</c> signals its child and then the child's process group,
+/// and a terminal signals the whole foreground group (<c>dotnet run</c> and <c>edsos</c>).
 /// </summary>
 public sealed class SignalStop : IDisposable
 {
     /// <summary>How long a stopping run may take to close and report before the process exits anyway.</summary>
     public static readonly TimeSpan GraceTime = TimeSpan.FromSeconds(10);
 
+    /// <summary>Repeats of a signal this soon after the first are ignored (the same signal delivered twice).</summary>
+    public static readonly TimeSpan EchoWindow = TimeSpan.FromMilliseconds(500);
+
     private readonly CancellationTokenSource _stop = new();
+    private long _firstSignalAt;
     private readonly PosixSignalRegistration[] _registrations;
     private readonly TextWriter _error;
     private int _signal;
@@ -62,8 +68,14 @@ public sealed class SignalStop : IDisposable
         // Never let the runtime's default action end the process under a run that is closing its hosts.
         context.Cancel = true;
         string name = context.Signal == PosixSignal.SIGTERM ? "SIGTERM" : "SIGINT";
+        Interlocked.CompareExchange(ref _firstSignalAt, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
         if (Interlocked.CompareExchange(ref _signal, (int)context.Signal, 0) != 0)
         {
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _firstSignalAt)) < EchoWindow)
+            {
+                return;
+            }
+
             WriteLine($"edsos: {name} again: exiting without a report");
             Environment.Exit(ExitCode);
         }

@@ -208,6 +208,21 @@ public sealed class EdsosCliProcessTests
         Assert.DoesNotContain("Unhandled", run.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Edsos_SigtermDeliveredTwiceAtOnce_StillStopsWithTheReport()
+    {
+        // timeout(1) signals its child, then the child's process group: edsos sees SIGTERM twice.
+        var run = await EdsosProcess.RunAsync(
+            ["demo", "--sends", "1000000000", "--json"],
+            signal: EdsosProcess.SIGTERM,
+            repeatSignalAfter: TimeSpan.FromMilliseconds(20));
+
+        Assert.Equal(ExitCodes.Terminated, run.ExitCode);
+        Assert.DoesNotContain("without a report", run.Stderr, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(run.Stdout);
+        Assert.True(json.RootElement.GetProperty("interrupted").GetBoolean());
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

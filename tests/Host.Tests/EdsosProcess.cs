@@ -56,7 +56,8 @@ internal static partial class EdsosProcess
         int? signal = null,
         TimeSpan? signalAfter = null,
         IReadOnlyDictionary<string, string>? environment = null,
-        bool mayEndBeforeSignal = false)
+        bool mayEndBeforeSignal = false,
+        TimeSpan? repeatSignalAfter = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -89,6 +90,12 @@ internal static partial class EdsosProcess
             {
                 // Only a race with the process's own end may make the signal miss.
                 Assert.True(mayEndBeforeSignal, "kill() failed");
+            }
+
+            if (repeatSignalAfter is { } pause)
+            {
+                await Task.Delay(pause);
+                Kill(process.Id, number);
             }
         }
 
