@@ -73,15 +73,18 @@ public abstract class EdsrtActor : ReceiveActor, IWithTimers, IRequiresMessageQu
     protected override bool AroundReceive(Receive receive, object message)
     {
         var incoming = TracingMessageQueue.Incoming;
-        if (message is Traced traced)
+        if (message is Traced carried)
         {
-            incoming = traced.Context;
-            message = traced.Message;
+            incoming = carried.Context;
+            message = carried.Message;
             TracingMessageQueue.Incoming = incoming;
         }
 
         TraceContext = incoming;
-        var flowing = TracingMessageQueue.EnterFlowing(incoming);
+
+        // Untraced traffic (the common case) touches neither the async-local context nor the source.
+        bool hasContext = incoming != default;
+        var flowing = hasContext ? TracingMessageQueue.EnterFlowing(incoming) : default;
         Activity? span = null;
         Activity? previous = null;
 
@@ -95,7 +98,11 @@ public abstract class EdsrtActor : ReceiveActor, IWithTimers, IRequiresMessageQu
 
         try
         {
-            _edsrt.NotifyDelivery(Self, Ts, Sender, message);
+            if (_edsrt.HasDeliveryObservers)
+            {
+                _edsrt.NotifyDelivery(Self, Ts, Sender, message);
+            }
+
             return base.AroundReceive(receive, message);
         }
         catch (Exception ex)
@@ -116,7 +123,10 @@ public abstract class EdsrtActor : ReceiveActor, IWithTimers, IRequiresMessageQu
 
             TraceContext = default;
             TracingMessageQueue.Incoming = default;
-            TracingMessageQueue.ExitFlowing(flowing);
+            if (hasContext)
+            {
+                TracingMessageQueue.ExitFlowing(flowing);
+            }
         }
     }
 

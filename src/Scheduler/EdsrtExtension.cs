@@ -143,6 +143,8 @@ public sealed class EdsrtExtension : IExtension
         return new DeliverySubscription(this, observer);
     }
 
+    internal bool HasDeliveryObservers => Volatile.Read(ref _deliveryObservers).Length != 0;
+
     internal void NotifyDelivery(IActorRef recipient, TsId ts, IActorRef? sender, object message)
     {
         // Copy-on-write array: one length check per message when nobody observes.

@@ -20,6 +20,9 @@ public sealed class TracingMessageQueue : IMessageQueue, ITracingMessageQueue
     // thread: set only while a traced message is handled, so untraced traffic never writes it.
     private static readonly AsyncLocal<ActivityContext> s_flowing = new();
 
+    // Set once a traced message was ever handled in this process: until then no Tell reads s_flowing.
+    private static volatile bool s_flowingUsed;
+
     [ThreadStatic]
     private static ActivityContext t_incoming;
 
@@ -53,6 +56,11 @@ public sealed class TracingMessageQueue : IMessageQueue, ITracingMessageQueue
             return current.Context;
         }
 
+        if (!s_flowingUsed)
+        {
+            return t_incoming;
+        }
+
         var flowing = s_flowing.Value;
         return flowing != default ? flowing : t_incoming;
     }
@@ -60,6 +68,7 @@ public sealed class TracingMessageQueue : IMessageQueue, ITracingMessageQueue
     /// <summary>Sets the flowing context for the handler about to run; returns the previous one to restore.</summary>
     internal static ActivityContext EnterFlowing(in ActivityContext context)
     {
+        s_flowingUsed = true;
         var previous = s_flowing.Value;
         if (previous != context)
         {
