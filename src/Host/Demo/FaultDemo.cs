@@ -171,21 +171,31 @@ public static class FaultDemo
             PcapPath = options.PcapPath,
             ElapsedSeconds = Math.Round((DateTime.UtcNow - started).TotalSeconds, 3),
         };
+        return Emit(report, json, output, error, WriteSummary);
+    }
+
+    /// <summary>
+    /// Prints a fault run's report (JSON, or the summary <paramref name="summary"/> writes), its violations
+    /// on <paramref name="error"/>, and returns the exit code: 0 when it behaved as designed, else 1.
+    /// Shared by the UDP and TCP fault demos.
+    /// </summary>
+    internal static int Emit(FaultDemoReport report, bool json, TextWriter output, TextWriter error, Action<TextWriter, FaultDemoReport> summary)
+    {
         if (json)
         {
             output.WriteLine(JsonSerializer.Serialize(report, s_json));
         }
         else
         {
-            WriteSummary(output, report);
+            summary(output, report);
         }
 
-        foreach (var violation in result.Violations)
+        foreach (var violation in report.Violations)
         {
             error.WriteLine($"edsos demo: {violation}");
         }
 
-        return result.Ok ? 0 : 1;
+        return report.Ok ? 0 : 1;
     }
 
     /// <summary>The catalogue as a JSON array of <c>{ "fault", "kind", "point", "description" }</c>.</summary>

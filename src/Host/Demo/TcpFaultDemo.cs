@@ -1,5 +1,3 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Edsos.Host.Faults;
 using Edsos.Scheduler.Faults;
 
@@ -16,13 +14,6 @@ public static class TcpFaultDemo
 {
     /// <summary>The fewest writes: the fault fires after two hits of its point, mid-stream.</summary>
     public const int MinWrites = 4;
-
-    private static readonly JsonSerializerOptions s_json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
 
     /// <summary>
     /// Runs the TCP fault demo for an already parsed <paramref name="fault"/> and returns the exit code:
@@ -77,21 +68,7 @@ public static class TcpFaultDemo
             BytesDelivered = result.Received.Length,
             Retransmits = result.Retransmits,
         };
-        if (json)
-        {
-            output.WriteLine(JsonSerializer.Serialize(report, s_json));
-        }
-        else
-        {
-            WriteSummary(output, report);
-        }
-
-        foreach (var violation in result.Violations)
-        {
-            error.WriteLine($"edsos demo: {violation}");
-        }
-
-        return result.Ok ? 0 : 1;
+        return FaultDemo.Emit(report, json, output, error, WriteSummary);
     }
 
     private static void WriteSummary(TextWriter output, FaultDemoReport report)
