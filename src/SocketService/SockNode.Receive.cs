@@ -112,13 +112,20 @@ public sealed partial class SockNode
             handed = info.IsOk
                 ? _memory.CtShare(_ts, datagram.Payload, info.Value.Gva, datagram.Length, waiter.Target, name, Rights.Read)
                 : info.AsResult();
+
+            // The socket's own reference goes whether or not the share was made.
             Drop(datagram.Payload);
         }
 
         if (!handed.IsOk)
         {
             // The target cannot take it (its TS exited, or the payload was revoked): the datagram is lost.
-            Drop(datagram.Payload);
+            // A failed grant leaves the node with the socket; a copy-mode share already dropped it above.
+            if (waiter.Mode == RecvMode.ZeroCopy)
+            {
+                Drop(datagram.Payload);
+            }
+
             waiter.ReplyTo.Tell(new RecvRespEvent(waiter.ReqId, Errno.EFAULT, default, 0, default));
             return;
         }

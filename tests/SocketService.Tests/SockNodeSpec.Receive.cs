@@ -124,4 +124,18 @@ public sealed partial class SockNodeSpec
         Assert.Equal(Errno.EFAULT, ExpectMsg<RecvRespEvent>().Error);
         AssertNoLeaks();
     }
+
+    [Fact]
+    public async Task Recv_CopyModeTargetTsExited_RepliesEfaultAndLeaksNothing()
+    {
+        var (node, ts) = StartBoundSocket();
+        var gone = Memory.CreateTs("/user_proc/gone").Unwrap();
+        await Sys.ExitTsAsync(gone);
+        Deliver(node, ts, Pattern(80));
+
+        node.Tell(new RecvReqEvent(1, RecvMode.Copy, gone, false), TestActor);
+
+        Assert.Equal(Errno.EFAULT, ExpectMsg<RecvRespEvent>().Error);
+        AssertNoLeaks();
+    }
 }
