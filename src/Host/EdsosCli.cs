@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Text.Json;
 using Edsos.Host.Bench;
 using Edsos.Host.Demo;
+using Edsos.Host.Peer;
 using Edsos.Host.Telemetry;
 using Edsos.Protocol.Tcp;
+using Edsos.Protocol.Wire;
 using Edsos.SocketService;
 
 namespace Edsos.Host;
@@ -25,6 +27,7 @@ public static class EdsosCli
     {
         var root = new RootCommand("EDSOS: a capability-based, zero-copy microkernel network stack prototype");
         root.Subcommands.Add(BuildDemo());
+        root.Subcommands.Add(BuildServe());
         var bench = new Command("bench", "Benchmarks; report figures measured in one run");
         bench.Subcommands.Add(BuildRuntimeBench());
         bench.Subcommands.Add(BuildDatapathBench());
@@ -147,6 +150,64 @@ public static class EdsosCli
 
     private static string? Suffix(string? path, string proto) =>
         path is null ? null : Path.Combine(Path.GetDirectoryName(path) ?? string.Empty, $"{Path.GetFileNameWithoutExtension(path)}-{proto}{Path.GetExtension(path)}");
+
+    private static Command BuildServe()
+    {
+        var tap = new Option<bool>("--tap") { Description = "Serve on a TAP device whose peer is the Linux kernel in a network namespace (required: the only wire serve knows)" };
+        var netns = new Option<string?>("--netns") { Description = "Name of the network namespace to create (default: edsos-PID-N, unique per run)" };
+        var address = new Option<string>("--address") { Description = "EDSOS's address and prefix", DefaultValueFactory = _ => "198.18.0.2/24" };
+        var peer = new Option<string>("--peer-address") { Description = "The Linux side's address and prefix in the namespace", DefaultValueFactory = _ => "198.18.0.1/24" };
+        var pcap = new Option<string?>("--pcap") { Description = "Write every frame crossing the TAP to this pcap file" };
+        var mode = new Option<string>("--mode") { Description = "zerocopy (EDSOS) or copy (the Linux path)", DefaultValueFactory = _ => "zerocopy" };
+        mode.AcceptOnlyFromAmong("zerocopy", "copy");
+        var command = new Command("serve", "One EDSOS host on a TAP device, Linux as its peer: echo on UDP and TCP port 7, discard on TCP port 9, until Ctrl-C")
+        {
+            tap, netns, address, peer, pcap, mode,
+        };
+        command.SetAction(async (result, cancellation) =>
+        {
+            if (!result.GetValue(tap))
+            {
+                Console.Error.WriteLine("edsos serve: --tap is required (the TAP device is the only wire serve runs on)");
+                return 2;
+            }
+
+            var options = ParsePeerOptions(result.GetValue(netns), result.GetValue(address)!, result.GetValue(peer)!, out string? invalid);
+            if (options is null)
+            {
+                Console.Error.WriteLine($"edsos serve: {invalid}");
+                return 2;
+            }
+
+            options = options with
+            {
+                PcapPath = result.GetValue(pcap),
+                Mode = result.GetValue(mode) == "copy" ? DataPathMode.Copy : DataPathMode.ZeroCopy,
+            };
+            return await TapServe.RunAsync(options, Console.Out, Console.Error, cancellation);
+        });
+        return command;
+    }
+
+    /// <summary>TAP peer options from the command line's strings, or null and a one-line reason.</summary>
+    internal static TapPeerOptions? ParsePeerOptions(string? netns, string address, string peerAddress, out string? error)
+    {
+        if (!Ipv4Cidr.TryParse(address, out var edsos))
+        {
+            error = $"--address must be an IPv4 address with a prefix (198.18.0.2/24), not '{address}'";
+            return null;
+        }
+
+        if (!Ipv4Cidr.TryParse(peerAddress, out var linux))
+        {
+            error = $"--peer-address must be an IPv4 address with a prefix (198.18.0.1/24), not '{peerAddress}'";
+            return null;
+        }
+
+        var options = new TapPeerOptions { Netns = netns, EdsosAddress = edsos, LinuxAddress = linux };
+        error = options.Validate();
+        return error is null ? options : null;
+    }
 
     private static Command BuildRuntimeBench()
     {
