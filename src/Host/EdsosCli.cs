@@ -28,6 +28,7 @@ public static class EdsosCli
         var root = new RootCommand("EDSOS: a capability-based, zero-copy microkernel network stack prototype");
         root.Subcommands.Add(BuildDemo());
         root.Subcommands.Add(BuildServe());
+        root.Subcommands.Add(BuildLinuxEcho());
         var bench = new Command("bench", "Benchmarks; report figures measured in one run");
         bench.Subcommands.Add(BuildRuntimeBench());
         bench.Subcommands.Add(BuildDatapathBench());
@@ -50,10 +51,12 @@ public static class EdsosCli
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of the summary" };
         var tso = new Option<string>("--tso") { Description = "TCP segmentation offload on both NICs: on (the NIC cuts up to 64 KiB super-segments) or off (tcp_tx_worker cuts every segment)", DefaultValueFactory = _ => "on" };
         tso.AcceptOnlyFromAmong("on", "off");
+        var peer = new Option<string>("--peer") { Description = "Who echoes: edsos (host B in this process) or linux (the kernel's own stack, on a TAP device in a network namespace; needs root)", DefaultValueFactory = _ => "edsos" };
+        peer.AcceptOnlyFromAmong("edsos", "linux");
         var fault = new Option<string?>("--fault") { Description = "Inject FAULT@POINT into app A's sends (for example ts-exit@dma); 'help' lists them" };
         var command = new Command("demo", "Two hosts (10.0.0.1, 10.0.0.2) on a virtual wire: UDP echo with every byte checked, and ping")
         {
-            proto, sends, size, mode, pings, pcap, json, fault, loss, tso, rcvbuf,
+            proto, sends, size, mode, pings, pcap, json, fault, loss, tso, rcvbuf, peer,
         };
         var telemetry = TelemetryCli.AddTo(command);
         command.SetAction(async (result, cancellation) =>
@@ -69,9 +72,16 @@ public static class EdsosCli
                 Loss = result.GetValue(loss),
                 Tso = result.GetValue(tso) == "on",
                 ReceiveBuffer = result.GetValue(rcvbuf),
+                Peer = result.GetValue(peer)!,
             };
             if (result.GetValue(fault) is { } injected)
             {
+                if (options.Peer == "linux")
+                {
+                    Console.Error.WriteLine("edsos demo: --fault runs two EDSOS hosts; it does not combine with --peer linux");
+                    return 2;
+                }
+
                 return await TelemetryCli.RunAsync(
                     telemetry.Read(result),
                     result.GetValue(json),
@@ -114,10 +124,30 @@ public static class EdsosCli
             });
         }
 
+        if (options.Peer == "linux" && TapPreflight.Check() is { } missing)
+        {
+            Console.Error.WriteLine($"edsos demo: {missing}");
+            return 2;
+        }
+
         DemoReport report;
         try
         {
-            report = await DemoRunner.RunAsync(options, progress);
+            if (options.Peer == "linux")
+            {
+                var (linux, failure) = await LinuxPeerDemo.RunAsync(options, progress);
+                if (linux is null)
+                {
+                    Console.Error.WriteLine($"edsos demo: {failure}");
+                    return 2;
+                }
+
+                report = linux;
+            }
+            else
+            {
+                report = await DemoRunner.RunAsync(options, progress);
+            }
         }
         catch (InvalidOperationException e)
         {
@@ -185,6 +215,40 @@ public static class EdsosCli
                 Mode = result.GetValue(mode) == "copy" ? DataPathMode.Copy : DataPathMode.ZeroCopy,
             };
             return await TapServe.RunAsync(options, Console.Out, Console.Error, cancellation);
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// The hidden <c>linux-echo</c> command: the Linux side's echo server of <c>demo --peer linux</c>, started by
+    /// <c>ip netns exec</c> inside the namespace. Prints <c>listening</c> once bound; runs until its stdin closes.
+    /// </summary>
+    private static Command BuildLinuxEcho()
+    {
+        var port = new Option<int>("--port") { Description = "UDP and TCP port to echo on", DefaultValueFactory = _ => 7 };
+        var command = new Command("linux-echo", "Echo server on Linux sockets in the current network namespace (started by demo --peer linux)") { port };
+        command.Hidden = true;
+        command.SetAction(async (result, cancellation) =>
+        {
+            LinuxEchoServer server;
+            try
+            {
+                server = LinuxEchoServer.Start(result.GetValue(port));
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                Console.Error.WriteLine($"edsos linux-echo: {e.Message}");
+                return 2;
+            }
+
+            using (server)
+            {
+                Console.WriteLine($"listening udp+tcp {result.GetValue(port)}");
+                Console.Out.Flush();
+                await Console.In.ReadToEndAsync(cancellation);
+            }
+
+            return 0;
         });
         return command;
     }

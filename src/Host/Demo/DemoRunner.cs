@@ -51,8 +51,8 @@ public static class DemoRunner
 
             Task echoLoop = echo.RunAsync(options.Size);
             var client = hostA.StartProcess("app");
-            var rounds = await RunClientAsync(client, options, progress);
-            var pings = await PingAsync(client, options.Pings);
+            var rounds = await RunClientAsync(client, options, progress, new Ipv4Endpoint(AddressB.Address, EchoPort));
+            var pings = await PingAsync(client, options.Pings, AddressB.Address);
 
             await echo.CloseAsync();
             await echoLoop;
@@ -87,7 +87,17 @@ public static class DemoRunner
         Tso = options.Tso,
     };
 
-    private static async Task<Rounds> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress)
+    /// <summary>
+    /// The UDP echo client against any echo server at <paramref name="destination"/> (host B, or Linux):
+    /// the tally, the rounds echoed right, and those echoed wrong.
+    /// </summary>
+    internal static async Task<(EchoTally Tally, int Ok, int Bad)> RunEchoClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination)
+    {
+        var rounds = await RunClientAsync(libc, options, progress, destination);
+        return (rounds, rounds.Ok, rounds.BadCount);
+    }
+
+    private static async Task<Rounds> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination)
     {
         var rounds = new Rounds(options.Sends);
         var socket = await libc.SocketAsync(2, SocketKind.Dgram, 0);
@@ -97,7 +107,6 @@ public static class DemoRunner
         }
 
         int fd = (int)socket.Value;
-        var destination = new Ipv4Endpoint(AddressB.Address, EchoPort);
         UserBuffer send = libc.Alloc(options.Size);
         UserBuffer? receive = options.Mode == DataPathMode.Copy ? libc.Alloc(options.Size) : null;
         byte[] pattern = new byte[options.Size];
@@ -120,7 +129,7 @@ public static class DemoRunner
                 }
 
                 rounds.SendMicros.Add(Stopwatch.GetElapsedTime(start, afterSend).TotalMicroseconds);
-                bool ok = await ReceiveEchoAsync(libc, fd, receive, sequence, options, rounds);
+                bool ok = await ReceiveEchoAsync(libc, fd, receive, sequence, options, rounds, destination);
                 if (ok)
                 {
                     rounds.Ok++;
@@ -146,7 +155,7 @@ public static class DemoRunner
         return rounds;
     }
 
-    private static async Task<bool> ReceiveEchoAsync(Libc libc, int fd, UserBuffer? receive, ulong sequence, DemoOptions options, Rounds rounds)
+    private static async Task<bool> ReceiveEchoAsync(Libc libc, int fd, UserBuffer? receive, ulong sequence, DemoOptions options, Rounds rounds, Ipv4Endpoint destination)
     {
         using var timeout = new CancellationTokenSource(options.EchoTimeout);
         UserBuffer buffer;
@@ -186,9 +195,9 @@ public static class DemoRunner
 
         try
         {
-            if (length != options.Size || from.Address != AddressB.Address || from.Port != EchoPort)
+            if (length != options.Size || from != destination)
             {
-                rounds.Bad($"echo #{sequence}: {length} bytes from {from}, expected {options.Size} from {AddressB.Address}:{EchoPort}");
+                rounds.Bad($"echo #{sequence}: {length} bytes from {from}, expected {options.Size} from {destination}");
                 return false;
             }
 
@@ -211,13 +220,13 @@ public static class DemoRunner
         }
     }
 
-    /// <summary>Pings host B <paramref name="count"/> times from <paramref name="libc"/>'s host; returns the round trips of the replies.</summary>
-    internal static async Task<List<double>> PingAsync(Libc libc, int count)
+    /// <summary>Pings <paramref name="destination"/> <paramref name="count"/> times from <paramref name="libc"/>'s host; returns the round trips of the replies.</summary>
+    internal static async Task<List<double>> PingAsync(Libc libc, int count, Ipv4Address destination)
     {
         var rtts = new List<double>(count);
         for (int i = 0; i < count; i++)
         {
-            var reply = await libc.PingAsync(AddressB.Address, (ushort)(i + 1), 56, TimeSpan.FromSeconds(2));
+            var reply = await libc.PingAsync(destination, (ushort)(i + 1), 56, TimeSpan.FromSeconds(2));
             if (reply.Error == Errno.None)
             {
                 rtts.Add(reply.RoundTrip.TotalMicroseconds);

@@ -56,7 +56,7 @@ public static class TcpDemoRunner
             var client = hostA.StartProcess("app");
             using var watch = new CancellationTokenSource();
             Task? watcher = Environment.GetEnvironmentVariable("EDSOS_TCP_TRACE") is null ? null : WatchAsync(hostA, hostB, watch.Token);
-            var run = await RunClientAsync(client, options, progress);
+            var run = await RunClientAsync(client, options, progress, new Ipv4Endpoint(DemoRunner.AddressB.Address, DemoRunner.EchoPort));
             watch.Cancel();
             await echoLoop;
             if (echo.LastError != Errno.None)
@@ -64,7 +64,7 @@ public static class TcpDemoRunner
                 run.Keep($"echo app stopped on {echo.LastError}");
             }
 
-            var pings = await DemoRunner.PingAsync(client, options.Pings);
+            var pings = await DemoRunner.PingAsync(client, options.Pings, DemoRunner.AddressB.Address);
             var tcpA = await hostA.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
             var tcpB = await hostB.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
             var nicA = await NicDriver.GetStatisticsAsync(hostA.Nic);
@@ -118,7 +118,19 @@ public static class TcpDemoRunner
             ArenaPages = Math.Max(8192, (int)Math.Min(262_144, (3L * options.Size / 4096) + 4096)),
         };
 
-    private static async Task<Run> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress)
+    /// <summary>
+    /// The TCP echo client against any echo server at <paramref name="destination"/> (host B, or Linux): the
+    /// tally, the writes echoed right, and those echoed wrong. Throws <see cref="InvalidOperationException"/>
+    /// when it cannot connect.
+    /// </summary>
+    internal static async Task<(EchoTally Tally, int Ok, int Bad)> RunEchoClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination)
+    {
+        var run = await RunClientAsync(libc, options, progress, destination);
+        int bad = run.BadWrites.Count;
+        return (run, Math.Max(0, run.WritesEchoed - CountBelow(run.BadWrites, run.WritesEchoed)), bad);
+    }
+
+    private static async Task<Run> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination)
     {
         var socket = await libc.SocketAsync(2, SocketKind.Stream, 0);
         if (!socket.IsOk)
@@ -127,7 +139,7 @@ public static class TcpDemoRunner
         }
 
         int fd = (int)socket.Value;
-        var connected = await libc.ConnectAsync(fd, new Ipv4Endpoint(DemoRunner.AddressB.Address, DemoRunner.EchoPort));
+        var connected = await libc.ConnectAsync(fd, destination);
         if (!connected.IsOk)
         {
             await libc.CloseAsync(fd);
