@@ -10,7 +10,7 @@ using Edsos.SocketService;
 
 namespace Edsos.Host;
 
-/// <summary>The <c>edsos</c> command line: <c>demo</c> and <c>bench runtime|datapath|tracing</c>.</summary>
+/// <summary>The <c>edsos</c> command line: <c>demo</c>, <c>serve --tap</c> and <c>bench runtime|datapath|tracing|tap</c>.</summary>
 public static class EdsosCli
 {
     private static readonly JsonSerializerOptions s_json = new()
@@ -33,6 +33,7 @@ public static class EdsosCli
         bench.Subcommands.Add(BuildRuntimeBench());
         bench.Subcommands.Add(BuildDatapathBench());
         bench.Subcommands.Add(TracingBench.BuildCommand());
+        bench.Subcommands.Add(TapBench.BuildCommand());
         root.Subcommands.Add(bench);
         return root;
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Edsos.Protocol.Wire;
 
 namespace Edsos.Host.Peer;
@@ -20,20 +21,19 @@ public sealed class LinuxNamespace : IDisposable
     public const string InterfaceName = "edsos0";
 
     private static readonly ConcurrentDictionary<string, LinuxNamespace> s_alive = new();
+    private static readonly List<PosixSignalRegistration> s_signals = [];
     private static int s_hooked;
+    private static int s_counter;
+    private static int s_graceful;
     private int _deleted;
 
-    private LinuxNamespace(string name, Ipv4Cidr linuxAddress)
+    private LinuxNamespace(string name)
     {
         Name = name;
-        LinuxAddress = linuxAddress;
     }
 
     /// <summary>The namespace's name (<c>ip netns exec NAME ...</c>).</summary>
     public string Name { get; }
-
-    /// <summary>The Linux side's address and prefix on the TAP interface.</summary>
-    public Ipv4Cidr LinuxAddress { get; }
 
     /// <summary>
     /// Creates namespace <paramref name="name"/>, moves TAP interface <paramref name="tapInterface"/> into it
@@ -43,29 +43,17 @@ public sealed class LinuxNamespace : IDisposable
     /// </summary>
     public static LinuxNamespace? TryCreate(string name, string tapInterface, Ipv4Cidr linuxAddress, out string? error)
     {
-        ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(tapInterface);
-        HookProcessExit();
-        if (File.Exists("/run/netns/" + name))
+        var space = TryCreateEmpty(name, out error);
+        if (space is null)
         {
-            error = $"network namespace '{name}' already exists (delete it with: ip netns del {name})";
             return null;
         }
 
-        var created = IpCommand.Ip("netns", "add", name);
-        if (!created.Ok)
-        {
-            error = $"ip netns add {name}: {created.FirstLine}";
-            return null;
-        }
-
-        var space = new LinuxNamespace(name, linuxAddress);
-        s_alive[name] = space;
         string[][] steps =
         [
             ["link", "set", tapInterface, "netns", name],
             ["-n", name, "link", "set", tapInterface, "name", InterfaceName],
-            ["-n", name, "link", "set", "lo", "up"],
             ["-n", name, "addr", "add", linuxAddress.ToString(), "dev", InterfaceName],
             ["-n", name, "link", "set", InterfaceName, "up"],
         ];
@@ -84,10 +72,53 @@ public sealed class LinuxNamespace : IDisposable
         return space;
     }
 
+    /// <summary>
+    /// Creates namespace <paramref name="name"/> with only <c>lo</c>, up (the benchmark's veth pair goes
+    /// between two of these). Null and a one-line <paramref name="error"/> when it exists or cannot be made.
+    /// </summary>
+    public static LinuxNamespace? TryCreateEmpty(string name, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        HookProcessExit();
+        if (File.Exists("/run/netns/" + name))
+        {
+            error = $"network namespace '{name}' already exists (delete it with: ip netns del {name})";
+            return null;
+        }
+
+        var created = IpCommand.Ip("netns", "add", name);
+        if (!created.Ok)
+        {
+            error = $"ip netns add {name}: {created.FirstLine}";
+            return null;
+        }
+
+        var space = new LinuxNamespace(name);
+        s_alive[name] = space;
+        var lo = IpCommand.Ip("-n", name, "link", "set", "lo", "up");
+        if (!lo.Ok)
+        {
+            space.Dispose();
+            error = $"ip -n {name} link set lo up: {lo.FirstLine}";
+            return null;
+        }
+
+        error = null;
+        return space;
+    }
+
     /// <summary>A namespace name unique to this process and call: <c>edsos-PID-N</c>.</summary>
     public static string UniqueName() => $"edsos-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}";
 
-    private static int s_counter;
+    /// <summary>
+    /// Marks a run that handles SIGINT and SIGTERM itself and cleans up in order (<c>serve</c>): while the
+    /// returned scope lives, the process-wide signal handlers leave the namespaces to it.
+    /// </summary>
+    public static IDisposable GracefulShutdownScope()
+    {
+        Interlocked.Increment(ref s_graceful);
+        return new GracefulScope();
+    }
 
     /// <summary>Runs <paramref name="arguments"/> with <c>ip netns exec NAME</c> (a Linux tool inside the namespace).</summary>
     public CommandResult Exec(TimeSpan timeout, params string[] arguments)
@@ -120,9 +151,37 @@ public sealed class LinuxNamespace : IDisposable
 
     private static void HookProcessExit()
     {
-        if (Interlocked.Exchange(ref s_hooked, 1) == 0)
+        if (Interlocked.Exchange(ref s_hooked, 1) != 0)
         {
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteAll();
+            return;
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteAll();
+
+        // Ctrl-C and kill end a demo or a benchmark at once (the default action goes on), but first the
+        // namespaces go; the TAP device goes with the process's fds.
+        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
+        {
+            s_signals.Add(PosixSignalRegistration.Create(signal, _ =>
+            {
+                if (Volatile.Read(ref s_graceful) == 0)
+                {
+                    DeleteAll();
+                }
+            }));
+        }
+    }
+
+    private sealed class GracefulScope : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Interlocked.Decrement(ref s_graceful);
+            }
         }
     }
 }

@@ -28,6 +28,7 @@ public static class TapServe
     {
         ArgumentNullException.ThrowIfNull(options);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        using var graceful = LinuxNamespace.GracefulShutdownScope();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
