@@ -58,11 +58,6 @@ public sealed record DemoOptions
             return $"--peer must be edsos or linux, not '{Peer}'";
         }
 
-        if (Peer == "linux" && Loss > 0)
-        {
-            return "--loss is not available with --peer linux (the wire is the kernel's)";
-        }
-
         if (Loss < 0 || Loss >= 0.5 || double.IsNaN(Loss))
         {
             return $"--loss must be at least 0 and below 0.5, not {Loss}";

@@ -27,6 +27,7 @@ public static class LinuxPeerDemo
         var peerOptions = new TapPeerOptions
         {
             PcapPath = options.PcapPath,
+            Loss = options.Loss,
             Mode = options.Mode,
             Tso = options.Tso,
             Tcp = new TcpOptions { ReceiveBuffer = options.ReceiveBuffer },
@@ -60,6 +61,7 @@ public static class LinuxPeerDemo
             return (report with
             {
                 Peer = "linux",
+                Loss = options.Loss,
                 Retransmits = tcp.Retransmits,
                 BytesAcked = tcp.BytesAcked,
                 TsoSends = tcp.TsoSends,

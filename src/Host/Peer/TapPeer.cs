@@ -17,13 +17,15 @@ namespace Edsos.Host.Peer;
 public sealed class TapPeer : IAsyncDisposable
 {
     private readonly TapWire _tap;
+    private readonly LossyWire? _lossy;
     private readonly PcapWriter? _pcap;
     private int _disposed;
 
-    private TapPeer(TapPeerOptions options, TapWire tap, LinuxNamespace space, PcapWriter? pcap, PcapMirrorWire? mirror, EdsosHost host)
+    private TapPeer(TapPeerOptions options, TapWire tap, LossyWire? lossy, LinuxNamespace space, PcapWriter? pcap, PcapMirrorWire? mirror, EdsosHost host)
     {
         Options = options;
         _tap = tap;
+        _lossy = lossy;
         Namespace = space;
         _pcap = pcap;
         Mirror = mirror;
@@ -82,12 +84,16 @@ public sealed class TapPeer : IAsyncDisposable
         PcapWriter? pcap = null;
         PcapMirrorWire? mirror = null;
         EdsosHost host;
+
+        // The capture sits above the loss: it shows what we sent, even what the loss then took.
+        LossyWire? lossy = options.Loss > 0 ? new LossyWire(tap, new LossyWireOptions { Seed = options.LossSeed, Drop = options.Loss }) : null;
+        IWire below = lossy ?? (IWire)tap;
         try
         {
             if (options.PcapPath is not null)
             {
                 pcap = new PcapWriter(File.Create(options.PcapPath));
-                mirror = new PcapMirrorWire(tap, pcap);
+                mirror = new PcapMirrorWire(below, pcap);
             }
 
             host = await EdsosHost.StartAsync(
@@ -102,11 +108,12 @@ public sealed class TapPeer : IAsyncDisposable
                     ArenaPages = options.ArenaPages,
                     Workers = options.Workers,
                 },
-                mirror ?? (IWire)tap).ConfigureAwait(false);
+                mirror ?? below).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             pcap?.Dispose();
+            lossy?.Dispose();
             tap.Dispose();
             space.Dispose();
             return (null, $"cannot write {options.PcapPath}: {e.Message}");
@@ -114,12 +121,13 @@ public sealed class TapPeer : IAsyncDisposable
         catch
         {
             pcap?.Dispose();
+            lossy?.Dispose();
             tap.Dispose();
             space.Dispose();
             throw;
         }
 
-        return (new TapPeer(options, tap, space, pcap, mirror, host), null);
+        return (new TapPeer(options, tap, lossy, space, pcap, mirror, host), null);
     }
 
     private static int s_taps;
@@ -170,6 +178,7 @@ public sealed class TapPeer : IAsyncDisposable
         }
         finally
         {
+            _lossy?.Dispose();
             _tap.Dispose();
             _pcap?.Dispose();
             Namespace.Dispose();

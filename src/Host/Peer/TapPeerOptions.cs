@@ -40,6 +40,16 @@ public sealed record TapPeerOptions
     /// <summary>Runtime worker threads of our host.</summary>
     public int Workers { get; init; } = 2;
 
+    /// <summary>
+    /// Probability that a frame we send is lost before it reaches the TAP (a <see cref="Driver.Wires.LossyWire"/>
+    /// seeded by <see cref="LossSeed"/>; frames from Linux are never dropped). Losing our data and our ACKs
+    /// makes both stacks recover: we retransmit on Linux's duplicate ACKs or our timer, Linux on its own. 0: none.
+    /// </summary>
+    public double Loss { get; init; }
+
+    /// <summary>The loss schedule's seed.</summary>
+    public int LossSeed { get; init; } = 1;
+
     /// <summary>Null when the options are usable; otherwise one line naming the bad one.</summary>
     public string? Validate()
     {
@@ -59,6 +69,11 @@ public sealed record TapPeerOptions
             {
                 return $"{option} {cidr} is the subnet's network or broadcast address";
             }
+        }
+
+        if (Loss < 0 || Loss >= 0.5 || double.IsNaN(Loss))
+        {
+            return $"--loss must be at least 0 and below 0.5, not {Loss}";
         }
 
         if (EdsosAddress.Address == LinuxAddress.Address)

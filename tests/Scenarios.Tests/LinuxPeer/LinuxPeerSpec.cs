@@ -70,6 +70,34 @@ public sealed class LinuxPeerSpec(ITestOutputHelper output)
     }
 
     [LinuxPeerFact]
+    public async Task Noise_Ipv6MulticastBroadcastAndIpOptions_IgnoredOrAnsweredNothingBreaks()
+    {
+        var peer = await LinuxPeerHarness.StartAsync();
+        try
+        {
+            // IPv6 (router solicitations, MLD, a ping to all nodes), a broadcast ping, and pings with IPv4 options
+            // (record route, timestamps) and TTL 1: the IPv6 and broadcast frames are dropped silently, the
+            // option-carrying pings answered (RFC 1122 3.2.1.8: options are read past; the reply need not carry them).
+            peer.Namespace.Exec(TimeSpan.FromSeconds(5), "ping", "-6", "-c", "2", "-i", "0.2", "-W", "1", $"ff02::1%{LinuxNamespace.InterfaceName}");
+            peer.Namespace.Exec(TimeSpan.FromSeconds(5), "ping", "-b", "-c", "2", "-i", "0.2", "-W", "1", "198.18.0.255");
+            foreach (string[] options in new[] { new[] { "-R" }, ["-T", "tsonly"], ["-t", "1"] })
+            {
+                var ping = peer.Namespace.Exec(TimeSpan.FromSeconds(10), ["ping", .. options, "-c", "2", "-i", "0.2", "-W", "2", peer.EdsosAddress.ToString()]);
+                Assert.True(ping.Ok, $"ping {string.Join(' ', options)}: {ping.FirstLine}");
+            }
+
+            var rx = await peer.Host.Inet.RxWorker.Ask<Ipv4RxCounters>(InetStackProtocol.GetCounters.Instance, TimeSpan.FromSeconds(5));
+            output.WriteLine(rx.ToString());
+            Assert.True(rx.NotForUs + rx.UnknownProtocol > 0, "no IPv6 or multicast frame was seen (and dropped)");
+            Assert.Equal(0, rx.Malformed);
+        }
+        finally
+        {
+            await LinuxPeerHarness.StopCleanAsync(peer, output);
+        }
+    }
+
+    [LinuxPeerFact]
     public async Task UdpEcho_FromLinuxSocket_1To65507Bytes_EachDatagramBackWhole()
     {
         var peer = await LinuxPeerHarness.StartAsync();
@@ -94,6 +122,31 @@ public sealed class LinuxPeerSpec(ITestOutputHelper output)
             await echo.CloseAsync();
             await loop;
             Assert.Equal(4, echo.Echoed);
+
+            // The other way: our client to an echo server on Linux sockets, 65507 bytes out and back, fragmented by both.
+            using var server = NetnsThread.Run(peer.Namespace.Name, () => LinuxEchoServer.Start(7));
+            var app = peer.Host.StartProcess("app");
+            int fd = await TwoHosts.UdpSocketAsync(app);
+            foreach (int size in new[] { 1, 1473, 65507 })
+            {
+                var buffer = app.Alloc(size);
+                app.WriteBuffer(buffer, 0, TcpSockets.Pattern(size, 3));
+                var sent = await app.SendToAsync(fd, buffer.Gva, size, new Ipv4Endpoint(peer.LinuxAddress, 7));
+                app.Free(buffer);
+                Assert.True(sent.IsOk, $"sendto {size}: {sent.Error}");
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                var back = await app.RecvZeroCopyAsync(fd, cancellationToken: timeout.Token);
+                Assert.True(back.IsOk, $"recv {size}: {back.Error}");
+                Assert.Equal(size, back.Length);
+                Assert.Equal(new Ipv4Endpoint(peer.LinuxAddress, 7), back.From);
+                byte[] bytes = new byte[size];
+                app.ReadBuffer(back.Buffer!, 0, bytes);
+                app.Free(back.Buffer!);
+                Assert.Equal(TcpSockets.Pattern(size, 3), bytes);
+            }
+
+            await app.CloseAsync(fd);
+            await app.ExitAsync();
             var memory = peer.Host.Memory.Counters;
             Assert.Equal(0, memory.PayloadBytesCopied);
         }

@@ -91,6 +91,41 @@ public sealed class LinuxPeerTcpSpec(ITestOutputHelper output)
     }
 
     [LinuxPeerFact]
+    public async Task Echo_OurFramesLost2Percent_BothStacksRecoverEveryByte()
+    {
+        // Our data and our ACKs are lost on the way to Linux: we retransmit on Linux's duplicate ACKs (Linux,
+        // told no SACK, sends plain ones) or on our timer; a lost ACK of ours is usually covered by the next
+        // cumulative one, and where it is not Linux resends on its own timer (its count is printed).
+        var peer = await LinuxPeerHarness.StartAsync(new TapPeerOptions { Loss = 0.02, LossSeed = 7 });
+        try
+        {
+            var service = new StreamService(peer.Host.StartProcess("echo"), Edsos.SocketService.DataPathMode.ZeroCopy, echo: true);
+            Assert.Equal(Errno.None, await service.ListenAsync(new Ipv4Endpoint(Ipv4Address.Any, 7)));
+            Task serving = service.RunAsync();
+            const int length = 2 * 1024 * 1024;
+            using var client = LinuxPeerHarness.LinuxSocket(peer, SocketType.Stream);
+            using var timeout = new CancellationTokenSource(s_transferTimeout);
+            await client.ConnectAsync(LinuxPeerHarness.Edsos(peer, 7), timeout.Token);
+            var reading = Task.Run(() => ReadPatternAsync(client, length, timeout.Token));
+            await WritePatternAsync(client, length, timeout.Token);
+            client.Shutdown(SocketShutdown.Send);
+            Assert.Equal(length, await reading);
+            await service.CloseAsync();
+            await serving;
+
+            var counters = await peer.Host.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, TimeSpan.FromSeconds(5));
+            output.WriteLine(counters.ToString());
+            Assert.True(counters.Retransmits > 0, "nothing was retransmitted although 2 % of our frames were lost");
+            var linux = peer.Namespace.Exec(TimeSpan.FromSeconds(5), "nstat", "-az", "TcpRetransSegs");
+            output.WriteLine(linux.Stdout.Trim());
+        }
+        finally
+        {
+            await LinuxPeerHarness.StopCleanAsync(peer, output);
+        }
+    }
+
+    [LinuxPeerFact]
     public async Task Close_LinuxClosesFirst_BothEndsSeeTheEnd()
     {
         var peer = await LinuxPeerHarness.StartAsync();
