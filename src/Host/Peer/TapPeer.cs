@@ -16,6 +16,7 @@ namespace Edsos.Host.Peer;
 /// </summary>
 public sealed class TapPeer : IAsyncDisposable
 {
+    private static int s_taps;
     private readonly TapWire _tap;
     private readonly LossyWire? _lossy;
     private readonly PcapWriter? _pcap;
@@ -129,8 +130,6 @@ public sealed class TapPeer : IAsyncDisposable
 
         return (new TapPeer(options, tap, lossy, space, pcap, mirror, host), null);
     }
-
-    private static int s_taps;
 
     /// <summary>
     /// Resolves Linux's address from our side by pinging it (ARP request from us, Linux learns us from it
