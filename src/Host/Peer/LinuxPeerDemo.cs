@@ -28,6 +28,7 @@ public static class LinuxPeerDemo
         {
             PcapPath = options.PcapPath,
             Loss = options.Loss,
+            InboundLoss = options.Loss,
             Mode = options.Mode,
             Tso = options.Tso,
             Tcp = new TcpOptions { ReceiveBuffer = options.ReceiveBuffer },

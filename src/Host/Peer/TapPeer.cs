@@ -19,14 +19,16 @@ public sealed class TapPeer : IAsyncDisposable
     private static int s_taps;
     private readonly TapWire _tap;
     private readonly LossyWire? _lossy;
+    private readonly InboundLossyWire? _inbound;
     private readonly PcapWriter? _pcap;
     private int _disposed;
 
-    private TapPeer(TapPeerOptions options, TapWire tap, LossyWire? lossy, LinuxNamespace space, PcapWriter? pcap, PcapMirrorWire? mirror, EdsosHost host)
+    private TapPeer(TapPeerOptions options, TapWire tap, InboundLossyWire? inbound, LossyWire? lossy, LinuxNamespace space, PcapWriter? pcap, PcapMirrorWire? mirror, EdsosHost host)
     {
         Options = options;
         _tap = tap;
         _lossy = lossy;
+        _inbound = inbound;
         Namespace = space;
         _pcap = pcap;
         Mirror = mirror;
@@ -86,9 +88,12 @@ public sealed class TapPeer : IAsyncDisposable
         PcapMirrorWire? mirror = null;
         EdsosHost host;
 
-        // The capture sits above the loss: it shows what we sent, even what the loss then took.
-        LossyWire? lossy = options.Loss > 0 ? new LossyWire(tap, new LossyWireOptions { Seed = options.LossSeed, Drop = options.Loss }) : null;
-        IWire below = lossy ?? (IWire)tap;
+        // The capture sits above the losses: it shows what we sent, even what the loss then took, and what
+        // reached us from Linux, not what the inbound loss took.
+        InboundLossyWire? inbound = options.InboundLoss > 0 ? new InboundLossyWire(tap, new LossyWireOptions { Seed = options.LossSeed + 1, Drop = options.InboundLoss }) : null;
+        IWire lower = inbound ?? (IWire)tap;
+        LossyWire? lossy = options.Loss > 0 ? new LossyWire(lower, new LossyWireOptions { Seed = options.LossSeed, Drop = options.Loss }) : null;
+        IWire below = lossy ?? lower;
         try
         {
             if (options.PcapPath is not null)
@@ -115,6 +120,7 @@ public sealed class TapPeer : IAsyncDisposable
         {
             pcap?.Dispose();
             lossy?.Dispose();
+            inbound?.Dispose();
             tap.Dispose();
             space.Dispose();
             return (null, $"cannot write {options.PcapPath}: {e.Message}");
@@ -123,12 +129,13 @@ public sealed class TapPeer : IAsyncDisposable
         {
             pcap?.Dispose();
             lossy?.Dispose();
+            inbound?.Dispose();
             tap.Dispose();
             space.Dispose();
             throw;
         }
 
-        return (new TapPeer(options, tap, lossy, space, pcap, mirror, host), null);
+        return (new TapPeer(options, tap, inbound, lossy, space, pcap, mirror, host), null);
     }
 
     /// <summary>
@@ -178,6 +185,7 @@ public sealed class TapPeer : IAsyncDisposable
         finally
         {
             _lossy?.Dispose();
+            _inbound?.Dispose();
             _tap.Dispose();
             _pcap?.Dispose();
             Namespace.Dispose();

@@ -47,7 +47,13 @@ public sealed record TapPeerOptions
     /// </summary>
     public double Loss { get; init; }
 
-    /// <summary>The loss schedule's seed.</summary>
+    /// <summary>
+    /// Probability that a frame from Linux is lost before our NIC sees it (an <see cref="Driver.Wires.InboundLossyWire"/>,
+    /// seeded by <see cref="LossSeed"/> + 1), so Linux has to retransmit and we reassemble out of order. 0: none.
+    /// </summary>
+    public double InboundLoss { get; init; }
+
+    /// <summary>The loss schedules' seed.</summary>
     public int LossSeed { get; init; } = 1;
 
     /// <summary>Null when the options are usable; otherwise one line naming the bad one.</summary>
@@ -71,9 +77,9 @@ public sealed record TapPeerOptions
             }
         }
 
-        if (Loss < 0 || Loss >= 0.5 || double.IsNaN(Loss))
+        if (Loss < 0 || Loss >= 0.5 || double.IsNaN(Loss) || InboundLoss < 0 || InboundLoss >= 0.5 || double.IsNaN(InboundLoss))
         {
-            return $"--loss must be at least 0 and below 0.5, not {Loss}";
+            return $"--loss must be at least 0 and below 0.5, not {(Loss < 0 || Loss >= 0.5 || double.IsNaN(Loss) ? Loss : InboundLoss)}";
         }
 
         if (EdsosAddress.Address == LinuxAddress.Address)

@@ -126,6 +126,44 @@ public sealed class LinuxPeerTcpSpec(ITestOutputHelper output)
     }
 
     [LinuxPeerFact]
+    public async Task Echo_LinuxFramesLost2Percent_LinuxRetransmitsWeReassembleEveryByte()
+    {
+        // Linux's data is lost on the way to us: we queue what arrives out of order and send duplicate ACKs,
+        // Linux (NewReno without SACK, since we declined it) retransmits, and every byte comes back in order.
+        var peer = await LinuxPeerHarness.StartAsync(new TapPeerOptions { InboundLoss = 0.02, LossSeed = 11 });
+        try
+        {
+            var service = new StreamService(peer.Host.StartProcess("echo"), Edsos.SocketService.DataPathMode.ZeroCopy, echo: true);
+            Assert.Equal(Errno.None, await service.ListenAsync(new Ipv4Endpoint(Ipv4Address.Any, 7)));
+            Task serving = service.RunAsync();
+            const int length = 2 * 1024 * 1024;
+            using var client = LinuxPeerHarness.LinuxSocket(peer, SocketType.Stream);
+            using var timeout = new CancellationTokenSource(s_transferTimeout);
+            await client.ConnectAsync(LinuxPeerHarness.Edsos(peer, 7), timeout.Token);
+            var reading = Task.Run(() => ReadPatternAsync(client, length, timeout.Token));
+            await WritePatternAsync(client, length, timeout.Token);
+            client.Shutdown(SocketShutdown.Send);
+            Assert.Equal(length, await reading);
+            await service.CloseAsync();
+            await serving;
+
+            var counters = await peer.Host.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, TimeSpan.FromSeconds(5));
+            output.WriteLine(counters.ToString());
+            Assert.True(counters.OutOfOrderQueued > 0, "nothing arrived out of order although 2 % of Linux's frames were lost");
+            var linux = peer.Namespace.Exec(TimeSpan.FromSeconds(5), "nstat", "-az", "TcpRetransSegs");
+            output.WriteLine(linux.Stdout.Trim());
+            if (linux.Ok)
+            {
+                Assert.Matches(@"TcpRetransSegs\s+[1-9]", linux.Stdout);
+            }
+        }
+        finally
+        {
+            await LinuxPeerHarness.StopCleanAsync(peer, output);
+        }
+    }
+
+    [LinuxPeerFact]
     public async Task Close_LinuxClosesFirst_BothEndsSeeTheEnd()
     {
         var peer = await LinuxPeerHarness.StartAsync();
