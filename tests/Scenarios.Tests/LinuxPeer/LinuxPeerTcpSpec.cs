@@ -164,6 +164,43 @@ public sealed class LinuxPeerTcpSpec(ITestOutputHelper output)
     }
 
     [LinuxPeerFact]
+    public async Task Handshake_LinuxOffersSackTimestampsWindowScaleAndEcn_WeDeclineAllButWindowScale()
+    {
+        var peer = await LinuxPeerHarness.StartAsync();
+        try
+        {
+            // ECN is off by default for Linux's own connects; ask for it in the namespace (per-netns sysctl).
+            Assert.True(peer.Namespace.Exec(TimeSpan.FromSeconds(5), "sysctl", "-qw", "net.ipv4.tcp_ecn=1").Ok);
+            var app = peer.Host.StartProcess("server");
+            int listener = await TcpSockets.ListenAsync(app, 5003);
+            using var client = LinuxPeerHarness.LinuxSocket(peer, SocketType.Stream);
+            await client.ConnectAsync(LinuxPeerHarness.Edsos(peer, 5003));
+            var accepted = await app.AcceptAsync(listener);
+            Assert.True(accepted.IsOk, $"accept: {accepted.Error}");
+
+            // Linux's own view of what was agreed: window scaling both ways, no SACK, no timestamps, no ECN.
+            var ss = peer.Namespace.Exec(TimeSpan.FromSeconds(5), "ss", "-tin", "dst", peer.EdsosAddress.ToString());
+            output.WriteLine(ss.Stdout.Trim());
+            Assert.True(ss.Ok, $"ss: {ss.FirstLine}");
+            Assert.Contains("wscale:", ss.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain("sack", ss.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain(" ts ", ss.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain("ecn", ss.Stdout, StringComparison.Ordinal);
+
+            await client.SendAsync(TcpSockets.Pattern(100, 4), SocketFlags.None);
+            Assert.Equal(TcpSockets.Pattern(100, 4), await TcpSockets.ReadExactlyAsync(app, (int)accepted.Value, 100));
+            client.Close();
+            Assert.True((await app.CloseAsync((int)accepted.Value)).IsOk);
+            Assert.True((await app.CloseAsync(listener)).IsOk);
+            await app.ExitAsync();
+        }
+        finally
+        {
+            await LinuxPeerHarness.StopCleanAsync(peer, output);
+        }
+    }
+
+    [LinuxPeerFact]
     public async Task Close_LinuxClosesFirst_BothEndsSeeTheEnd()
     {
         var peer = await LinuxPeerHarness.StartAsync();
