@@ -201,6 +201,67 @@ public sealed class LinuxPeerTcpSpec(ITestOutputHelper output)
     }
 
     [LinuxPeerFact]
+    public async Task Keepalive_LinuxProbesAnIdleConnection_WeAnswerAndItLives()
+    {
+        // RFC 1122 4.2.3.6: a keep-alive probe is a segment below RCV.NXT; the answer is an ACK. Linux gives up
+        // after idle 1 s + 2 unanswered probes 1 s apart, so after 4.5 s idle the connection lives only if we answered.
+        var peer = await LinuxPeerHarness.StartAsync();
+        try
+        {
+            var service = new StreamService(peer.Host.StartProcess("echo"), Edsos.SocketService.DataPathMode.ZeroCopy, echo: true);
+            Assert.Equal(Errno.None, await service.ListenAsync(new Ipv4Endpoint(Ipv4Address.Any, 7)));
+            Task serving = service.RunAsync();
+            using var client = LinuxPeerHarness.LinuxSocket(peer, SocketType.Stream);
+            client.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            client.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 1);
+            client.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 1);
+            client.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 2);
+            await client.ConnectAsync(LinuxPeerHarness.Edsos(peer, 7));
+            await Task.Delay(TimeSpan.FromSeconds(4.5));
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await client.SendAsync(TcpSockets.Pattern(500, 6), SocketFlags.None, timeout.Token);
+            byte[] back = new byte[500];
+            int got = 0;
+            while (got < back.Length)
+            {
+                int n = await client.ReceiveAsync(back.AsMemory(got), SocketFlags.None, timeout.Token);
+                Assert.True(n > 0, "the connection ended while idle: our side did not answer Linux's keep-alive probes");
+                got += n;
+            }
+
+            Assert.Equal(TcpSockets.Pattern(500, 6), back);
+            client.Shutdown(SocketShutdown.Send);
+            Assert.Equal(0, await client.ReceiveAsync(back, SocketFlags.None, timeout.Token));
+            await service.CloseAsync();
+            await serving;
+        }
+        finally
+        {
+            await LinuxPeerHarness.StopCleanAsync(peer, output);
+        }
+    }
+
+    [LinuxPeerFact]
+    public async Task Connect_OurClientToAClosedLinuxPort_Econnrefused()
+    {
+        var peer = await LinuxPeerHarness.StartAsync();
+        try
+        {
+            var app = peer.Host.StartProcess("client");
+            int fd = await TcpSockets.SocketAsync(app);
+            var connected = await app.ConnectAsync(fd, new Ipv4Endpoint(peer.LinuxAddress, 5999));
+            Assert.Equal(Errno.ECONNREFUSED, connected.Error);
+            Assert.True((await app.CloseAsync(fd)).IsOk);
+            await app.ExitAsync();
+        }
+        finally
+        {
+            await LinuxPeerHarness.StopCleanAsync(peer, output);
+        }
+    }
+
+    [LinuxPeerFact]
     public async Task Close_LinuxClosesFirst_BothEndsSeeTheEnd()
     {
         var peer = await LinuxPeerHarness.StartAsync();
