@@ -215,7 +215,17 @@ public static class EdsosCli
                 PcapPath = result.GetValue(pcap),
                 Mode = result.GetValue(mode) == "copy" ? DataPathMode.Copy : DataPathMode.ZeroCopy,
             };
-            return await TapServe.RunAsync(options, Console.Out, Console.Error, cancellation);
+            try
+            {
+                return await TapServe.RunAsync(options, Console.Out, Console.Error, cancellation);
+            }
+            catch (Exception e)
+            {
+                // A long-running server's last word is one line, never a stack trace; the namespace is gone by now
+                // (TapPeer's dispose, or the process-exit hook).
+                Console.Error.WriteLine($"edsos serve: {e.GetType().Name}: {e.Message}");
+                return 1;
+            }
         });
         return command;
     }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Edsos.Driver.Wires;
 
@@ -26,6 +27,9 @@ public sealed class TapWire : IWire, IDisposable
     // A TAP interface at MTU 1500 sends at most 1514 bytes; larger reads leave room for a raised MTU.
     private const int ReadBufferSize = 65536;
 
+    // The fd lives in a SafeHandle so a Transmit racing Dispose never writes to a closed (or reused) fd
+    // number: the close waits for the last write in flight.
+    private readonly SafeFileHandle _handle;
     private readonly int _fd;
     private readonly int _wake;
     private readonly Thread _reader;
@@ -40,6 +44,7 @@ public sealed class TapWire : IWire, IDisposable
 
     private TapWire(int fd, int wake, string interfaceName)
     {
+        _handle = new SafeFileHandle(fd, ownsHandle: true);
         _fd = fd;
         _wake = wake;
         InterfaceName = interfaceName;
@@ -140,18 +145,34 @@ public sealed class TapWire : IWire, IDisposable
             return;
         }
 
-        fixed (byte* bytes = frame)
+        bool added = false;
+        try
         {
-            nint written;
-            do
+            _handle.DangerousAddRef(ref added);
+            fixed (byte* bytes = frame)
             {
-                written = TapNative.Write(_fd, bytes, frame.Length);
-            }
-            while (written < 0 && Marshal.GetLastPInvokeError() == TapNative.EINTR);
+                nint written;
+                do
+                {
+                    written = TapNative.Write(_fd, bytes, frame.Length);
+                }
+                while (written < 0 && Marshal.GetLastPInvokeError() == TapNative.EINTR);
 
-            if (written != frame.Length)
+                if (written != frame.Length)
+                {
+                    Interlocked.Increment(ref _writeErrors);
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            Interlocked.Increment(ref _writeErrors);
+        }
+        finally
+        {
+            if (added)
             {
-                Interlocked.Increment(ref _writeErrors);
+                _handle.DangerousRelease();
             }
         }
     }
@@ -183,7 +204,7 @@ public sealed class TapWire : IWire, IDisposable
         ulong one = 1;
         TapNative.Write(_wake, &one, sizeof(ulong));
         _reader.Join();
-        TapNative.Close(_fd);
+        _handle.Dispose();
         TapNative.Close(_wake);
     }
 

@@ -59,7 +59,8 @@ public static class TapServe
             Task discardLoop = discard.RunAsync();
 
             var resolver = peer.Host.StartProcess("arp");
-            if (!await peer.ResolveLinuxAsync(resolver, TimeSpan.FromSeconds(10)))
+            bool resolved = await peer.ResolveLinuxAsync(resolver, TimeSpan.FromSeconds(10));
+            if (!resolved)
             {
                 await error.WriteLineAsync($"edsos serve: no answer from Linux at {peer.LinuxAddress} within 10 s (ARP or ping failed)");
                 stopping.Cancel();
@@ -81,7 +82,15 @@ public static class TapServe
             await udpEcho.CloseAsync();
             await tcpEcho.CloseAsync();
             await discard.CloseAsync();
-            await Task.WhenAll(udpLoop, echoLoop, discardLoop).WaitAsync(TimeSpan.FromSeconds(10));
+            try
+            {
+                await Task.WhenAll(udpLoop, echoLoop, discardLoop).WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (TimeoutException)
+            {
+                await error.WriteLineAsync("edsos serve: a service did not stop within 10 s; stopping the host anyway");
+            }
+
             var leaks = await peer.StopAsync();
             long fromLinux = peer.Wire.FramesReceived;
             long toLinux = peer.Wire.Counters.FramesTransmitted;
@@ -99,7 +108,7 @@ public static class TapServe
                 await output.WriteLineAsync($"a service stopped on {serviceError}");
             }
 
-            return leaks.IsClean ? 0 : 1;
+            return leaks.IsClean && resolved ? 0 : 1;
         }
 
         void OnSignal(PosixSignalContext context)
