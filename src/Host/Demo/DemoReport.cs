@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Edsos.Host.Demo;
 
 /// <summary>
@@ -92,9 +94,11 @@ public sealed record DemoReport
     public string Peer { get; init; } = "edsos";
 
     /// <summary>Against Linux: how its echo server ran (<c>process</c>, a child in the namespace, or <c>in-process</c>); null otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? LinuxEcho { get; init; }
 
     /// <summary>Against Linux: the network namespace the run created (and removed); null otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Netns { get; init; }
 
     /// <summary>The leak report lines, when something leaked.</summary>
