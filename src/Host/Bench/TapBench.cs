@@ -36,7 +36,8 @@ public static class TapBench
         var rounds = new Option<int>("--rounds") { Description = "Transfers per path (the best is reported)", DefaultValueFactory = _ => 3 };
         var tso = new Option<string>("--tso") { Description = "TCP segmentation offload in our NIC: on or off", DefaultValueFactory = _ => "on" };
         tso.AcceptOnlyFromAmong("on", "off");
-        var command = new Command("tap", "TCP bulk MB/s: Linux → EDSOS and EDSOS → Linux over a TAP device, beside Linux → Linux over veth (needs root)") { mib, rounds, tso };
+        var pcap = new Option<string?>("--pcap") { Description = "Write every frame crossing the TAP to this pcap file (slows the runs down)" };
+        var command = new Command("tap", "TCP bulk MB/s: Linux → EDSOS and EDSOS → Linux over a TAP device, beside Linux → Linux over veth (needs root)") { mib, rounds, tso, pcap };
         command.SetAction(async (result, cancellation) =>
         {
             int size = result.GetValue(mib);
@@ -53,7 +54,7 @@ public static class TapBench
                 return 2;
             }
 
-            var (results, error, clean) = await RunAsync((long)size * 1024 * 1024, count, result.GetValue(tso) == "on", Console.Error);
+            var (results, error, clean) = await RunAsync((long)size * 1024 * 1024, count, result.GetValue(tso) == "on", Console.Error, result.GetValue(pcap));
             if (error is not null)
             {
                 Console.Error.WriteLine($"edsos bench tap: {error}");
@@ -77,7 +78,7 @@ public static class TapBench
     /// Measures the three paths, <paramref name="rounds"/> transfers of <paramref name="bytes"/> each; returns the
     /// results, or an error line when a setup or a transfer failed, and whether our leak report was clean.
     /// </summary>
-    public static async Task<(IReadOnlyList<Result> Results, string? Error, bool Clean)> RunAsync(long bytes, int rounds, bool tso, TextWriter progress)
+    public static async Task<(IReadOnlyList<Result> Results, string? Error, bool Clean)> RunAsync(long bytes, int rounds, bool tso, TextWriter progress, string? pcapPath = null)
     {
         ArgumentNullException.ThrowIfNull(progress);
         var toUs = new List<double>();
@@ -85,7 +86,7 @@ public static class TapBench
         var veth = new List<double>();
         bool clean;
 
-        var (peer, error) = await TapPeer.StartAsync(new TapPeerOptions { Tso = tso });
+        var (peer, error) = await TapPeer.StartAsync(new TapPeerOptions { Tso = tso, PcapPath = pcapPath });
         if (peer is null)
         {
             return ([], error, false);
