@@ -98,6 +98,27 @@ public sealed class LinuxPeerSpec(ITestOutputHelper output)
     }
 
     [LinuxPeerFact]
+    public async Task Udp_LinuxToAClosedPort_OurPortUnreachableReachesItsSocket()
+    {
+        // RFC 1122 3.2.2.1 / 4.1.3.3: no socket on the port, so we answer ICMP port unreachable; Linux hands it
+        // to its connected UDP socket as ECONNREFUSED on the next receive.
+        var peer = await LinuxPeerHarness.StartAsync();
+        try
+        {
+            using var socket = LinuxPeerHarness.LinuxSocket(peer, SocketType.Dgram);
+            await socket.ConnectAsync(LinuxPeerHarness.Edsos(peer, 5555));
+            await socket.SendAsync(new byte[] { 1, 2, 3 }, SocketFlags.None);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var refused = await Assert.ThrowsAsync<SocketException>(async () => await socket.ReceiveAsync(new byte[16], SocketFlags.None, timeout.Token));
+            Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        }
+        finally
+        {
+            await LinuxPeerHarness.StopCleanAsync(peer, output);
+        }
+    }
+
+    [LinuxPeerFact]
     public async Task UdpEcho_FromLinuxSocket_1To65507Bytes_EachDatagramBackWhole()
     {
         var peer = await LinuxPeerHarness.StartAsync();
