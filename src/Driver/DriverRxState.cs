@@ -1,4 +1,5 @@
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Driver;
@@ -8,11 +9,11 @@ namespace Edsos.Driver;
 /// (posted, pinned buffers and the ring) and the attached handler, so the fresh instance delivers
 /// what the NIC already wrote and releases the rest instead of leaking pinned buffers.
 /// </summary>
-internal sealed class DriverRxState
+public sealed class DriverRxState
 {
-    public RxQueue? Queue { get; set; }
+    internal RxQueue? Queue { get; set; }
 
-    public IActorRef? Handler { get; set; }
+    internal IActorRef? Handler { get; set; }
 
-    public TsId HandlerTs { get; set; }
+    internal TsId HandlerTs { get; set; }
 }

@@ -1,6 +1,7 @@
 using Edsos.Driver.Device;
 using Edsos.Driver.Ring;
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
 using static Edsos.Driver.DriverProtocol;
@@ -27,7 +28,7 @@ namespace Edsos.Driver;
 /// RX queue is stopped are missed (counted by the device), as on a real queue reset.
 /// </para>
 /// </summary>
-public sealed class DriverRxWorker : ReceiveActor
+public sealed class DriverRxWorker : EdsrtActor
 {
     private readonly NicOptions _options;
     private readonly IActorRef _device;
@@ -46,7 +47,7 @@ public sealed class DriverRxWorker : ReceiveActor
     {
     }
 
-    internal DriverRxWorker(NicOptions options, IActorRef device, DriverRxState state)
+    public DriverRxWorker(NicOptions options, IActorRef device, DriverRxState state)
     {
         _options = options;
         _device = device;
@@ -123,8 +124,8 @@ public sealed class DriverRxWorker : ReceiveActor
     private void ProgramRing()
     {
         var memory = Context.System.Memory;
-        var ring = DescriptorRing.Create(memory, Context.Ts, "rx_ring", _options.RxRingSize).Unwrap();
-        _queue = new RxQueue(memory, Context.Ts, ring, _options.RxBufferSize, _options.Name + "_rx");
+        var ring = DescriptorRing.Create(memory, Ts, "rx_ring", _options.RxRingSize).Unwrap();
+        _queue = new RxQueue(memory, Ts, ring, _options.RxBufferSize, _options.Name + "_rx");
         var filled = _queue.Fill();
         _device.Tell(new VirtualNicProtocol.ConfigureRx(ring.Extents, ring.Count, Self), Self);
         if (filled.IsOk || _queue.Posted > 0)
@@ -161,7 +162,7 @@ public sealed class DriverRxWorker : ReceiveActor
         if (_queue.HasWork())
         {
             // A crash here leaves the written-back descriptors for the restarted worker to deliver.
-            Context.System.Faults.Hit(FaultPoint.RxDriver, Context.Ts, accept: FaultKind.TsExit | FaultKind.DriverCrash);
+            Context.System.Faults.Hit(FaultPoint.RxDriver, Ts, accept: FaultKind.TsExit | FaultKind.DriverCrash);
         }
 
         _frames.Clear();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Driver;
@@ -8,18 +9,18 @@ namespace Edsos.Driver;
 /// frames in flight (their pins, the ring) and the attached client. The fresh instance reads it
 /// to recover instead of losing track of pinned pages and unanswered sends.
 /// </summary>
-internal sealed class DriverTxState
+public sealed class DriverTxState
 {
-    public TxQueue<IActorRef>? Queue { get; set; }
+    internal TxQueue<IActorRef>? Queue { get; set; }
 
-    public IActorRef? Client { get; set; }
+    internal IActorRef? Client { get; set; }
 
     /// <summary>Transmits that arrived while the worker recovered, replayed once the fresh ring is programmed.</summary>
-    public Queue<DriverProtocol.XmitSkbEvent> Held { get; } = new();
+    internal Queue<DriverProtocol.XmitSkbEvent> Held { get; } = new();
 
     /// <summary>Trace causes of traced frames in flight (see the worker).</summary>
-    public Dictionary<(IActorRef ReplyTo, ulong Token), ActivityContext> Causes { get; } = [];
+    internal Dictionary<(IActorRef ReplyTo, ulong Token), ActivityContext> Causes { get; } = [];
 
     /// <summary>Restarts survived (for statistics and tests).</summary>
-    public int Restarts { get; set; }
+    internal int Restarts { get; set; }
 }

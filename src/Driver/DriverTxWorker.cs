@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Edsos.Driver.Device;
 using Edsos.Driver.Ring;
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
 using static Edsos.Driver.DriverProtocol;
@@ -33,7 +34,7 @@ namespace Edsos.Driver;
 /// programs a fresh ring and replays the transmits that arrived meanwhile.
 /// </para>
 /// </summary>
-public sealed class DriverTxWorker : ReceiveActor
+public sealed class DriverTxWorker : EdsrtActor
 {
     private readonly NicOptions _options;
     private readonly IActorRef _device;
@@ -57,7 +58,7 @@ public sealed class DriverTxWorker : ReceiveActor
     {
     }
 
-    internal DriverTxWorker(NicOptions options, IActorRef device, DriverTxState state)
+    public DriverTxWorker(NicOptions options, IActorRef device, DriverTxState state)
     {
         _options = options;
         _device = device;
@@ -117,8 +118,8 @@ public sealed class DriverTxWorker : ReceiveActor
     {
         var memory = Context.System.Memory;
         _hostTag = EdsosMetrics.HostTag(Context.System);
-        var ring = DescriptorRing.Create(memory, Context.Ts, "tx_ring", _options.TxRingSize).Unwrap();
-        _queue = new TxQueue<IActorRef>(memory, Context.Ts, ring, _options.MaxDescriptorsPerFrame, _options.MaxFrameLength, _options.Tso);
+        var ring = DescriptorRing.Create(memory, Ts, "tx_ring", _options.TxRingSize).Unwrap();
+        _queue = new TxQueue<IActorRef>(memory, Ts, ring, _options.MaxDescriptorsPerFrame, _options.MaxFrameLength, _options.Tso);
         _device.Tell(new VirtualNicProtocol.ConfigureTx(ring.Extents, ring.Count, Self), Self);
         _device.Tell(new VirtualNicProtocol.EnableInterrupts(InterruptCause.TxDescriptorWritten), Self);
     }
@@ -169,16 +170,16 @@ public sealed class DriverTxWorker : ReceiveActor
 
         if (_stopped || _queue is null)
         {
-            Context.System.Memory.Pop(Context.Ts, message.Skb);
+            Context.System.Memory.Pop(Ts, message.Skb);
             message.ReplyTo.Tell(new SendCompleteEvent(message.Token, message.Length, TxStatus.Aborted, 0), Self);
             return;
         }
 
         var faults = Context.System.Faults;
-        if (faults.Hit(FaultPoint.DescriptorsPosted, Context.Ts, message.Skb, FaultKind.RingFull) == FaultKind.RingFull)
+        if (faults.Hit(FaultPoint.DescriptorsPosted, Ts, message.Skb, FaultKind.RingFull) == FaultKind.RingFull)
         {
             // Injected: the ring is full. The skb is the driver's, so it goes now, as a real refusal's does.
-            Context.System.Memory.Pop(Context.Ts, message.Skb);
+            Context.System.Memory.Pop(Ts, message.Skb);
             message.ReplyTo.Tell(new SendCompleteEvent(message.Token, message.Length, TxStatus.RingFull, _queue.FreeDescriptors), Self);
             return;
         }
@@ -200,7 +201,7 @@ public sealed class DriverTxWorker : ReceiveActor
 
         // Descriptors posted, doorbell not rung: a TS exit here leaves pinned, lifted pages behind
         // descriptors; a crash here leaves a frame the device never saw (the restart fails it).
-        faults.Hit(FaultPoint.DescriptorsPosted, Context.Ts, message.Skb, FaultKind.TsExit | FaultKind.DriverCrash | FaultKind.SocketClose);
+        faults.Hit(FaultPoint.DescriptorsPosted, Ts, message.Skb, FaultKind.TsExit | FaultKind.DriverCrash | FaultKind.SocketClose);
         _device.Tell(new VirtualNicProtocol.TxDoorbell(_queue.Ring.Tail), Self);
     }
 
@@ -215,7 +216,7 @@ public sealed class DriverTxWorker : ReceiveActor
         // restarted worker's abort to read, so each frame still completes exactly once.
         if (_queue.PendingFrames > 0)
         {
-            Context.System.Faults.Hit(FaultPoint.Completion, Context.Ts, _queue.OldestSkb, FaultKind.TsExit | FaultKind.DriverCrash | FaultKind.SocketClose);
+            Context.System.Faults.Hit(FaultPoint.Completion, Ts, _queue.OldestSkb, FaultKind.TsExit | FaultKind.DriverCrash | FaultKind.SocketClose);
         }
 
         _completions.Clear();
@@ -258,7 +259,7 @@ public sealed class DriverTxWorker : ReceiveActor
         // Transmits held while recovering: the driver owns their skbs, so they go now.
         while (_heldDuringRecovery.TryDequeue(out var held))
         {
-            Context.System.Memory.Pop(Context.Ts, held.Skb);
+            Context.System.Memory.Pop(Ts, held.Skb);
             held.ReplyTo.Tell(new SendCompleteEvent(held.Token, held.Length, TxStatus.Aborted, 0), Self);
         }
     }

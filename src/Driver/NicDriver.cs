@@ -1,6 +1,7 @@
 using Edsos.Driver.Device;
 using Edsos.Driver.Wires;
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Driver;
@@ -28,6 +29,7 @@ public static class NicDriver
         ArgumentNullException.ThrowIfNull(wire);
         options.Validate();
 
+        var ts = system.Edsrt.EnsureTs(options.TsPath);
         var device = system.ActorOf(
             Props.Create(() => new VirtualNicActor(options.DeviceOptions, wire)).WithTs(options.DeviceTsPath),
             options.Name + "-hw");
@@ -35,7 +37,6 @@ public static class NicDriver
         var tx = system.ActorOf(Props.Create(() => new DriverTxWorker(options, device, txState)).WithTs(options.TsPath), options.Name + "-tx");
         var rxState = new DriverRxState();
         var rx = system.ActorOf(Props.Create(() => new DriverRxWorker(options, device, rxState)).WithTs(options.TsPath), options.Name + "-rx");
-        var ts = system.Memory.FindTs(options.TsPath).Unwrap();
         return new NicHandle(options.Name, ts, tx, rx, device, wire);
     }
 

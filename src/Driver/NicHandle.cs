@@ -1,5 +1,6 @@
 using Edsos.Driver.Wires;
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Driver;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Edsos.Driver.Ring;
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Driver;

@@ -10,7 +10,13 @@ using Edsos.SocketService;
 
 namespace Edsos.Host;
 
-/// <summary>The <c>edsos</c> command line: <c>demo</c>, <c>serve --tap</c> and <c>bench runtime|datapath|tracing|tap</c>.</summary>
+/// <summary>
+/// The <c>edsos</c> command line: <c>demo</c>, <c>serve --tap</c> and <c>bench runtime|datapath|tracing|tap</c>. Every command
+/// follows the same contract (README, "Exit codes"): options are checked before any work starts, a
+/// bad one is one line on stderr and exit code 2; 0 means the run behaved as designed, 1 that it ran
+/// and something failed; SIGINT or SIGTERM stops it with a partial report and 128 + the signal, except
+/// <c>serve</c>, which runs until a signal and then exits 0 when nothing leaked.
+/// </summary>
 public static class EdsosCli
 {
     private static readonly JsonSerializerOptions s_json = new()
@@ -19,8 +25,69 @@ public static class EdsosCli
         WriteIndented = true,
     };
 
-    /// <summary>Parses <paramref name="args"/> and runs the command; returns the process exit code.</summary>
-    public static Task<int> RunAsync(string[] args) => BuildRoot().Parse(args).InvokeAsync();
+    /// <summary>
+    /// Parses <paramref name="args"/> and runs the command; returns the process exit code. A parse
+    /// error (an unknown option, <c>--sends abc</c>, a check of <see cref="OptionChecks"/>) is one line
+    /// on stderr and 2. An exception that escapes a command is one line and 1 (its stack trace only
+    /// with <c>EDSOS_DEBUG=1</c>). SIGINT and SIGTERM are handled by <see cref="SignalStop"/>.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var parsed = BuildRoot().Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            string command = string.Join(' ', CommandPath(parsed.CommandResult));
+            Console.Error.WriteLine($"{command}: {parsed.Errors[0].Message.TrimEnd('.')} (see {command} --help)");
+            return ExitCodes.Usage;
+        }
+
+        using var signals = new SignalStop(Console.Error);
+
+        // SignalStop stops every run in order, so the namespaces of a Linux peer go with it (or, should the run
+        // not stop in time, at process exit): the Peer's own last-resort signal handlers stand aside.
+        using var graceful = LinuxNamespace.GracefulShutdownScope();
+        bool signalIsTheEnd = parsed.CommandResult.Command.Name == "serve";
+        var configuration = new InvocationConfiguration
+        {
+            // Signals are SignalStop's; exceptions are reported below in one line.
+            ProcessTerminationTimeout = null,
+            EnableDefaultExceptionHandler = false,
+        };
+        int code;
+        try
+        {
+            code = await parsed.InvokeAsync(configuration, signals.Token);
+        }
+        catch (OperationCanceledException) when (signals.Stopped)
+        {
+            code = signals.ExitCode;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"{string.Join(' ', CommandPath(parsed.CommandResult))}: failed: {e.GetType().Name}: {e.Message}");
+            if (Environment.GetEnvironmentVariable("EDSOS_DEBUG") == "1")
+            {
+                Console.Error.WriteLine(e);
+            }
+
+            code = ExitCodes.Failed;
+        }
+
+        await Console.Out.FlushAsync();
+        return signals.Stopped && !signalIsTheEnd ? signals.ExitCode : code;
+    }
+
+    private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult? result)
+    {
+        var names = new Stack<string>();
+        for (var current = result; current is not null; current = current.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Push(current.Parent is null ? "edsos" : current.Command.Name);
+        }
+
+        return names.Count == 0 ? ["edsos"] : names;
+    }
 
     /// <summary>The command tree (exposed for tests of the parser).</summary>
     public static RootCommand BuildRoot()
@@ -43,12 +110,12 @@ public static class EdsosCli
         var proto = new Option<string>("--proto") { Description = "Transport protocol: udp, tcp, or both (UDP then TCP)", DefaultValueFactory = _ => "udp" };
         var loss = new Option<double>("--loss") { Description = "TCP: drop each frame with this probability (seeded, both directions)", DefaultValueFactory = _ => 0 };
         var rcvbuf = new Option<int>("--rcvbuf") { Description = "TCP: receive buffer per connection in bytes (above 65535 the SYNs offer window scaling)", DefaultValueFactory = _ => new TcpOptions().ReceiveBuffer };
-        var sends = new Option<int>("--sends") { Description = "Datagrams to send and have echoed", DefaultValueFactory = _ => 1000 };
+        var sends = new Option<int>("--sends") { Description = "Datagrams to send and have echoed", DefaultValueFactory = _ => 1000 }.MustBeAtLeast(1);
         var size = new Option<int>("--size") { Description = "Payload bytes per datagram (8..65507; fragmented above the MTU)", DefaultValueFactory = _ => 1024 };
         var mode = new Option<string>("--mode") { Description = "zerocopy (EDSOS) or copy (the Linux path)", DefaultValueFactory = _ => "zerocopy" };
         mode.AcceptOnlyFromAmong("zerocopy", "copy");
-        var pings = new Option<int>("--pings") { Description = "Echo requests from A to B after the UDP run", DefaultValueFactory = _ => 4 };
-        var pcap = new Option<string?>("--pcap") { Description = "Write every frame of the wire to this pcap file" };
+        var pings = new Option<int>("--pings") { Description = "Echo requests from A to B after the UDP run", DefaultValueFactory = _ => 4 }.MustBeAtLeast(0);
+        var pcap = new Option<string?>("--pcap") { Description = "Write every frame of the wire to this pcap file" }.MustBeWritableFile();
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of the summary" };
         var tso = new Option<string>("--tso") { Description = "TCP segmentation offload on both NICs: on (the NIC cuts up to 64 KiB super-segments) or off (tcp_tx_worker cuts every segment)", DefaultValueFactory = _ => "on" };
         tso.AcceptOnlyFromAmong("on", "off");
@@ -60,7 +127,7 @@ public static class EdsosCli
             proto, sends, size, mode, pings, pcap, json, fault, loss, tso, rcvbuf, peer,
         };
         var telemetry = TelemetryCli.AddTo(command);
-        command.SetAction(async (result, cancellation) =>
+        command.SetAction(async (result, stop) =>
         {
             var options = new DemoOptions
             {
@@ -75,40 +142,60 @@ public static class EdsosCli
                 ReceiveBuffer = result.GetValue(rcvbuf),
                 Peer = result.GetValue(peer)!,
             };
+            bool asJson = result.GetValue(json);
             if (result.GetValue(fault) is { } injected)
             {
                 if (options.Peer == "linux")
                 {
                     Console.Error.WriteLine("edsos demo: --fault runs two EDSOS hosts; it does not combine with --peer linux");
-                    return 2;
+                    return ExitCodes.Usage;
+                }
+
+                // Every option is checked before anything starts: the fault's own rules, then the telemetry.
+                string[] given = [.. command.Options.Where(o => result.GetResult(o) is { Implicit: false }).Select(o => o.Name)];
+                string? refused = FaultDemo.Validate(injected, options, given);
+                if (refused is not null)
+                {
+                    Console.Error.WriteLine($"edsos demo: {refused}");
+                    return ExitCodes.Usage;
+                }
+
+                if (FaultDemo.IsHelp(injected))
+                {
+                    return await FaultDemo.RunAsync(injected, options, asJson, Console.Out, Console.Error, stop);
                 }
 
                 return await TelemetryCli.RunAsync(
                     telemetry.Read(result),
-                    result.GetValue(json),
-                    () => FaultDemo.RunAsync(injected, options, result.GetValue(json), Console.Out, Console.Error));
+                    asJson,
+                    () => FaultDemo.RunAsync(injected, options, asJson, Console.Out, Console.Error, stop));
             }
 
-            return await TelemetryCli.RunAsync(telemetry.Read(result), result.GetValue(json), () => RunDemoAsync(options, result.GetValue(json)));
+            string? invalid = options.Validate();
+            if (invalid is not null)
+            {
+                Console.Error.WriteLine($"edsos demo: {invalid}");
+                return ExitCodes.Usage;
+            }
+
+            return await TelemetryCli.RunAsync(telemetry.Read(result), asJson, () => RunDemoAsync(options, asJson, stop));
         });
         return command;
     }
 
-    private static async Task<int> RunDemoAsync(DemoOptions options, bool json)
+    private static async Task<int> RunDemoAsync(DemoOptions options, bool json, CancellationToken stop)
     {
-        string? invalid = options.Validate();
-        if (invalid is not null)
-        {
-            Console.Error.WriteLine($"edsos demo: {invalid}");
-            return 2;
-        }
-
         if (options.Proto == "both")
         {
             // UDP, then TCP: one summary (or one JSON line) each; the exit code is clean only if both are.
             // Each run gets its own pcap file when one was asked for.
-            int udp = await RunDemoAsync(options with { Proto = "udp", Loss = 0, PcapPath = Suffix(options.PcapPath, "udp") }, json);
-            int tcp = await RunDemoAsync(options with { Proto = "tcp", PcapPath = Suffix(options.PcapPath, "tcp") }, json);
+            int udp = await RunDemoAsync(options with { Proto = "udp", Loss = 0, PcapPath = Suffix(options.PcapPath, "udp") }, json, stop);
+            if (stop.IsCancellationRequested)
+            {
+                return udp;
+            }
+
+            int tcp = await RunDemoAsync(options with { Proto = "tcp", PcapPath = Suffix(options.PcapPath, "tcp") }, json, stop);
             return Math.Max(udp, tcp);
         }
 
@@ -128,7 +215,7 @@ public static class EdsosCli
         if (options.Peer == "linux" && TapPreflight.Check() is { } missing)
         {
             Console.Error.WriteLine($"edsos demo: {missing}");
-            return 2;
+            return ExitCodes.Usage;
         }
 
         DemoReport report;
@@ -136,29 +223,29 @@ public static class EdsosCli
         {
             if (options.Peer == "linux")
             {
-                var (linux, failure) = await LinuxPeerDemo.RunAsync(options, progress);
+                var (linux, failure) = await LinuxPeerDemo.RunAsync(options, progress, stop);
                 if (linux is null)
                 {
                     Console.Error.WriteLine($"edsos demo: {failure}");
-                    return 2;
+                    return ExitCodes.Usage;
                 }
 
                 report = linux;
             }
             else
             {
-                report = await DemoRunner.RunAsync(options, progress);
+                report = await DemoRunner.RunAsync(options, progress, stop);
             }
         }
         catch (InvalidOperationException e)
         {
             Console.Error.WriteLine($"edsos demo: {e.Message}");
-            return 1;
+            return ExitCodes.Failed;
         }
-        catch (IOException e) when (options.PcapPath is not null)
+        catch (Exception e) when (options.PcapPath is not null && e is IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"edsos demo: cannot write {options.PcapPath}: {e.Message}");
-            return 1;
+            return ExitCodes.Failed;
         }
 
         if (progress is not null)
@@ -175,8 +262,9 @@ public static class EdsosCli
             DemoSummary.Write(Console.Out, report, options);
         }
 
-        bool clean = report.EchoedOk == report.Sends && report.PingsOk == report.PingsSent && report.LeakedNodes == 0 && report.LeakedPages == 0;
-        return clean ? 0 : 1;
+        int expected = report.Interrupted ? report.Attempted : report.Sends;
+        bool clean = report.EchoedOk == expected && report.PingsOk == report.PingsSent && report.LeakedNodes == 0 && report.LeakedPages == 0;
+        return clean ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     private static string? Suffix(string? path, string proto) =>
@@ -188,7 +276,7 @@ public static class EdsosCli
         var netns = new Option<string?>("--netns") { Description = "Name of the network namespace to create (default: edsos-PID-N, unique per run)" };
         var address = new Option<string>("--address") { Description = "EDSOS's address and prefix", DefaultValueFactory = _ => "198.18.0.2/24" };
         var peer = new Option<string>("--peer-address") { Description = "The Linux side's address and prefix in the namespace", DefaultValueFactory = _ => "198.18.0.1/24" };
-        var pcap = new Option<string?>("--pcap") { Description = "Write every frame crossing the TAP to this pcap file" };
+        var pcap = new Option<string?>("--pcap") { Description = "Write every frame crossing the TAP to this pcap file" }.MustBeWritableFile();
         var mode = new Option<string>("--mode") { Description = "zerocopy (EDSOS) or copy (the Linux path)", DefaultValueFactory = _ => "zerocopy" };
         mode.AcceptOnlyFromAmong("zerocopy", "copy");
         var command = new Command("serve", "One EDSOS host on a TAP device, Linux as its peer: echo on UDP and TCP port 7, discard on TCP port 9, until Ctrl-C")
@@ -200,14 +288,14 @@ public static class EdsosCli
             if (!result.GetValue(tap))
             {
                 Console.Error.WriteLine("edsos serve: --tap is required (the TAP device is the only wire serve runs on)");
-                return 2;
+                return ExitCodes.Usage;
             }
 
             var options = ParsePeerOptions(result.GetValue(netns), result.GetValue(address)!, result.GetValue(peer)!, out string? invalid);
             if (options is null)
             {
                 Console.Error.WriteLine($"edsos serve: {invalid}");
-                return 2;
+                return ExitCodes.Usage;
             }
 
             options = options with
@@ -224,7 +312,7 @@ public static class EdsosCli
                 // A long-running server's last word is one line, never a stack trace; the namespace is gone by now
                 // (TapPeer's dispose, or the process-exit hook).
                 Console.Error.WriteLine($"edsos serve: {e.GetType().Name}: {e.Message}");
-                return 1;
+                return ExitCodes.Failed;
             }
         });
         return command;
@@ -249,7 +337,7 @@ public static class EdsosCli
             catch (System.Net.Sockets.SocketException e)
             {
                 Console.Error.WriteLine($"edsos linux-echo: {e.Message}");
-                return 2;
+                return ExitCodes.Usage;
             }
 
             using (server)
@@ -286,20 +374,25 @@ public static class EdsosCli
 
     private static Command BuildRuntimeBench()
     {
-        var messages = new Option<long>("--messages") { Description = "Messages through the 6-actor chain", DefaultValueFactory = _ => 1_000_000 };
-        var cycles = new Option<int>("--cycles") { Description = "share→merge→pop cycles", DefaultValueFactory = _ => 200_000 };
+        var messages = new Option<long>("--messages") { Description = "Messages through the 6-actor chain (at least 10: the warm-up sends a tenth)", DefaultValueFactory = _ => 1_000_000 }
+            .MustBeAtLeast(MinRuntimeMessages, "the warm-up sends a tenth of them");
+        var cycles = new Option<int>("--cycles") { Description = "share→merge→pop cycles", DefaultValueFactory = _ => 200_000 }.MustBeAtLeast(1);
         var command = new Command("runtime", "EDSRT messages/second through 6 actors, and the share→merge→pop cost") { messages, cycles };
-        command.SetAction(async (result, cancellation) =>
+        command.SetAction(async (result, stop) =>
         {
             long count = result.GetValue(messages);
             int cycleCount = result.GetValue(cycles);
-            if (count < 1 || cycleCount < 1)
+            RuntimeBench.Result r;
+            try
             {
-                Console.Error.WriteLine("edsos bench runtime: --messages and --cycles must be at least 1");
-                return 2;
+                r = await RuntimeBench.RunAsync(count, cycleCount).WaitAsync(stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("edsos bench runtime: interrupted before the measurement finished; nothing to report");
+                return ExitCodes.Interrupted;
             }
 
-            var r = await RuntimeBench.RunAsync(count, cycleCount);
             Console.WriteLine($"actor chain ({RuntimeBench.ChainLength} actors, {Environment.ProcessorCount} workers): {r.Messages:N0} messages in {r.ChainSeconds:0.000} s");
             Console.WriteLine($"  {r.MessagesPerSecond:N0} messages/s through the chain ({r.HopsPerSecond:N0} actor deliveries/s)");
             Console.WriteLine($"share→merge→pop: {r.Cycles:N0} cycles of ct_share ×2 + merge + pop");
@@ -309,14 +402,17 @@ public static class EdsosCli
         return command;
     }
 
+    /// <summary>The fewest <c>bench runtime --messages</c>: the warm-up sends a tenth of them, and none would never finish.</summary>
+    internal const long MinRuntimeMessages = 10;
+
     private static Command BuildDatapathBench()
     {
         var proto = new Option<string>("--proto") { Description = "Transport protocol: udp or tcp (tcp adds a zero-copy run with TSO off)", DefaultValueFactory = _ => "udp" };
         var rcvbuf = new Option<int>("--rcvbuf") { Description = "TCP: receive buffer per connection in bytes (above 65535 the SYNs offer window scaling)", DefaultValueFactory = _ => new TcpOptions().ReceiveBuffer };
-        var sends = new Option<int>("--sends") { Description = "Datagrams (UDP) or writes (TCP) per mode", DefaultValueFactory = _ => 2000 };
+        var sends = new Option<int>("--sends") { Description = "Datagrams (UDP) or writes (TCP) per mode", DefaultValueFactory = _ => 2000 }.MustBeAtLeast(1);
         var size = new Option<int>("--size") { Description = "Payload bytes per datagram or write", DefaultValueFactory = _ => 4096 };
         var command = new Command("datapath", "The demo's UDP or TCP echo in zero-copy and in copy mode, back to back in one run") { proto, sends, size, rcvbuf };
-        command.SetAction((result, cancellation) => DatapathBench.RunAsync(
+        command.SetAction((result, stop) => DatapathBench.RunAsync(
             new DemoOptions
             {
                 Proto = result.GetValue(proto)!,
@@ -325,7 +421,8 @@ public static class EdsosCli
                 ReceiveBuffer = result.GetValue(rcvbuf),
             },
             Console.Out,
-            Console.Error));
+            Console.Error,
+            stop));
         return command;
     }
 

@@ -3,7 +3,12 @@ using Edsos.Driver.Wires;
 using Edsos.Kpn;
 using Edsos.Memory;
 using Edsos.Protocol;
+using Akka.Actor;
+using Akka.DependencyInjection;
 using Edsos.Scheduler;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Edsos.SocketService;
 
 namespace Edsos.Host;
@@ -56,7 +61,21 @@ public sealed class EdsosHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(wire);
         var memory = new MemoryManager(new NativeArenaBacking(options.ArenaPages));
-        var system = ActorSystem.Create(options.Name, new ActorSystemOptions { Memory = memory, WorkerCount = options.Workers });
+
+        // The host's container: what its actors may be built with through Akka.DependencyInjection.
+        var services = new ServiceCollection()
+            .AddSingleton(memory)
+            .AddSingleton(options)
+            .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
+            .BuildServiceProvider();
+        var system = Edsrt.Create(options.Name, new EdsrtOptions
+        {
+            Memory = memory,
+            Services = services,
+            LoggerFactory = services.GetRequiredService<ILoggerFactory>(),
+            DispatcherThreads = options.Workers,
+        });
+        system.RegisterOnTermination(services.Dispose);
         try
         {
             var nic = await NicDriver.StartAsync(system, new NicOptions { Name = "eth0", Tso = options.Tso }, wire).ConfigureAwait(false);
@@ -66,8 +85,10 @@ public sealed class EdsosHost : IAsyncDisposable
                 nic.TxWorker,
                 nic.RxWorker,
                 nic.DriverTs);
+            var tableOptions = new SocketTableOptions { Family = inet.Family, Mode = options.Mode };
+            system.Edsrt.EnsureTs(tableOptions.TsPath);
             var sockets = system.ActorOf(
-                SocketTable.CreateProps(new SocketTableOptions { Family = inet.Family, Mode = options.Mode }),
+                DependencyResolver.For(system).Props<SocketTable>(tableOptions).WithTs(tableOptions.TsPath),
                 "sockets");
             return new EdsosHost(options, system, nic, inet, sockets);
         }

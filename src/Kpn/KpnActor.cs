@@ -1,6 +1,7 @@
 using Edsos.Kpn.Internal;
 using Edsos.Memory;
 using Edsos.Protocol;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
 using Edsos.SocketService;
@@ -21,7 +22,7 @@ namespace Edsos.Kpn;
 /// every <see cref="KpnProtocol"/> request with its reply type; errors are errno values, never
 /// exceptions, and a rejected call shares nothing and leaks nothing.
 /// </summary>
-public sealed class KpnActor : ReceiveActor
+public sealed class KpnActor : EdsrtActor
 {
     /// <summary>Largest UDP payload over IPv4: 65535 - 20 (IPv4 header) - 8 (UDP header).</summary>
     public const int MaxUdpPayload = 65507;
@@ -50,7 +51,7 @@ public sealed class KpnActor : ReceiveActor
         _options = options;
         _memory = Context.System.Memory;
         _userTs = options.UserTs;
-        _kpnTs = Context.Ts;
+        _kpnTs = Ts;
 
         Receive<KpnProtocol.Socket>(OnSocket);
         Receive<Bind>(OnBind);

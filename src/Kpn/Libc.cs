@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.SocketService;
 using static Edsos.Protocol.InetProtocol;

@@ -1,4 +1,5 @@
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.SocketService;
 
@@ -16,7 +17,8 @@ public static class UserProcess
     /// Creates the process's TSs and starts its KPN, serving <paramref name="socketTable"/> and
     /// <paramref name="icmp"/> (null: no ping). Returns the process's <see cref="Libc"/>. Throws
     /// <see cref="ArgumentException"/> for a name that is not one path segment and
-    /// <see cref="InvalidOperationException"/> when a live process of that name exists.
+    /// <see cref="InvalidOperationException"/> when a live process of that name exists. Blocks until the
+    /// KPN runs (at most 10 s, else <see cref="AskTimeoutException"/>): call it from outside actors.
     /// </summary>
     public static Libc Start(ActorSystem system, string name, IActorRef socketTable, IActorRef? icmp, DataPathMode mode = DataPathMode.ZeroCopy, UserProcessOptions? options = null)
     {
@@ -54,6 +56,11 @@ public static class UserProcess
             MaxDescriptors = options.MaxDescriptors,
         };
         var kpn = system.ActorOf(KpnActor.CreateProps(kpnOptions, kpnPath), $"kpn-{name}-{userTs.Value.Value}");
+
+        // Akka starts a top-level actor after ActorOf returns and replays what reached it meanwhile
+        // from another thread, without the caller's trace context: wait until the KPN runs, so the
+        // process's first syscall is traced like every other.
+        kpn.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
         return new Libc(system, name, userTs.Value, kpnTs.Value, kpn, options);
     }
 

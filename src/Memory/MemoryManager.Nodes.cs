@@ -336,7 +336,18 @@ public sealed partial class MemoryManager
             }
 
             var slot = _slots[(int)node.Id];
-            slot.Generation = NextGeneration(slot.Generation);
+            uint next = NextGeneration(slot.Generation);
+            if (next == NodeSlot.LastGeneration)
+            {
+                // The slot's generations are used up: move the node to a fresh slot and retire
+                // this one, so no capability minted here can ever match again.
+                node = Relocate(node);
+            }
+            else
+            {
+                slot.Generation = next;
+            }
+
             return MemoryResult<Capability>.Ok(MintCurrent(node, cap.Rights));
         }
     }
@@ -524,19 +535,89 @@ public sealed partial class MemoryManager
         return n == union.Length ? union : union[..n];
     }
 
-    private Node AddNode(string rootPath, long rootStart, bool isDivided, TsId owner, ulong gva, int length, Rights rights, bool isCtrn, TsId[] origins, PhysExtent[] extents)
+    /// <summary>A free slot (the longest idle first) or a new one. Retired slots are never in the free list.</summary>
+    private int TakeSlot()
     {
-        int id;
         if (_freeSlots.Count > 0)
         {
-            id = _freeSlots.Dequeue();
-        }
-        else
-        {
-            id = _slots.Count;
-            _slots.Add(new NodeSlot());
+            return _freeSlots.Dequeue();
         }
 
+        _slots.Add(new NodeSlot());
+        return _slots.Count - 1;
+    }
+
+    /// <summary>
+    /// Moves a live node to a fresh slot (a new node id at that slot's generation) and retires its
+    /// old slot: the GVA index and the origin index follow; bytes, GVA, extents and rights are
+    /// unchanged. Every capability minted for the old id is refused from now on. Must hold the lock.
+    /// </summary>
+    private Node Relocate(Node node)
+    {
+        int id = TakeSlot();
+        var moved = new Node
+        {
+            Id = (uint)id,
+            RootPath = node.RootPath,
+            RootStart = node.RootStart,
+            IsDivided = node.IsDivided,
+            Owner = node.Owner,
+            GvaBase = node.GvaBase,
+            Length = node.Length,
+            Rights = node.Rights,
+            IsCtrn = node.IsCtrn,
+            Origins = node.Origins,
+            Extents = node.Extents,
+        };
+        var old = _slots[(int)node.Id];
+        old.Node = null;
+        old.Generation = NodeSlot.LastGeneration;
+        _slots[id].Node = moved;
+        Ts(node.Owner).Index[node.GvaBase] = moved.Id;
+        foreach (var origin in node.Origins)
+        {
+            var set = _byOrigin[origin];
+            set.Remove(node.Id);
+            set.Add(moved.Id);
+        }
+
+        return moved;
+    }
+
+    /// <summary>
+    /// Test hook: sets the generation of <paramref name="cap"/>'s slot to <paramref name="generation"/>
+    /// (below <see cref="NodeSlot.LastGeneration"/>) and returns a capability with its rights at that
+    /// generation, so a test reaches the end of the generations without four billion revokes.
+    /// </summary>
+    internal MemoryResult<Capability> AgeSlotForTests(TsId caller, Capability cap, uint generation)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(generation, NodeSlot.LastGeneration);
+        ArgumentOutOfRangeException.ThrowIfZero(generation);
+        lock (_gate)
+        {
+            var resolved = Resolve(caller, cap, Rights.None, out var node);
+            if (!resolved.IsOk)
+            {
+                return resolved;
+            }
+
+            _slots[(int)node.Id].Generation = generation;
+            return MemoryResult<Capability>.Ok(MintCurrent(node, cap.Rights));
+        }
+    }
+
+    /// <summary>Test hook: whether node id <paramref name="nodeId"/>'s slot is retired for good.</summary>
+    internal bool IsSlotRetiredForTests(uint nodeId)
+    {
+        lock (_gate)
+        {
+            return nodeId < (uint)_slots.Count && _slots[(int)nodeId].Retired;
+        }
+    }
+
+    private Node AddNode(string rootPath, long rootStart, bool isDivided, TsId owner, ulong gva, int length, Rights rights, bool isCtrn, TsId[] origins, PhysExtent[] extents)
+    {
+        int id = TakeSlot();
         var node = new Node
         {
             Id = (uint)id,
@@ -584,7 +665,11 @@ public sealed partial class MemoryManager
 
         slot.Generation = NextGeneration(slot.Generation);
         slot.Node = null;
-        _freeSlots.Enqueue((int)node.Id);
+        if (!slot.Retired)
+        {
+            _freeSlots.Enqueue((int)node.Id);
+        }
+
         Ts(node.Owner).Index.Remove(node.GvaBase);
         foreach (var origin in node.Origins)
         {

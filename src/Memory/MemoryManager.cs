@@ -148,5 +148,9 @@ public sealed partial class MemoryManager : IDisposable
         return CryptographicOperations.FixedTimeEquals(a, b);
     }
 
-    private static uint NextGeneration(uint generation) => generation == uint.MaxValue ? 1 : generation + 1;
+    /// <summary>
+    /// The generation after <paramref name="generation"/>; never wraps. <see cref="NodeSlot.LastGeneration"/>
+    /// means the slot is used up and must be retired (see <see cref="NodeSlot"/>).
+    /// </summary>
+    private static uint NextGeneration(uint generation) => generation >= NodeSlot.LastGeneration - 1 ? NodeSlot.LastGeneration : generation + 1;
 }

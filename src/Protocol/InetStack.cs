@@ -7,6 +7,7 @@ using Edsos.Protocol.Routing;
 using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Udp;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Protocol;

@@ -4,6 +4,7 @@ using Edsos.Protocol.Inet;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Qdisc;
 using Edsos.Protocol.Udp;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Protocol;

@@ -1,7 +1,8 @@
+using Akka.Actor;
 namespace Edsos.Scheduler;
 
 /// <summary>
-/// Published on the <see cref="EventStream"/> each time an actor throws: from a handler (with the message it
+/// Published on the actor system's event stream each time an actor throws: from a handler (with the message it
 /// was handling), from its constructor or <c>PreStart</c> (message null), or from <c>PostStop</c>.
 /// The supervisor's decision follows separately.
 /// </summary>

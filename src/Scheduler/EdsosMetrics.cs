@@ -1,3 +1,4 @@
+using Akka.Actor;
 using System.Diagnostics.Metrics;
 
 namespace Edsos.Scheduler;

@@ -1,10 +1,11 @@
+using Akka.Actor;
 using Edsos.Memory;
 
 namespace Edsos.Scheduler;
 
 /// <summary>
 /// A user message about to be handled, as reported to delivery observers
-/// (<see cref="ActorSystem.ObserveDeliveries"/>): which node (actor and TS) is scheduled by which event.
+/// (<see cref="EdsrtExtension.ObserveDeliveries"/>): which node (actor and TS) is scheduled by which event.
 /// </summary>
 /// <param name="Recipient">The actor that handles the message.</param>
 /// <param name="RecipientTs">The TS the actor is bound to.</param>

@@ -3,7 +3,7 @@ using Edsos.Memory;
 namespace Edsos.Scheduler;
 
 /// <summary>
-/// Signalled on the <see cref="EventBus"/> for each tree space that <see cref="ActorSystem.ExitTsAsync(TsId)"/>
+/// Published on the actor system's event stream for each tree space that <see cref="EdsrtExtension.ExitTsAsync(TsId)"/>
 /// exited, after its actors stopped and its memory was lifted. Children are signalled before parents.
 /// </summary>
 /// <param name="Ts">The exited tree space.</param>

@@ -1,5 +1,6 @@
 using Edsos.Memory;
 using Edsos.Protocol;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
 using Edsos.SocketService.Internal;

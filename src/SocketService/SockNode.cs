@@ -1,5 +1,6 @@
 using Edsos.Memory;
 using Edsos.Protocol;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.SocketService.Internal;
 using static Edsos.Protocol.InetProtocol;
@@ -15,7 +16,7 @@ namespace Edsos.SocketService;
 /// <see cref="SocketProtocol"/> with its reply type; errors are <see cref="Errno"/> values in the
 /// replies, never exceptions.
 /// </summary>
-public sealed partial class SockNode : ReceiveActor
+public sealed partial class SockNode : EdsrtActor
 {
     private readonly SockNodeOptions _options;
     private readonly MemoryManager _memory;
@@ -48,7 +49,7 @@ public sealed partial class SockNode : ReceiveActor
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _memory = Context.System.Memory;
-        _ts = Context.Ts;
+        _ts = Ts;
         _sendBuffer = options.SendBuffer;
         _receiveBuffer = options.ReceiveBuffer;
         _txPrefix = $"sock_0x{options.SocketId:X4}/";

@@ -1,5 +1,6 @@
 using Edsos.Memory;
 using Edsos.Protocol;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.SocketService.Internal;
 using static Edsos.Protocol.InetProtocol;
@@ -17,7 +18,7 @@ namespace Edsos.SocketService;
 /// <see cref="Errno.EIO"/> when the family does not answer. A socket that fails is stopped (not
 /// restarted: its CTRNs cannot be rebuilt) and its TS exited, so its memory is lifted.
 /// </summary>
-public sealed class SocketTable : ReceiveActor
+public sealed class SocketTable : EdsrtActor
 {
     /// <summary>AF_INET.</summary>
     public const int AfInet = 2;
@@ -96,7 +97,7 @@ public sealed class SocketTable : ReceiveActor
         }
 
         var id = AllocateId();
-        var path = SockNode.TsPathOf(Context.TsPath, id);
+        var path = SockNode.TsPathOf(TsPath, id);
         var options = new SockNodeOptions
         {
             SocketId = id,
@@ -115,8 +116,8 @@ public sealed class SocketTable : ReceiveActor
         TsId ts;
         try
         {
+            ts = Context.System.Edsrt.EnsureTs(path);
             node = Context.ActorOf(SockNode.CreateProps(options, path), $"sock_0x{id:X4}");
-            ts = Context.System.Memory.FindTs(path).Unwrap();
         }
         catch (Exception failure) when (failure is InvalidOperationException or InvalidActorNameException or MemoryAccessException)
         {

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.SocketService;

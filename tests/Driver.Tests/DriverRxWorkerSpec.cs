@@ -1,6 +1,7 @@
 using Edsos.Driver.Device;
 using Edsos.Driver.Tests.Support;
 using Edsos.Driver.Wires;
+using Akka.Actor;
 using Edsos.Scheduler;
 using static Edsos.Driver.DriverProtocol;
 

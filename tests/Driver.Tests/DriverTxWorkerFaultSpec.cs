@@ -1,6 +1,7 @@
 using Edsos.Driver.Device;
 using Edsos.Driver.Tests.Support;
 using Edsos.Driver.Wires;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
 using static Edsos.Driver.DriverProtocol;

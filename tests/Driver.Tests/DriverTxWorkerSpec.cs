@@ -2,6 +2,7 @@ using Edsos.Driver.Device;
 using Edsos.Driver.Tests.Support;
 using Edsos.Driver.Wires;
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
 using static Edsos.Driver.DriverProtocol;
 

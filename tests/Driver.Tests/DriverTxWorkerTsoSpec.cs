@@ -3,6 +3,7 @@ using Edsos.Driver.Ring;
 using Edsos.Driver.Tests.Support;
 using Edsos.Driver.Wires;
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
 using static Edsos.Driver.DriverProtocol;
 

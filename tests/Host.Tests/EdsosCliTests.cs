@@ -61,13 +61,4 @@ public sealed class EdsosCliTests
         var result = EdsosCli.BuildRoot().Parse(["demo", "--fault", "ts-exit@dma", "--json"]);
         Assert.Empty(result.Errors);
     }
-
-    [Fact]
-    public void Percentile_NearestRank()
-    {
-        var values = new List<double> { 5, 1, 4, 2, 3 };
-        Assert.Equal(3, Demo.DemoRunner.Percentile(values, 0.5));
-        Assert.Equal(5, Demo.DemoRunner.Percentile(values, 0.99));
-        Assert.Equal(0, Demo.DemoRunner.Percentile([], 0.5));
-    }
 }

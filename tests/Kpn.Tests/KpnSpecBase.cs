@@ -3,8 +3,10 @@ using Edsos.Protocol;
 using Edsos.Protocol.Inet;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 using Edsos.SocketService;
 using static Edsos.Protocol.InetProtocol;
 
@@ -16,7 +18,7 @@ namespace Edsos.Kpn.Tests;
 /// the family pushes to it, as the real one does, and records them), the transmit worker
 /// (<see cref="Tx"/>) and the ICMP service.
 /// </summary>
-public abstract class KpnSpecBase : TestKitBase
+public abstract class KpnSpecBase : EdsrtTestKit
 {
     protected static readonly TimeSpan Short = TimeSpan.FromMilliseconds(300);
     protected static readonly TimeSpan Long = TimeSpan.FromSeconds(10);
@@ -26,16 +28,18 @@ public abstract class KpnSpecBase : TestKitBase
     private int _rxSeq;
 
     protected KpnSpecBase(DataPathMode mode = DataPathMode.ZeroCopy)
-        : base(new TestKitOptions { DefaultTimeout = Long })
+        : base(new EdsrtTestKitOptions { DefaultTimeout = Long })
     {
         RxWorker = CreateTestProbe("rx-worker");
-        RxWorker.SetAutoPilot(static (_, message) =>
+        RxWorker.SetAutoPilot(new DelegateAutoPilot(static (_, message) =>
         {
             if (message is Ipv4Protocol.BindingAdded added)
             {
                 added.ReplyTo.Tell(added.Reply);
             }
-        });
+
+            return AutoPilot.KeepRunning;
+        }));
         Tx = CreateTestProbe("tx");
         Icmp = CreateTestProbe("icmp");
         TxTs = Memory.CreateTs("/net/ipv4/tx").Unwrap();

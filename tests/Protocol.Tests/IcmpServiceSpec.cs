@@ -52,7 +52,7 @@ public sealed class IcmpServiceSpec : InetSpecBase
         StartStack();
         LearnNeighbour(PeerIp, PeerMac);
 
-        Stack.Icmp.Tell(new InetProtocol.PingRequest(PeerIp, 3, 32, TimeSpan.FromSeconds(2)), TestActor.Ref);
+        Stack.Icmp.Tell(new InetProtocol.PingRequest(PeerIp, 3, 32, TimeSpan.FromSeconds(2)), TestActor);
 
         var frame = TestFrames.ParseIpv4(TakeFrame());
         Assert.Equal(IpProtocol.Icmp, frame.Ip.Protocol);
@@ -77,7 +77,7 @@ public sealed class IcmpServiceSpec : InetSpecBase
         StartStack();
         LearnNeighbour(PeerIp, PeerMac);
 
-        Stack.Icmp.Tell(new InetProtocol.PingRequest(PeerIp, 1, 8, TimeSpan.FromSeconds(1)), TestActor.Ref);
+        Stack.Icmp.Tell(new InetProtocol.PingRequest(PeerIp, 1, 8, TimeSpan.FromSeconds(1)), TestActor);
         TakeFrame();
         await CountersAsync<IcmpCounters>(Stack.Icmp);
         Clock.Advance(TimeSpan.FromMilliseconds(999));
@@ -94,7 +94,7 @@ public sealed class IcmpServiceSpec : InetSpecBase
     {
         StartStack();
 
-        Stack.Icmp.Tell(new InetProtocol.PingRequest(Ipv4Address.Parse("198.51.100.1"), 9, 8, TimeSpan.FromSeconds(1)), TestActor.Ref);
+        Stack.Icmp.Tell(new InetProtocol.PingRequest(Ipv4Address.Parse("198.51.100.1"), 9, 8, TimeSpan.FromSeconds(1)), TestActor);
 
         Assert.Equal(Errno.ENETUNREACH, ExpectMsg<InetProtocol.PingReply>().Error);
         await StopAndAssertNoLeakAsync();
@@ -108,7 +108,7 @@ public sealed class IcmpServiceSpec : InetSpecBase
         StartStack();
         var destination = Ipv4Address.Parse(address);
 
-        Stack.Icmp.Tell(new InetProtocol.PingRequest(destination, 5, 100, TimeSpan.FromSeconds(2)), TestActor.Ref);
+        Stack.Icmp.Tell(new InetProtocol.PingRequest(destination, 5, 100, TimeSpan.FromSeconds(2)), TestActor);
 
         var pong = ExpectMsg<InetProtocol.PingReply>();
         Assert.Equal(Errno.None, pong.Error);

@@ -1,4 +1,5 @@
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Protocol.Tests;

@@ -1,8 +1,10 @@
 using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 
 namespace Edsos.Protocol.Tests;
 
@@ -11,7 +13,7 @@ namespace Edsos.Protocol.Tests;
 /// workers) and for the socket, and a manual clock. The probe-driver reads each frame through the
 /// memory model in its own TS, pops its CTRN and completes it, as the real driver would.
 /// </summary>
-public abstract class InetSpecBase : TestKitBase
+public abstract class InetSpecBase : EdsrtTestKit
 {
     protected static readonly MacAddress OurMac = MacAddress.Parse("02:00:00:00:00:01");
     protected static readonly MacAddress PeerMac = MacAddress.Parse("02:00:00:00:00:02");
@@ -24,7 +26,7 @@ public abstract class InetSpecBase : TestKitBase
     private readonly List<Capability> _userBuffers = new();
 
     protected InetSpecBase()
-        : base(new TestKitOptions
+        : base(new EdsrtTestKitOptions
         {
             UseTestScheduler = true,
             DefaultTimeout = TimeSpan.FromSeconds(15),

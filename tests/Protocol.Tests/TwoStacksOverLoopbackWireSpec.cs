@@ -1,8 +1,10 @@
 using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 
 namespace Edsos.Protocol.Tests;
 
@@ -11,14 +13,14 @@ namespace Edsos.Protocol.Tests;
 /// ARP resolves over the wire, UDP echo and ping work both ways, fragments reassemble, and after an
 /// orderly stop of NICs and stacks the arena holds nothing.
 /// </summary>
-public sealed class TwoStacksOverLoopbackWireSpec : TestKitBase
+public sealed class TwoStacksOverLoopbackWireSpec : EdsrtTestKit
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
     private static readonly Ipv4Address AddressA = Ipv4Address.Parse("10.0.0.1");
     private static readonly Ipv4Address AddressB = Ipv4Address.Parse("10.0.0.2");
 
     public TwoStacksOverLoopbackWireSpec()
-        : base(new TestKitOptions { DefaultTimeout = Wait, ConfigureSystem = system => system.PrivateMemoryPages = 8192 })
+        : base(new EdsrtTestKitOptions { DefaultTimeout = Wait, ConfigureSystem = system => system.PrivateMemoryPages = 8192 })
     {
     }
 
@@ -76,10 +78,10 @@ public sealed class TwoStacksOverLoopbackWireSpec : TestKitBase
         Assert.Equal(Errno.None, socketA.ExpectMsg<InetProtocol.XmitComplete>().Error);
 
         // Ping both ways.
-        stackA.Icmp.Tell(new InetProtocol.PingRequest(AddressB, 1, 56, Wait), TestActor.Ref);
+        stackA.Icmp.Tell(new InetProtocol.PingRequest(AddressB, 1, 56, Wait), TestActor);
         var pongAB = ExpectMsg<InetProtocol.PingReply>();
         Assert.Equal((Errno.None, AddressB, (byte)64), (pongAB.Error, pongAB.From, pongAB.Ttl));
-        stackB.Icmp.Tell(new InetProtocol.PingRequest(AddressA, 2, 1000, Wait), TestActor.Ref);
+        stackB.Icmp.Tell(new InetProtocol.PingRequest(AddressA, 2, 1000, Wait), TestActor);
         var pongBA = ExpectMsg<InetProtocol.PingReply>();
         Assert.Equal((Errno.None, AddressA), (pongBA.Error, pongBA.From));
 

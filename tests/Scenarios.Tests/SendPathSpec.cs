@@ -3,8 +3,10 @@ using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Qdisc;
+using Akka.Actor;
 using Edsos.Scheduler;
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 using Edsos.SocketService;
 
 namespace Edsos.Scenarios.Tests;
@@ -14,7 +16,7 @@ namespace Edsos.Scenarios.Tests;
 /// through its dual: a probe is told every event each node handles and every memory operation, in
 /// the order they happen, and the spec fishes for them stage by stage.
 /// </summary>
-public sealed class SendPathSpec : TestKitBase
+public sealed class SendPathSpec : EdsrtTestKit
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);
 

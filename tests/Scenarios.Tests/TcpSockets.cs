@@ -4,6 +4,7 @@ using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Scenarios.Tests;

@@ -3,13 +3,14 @@ using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Wire;
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 using Edsos.SocketService;
 
 namespace Edsos.Scenarios.Tests;
 
 /// <summary>TCP between two real hosts: handshake, data both ways, close, and the memory left afterwards.</summary>
-public sealed class TcpSpec : TestKitBase
+public sealed class TcpSpec : EdsrtTestKit
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(20);
 

@@ -5,6 +5,7 @@ using Edsos.Kpn;
 using Edsos.Protocol;
 using Edsos.Protocol.Inet;
 using Edsos.Protocol.Tcp;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Scenarios.Tests;

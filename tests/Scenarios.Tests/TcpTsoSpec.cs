@@ -7,6 +7,7 @@ using Edsos.Protocol;
 using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Wire;
 using Edsos.Scenarios.Tests.Wires;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Scenarios.Tests;

@@ -6,7 +6,7 @@ namespace Edsos.Scheduler.Tests;
 public static class Actors
 {
     /// <summary>Replies to anything with the same message.</summary>
-    public sealed class Echo : ReceiveActor
+    public sealed class Echo : EdsrtActor
     {
         public Echo()
         {
@@ -15,7 +15,7 @@ public static class Actors
     }
 
     /// <summary>Counts Increments, replies State to GetState, throws on Boom.</summary>
-    public sealed class Counter : ReceiveActor
+    public sealed class Counter : EdsrtActor
     {
         private int _count;
 
@@ -28,7 +28,7 @@ public static class Actors
     }
 
     /// <summary>Forwards everything to a target, keeping the original sender.</summary>
-    public sealed class Forwarder : ReceiveActor
+    public sealed class Forwarder : EdsrtActor
     {
         public Forwarder(IActorRef target)
         {
@@ -37,7 +37,7 @@ public static class Actors
     }
 
     /// <summary>Reports lifecycle hooks to a probe.</summary>
-    public sealed class Lifecycle : ReceiveActor
+    public sealed class Lifecycle : EdsrtActor
     {
         private readonly IActorRef _probe;
         private readonly string _name;

@@ -1,9 +1,10 @@
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 using static Edsos.Scheduler.Tests.TestMessages;
 
 namespace Edsos.Scheduler.Tests;
 
-public sealed class DeliveryObserverSpec : TestKitBase
+public sealed class DeliveryObserverSpec : EdsrtTestKit
 {
     [Fact]
     public void ObserveDeliveries_ChainOfActors_ReportsEachHandledMessageInOrderWithItsTs()

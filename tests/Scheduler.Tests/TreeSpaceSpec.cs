@@ -1,9 +1,10 @@
 using Edsos.Memory;
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 
 namespace Edsos.Scheduler.Tests;
 
-public sealed class TreeSpaceSpec : TestKitBase
+public sealed class TreeSpaceSpec : EdsrtTestKit
 {
     [Fact]
     public void WithTs_NewPath_TreeSpaceCreatedAndActorBound()
@@ -72,6 +73,7 @@ public sealed class TreeSpaceSpec : TestKitBase
         var app = ActorOf(Props.Create<TsReporter>().WithTs("/user_proc/app"), "app");
         var helper = ActorOf(Props.Create<TsReporter>().WithTs("/user_proc/app/helper"), "helper");
         var kpn = ActorOf(Props.Create<TsReporter>().WithTs("/user_proc/sysagent/kpn"), "kpn");
+        AwaitStarted(app, helper, kpn);
         Watch(app);
         Watch(helper);
 
@@ -88,7 +90,7 @@ public sealed class TreeSpaceSpec : TestKitBase
     public async Task ExitTs_NodePushedInTs_NodeRevokedAndTsExitedSignalled()
     {
         var listener = CreateTestProbe("listener");
-        Sys.EventBus.Listen<TsExited>(listener);
+        Sys.EventStream.Subscribe(listener, typeof(TsExited));
         var socket = ActorOf(Props.Create<TsReporter>().WithTs("/net/sockets/sock_7"));
         socket.Tell("where", TestActor);
         var ts = ExpectMsg<Where>().Ts;
@@ -114,6 +116,7 @@ public sealed class TreeSpaceSpec : TestKitBase
         var parent = ActorOf(Props.Create<TsReporter>().WithTs("/user_proc/p"));
         parent.Tell(Props.Create<TsReporter>().WithTs("/net/sockets/owned"), TestActor);
         var child = ExpectMsg<IActorRef>();
+        AwaitStarted(parent, child);
         Watch(child);
 
         await Sys.ExitTsAsync("/user_proc/p");
@@ -131,6 +134,7 @@ public sealed class TreeSpaceSpec : TestKitBase
     public async Task WithTs_AfterExit_TreeSpaceRevivedForNewActor()
     {
         var first = ActorOf(Props.Create<TsReporter>().WithTs("/net/sockets/again"));
+        AwaitStarted(first);
         Watch(first);
         await Sys.ExitTsAsync("/net/sockets/again");
         ExpectTerminated(first);
@@ -144,11 +148,21 @@ public sealed class TreeSpaceSpec : TestKitBase
 
     public sealed record Where(TsId Ts, string Path);
 
-    private sealed class TsReporter : ReceiveActor
+    // Akka constructs an actor (and binds its TS) after ActorOf returns: a reply says it is bound.
+    private void AwaitStarted(params IActorRef[] actors)
+    {
+        foreach (var actor in actors)
+        {
+            actor.Tell("where", TestActor);
+            ExpectMsg<Where>();
+        }
+    }
+
+    private sealed class TsReporter : EdsrtActor
     {
         public TsReporter()
         {
-            Receive<string>(_ => Sender.Tell(new Where(Context.Ts, Context.TsPath)));
+            Receive<string>(_ => Sender.Tell(new Where(Ts, TsPath)));
             Receive<Props>(p => Sender.Tell(Context.ActorOf(p)));
         }
     }

@@ -83,7 +83,7 @@ public sealed partial class SockNodeSpec
 
         node.Tell(new CloseSocket(3), TestActor);
 
-        var replies = new[] { ReceiveOne().Message, ReceiveOne().Message, ReceiveOne().Message };
+        var replies = ReceiveN(3);
         Assert.Contains(new SendRespEvent(1, 0, Errno.EBADF), replies);
         Assert.Contains(new SendRespEvent(2, 0, Errno.EBADF), replies);
         Assert.Contains(new SocketReply(3, Errno.None, 0), replies);

@@ -60,7 +60,7 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
     }
 
     /// <summary>A blocking connect: autobind on 0.0.0.0, then TCP reports the connection on the routed address.</summary>
-    private void Connect(Edsos.Scheduler.IActorRef node)
+    private void Connect(IActorRef node)
     {
         node.Tell(new ConnectSocket(1, Peer), TestActor);
         Assert.Equal(new Ipv4Endpoint(Ipv4Address.Any, 0), Family.ExpectMsg<BindRequest>().Local);

@@ -1,8 +1,10 @@
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 using static Edsos.Protocol.InetProtocol;
 using static Edsos.SocketService.SocketProtocol;
 
@@ -13,7 +15,7 @@ namespace Edsos.SocketService.Tests;
 /// and the transmit worker (<see cref="Tx"/>), a user TS whose buffers the specs share into
 /// sockets, and an RX TS where received datagrams come from.
 /// </summary>
-public abstract class SocketSpecBase : TestKitBase
+public abstract class SocketSpecBase : EdsrtTestKit
 {
     protected static readonly TimeSpan Short = TimeSpan.FromMilliseconds(300);
     protected static readonly Ipv4Endpoint Local = new(Ipv4Address.Parse("10.0.0.1"), 5000);
@@ -23,7 +25,7 @@ public abstract class SocketSpecBase : TestKitBase
     private int _socketSeq;
 
     protected SocketSpecBase()
-        : base(new TestKitOptions { DefaultTimeout = TimeSpan.FromSeconds(10) })
+        : base(new EdsrtTestKitOptions { DefaultTimeout = TimeSpan.FromSeconds(10) })
     {
         Family = CreateTestProbe("family");
         Tx = CreateTestProbe("tx");
@@ -62,8 +64,10 @@ public abstract class SocketSpecBase : TestKitBase
             SendBuffer = sendBuffer,
             ReceiveBuffer = receiveBuffer,
         };
+        // Akka builds the actor after ActorOf returns: make its TS first, as the socket table does.
+        var ts = Sys.Edsrt.EnsureTs(path);
         var node = ActorOf(SockNode.CreateProps(options, path));
-        return (node, Memory.FindTs(path).Unwrap());
+        return (node, ts);
     }
 
     /// <summary>Starts a socket and binds it to <see cref="Local"/>.</summary>

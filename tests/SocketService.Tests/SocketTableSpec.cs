@@ -2,6 +2,7 @@ using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Inet;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 using static Edsos.Protocol.InetProtocol;
 using static Edsos.SocketService.SocketProtocol;

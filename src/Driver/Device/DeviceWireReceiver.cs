@@ -1,5 +1,6 @@
 using System.Buffers;
 using Edsos.Driver.Wires;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Driver.Device;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Edsos.Driver.Wires;
+using Akka.Actor;
 using Edsos.Scheduler;
 using static Edsos.Driver.Device.VirtualNicProtocol;
 
@@ -12,7 +13,7 @@ namespace Edsos.Driver.Device;
 /// only schedules the TX pass, doorbells queued together are handled as one batch with one
 /// interrupt (interrupt moderation).
 /// </summary>
-public sealed class VirtualNicActor : ReceiveActor
+public sealed class VirtualNicActor : EdsrtActor
 {
     private readonly VirtualNic _nic;
     private readonly IWire _wire;

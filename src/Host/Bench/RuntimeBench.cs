@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Host.Bench;
@@ -44,24 +45,31 @@ public static class RuntimeBench
 
     private static async Task<(double Seconds, long Delivered)> MeasureChainAsync(long messages)
     {
-        await using var system = ActorSystem.Create("bench");
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        IActorRef next = system.ActorOf(Props.Create(() => new Sink(messages, done)), "hop6");
-        for (int i = ChainLength - 1; i >= 1; i--)
+        var system = Edsrt.Create("bench");
+        try
         {
-            var target = next;
-            next = system.ActorOf(Props.Create(() => new Forwarder(target)), "hop" + i);
-        }
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            IActorRef next = system.ActorOf(Props.Create(() => new Sink(messages, done)), "hop6");
+            for (int i = ChainLength - 1; i >= 1; i--)
+            {
+                var target = next;
+                next = system.ActorOf(Props.Create(() => new Forwarder(target)), "hop" + i);
+            }
 
-        var message = new Token();
-        var watch = Stopwatch.StartNew();
-        for (long i = 0; i < messages; i++)
+            var message = new Token();
+            var watch = Stopwatch.StartNew();
+            for (long i = 0; i < messages; i++)
+            {
+                next.Tell(message);
+            }
+
+            await done.Task.WaitAsync(TimeSpan.FromMinutes(5));
+            return (watch.Elapsed.TotalSeconds, messages);
+        }
+        finally
         {
-            next.Tell(message);
+            await system.Terminate();
         }
-
-        await done.Task.WaitAsync(TimeSpan.FromMinutes(5));
-        return (watch.Elapsed.TotalSeconds, messages);
     }
 
     /// <summary>share (header part), share (payload part), merge, pop: the per-send memory ops.</summary>
@@ -90,7 +98,7 @@ public static class RuntimeBench
 
     private sealed record Token;
 
-    private sealed class Forwarder : ReceiveActor
+    private sealed class Forwarder : EdsrtActor
     {
         public Forwarder(IActorRef next)
         {
@@ -98,7 +106,7 @@ public static class RuntimeBench
         }
     }
 
-    private sealed class Sink : ReceiveActor
+    private sealed class Sink : EdsrtActor
     {
         private long _remaining;
 

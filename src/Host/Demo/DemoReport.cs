@@ -19,6 +19,12 @@ public sealed record DemoReport
     /// <summary>Echoes that came back with a wrong byte, length or sender.</summary>
     public required int EchoedBad { get; init; }
 
+    /// <summary>True when a signal (SIGINT, SIGTERM) stopped the run early: the figures cover <see cref="Attempted"/> rounds.</summary>
+    public bool Interrupted { get; init; }
+
+    /// <summary>Rounds started: <see cref="Sends"/> unless the run was interrupted.</summary>
+    public int Attempted { get; init; }
+
     /// <summary>Sends that failed or echoes that never came back.</summary>
     public required int Lost { get; init; }
 

@@ -14,10 +14,10 @@ internal static class DemoReportBuilder
     /// <summary>
     /// Builds the report once both hosts have stopped (their memory counters and leak reports are final then).
     /// <paramref name="ok"/> and <paramref name="bad"/> count rounds echoed right and wrong; the rest of
-    /// <see cref="DemoOptions.Sends"/> are reported lost.
+    /// <see cref="DemoOptions.Sends"/> (of the rounds started, when the run was interrupted) are reported lost.
     /// </summary>
     public static DemoReport Build(
-        DemoOptions options, string proto, EchoTally tally, int ok, int bad, List<double> pings, long framesTx,
+        DemoOptions options, string proto, EchoTally tally, int ok, int bad, DemoRunner.PingTally pings, long framesTx,
         MemoryManager memoryA, MemoryManager? memoryB, PcapMirrorWire? mirror, TimeSpan elapsed)
     {
         var a = memoryA.Counters;
@@ -32,7 +32,9 @@ internal static class DemoReportBuilder
             Size = options.Size,
             EchoedOk = ok,
             EchoedBad = bad,
-            Lost = options.Sends - ok - bad,
+            Lost = Math.Max(0, (tally.Interrupted ? tally.Attempted : options.Sends) - ok - bad),
+            Interrupted = tally.Interrupted,
+            Attempted = tally.Attempted,
             FramesTx = framesTx,
             PayloadBytesCopied = a.PayloadBytesCopied + (b?.PayloadBytesCopied ?? 0),
             HeaderBytesCopied = a.HeaderBytesCopied + (b?.HeaderBytesCopied ?? 0),
@@ -43,12 +45,12 @@ internal static class DemoReportBuilder
             LeakedCtrns = leaks.Ctrns,
             LeakedNodes = leaks.Nodes,
             SendsPerSec = tally.Elapsed.TotalSeconds > 0 ? ok / tally.Elapsed.TotalSeconds : 0,
-            SendP50Us = DemoRunner.Percentile(tally.SendMicros, 0.50),
-            SendP99Us = DemoRunner.Percentile(tally.SendMicros, 0.99),
-            RttP50Us = DemoRunner.Percentile(tally.RttMicros, 0.50),
-            PingsSent = options.Pings,
-            PingsOk = pings.Count,
-            PingP50Us = DemoRunner.Percentile(pings, 0.50),
+            SendP50Us = tally.SendMicros.PercentileMicros(0.50),
+            SendP99Us = tally.SendMicros.PercentileMicros(0.99),
+            RttP50Us = tally.RttMicros.PercentileMicros(0.50),
+            PingsSent = tally.Interrupted ? pings.Sent : options.Pings,
+            PingsOk = (int)pings.RoundTrips.Count,
+            PingP50Us = pings.RoundTrips.PercentileMicros(0.50),
             PcapFrames = mirror?.FramesCaptured ?? 0,
             ElapsedSeconds = elapsed.TotalSeconds,
             Tso = options.Tso,

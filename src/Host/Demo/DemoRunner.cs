@@ -21,14 +21,16 @@ public static class DemoRunner
 
     /// <summary>
     /// Runs one demo. <paramref name="progress"/> (may be null) gets the number of completed rounds.
+    /// When <paramref name="stop"/> fires (a signal), no new round starts, the pings are skipped, both
+    /// hosts close as usual and the report covers the rounds made (<see cref="DemoReport.Interrupted"/>).
     /// Throws <see cref="InvalidOperationException"/> when a host cannot be set up (socket or bind fails).
     /// </summary>
-    public static async Task<DemoReport> RunAsync(DemoOptions options, IProgress<int>? progress = null)
+    public static async Task<DemoReport> RunAsync(DemoOptions options, IProgress<int>? progress = null, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Proto == "tcp")
         {
-            return await TcpDemoRunner.RunAsync(options, progress);
+            return await TcpDemoRunner.RunAsync(options, progress, stop);
         }
 
         var (wireA, wireB) = LoopbackWire.CreatePair();
@@ -51,8 +53,8 @@ public static class DemoRunner
 
             Task echoLoop = echo.RunAsync(options.Size);
             var client = hostA.StartProcess("app");
-            var rounds = await RunClientAsync(client, options, progress, new Ipv4Endpoint(AddressB.Address, EchoPort));
-            var pings = await PingAsync(client, options.Pings, AddressB.Address);
+            var rounds = await RunClientAsync(client, options, progress, new Ipv4Endpoint(AddressB.Address, EchoPort), stop);
+            var pings = await PingAsync(client, options.Pings, AddressB.Address, stop);
 
             await echo.CloseAsync();
             await echoLoop;
@@ -91,15 +93,15 @@ public static class DemoRunner
     /// The UDP echo client against any echo server at <paramref name="destination"/> (host B, or Linux):
     /// the tally, the rounds echoed right, and those echoed wrong.
     /// </summary>
-    internal static async Task<(EchoTally Tally, int Ok, int Bad)> RunEchoClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination)
+    internal static async Task<(EchoTally Tally, int Ok, int Bad)> RunEchoClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination, CancellationToken stop = default)
     {
-        var rounds = await RunClientAsync(libc, options, progress, destination);
+        var rounds = await RunClientAsync(libc, options, progress, destination, stop);
         return (rounds, rounds.Ok, rounds.BadCount);
     }
 
-    private static async Task<Rounds> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination)
+    private static async Task<Rounds> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination, CancellationToken stop)
     {
-        var rounds = new Rounds(options.Sends);
+        var rounds = new Rounds();
         var socket = await libc.SocketAsync(2, SocketKind.Dgram, 0);
         if (!socket.IsOk)
         {
@@ -115,6 +117,13 @@ public static class DemoRunner
         {
             for (int i = 0; i < options.Sends; i++)
             {
+                if (stop.IsCancellationRequested)
+                {
+                    rounds.Interrupted = true;
+                    break;
+                }
+
+                rounds.Attempted++;
                 ulong sequence = (ulong)i + 1;
                 DatagramPattern.Fill(pattern, sequence);
                 libc.WriteBuffer(send, 0, pattern);
@@ -128,12 +137,12 @@ public static class DemoRunner
                     continue;
                 }
 
-                rounds.SendMicros.Add(Stopwatch.GetElapsedTime(start, afterSend).TotalMicroseconds);
-                bool ok = await ReceiveEchoAsync(libc, fd, receive, sequence, options, rounds, destination);
+                rounds.SendMicros.Record(Stopwatch.GetElapsedTime(start, afterSend));
+                bool ok = await ReceiveEchoAsync(libc, fd, receive, sequence, options, rounds, destination, stop);
                 if (ok)
                 {
                     rounds.Ok++;
-                    rounds.RttMicros.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                    rounds.RttMicros.Record(Stopwatch.GetElapsedTime(start));
                 }
 
                 progress?.Report(i + 1);
@@ -155,9 +164,10 @@ public static class DemoRunner
         return rounds;
     }
 
-    private static async Task<bool> ReceiveEchoAsync(Libc libc, int fd, UserBuffer? receive, ulong sequence, DemoOptions options, Rounds rounds, Ipv4Endpoint destination)
+    private static async Task<bool> ReceiveEchoAsync(Libc libc, int fd, UserBuffer? receive, ulong sequence, DemoOptions options, Rounds rounds, Ipv4Endpoint destination, CancellationToken stop)
     {
-        using var timeout = new CancellationTokenSource(options.EchoTimeout);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        timeout.CancelAfter(options.EchoTimeout);
         UserBuffer buffer;
         int length;
         Ipv4Endpoint from;
@@ -167,6 +177,11 @@ public static class DemoRunner
             if (granted)
             {
                 var zc = await libc.RecvZeroCopyAsync(fd, MsgFlags.None, timeout.Token);
+                if (!zc.IsOk && zc.Error == Errno.EINTR)
+                {
+                    timeout.Token.ThrowIfCancellationRequested();
+                }
+
                 if (!zc.IsOk)
                 {
                     rounds.Fail($"echo #{sequence}: recv {zc.Error}");
@@ -178,6 +193,11 @@ public static class DemoRunner
             else
             {
                 var r = await libc.RecvFromAsync(fd, receive!.Gva, receive.Length, MsgFlags.None, timeout.Token);
+                if (!r.IsOk && r.Error == Errno.EINTR)
+                {
+                    timeout.Token.ThrowIfCancellationRequested();
+                }
+
                 if (!r.IsOk)
                 {
                     rounds.Fail($"echo #{sequence}: recvfrom {r.Error}");
@@ -186,6 +206,13 @@ public static class DemoRunner
 
                 (buffer, length, from) = (receive, (int)r.Value, r.From);
             }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Interrupted while waiting: this round is neither an echo nor a loss.
+            rounds.Attempted--;
+            rounds.Interrupted = true;
+            return false;
         }
         catch (OperationCanceledException)
         {
@@ -220,36 +247,34 @@ public static class DemoRunner
         }
     }
 
-    /// <summary>Pings <paramref name="destination"/> <paramref name="count"/> times from <paramref name="libc"/>'s host; returns the round trips of the replies.</summary>
-    internal static async Task<List<double>> PingAsync(Libc libc, int count, Ipv4Address destination)
+    /// <summary>
+    /// Pings <paramref name="destination"/> (host B, or Linux) <paramref name="count"/> times from <paramref name="libc"/>'s
+    /// host; returns the round trips of the replies. Stops early (no further ping) when <paramref name="stop"/> fires.
+    /// </summary>
+    internal static async Task<PingTally> PingAsync(Libc libc, int count, Ipv4Address destination, CancellationToken stop = default)
     {
-        var rtts = new List<double>(count);
-        for (int i = 0; i < count; i++)
+        var pings = new PingTally();
+        for (int i = 0; i < count && !stop.IsCancellationRequested; i++)
         {
+            pings.Sent++;
             var reply = await libc.PingAsync(destination, (ushort)(i + 1), 56, TimeSpan.FromSeconds(2));
             if (reply.Error == Errno.None)
             {
-                rtts.Add(reply.RoundTrip.TotalMicroseconds);
+                pings.RoundTrips.Record(reply.RoundTrip);
             }
         }
 
-        return rtts;
+        return pings;
     }
 
-    /// <summary>Nearest-rank percentile; 0 for an empty list.</summary>
-    internal static double Percentile(List<double> values, double fraction)
+    /// <summary>The echo requests sent and the round trips of their replies.</summary>
+    internal sealed class PingTally
     {
-        if (values.Count == 0)
-        {
-            return 0;
-        }
-
-        values.Sort();
-        int rank = (int)Math.Ceiling(fraction * values.Count);
-        return Math.Round(values[Math.Clamp(rank - 1, 0, values.Count - 1)], 1);
+        public readonly LatencyHistogram RoundTrips = new();
+        public int Sent;
     }
 
-    private sealed class Rounds(int sends) : EchoTally(sends)
+    private sealed class Rounds : EchoTally
     {
         public int Ok;
         public int BadCount;

@@ -12,7 +12,12 @@ public static class DemoSummary
         output.WriteLine(linux
             ? $"EDSOS demo: {report.Proto} echo {from} → Linux {to}:{DemoRunner.EchoPort} (netns {report.Netns}, echo server {report.LinuxEcho}), {report.Sends} × {report.Size} bytes, {report.Mode} mode"
             : $"EDSOS demo: {report.Proto} echo {from} → {to}:{DemoRunner.EchoPort}, {report.Sends} × {report.Size} bytes, {report.Mode} mode");
-        output.WriteLine($"  echoed ok          {report.EchoedOk}/{report.Sends}{(report.EchoedBad > 0 ? $" ({report.EchoedBad} wrong)" : string.Empty)}{(report.Lost > 0 ? $" ({report.Lost} lost)" : string.Empty)}");
+        if (report.Interrupted)
+        {
+            output.WriteLine($"  interrupted        by a signal after {report.Attempted} of {report.Sends} rounds; the figures below cover those");
+        }
+
+        output.WriteLine($"  echoed ok          {report.EchoedOk}/{(report.Interrupted ? report.Attempted : report.Sends)}{(report.EchoedBad > 0 ? $" ({report.EchoedBad} wrong)" : string.Empty)}{(report.Lost > 0 ? $" ({report.Lost} lost)" : string.Empty)}");
         output.WriteLine($"  ping {to,-13} {report.PingsOk}/{report.PingsSent} replies, median {report.PingP50Us:0.0} µs");
         output.WriteLine($"  frames on the wire {report.FramesTx}");
         output.WriteLine($"  payload copied     {report.PayloadBytesCopied:N0} bytes by the CPU ({(linux ? "our stack; Linux's copies are its own" : "stack, both hosts")})");

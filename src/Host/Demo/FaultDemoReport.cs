@@ -75,6 +75,15 @@ public sealed record FaultDemoReport
     /// <summary>The invariants that failed, in words.</summary>
     public required IReadOnlyList<string> Violations { get; init; }
 
+    /// <summary>True when a signal stopped app A's sends early; the checks cover what ran.</summary>
+    public bool Interrupted { get; init; }
+
+    /// <summary>The pcap file written (<c>--pcap</c>); null for none.</summary>
+    public string? PcapPath { get; init; }
+
+    /// <summary>Frames written to the pcap file (0 without <c>--pcap</c>).</summary>
+    public long PcapFrames { get; init; }
+
     /// <summary>Wall time of the run.</summary>
     public required double ElapsedSeconds { get; init; }
 }

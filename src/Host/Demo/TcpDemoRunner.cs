@@ -6,6 +6,7 @@ using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.SocketService;
 
@@ -22,11 +23,16 @@ public static class TcpDemoRunner
 {
     private static readonly TimeSpan s_counterWait = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long an interrupted run still reads the echo of what it wrote before it closes.</summary>
+    private static readonly TimeSpan s_drainAfterStop = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Runs one TCP demo. <paramref name="progress"/> (may be null) gets the number of writes echoed in full.
+    /// When <paramref name="stop"/> fires (a signal), no further write starts, the echo of what was written is
+    /// read for at most a second, the socket closes and the report covers the writes made.
     /// Throws <see cref="InvalidOperationException"/> when the echo app cannot listen or the client cannot connect.
     /// </summary>
-    public static async Task<DemoReport> RunAsync(DemoOptions options, IProgress<int>? progress = null)
+    public static async Task<DemoReport> RunAsync(DemoOptions options, IProgress<int>? progress = null, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var (wireA, wireB) = LoopbackWire.CreatePair();
@@ -56,15 +62,24 @@ public static class TcpDemoRunner
             var client = hostA.StartProcess("app");
             using var watch = new CancellationTokenSource();
             Task? watcher = Environment.GetEnvironmentVariable("EDSOS_TCP_TRACE") is null ? null : WatchAsync(hostA, hostB, watch.Token);
-            var run = await RunClientAsync(client, options, progress, new Ipv4Endpoint(DemoRunner.AddressB.Address, DemoRunner.EchoPort));
+            var run = await RunClientAsync(client, options, progress, new Ipv4Endpoint(DemoRunner.AddressB.Address, DemoRunner.EchoPort), stop);
             watch.Cancel();
-            await echoLoop;
+            if (run.Interrupted)
+            {
+                // The client closed early: the echo app ends on its own, but a stalled stream must not hold the exit.
+                await Task.WhenAny(echoLoop, Task.Delay(s_drainAfterStop, CancellationToken.None));
+            }
+            else
+            {
+                await echoLoop;
+            }
+
             if (echo.LastError != Errno.None)
             {
                 run.Keep($"echo app stopped on {echo.LastError}");
             }
 
-            var pings = await DemoRunner.PingAsync(client, options.Pings, DemoRunner.AddressB.Address);
+            var pings = await DemoRunner.PingAsync(client, options.Pings, DemoRunner.AddressB.Address, stop);
             var tcpA = await hostA.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
             var tcpB = await hostB.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
             var nicA = await NicDriver.GetStatisticsAsync(hostA.Nic);
@@ -123,14 +138,13 @@ public static class TcpDemoRunner
     /// tally, the writes echoed right, and those echoed wrong. Throws <see cref="InvalidOperationException"/>
     /// when it cannot connect.
     /// </summary>
-    internal static async Task<(EchoTally Tally, int Ok, int Bad)> RunEchoClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination)
+    internal static async Task<(EchoTally Tally, int Ok, int Bad)> RunEchoClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination, CancellationToken stop = default)
     {
-        var run = await RunClientAsync(libc, options, progress, destination);
-        int bad = run.BadWrites.Count;
-        return (run, Math.Max(0, run.WritesEchoed - CountBelow(run.BadWrites, run.WritesEchoed)), bad);
+        var run = await RunClientAsync(libc, options, progress, destination, stop);
+        return (run, Math.Max(0, run.WritesEchoed - run.BadWritesBelow(run.WritesEchoed)), run.BadWrites);
     }
 
-    private static async Task<Run> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination)
+    private static async Task<Run> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination, CancellationToken stop)
     {
         var socket = await libc.SocketAsync(2, SocketKind.Stream, 0);
         if (!socket.IsOk)
@@ -146,11 +160,14 @@ public static class TcpDemoRunner
             throw new InvalidOperationException($"connect() to the echo app failed: {connected.Error}");
         }
 
-        var run = new Run(options.Sends);
+        var run = new Run();
         long streamLength = (long)options.Sends * options.Size;
         var loop = Stopwatch.StartNew();
-        var reader = Task.Run(() => ReadAsync(libc, fd, options, streamLength, run, progress));
-        await WriteAsync(libc, fd, options, run);
+        // After a signal: no new write, and a second for the write under way and the echo to finish.
+        using var drained = new CancellationTokenSource();
+        using var onStop = stop.Register(() => drained.CancelAfter(s_drainAfterStop));
+        var reader = Task.Run(() => ReadAsync(libc, fd, options, streamLength, run, progress, drained.Token));
+        await WriteAsync(libc, fd, options, run, stop, drained.Token);
         var shut = await libc.ShutdownAsync(fd, 1);
         if (!shut.IsOk)
         {
@@ -163,21 +180,46 @@ public static class TcpDemoRunner
         return run;
     }
 
-    private static async Task WriteAsync(Libc libc, int fd, DemoOptions options, Run run)
+    private static async Task WriteAsync(Libc libc, int fd, DemoOptions options, Run run, CancellationToken stop, CancellationToken drained)
     {
         byte[] pattern = new byte[options.Size];
         for (int i = 0; i < options.Sends; i++)
         {
+            if (stop.IsCancellationRequested)
+            {
+                run.Interrupted = true;
+                return;
+            }
+
             // A fresh buffer per write: TCP still holds the last one's pages until they are acknowledged, and
             // writing into those would be copy-on-write (correct, but not what this demo measures).
             var buffer = libc.Alloc(options.Size);
             StreamPattern.Fill(pattern, (long)i * options.Size);
             libc.WriteBuffer(buffer, 0, pattern);
             long start = Stopwatch.GetTimestamp();
-            run.WriteStarted[i] = start;
-            var sent = await libc.SendAsync(fd, buffer.Gva, options.Size);
-            run.SendMicros.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+            run.WriteStarted.Enqueue(start);
+            run.Attempted++;
+            SysResult sent;
+            try
+            {
+                sent = await libc.SendAsync(fd, buffer.Gva, options.Size, MsgFlags.None, drained);
+            }
+            catch (OperationCanceledException) when (drained.IsCancellationRequested)
+            {
+                sent = SysResult.Fail(Errno.EINTR);
+            }
+
+            // TCP keeps its own reference to pages it has not had acknowledged: freeing ours is safe either way.
             libc.Free(buffer);
+            if (!sent.IsOk && sent.Error == Errno.EINTR && drained.IsCancellationRequested)
+            {
+                // A stalled write cut by the signal: interrupted, not failed.
+                run.Attempted--;
+                run.Interrupted = true;
+                return;
+            }
+
+            run.SendMicros.Record(Stopwatch.GetElapsedTime(start));
             if (!sent.IsOk || sent.Value != options.Size)
             {
                 run.Keep($"send #{i + 1}: {(sent.IsOk ? $"sent {sent.Value} of {options.Size}" : sent.Error.ToString())}");
@@ -186,7 +228,7 @@ public static class TcpDemoRunner
         }
     }
 
-    private static async Task ReadAsync(Libc libc, int fd, DemoOptions options, long streamLength, Run run, IProgress<int>? progress)
+    private static async Task ReadAsync(Libc libc, int fd, DemoOptions options, long streamLength, Run run, IProgress<int>? progress, CancellationToken stop)
     {
         UserBuffer? copyBuffer = options.Mode == DataPathMode.Copy ? libc.Alloc(64 * 1024) : null;
         long offset = 0;
@@ -200,7 +242,12 @@ public static class TcpDemoRunner
                 Errno visited;
                 if (copyBuffer is null)
                 {
-                    var piece = await libc.RecvZeroCopyAsync(fd);
+                    var piece = await libc.RecvZeroCopyAsync(fd, MsgFlags.None, stop);
+                    if (!piece.IsOk && piece.Error == Errno.EINTR)
+                    {
+                        stop.ThrowIfCancellationRequested();
+                    }
+
                     if (!piece.IsOk)
                     {
                         run.Keep($"recv at stream offset {offset}: {piece.Error}");
@@ -216,7 +263,12 @@ public static class TcpDemoRunner
                 }
                 else
                 {
-                    var received = await libc.RecvFromAsync(fd, copyBuffer.Gva, copyBuffer.Length);
+                    var received = await libc.RecvFromAsync(fd, copyBuffer.Gva, copyBuffer.Length, MsgFlags.None, stop);
+                    if (!received.IsOk && received.Error == Errno.EINTR)
+                    {
+                        stop.ThrowIfCancellationRequested();
+                    }
+
                     if (!received.IsOk)
                     {
                         run.Keep($"recv at stream offset {offset}: {received.Error}");
@@ -229,7 +281,7 @@ public static class TcpDemoRunner
 
                 if (length == 0)
                 {
-                    if (offset != streamLength)
+                    if (!run.Interrupted && offset != streamLength)
                     {
                         run.Keep($"the echo ended after {offset} of {streamLength} bytes");
                     }
@@ -246,13 +298,20 @@ public static class TcpDemoRunner
                 offset += length;
                 while (writesDone < options.Sends && offset >= (long)(writesDone + 1) * options.Size)
                 {
-                    run.RttMicros.Add(Stopwatch.GetElapsedTime(run.WriteStarted[writesDone]).TotalMicroseconds);
+                    // The writer queued this write's start before sending it, so it is there by now.
+                    run.WriteStarted.TryDequeue(out long started);
+                    run.RttMicros.Record(Stopwatch.GetElapsedTime(started));
                     writesDone++;
                     progress?.Report(writesDone);
                 }
 
                 run.WritesEchoed = writesDone;
             }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Interrupted, and the echo did not come back within the grace time: the report says how far it got.
+            run.Interrupted = true;
         }
         finally
         {
@@ -266,11 +325,11 @@ public static class TcpDemoRunner
     private static readonly SegmentVisitor<StreamPattern.Verifier> s_check = static (ref StreamPattern.Verifier state, ReadOnlySpan<byte> segment) => state.Check(segment);
 
     private static DemoReport BuildReport(
-        DemoOptions options, Run run, List<double> pings, DriverProtocol.NicStatistics nicA, DriverProtocol.NicStatistics nicB, TcpCounters tcpA, TcpCounters tcpB,
+        DemoOptions options, Run run, DemoRunner.PingTally pings, DriverProtocol.NicStatistics nicA, DriverProtocol.NicStatistics nicB, TcpCounters tcpA, TcpCounters tcpB,
         MemoryManager memoryA, MemoryManager memoryB, PcapMirrorWire? mirror, TimeSpan elapsed)
     {
-        int bad = run.BadWrites.Count;
-        int ok = Math.Max(0, run.WritesEchoed - CountBelow(run.BadWrites, run.WritesEchoed));
+        int bad = run.BadWrites;
+        int ok = Math.Max(0, run.WritesEchoed - run.BadWritesBelow(run.WritesEchoed));
         var report = DemoReportBuilder.Build(
             options, "tcp", run, ok, bad, pings, nicA.FramesSent + nicB.FramesSent, memoryA, memoryB, mirror, elapsed);
         return report with
@@ -283,29 +342,30 @@ public static class TcpDemoRunner
         };
     }
 
-    private static int CountBelow(HashSet<int> writes, int limit)
+    /// <summary>
+    /// The client's tally. Memory stays bounded for any <c>--sends</c>: the start times of writes not
+    /// yet echoed (at most what the buffers hold), and bad writes as a count, since the reader finds
+    /// them in stream order.
+    /// </summary>
+    private sealed class Run : EchoTally
     {
-        int count = 0;
-        foreach (int write in writes)
-        {
-            count += write < limit ? 1 : 0;
-        }
-
-        return count;
-    }
-
-    private sealed class Run(int sends) : EchoTally(sends)
-    {
-        public readonly long[] WriteStarted = new long[sends];
-        public readonly HashSet<int> BadWrites = [];
+        public readonly System.Collections.Concurrent.ConcurrentQueue<long> WriteStarted = new();
+        public int BadWrites;
         public int WritesEchoed;
+        private int _lastBadWrite = -1;
 
+        /// <summary>Counts <paramref name="write"/> bad once (the reader reports in stream order, so marks never go back).</summary>
         public void MarkBad(int write, string error)
         {
-            if (BadWrites.Add(write))
+            if (write > _lastBadWrite)
             {
+                _lastBadWrite = write;
+                BadWrites++;
                 Keep(error);
             }
         }
+
+        /// <summary>Bad writes among the first <paramref name="limit"/>: all but the last one when it lies beyond.</summary>
+        public int BadWritesBelow(int limit) => _lastBadWrite >= limit ? BadWrites - 1 : BadWrites;
     }
 }

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Host.Faults;
 
 /// <summary>
-/// Subscribed to a runtime's <see cref="EventStream"/>, it keeps every <see cref="ActorFailed"/>:
+/// Subscribed to an actor system's event stream, it keeps every <see cref="ActorFailed"/>:
 /// an exception that escaped an actor (injected crashes included) lands in <see cref="Failures"/>.
 /// </summary>
 public sealed class ActorFailedCollector : ReceiveActor
@@ -20,8 +21,11 @@ public sealed class ActorFailedCollector : ReceiveActor
     {
         ArgumentNullException.ThrowIfNull(system);
         var failures = new ConcurrentQueue<ActorFailed>();
+        // AK1008 warns about ActorOf inside an actor's context; this is a static factory called from outside.
+#pragma warning disable AK1008
         var collector = system.ActorOf(Props.Create(() => new ActorFailedCollector(failures)));
-        system.EventStream.Subscribe<ActorFailed>(collector);
+#pragma warning restore AK1008
+        system.EventStream.Subscribe(collector, typeof(ActorFailed));
         return failures;
     }
 }

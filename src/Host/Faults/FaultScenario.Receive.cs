@@ -1,3 +1,4 @@
+using Edsos.Scheduler;
 using System.Collections.Concurrent;
 using Edsos.Kpn;
 using Edsos.Memory;
@@ -15,8 +16,10 @@ public static partial class FaultScenario
     private const int PollAttempts = 100;
     private static readonly TimeSpan s_pollPause = TimeSpan.FromMilliseconds(5);
 
-    private static async Task<FaultScenarioResult> RunReceiveAsync(FaultScenarioOptions options, EdsosHost a, EdsosHost b)
+    private static async Task<FaultScenarioResult> RunReceiveAsync(FaultScenarioOptions options, EdsosHost a, EdsosHost b, CancellationToken stop)
     {
+        var interrupted = false;
+        var rounds = 0;
         var ledger = new SyscallLedger(options.SyscallTimeout);
         var violations = ledger.Violations;
         var results = ledger.Results;
@@ -62,6 +65,13 @@ public static partial class FaultScenario
         var destination = new Ipv4Endpoint(Ipv4Address.Parse("10.0.0.2"), AppPort);
         for (var i = 0; i < options.Sends; i++)
         {
+            if (stop.IsCancellationRequested)
+            {
+                interrupted = true;
+                break;
+            }
+
+            rounds++;
             var sent = await sender.SendToAsync(senderFd, data.Gva, options.Size, destination).ConfigureAwait(false);
             if (!sent.IsOk)
             {
@@ -77,8 +87,13 @@ public static partial class FaultScenario
         FaultFiring? firing = null;
         try
         {
-            firing = await armed.FirstFiring.WaitAsync(options.SyscallTimeout).ConfigureAwait(false);
+            firing = await armed.FirstFiring.WaitAsync(options.SyscallTimeout, stop).ConfigureAwait(false);
             await firing.Completion.WaitAsync(options.SyscallTimeout).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Interrupted before the fault fired: the report says it did not fire.
+            interrupted = true;
         }
         catch (TimeoutException)
         {
@@ -89,22 +104,23 @@ public static partial class FaultScenario
 
         armed.Dispose();
         var bystanderBefore = bystanderOk;
-        for (var i = 0; i < 3; i++)
+        var bystanderRounds = interrupted ? 0 : 3;
+        for (var i = 0; i < bystanderRounds; i++)
         {
             await BystanderRoundAsync().ConfigureAwait(false);
         }
 
-        if (bystanderOk - bystanderBefore != 3)
+        if (bystanderOk - bystanderBefore != bystanderRounds)
         {
-            violations.Enqueue($"the bystander on B received {bystanderOk - bystanderBefore}/3 datagrams after the fault");
+            violations.Enqueue($"the bystander on B received {bystanderOk - bystanderBefore}/{bystanderRounds} datagrams after the fault");
         }
 
-        if (fault.Kind is FaultKind.DmaFail or FaultKind.DriverCrash && received < options.Sends - 1)
+        if (fault.Kind is FaultKind.DmaFail or FaultKind.DriverCrash && received < rounds - 1)
         {
-            violations.Enqueue($"app B received {received}/{options.Sends} datagrams; one fault may cost one at most");
+            violations.Enqueue($"app B received {received}/{rounds} datagrams; one fault may cost one at most");
         }
 
-        if (fault.Kind == FaultKind.TsExit && !app.HasExited)
+        if (fault.Kind == FaultKind.TsExit && firing is not null && !app.HasExited)
         {
             violations.Enqueue("app B's TS did not exit");
         }
@@ -159,6 +175,7 @@ public static partial class FaultScenario
             LeakedNodes = leakA.Nodes.Count + leakB.Nodes.Count,
             LeakedPins = leakA.ActivePins + leakB.ActivePins,
             Violations = [.. violations],
+            Interrupted = interrupted,
         };
     }
 

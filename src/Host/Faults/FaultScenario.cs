@@ -4,6 +4,7 @@ using Edsos.Kpn;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
 using Edsos.SocketService;
@@ -29,20 +30,29 @@ public static partial class FaultScenario
 
     private const int BystanderSendsAfter = 3;
 
-    /// <summary>Runs the scenario. Throws only when a host cannot start; every other failure is a violation in the result.</summary>
-    public static async Task<FaultScenarioResult> RunAsync(FaultScenarioOptions options)
+    /// <summary>
+    /// Runs the scenario. Throws only when a host cannot start (or the pcap file cannot be created);
+    /// every other failure is a violation in the result. When <paramref name="stop"/> fires (a signal),
+    /// app A sends no more, the hosts close as usual and the result covers what ran
+    /// (<see cref="FaultScenarioResult.Interrupted"/>).
+    /// </summary>
+    public static async Task<FaultScenarioResult> RunAsync(FaultScenarioOptions options, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var (wireA, wireB) = LoopbackWire.CreatePair();
-        var watch = new FrameWatchWire(wireA) { WatchedSourcePort = AppPort };
+        using var pcap = options.PcapPath is null ? null : new PcapWriter(File.Create(options.PcapPath));
+        var mirror = pcap is null ? null : new PcapMirrorWire(wireA, pcap);
+        var watch = new FrameWatchWire(mirror ?? (IWire)wireA) { WatchedSourcePort = AppPort };
         var a = await EdsosHost.StartAsync(HostOptions("A", "10.0.0.1/24", "02:00:00:00:00:01", options.ArenaPages), watch).ConfigureAwait(false);
         EdsosHost? b = null;
         try
         {
             b = await EdsosHost.StartAsync(HostOptions("B", "10.0.0.2/24", "02:00:00:00:00:02", options.ArenaPages), wireB).ConfigureAwait(false);
-            return IsReceivePoint(options.Fault?.Point)
-                ? await RunReceiveAsync(options, a, b).ConfigureAwait(false)
-                : await RunOnAsync(options, a, b, watch).ConfigureAwait(false);
+            var result = IsReceivePoint(options.Fault?.Point)
+                ? await RunReceiveAsync(options, a, b, stop).ConfigureAwait(false)
+                : await RunOnAsync(options, a, b, watch, stop).ConfigureAwait(false);
+            pcap?.Flush();
+            return result with { PcapFrames = mirror?.FramesCaptured ?? 0 };
         }
         finally
         {
@@ -55,8 +65,9 @@ public static partial class FaultScenario
         }
     }
 
-    private static async Task<FaultScenarioResult> RunOnAsync(FaultScenarioOptions options, EdsosHost a, EdsosHost b, FrameWatchWire watch)
+    private static async Task<FaultScenarioResult> RunOnAsync(FaultScenarioOptions options, EdsosHost a, EdsosHost b, FrameWatchWire watch, CancellationToken stop)
     {
+        var interrupted = false;
         var ledger = new SyscallLedger(options.SyscallTimeout);
         var violations = ledger.Violations;
         var results = ledger.Results;
@@ -127,6 +138,12 @@ public static partial class FaultScenario
         var interleave = point is not (FaultPoint.Dma or FaultPoint.AfterTransmit);
         for (var i = 0; i < options.Sends; i++)
         {
+            if (stop.IsCancellationRequested)
+            {
+                interrupted = true;
+                break;
+            }
+
             if (!app.HasExited)
             {
                 Array.Fill(pattern, (byte)(0xA0 + (i % 16)));
@@ -145,8 +162,13 @@ public static partial class FaultScenario
         {
             try
             {
-                firing = await armed.FirstFiring.WaitAsync(options.SyscallTimeout).ConfigureAwait(false);
+                firing = await armed.FirstFiring.WaitAsync(options.SyscallTimeout, stop).ConfigureAwait(false);
                 await firing.Completion.WaitAsync(options.SyscallTimeout).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Interrupted before the fault fired: not a violation, the report says it did not fire.
+                interrupted = true;
             }
             catch (TimeoutException)
             {
@@ -161,7 +183,7 @@ public static partial class FaultScenario
         // Other sockets and TSs on the host carry on.
         var bystanderBefore = bystanderOk;
         var sendsBefore = bystanderSends;
-        for (var i = 0; i < BystanderSendsAfter; i++)
+        for (var i = 0; i < BystanderSendsAfter && !stop.IsCancellationRequested; i++)
         {
             await BystanderSendAsync().ConfigureAwait(false);
         }
@@ -171,7 +193,7 @@ public static partial class FaultScenario
             violations.Enqueue($"the bystander's sends after the fault failed: {bystanderOk - bystanderBefore}/{bystanderSends - sendsBefore} ok");
         }
 
-        if (fault?.Kind == FaultKind.TsExit && !app.HasExited)
+        if (fault?.Kind == FaultKind.TsExit && firing is not null && !app.HasExited)
         {
             violations.Enqueue("app A's TS did not exit");
         }
@@ -234,6 +256,7 @@ public static partial class FaultScenario
             LeakedNodes = leakA.Nodes.Count + leakB.Nodes.Count,
             LeakedPins = leakA.ActivePins + leakB.ActivePins,
             Violations = [.. violations],
+            Interrupted = interrupted,
         };
     }
 

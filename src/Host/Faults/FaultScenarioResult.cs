@@ -59,4 +59,10 @@ public sealed record FaultScenarioResult
 
     /// <summary>True when <see cref="Violations"/> is empty.</summary>
     public bool Ok => Violations.Count == 0;
+
+    /// <summary>True when a signal stopped app A's sends early; the checks cover what ran.</summary>
+    public bool Interrupted { get; init; }
+
+    /// <summary>Frames written to the pcap file (0 without one).</summary>
+    public long PcapFrames { get; init; }
 }

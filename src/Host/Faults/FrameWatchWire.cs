@@ -4,8 +4,9 @@ namespace Edsos.Host.Faults;
 
 /// <summary>
 /// A wire end that passes every frame on to <see cref="Inner"/> and watches the frames transmitted
-/// through it for one app's traffic: UDP datagrams (first fragments) from
-/// <see cref="WatchedSourcePort"/>, or frames holding <see cref="WatchedPattern"/>. Once
+/// through it for one app's traffic: UDP datagrams from <see cref="WatchedSourcePort"/> (the first
+/// fragment carries the port; later fragments are known by the first one's IP identification, as
+/// the stack sends a datagram's fragments in order), or frames holding <see cref="WatchedPattern"/>. Once
 /// <see cref="Mark"/> was called (the app's TS was lifted), every such frame is counted in
 /// <see cref="WatchedAfterMark"/>: a frame built from a lifted or freed page. Thread-safe.
 /// </summary>
@@ -17,6 +18,9 @@ public sealed class FrameWatchWire : IWire
     private long _watched;
     private long _watchedAfterMark;
     private int _marked;
+
+    // IP identifications of watched datagrams whose last fragment has not passed yet.
+    private readonly HashSet<ushort> _openDatagrams = [];
 
     /// <summary>Wraps <paramref name="inner"/>.</summary>
     public FrameWatchWire(IWire inner)
@@ -90,11 +94,37 @@ public sealed class FrameWatchWire : IWire
         var ip = frame[EthernetHeader..];
         var headerLength = (ip[0] & 0x0F) * 4;
         var fragmentOffset = ((ip[6] & 0x1F) << 8) | ip[7];
-        if (ip[9] != 17 || fragmentOffset != 0 || ip.Length < headerLength + 8)
+        var moreFragments = (ip[6] & 0x20) != 0;
+        var identification = (ushort)((ip[4] << 8) | ip[5]);
+        if (ip[9] != 17)
         {
             return false;
         }
 
-        return ((ip[headerLength] << 8) | ip[headerLength + 1]) == port;
+        lock (_openDatagrams)
+        {
+            if (fragmentOffset != 0)
+            {
+                var watched = _openDatagrams.Contains(identification);
+                if (watched && !moreFragments)
+                {
+                    _openDatagrams.Remove(identification);
+                }
+
+                return watched;
+            }
+
+            if (ip.Length < headerLength + 8 || ((ip[headerLength] << 8) | ip[headerLength + 1]) != port)
+            {
+                return false;
+            }
+
+            if (moreFragments)
+            {
+                _openDatagrams.Add(identification);
+            }
+
+            return true;
+        }
     }
 }

@@ -111,8 +111,8 @@ public sealed class LinuxNamespace : IDisposable
     public static string UniqueName() => $"edsos-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}";
 
     /// <summary>
-    /// Marks a run that handles SIGINT and SIGTERM itself and cleans up in order (<c>serve</c>): while the
-    /// returned scope lives, the process-wide signal handlers leave the namespaces to it.
+    /// Marks a process that handles SIGINT and SIGTERM itself and cleans up in order (the command line, through
+    /// <c>SignalStop</c>): while the returned scope lives, the last-resort handlers leave those two signals to it.
     /// </summary>
     public static IDisposable GracefulShutdownScope()
     {
@@ -162,9 +162,12 @@ public sealed class LinuxNamespace : IDisposable
         // namespaces go; the TAP device goes with the process's fds.
         foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
         {
-            s_signals.Add(PosixSignalRegistration.Create(signal, _ =>
+            s_signals.Add(PosixSignalRegistration.Create(signal, context =>
             {
-                if (Volatile.Read(ref s_graceful) == 0)
+                // SIGINT and SIGTERM belong to a graceful scope when there is one (the command line's SignalStop
+                // then stops the run in order); SIGHUP and SIGQUIT kill the process whatever runs.
+                bool handledInOrder = context.Signal is PosixSignal.SIGINT or PosixSignal.SIGTERM && Volatile.Read(ref s_graceful) > 0;
+                if (!handledInOrder)
                 {
                     DeleteAll();
                 }

@@ -4,6 +4,7 @@ using Edsos.Host.Demo;
 using Edsos.Protocol;
 using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Host.Peer;
@@ -20,7 +21,7 @@ public static class LinuxPeerDemo
     /// Runs one demo against Linux (<see cref="DemoOptions.Proto"/> udp or tcp). Returns the report, or null and
     /// a one-line error when the peer could not be set up (no root, no <c>/dev/net/tun</c>, ...).
     /// </summary>
-    public static async Task<(DemoReport? Report, string? Error)> RunAsync(DemoOptions options, IProgress<int>? progress = null)
+    public static async Task<(DemoReport? Report, string? Error)> RunAsync(DemoOptions options, IProgress<int>? progress = null, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var total = Stopwatch.StartNew();
@@ -51,9 +52,9 @@ public static class LinuxPeerDemo
             var client = peer.Host.StartProcess("app");
             var destination = new Ipv4Endpoint(peer.LinuxAddress, DemoRunner.EchoPort);
             var (tally, ok, bad) = options.Proto == "tcp"
-                ? await TcpDemoRunner.RunEchoClientAsync(client, options, progress, destination)
-                : await DemoRunner.RunEchoClientAsync(client, options, progress, destination);
-            var pings = await DemoRunner.PingAsync(client, options.Pings, peer.LinuxAddress);
+                ? await TcpDemoRunner.RunEchoClientAsync(client, options, progress, destination, stop)
+                : await DemoRunner.RunEchoClientAsync(client, options, progress, destination, stop);
+            var pings = await DemoRunner.PingAsync(client, options.Pings, peer.LinuxAddress, stop);
             var tcp = await peer.Host.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, TimeSpan.FromSeconds(5));
             var nic = await NicDriver.GetStatisticsAsync(peer.Host.Nic);
             var leaks = await peer.StopAsync();

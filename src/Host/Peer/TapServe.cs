@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Edsos.Host.Demo;
 using Edsos.Protocol;
 using Edsos.Protocol.Wire;
@@ -21,16 +20,14 @@ public static class TapServe
     public const ushort DiscardPort = 9;
 
     /// <summary>
-    /// Runs the services until <paramref name="stop"/> is cancelled or SIGINT/SIGTERM arrives; writes the ready
-    /// line and the final report to <paramref name="output"/>, errors to <paramref name="error"/>; returns the exit code.
+    /// Runs the services until <paramref name="stop"/> is cancelled (the command line's <see cref="SignalStop"/>
+    /// cancels it at SIGINT or SIGTERM); writes the ready line and the final report to <paramref name="output"/>,
+    /// errors to <paramref name="error"/>; returns the exit code.
     /// </summary>
     public static async Task<int> RunAsync(TapPeerOptions options, TextWriter output, TextWriter error, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        using var graceful = LinuxNamespace.GracefulShutdownScope();
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
         var (peer, failure) = await TapPeer.StartAsync(options);
         if (peer is null)
@@ -109,13 +106,6 @@ public static class TapServe
             }
 
             return leaks.IsClean && resolved ? 0 : 1;
-        }
-
-        void OnSignal(PosixSignalContext context)
-        {
-            // Keep the process alive: the run ends in order (services, host, TAP, namespace) and reports.
-            context.Cancel = true;
-            stopping.Cancel();
         }
     }
 }

@@ -13,9 +13,9 @@ public sealed class TelemetryCli
     /// <summary>The demo's host names (DemoRunner's actor systems): one tracer provider, one service each.</summary>
     public static readonly IReadOnlyList<string> DemoHosts = ["A", "B"];
 
-    private readonly Option<string?> _otlp = new("--otlp") { Description = "Export traces and metrics over OTLP to this endpoint (e.g. http://localhost:4317); default: OTEL_EXPORTER_OTLP_ENDPOINT" };
+    private readonly Option<string?> _otlp = new Option<string?>("--otlp") { Description = "Export traces and metrics over OTLP to this http(s) endpoint (e.g. http://localhost:4317); default: OTEL_EXPORTER_OTLP_ENDPOINT" }.MustBeHttpEndpoint();
     private readonly Option<string?> _protocol = new("--otlp-protocol") { Description = "grpc or http/protobuf; default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf on port 4318 and grpc otherwise" };
-    private readonly Option<string?> _traceFile = new("--trace-file") { Description = "Write the run's traces to this file as Jaeger UI JSON (Search → JSON File)" };
+    private readonly Option<string?> _traceFile = new Option<string?>("--trace-file") { Description = "Write the run's traces to this file as Jaeger UI JSON (Search → JSON File)" }.MustBeWritableFile();
     private readonly Option<double> _sample = new("--trace-sample") { Description = "Fraction of syscalls traced (0..1, by trace id)", DefaultValueFactory = _ => 1.0 };
     private readonly Option<bool> _showChain = new("--show-chain") { Description = "Print the CTRN chain of one send as a tree" };
 
@@ -54,7 +54,8 @@ public sealed class TelemetryCli
     /// Runs <paramref name="run"/> (the demo) under a <see cref="TelemetrySession"/> for the demo's
     /// hosts, then flushes OTLP, writes the trace file and prints the chain (to stdout, or to stderr
     /// when <paramref name="json"/> keeps stdout for the report). Returns the run's exit code, 2 for
-    /// bad options, 1 when the trace file cannot be written.
+    /// bad options, 1 when the trace file cannot be written or the OTLP export failed (the exporter's
+    /// own reason on stderr; an endpoint nobody listens on is also warned about before the run).
     /// </summary>
     public static async Task<int> RunAsync(TelemetryOptions options, bool json, Func<Task<int>> run)
     {
@@ -67,11 +68,27 @@ public sealed class TelemetryCli
             return 2;
         }
 
+        string? endpoint = options.EffectiveOtlpEndpoint;
+        if (endpoint is not null && OtlpExportMonitor.Probe(new Uri(endpoint), TimeSpan.FromSeconds(1)) is { } unreachable)
+        {
+            Console.Error.WriteLine($"edsos demo: warning: OTLP endpoint {endpoint}: {unreachable}; the run goes on, its spans and metrics will be lost");
+        }
+
         using var session = TelemetrySession.Start(options, DemoHosts);
         int code = await run();
-        if (session.IsTracing && !session.Flush())
+        if (session.IsTracing)
         {
-            Console.Error.WriteLine("edsos demo: the OTLP exporter did not finish within 10 s (is the collector up?)");
+            bool flushed = session.Flush();
+            if (session.ExportError is { } failure)
+            {
+                Console.Error.WriteLine($"edsos demo: OTLP export to {endpoint} failed: {failure}");
+                code = Math.Max(code, ExitCodes.Failed);
+            }
+            else if (!flushed && session.IsExporting)
+            {
+                Console.Error.WriteLine($"edsos demo: the OTLP export to {endpoint} did not finish within 10 s; spans may be lost");
+                code = Math.Max(code, ExitCodes.Failed);
+            }
         }
 
         var collector = session.Collector;

@@ -53,9 +53,19 @@ public sealed record TelemetryOptions
             return $"--trace-sample must be between 0 and 1, not {SampleRatio}";
         }
 
-        if (OtlpEndpoint is not null && !Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out _))
+        if (OptionChecks.CheckHttpEndpoint(OtlpEndpoint) is { } endpoint)
         {
-            return $"--otlp must be an absolute URI such as http://localhost:4317, not '{OtlpEndpoint}'";
+            return $"--otlp {endpoint}";
+        }
+
+        if (OtlpEndpoint is null && OptionChecks.CheckHttpEndpoint(EffectiveOtlpEndpoint) is { } fromEnvironment)
+        {
+            return $"OTEL_EXPORTER_OTLP_ENDPOINT {fromEnvironment}";
+        }
+
+        if (OptionChecks.CheckWritableFile(TraceFile) is { } traceFile)
+        {
+            return $"--trace-file {traceFile}";
         }
 
         if (OtlpProtocol is not null and not ("grpc" or "http/protobuf"))

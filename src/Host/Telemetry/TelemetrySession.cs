@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Edsos.Scheduler;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
@@ -23,6 +24,7 @@ public sealed class TelemetrySession : IDisposable
 {
     private readonly List<TracerProvider> _tracers = [];
     private MeterProvider? _meters;
+    private OtlpExportMonitor? _monitor;
     private bool _disposed;
 
     private TelemetrySession(TelemetryOptions options)
@@ -38,6 +40,12 @@ public sealed class TelemetrySession : IDisposable
 
     /// <summary>True when the hosts' spans are listened to.</summary>
     public bool IsTracing => _tracers.Count > 0;
+
+    /// <summary>True when spans and metrics go out over OTLP.</summary>
+    public bool IsExporting => _monitor is not null;
+
+    /// <summary>The first error the OTLP exporter reported (one line); null when none or not exporting.</summary>
+    public string? ExportError => _monitor?.FirstError;
 
     /// <summary>
     /// Starts tracer providers for the hosts named <paramref name="hostNames"/> (the actor systems'
@@ -62,6 +70,11 @@ public sealed class TelemetrySession : IDisposable
 
         string baseName = BaseServiceName(options);
         bool otlp = options.EffectiveOtlpEndpoint is not null;
+        if (otlp)
+        {
+            session._monitor = new OtlpExportMonitor();
+        }
+
         if (options.TraceFile is not null || options.ShowChain || options.CollectSpans)
         {
             session.Collector = new SpanCollector(options.MaxCollectedSpans);
@@ -110,7 +123,10 @@ public sealed class TelemetrySession : IDisposable
     public static string ServiceNameFor(string baseName, string host) =>
         $"{baseName}-host-{host.ToLowerInvariant()}";
 
-    /// <summary>Exports what is buffered (OTLP batches, metrics); returns false when an exporter timed out.</summary>
+    /// <summary>
+    /// Exports what is buffered (OTLP batches, metrics); returns false when an exporter failed or timed
+    /// out (<see cref="ExportError"/> then says which, when the exporter told).
+    /// </summary>
     public bool Flush(int timeoutMilliseconds = 10_000)
     {
         bool ok = true;
@@ -142,6 +158,7 @@ public sealed class TelemetrySession : IDisposable
         }
 
         _meters?.Dispose();
+        _monitor?.Dispose();
     }
 
     private static string BaseServiceName(TelemetryOptions options)

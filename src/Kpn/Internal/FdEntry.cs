@@ -1,4 +1,5 @@
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Kpn.Internal;

@@ -1,6 +1,7 @@
 using Edsos.Memory;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Protocol.Icmp;
@@ -13,7 +14,7 @@ namespace Edsos.Protocol.Icmp;
 /// Checksums are computed over the data in place (<see cref="MemoryManager.Visit{TState}"/>); only the
 /// 8-byte ICMP header is written.
 /// </summary>
-public sealed class IcmpService : ReceiveActor
+public sealed class IcmpService : EdsrtActor
 {
     private readonly InetStackOptions _options;
     private readonly MemoryManager _memory;
@@ -37,7 +38,7 @@ public sealed class IcmpService : ReceiveActor
         _options = options;
         _memory = memory;
         _clock = clock;
-        _ts = Context.Ts;
+        _ts = Ts;
         _ipTx = ipTx;
 
         Receive<InetProtocol.PingRequest>(OnPing);

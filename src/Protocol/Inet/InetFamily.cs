@@ -1,5 +1,6 @@
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Protocol.Inet;
@@ -15,7 +16,7 @@ namespace Edsos.Protocol.Inet;
 /// socket, or, for a TCP socket closed with a connection, from TCP once that connection is deleted (after
 /// TIME_WAIT): the port stays taken while segments of the old connection may still arrive.
 /// </summary>
-public sealed class InetFamily : ReceiveActor
+public sealed class InetFamily : EdsrtActor
 {
     private const ushort EphemeralLow = 49152;
     private const ushort EphemeralHigh = 65535;

@@ -1,5 +1,6 @@
 using Edsos.Memory;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Protocol.Ipv4;

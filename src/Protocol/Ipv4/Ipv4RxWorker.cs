@@ -2,6 +2,7 @@ using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Icmp;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Protocol.Ipv4;
@@ -17,7 +18,7 @@ namespace Edsos.Protocol.Ipv4;
 /// requests and replies to the ICMP service; and asks for port unreachable (RFC 1122 3.2.2.1) when no
 /// socket is bound. Every frame node is popped on every path; drops are counted by reason.
 /// </summary>
-public sealed class Ipv4RxWorker : ReceiveActor
+public sealed class Ipv4RxWorker : EdsrtActor
 {
     private const string ReassemblyTimerKey = "reassembly";
 
@@ -74,7 +75,7 @@ public sealed class Ipv4RxWorker : ReceiveActor
         _options = options;
         _memory = memory;
         _clock = clock;
-        _ts = Context.Ts;
+        _ts = Ts;
         _driverRx = driverRx;
         _txTs = txTs;
         _reassembler = new FragmentReassembler<FragmentData>(new SchedulerTimeProvider(clock), options.Reassembly);

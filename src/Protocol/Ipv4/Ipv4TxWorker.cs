@@ -7,6 +7,7 @@ using Edsos.Protocol.Arp;
 using Edsos.Protocol.Qdisc;
 using Edsos.Protocol.Routing;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
 
@@ -26,7 +27,7 @@ namespace Edsos.Protocol.Ipv4;
 /// into a frame the qdisc takes over or released here. The Ethernet and IPv4 headers are written only
 /// when the next hop's MAC is known, so a parked datagram is just its two untouched nodes.
 /// </remarks>
-public sealed class Ipv4TxWorker : ReceiveActor
+public sealed class Ipv4TxWorker : EdsrtActor
 {
     private const string ArpTimerKey = "arp";
     private const int StackHeaderBlock = 2048;
@@ -78,7 +79,7 @@ public sealed class Ipv4TxWorker : ReceiveActor
         _options = options;
         _memory = memory;
         _clock = clock;
-        _ts = Context.Ts;
+        _ts = Ts;
         _routes = routes;
         _arp = new ArpCache<ParkedDatagram>(new SchedulerTimeProvider(clock), options.Arp);
         _qdisc = qdisc;

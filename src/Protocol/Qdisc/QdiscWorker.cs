@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Edsos.Driver;
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
 
@@ -23,7 +24,7 @@ namespace Edsos.Protocol.Qdisc;
 /// later credits that arrive with frames in flight cannot be told apart from frames still in the
 /// driver's mailbox, so they only wake the queue.
 /// </remarks>
-public sealed class QdiscWorker : ReceiveActor
+public sealed class QdiscWorker : EdsrtActor
 {
     private readonly MemoryManager _memory;
     private readonly TsId _ts;
@@ -54,7 +55,7 @@ public sealed class QdiscWorker : ReceiveActor
     public QdiscWorker(InetStackOptions options, MemoryManager memory, IActorRef driverTx, TsId driverTs)
     {
         _memory = memory;
-        _ts = Context.Ts;
+        _ts = Ts;
         _driver = driverTx;
         _driverTs = driverTs;
         _quota = options.QdiscQuota;

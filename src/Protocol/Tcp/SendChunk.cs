@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Protocol.Tcp;

@@ -1,6 +1,7 @@
 using Edsos.Memory;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Protocol.Tcp;

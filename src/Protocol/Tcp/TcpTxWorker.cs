@@ -1,6 +1,7 @@
 using Edsos.Memory;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Protocol.Tcp;
@@ -21,7 +22,7 @@ namespace Edsos.Protocol.Tcp;
 /// <see cref="InetProtocol.StreamConnected"/> with the error) and its CTRN popped. A connection that dies
 /// (RST, retries exhausted) pops every node it holds and tells its socket <see cref="InetProtocol.StreamErrorEvent"/>.
 /// </remarks>
-public sealed partial class TcpTxWorker : ReceiveActor
+public sealed partial class TcpTxWorker : EdsrtActor
 {
     private const string TickKey = "tcp-tick";
 
@@ -84,7 +85,7 @@ public sealed partial class TcpTxWorker : ReceiveActor
         _options = options.Tcp;
         _memory = memory;
         _clock = clock;
-        _ts = Context.Ts;
+        _ts = Ts;
         _ipTx = ipTx;
         _ipTxTs = ipTxTs;
         _random = _options.InitialSequence is null ? new Random() : new Random(1);

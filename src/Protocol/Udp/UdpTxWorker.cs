@@ -1,6 +1,7 @@
 using Edsos.Memory;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Protocol.Udp;
@@ -20,7 +21,7 @@ namespace Edsos.Protocol.Udp;
 /// cannot be read (its origin TS exited: the visit fails with InvalidGva), <see cref="Errno.ENOBUFS"/>
 /// when no headroom can be pushed. The payload CTRN is popped on every one of them.
 /// </remarks>
-public sealed class UdpTxWorker : ReceiveActor
+public sealed class UdpTxWorker : EdsrtActor
 {
     private readonly InetStackOptions _options;
     private readonly MemoryManager _memory;
@@ -35,7 +36,7 @@ public sealed class UdpTxWorker : ReceiveActor
     {
         _options = options;
         _memory = memory;
-        _ts = Context.Ts;
+        _ts = Ts;
         _ipTx = ipTx;
 
         Receive<InetProtocol.XmitRequest>(OnXmit);

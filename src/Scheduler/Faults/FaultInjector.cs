@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Edsos.Memory;
 
 namespace Edsos.Scheduler.Faults;
@@ -11,7 +12,7 @@ namespace Edsos.Scheduler.Faults;
 /// <para>
 /// A <see cref="FaultKind.TsExit"/> lifts the target TS right at the point (so the stage that hit it
 /// carries on with revoked capabilities, as when a process dies on another CPU at that moment)
-/// and then runs <see cref="ActorSystem.ExitTsAsync(TsId)"/> on the thread pool: the hitting actor
+/// and then runs <see cref="EdsrtExtension.ExitTsAsync(TsId)"/> on the thread pool: the hitting actor
 /// never waits for the exit, so an actor inside the exiting subtree (the KPN) cannot deadlock.
 /// A <see cref="FaultKind.DriverCrash"/> throws <see cref="InjectedFaultException"/> from
 /// <see cref="Hit"/>. The other kinds are returned to the caller, which acts on them.

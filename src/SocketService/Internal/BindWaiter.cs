@@ -1,4 +1,5 @@
 using Edsos.Protocol;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.SocketService.Internal;

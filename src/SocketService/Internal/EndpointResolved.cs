@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Edsos.Scheduler;
 using static Edsos.Protocol.InetProtocol;
 using static Edsos.SocketService.SocketProtocol;

@@ -1,7 +1,9 @@
 using Edsos.Driver.Wires;
 using Edsos.Memory;
+using Akka.Actor;
 using Edsos.Scheduler;
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 using static Edsos.Driver.DriverProtocol;
 
 namespace Edsos.Driver.Tests.Support;
@@ -10,18 +12,18 @@ namespace Edsos.Driver.Tests.Support;
 /// Shared arrange steps of the driver specs: a system with enough arena for two NICs, an skb
 /// factory standing in for the protocol layer, and generous timeouts for a loaded 2-core box.
 /// </summary>
-public abstract class DriverSpecBase : TestKitBase
+public abstract class DriverSpecBase : EdsrtTestKit
 {
     protected static readonly TimeSpan Long = TimeSpan.FromSeconds(20);
 
     protected DriverSpecBase()
-        : base(new TestKitOptions
+        : base(new EdsrtTestKitOptions
         {
             DefaultTimeout = TimeSpan.FromSeconds(20),
             ConfigureSystem = options =>
             {
                 options.PrivateMemoryPages = 2048;
-                options.WorkerCount = 2;
+                options.DispatcherThreads = 2;
             },
         })
     {

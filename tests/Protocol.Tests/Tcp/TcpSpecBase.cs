@@ -1,6 +1,7 @@
 using Edsos.Memory;
 using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 
 namespace Edsos.Protocol.Tests.Tcp;

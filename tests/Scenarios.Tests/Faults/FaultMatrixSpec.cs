@@ -57,6 +57,25 @@ public sealed class FaultMatrixSpec
         }
     }
 
+    [Theory]
+    [MemberData(nameof(AllFaults))]
+    public async Task Run_FaultIntoFragmentedDatagrams_SystemBehavesAsDesigned(string fault)
+    {
+        // Arrange: 8192 bytes are six IPv4 fragments per datagram (edsos demo --fault F --size 8192).
+        Assert.True(FaultCatalog.TryParse(fault, out var parsed, out var error), error);
+
+        // Act
+        var result = await FaultScenario.RunAsync(new FaultScenarioOptions { Fault = parsed, Sends = 6, Size = 8192 });
+
+        // Assert
+        Assert.True(result.Ok, $"{fault}:\n  " + string.Join("\n  ", result.Violations));
+        Assert.True(result.FaultFired, $"{fault} never fired");
+        Assert.Equal(0, result.FramesFromLiftedPages);
+        Assert.Equal(0, result.LeakedPages);
+        Assert.Equal(0, result.LeakedPins);
+        Assert.Equal(result.BystanderSends, result.BystanderOk);
+    }
+
     [Fact]
     public async Task Send_NoFault_EverySyscallSucceedsAndNothingLeaks()
     {

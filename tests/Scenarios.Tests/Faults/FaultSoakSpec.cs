@@ -6,6 +6,7 @@ using Edsos.Host.Faults;
 using Edsos.Kpn;
 using Edsos.Protocol;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
 using Edsos.SocketService;

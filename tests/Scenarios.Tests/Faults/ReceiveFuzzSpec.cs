@@ -8,6 +8,7 @@ using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.SocketService;
 using Xunit.Abstractions;

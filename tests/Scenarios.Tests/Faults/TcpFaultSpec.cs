@@ -7,6 +7,7 @@ using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Wire;
+using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
 

@@ -2,12 +2,13 @@ using Edsos.Protocol;
 using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Wire;
 using Edsos.Scenarios.Tests.Wires;
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 
 namespace Edsos.Scenarios.Tests.Tcp;
 
 /// <summary>Connection teardown on two real hosts, step by step, with the scripted wire holding segments between steps.</summary>
-public sealed class TcpCloseSpec : TestKitBase
+public sealed class TcpCloseSpec : EdsrtTestKit
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(8);
 

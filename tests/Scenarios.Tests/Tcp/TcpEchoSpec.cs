@@ -2,7 +2,8 @@ using Edsos.Driver.Wires;
 using Edsos.Kpn;
 using Edsos.Protocol;
 using Edsos.Scenarios.Tests.Wires;
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 using Edsos.SocketService;
 
 namespace Edsos.Scenarios.Tests.Tcp;
@@ -11,7 +12,7 @@ namespace Edsos.Scenarios.Tests.Tcp;
 /// A TCP echo between two real hosts in the settings <see cref="TcpSpec"/> does not cover: the Linux copy data
 /// path, and a wire that duplicates and reorders frames (but loses none).
 /// </summary>
-public sealed class TcpEchoSpec : TestKitBase
+public sealed class TcpEchoSpec : EdsrtTestKit
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(8);
 

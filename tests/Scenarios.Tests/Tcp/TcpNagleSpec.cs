@@ -1,7 +1,8 @@
 using Edsos.Protocol;
 using Edsos.Protocol.Tcp;
 using Edsos.Scenarios.Tests.Wires;
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 
 namespace Edsos.Scenarios.Tests.Tcp;
 
@@ -10,7 +11,7 @@ namespace Edsos.Scenarios.Tests.Tcp;
 /// hold back the short tail of a write, but a second short segment waits while the first is unacknowledged.
 /// B's ACKs are held on a <see cref="ScriptedLink"/> so that "unacknowledged" lasts as long as the test needs.
 /// </summary>
-public sealed class TcpNagleSpec : TestKitBase
+public sealed class TcpNagleSpec : EdsrtTestKit
 {
     private const int Mss = 1460;
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(8);

@@ -1,7 +1,8 @@
 using Edsos.Protocol;
 using Edsos.Protocol.Tcp;
 using Edsos.Scenarios.Tests.Wires;
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 
 namespace Edsos.Scenarios.Tests.Tcp;
 
@@ -10,7 +11,7 @@ namespace Edsos.Scenarios.Tests.Tcp;
 /// the retransmission timer (RFC 6298), fast retransmit on three duplicate ACKs (RFC 5681 3.2), and
 /// copy-on-write of a user page that TCP still holds for retransmission (seed 000: the reference, not a copy).
 /// </summary>
-public sealed class TcpRetransmissionSpec : TestKitBase
+public sealed class TcpRetransmissionSpec : EdsrtTestKit
 {
     private const int Mss = 1460;
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(8);

@@ -2,7 +2,8 @@ using Edsos.Protocol;
 using Edsos.Protocol.Tcp;
 using Edsos.Protocol.Wire;
 using Edsos.Scenarios.Tests.Wires;
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 
 namespace Edsos.Scenarios.Tests.Tcp;
 
@@ -10,7 +11,7 @@ namespace Edsos.Scenarios.Tests.Tcp;
 /// Flow control on two real hosts: a receiver that does not read closes its window, the sender holds what is
 /// left and probes (RFC 9293 3.8.6.1), and the window opens again as the app reads.
 /// </summary>
-public sealed class TcpZeroWindowSpec : TestKitBase
+public sealed class TcpZeroWindowSpec : EdsrtTestKit
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(8);
 

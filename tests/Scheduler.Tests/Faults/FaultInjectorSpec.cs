@@ -1,10 +1,11 @@
 using Edsos.Memory;
 using Edsos.Scheduler.Faults;
-using Edsos.Scheduler.TestKit;
+using Akka.TestKit;
+using Edsos.Testing;
 
 namespace Edsos.Scheduler.Tests.Faults;
 
-public sealed class FaultInjectorSpec : TestKitBase
+public sealed class FaultInjectorSpec : EdsrtTestKit
 {
     [Fact]
     public void Hit_NothingArmed_ReturnsNoneAndRecordsNothing()
@@ -117,7 +118,7 @@ public sealed class FaultInjectorSpec : TestKitBase
         return memory.CtShare(from, buffer, gva, 64, to, name, Rights.Read | Rights.Share | Rights.Map).Unwrap();
     }
 
-    private sealed class Hitter : ReceiveActor
+    private sealed class Hitter : EdsrtActor
     {
         public Hitter(TsId socket, Capability ctrn)
         {
