@@ -54,7 +54,7 @@ public static class TapBench
                 return 2;
             }
 
-            var (results, error, clean) = await RunAsync((long)size * 1024 * 1024, count, result.GetValue(tso) == "on", Console.Error, result.GetValue(pcap));
+            var (results, error, clean) = await RunAsync((long)size * 1024 * 1024, count, result.GetValue(tso) == "on", Console.Error, result.GetValue(pcap), cancellation);
             if (error is not null)
             {
                 Console.Error.WriteLine($"edsos bench tap: {error}");
@@ -65,7 +65,9 @@ public static class TapBench
             Console.WriteLine($"{"path",-40} {"MB/s",8}   rounds");
             foreach (var r in results)
             {
-                Console.WriteLine($"{r.Path,-40} {r.Best,8:0.0}   {string.Join(", ", r.MegabytesPerSecond.Select(m => m.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))}");
+                Console.WriteLine(r.MegabytesPerSecond.Count == 0
+                    ? $"{r.Path,-40} {"-",8}   not run (interrupted)"
+                    : $"{r.Path,-40} {r.Best,8:0.0}   {string.Join(", ", r.MegabytesPerSecond.Select(m => m.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))}");
             }
 
             Console.WriteLine($"our leak report after the TAP runs: {(clean ? "clean" : "NOT clean")}");
@@ -78,7 +80,8 @@ public static class TapBench
     /// Measures the three paths, <paramref name="rounds"/> transfers of <paramref name="bytes"/> each; returns the
     /// results, or an error line when a setup or a transfer failed, and whether our leak report was clean.
     /// </summary>
-    public static async Task<(IReadOnlyList<Result> Results, string? Error, bool Clean)> RunAsync(long bytes, int rounds, bool tso, TextWriter progress, string? pcapPath = null)
+    public static async Task<(IReadOnlyList<Result> Results, string? Error, bool Clean)> RunAsync(
+        long bytes, int rounds, bool tso, TextWriter progress, string? pcapPath = null, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(progress);
         var toUs = new List<double>();
@@ -105,7 +108,8 @@ public static class TapBench
             Task serving = discard.RunAsync();
             var client = peer.Host.StartProcess("sender");
             using var linuxDiscard = NetnsThread.Run(peer.Namespace.Name, () => new LinuxDiscard(Port));
-            for (int round = 0; round < rounds; round++)
+            // A signal ends the run between transfers: the rounds done so far are reported.
+            for (int round = 0; round < rounds && !stop.IsCancellationRequested; round++)
             {
                 progress.WriteLine($"  round {round + 1}: Linux → EDSOS");
                 toUs.Add(await LinuxToEdsosAsync(peer, discard, bytes));
@@ -136,7 +140,7 @@ public static class TapBench
         using (right)
         {
             using var receiver = NetnsThread.Run(right!.Name, () => new LinuxDiscard(Port));
-            for (int round = 0; round < rounds; round++)
+            for (int round = 0; round < rounds && !stop.IsCancellationRequested; round++)
             {
                 progress.WriteLine($"  round {round + 1}: Linux → Linux (veth)");
                 using var sender = NetnsThread.Run(left!.Name, () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
