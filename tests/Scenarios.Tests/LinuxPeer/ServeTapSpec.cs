@@ -134,6 +134,46 @@ public sealed partial class ServeTapSpec(ITestOutputHelper output)
         }
     }
 
+    [LinuxPeerFact]
+    public async Task DemoPeerLinux_SigtermMidRun_PartialReportAndTheNamespaceIsGone()
+    {
+        using var demo = EdsosProcess.Start("demo", "--peer", "linux", "--proto", "tcp", "--sends", "1000000", "--size", "65536");
+        var stdout = demo.StandardOutput.ReadToEndAsync();
+        var stderr = demo.StandardError.ReadToEndAsync();
+        string? netns = null;
+        try
+        {
+            // Wait until the run's namespace exists (the run is then under way), then stop it as kill(1) does.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (netns is null && DateTime.UtcNow < deadline)
+            {
+                netns = Directory.Exists("/run/netns")
+                    ? Directory.GetFiles("/run/netns", $"edsos-{demo.Id}-*").Select(Path.GetFileName).FirstOrDefault()
+                    : null;
+                await Task.Delay(100);
+            }
+
+            Assert.True(netns is not null, "the demo made no namespace within 30 s");
+            await Task.Delay(1500);
+            Assert.True(IpCommand.Run("kill", ["-TERM", demo.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5)).Ok);
+            await demo.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            string report = await stdout;
+            output.WriteLine(report);
+            output.WriteLine(await stderr);
+            Assert.Equal(143, demo.ExitCode);
+            Assert.Contains("interrupted", report, StringComparison.Ordinal);
+            Assert.Contains("leaks after close  0 pages, 0 CTRNs, 0 nodes", report, StringComparison.Ordinal);
+            Assert.False(File.Exists("/run/netns/" + netns), $"namespace {netns} outlived the run");
+        }
+        finally
+        {
+            if (!demo.HasExited)
+            {
+                demo.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
     [Theory]
     [InlineData("--address", "10.0.0.2/24")]
     [InlineData("--address", "198.18.0.2")]
