@@ -2,17 +2,20 @@ using System.CommandLine;
 using System.Text.Json;
 using Edsos.Host.Bench;
 using Edsos.Host.Demo;
+using Edsos.Host.Peer;
 using Edsos.Host.Telemetry;
 using Edsos.Protocol.Tcp;
+using Edsos.Protocol.Wire;
 using Edsos.SocketService;
 
 namespace Edsos.Host;
 
 /// <summary>
-/// The <c>edsos</c> command line: <c>demo</c> and <c>bench runtime|datapath|tracing</c>. Every command
+/// The <c>edsos</c> command line: <c>demo</c>, <c>serve --tap</c> and <c>bench runtime|datapath|tracing|tap</c>. Every command
 /// follows the same contract (README, "Exit codes"): options are checked before any work starts, a
 /// bad one is one line on stderr and exit code 2; 0 means the run behaved as designed, 1 that it ran
-/// and something failed; SIGINT or SIGTERM stops it with a partial report and 128 + the signal.
+/// and something failed; SIGINT or SIGTERM stops it with a partial report and 128 + the signal, except
+/// <c>serve</c>, which runs until a signal and then exits 0 when nothing leaked.
 /// </summary>
 public static class EdsosCli
 {
@@ -40,6 +43,11 @@ public static class EdsosCli
         }
 
         using var signals = new SignalStop(Console.Error);
+
+        // SignalStop stops every run in order, so the namespaces of a Linux peer go with it (or, should the run
+        // not stop in time, at process exit): the Peer's own last-resort signal handlers stand aside.
+        using var graceful = LinuxNamespace.GracefulShutdownScope();
+        bool signalIsTheEnd = parsed.CommandResult.Command.Name == "serve";
         var configuration = new InvocationConfiguration
         {
             // Signals are SignalStop's; exceptions are reported below in one line.
@@ -67,7 +75,7 @@ public static class EdsosCli
         }
 
         await Console.Out.FlushAsync();
-        return signals.Stopped ? signals.ExitCode : code;
+        return signals.Stopped && !signalIsTheEnd ? signals.ExitCode : code;
     }
 
     private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult? result)
@@ -86,11 +94,14 @@ public static class EdsosCli
     {
         var root = new RootCommand("EDSOS: a capability-based, zero-copy microkernel network stack prototype");
         root.Subcommands.Add(BuildDemo());
+        root.Subcommands.Add(BuildServe());
+        root.Subcommands.Add(BuildLinuxEcho());
         var bench = new Command("bench", "Benchmarks; report figures measured in one run");
         bench.Subcommands.Add(BuildRuntimeBench());
         bench.Subcommands.Add(BuildDatapathBench());
         bench.Subcommands.Add(BuildStreamBench());
         bench.Subcommands.Add(TracingBench.BuildCommand());
+        bench.Subcommands.Add(TapBench.BuildCommand());
         root.Subcommands.Add(bench);
         return root;
     }
@@ -109,10 +120,12 @@ public static class EdsosCli
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of the summary" };
         var tso = new Option<string>("--tso") { Description = "TCP segmentation offload on both NICs: on (the NIC cuts up to 64 KiB super-segments) or off (tcp_tx_worker cuts every segment)", DefaultValueFactory = _ => "on" };
         tso.AcceptOnlyFromAmong("on", "off");
+        var peer = new Option<string>("--peer") { Description = "Who echoes: edsos (host B in this process) or linux (the kernel's own stack, on a TAP device in a network namespace; needs root)", DefaultValueFactory = _ => "edsos" };
+        peer.AcceptOnlyFromAmong("edsos", "linux");
         var fault = new Option<string?>("--fault") { Description = "Inject FAULT@POINT into app A's sends, or B's receives for rx-* points (for example ts-exit@dma), over --proto udp or tcp; 'help' lists them" };
         var command = new Command("demo", "Two hosts (10.0.0.1, 10.0.0.2) on a virtual wire: UDP echo with every byte checked, and ping")
         {
-            proto, sends, size, mode, pings, pcap, json, fault, loss, tso, rcvbuf,
+            proto, sends, size, mode, pings, pcap, json, fault, loss, tso, rcvbuf, peer,
         };
         var telemetry = TelemetryCli.AddTo(command);
         command.SetAction(async (result, stop) =>
@@ -128,10 +141,17 @@ public static class EdsosCli
                 Loss = result.GetValue(loss),
                 Tso = result.GetValue(tso) == "on",
                 ReceiveBuffer = result.GetValue(rcvbuf),
+                Peer = result.GetValue(peer)!,
             };
             bool asJson = result.GetValue(json);
             if (result.GetValue(fault) is { } injected)
             {
+                if (options.Peer == "linux")
+                {
+                    Console.Error.WriteLine("edsos demo: --fault runs two EDSOS hosts; it does not combine with --peer linux");
+                    return ExitCodes.Usage;
+                }
+
                 // Every option is checked before anything starts: the fault's own rules, then the telemetry.
                 string[] given = [.. command.Options.Where(o => result.GetResult(o) is { Implicit: false }).Select(o => o.Name)];
                 string? refused = FaultDemo.Validate(injected, options, given);
@@ -193,10 +213,30 @@ public static class EdsosCli
             });
         }
 
+        if (options.Peer == "linux" && TapPreflight.Check() is { } missing)
+        {
+            Console.Error.WriteLine($"edsos demo: {missing}");
+            return ExitCodes.Usage;
+        }
+
         DemoReport report;
         try
         {
-            report = await DemoRunner.RunAsync(options, progress, stop);
+            if (options.Peer == "linux")
+            {
+                var (linux, failure) = await LinuxPeerDemo.RunAsync(options, progress, stop);
+                if (linux is null)
+                {
+                    Console.Error.WriteLine($"edsos demo: {failure}");
+                    return ExitCodes.Usage;
+                }
+
+                report = linux;
+            }
+            else
+            {
+                report = await DemoRunner.RunAsync(options, progress, stop);
+            }
         }
         catch (InvalidOperationException e)
         {
@@ -230,6 +270,108 @@ public static class EdsosCli
 
     private static string? Suffix(string? path, string proto) =>
         path is null ? null : Path.Combine(Path.GetDirectoryName(path) ?? string.Empty, $"{Path.GetFileNameWithoutExtension(path)}-{proto}{Path.GetExtension(path)}");
+
+    private static Command BuildServe()
+    {
+        var tap = new Option<bool>("--tap") { Description = "Serve on a TAP device whose peer is the Linux kernel in a network namespace (required: the only wire serve knows)" };
+        var netns = new Option<string?>("--netns") { Description = "Name of the network namespace to create (default: edsos-PID-N, unique per run)" };
+        var address = new Option<string>("--address") { Description = "EDSOS's address and prefix", DefaultValueFactory = _ => "198.18.0.2/24" };
+        var peer = new Option<string>("--peer-address") { Description = "The Linux side's address and prefix in the namespace", DefaultValueFactory = _ => "198.18.0.1/24" };
+        var pcap = new Option<string?>("--pcap") { Description = "Write every frame crossing the TAP to this pcap file" }.MustBeWritableFile();
+        var mode = new Option<string>("--mode") { Description = "zerocopy (EDSOS) or copy (the Linux path)", DefaultValueFactory = _ => "zerocopy" };
+        mode.AcceptOnlyFromAmong("zerocopy", "copy");
+        var command = new Command("serve", "One EDSOS host on a TAP device, Linux as its peer: echo on UDP and TCP port 7, discard on TCP port 9, until Ctrl-C")
+        {
+            tap, netns, address, peer, pcap, mode,
+        };
+        command.SetAction(async (result, cancellation) =>
+        {
+            if (!result.GetValue(tap))
+            {
+                Console.Error.WriteLine("edsos serve: --tap is required (the TAP device is the only wire serve runs on)");
+                return ExitCodes.Usage;
+            }
+
+            var options = ParsePeerOptions(result.GetValue(netns), result.GetValue(address)!, result.GetValue(peer)!, out string? invalid);
+            if (options is null)
+            {
+                Console.Error.WriteLine($"edsos serve: {invalid}");
+                return ExitCodes.Usage;
+            }
+
+            options = options with
+            {
+                PcapPath = result.GetValue(pcap),
+                Mode = result.GetValue(mode) == "copy" ? DataPathMode.Copy : DataPathMode.ZeroCopy,
+            };
+            try
+            {
+                return await TapServe.RunAsync(options, Console.Out, Console.Error, cancellation);
+            }
+            catch (Exception e)
+            {
+                // A long-running server's last word is one line, never a stack trace; the namespace is gone by now
+                // (TapPeer's dispose, or the process-exit hook).
+                Console.Error.WriteLine($"edsos serve: {e.GetType().Name}: {e.Message}");
+                return ExitCodes.Failed;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// The hidden <c>linux-echo</c> command: the Linux side's echo server of <c>demo --peer linux</c>, started by
+    /// <c>ip netns exec</c> inside the namespace. Prints <c>listening</c> once bound; runs until its stdin closes.
+    /// </summary>
+    private static Command BuildLinuxEcho()
+    {
+        var port = new Option<int>("--port") { Description = "UDP and TCP port to echo on", DefaultValueFactory = _ => 7 };
+        var command = new Command("linux-echo", "Echo server on Linux sockets in the current network namespace (started by demo --peer linux)") { port };
+        command.Hidden = true;
+        command.SetAction(async (result, cancellation) =>
+        {
+            LinuxEchoServer server;
+            try
+            {
+                server = LinuxEchoServer.Start(result.GetValue(port));
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                Console.Error.WriteLine($"edsos linux-echo: {e.Message}");
+                return ExitCodes.Usage;
+            }
+
+            using (server)
+            {
+                Console.WriteLine($"listening udp+tcp {result.GetValue(port)}");
+                Console.Out.Flush();
+                await Console.In.ReadToEndAsync(cancellation);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>TAP peer options from the command line's strings, or null and a one-line reason.</summary>
+    internal static TapPeerOptions? ParsePeerOptions(string? netns, string address, string peerAddress, out string? error)
+    {
+        if (!Ipv4Cidr.TryParse(address, out var edsos))
+        {
+            error = $"--address must be an IPv4 address with a prefix (198.18.0.2/24), not '{address}'";
+            return null;
+        }
+
+        if (!Ipv4Cidr.TryParse(peerAddress, out var linux))
+        {
+            error = $"--peer-address must be an IPv4 address with a prefix (198.18.0.1/24), not '{peerAddress}'";
+            return null;
+        }
+
+        var options = new TapPeerOptions { Netns = netns, EdsosAddress = edsos, LinuxAddress = linux };
+        error = options.Validate();
+        return error is null ? options : null;
+    }
 
     private static Command BuildRuntimeBench()
     {

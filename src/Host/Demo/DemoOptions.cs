@@ -42,12 +42,20 @@ public sealed record DemoOptions
     /// <summary>TCP: each connection's receive buffer (bytes); above 65535 both SYNs offer window scaling (RFC 7323).</summary>
     public int ReceiveBuffer { get; init; } = new TcpOptions().ReceiveBuffer;
 
+    /// <summary>Who echoes: <c>edsos</c> (host B in this process, the default) or <c>linux</c> (the kernel's stack on a TAP device in a network namespace).</summary>
+    public string Peer { get; init; } = "edsos";
+
     /// <summary>Returns a message naming the bad option, or null when the options are valid.</summary>
     public string? Validate()
     {
         if (Proto is not ("udp" or "tcp" or "both"))
         {
             return $"--proto must be udp, tcp or both, not '{Proto}'";
+        }
+
+        if (Peer is not ("edsos" or "linux"))
+        {
+            return $"--peer must be edsos or linux, not '{Peer}'";
         }
 
         if (Loss < 0 || Loss >= 0.5 || double.IsNaN(Loss))

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Edsos.Host.Demo;
 
 /// <summary>
@@ -99,6 +101,17 @@ public sealed record DemoReport
 
     /// <summary>TCP: frames both NICs cut out of TSO super-segments (counted in <see cref="FramesTx"/> too).</summary>
     public long TsoSegments { get; init; }
+
+    /// <summary>Who echoed: <c>edsos</c> (host B, the default) or <c>linux</c> (the kernel's stack over a TAP device).</summary>
+    public string Peer { get; init; } = "edsos";
+
+    /// <summary>Against Linux: how its echo server ran (<c>process</c>, a child in the namespace, or <c>in-process</c>); null otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? LinuxEcho { get; init; }
+
+    /// <summary>Against Linux: the network namespace the run created (and removed); null otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Netns { get; init; }
 
     /// <summary>The leak report lines, when something leaked.</summary>
     public required IReadOnlyList<string> Leaks { get; init; }

@@ -18,10 +18,10 @@ internal static class DemoReportBuilder
     /// </summary>
     public static DemoReport Build(
         DemoOptions options, string proto, EchoTally tally, int ok, int bad, DemoRunner.PingTally pings, long framesTx,
-        MemoryManager memoryA, MemoryManager memoryB, PcapMirrorWire? mirror, TimeSpan elapsed)
+        MemoryManager memoryA, MemoryManager? memoryB, PcapMirrorWire? mirror, TimeSpan elapsed)
     {
         var a = memoryA.Counters;
-        var b = memoryB.Counters;
+        var b = memoryB?.Counters;
         var leaks = HostLeaks.Read(memoryA, memoryB);
 
         return new DemoReport
@@ -36,11 +36,11 @@ internal static class DemoReportBuilder
             Interrupted = tally.Interrupted,
             Attempted = tally.Attempted,
             FramesTx = framesTx,
-            PayloadBytesCopied = a.PayloadBytesCopied + b.PayloadBytesCopied,
-            HeaderBytesCopied = a.HeaderBytesCopied + b.HeaderBytesCopied,
-            CowBytesCopied = a.CowBytesCopied + b.CowBytesCopied,
-            ApplicationBytesCopied = a.ApplicationBytesCopied + b.ApplicationBytesCopied,
-            DmaBytes = a.DmaBytesRead + a.DmaBytesWritten + b.DmaBytesRead + b.DmaBytesWritten,
+            PayloadBytesCopied = a.PayloadBytesCopied + (b?.PayloadBytesCopied ?? 0),
+            HeaderBytesCopied = a.HeaderBytesCopied + (b?.HeaderBytesCopied ?? 0),
+            CowBytesCopied = a.CowBytesCopied + (b?.CowBytesCopied ?? 0),
+            ApplicationBytesCopied = a.ApplicationBytesCopied + (b?.ApplicationBytesCopied ?? 0),
+            DmaBytes = a.DmaBytesRead + a.DmaBytesWritten + (b is null ? 0 : b.DmaBytesRead + b.DmaBytesWritten),
             LeakedPages = leaks.Pages,
             LeakedCtrns = leaks.Ctrns,
             LeakedNodes = leaks.Nodes,

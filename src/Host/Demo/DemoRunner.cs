@@ -53,8 +53,8 @@ public static class DemoRunner
 
             Task echoLoop = echo.RunAsync(options.Size);
             var client = hostA.StartProcess("app");
-            var rounds = await RunClientAsync(client, options, progress, stop);
-            var pings = await PingAsync(client, options.Pings, stop);
+            var rounds = await RunClientAsync(client, options, progress, new Ipv4Endpoint(AddressB.Address, EchoPort), stop);
+            var pings = await PingAsync(client, options.Pings, AddressB.Address, stop);
 
             await echo.CloseAsync();
             await echoLoop;
@@ -89,7 +89,17 @@ public static class DemoRunner
         Tso = options.Tso,
     };
 
-    private static async Task<Rounds> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, CancellationToken stop)
+    /// <summary>
+    /// The UDP echo client against any echo server at <paramref name="destination"/> (host B, or Linux):
+    /// the tally, the rounds echoed right, and those echoed wrong.
+    /// </summary>
+    internal static async Task<(EchoTally Tally, int Ok, int Bad)> RunEchoClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination, CancellationToken stop = default)
+    {
+        var rounds = await RunClientAsync(libc, options, progress, destination, stop);
+        return (rounds, rounds.Ok, rounds.BadCount);
+    }
+
+    private static async Task<Rounds> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination, CancellationToken stop)
     {
         var rounds = new Rounds();
         var socket = await libc.SocketAsync(2, SocketKind.Dgram, 0);
@@ -99,7 +109,6 @@ public static class DemoRunner
         }
 
         int fd = (int)socket.Value;
-        var destination = new Ipv4Endpoint(AddressB.Address, EchoPort);
         UserBuffer send = libc.Alloc(options.Size);
         UserBuffer? receive = options.Mode == DataPathMode.Copy ? libc.Alloc(options.Size) : null;
         byte[] pattern = new byte[options.Size];
@@ -129,7 +138,7 @@ public static class DemoRunner
                 }
 
                 rounds.SendMicros.Record(Stopwatch.GetElapsedTime(start, afterSend));
-                bool ok = await ReceiveEchoAsync(libc, fd, receive, sequence, options, rounds, stop);
+                bool ok = await ReceiveEchoAsync(libc, fd, receive, sequence, options, rounds, destination, stop);
                 if (ok)
                 {
                     rounds.Ok++;
@@ -155,7 +164,7 @@ public static class DemoRunner
         return rounds;
     }
 
-    private static async Task<bool> ReceiveEchoAsync(Libc libc, int fd, UserBuffer? receive, ulong sequence, DemoOptions options, Rounds rounds, CancellationToken stop)
+    private static async Task<bool> ReceiveEchoAsync(Libc libc, int fd, UserBuffer? receive, ulong sequence, DemoOptions options, Rounds rounds, Ipv4Endpoint destination, CancellationToken stop)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
         timeout.CancelAfter(options.EchoTimeout);
@@ -213,9 +222,9 @@ public static class DemoRunner
 
         try
         {
-            if (length != options.Size || from.Address != AddressB.Address || from.Port != EchoPort)
+            if (length != options.Size || from != destination)
             {
-                rounds.Bad($"echo #{sequence}: {length} bytes from {from}, expected {options.Size} from {AddressB.Address}:{EchoPort}");
+                rounds.Bad($"echo #{sequence}: {length} bytes from {from}, expected {options.Size} from {destination}");
                 return false;
             }
 
@@ -239,16 +248,16 @@ public static class DemoRunner
     }
 
     /// <summary>
-    /// Pings host B <paramref name="count"/> times from <paramref name="libc"/>'s host; returns the round
-    /// trips of the replies. Stops early (no further ping) when <paramref name="stop"/> fires.
+    /// Pings <paramref name="destination"/> (host B, or Linux) <paramref name="count"/> times from <paramref name="libc"/>'s
+    /// host; returns the round trips of the replies. Stops early (no further ping) when <paramref name="stop"/> fires.
     /// </summary>
-    internal static async Task<PingTally> PingAsync(Libc libc, int count, CancellationToken stop = default)
+    internal static async Task<PingTally> PingAsync(Libc libc, int count, Ipv4Address destination, CancellationToken stop = default)
     {
         var pings = new PingTally();
         for (int i = 0; i < count && !stop.IsCancellationRequested; i++)
         {
             pings.Sent++;
-            var reply = await libc.PingAsync(AddressB.Address, (ushort)(i + 1), 56, TimeSpan.FromSeconds(2));
+            var reply = await libc.PingAsync(destination, (ushort)(i + 1), 56, TimeSpan.FromSeconds(2));
             if (reply.Error == Errno.None)
             {
                 pings.RoundTrips.Record(reply.RoundTrip);

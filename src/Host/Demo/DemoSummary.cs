@@ -6,16 +6,21 @@ public static class DemoSummary
     /// <summary>Writes the summary of <paramref name="report"/> to <paramref name="output"/>.</summary>
     public static void Write(TextWriter output, DemoReport report, DemoOptions options)
     {
-        output.WriteLine($"EDSOS demo: {report.Proto} echo 10.0.0.1 → 10.0.0.2:{DemoRunner.EchoPort}, {report.Sends} × {report.Size} bytes, {report.Mode} mode");
+        bool linux = report.Peer == "linux";
+        string from = linux ? "198.18.0.2" : "10.0.0.1";
+        string to = linux ? "198.18.0.1" : "10.0.0.2";
+        output.WriteLine(linux
+            ? $"EDSOS demo: {report.Proto} echo {from} → Linux {to}:{DemoRunner.EchoPort} (netns {report.Netns}, echo server {report.LinuxEcho}), {report.Sends} × {report.Size} bytes, {report.Mode} mode"
+            : $"EDSOS demo: {report.Proto} echo {from} → {to}:{DemoRunner.EchoPort}, {report.Sends} × {report.Size} bytes, {report.Mode} mode");
         if (report.Interrupted)
         {
             output.WriteLine($"  interrupted        by a signal after {report.Attempted} of {report.Sends} rounds; the figures below cover those");
         }
 
         output.WriteLine($"  echoed ok          {report.EchoedOk}/{(report.Interrupted ? report.Attempted : report.Sends)}{(report.EchoedBad > 0 ? $" ({report.EchoedBad} wrong)" : string.Empty)}{(report.Lost > 0 ? $" ({report.Lost} lost)" : string.Empty)}");
-        output.WriteLine($"  ping 10.0.0.2      {report.PingsOk}/{report.PingsSent} replies, median {report.PingP50Us:0.0} µs");
+        output.WriteLine($"  ping {to,-13} {report.PingsOk}/{report.PingsSent} replies, median {report.PingP50Us:0.0} µs");
         output.WriteLine($"  frames on the wire {report.FramesTx}");
-        output.WriteLine($"  payload copied     {report.PayloadBytesCopied:N0} bytes by the CPU (stack, both hosts)");
+        output.WriteLine($"  payload copied     {report.PayloadBytesCopied:N0} bytes by the CPU ({(linux ? "our stack; Linux's copies are its own" : "stack, both hosts")})");
         output.WriteLine($"  headers copied     {report.HeaderBytesCopied:N0} bytes");
         output.WriteLine($"  device DMA         {report.DmaBytes:N0} bytes");
         output.WriteLine($"  app's own buffers  {report.ApplicationBytesCopied:N0} bytes written/read by the apps");

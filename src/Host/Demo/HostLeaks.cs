@@ -9,11 +9,12 @@ namespace Edsos.Host.Demo;
 /// <param name="Lines">One line per leaked node, naming its host and path.</param>
 public sealed record HostLeaks(int Pages, int Ctrns, int Nodes, IReadOnlyList<string> Lines)
 {
-    /// <summary>Reads the leak reports of host A's and host B's memory.</summary>
-    public static HostLeaks Read(MemoryManager memoryA, MemoryManager memoryB)
+    /// <summary>Reads the leak reports of host A's and (when there is one) host B's memory.</summary>
+    public static HostLeaks Read(MemoryManager memoryA, MemoryManager? memoryB)
     {
+        // Against the Linux peer there is no host B: its part of the report is empty.
         var leakA = memoryA.GetLeakReport();
-        var leakB = memoryB.GetLeakReport();
+        var leakB = memoryB?.GetLeakReport() ?? new LeakReport([], 0, 0);
         var lines = new List<string>();
         int ctrns = 0;
         foreach (var (host, report) in new[] { ("A", leakA), ("B", leakB) })

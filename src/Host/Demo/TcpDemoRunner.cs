@@ -62,7 +62,7 @@ public static class TcpDemoRunner
             var client = hostA.StartProcess("app");
             using var watch = new CancellationTokenSource();
             Task? watcher = Environment.GetEnvironmentVariable("EDSOS_TCP_TRACE") is null ? null : WatchAsync(hostA, hostB, watch.Token);
-            var run = await RunClientAsync(client, options, progress, stop);
+            var run = await RunClientAsync(client, options, progress, new Ipv4Endpoint(DemoRunner.AddressB.Address, DemoRunner.EchoPort), stop);
             watch.Cancel();
             if (run.Interrupted)
             {
@@ -79,7 +79,7 @@ public static class TcpDemoRunner
                 run.Keep($"echo app stopped on {echo.LastError}");
             }
 
-            var pings = await DemoRunner.PingAsync(client, options.Pings, stop);
+            var pings = await DemoRunner.PingAsync(client, options.Pings, DemoRunner.AddressB.Address, stop);
             var tcpA = await hostA.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
             var tcpB = await hostB.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
             var nicA = await NicDriver.GetStatisticsAsync(hostA.Nic);
@@ -133,7 +133,18 @@ public static class TcpDemoRunner
             ArenaPages = Math.Max(8192, (int)Math.Min(262_144, (3L * options.Size / 4096) + 4096)),
         };
 
-    private static async Task<Run> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, CancellationToken stop)
+    /// <summary>
+    /// The TCP echo client against any echo server at <paramref name="destination"/> (host B, or Linux): the
+    /// tally, the writes echoed right, and those echoed wrong. Throws <see cref="InvalidOperationException"/>
+    /// when it cannot connect.
+    /// </summary>
+    internal static async Task<(EchoTally Tally, int Ok, int Bad)> RunEchoClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination, CancellationToken stop = default)
+    {
+        var run = await RunClientAsync(libc, options, progress, destination, stop);
+        return (run, Math.Max(0, run.WritesEchoed - run.BadWritesBelow(run.WritesEchoed)), run.BadWrites);
+    }
+
+    private static async Task<Run> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, Ipv4Endpoint destination, CancellationToken stop)
     {
         var socket = await libc.SocketAsync(2, SocketKind.Stream, 0);
         if (!socket.IsOk)
@@ -142,7 +153,7 @@ public static class TcpDemoRunner
         }
 
         int fd = (int)socket.Value;
-        var connected = await libc.ConnectAsync(fd, new Ipv4Endpoint(DemoRunner.AddressB.Address, DemoRunner.EchoPort));
+        var connected = await libc.ConnectAsync(fd, destination);
         if (!connected.IsOk)
         {
             await libc.CloseAsync(fd);
