@@ -22,6 +22,8 @@ public sealed class Ipv4RxWorker : EdsrtActor
 {
     private const string ReassemblyTimerKey = "reassembly";
 
+    private readonly DeadlineTimer _reassemblyTimer = new(ReassemblyTimerKey, ReassemblyTick.Instance);
+
     // Ethernet + the longest IPv4 header + an 8-byte transport header: all a handler ever reads.
     private const int MaxPeek = FrameLayout.EthernetHeaderLength + 60 + 8;
     private const int FirstPeek = FrameLayout.EthernetIpv4HeaderLength + 8;
@@ -717,6 +719,7 @@ public sealed class Ipv4RxWorker : EdsrtActor
 
     private void OnReassemblyTick()
     {
+        _reassemblyTimer.Fired();
         _released.Clear();
         _reassemblyTimeouts += _reassembler.Expire(_released);
         foreach (FragmentData fragment in _released)
@@ -728,22 +731,11 @@ public sealed class Ipv4RxWorker : EdsrtActor
         ScheduleReassemblyTimer();
     }
 
-    private void ScheduleReassemblyTimer()
-    {
-        DateTimeOffset? deadline = _reassembler.NextDeadline;
-        if (deadline is null)
-        {
-            Timers.Cancel(ReassemblyTimerKey);
-            return;
-        }
-
-        TimeSpan delay = deadline.Value - _clock.Now;
-        Timers.StartSingleTimer(ReassemblyTimerKey, ReassemblyTick.Instance, delay > TimeSpan.Zero ? delay : TimeSpan.Zero);
-    }
+    private void ScheduleReassemblyTimer() => _reassemblyTimer.Schedule(Timers, _reassembler.NextDeadline, _clock.Now);
 
     private int ReleaseAll()
     {
-        Timers.Cancel(ReassemblyTimerKey);
+        _reassemblyTimer.Cancel(Timers);
         _released.Clear();
         _reassembler.Clear(_released);
         int popped = 0;

@@ -30,6 +30,8 @@ namespace Edsos.Protocol.Ipv4;
 public sealed class Ipv4TxWorker : EdsrtActor
 {
     private const string ArpTimerKey = "arp";
+
+    private readonly DeadlineTimer _arpTimer = new(ArpTimerKey, ArpTick.Instance);
     private const int StackHeaderBlock = 2048;
 
     private readonly InetStackOptions _options;
@@ -540,6 +542,7 @@ public sealed class Ipv4TxWorker : EdsrtActor
 
     private void OnArpTick()
     {
+        _arpTimer.Fired();
         _requests.Clear();
         _failed.Clear();
         _arp.Poll(_requests, _failed);
@@ -566,15 +569,7 @@ public sealed class Ipv4TxWorker : EdsrtActor
 
     private void ScheduleArpPoll()
     {
-        DateTimeOffset? deadline = _arp.NextDeadline;
-        if (deadline is null || _quiesced)
-        {
-            Timers.Cancel(ArpTimerKey);
-            return;
-        }
-
-        TimeSpan delay = deadline.Value - _clock.Now;
-        Timers.StartSingleTimer(ArpTimerKey, ArpTick.Instance, delay > TimeSpan.Zero ? delay : TimeSpan.Zero);
+        _arpTimer.Schedule(Timers, _quiesced ? null : _arp.NextDeadline, _clock.Now);
     }
 
     private void SendArpRequest(Ipv4Address target)
@@ -652,7 +647,7 @@ public sealed class Ipv4TxWorker : EdsrtActor
 
     private int ReleaseAll()
     {
-        Timers.Cancel(ArpTimerKey);
+        _arpTimer.Cancel(Timers);
         int popped = 0;
         foreach (Ipv4Address address in _resolving)
         {
