@@ -383,7 +383,6 @@ public static class StreamBench
     private sealed class MeasureWindow(TimeSpan duration, ICounter counter) : IDisposable
     {
         private readonly Stopwatch _clock = new();
-        private Timer? _edges;
         private (long Datagrams, long Bytes, TimeSpan Cpu, long Ticks) _first;
         private (long Datagrams, long Bytes, TimeSpan Cpu, long Ticks) _last;
         private volatile bool _over;
@@ -397,13 +396,16 @@ public static class StreamBench
         public void Start()
         {
             _clock.Start();
-            var warm = duration / 5;
-            _edges = new Timer(_ => Snap(ref _first), null, warm, Timeout.InfiniteTimeSpan);
-            _ = Task.Delay(warm + duration).ContinueWith(_ =>
+
+            // One sequence, so the end is never taken before the start however late the pool runs it.
+            _ = Task.Run(async () =>
             {
+                await Task.Delay(duration / 5).ConfigureAwait(false);
+                Snap(ref _first);
+                await Task.Delay(duration).ConfigureAwait(false);
                 Snap(ref _last);
                 _over = true;
-            }, TaskScheduler.Default);
+            });
         }
 
         public (double Datagrams, double Bytes) Counted()
@@ -412,7 +414,7 @@ public static class StreamBench
             return (_last.Datagrams - _first.Datagrams, _last.Bytes - _first.Bytes);
         }
 
-        public void Dispose() => _edges?.Dispose();
+        public void Dispose() => _clock.Stop();
 
         private void Snap(ref (long Datagrams, long Bytes, TimeSpan Cpu, long Ticks) at)
         {
