@@ -34,6 +34,13 @@ if (mode == "mint")
     return 0;
 }
 
+// Orphaned (the test process died): stdin reaches end of file; a churning child must not outlive its test.
+new Thread(() =>
+{
+    Console.In.ReadToEnd();
+    Environment.Exit(3);
+}) { IsBackground = true }.Start();
+
 var random = new Random(int.Parse(args[2]));
 var shareTs = new TsId(ushort.Parse(args[3]));
 string? holdPoint = args.Length > 4 ? args[4] : null;

@@ -10,6 +10,8 @@ namespace Edsos.Memory.Tests.Shared;
 /// another process's page, and SIGKILLs at random instants and inside operations with the lock
 /// held, after which the survivors must repair, lift the dead process's TSs and return its pages.
 /// </summary>
+// One collection: SharedArena.TestHook is static, and tests that set it must not run beside others.
+[Collection("SharedArena")]
 public sealed class SharedArenaProcessTests : IDisposable
 {
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
