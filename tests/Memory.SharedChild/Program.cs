@@ -5,7 +5,8 @@ using Edsos.Memory.SharedChild;
 // Modes (every line it prints is a protocol line the test reads):
 //   churn PATH SEED SHARE_TS [HOLD_POINT]  random push / write / ct_share to SHARE_TS / pin / unpin / pop / lift / reap
 //                                          forever; with HOLD_POINT, after a random number of operations it stops
-//                                          inside that operation (lock held, update half made), prints HOLDING and sleeps.
+//                                          inside that operation (lock held, update half made), prints HOLDING and sleeps;
+//                                          with "slow" it lingers a random while inside a third of its operations.
 //   mint PATH TARGET_TS                    pushes and writes a node, ct_shares part of it to TARGET_TS, prints both
 //                                          capabilities and physical addresses, pops its own node, waits for a line on stdin.
 Console.Out.Flush();
@@ -53,7 +54,18 @@ int scratchLifts = 0;
 // CTRNs shared into SHARE_TS are popped by its process only when it reads them: bound them, so
 // one long-lived child cannot fill the node table.
 int sharesLeft = 150;
-if (holdPoint is not null)
+if (holdPoint == "slow")
+{
+    // Random instants land inside operations too: linger a random while, lock held, update half made.
+    SharedArena.TestHook = _ =>
+    {
+        if (random.Next(3) == 0)
+        {
+            Thread.SpinWait(random.Next(50_000));
+        }
+    };
+}
+else if (holdPoint is not null)
 {
     SharedArena.TestHook = point =>
     {

@@ -129,12 +129,11 @@ public sealed class SharedArenaProcessTests : IDisposable
             {
                 while (children.Count < 2)
                 {
-                    var child = ChildProcess.Start("churn", _path, random.Next().ToString(), me.Value.ToString());
+                    var child = ChildProcess.Start("churn", _path, random.Next().ToString(), me.Value.ToString(), "slow");
                     child.WaitForLine("READY", s_startTimeout);
                     children.Add(child);
                 }
 
-                Thread.Sleep(random.Next(20, 400));
                 foreach (var child in children)
                 {
                     foreach (string line in child.Drain())
@@ -142,6 +141,10 @@ public sealed class SharedArenaProcessTests : IDisposable
                         PinShared(arena, me, line, pins);
                     }
                 }
+
+                // The kill instant: random relative to the children's work, not right after this
+                // process released the lock.
+                Thread.Sleep(random.Next(20, 400));
 
                 var victim = children[random.Next(children.Count)];
                 children.Remove(victim);
