@@ -7,6 +7,7 @@ using Edsos.Memory.SharedChild;
 //                                          forever; with HOLD_POINT, after a random number of operations it stops
 //                                          inside that operation (lock held, update half made), prints HOLDING and sleeps;
 //                                          with "slow" it lingers a random while inside a third of its operations.
+//   bench PATH CYCLES                      after a line on stdin, CYCLES push + ct_share + pop + pop cycles; prints NSOP.
 //   mint PATH TARGET_TS                    pushes and writes a node, ct_shares part of it to TARGET_TS, prints both
 //                                          capabilities and physical addresses, pops its own node, waits for a line on stdin.
 Console.Out.Flush();
@@ -35,6 +36,27 @@ if (mode == "mint")
     return 0;
 }
 
+if (mode == "bench")
+{
+    // The same cycle as the in-process benchmark, to run beside another process doing it too.
+    var app = arena.CreateTs(TsKind.User).Unwrap();
+    var net = arena.CreateTs(TsKind.Kernel).Unwrap();
+    int cycles = int.Parse(args[2]);
+    output.WriteLine("READY");
+    Console.ReadLine();
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    for (int i = 0; i < cycles; i++)
+    {
+        var buffer = arena.Push(app, 4096).Unwrap();
+        var ctrn = arena.CtShare(app, buffer, 0, 4096, net, Rights.Read | Rights.Map).Unwrap();
+        arena.Pop(app, buffer).ThrowIfFailed();
+        arena.Pop(net, ctrn).ThrowIfFailed();
+    }
+
+    output.WriteLine($"NSOP {clock.Elapsed.TotalNanoseconds / cycles:F0}");
+    return 0;
+}
+
 // Orphaned (the test process died): stdin reaches end of file; a churning child must not outlive its test.
 new Thread(() =>
 {
@@ -45,6 +67,7 @@ new Thread(() =>
 var random = new Random(int.Parse(args[2]));
 var shareTs = new TsId(ushort.Parse(args[3]));
 string? holdPoint = args.Length > 4 ? args[4] : null;
+
 // A lift needs a scratch TS and TS ids are never reused, so a child lifts at most a few times;
 // a child told to stop inside a lift stops in its first.
 int armAfter = holdPoint == "lift" ? 0 : random.Next(5, 60);

@@ -10,6 +10,7 @@ internal static unsafe partial class LibC
     public const int PthreadProcessShared = 1;
     public const int PthreadMutexRobust = 1;
     public const int ClockMonotonic = 1;
+    public const int EBusy = 16;
     public const int ETimedOut = 110;
     public const int EOwnerDead = 130;
     public const int ENotRecoverable = 131;
@@ -36,6 +37,9 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Library, EntryPoint = "pthread_mutex_init")]
     public static partial int MutexInit(void* mutex, void* attr);
+
+    [LibraryImport(Library, EntryPoint = "pthread_mutex_trylock")]
+    public static partial int MutexTryLock(void* mutex);
 
     [LibraryImport(Library, EntryPoint = "pthread_mutex_clocklock")]
     public static partial int MutexClockLock(void* mutex, int clock, Timespec* absTime);

@@ -37,25 +37,36 @@ internal readonly unsafe struct RobustMutex
     /// </summary>
     public bool Lock(TimeSpan timeout)
     {
+        // Uncontended fast path: no clock read, one atomic in user space.
+        int rc = LibC.MutexTryLock(_mutex);
+        if (rc != LibC.EBusy)
+        {
+            return Result(rc, timeout);
+        }
+
         LibC.Timespec deadline;
         LibC.ClockGetTime(LibC.ClockMonotonic, &deadline);
         long nanos = deadline.Nanoseconds + (timeout.Ticks * 100);
         deadline.Seconds += nanos / 1_000_000_000;
         deadline.Nanoseconds = nanos % 1_000_000_000;
 
-        int rc = LibC.MutexClockLock(_mutex, LibC.ClockMonotonic, &deadline);
-        return rc switch
-        {
-            0 => false,
-            LibC.EOwnerDead => true,
-            LibC.ETimedOut => throw new TimeoutException($"shared arena lock not acquired within {timeout}: a live process holds it"),
-            _ => throw new InvalidOperationException($"pthread_mutex_clocklock failed with errno {rc}"),
-        };
+        return Result(LibC.MutexClockLock(_mutex, LibC.ClockMonotonic, &deadline), timeout);
     }
 
     public void MarkConsistent() => Check(LibC.MutexConsistent(_mutex), "pthread_mutex_consistent");
 
     public void Unlock() => Check(LibC.MutexUnlock(_mutex), "pthread_mutex_unlock");
+
+    private static bool Result(int rc, TimeSpan timeout)
+    {
+        return rc switch
+        {
+            0 => false,
+            LibC.EOwnerDead => true,
+            LibC.ETimedOut => throw new TimeoutException($"shared arena lock not acquired within {timeout}: a live process holds it"),
+            _ => throw new InvalidOperationException($"locking the shared arena mutex failed with errno {rc}"),
+        };
+    }
 
     private static void Check(int rc, string call)
     {

@@ -54,6 +54,9 @@ public sealed unsafe partial class SharedArena : IDisposable
         _lockTimeout = lockTimeout;
         _key0 = (ulong)I64(L.HKey0);
         _key1 = (ulong)I64(L.HKey1);
+
+        // No record yet: Attach's reap must not skip slot 0 as "ours".
+        _procSlot = -1;
         _procSlot = Attach();
     }
 

@@ -173,43 +173,45 @@ public sealed class SharedArenaTests : IDisposable
     [Fact]
     public void Benchmark_PushCtSharePopCycle_SharedVersusInProcessManager()
     {
-        const int Warmup = 20_000;
-        const int Cycles = 200_000;
+        const int Rounds = 7;
+        const int Cycles = 30_000;
         using var arena = SharedArena.Open(_path, s_options);
         var app = arena.CreateTs(TsKind.User).Unwrap();
         var net = arena.CreateTs(TsKind.Kernel).Unwrap();
         using var manager = new MemoryManager(64);
         var mApp = manager.CreateTs("/user_proc/app").Unwrap();
         var mNet = manager.CreateTs("/net/sock").Unwrap();
-
-        double shared = Measure(Warmup, Cycles, () =>
+        Action sharedCycle = () =>
         {
             var buffer = arena.Push(app, 4096).Unwrap();
             var ctrn = arena.CtShare(app, buffer, 0, 4096, net, Rights.Read | Rights.Map).Unwrap();
             arena.Pop(app, buffer).ThrowIfFailed();
             arena.Pop(net, ctrn).ThrowIfFailed();
-        });
-        double local = Measure(Warmup, Cycles, () =>
+        };
+        Action localCycle = () =>
         {
             var buffer = manager.Push(mApp, "b", 4096).Unwrap();
             var ctrn = manager.CtShare(mApp, buffer, manager.Inspect(mApp, buffer).Unwrap().Gva, 4096, mNet, "c", Rights.Read | Rights.Map).Unwrap();
             manager.Pop(mApp, buffer).ThrowIfFailed();
             manager.Pop(mNet, ctrn).ThrowIfFailed();
-        });
+        };
 
-        // Informational: the numbers go to the test output (and the README), the machine is shared.
-        _output.WriteLine($"push+ct_share+pop+pop cycle: SharedArena {shared:F0} ns/op, in-process MemoryManager {local:F0} ns/op");
+        // Interleaved rounds, best of each: the machine is shared, and the minimum is the
+        // estimate least disturbed by other load.
+        double shared = double.MaxValue, local = double.MaxValue;
+        for (int round = 0; round < Rounds; round++)
+        {
+            shared = Math.Min(shared, Measure(Cycles, sharedCycle));
+            local = Math.Min(local, Measure(Cycles, localCycle));
+        }
+
+        _output.WriteLine($"push+ct_share+pop+pop cycle, best of {Rounds} interleaved rounds: SharedArena {shared:F0} ns/op, in-process MemoryManager {local:F0} ns/op");
         Assert.Empty(arena.CheckInvariants());
         Assert.Equal(64, arena.GetStats().FreePages);
     }
 
-    private static double Measure(int warmup, int cycles, Action cycle)
+    private static double Measure(int cycles, Action cycle)
     {
-        for (int i = 0; i < warmup; i++)
-        {
-            cycle();
-        }
-
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < cycles; i++)
         {
