@@ -7,6 +7,8 @@ using Edsos.Memory.SharedChild;
 //                                          forever; with HOLD_POINT, after a random number of operations it stops
 //                                          inside that operation (lock held, update half made), prints HOLDING and sleeps;
 //                                          with "slow" it lingers a random while inside a third of its operations.
+//                                          Points: push, ctshare, pop, pin, unpin, lift, reap (after lifting a dead
+//                                          process's TSs, before releasing its pins and record).
 //   bench PATH CYCLES                      after a line on stdin, CYCLES push + ct_share + pop + pop cycles; prints NSOP.
 //   mint PATH TARGET_TS                    pushes and writes a node, ct_shares part of it to TARGET_TS, prints both
 //                                          capabilities and physical addresses, pops its own node, waits for a line on stdin.

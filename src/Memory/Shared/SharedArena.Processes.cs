@@ -62,6 +62,7 @@ public sealed unsafe partial class SharedArena
             }
         }
 
+        Hook("reap");
         for (uint id = 1; id < _layout.MaxPins; id++)
         {
             long pin = _layout.Pin(id);

@@ -113,6 +113,39 @@ public sealed class SharedArenaProcessTests : IDisposable
     }
 
     [Fact]
+    public void Kill_ReaperMidReap_NextReaperFinishesBothProcesses()
+    {
+        using var arena = SharedArena.Open(_path, ChildGeometry.Options);
+        var me = arena.CreateTs(TsKind.Kernel).Unwrap();
+
+        // The reaper attaches first (attaching reaps, before its hook is armed), then the first
+        // victim runs a while and is killed; the reaper finds it dead and is killed after lifting
+        // its TSs, before releasing its pins and its process record.
+        using var reaper = ChildProcess.Start("churn", _path, "4242", me.Value.ToString(), "reap");
+        reaper.WaitForLine("READY", s_startTimeout);
+        using var first = ChildProcess.Start("churn", _path, "4243", me.Value.ToString());
+        first.WaitForLine("READY", s_startTimeout);
+        Thread.Sleep(300);
+        first.Kill();
+        reaper.WaitForLine("HOLDING", s_startTimeout);
+        reaper.Kill();
+
+        var report = TimedReap(arena, "reaper killed mid-reap");
+
+        // The first victim's record was still attached: this reap finished what the reaper began.
+        Assert.Contains(first.Pid, report.Pids);
+        Assert.Contains(reaper.Pid, report.Pids);
+        // Every CTRN they shared into this TS is lifted: refused, never memory.
+        foreach (string line in first.Drain().Concat(reaper.Drain()).Where(l => l.StartsWith("SHARED", StringComparison.Ordinal)))
+        {
+            var ctrn = ChildProcess.ParseCapability(line.Split(' '), 1);
+            Assert.True(arena.Check(me, ctrn, Rights.Read).Error is MemoryError.InvalidGva or MemoryError.Stale);
+        }
+
+        FinishAndAssertEverythingReturned(arena, me, []);
+    }
+
+    [Fact]
     public void Kill_AtRandomInstants_SurvivorsRepairLiftAndReturnEveryPage()
     {
         // Seeded: the kill instants, the victims and the children's operations repeat run to run
