@@ -237,7 +237,11 @@ public sealed unsafe partial class SharedArena
         }
     }
 
-    /// <summary>Copies <paramref name="source"/> into the node at <paramref name="offset"/> (an accounted application write; needs Write).</summary>
+    /// <summary>
+/// Copies <paramref name="source"/> into the node at <paramref name="offset"/> (the app's own
+/// write; needs Write). Copies under the lock; not yet counted (the byte counters are the
+/// manager's, see the README's plan). Fails with the capability errors or <see cref="MemoryError.OutOfRange"/>.
+/// </summary>
     public MemoryResult Write(TsId caller, Capability cap, int offset, ReadOnlySpan<byte> source)
     {
         Enter();
@@ -258,7 +262,7 @@ public sealed unsafe partial class SharedArena
         }
     }
 
-    /// <summary>Copies node bytes from <paramref name="offset"/> into <paramref name="destination"/> (needs Read).</summary>
+    /// <summary>Copies node bytes from <paramref name="offset"/> into <paramref name="destination"/> (needs Read). Fails with the capability errors or <see cref="MemoryError.OutOfRange"/>.</summary>
     public MemoryResult Read(TsId caller, Capability cap, int offset, Span<byte> destination)
     {
         Enter();
