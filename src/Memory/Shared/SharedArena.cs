@@ -128,6 +128,9 @@ public sealed unsafe partial class SharedArena : IDisposable
     /// <summary>
     /// Detaches: every TS this process hosts exits (its nodes and the CTRNs originating in it are
     /// lifted), its pins are released, its process record freed, and the file unmapped. Idempotent.
+    /// Call it when no operation of this instance is in flight; later calls throw
+    /// <see cref="ObjectDisposedException"/> (they cannot return an error value safely: the
+    /// records they would read are unmapped).
     /// </summary>
     public void Dispose()
     {
