@@ -1,0 +1,9 @@
+namespace Edsos.Memory.Shared;
+
+/// <summary>What <see cref="SharedArena.ReapDeadProcesses"/> found and undid.</summary>
+/// <param name="Processes">Dead processes whose records were released.</param>
+/// <param name="Pids">Their pids.</param>
+/// <param name="LiftedTs">TSs they hosted, now exited.</param>
+/// <param name="RevokedNodes">Nodes (owned by or originating in those TSs) revoked by the lifts.</param>
+/// <param name="ReleasedPins">Pins they held, released.</param>
+public sealed record ReapReport(int Processes, IReadOnlyList<int> Pids, int LiftedTs, int RevokedNodes, int ReleasedPins);

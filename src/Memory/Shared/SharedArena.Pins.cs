@@ -1,0 +1,187 @@
+using L = Edsos.Memory.Shared.SharedLayout;
+
+namespace Edsos.Memory.Shared;
+
+/// <summary>DMA pins: the device side reads the very pages a node (possibly another process's) covers.</summary>
+public sealed unsafe partial class SharedArena
+{
+    /// <summary>
+    /// Pins the caller's node for DMA (needs Map). The pin belongs to this process: it outlives
+    /// a pop or lift of the node (the pages stay allocated) and is released by
+    /// <see cref="Unpin"/> or, if this process dies, by the survivors. Fails with the capability
+    /// errors or <see cref="MemoryError.OutOfMemory"/> when the pin table is full.
+    /// </summary>
+    public MemoryResult<SharedPin> Pin(TsId caller, Capability cap)
+    {
+        Enter();
+        try
+        {
+            var check = CheckCap(caller, cap, Rights.Map, out long node);
+            if (!check.IsOk)
+            {
+                return check;
+            }
+
+            int free = I32(L.HFreePinCount);
+            if (free == 0)
+            {
+                return MemoryResult<SharedPin>.Fail(MemoryError.OutOfMemory, $"pin table full ({_layout.MaxPins})");
+            }
+
+            uint id = (uint)I32(_layout.FreePinStack + (4L * (free - 1)));
+            Set32(L.HFreePinCount, free - 1);
+            long pin = _layout.Pin(id);
+            int pages = I32(node + L.NPageCount);
+            for (int i = 0; i < pages; i++)
+            {
+                int pfn = I32(node + L.NPages + (4L * i));
+                Set32(_layout.Page(pfn) + L.GPins, I32(_layout.Page(pfn) + L.GPins) + 1);
+                Set32(pin + L.QPages + (4L * i), pfn);
+                if (i == 0)
+                {
+                    Hook("pin");
+                }
+            }
+
+            Set32(pin + L.QOwnerProc, _procSlot);
+            Set32(pin + L.QOffset, I32(node + L.NOffset));
+            Set32(pin + L.QLength, I32(node + L.NLength));
+            Set32(pin + L.QPageCount, pages);
+            Set32(pin + L.QState, 1);
+            Commit();
+            return MemoryResult<SharedPin>.Ok(new SharedPin(id, U32(pin + L.QGeneration), I32(node + L.NLength)));
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    /// <summary>Releases a pin this process holds; pages no longer referenced are freed. <see cref="MemoryError.NotPinned"/> for an unknown, released or foreign pin.</summary>
+    public MemoryResult Unpin(SharedPin pin)
+    {
+        Enter();
+        try
+        {
+            var check = CheckPin(pin);
+            if (!check.IsOk)
+            {
+                return check;
+            }
+
+            ReleasePin(pin.Id);
+            Commit();
+            return MemoryResult.Ok;
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    /// <summary>The device reads pinned bytes from <paramref name="offset"/>: the pages themselves, wherever the node was written.</summary>
+    public MemoryResult DmaRead(SharedPin pin, int offset, Span<byte> destination)
+    {
+        Enter();
+        try
+        {
+            var check = CheckPin(pin);
+            if (!check.IsOk)
+            {
+                return check;
+            }
+
+            if (offset < 0 || (long)offset + destination.Length > pin.Length)
+            {
+                return MemoryResult.Fail(MemoryError.OutOfRange, $"[{offset}, +{destination.Length}) leaves a pin of {pin.Length} bytes");
+            }
+
+            long rec = _layout.Pin(pin.Id);
+            int absolute = I32(rec + L.QOffset) + offset;
+            int done = 0;
+            while (done < destination.Length)
+            {
+                int at = absolute + done;
+                int pfn = I32(rec + L.QPages + (4L * (at / _layout.PageSize)));
+                int inPage = at % _layout.PageSize;
+                int chunk = Math.Min(destination.Length - done, _layout.PageSize - inPage);
+                PageBytes(pfn).Slice(inPage, chunk).CopyTo(destination.Slice(done, chunk));
+                done += chunk;
+            }
+
+            return MemoryResult.Ok;
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    /// <summary>The physical address the device would DMA for pinned byte <paramref name="offset"/>.</summary>
+    public MemoryResult<long> PinPhysicalAddress(SharedPin pin, int offset)
+    {
+        Enter();
+        try
+        {
+            var check = CheckPin(pin);
+            if (!check.IsOk)
+            {
+                return check;
+            }
+
+            if (offset < 0 || offset >= pin.Length)
+            {
+                return MemoryResult<long>.Fail(MemoryError.OutOfRange, $"{offset} outside a pin of {pin.Length} bytes");
+            }
+
+            long rec = _layout.Pin(pin.Id);
+            int absolute = I32(rec + L.QOffset) + offset;
+            return MemoryResult<long>.Ok(((long)I32(rec + L.QPages + (4L * (absolute / _layout.PageSize))) * _layout.PageSize) + (absolute % _layout.PageSize));
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    private MemoryResult CheckPin(SharedPin pin)
+    {
+        if (pin.Id == 0 || pin.Id >= _layout.MaxPins)
+        {
+            return MemoryResult.Fail(MemoryError.NotPinned, $"no pin {pin.Id}");
+        }
+
+        long rec = _layout.Pin(pin.Id);
+        if (I32(rec + L.QState) != 1 || U32(rec + L.QGeneration) != pin.Generation || I32(rec + L.QOwnerProc) != _procSlot)
+        {
+            return MemoryResult.Fail(MemoryError.NotPinned, $"pin {pin.Id}#{pin.Generation} is released or held by another process");
+        }
+
+        return MemoryResult.Ok;
+    }
+
+    private void ReleasePin(uint id)
+    {
+        long pin = _layout.Pin(id);
+        int pages = I32(pin + L.QPageCount);
+        for (int i = 0; i < pages; i++)
+        {
+            int pfn = I32(pin + L.QPages + (4L * i));
+            long page = _layout.Page(pfn);
+            Set32(page + L.GPins, I32(page + L.GPins) - 1);
+            TryFreePage(pfn);
+            if (i == 0)
+            {
+                Hook("unpin");
+            }
+        }
+
+        // Pin generations may wrap: a pin handle never leaves its process, so a wrap needs 2^32 pins of one record in one process's life.
+        Set32(pin + L.QGeneration, (int)(U32(pin + L.QGeneration) + 1));
+        Set32(pin + L.QState, 0);
+        Set32(pin + L.QPageCount, 0);
+        int free = I32(L.HFreePinCount);
+        Set32(_layout.FreePinStack + (4L * free), (int)id);
+        Set32(L.HFreePinCount, free + 1);
+    }
+}

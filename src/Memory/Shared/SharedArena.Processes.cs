@@ -1,0 +1,81 @@
+using L = Edsos.Memory.Shared.SharedLayout;
+
+namespace Edsos.Memory.Shared;
+
+/// <summary>The process table: a dead process is a TS exit for every TS it hosted.</summary>
+public sealed unsafe partial class SharedArena
+{
+    /// <summary>
+    /// Finds every attached process that is no longer running (pid gone, zombie, or reused by a
+    /// process with another start time), lifts every TS it hosted (its nodes and the CTRNs
+    /// originating in them), releases its pins and frees its record. Pages return to the free
+    /// stack once no surviving pin holds them. Safe to call from any number of processes at once,
+    /// and idempotent: a reaper that dies midway leaves the rest to the next.
+    /// </summary>
+    public ReapReport ReapDeadProcesses()
+    {
+        Enter();
+        try
+        {
+            return ReapLocked();
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    private ReapReport ReapLocked()
+    {
+        var pids = new List<int>();
+        int lifted = 0, revoked = 0, pins = 0;
+        for (int slot = 0; slot < _layout.MaxProcesses; slot++)
+        {
+            long rec = _layout.Proc(slot);
+            if (slot == _procSlot || I32(rec + L.PState) == 0 || ProcessLiveness.IsAlive(I32(rec + L.PPid), I64(rec + L.PStartTime)))
+            {
+                continue;
+            }
+
+            pids.Add(I32(rec + L.PPid));
+            var (ts, nodes, released) = ReleaseProcess(slot);
+            lifted += ts;
+            revoked += nodes;
+            pins += released;
+        }
+
+        return new ReapReport(pids.Count, pids, lifted, revoked, pins);
+    }
+
+    private (int Ts, int Nodes, int Pins) ReleaseProcess(int slot)
+    {
+        int lifted = 0, revoked = 0, pins = 0;
+        int nextTs = I32(L.HNextTs);
+        for (int ts = 1; ts < nextTs; ts++)
+        {
+            long rec = _layout.TsRec(ts);
+            int state = I32(rec + L.TState);
+            if (I32(rec + L.TOwnerProc) == slot && (state == TsLive || state == TsLifting))
+            {
+                revoked += LiftLocked(ts);
+                lifted++;
+            }
+        }
+
+        Hook("reap");
+        for (uint id = 1; id < _layout.MaxPins; id++)
+        {
+            long pin = _layout.Pin(id);
+            if (I32(pin + L.QState) == 1 && I32(pin + L.QOwnerProc) == slot)
+            {
+                ReleasePin(id);
+                Commit();
+                pins++;
+            }
+        }
+
+        Set32(_layout.Proc(slot) + L.PState, 0);
+        Commit();
+        return (lifted, revoked, pins);
+    }
+}

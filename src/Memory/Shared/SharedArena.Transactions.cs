@@ -1,0 +1,96 @@
+using L = Edsos.Memory.Shared.SharedLayout;
+
+namespace Edsos.Memory.Shared;
+
+/// <summary>The lock and the undo log: how a half-made update by a dead process is undone.</summary>
+public sealed unsafe partial class SharedArena
+{
+    /// <summary>
+    /// Takes the metadata lock. If its holder died, this process inherits it with the dead
+    /// holder's transaction half applied: roll it back, then declare the mutex consistent.
+    /// </summary>
+    private void Enter()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_mutex.Lock(_lockTimeout))
+        {
+            int undone = RollBack();
+            I32(L.HRecoveries)++;
+            I32(L.HUndoneWrites) += undone;
+            _mutex.MarkConsistent();
+        }
+    }
+
+    /// <summary>
+    /// Releases the lock. A transaction still open here was cut short by an exception in this
+    /// process: it is rolled back like a dead holder's, so the metadata never stays half updated.
+    /// </summary>
+    private void Leave()
+    {
+        if (I32(L.HUndoCount) != 0)
+        {
+            RollBack();
+        }
+
+        _mutex.Unlock();
+    }
+
+    /// <summary>Makes the writes since the last commit permanent: one aligned store empties the log.</summary>
+    private void Commit() => Volatile.Write(ref I32(L.HUndoCount), 0);
+
+    /// <summary>Logs the old value, then stores. The entry is complete before the count covers it.</summary>
+    private void Set32(long offset, int value)
+    {
+        Log(offset, I32(offset), wide: false);
+        I32(offset) = value;
+    }
+
+    private void Set64(long offset, long value)
+    {
+        Log(offset, I64(offset), wide: true);
+        I64(offset) = value;
+    }
+
+    private void Log(long offset, long old, bool wide)
+    {
+        int count = I32(L.HUndoCount);
+        if (count >= L.UndoCapacity)
+        {
+            throw new InvalidOperationException("shared arena undo log full: one transaction wrote too much");
+        }
+
+        long entry = L.HUndoEntries + ((long)count * L.UndoEntrySize);
+        I64(entry) = wide ? offset | long.MinValue : offset;
+        I64(entry + 8) = old;
+
+        // Release store: the entry is visible no later than the count that covers it. A kill
+        // between the two leaves an entry nobody reads; a kill after the count but before the data
+        // store makes the rollback restore the value that is still there. Either is harmless.
+        Volatile.Write(ref I32(L.HUndoCount), count + 1);
+    }
+
+    /// <summary>Restores every logged word, newest first, then empties the log. Idempotent. Returns the entries undone.</summary>
+    private int RollBack()
+    {
+        int count = I32(L.HUndoCount);
+        for (int i = count - 1; i >= 0; i--)
+        {
+            long entry = L.HUndoEntries + ((long)i * L.UndoEntrySize);
+            long offset = I64(entry);
+            long old = I64(entry + 8);
+            if (offset < 0)
+            {
+                I64(offset & long.MaxValue) = old;
+            }
+            else
+            {
+                I32(offset) = (int)old;
+            }
+        }
+
+        Commit();
+        return count;
+    }
+
+    private static void Hook(string point) => TestHook?.Invoke(point);
+}

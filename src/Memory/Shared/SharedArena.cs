@@ -1,0 +1,303 @@
+using System.Buffers.Binary;
+using System.IO.MemoryMappedFiles;
+using System.Security.Cryptography;
+using L = Edsos.Memory.Shared.SharedLayout;
+
+namespace Edsos.Memory.Shared;
+
+/// <summary>
+/// The memory model's state in one memory-mapped file that several OS processes of a host open:
+/// data pages and, beside them, fixed-size metadata records (processes, TSs, page reference and
+/// pin counts, nodes with generations, pins, the capability key). Every process checks and
+/// mutates the metadata locally, so no memory operation needs a round trip to another process.
+/// Errors are returned as <see cref="MemoryResult"/> values, like <see cref="MemoryManager"/>'s.
+/// </summary>
+/// <remarks>
+/// Crash design (any process may be SIGKILLed at any instant; see src/Memory/README.md):
+/// <list type="bullet">
+/// <item>One robust, process-shared glibc mutex in the header guards all metadata. A holder's
+/// death hands the lock to the next locker with <c>EOWNERDEAD</c>: no lock is held forever.</item>
+/// <item>Every metadata store inside the lock goes through <see cref="Set32"/>/<see cref="Set64"/>,
+/// which first appends (offset, old value) to the undo log in the header. A completed operation
+/// clears the log (its commit, one aligned store). The inheritor of a dead holder's lock rolls the
+/// log back in reverse order, so a half-made update is undone before anyone reads it; rolling back
+/// twice is harmless, so a recoverer may die too.</item>
+/// <item>Long operations (lift, reaping a process) commit after each node or pin and are
+/// idempotent, so a successor that finds them half done finishes them.</item>
+/// <item>A process record (pid + start time) says who hosts each TS and holds each pin; the
+/// survivors find a dead process with <see cref="ReapDeadProcesses"/> and lift its TSs, which
+/// returns its pages once no surviving pin holds them.</item>
+/// </list>
+/// Payload bytes are never logged: they are data, not structure. Read, Write and DmaRead copy
+/// under the lock (at most <see cref="SharedLayout.MaxPagesPerNode"/> pages). Linux only.
+/// </remarks>
+public sealed unsafe partial class SharedArena : IDisposable
+{
+    private readonly L _layout;
+    private readonly MemoryMappedFile _file;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly byte* _base;
+    private readonly RobustMutex _mutex;
+    private readonly TimeSpan _lockTimeout;
+    private readonly ulong _key0;
+    private readonly ulong _key1;
+    private readonly int _procSlot;
+    private bool _disposed;
+
+    private SharedArena(L layout, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer, TimeSpan lockTimeout)
+    {
+        _layout = layout;
+        _file = file;
+        _view = view;
+        _base = pointer;
+        _mutex = new RobustMutex(_base + L.HMutex);
+        _lockTimeout = lockTimeout;
+        _key0 = (ulong)I64(L.HKey0);
+        _key1 = (ulong)I64(L.HKey1);
+
+        // No record yet: Attach's reap must not skip slot 0 as "ours".
+        _procSlot = -1;
+        _procSlot = Attach();
+    }
+
+    /// <summary>Test hook called inside a transaction at named points (the lock is held, the update half made).</summary>
+    internal static Action<string>? TestHook { get; set; }
+
+    /// <summary>Bytes per page.</summary>
+    public int PageSize => _layout.PageSize;
+
+    /// <summary>Data pages.</summary>
+    public int PageCount => _layout.PageCount;
+
+    /// <summary>This process's record index in the file's process table.</summary>
+    public int ProcessSlot => _procSlot;
+
+    /// <summary>
+    /// Opens <paramref name="path"/>, creating and initialising it first if it does not exist, and
+    /// attaches this process (reaping dead processes on the way). Creation is atomic: the file is
+    /// built under a private name and hard-linked into place, so no process ever maps a half
+    /// initialised file. Throws <see cref="InvalidDataException"/> if an existing file has another
+    /// magic, version or geometry, <see cref="TimeoutException"/> if a live process holds the lock
+    /// beyond the options' timeout, and the usual I/O exceptions.
+    /// </summary>
+    public static SharedArena Open(string path, SharedArenaOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new SharedArenaOptions();
+        var layout = new L(options);
+        if (!File.Exists(path))
+        {
+            Create(path, layout);
+        }
+
+        var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        MemoryMappedFile file;
+        try
+        {
+            if (stream.Length < layout.FileBytes)
+            {
+                throw new InvalidDataException($"{path} holds {stream.Length} bytes, its geometry needs {layout.FileBytes}");
+            }
+
+            file = MemoryMappedFile.CreateFromFile(stream, null, layout.FileBytes, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+
+        var view = file.CreateViewAccessor(0, layout.FileBytes, MemoryMappedFileAccess.ReadWrite);
+        byte* pointer = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        pointer += view.PointerOffset;
+        try
+        {
+            Validate(pointer, layout, path);
+            return new SharedArena(layout, file, view, pointer, options.LockTimeout);
+        }
+        catch
+        {
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
+            view.Dispose();
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Detaches: every TS this process hosts exits (its nodes and the CTRNs originating in it are
+    /// lifted), its pins are released, its process record freed, and the file unmapped. Idempotent.
+    /// Call it when no operation of this instance is in flight; later calls throw
+    /// <see cref="ObjectDisposedException"/> (they cannot return an error value safely: the
+    /// records they would read are unmapped).
+    /// </summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        try
+        {
+            Enter();
+            try
+            {
+                ReleaseProcess(_procSlot);
+            }
+            finally
+            {
+                Leave();
+            }
+        }
+        finally
+        {
+            _disposed = true;
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view.Dispose();
+            _file.Dispose();
+        }
+    }
+
+    private static void Create(string path, L layout)
+    {
+        string temporary = $"{path}.init.{Environment.ProcessId}.{Guid.NewGuid():N}";
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
+            {
+                stream.SetLength(layout.FileBytes);
+                using var file = MemoryMappedFile.CreateFromFile(stream, null, layout.FileBytes, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
+                using var view = file.CreateViewAccessor(0, layout.MetadataBytes, MemoryMappedFileAccess.ReadWrite);
+                byte* pointer = null;
+                view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+                try
+                {
+                    Initialise(pointer + view.PointerOffset, layout);
+                }
+                finally
+                {
+                    view.SafeMemoryMappedViewHandle.ReleasePointer();
+                }
+
+                view.Flush();
+            }
+
+            // link(2) fails with EEXIST if another process published first: then we use theirs.
+            LibC.Link(temporary, path);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    private static void Initialise(byte* b, L l)
+    {
+        *(int*)(b + L.HVersion) = L.Version;
+        *(int*)(b + L.HPageSize) = l.PageSize;
+        *(int*)(b + L.HPageCount) = l.PageCount;
+        *(int*)(b + L.HMaxNodes) = l.MaxNodes;
+        *(int*)(b + L.HMaxTs) = l.MaxTs;
+        *(int*)(b + L.HMaxProcesses) = l.MaxProcesses;
+        *(int*)(b + L.HMaxPins) = l.MaxPins;
+        *(int*)(b + L.HMaxPagesPerNode) = L.MaxPagesPerNode;
+        *(long*)(b + L.HMetadataBytes) = l.MetadataBytes;
+
+        Span<byte> key = stackalloc byte[16];
+        RandomNumberGenerator.Fill(key);
+        *(ulong*)(b + L.HKey0) = BinaryPrimitives.ReadUInt64LittleEndian(key);
+        *(ulong*)(b + L.HKey1) = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
+        CryptographicOperations.ZeroMemory(key);
+        new RobustMutex(b + L.HMutex).Initialise();
+
+        // Free pages stacked in descending order so a fresh arena hands out 0, 1, 2, ...
+        for (int i = 0; i < l.PageCount; i++)
+        {
+            int pfn = l.PageCount - 1 - i;
+            *(int*)(b + l.FreePageStack + (4L * i)) = pfn;
+            *(int*)(b + l.Page(pfn) + L.GFree) = 1;
+        }
+
+        *(int*)(b + L.HFreePageCount) = l.PageCount;
+
+        // Node ids 1 .. MaxNodes − 1 in a FIFO ring: a freed id waits as long as possible before reuse.
+        for (uint id = 1; id < l.MaxNodes; id++)
+        {
+            *(int*)(b + l.NodeQueue + (4L * (id - 1))) = (int)id;
+            *(uint*)(b + l.Node(id) + L.NGeneration) = 1;
+        }
+
+        *(int*)(b + L.HNodeQueueHead) = 0;
+        *(int*)(b + L.HNodeQueueCount) = l.MaxNodes - 1;
+
+        for (int i = 0; i < l.MaxPins - 1; i++)
+        {
+            uint id = (uint)(l.MaxPins - 1 - i);
+            *(int*)(b + l.FreePinStack + (4L * i)) = (int)id;
+            *(uint*)(b + l.Pin(id) + L.QGeneration) = 1;
+        }
+
+        *(int*)(b + L.HFreePinCount) = l.MaxPins - 1;
+        *(int*)(b + L.HNextTs) = 1;
+
+        // The magic goes last: a file with it is complete.
+        Volatile.Write(ref *(ulong*)(b + L.HMagic), L.Magic);
+    }
+
+    private static void Validate(byte* b, L l, string path)
+    {
+        bool ok = *(ulong*)(b + L.HMagic) == L.Magic
+            && *(int*)(b + L.HVersion) == L.Version
+            && *(int*)(b + L.HPageSize) == l.PageSize
+            && *(int*)(b + L.HPageCount) == l.PageCount
+            && *(int*)(b + L.HMaxNodes) == l.MaxNodes
+            && *(int*)(b + L.HMaxTs) == l.MaxTs
+            && *(int*)(b + L.HMaxProcesses) == l.MaxProcesses
+            && *(int*)(b + L.HMaxPins) == l.MaxPins
+            && *(int*)(b + L.HMaxPagesPerNode) == L.MaxPagesPerNode
+            && *(long*)(b + L.HMetadataBytes) == l.MetadataBytes;
+        if (!ok)
+        {
+            throw new InvalidDataException($"{path} is not a shared arena of this version and geometry");
+        }
+    }
+
+    private int Attach()
+    {
+        Enter();
+        try
+        {
+            ReapLocked();
+            int pid = Environment.ProcessId;
+            long start = ProcessLiveness.StartTime(pid);
+            for (int slot = 0; slot < _layout.MaxProcesses; slot++)
+            {
+                long rec = _layout.Proc(slot);
+                if (I32(rec + L.PState) == 0)
+                {
+                    Set32(rec + L.PPid, pid);
+                    Set64(rec + L.PStartTime, start);
+                    Set32(rec + L.PState, 1);
+                    Commit();
+                    return slot;
+                }
+            }
+
+            throw new InvalidOperationException($"shared arena process table full ({_layout.MaxProcesses} processes attached)");
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    private ref int I32(long offset) => ref *(int*)(_base + offset);
+
+    private ref long I64(long offset) => ref *(long*)(_base + offset);
+
+    private uint U32(long offset) => *(uint*)(_base + offset);
+
+    private Span<byte> PageBytes(int pfn) => new(_base + _layout.Data(pfn), _layout.PageSize);
+}

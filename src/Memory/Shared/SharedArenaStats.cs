@@ -1,0 +1,11 @@
+namespace Edsos.Memory.Shared;
+
+/// <summary>A snapshot of a shared arena, taken under its lock.</summary>
+/// <param name="PageCount">Data pages in the arena.</param>
+/// <param name="FreePages">Pages on the free stack.</param>
+/// <param name="LiveNodes">Live node records.</param>
+/// <param name="LivePins">Held pins.</param>
+/// <param name="AttachedProcesses">Process records in use (live, or dead and not reaped yet).</param>
+/// <param name="Recoveries">Times a process inherited the lock from a dead holder (EOWNERDEAD).</param>
+/// <param name="UndoneWrites">Metadata writes rolled back by those recoveries.</param>
+public readonly record struct SharedArenaStats(int PageCount, int FreePages, int LiveNodes, int LivePins, int AttachedProcesses, int Recoveries, int UndoneWrites);

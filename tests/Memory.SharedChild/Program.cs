@@ -1,0 +1,183 @@
+using Edsos.Memory;
+using Edsos.Memory.Shared;
+using Edsos.Memory.SharedChild;
+
+// Modes (every line it prints is a protocol line the test reads):
+//   churn PATH SEED SHARE_TS [HOLD_POINT]  random push / write / ct_share to SHARE_TS / pin / unpin / pop / lift / reap
+//                                          forever; with HOLD_POINT, after a random number of operations it stops
+//                                          inside that operation (lock held, update half made), prints HOLDING and sleeps;
+//                                          with "slow" it lingers a random while inside a third of its operations.
+//                                          Points: push, ctshare, pop, pin, unpin, lift, reap (after lifting a dead
+//                                          process's TSs, before releasing its pins and record).
+//   bench PATH CYCLES                      after a line on stdin, CYCLES push + ct_share + pop + pop cycles; prints NSOP.
+//   mint PATH TARGET_TS                    pushes and writes a node, ct_shares part of it to TARGET_TS, prints both
+//                                          capabilities and physical addresses, pops its own node, waits for a line on stdin.
+Console.Out.Flush();
+var output = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
+string mode = args[0];
+using var arena = SharedArena.Open(args[1], ChildGeometry.Options);
+if (mode == "mint")
+{
+    var ts = arena.CreateTs(TsKind.User).Unwrap();
+    var target = new TsId(ushort.Parse(args[2]));
+    var own = arena.Push(ts, 10_000).Unwrap();
+    var payload = new byte[10_000];
+    for (int i = 0; i < payload.Length; i++)
+    {
+        payload[i] = (byte)(i * 7);
+    }
+
+    arena.Write(ts, own, 0, payload).ThrowIfFailed();
+    var ctrn = arena.CtShare(ts, own, 100, 8_000, target, Rights.Read | Rights.Map).Unwrap();
+    long phys = arena.PhysicalAddress(ts, own, 100).Unwrap();
+    output.WriteLine($"CTRN {Format(ctrn)} {phys}");
+    output.WriteLine($"OWN {Format(own)}");
+    arena.Pop(ts, own).ThrowIfFailed();
+    output.WriteLine("POPPED");
+    Console.ReadLine();
+    return 0;
+}
+
+if (mode == "bench")
+{
+    // The same cycle as the in-process benchmark, to run beside another process doing it too.
+    var app = arena.CreateTs(TsKind.User).Unwrap();
+    var net = arena.CreateTs(TsKind.Kernel).Unwrap();
+    int cycles = int.Parse(args[2]);
+    output.WriteLine("READY");
+    Console.ReadLine();
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    for (int i = 0; i < cycles; i++)
+    {
+        var buffer = arena.Push(app, 4096).Unwrap();
+        var ctrn = arena.CtShare(app, buffer, 0, 4096, net, Rights.Read | Rights.Map).Unwrap();
+        arena.Pop(app, buffer).ThrowIfFailed();
+        arena.Pop(net, ctrn).ThrowIfFailed();
+    }
+
+    output.WriteLine($"NSOP {clock.Elapsed.TotalNanoseconds / cycles:F0}");
+    return 0;
+}
+
+// Orphaned (the test process died): stdin reaches end of file; a churning child must not outlive its test.
+new Thread(() =>
+{
+    Console.In.ReadToEnd();
+    Environment.Exit(3);
+}) { IsBackground = true }.Start();
+
+var random = new Random(int.Parse(args[2]));
+var shareTs = new TsId(ushort.Parse(args[3]));
+string? holdPoint = args.Length > 4 ? args[4] : null;
+
+// A lift needs a scratch TS and TS ids are never reused, so a child lifts at most a few times;
+// a child told to stop inside a lift stops in its first.
+int armAfter = holdPoint == "lift" ? 0 : random.Next(5, 60);
+int operations = 0;
+int scratchLifts = 0;
+
+// CTRNs shared into SHARE_TS are popped by its process only when it reads them: bound them, so
+// one long-lived child cannot fill the node table.
+int sharesLeft = 150;
+if (holdPoint == "slow")
+{
+    // Random instants land inside operations too: linger a random while, lock held, update half made.
+    SharedArena.TestHook = _ =>
+    {
+        if (random.Next(3) == 0)
+        {
+            Thread.SpinWait(random.Next(50_000));
+        }
+    };
+}
+else if (holdPoint is not null)
+{
+    SharedArena.TestHook = point =>
+    {
+        if (point == holdPoint && operations >= armAfter)
+        {
+            output.WriteLine($"HOLDING {point}");
+            Thread.Sleep(Timeout.Infinite);
+        }
+    };
+}
+
+var me = arena.CreateTs(TsKind.User).Unwrap();
+output.WriteLine($"READY {Environment.ProcessId} {me.Value}");
+var nodes = new List<Capability>();
+var pins = new List<SharedPin>();
+var bytes = new byte[64];
+while (true)
+{
+    operations++;
+    int dice = random.Next(100);
+    if (dice < 30 || nodes.Count == 0)
+    {
+        var pushed = arena.Push(me, random.Next(1, 5 * arena.PageSize));
+        if (pushed.IsOk)
+        {
+            nodes.Add(pushed.Value);
+            random.NextBytes(bytes);
+            arena.Write(me, pushed.Value, 0, bytes.AsSpan(0, Math.Min(bytes.Length, arena.Check(me, pushed.Value, Rights.Write).Unwrap()))).ThrowIfFailed();
+        }
+        else if (nodes.Count > 0)
+        {
+            Pop(random.Next(nodes.Count));
+        }
+    }
+    else if (dice < 40 && sharesLeft > 0)
+    {
+        sharesLeft--;
+        var source = nodes[random.Next(nodes.Count)];
+        int length = arena.Check(me, source, Rights.Share).Unwrap();
+        int offset = random.Next(length);
+        var shared = arena.CtShare(me, source, offset, random.Next(1, length - offset + 1), shareTs, Rights.Read | Rights.Map);
+        if (shared.IsOk)
+        {
+            output.WriteLine($"SHARED {Format(shared.Value)}");
+        }
+    }
+    else if (dice < 55 && pins.Count < 8)
+    {
+        var pinned = arena.Pin(me, nodes[random.Next(nodes.Count)]);
+        if (pinned.IsOk)
+        {
+            pins.Add(pinned.Value);
+        }
+    }
+    else if (dice < 65 && pins.Count > 0)
+    {
+        int at = random.Next(pins.Count);
+        arena.Unpin(pins[at]).ThrowIfFailed();
+        pins.RemoveAt(at);
+    }
+    else if (dice < 85 || nodes.Count > 24)
+    {
+        Pop(random.Next(nodes.Count));
+    }
+    else if (dice < 90 && scratchLifts < 3)
+    {
+        scratchLifts++;
+        // A short-lived TS with a few nodes, then its exit: a lift this process makes itself.
+        var scratch = arena.CreateTs(TsKind.User);
+        if (scratch.IsOk)
+        {
+            arena.Push(scratch.Value, 100);
+            arena.Push(scratch.Value, 5000);
+            arena.ExitTs(scratch.Value).Unwrap();
+        }
+    }
+    else
+    {
+        // Every survivor helps: whoever notices a dead process first lifts its TSs.
+        arena.ReapDeadProcesses();
+    }
+}
+
+void Pop(int index)
+{
+    arena.Pop(me, nodes[index]).ThrowIfFailed();
+    nodes.RemoveAt(index);
+}
+
+static string Format(Capability cap) => $"{cap.NodeId} {cap.Generation} {(int)cap.Rights} {cap.Tag}";
