@@ -105,6 +105,11 @@ public static class TcpDemoRunner
                 {
                     await Console.Error.WriteLineAsync($"{host.Options.Name}: {connection}");
                 }
+
+                var nic = await NicDriver.GetStatisticsAsync(host.Nic);
+                var memory = host.Memory.Counters;
+                await Console.Error.WriteLineAsync(
+                    $"{host.Options.Name}: NIC rx {nic.FramesReceived} missed {nic.RxMissed} dropped {nic.RxDropped}; arena {memory.PagesInUse}/{memory.TotalPages} pages in use");
             }
         }
     }

@@ -10,7 +10,11 @@ namespace Edsos.Protocol.Tcp;
 /// </summary>
 internal sealed class Tcb
 {
-    public Tcb(ulong id, Ipv4Endpoint local, Ipv4Endpoint remote, TcpOptions options)
+    /// <summary>
+    /// A new TCB; <paramref name="receiveWindow"/> is the configured buffer as <see cref="ReceiveMemory.WindowClamp"/>
+    /// bounds it for this host. The Window Scale shift still follows the configured buffer.
+    /// </summary>
+    public Tcb(ulong id, Ipv4Endpoint local, Ipv4Endpoint remote, TcpOptions options, int receiveWindow)
     {
         Id = id;
         Local = local;
@@ -18,7 +22,7 @@ internal sealed class Tcb
         Rto = new RtoEstimator(options.InitialRto, options.MinRto, options.MaxRto, options.TimerTick);
         Congestion = new NewRenoCongestion(options.Mss);
         Mss = options.Mss;
-        ReceiveBuffer = options.ReceiveBuffer;
+        ReceiveBuffer = receiveWindow;
         WantedRcvWndShift = TcpOptions.WindowShiftFor(options.ReceiveBuffer);
     }
 
@@ -108,6 +112,7 @@ internal sealed class Tcb
 
     public uint RcvNxt { get; set; }
 
+    /// <summary>The most the receive window may promise: <see cref="TcpOptions.ReceiveBuffer"/> bounded by the host's memory.</summary>
     public int ReceiveBuffer { get; }
 
     /// <summary>Bytes delivered to (or held for) the socket and not yet consumed by the app.</summary>

@@ -23,6 +23,7 @@ namespace Edsos.Protocol.Tcp;
 /// <param name="SynDataHeld">SYNs whose text was held for delivery after the handshake (RFC 9293 3.10.7.2).</param>
 /// <param name="TimeWaitReopened">SYNs that opened a new connection on a 4-tuple in TIME_WAIT (RFC 6191 2 / RFC 1122 4.2.2.13).</param>
 /// <param name="ConnectsRefusedInUse">Connects refused with EADDRINUSE because the 4-tuple was in use (TIME_WAIT included).</param>
+/// <param name="ReceiveMemoryDrops">Out-of-order segments dropped, on arrival or from the queue, because the arena was short (<see cref="ReceiveMemory"/>).</param>
 public sealed record TcpCounters(
     long SegmentsSent,
     long SegmentsReceived,
@@ -45,4 +46,5 @@ public sealed record TcpCounters(
     long AcksDropped,
     long SynDataHeld,
     long TimeWaitReopened,
-    long ConnectsRefusedInUse);
+    long ConnectsRefusedInUse,
+    long ReceiveMemoryDrops);

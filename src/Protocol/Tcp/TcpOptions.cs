@@ -18,6 +18,13 @@ public sealed record TcpOptions
     /// </summary>
     public int ReceiveBuffer { get; init; } = ushort.MaxValue;
 
+    /// <summary>
+    /// RX buffers the host's NIC keeps posted (its RX ring size − 1; the host fills this in), 0 when unknown.
+    /// The receive window never promises more than half of them in segments (<see cref="ReceiveMemory.WindowClamp"/>),
+    /// so a whole window arriving at once cannot overrun the ring on a lossless wire.
+    /// </summary>
+    public int NicReceiveBuffers { get; init; }
+
     /// <summary>RFC 6298 2.1: RTO before the first RTT sample.</summary>
     public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -723,6 +723,17 @@ public sealed partial class TcpTxWorker
 
         if (sequence != tcb.RcvNxt)
         {
+            if (ReceiveMemory.UnderPressure(_memory.FreePagesHint, _memory.TotalPages))
+            {
+                // The arena is short: holding data ahead of a hole could leave no RX buffer for the segment that
+                // fills it. Drop it (the sender resends it) and prune what is held, furthest ahead first.
+                Drop(payload);
+                _receiveMemoryDrops++;
+                PruneOutOfOrder(tcb);
+                SendAck(tcb);
+                return;
+            }
+
             if (tcb.OutOfOrder.TryAdd(sequence, length, payload))
             {
                 _outOfOrderQueued++;
@@ -747,6 +758,16 @@ public sealed partial class TcpTxWorker
         else
         {
             tcb.DelayedAckDeadline ??= Now + _options.DelayedAck;
+        }
+    }
+
+    /// <summary>Drops held out-of-order segments, furthest ahead first, until the arena is no longer short.</summary>
+    private void PruneOutOfOrder(Tcb tcb)
+    {
+        while (ReceiveMemory.UnderPressure(_memory.FreePagesHint, _memory.TotalPages) && tcb.OutOfOrder.TryTakeLast(out var held))
+        {
+            Drop(held);
+            _receiveMemoryDrops++;
         }
     }
 

@@ -301,6 +301,12 @@ public sealed partial class TcpTxWorker
             window = 0;
         }
 
+        if (!syn && ReceiveMemory.UnderPressure(_memory.FreePagesHint, _memory.TotalPages))
+        {
+            // The arena is short: promise nothing beyond the edge already advertised (the rule below keeps that).
+            window = Math.Min(window, Math.Max(0, SeqNum.Diff(tcb.RcvNxt, tcb.RcvAdvertisedEdge)));
+        }
+
         int field = window >> shift;
         uint edge = tcb.RcvNxt + (uint)(field << shift);
         if (SeqNum.Lt(edge, tcb.RcvAdvertisedEdge))
