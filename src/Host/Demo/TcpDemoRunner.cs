@@ -67,6 +67,12 @@ public static class TcpDemoRunner
             var pings = await DemoRunner.PingAsync(client, options.Pings);
             var tcpA = await hostA.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
             var tcpB = await hostB.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
+            if (watcher is not null)
+            {
+                await Console.Error.WriteLineAsync($"A: {tcpA}");
+                await Console.Error.WriteLineAsync($"B: {tcpB}");
+            }
+
             var nicA = await NicDriver.GetStatisticsAsync(hostA.Nic);
             var nicB = await NicDriver.GetStatisticsAsync(hostB.Nic);
             await hostA.StopAsync();

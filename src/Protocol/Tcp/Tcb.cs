@@ -132,17 +132,25 @@ internal sealed class Tcb
 
     public NewRenoCongestion Congestion { get; }
 
-    /// <summary>RTT measurement (one at a time, Karn's rule: cleared by any retransmission).</summary>
-    public bool Timing { get; set; }
+    /// <summary>RTT measurement per segment, Karn's rule per ACK (<see cref="RttSampler"/>).</summary>
+    public RttSampler Sampler { get; } = new();
 
-    public uint TimedSequence { get; set; }
+    /// <summary>RFC 5482 user timeout: since when sent data (or data a zero window holds) waits without progress.</summary>
+    public ProgressWatch Progress { get; } = new();
 
-    public DateTimeOffset TimedAt { get; set; }
+    /// <summary>When SND.UNA's segment was last resent by fast retransmit or in recovery.</summary>
+    public DateTimeOffset ResentAt { get; set; }
 
     /// <summary>Retransmissions of the current SND.UNA (or SYN) without progress.</summary>
     public int Backoffs { get; set; }
 
     public DateTimeOffset? RtoDeadline { get; set; }
+
+    /// <summary>When a tail loss probe goes out if no ACK comes first (<see cref="LossProbe"/>).</summary>
+    public DateTimeOffset? ProbeTimeoutDeadline { get; set; }
+
+    /// <summary>A loss probe (or a timeout) went out and no ACK of new data came since: no second probe.</summary>
+    public bool LossProbeSent { get; set; }
 
     public DateTimeOffset? DelayedAckDeadline { get; set; }
 

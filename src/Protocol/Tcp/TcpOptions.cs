@@ -37,6 +37,13 @@ public sealed record TcpOptions
     /// <summary>Retransmissions of one segment before the connection is given up with ETIMEDOUT (Linux tcp_retries2 is 15).</summary>
     public int MaxRetransmits { get; init; } = 15;
 
+    /// <summary>
+    /// RFC 5482 TCP_USER_TIMEOUT: a connection whose sent data stays unacknowledged (or whose data a zero window
+    /// holds) this long without any progress is aborted with ETIMEDOUT (a RST to the peer), whatever the RTO
+    /// back-off says. Zero: no user timeout, only <see cref="MaxRetransmits"/>. Default 5 minutes.
+    /// </summary>
+    public TimeSpan UserTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>SYN retransmissions before connect fails with ETIMEDOUT (Linux tcp_syn_retries is 6).</summary>
     public int MaxSynRetransmits { get; init; } = 6;
 
@@ -106,6 +113,11 @@ public sealed record TcpOptions
         if (ChallengeAckLimit < 0 || ChallengeAckInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException("TCP challenge-ACK limit must be ≥ 0 per a positive interval", nameof(ChallengeAckLimit));
+        }
+
+        if (UserTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentException("TCP user timeout must not be negative", nameof(UserTimeout));
         }
 
         if (MinRto <= TimeSpan.Zero || MaxRto < MinRto || InitialRto <= TimeSpan.Zero || TimerTick <= TimeSpan.Zero)

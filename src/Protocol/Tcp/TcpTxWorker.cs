@@ -74,6 +74,9 @@ public sealed partial class TcpTxWorker : ReceiveActor
     private long _timeWaitReopened;
     private long _connectsRefusedInUse;
     private long _receiveMemoryDrops;
+    private long _userTimeouts;
+    private long _lostRetransmits;
+    private long _lossProbes;
 
     // Where port bindings handed over with StreamClose go back (InetProtocol.Unbind); InetStack.Start tells us.
     private IActorRef? _family;
@@ -559,7 +562,10 @@ public sealed partial class TcpTxWorker : ReceiveActor
             _synDataHeld,
             _timeWaitReopened,
             _connectsRefusedInUse,
-            _receiveMemoryDrops);
+            _receiveMemoryDrops,
+            _userTimeouts,
+            _lostRetransmits,
+            _lossProbes);
     }
 
     /// <summary>A passive open: where SYNs for the port go, and how many unaccepted connections it may have.</summary>

@@ -1,0 +1,40 @@
+namespace Edsos.Protocol.Tcp;
+
+/// <summary>
+/// The probe timeout of Tail Loss Probe (RFC 8985 7.2). With a congestion window of a few segments, as heavy loss
+/// leaves it, a lost segment or a lost ACK seldom brings the three duplicate ACKs fast retransmit needs, and every
+/// such loss would cost a retransmission timeout (200 ms at least, doubled when the resend is lost too). When no
+/// ACK came for about two round trips the sender instead sends one probe, new data if the peer's window allows,
+/// else the last segment again, and the ACK it draws lets loss recovery go on. Pure: times in, a timeout out.
+/// </summary>
+public static class LossProbe
+{
+    /// <summary>The shortest probe timeout (Linux's 10 ms floor against a tiny SRTT on a fast path).</summary>
+    public static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// PTO = 2·SRTT, at least <see cref="MinTimeout"/>, plus the peer's delayed-ACK time when only one segment is in
+    /// flight (its ACK may be delayed); null when no probe should be scheduled: no RTT sample yet, or the probe would
+    /// not come before the retransmission timer <paramref name="rto"/>.
+    /// </summary>
+    public static TimeSpan? Timeout(TimeSpan srtt, int flightSize, int mss, TimeSpan peerDelayedAck, TimeSpan rto)
+    {
+        if (srtt <= TimeSpan.Zero || flightSize <= 0)
+        {
+            return null;
+        }
+
+        var pto = srtt * 2;
+        if (pto < MinTimeout)
+        {
+            pto = MinTimeout;
+        }
+
+        if (flightSize <= mss)
+        {
+            pto += peerDelayedAck;
+        }
+
+        return pto < rto ? pto : null;
+    }
+}
