@@ -979,7 +979,6 @@ public sealed partial class TcpTxWorker
     /// <summary>RFC 6298 5.4-5.7 and RFC 5681 (4): retransmit the earliest unacknowledged segment, back off, go back to slow start.</summary>
     private void OnRetransmissionTimeout(Tcb tcb)
     {
-        Console.Error.WriteLine($"DBG {tcb.Local.Port} RTO flight={tcb.FlightSize} max={SeqNum.Diff(tcb.SndUna, tcb.SndMax)} unsent={SeqNum.Diff(tcb.SndNxt, tcb.SendEnd)} cwnd={tcb.Congestion.Cwnd} wnd={tcb.SndWnd} dup={tcb.Congestion.DuplicateAcks} rec={tcb.Congestion.InRecovery} rto={tcb.Rto.Rto.TotalMilliseconds} srtt={tcb.Rto.Srtt.TotalMilliseconds} bo={tcb.Backoffs} tlp={tcb.LossProbeSent} pto={(tcb.ProbeTimeoutDeadline - Now)?.TotalMilliseconds} belowRecover={SeqNum.Le(tcb.SndUna, tcb.Congestion.Recover)} nxt={SeqNum.Diff(tcb.SndUna, tcb.SndNxt)}");
         tcb.RtoDeadline = null;
         tcb.ProbeTimeoutDeadline = null;
 
