@@ -44,6 +44,13 @@ public sealed record TcpOptions
     /// </summary>
     public TimeSpan UserTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Tail loss probes (RFC 8985 7, <see cref="LossProbe"/>): after about two round trips without an ACK, one probe
+    /// instead of waiting for the RTO. On by default, as in Linux; tests that script exactly what a sender may send
+    /// while ACKs are held turn it off.
+    /// </summary>
+    public bool TailLossProbe { get; init; } = true;
+
     /// <summary>SYN retransmissions before connect fails with ETIMEDOUT (Linux tcp_syn_retries is 6).</summary>
     public int MaxSynRetransmits { get; init; } = 6;
 

@@ -891,7 +891,9 @@ public sealed partial class TcpTxWorker
 
     private void OnTick()
     {
-        if (_byId.Count == 0)
+        // Quiesced: the stack is stopping and the layers below may already have released their queues, so no
+        // timer may send anything more (a loss probe or a retransmission then would be left in the driver).
+        if (_byId.Count == 0 || _quiesced)
         {
             Timers.Cancel(TickKey);
             _ticking = false;

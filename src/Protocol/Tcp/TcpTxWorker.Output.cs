@@ -287,7 +287,7 @@ public sealed partial class TcpTxWorker
     /// <summary>Arms the tail loss probe (RFC 8985 7.2) unless one went out since the last ACK of new data; with <paramref name="restart"/> from now.</summary>
     private void ArmLossProbe(Tcb tcb, bool restart)
     {
-        if (tcb.LossProbeSent || !tcb.IsSynchronized || tcb.SndUna == tcb.SndMax)
+        if (!_options.TailLossProbe || tcb.LossProbeSent || !tcb.IsSynchronized || tcb.SndUna == tcb.SndMax)
         {
             tcb.ProbeTimeoutDeadline = null;
             return;

@@ -123,6 +123,41 @@ public sealed class TcpReliabilitySpec : TestKitBase
     }
 
     [Fact]
+    public async Task Send_OnlyDataSegmentDropped_ResentByTheTailLossProbeBeforeTheTimer()
+    {
+        // Arrange: a 5 s RTO; one small send and nothing after it, so no duplicate ACK can repair the loss.
+        var link = new ScriptedLink();
+        await using var hosts = await TwoHosts.StartAsync(link.EndA, link.EndB, o => o with { Tcp = new TcpOptions { InitialRto = s_slowRto, MinRto = s_slowRto } });
+        var pair = await TcpPair.OpenAsync(hosts, 7, s_wait);
+        const int size = 1000;
+        var pattern = TcpSockets.Pattern(size, 13);
+        var buffer = pair.Client.Alloc(size);
+        Assert.Equal(Errno.None, pair.Client.WriteBuffer(buffer, 0, pattern));
+        var drop = link.Drop("first transmission of the data", LinkDirection.AtoB, s => s.HasData);
+
+        // Act
+        var sent = await pair.Client.SendAsync(pair.ClientFd, buffer.Gva, size).AsTask().WaitAsync(s_wait);
+        var received = await TcpSockets.ReadExactlyAsync(pair.Server, pair.ServerFd, size).WaitAsync(s_wait);
+
+        // Assert: delivered once, resent by the probe (two round trips plus the peer's delayed ACK), not the timer.
+        Assert.True(sent.IsOk, $"send: {sent.Error}");
+        Assert.Equal(pattern, received);
+        Assert.Equal(1, link.Applied(drop));
+        var copies = link.Where(s => s.Direction == LinkDirection.AtoB && s.HasData);
+        Assert.Equal(2, copies.Length);
+        Assert.True(copies[1].At - copies[0].At < TimeSpan.FromSeconds(1), link.Dump());
+        var tcpA = await TcpSockets.CountersAsync(hosts.A);
+        Assert.Equal(1, tcpA.LossProbes);
+        Assert.Equal(0, tcpA.Timeouts);
+        var tcpB = await TcpSockets.CountersAsync(hosts.B);
+        Assert.Equal(size, tcpB.BytesDelivered);
+
+        await pair.CloseAsync(s_wait);
+        Assert.Equal(Errno.None, pair.Client.Free(buffer));
+        await TcpSockets.StopAndAssertNoLeaksAsync(hosts, s_wait);
+    }
+
+    [Fact]
     public async Task Send_PeerStopsAnswering_ConnectionFailsWithEtimedoutAfterTheUserTimeout()
     {
         // Arrange: a 1 s user timeout, and retransmission limits far beyond it, so only the user timeout can end
