@@ -13,11 +13,13 @@ public static class LossProbe
     public static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(10);
 
     /// <summary>
-    /// PTO = 2·SRTT, at least <see cref="MinTimeout"/>, plus the peer's delayed-ACK time when only one segment is in
-    /// flight (its ACK may be delayed); null when no probe should be scheduled: no RTT sample yet, or the probe would
-    /// not come before the retransmission timer <paramref name="rto"/>.
+    /// PTO = 2·SRTT (RFC 8985 7.2), or SRTT + 4·RTTVAR where the round trip varies more than that (a scheduler's
+    /// jitter on a loaded machine: a probe then would only resend what is on its way), at least
+    /// <see cref="MinTimeout"/>, plus the peer's delayed-ACK time when only one segment is in flight (its ACK may be
+    /// delayed); null when no probe should be scheduled: no RTT sample yet, or the probe would not come before the
+    /// retransmission timer <paramref name="rto"/>.
     /// </summary>
-    public static TimeSpan? Timeout(TimeSpan srtt, int flightSize, int mss, TimeSpan peerDelayedAck, TimeSpan rto)
+    public static TimeSpan? Timeout(TimeSpan srtt, TimeSpan rttVar, int flightSize, int mss, TimeSpan peerDelayedAck, TimeSpan rto)
     {
         if (srtt <= TimeSpan.Zero || flightSize <= 0)
         {
@@ -25,6 +27,12 @@ public static class LossProbe
         }
 
         var pto = srtt * 2;
+        var varied = srtt + (rttVar * 4);
+        if (varied > pto)
+        {
+            pto = varied;
+        }
+
         if (pto < MinTimeout)
         {
             pto = MinTimeout;

@@ -12,7 +12,8 @@ internal sealed class Tcb
 {
     /// <summary>
     /// A new TCB; <paramref name="receiveWindow"/> is the configured buffer as <see cref="ReceiveMemory.WindowClamp"/>
-    /// bounds it for this host. The Window Scale shift still follows the configured buffer.
+    /// bounds it for this host. The Window Scale shift is the smallest that covers that window: a larger one would
+    /// only coarsen the window's granularity (2^shift bytes), by which the never-shrinking edge creeps on every ACK.
     /// </summary>
     public Tcb(ulong id, Ipv4Endpoint local, Ipv4Endpoint remote, TcpOptions options, int receiveWindow)
     {
@@ -23,7 +24,7 @@ internal sealed class Tcb
         Congestion = new NewRenoCongestion(options.Mss);
         Mss = options.Mss;
         ReceiveBuffer = receiveWindow;
-        WantedRcvWndShift = TcpOptions.WindowShiftFor(options.ReceiveBuffer);
+        WantedRcvWndShift = TcpOptions.WindowShiftFor(receiveWindow);
     }
 
     public ulong Id { get; }

@@ -747,6 +747,17 @@ public sealed partial class TcpTxWorker
             length = room;
         }
 
+        if (tcb.RcvUnread + tcb.OutOfOrder.Bytes + length > tcb.ReceiveBuffer + (1 << tcb.RcvWndShift))
+        {
+            // More than the buffer holds (the window's edge may pass it by less than 2^shift bytes when rounding
+            // keeps it from moving left, RFC 7323 2.4): drop and count, as Linux drops beyond sk_rcvbuf. The sender
+            // resends it once the app has read.
+            Drop(payload);
+            _receiveMemoryDrops++;
+            SendAck(tcb);
+            return;
+        }
+
         if (sequence != tcb.RcvNxt)
         {
             if (ReceiveMemory.UnderPressure(_memory.FreePagesHint, _memory.TotalPages))

@@ -295,7 +295,7 @@ public sealed partial class TcpTxWorker
 
         if (restart || tcb.ProbeTimeoutDeadline is null)
         {
-            var pto = LossProbe.Timeout(tcb.Rto.Srtt, SeqNum.Diff(tcb.SndUna, tcb.SndMax), tcb.Mss, _options.DelayedAck, tcb.Rto.Rto);
+            var pto = LossProbe.Timeout(tcb.Rto.Srtt, tcb.Rto.RttVar, SeqNum.Diff(tcb.SndUna, tcb.SndMax), tcb.Mss, _options.DelayedAck, tcb.Rto.Rto);
             tcb.ProbeTimeoutDeadline = pto is { } timeout ? Now + timeout : null;
         }
     }

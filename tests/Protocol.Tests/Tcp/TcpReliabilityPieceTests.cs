@@ -132,11 +132,14 @@ public sealed class TcpReliabilityPieceTests
     {
         var delack = TimeSpan.FromMilliseconds(40);
         var rto = TimeSpan.FromMilliseconds(200);
-        Assert.Equal(TimeSpan.FromMilliseconds(20), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), 2920, 1460, delack, rto));
-        Assert.Equal(TimeSpan.FromMilliseconds(60), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), 1460, 1460, delack, rto));
-        Assert.Equal(LossProbe.MinTimeout, LossProbe.Timeout(TimeSpan.FromMilliseconds(1), 2920, 1460, delack, rto));
-        Assert.Null(LossProbe.Timeout(TimeSpan.Zero, 2920, 1460, delack, rto));
-        Assert.Null(LossProbe.Timeout(TimeSpan.FromMilliseconds(150), 2920, 1460, delack, rto));
+        Assert.Equal(TimeSpan.FromMilliseconds(20), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(2), 2920, 1460, delack, rto));
+        Assert.Equal(TimeSpan.FromMilliseconds(60), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(2), 1460, 1460, delack, rto));
+        Assert.Equal(LossProbe.MinTimeout, LossProbe.Timeout(TimeSpan.FromMilliseconds(1), TimeSpan.Zero, 2920, 1460, delack, rto));
+        Assert.Null(LossProbe.Timeout(TimeSpan.Zero, TimeSpan.Zero, 2920, 1460, delack, rto));
+        Assert.Null(LossProbe.Timeout(TimeSpan.FromMilliseconds(150), TimeSpan.Zero, 2920, 1460, delack, rto));
+
+        // A jittery path: SRTT + 4·RTTVAR when that exceeds 2·SRTT.
+        Assert.Equal(TimeSpan.FromMilliseconds(50), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(10), 2920, 1460, delack, rto));
     }
 
     [Fact]
