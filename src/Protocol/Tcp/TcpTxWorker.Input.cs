@@ -654,6 +654,11 @@ public sealed partial class TcpTxWorker
                     _lostRetransmits++;
                     RetransmitFirst(tcb);
                 }
+                else
+                {
+                    // Recovery may have begun: the probe may come sooner (LossProbe).
+                    ArmLossProbe(tcb, restart: false);
+                }
             }
 
             UpdateWindow(tcb, seg, acknowledgesNewData: false);

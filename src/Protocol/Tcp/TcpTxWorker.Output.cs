@@ -284,7 +284,10 @@ public sealed partial class TcpTxWorker
         ArmLossProbe(tcb, restart: false);
     }
 
-    /// <summary>Arms the tail loss probe (RFC 8985 7.2) unless one went out since the last ACK of new data; with <paramref name="restart"/> from now.</summary>
+    /// <summary>
+    /// Arms the tail loss probe (RFC 8985 7.2) unless one went out since the last ACK of new data: with
+    /// <paramref name="restart"/> from now, else no later than it is (a duplicate ACK may bring it forward).
+    /// </summary>
     private void ArmLossProbe(Tcb tcb, bool restart)
     {
         if (!_options.TailLossProbe || tcb.LossProbeSent || !tcb.IsSynchronized || tcb.SndUna == tcb.SndMax)
@@ -293,10 +296,22 @@ public sealed partial class TcpTxWorker
             return;
         }
 
-        if (restart || tcb.ProbeTimeoutDeadline is null)
         {
-            var pto = LossProbe.Timeout(tcb.Rto.Srtt, tcb.Rto.RttVar, SeqNum.Diff(tcb.SndUna, tcb.SndMax), tcb.Mss, _options.DelayedAck, tcb.Rto.Rto);
-            tcb.ProbeTimeoutDeadline = pto is { } timeout ? Now + timeout : null;
+            var pto = LossProbe.Timeout(
+                tcb.Rto.Srtt,
+                tcb.Rto.RttVar,
+                SeqNum.Diff(tcb.SndUna, tcb.SndMax),
+                tcb.Mss,
+                _options.DelayedAck,
+                tcb.Rto.Rto,
+                lossSuspected: tcb.Congestion.InRecovery || SeqNum.Lt(tcb.SndNxt, tcb.SndMax));
+            DateTimeOffset? deadline = pto is { } timeout ? Now + timeout : null;
+            if (!restart && tcb.ProbeTimeoutDeadline is { } armed && (deadline is null || armed < deadline))
+            {
+                deadline = armed;
+            }
+
+            tcb.ProbeTimeoutDeadline = deadline;
         }
     }
 

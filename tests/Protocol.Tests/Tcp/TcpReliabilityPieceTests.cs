@@ -132,14 +132,19 @@ public sealed class TcpReliabilityPieceTests
     {
         var delack = TimeSpan.FromMilliseconds(40);
         var rto = TimeSpan.FromMilliseconds(200);
-        Assert.Equal(TimeSpan.FromMilliseconds(20), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(2), 2920, 1460, delack, rto));
-        Assert.Equal(TimeSpan.FromMilliseconds(60), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(2), 1460, 1460, delack, rto));
-        Assert.Equal(LossProbe.MinTimeout, LossProbe.Timeout(TimeSpan.FromMilliseconds(1), TimeSpan.Zero, 2920, 1460, delack, rto));
+        // Nothing known lost: at least half the RTO.
+        Assert.Equal(TimeSpan.FromMilliseconds(100), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(2), 2920, 1460, delack, rto));
+        Assert.Equal(TimeSpan.FromMilliseconds(140), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(2), 1460, 1460, delack, rto));
+
+        // In recovery: 2·SRTT, at least the floor, plus the delayed ACK for a lone segment.
+        Assert.Equal(TimeSpan.FromMilliseconds(20), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(2), 2920, 1460, delack, rto, lossSuspected: true));
+        Assert.Equal(TimeSpan.FromMilliseconds(60), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(2), 1460, 1460, delack, rto, lossSuspected: true));
+        Assert.Equal(LossProbe.MinTimeout, LossProbe.Timeout(TimeSpan.FromMilliseconds(1), TimeSpan.Zero, 2920, 1460, delack, rto, lossSuspected: true));
         Assert.Null(LossProbe.Timeout(TimeSpan.Zero, TimeSpan.Zero, 2920, 1460, delack, rto));
         Assert.Null(LossProbe.Timeout(TimeSpan.FromMilliseconds(150), TimeSpan.Zero, 2920, 1460, delack, rto));
 
-        // A jittery path: SRTT + 4·RTTVAR when that exceeds 2·SRTT.
-        Assert.Equal(TimeSpan.FromMilliseconds(50), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(10), 2920, 1460, delack, rto));
+        // A jittery path: SRTT + 4·RTTVAR when that exceeds 2·SRTT (and half the RTO).
+        Assert.Equal(TimeSpan.FromMilliseconds(170), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(40), 2920, 1460, delack, TimeSpan.FromMilliseconds(400)));
     }
 
     [Fact]

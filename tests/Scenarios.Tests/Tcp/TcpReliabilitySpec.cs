@@ -36,8 +36,11 @@ public sealed class TcpReliabilitySpec : TestKitBase
             Pings = 0,
         }).WaitAsync(TimeSpan.FromSeconds(60));
 
+        // Nothing is lost on this wire: no NIC miss, no memory drop, no timeout. A tail loss probe may still resend a
+        // segment whose ACK the scheduler held back on a loaded machine (measured: 0 on most runs, up to 10 at a load
+        // average of 20 on two cores), so the bound is loose; before, 8 MiB made 87 and 16 MiB 405.
         Assert.Equal(1, report.EchoedOk);
-        Assert.Equal(0, report.Retransmits);
+        Assert.True(report.Retransmits <= 20, $"{report.Retransmits} retransmissions on a lossless wire");
         Assert.Equal(2L * DemoOptions.MaxTcpWrite, report.BytesAcked);
         Assert.Equal(0, report.LeakedPages);
         Assert.Equal(0, report.LeakedNodes);
