@@ -144,7 +144,7 @@ public sealed class TcpReliabilityPieceTests
         Assert.Null(LossProbe.Timeout(TimeSpan.FromMilliseconds(150), TimeSpan.Zero, 2920, 1460, delack, rto));
 
         // A jittery path: SRTT + 4·RTTVAR when that exceeds 2·SRTT (and half the RTO).
-        Assert.Equal(TimeSpan.FromMilliseconds(170), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(40), 2920, 1460, delack, TimeSpan.FromMilliseconds(400)));
+        Assert.Equal(TimeSpan.FromMilliseconds(170), LossProbe.Timeout(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(40), 2920, 1460, delack, TimeSpan.FromMilliseconds(300)));
     }
 
     [Fact]
