@@ -78,10 +78,14 @@ public sealed class EdsosHost : IAsyncDisposable
         system.RegisterOnTermination(services.Dispose);
         try
         {
-            var nic = await NicDriver.StartAsync(system, new NicOptions { Name = "eth0", Tso = options.Tso }, wire).ConfigureAwait(false);
+            var nicOptions = new NicOptions { Name = "eth0", Tso = options.Tso };
+            var nic = await NicDriver.StartAsync(system, nicOptions, wire).ConfigureAwait(false);
+
+            // TCP's window never promises more than the NIC's posted RX buffers can take at once.
+            var tcp = options.Tcp.NicReceiveBuffers == 0 ? options.Tcp with { NicReceiveBuffers = nicOptions.RxRingSize - 1 } : options.Tcp;
             var inet = InetStack.Start(
                 system,
-                new InetStackOptions { Mac = options.Mac, Address = options.Address, Mtu = options.Mtu, Tso = options.Tso, ProbeGatewayOnStart = false, Tcp = options.Tcp },
+                new InetStackOptions { Mac = options.Mac, Address = options.Address, Mtu = options.Mtu, Tso = options.Tso, ProbeGatewayOnStart = false, Tcp = tcp },
                 nic.TxWorker,
                 nic.RxWorker,
                 nic.DriverTs);

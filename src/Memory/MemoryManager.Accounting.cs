@@ -3,6 +3,15 @@ namespace Edsos.Memory;
 /// <summary>Accounting, leak reports and the internal consistency check.</summary>
 public sealed partial class MemoryManager
 {
+    /// <summary>Pages in the arena.</summary>
+    public int TotalPages => _pages.PageCount;
+
+    /// <summary>
+    /// Pages free now, read without the lock: a hint for back-pressure (TCP bounds its receive window and
+    /// out-of-order queue by it), possibly stale by the time it is used. Allocates nothing.
+    /// </summary>
+    public int FreePagesHint => _pages.PageCount - _pages.InUse;
+
     /// <summary>A consistent snapshot of the counters (taken under the lock).</summary>
     public MemoryCounters Counters
     {

@@ -20,6 +20,7 @@ public sealed class LossyWire : IWire, IDisposable
     private long _dropped;
     private long _duplicated;
     private long _reordered;
+    private volatile bool _armed = true;
 
     /// <summary>Puts the fault schedule <paramref name="options"/> in front of <paramref name="inner"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -37,6 +38,16 @@ public sealed class LossyWire : IWire, IDisposable
     /// <inheritdoc />
     public string Name => _inner.Name + "+lossy";
 
+    /// <summary>
+    /// True (the default): frames go through the fault schedule. False: every frame passes untouched and draws nothing,
+    /// so the schedule starts where it would have when the wire is armed (the TCP demo pings before it arms the loss).
+    /// </summary>
+    public bool Armed
+    {
+        get => _armed;
+        set => _armed = value;
+    }
+
     /// <summary>Frames transmitted at this end.</summary>
     public long FramesTransmitted => Interlocked.Read(ref _transmitted);
 
@@ -53,6 +64,16 @@ public sealed class LossyWire : IWire, IDisposable
     public void Transmit(ReadOnlySpan<byte> frame)
     {
         Interlocked.Increment(ref _transmitted);
+        if (!_armed)
+        {
+            lock (_gate)
+            {
+                _inner.Transmit(frame);
+            }
+
+            return;
+        }
+
         bool subject = !_options.IpOnly || (frame.Length >= 14 && frame[12] == 0x08 && frame[13] == 0x00);
         lock (_gate)
         {

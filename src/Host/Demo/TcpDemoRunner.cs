@@ -36,8 +36,10 @@ public static class TcpDemoRunner
     {
         ArgumentNullException.ThrowIfNull(options);
         var (wireA, wireB) = LoopbackWire.CreatePair();
-        LossyWire? lossyA = options.Loss > 0 ? new LossyWire(wireA, new LossyWireOptions { Seed = 1, Drop = options.Loss }) : null;
-        LossyWire? lossyB = options.Loss > 0 ? new LossyWire(wireB, new LossyWireOptions { Seed = 2, Drop = options.Loss }) : null;
+        // Disarmed until the pings are done: ICMP does not retransmit, so a lossy wire would fail pings that say
+        // nothing about TCP. The pings check the path first, on a perfect wire; then the loss is armed for TCP.
+        LossyWire? lossyA = options.Loss > 0 ? new LossyWire(wireA, new LossyWireOptions { Seed = 1, Drop = options.Loss }) { Armed = false } : null;
+        LossyWire? lossyB = options.Loss > 0 ? new LossyWire(wireB, new LossyWireOptions { Seed = 2, Drop = options.Loss }) { Armed = false } : null;
         PcapWriter? pcap = options.PcapPath is null ? null : new PcapWriter(File.Create(options.PcapPath));
 
         // The mirror sits on A's end above the loss: it sees what A sent (even if the wire then lost it) and what reached A.
@@ -60,6 +62,13 @@ public static class TcpDemoRunner
 
             Task echoLoop = echo.RunAsync();
             var client = hostA.StartProcess("app");
+            var pings = await DemoRunner.PingAsync(client, options.Pings, DemoRunner.AddressB.Address, stop);
+            if (lossyA is not null && lossyB is not null)
+            {
+                lossyA.Armed = true;
+                lossyB.Armed = true;
+            }
+
             using var watch = new CancellationTokenSource();
             Task? watcher = Environment.GetEnvironmentVariable("EDSOS_TCP_TRACE") is null ? null : WatchAsync(hostA, hostB, watch.Token);
             var run = await RunClientAsync(client, options, progress, new Ipv4Endpoint(DemoRunner.AddressB.Address, DemoRunner.EchoPort), stop);
@@ -79,9 +88,19 @@ public static class TcpDemoRunner
                 run.Keep($"echo app stopped on {echo.LastError}");
             }
 
-            var pings = await DemoRunner.PingAsync(client, options.Pings, DemoRunner.AddressB.Address, stop);
+            if (pings.RoundTrips.Count < options.Pings)
+            {
+                run.Keep($"ping: {pings.RoundTrips.Count} of {options.Pings} echo replies came back (sent before the wire's loss was armed)");
+            }
+
             var tcpA = await hostA.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
             var tcpB = await hostB.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
+            if (watcher is not null)
+            {
+                await Console.Error.WriteLineAsync($"A: {tcpA}");
+                await Console.Error.WriteLineAsync($"B: {tcpB}");
+            }
+
             var nicA = await NicDriver.GetStatisticsAsync(hostA.Nic);
             var nicB = await NicDriver.GetStatisticsAsync(hostB.Nic);
             await hostA.StopAsync();
@@ -120,6 +139,11 @@ public static class TcpDemoRunner
                 {
                     await Console.Error.WriteLineAsync($"{host.Options.Name}: {connection}");
                 }
+
+                var nic = await NicDriver.GetStatisticsAsync(host.Nic);
+                var memory = host.Memory.Counters;
+                await Console.Error.WriteLineAsync(
+                    $"{host.Options.Name}: NIC rx {nic.FramesReceived} missed {nic.RxMissed} dropped {nic.RxDropped}; arena {memory.PagesInUse}/{memory.TotalPages} pages in use");
             }
         }
     }

@@ -86,6 +86,25 @@ public sealed class ReassemblyQueue<T>
         return false;
     }
 
+    /// <summary>
+    /// Takes the held segment furthest ahead (the one the sender will reach last), to free its memory: pruning
+    /// from the end keeps the segments nearest RCV.NXT, which the next retransmission may make deliverable.
+    /// </summary>
+    public bool TryTakeLast(out T handle)
+    {
+        if (_entries.Count == 0)
+        {
+            handle = default!;
+            return false;
+        }
+
+        var entry = _entries[^1];
+        _entries.RemoveAt(_entries.Count - 1);
+        Bytes -= entry.Length;
+        handle = entry.Handle;
+        return true;
+    }
+
     /// <summary>Hands every held handle to <paramref name="released"/> and empties the queue.</summary>
     public void Clear(List<T> released)
     {

@@ -12,6 +12,7 @@ public sealed class RtoEstimator
     private readonly TimeSpan _max;
     private readonly TimeSpan _granularity;
     private bool _hasSample;
+    private TimeSpan _base;
 
     /// <summary>
     /// Creates an estimator with RTO = <paramref name="initial"/> (RFC 6298 2.1: 1 s) until the first sample.
@@ -26,7 +27,7 @@ public sealed class RtoEstimator
         _min = min;
         _max = max;
         _granularity = granularity;
-        Rto = Clamp(initial);
+        _base = Clamp(initial);
     }
 
     /// <summary>Smoothed round-trip time (zero before the first sample).</summary>
@@ -35,8 +36,14 @@ public sealed class RtoEstimator
     /// <summary>Round-trip time variation (zero before the first sample).</summary>
     public TimeSpan RttVar { get; private set; }
 
-    /// <summary>The current retransmission timeout, back-off included.</summary>
-    public TimeSpan Rto { get; private set; }
+    /// <summary>The current retransmission timeout: the estimator's value doubled <see cref="Backoff"/> times, at most the maximum.</summary>
+    public TimeSpan Rto => Backoff == 0 ? _base : Clamp(_base * Math.Pow(2, Math.Min(Backoff, 30)));
+
+    /// <summary>The RTO without back-off: what the estimator computed (RFC 6298 2), or the initial RTO before any sample.</summary>
+    public TimeSpan BaseRto => _base;
+
+    /// <summary>Expiries since the last RTT sample or <see cref="ResetBackoff"/> (the exponent of the back-off).</summary>
+    public int Backoff { get; private set; }
 
     /// <summary>Takes one RTT measurement (RFC 6298 2.2 for the first, 2.3 after) and recomputes RTO, ending any back-off.</summary>
     public void Sample(TimeSpan rtt)
@@ -60,11 +67,23 @@ public sealed class RtoEstimator
         }
 
         TimeSpan variance = RttVar * 4;
-        Rto = Clamp(Srtt + (variance > _granularity ? variance : _granularity));
+        _base = Clamp(Srtt + (variance > _granularity ? variance : _granularity));
+
+        // RFC 6298 5 (after 5.7): a new measurement "collapses" a backed-off RTO.
+        Backoff = 0;
     }
 
     /// <summary>RFC 6298 5.5: the timer expired; RTO doubles, up to the maximum.</summary>
-    public void BackOff() => Rto = Clamp(Rto * 2);
+    public void BackOff()
+    {
+        if (Rto < _max)
+        {
+            Backoff++;
+        }
+    }
+
+    /// <summary>Ends a back-off without a sample: the RTO is the estimator's again (the caller saw the path deliver new data).</summary>
+    public void ResetBackoff() => Backoff = 0;
 
     private TimeSpan Clamp(TimeSpan rto) => rto < _min ? _min : rto > _max ? _max : rto;
 }

@@ -11,7 +11,12 @@ namespace Edsos.Protocol.Tcp;
 /// </summary>
 internal sealed class Tcb
 {
-    public Tcb(ulong id, Ipv4Endpoint local, Ipv4Endpoint remote, TcpOptions options)
+    /// <summary>
+    /// A new TCB; <paramref name="receiveWindow"/> is the configured buffer as <see cref="ReceiveMemory.WindowClamp"/>
+    /// bounds it for this host. The Window Scale shift is the smallest that covers that window: a larger one would
+    /// only coarsen the window's granularity (2^shift bytes), by which the never-shrinking edge creeps on every ACK.
+    /// </summary>
+    public Tcb(ulong id, Ipv4Endpoint local, Ipv4Endpoint remote, TcpOptions options, int receiveWindow)
     {
         Id = id;
         Local = local;
@@ -19,8 +24,8 @@ internal sealed class Tcb
         Rto = new RtoEstimator(options.InitialRto, options.MinRto, options.MaxRto, options.TimerTick);
         Congestion = new NewRenoCongestion(options.Mss);
         Mss = options.Mss;
-        ReceiveBuffer = options.ReceiveBuffer;
-        WantedRcvWndShift = TcpOptions.WindowShiftFor(options.ReceiveBuffer);
+        ReceiveBuffer = receiveWindow;
+        WantedRcvWndShift = TcpOptions.WindowShiftFor(receiveWindow);
     }
 
     public ulong Id { get; }
@@ -112,6 +117,7 @@ internal sealed class Tcb
 
     public uint RcvNxt { get; set; }
 
+    /// <summary>The most the receive window may promise: <see cref="TcpOptions.ReceiveBuffer"/> bounded by the host's memory.</summary>
     public int ReceiveBuffer { get; }
 
     /// <summary>Bytes delivered to (or held for) the socket and not yet consumed by the app.</summary>
@@ -131,17 +137,25 @@ internal sealed class Tcb
 
     public NewRenoCongestion Congestion { get; }
 
-    /// <summary>RTT measurement (one at a time, Karn's rule: cleared by any retransmission).</summary>
-    public bool Timing { get; set; }
+    /// <summary>RTT measurement per segment, Karn's rule per ACK (<see cref="RttSampler"/>).</summary>
+    public RttSampler Sampler { get; } = new();
 
-    public uint TimedSequence { get; set; }
+    /// <summary>RFC 5482 user timeout: since when sent data (or data a zero window holds) waits without progress.</summary>
+    public ProgressWatch Progress { get; } = new();
 
-    public DateTimeOffset TimedAt { get; set; }
+    /// <summary>When SND.UNA's segment was last resent by fast retransmit or in recovery.</summary>
+    public DateTimeOffset ResentAt { get; set; }
 
     /// <summary>Retransmissions of the current SND.UNA (or SYN) without progress.</summary>
     public int Backoffs { get; set; }
 
     public DateTimeOffset? RtoDeadline { get; set; }
+
+    /// <summary>When a tail loss probe goes out if no ACK comes first (<see cref="LossProbe"/>).</summary>
+    public DateTimeOffset? ProbeTimeoutDeadline { get; set; }
+
+    /// <summary>A loss probe (or a timeout) went out and no ACK of new data came since: no second probe.</summary>
+    public bool LossProbeSent { get; set; }
 
     public DateTimeOffset? DelayedAckDeadline { get; set; }
 

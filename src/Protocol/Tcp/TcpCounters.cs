@@ -23,6 +23,10 @@ namespace Edsos.Protocol.Tcp;
 /// <param name="SynDataHeld">SYNs whose text was held for delivery after the handshake (RFC 9293 3.10.7.2).</param>
 /// <param name="TimeWaitReopened">SYNs that opened a new connection on a 4-tuple in TIME_WAIT (RFC 6191 2 / RFC 1122 4.2.2.13).</param>
 /// <param name="ConnectsRefusedInUse">Connects refused with EADDRINUSE because the 4-tuple was in use (TIME_WAIT included).</param>
+/// <param name="ReceiveMemoryDrops">Out-of-order segments dropped, on arrival or from the queue, because the arena was short (<see cref="ReceiveMemory"/>).</param>
+/// <param name="UserTimeouts">Connections aborted with ETIMEDOUT because data waited <see cref="TcpOptions.UserTimeout"/> without progress (RFC 5482).</param>
+/// <param name="LostRetransmits">Segments resent again in recovery because their retransmission was lost too (<see cref="NewRenoCongestion.ResentSegmentLost"/>), without waiting for the RTO.</param>
+/// <param name="LossProbes">Tail loss probes sent (RFC 8985 7: new data or the last segment again after about two round trips without an ACK).</param>
 public sealed record TcpCounters(
     long SegmentsSent,
     long SegmentsReceived,
@@ -45,4 +49,8 @@ public sealed record TcpCounters(
     long AcksDropped,
     long SynDataHeld,
     long TimeWaitReopened,
-    long ConnectsRefusedInUse);
+    long ConnectsRefusedInUse,
+    long ReceiveMemoryDrops,
+    long UserTimeouts,
+    long LostRetransmits,
+    long LossProbes);

@@ -18,6 +18,13 @@ public sealed record TcpOptions
     /// </summary>
     public int ReceiveBuffer { get; init; } = ushort.MaxValue;
 
+    /// <summary>
+    /// RX buffers the host's NIC keeps posted (its RX ring size − 1; the host fills this in), 0 when unknown.
+    /// The receive window never promises more than half of them in segments (<see cref="ReceiveMemory.WindowClamp"/>),
+    /// so a whole window arriving at once cannot overrun the ring on a lossless wire.
+    /// </summary>
+    public int NicReceiveBuffers { get; init; }
+
     /// <summary>RFC 6298 2.1: RTO before the first RTT sample.</summary>
     public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -29,6 +36,20 @@ public sealed record TcpOptions
 
     /// <summary>Retransmissions of one segment before the connection is given up with ETIMEDOUT (Linux tcp_retries2 is 15).</summary>
     public int MaxRetransmits { get; init; } = 15;
+
+    /// <summary>
+    /// RFC 5482 TCP_USER_TIMEOUT: a connection whose sent data stays unacknowledged (or whose data a zero window
+    /// holds) this long without any progress is aborted with ETIMEDOUT (a RST to the peer), whatever the RTO
+    /// back-off says. Zero: no user timeout, only <see cref="MaxRetransmits"/>. Default 5 minutes.
+    /// </summary>
+    public TimeSpan UserTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Tail loss probes (RFC 8985 7, <see cref="LossProbe"/>): after about two round trips without an ACK, one probe
+    /// instead of waiting for the RTO. On by default, as in Linux; tests that script exactly what a sender may send
+    /// while ACKs are held turn it off.
+    /// </summary>
+    public bool TailLossProbe { get; init; } = true;
 
     /// <summary>SYN retransmissions before connect fails with ETIMEDOUT (Linux tcp_syn_retries is 6).</summary>
     public int MaxSynRetransmits { get; init; } = 6;
@@ -99,6 +120,11 @@ public sealed record TcpOptions
         if (ChallengeAckLimit < 0 || ChallengeAckInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException("TCP challenge-ACK limit must be ≥ 0 per a positive interval", nameof(ChallengeAckLimit));
+        }
+
+        if (UserTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentException("TCP user timeout must not be negative", nameof(UserTimeout));
         }
 
         if (MinRto <= TimeSpan.Zero || MaxRto < MinRto || InitialRto <= TimeSpan.Zero || TimerTick <= TimeSpan.Zero)

@@ -498,9 +498,8 @@ public sealed partial class TcpTxWorker
 
     private void StartSynTiming(Tcb tcb)
     {
-        tcb.Timing = true;
-        tcb.TimedSequence = tcb.Iss + 1;
-        tcb.TimedAt = Now;
+        tcb.Sampler.Clear();
+        tcb.Sampler.OnSent(tcb.Iss, 1, Now);
     }
 
     /// <summary>
@@ -509,12 +508,12 @@ public sealed partial class TcpTxWorker
     /// </summary>
     private bool Establish(Tcb tcb, in TcpRepr seg)
     {
-        if (tcb.Timing && SeqNum.Ge(seg.Acknowledgement, tcb.TimedSequence))
+        if (tcb.Sampler.OnAck(tcb.SndUna, seg.Acknowledgement, Now) is { } rtt)
         {
-            tcb.Rto.Sample(Now - tcb.TimedAt);
+            tcb.Rto.Sample(rtt);
         }
 
-        tcb.Timing = false;
+        tcb.Sampler.Clear();
         tcb.SndUna = seg.Acknowledgement;
         if (SeqNum.Lt(tcb.SndNxt, tcb.SndUna))
         {
@@ -575,11 +574,21 @@ public sealed partial class TcpTxWorker
         {
             int acked = SeqNum.Diff(tcb.SndUna, ack);
             bool finAcked = tcb.FinSent && SeqNum.Gt(ack, tcb.FinSequence);
-            if (tcb.Timing && SeqNum.Ge(ack, tcb.TimedSequence))
+            if (tcb.Sampler.OnAck(tcb.SndUna, ack, Now) is { } rtt)
             {
-                tcb.Rto.Sample(Now - tcb.TimedAt);
-                tcb.Timing = false;
+                // RFC 6298 2.3, and the end of any back-off (a valid sample collapses it).
+                tcb.Rto.Sample(rtt);
             }
+            else if (tcb.Rto.Backoff > 0)
+            {
+                // New data acknowledged after a timeout, but no sample (Karn): the path delivers again, so the RTO
+                // is the estimator's again (as lwIP does; RFC 6298 would keep the back-off until a sample). Under
+                // heavy loss without timestamps samples are rare, and each timeout of a later segment would double
+                // the RTO again until it sat at tens of seconds with the retry count at 0.
+                tcb.Rto.ResetBackoff();
+            }
+
+            tcb.Progress.OnProgress(Now);
 
             tcb.SndUna = ack;
             if (SeqNum.Lt(tcb.SndNxt, ack))
@@ -604,6 +613,8 @@ public sealed partial class TcpTxWorker
 
             // RFC 6298 5.2 / 5.3: stop the timer when everything is acknowledged, restart it otherwise.
             tcb.RtoDeadline = tcb.SndUna == tcb.SndMax ? null : Now + tcb.Rto.Rto;
+            tcb.LossProbeSent = false;
+            ArmLossProbe(tcb, restart: true);
             if (tcb.Congestion.OnNewAck(ack, acked))
             {
                 RetransmitFirst(tcb);
@@ -639,10 +650,24 @@ public sealed partial class TcpTxWorker
                 && tcb.SndMax != tcb.SndUna;
             if (duplicate)
             {
-                if (tcb.Congestion.OnDuplicateAck(SeqNum.Diff(tcb.SndUna, tcb.SndMax), tcb.SndMax, tcb.SndUna))
+                int flight = SeqNum.Diff(tcb.SndUna, tcb.SndMax);
+                bool canSendNew = SeqNum.Lt(tcb.SndNxt, tcb.SendEnd) && Math.Min(tcb.SndWnd, (long)tcb.Congestion.Cwnd) > tcb.FlightSize;
+                int threshold = NewRenoCongestion.DuplicateThreshold(flight, tcb.Mss, canSendNew);
+                if (tcb.Congestion.OnDuplicateAck(flight, tcb.SndMax, tcb.SndUna, threshold))
                 {
                     _fastRetransmits++;
                     RetransmitFirst(tcb);
+                }
+                else if (tcb.Congestion.ResentSegmentLost(Now - tcb.ResentAt, tcb.Rto.Srtt))
+                {
+                    // The retransmission was lost too: resend it now rather than after an RTO.
+                    _lostRetransmits++;
+                    RetransmitFirst(tcb);
+                }
+                else
+                {
+                    // Recovery may have begun: the probe may come sooner (LossProbe).
+                    ArmLossProbe(tcb, restart: false);
                 }
             }
 
@@ -652,7 +677,7 @@ public sealed partial class TcpTxWorker
         return true;
     }
 
-    private static void UpdateWindow(Tcb tcb, in TcpRepr seg, bool acknowledgesNewData)
+    private void UpdateWindow(Tcb tcb, in TcpRepr seg, bool acknowledgesNewData)
     {
         // RFC 9293 3.10.7.4: only a segment newer than the last window update may change the window. A segment
         // that acknowledges new data is newer whatever its sequence number (as Linux's tcp_may_update_window
@@ -665,6 +690,12 @@ public sealed partial class TcpTxWorker
             tcb.SndWl2 = seg.Acknowledgement;
             if (tcb.SndWnd > 0)
             {
+                if (tcb.PersistDeadline is not null)
+                {
+                    // A zero window opened: progress for the user timeout.
+                    tcb.Progress.OnProgress(Now);
+                }
+
                 tcb.PersistDeadline = null;
                 tcb.PersistShift = 0;
                 tcb.ProbeOutstanding = false;
@@ -731,8 +762,30 @@ public sealed partial class TcpTxWorker
             length = room;
         }
 
+        if (tcb.RcvUnread + tcb.OutOfOrder.Bytes + length > tcb.ReceiveBuffer + (1 << tcb.RcvWndShift))
+        {
+            // More than the buffer holds (the window's edge may pass it by less than 2^shift bytes when rounding
+            // keeps it from moving left, RFC 7323 2.4): drop and count, as Linux drops beyond sk_rcvbuf. The sender
+            // resends it once the app has read.
+            Drop(payload);
+            _receiveMemoryDrops++;
+            SendAck(tcb);
+            return;
+        }
+
         if (sequence != tcb.RcvNxt)
         {
+            if (ReceiveMemory.UnderPressure(_memory.FreePagesHint, _memory.TotalPages))
+            {
+                // The arena is short: holding data ahead of a hole could leave no RX buffer for the segment that
+                // fills it. Drop it (the sender resends it) and prune what is held, furthest ahead first.
+                Drop(payload);
+                _receiveMemoryDrops++;
+                PruneOutOfOrder(tcb);
+                SendAck(tcb);
+                return;
+            }
+
             if (tcb.OutOfOrder.TryAdd(sequence, length, payload))
             {
                 _outOfOrderQueued++;
@@ -757,6 +810,16 @@ public sealed partial class TcpTxWorker
         else
         {
             tcb.DelayedAckDeadline ??= Now + _options.DelayedAck;
+        }
+    }
+
+    /// <summary>Drops held out-of-order segments, furthest ahead first, until the arena is no longer short.</summary>
+    private void PruneOutOfOrder(Tcb tcb)
+    {
+        while (ReceiveMemory.UnderPressure(_memory.FreePagesHint, _memory.TotalPages) && tcb.OutOfOrder.TryTakeLast(out var held))
+        {
+            Drop(held);
+            _receiveMemoryDrops++;
         }
     }
 
@@ -843,6 +906,7 @@ public sealed partial class TcpTxWorker
     {
         tcb.State = TcpState.TimeWait;
         tcb.RtoDeadline = null;
+        tcb.ProbeTimeoutDeadline = null;
         tcb.PersistDeadline = null;
         tcb.DelayedAckDeadline = null;
         tcb.TimeWaitDeadline = Now + _options.TimeWait;
@@ -853,7 +917,9 @@ public sealed partial class TcpTxWorker
 
     private void OnTick()
     {
-        if (_byId.Count == 0)
+        // Quiesced: the stack is stopping and the layers below may already have released their queues, so no
+        // timer may send anything more (a loss probe or a retransmission then would be left in the driver).
+        if (_byId.Count == 0 || _quiesced)
         {
             Timers.Cancel(TickKey);
             _ticking = false;
@@ -885,9 +951,26 @@ public sealed partial class TcpTxWorker
                 continue;
             }
 
+            // RFC 5482: data waiting on the peer (in flight, or held by its zero window) that long without progress.
+            bool waiting = tcb.IsSynchronized && tcb.State != TcpState.TimeWait
+                && (tcb.SndUna != tcb.SndMax || (tcb.SndWnd == 0 && SeqNum.Lt(tcb.SndNxt, tcb.SendEnd)));
+            tcb.Progress.Update(waiting, now);
+            if (tcb.Progress.Expired(now, _options.UserTimeout))
+            {
+                _userTimeouts++;
+                SendReset(tcb);
+                Destroy(tcb, Errno.ETIMEDOUT);
+                continue;
+            }
+
             if (tcb.DelayedAckDeadline is { } delayed && delayed <= now)
             {
                 SendAck(tcb);
+            }
+
+            if (tcb.ProbeTimeoutDeadline is { } probe && probe <= now && tcb.State != TcpState.Closed)
+            {
+                SendLossProbe(tcb);
             }
 
             if (tcb.RtoDeadline is { } rto && rto <= now)
@@ -925,6 +1008,11 @@ public sealed partial class TcpTxWorker
     private void OnRetransmissionTimeout(Tcb tcb)
     {
         tcb.RtoDeadline = null;
+        tcb.ProbeTimeoutDeadline = null;
+
+        // The resend below gets one loss probe of its own (SendLossProbe): if it is lost too, it goes again after
+        // about two round trips instead of after the doubled RTO.
+        tcb.LossProbeSent = false;
         _timeouts++;
         bool handshake = tcb.State is TcpState.SynSent or TcpState.SynReceived;
         tcb.Backoffs++;
@@ -943,7 +1031,7 @@ public sealed partial class TcpTxWorker
         if (handshake)
         {
             SendSyn(tcb, ack: tcb.State == TcpState.SynReceived);
-            CountRetransmit(tcb);
+            CountRetransmit(tcb, tcb.Iss, tcb.Iss + 1);
             return;
         }
 
@@ -952,7 +1040,9 @@ public sealed partial class TcpTxWorker
             return;
         }
 
-        tcb.Congestion.OnRetransmissionTimeout(SeqNum.Diff(tcb.SndUna, tcb.SndMax), tcb.SndMax);
+        // RFC 5681 3.1: ssthresh is set by the first timeout of a segment and held for its later ones.
+        tcb.Congestion.OnRetransmissionTimeout(SeqNum.Diff(tcb.SndUna, tcb.SndMax), tcb.SndMax, firstTimeout: tcb.Backoffs == 1);
+        tcb.Sampler.OnTimeout();
         tcb.SndNxt = tcb.SndUna;
         Output(tcb);
         ArmRto(tcb);

@@ -93,13 +93,11 @@ public sealed partial class TcpTxWorker
 
                 if (retransmit)
                 {
-                    CountRetransmit(tcb);
+                    CountRetransmit(tcb, tcb.SndNxt, tcb.SndNxt + (uint)length);
                 }
-                else if (!tcb.Timing)
+                else
                 {
-                    tcb.Timing = true;
-                    tcb.TimedSequence = tcb.SndNxt + (uint)length;
-                    tcb.TimedAt = Now;
+                    tcb.Sampler.OnSent(tcb.SndNxt, length, Now);
                 }
 
                 tcb.SndNxt += (uint)length;
@@ -132,7 +130,11 @@ public sealed partial class TcpTxWorker
                 SendControl(tcb, tcb.FinSequence, TcpFlags.Fin | TcpFlags.Ack);
                 if (again)
                 {
-                    CountRetransmit(tcb);
+                    CountRetransmit(tcb, tcb.FinSequence, tcb.FinSequence + 1);
+                }
+                else
+                {
+                    tcb.Sampler.OnSent(tcb.FinSequence, 1, Now);
                 }
 
                 tcb.SndNxt = tcb.FinSequence + 1;
@@ -164,6 +166,7 @@ public sealed partial class TcpTxWorker
         if (SeqNum.Lt(tcb.SndNxt, tcb.SendEnd) && (tcb.SndWnd == 0 || swsHeld) && tcb.FlightSize == 0 && tcb.PersistDeadline is null)
         {
             tcb.RtoDeadline = null;
+            tcb.ProbeTimeoutDeadline = null;
             tcb.PersistDeadline = Now + PersistInterval(tcb);
         }
     }
@@ -223,6 +226,7 @@ public sealed partial class TcpTxWorker
             // not move, so the probe neither counts as flight nor starts the retransmission timer.
             _zeroWindowProbes++;
             tcb.ProbeOutstanding = true;
+            tcb.Sampler.OnRetransmitted(tcb.SndNxt, tcb.SndNxt + 1);
         }
     }
 
@@ -234,25 +238,27 @@ public sealed partial class TcpTxWorker
             int length = Math.Min(tcb.Mss, chunk.Length - offset);
             if (TransmitData(tcb, chunk, offset, length, tcb.SndUna, TcpFlags.Ack))
             {
-                CountRetransmit(tcb);
+                CountRetransmit(tcb, tcb.SndUna, tcb.SndUna + (uint)length);
+                tcb.ResentAt = Now;
+                tcb.Congestion.OnResent();
             }
         }
         else if (tcb.FinSent && tcb.SndUna == tcb.FinSequence)
         {
             SendControl(tcb, tcb.FinSequence, TcpFlags.Fin | TcpFlags.Ack);
-            CountRetransmit(tcb);
+            CountRetransmit(tcb, tcb.FinSequence, tcb.FinSequence + 1);
         }
 
         ArmRto(tcb);
     }
 
-    private void CountRetransmit(Tcb tcb)
+    private void CountRetransmit(Tcb tcb, uint start, uint end)
     {
         _retransmits++;
         tcb.Retransmits++;
 
-        // Karn's rule (RFC 6298 3): a retransmitted segment gives no RTT sample.
-        tcb.Timing = false;
+        // Karn's rule (RFC 6298 3): an ACK that covers a retransmitted segment gives no RTT sample.
+        tcb.Sampler.OnRetransmitted(start, end);
     }
 
     private static bool FindChunk(Tcb tcb, uint sequence, out SendChunk chunk, out int offset)
@@ -276,6 +282,94 @@ public sealed partial class TcpTxWorker
     {
         // RFC 6298 5.1: start the timer when data is sent and it is not running.
         tcb.RtoDeadline ??= Now + tcb.Rto.Rto;
+        ArmLossProbe(tcb, restart: false);
+    }
+
+    /// <summary>
+    /// Arms the tail loss probe (RFC 8985 7.2) unless one went out since the last ACK of new data: with
+    /// <paramref name="restart"/> from now, else no later than it is (a duplicate ACK may bring it forward).
+    /// </summary>
+    private void ArmLossProbe(Tcb tcb, bool restart)
+    {
+        if (!_options.TailLossProbe || tcb.LossProbeSent || !tcb.IsSynchronized || tcb.SndUna == tcb.SndMax)
+        {
+            tcb.ProbeTimeoutDeadline = null;
+            return;
+        }
+
+        {
+            var pto = LossProbe.Timeout(
+                tcb.Rto.Srtt,
+                tcb.Rto.RttVar,
+                SeqNum.Diff(tcb.SndUna, tcb.SndMax),
+                tcb.Mss,
+                _options.DelayedAck,
+                tcb.Rto.Rto,
+                lossSuspected: tcb.Congestion.InRecovery || SeqNum.Lt(tcb.SndNxt, tcb.SndMax));
+            DateTimeOffset? deadline = pto is { } timeout ? Now + timeout : null;
+            if (!restart && tcb.ProbeTimeoutDeadline is { } armed && (deadline is null || armed < deadline))
+            {
+                deadline = armed;
+            }
+
+            tcb.ProbeTimeoutDeadline = deadline;
+        }
+    }
+
+    /// <summary>
+    /// RFC 8985 7.3: the tail loss probe. One segment of new data if any is queued and the peer's window has room
+    /// (cwnd aside), else the last segment sent (or the FIN) again; then the retransmission timer restarts. In
+    /// recovery, or while a timeout's resends are under way, the segment known lost is SND.UNA's, already resent
+    /// once: the probe resends it again, so a retransmission lost a second time costs two round trips, not an RTO.
+    /// </summary>
+    private void SendLossProbe(Tcb tcb)
+    {
+        tcb.LossProbeSent = true;
+        tcb.ProbeTimeoutDeadline = null;
+        _lossProbes++;
+        int pending = SeqNum.Diff(tcb.SndNxt, tcb.SendEnd);
+        long room = (long)tcb.SndWnd - tcb.FlightSize;
+        if (tcb.Congestion.InRecovery || SeqNum.Lt(tcb.SndNxt, tcb.SndMax)
+            || tcb.Congestion.OnProbeTimeout(SeqNum.Diff(tcb.SndUna, tcb.SndMax), tcb.SndMax, tcb.SndUna))
+        {
+            var deadline = tcb.RtoDeadline;
+            RetransmitFirst(tcb);
+            tcb.RtoDeadline = deadline;
+        }
+        else if (tcb.SndNxt == tcb.SndMax && pending > 0 && room > 0 && FindChunk(tcb, tcb.SndNxt, out var fresh, out int freshOffset))
+        {
+            int length = (int)Math.Min(Math.Min(tcb.Mss, fresh.Length - freshOffset), room);
+            var flags = TcpFlags.Ack | (freshOffset + length == fresh.Length ? TcpFlags.Psh : TcpFlags.None);
+            if (TransmitData(tcb, fresh, freshOffset, length, tcb.SndNxt, flags))
+            {
+                tcb.Sampler.OnSent(tcb.SndNxt, length, Now);
+                tcb.SndNxt += (uint)length;
+                tcb.SndMax = tcb.SndNxt;
+                if (length < tcb.Mss)
+                {
+                    tcb.SndSml = tcb.SndNxt;
+                }
+            }
+        }
+        else if (tcb.FinSent && tcb.SndMax == tcb.FinSequence + 1)
+        {
+            SendControl(tcb, tcb.FinSequence, TcpFlags.Fin | TcpFlags.Ack);
+            CountRetransmit(tcb, tcb.FinSequence, tcb.FinSequence + 1);
+        }
+        else
+        {
+            uint start = tcb.SndMax - (uint)Math.Min(tcb.Mss, SeqNum.Diff(tcb.SndUna, tcb.SndMax));
+            if (FindChunk(tcb, start, out var chunk, out int offset))
+            {
+                int length = Math.Min(SeqNum.Diff(start, tcb.SndMax), chunk.Length - offset);
+                if (TransmitData(tcb, chunk, offset, length, start, TcpFlags.Ack))
+                {
+                    CountRetransmit(tcb, start, start + (uint)length);
+                }
+            }
+        }
+
+        tcb.RtoDeadline = Now + tcb.Rto.Rto;
     }
 
     /// <summary>Buffer space not held by unread data, in bytes, bounded by what the scaled 16-bit field can say.</summary>
@@ -300,6 +394,15 @@ public sealed partial class TcpTxWorker
         if (window < Math.Min(tcb.Mss, tcb.ReceiveBuffer / 2))
         {
             window = 0;
+        }
+
+        if (!syn && (tcb.OutOfOrder.Count > 0 || ReceiveMemory.UnderPressure(_memory.FreePagesHint, _memory.TotalPages)))
+        {
+            // Promise nothing beyond the edge already advertised (the rule below keeps that) while the arena is short,
+            // and while a hole is open: the ACKs sent for out-of-order segments then carry the same window as well as
+            // the same number, so the sender counts them as duplicates (RFC 5681 2) and fast-retransmits; an app
+            // reading meanwhile would otherwise change the window on every one of them.
+            window = Math.Min(window, Math.Max(0, SeqNum.Diff(tcb.RcvNxt, tcb.RcvAdvertisedEdge)));
         }
 
         int field = window >> shift;

@@ -74,6 +74,10 @@ public sealed partial class TcpTxWorker : EdsrtActor
     private long _synDataHeld;
     private long _timeWaitReopened;
     private long _connectsRefusedInUse;
+    private long _receiveMemoryDrops;
+    private long _userTimeouts;
+    private long _lostRetransmits;
+    private long _lossProbes;
 
     // Where port bindings handed over with StreamClose go back (InetProtocol.Unbind); InetStack.Start tells us.
     private IActorRef? _family;
@@ -384,7 +388,8 @@ public sealed partial class TcpTxWorker : EdsrtActor
 
     private Tcb NewTcb(Ipv4Endpoint local, Ipv4Endpoint remote, uint? initialSequence = null)
     {
-        var tcb = new Tcb(++_nextConnectionId, local, remote, _options);
+        int window = ReceiveMemory.WindowClamp(_options.ReceiveBuffer, _options.Mss, _memory.PageSize, _memory.TotalPages, _options.NicReceiveBuffers);
+        var tcb = new Tcb(++_nextConnectionId, local, remote, _options, window);
         uint iss = initialSequence ?? _options.InitialSequence ?? (uint)_random.NextInt64(0, uint.MaxValue + 1L);
         tcb.Iss = iss;
         tcb.SndUna = iss;
@@ -521,7 +526,8 @@ public sealed partial class TcpTxWorker : EdsrtActor
                 tcb.Congestion.Cwnd, tcb.Congestion.Ssthresh, tcb.Congestion.InRecovery, tcb.RcvNxt, tcb.RcvUnread,
                 tcb.OutOfOrder.Count, tcb.Chunks.Count, tcb.Rto.Rto, tcb.Backoffs, tcb.RtoDeadline is not null,
                 tcb.PersistDeadline is not null, tcb.Retransmits, tcb.BytesAcked, tcb.SndWndShift, tcb.RcvWndShift,
-                tcb.PortBinding is not null));
+                tcb.PortBinding is not null,
+                tcb.ReceiveBuffer));
         }
 
         return new TcpProtocol.TcpConnections(list);
@@ -557,7 +563,11 @@ public sealed partial class TcpTxWorker : EdsrtActor
             _acksDropped,
             _synDataHeld,
             _timeWaitReopened,
-            _connectsRefusedInUse);
+            _connectsRefusedInUse,
+            _receiveMemoryDrops,
+            _userTimeouts,
+            _lostRetransmits,
+            _lossProbes);
     }
 
     /// <summary>A passive open: where SYNs for the port go, and how many unaccepted connections it may have.</summary>

@@ -20,10 +20,10 @@ public sealed class TcpNagleSpec : EdsrtTestKit
     public async Task Send_TailShorterThanMss_GoesOutUnackedButASecondShortSegmentWaitsForItsAck()
     {
         // Arrange: nothing comes back from B until released, and the RTO is long enough (5 s) that no
-        // retransmission muddles what A sends meanwhile.
+        // retransmission muddles what A sends meanwhile (nor a tail loss probe: off).
         var link = new ScriptedLink();
         var slowRto = TimeSpan.FromSeconds(5);
-        await using var hosts = await TwoHosts.StartAsync(link.EndA, link.EndB, o => o with { Tcp = new TcpOptions { InitialRto = slowRto, MinRto = slowRto } });
+        await using var hosts = await TwoHosts.StartAsync(link.EndA, link.EndB, o => o with { Tcp = new TcpOptions { InitialRto = slowRto, MinRto = slowRto, TailLossProbe = false } });
         var pair = await TcpPair.OpenAsync(hosts, 7, s_wait);
         var acks = link.Hold("B's ACKs", LinkDirection.BtoA, _ => true);
         const int first = (2 * Mss) + 100;

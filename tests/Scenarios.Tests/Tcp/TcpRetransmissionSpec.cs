@@ -20,9 +20,10 @@ public sealed class TcpRetransmissionSpec : EdsrtTestKit
     [Fact]
     public async Task Send_OnlyDataSegmentDropped_RetransmittedByTimerAndDeliveredOnce()
     {
-        // Arrange: one small send and nothing after it, so no duplicate ACK can repair the loss: only the timer.
+        // Arrange: one small send and nothing after it, so no duplicate ACK can repair the loss: only the timer
+        // (the tail loss probe, which would resend it sooner, is off here; TcpReliabilitySpec has it on).
         var link = new ScriptedLink();
-        await using var hosts = await TwoHosts.StartAsync(link.EndA, link.EndB);
+        await using var hosts = await TwoHosts.StartAsync(link.EndA, link.EndB, o => o with { Tcp = new TcpOptions { TailLossProbe = false } });
         var pair = await TcpPair.OpenAsync(hosts, 7, s_wait);
         const int size = 1000;
         var pattern = TcpSockets.Pattern(size, 11);
