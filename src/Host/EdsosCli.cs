@@ -92,6 +92,8 @@ public static class EdsosCli
         bench.Subcommands.Add(BuildStreamBench());
         bench.Subcommands.Add(TracingBench.BuildCommand());
         root.Subcommands.Add(bench);
+        root.Subcommands.Add(Cluster.ClusterCli.BuildNode());
+        root.Subcommands.Add(Cluster.ClusterCli.BuildCluster());
         return root;
     }
 

@@ -133,6 +133,18 @@ public static class TcpDemoRunner
             ArenaPages = Math.Max(8192, (int)Math.Min(262_144, (3L * options.Size / 4096) + 4096)),
         };
 
+    /// <summary>
+    /// The client half of the demo for another runner (the console cluster's host A): connects to the echo app
+    /// at <see cref="DemoRunner.AddressB"/>, streams and checks every echoed byte; returns the writes echoed
+    /// right, the bad ones and the tally.
+    /// </summary>
+    internal static async Task<(int Ok, int Bad, EchoTally Tally)> RunClientForAsync(Libc libc, DemoOptions options, CancellationToken stop)
+    {
+        var run = await RunClientAsync(libc, options, null, stop);
+        int ok = Math.Max(0, run.WritesEchoed - run.BadWritesBelow(run.WritesEchoed));
+        return (ok, run.BadWrites, run);
+    }
+
     private static async Task<Run> RunClientAsync(Libc libc, DemoOptions options, IProgress<int>? progress, CancellationToken stop)
     {
         var socket = await libc.SocketAsync(2, SocketKind.Stream, 0);
