@@ -169,7 +169,7 @@ public static class ClusterCli
         output.WriteLine($"  failure detection  {report.FailureDetection}");
         output.WriteLine($"  serializer         {report.Serializer}");
         output.WriteLine($"  leaks after close  {report.LeakedPages} pages, {report.LeakedCtrns} CTRNs, {report.LeakedNodes} nodes ({report.ArenasReported} arena(s) reported)");
-        foreach (var error in report.Errors.Take(8))
+        foreach (var error in report.Errors.Take(Environment.GetEnvironmentVariable("EDSOS_DEBUG") == "1" ? 100 : 8))
         {
             output.WriteLine($"  {(error.StartsWith("note:", StringComparison.Ordinal) ? error : $"error: {error}")}");
         }

@@ -152,7 +152,8 @@ public static class ClusterDemo
             // Generous on a loaded machine: a minute plus 20 ms a round, plus the kill's detection and restart.
             var limit = TimeSpan.FromSeconds(60 + (_options.Sends * 0.02) + (_options.KillHost is null ? 0 : 120));
             var deadline = Stopwatch.StartNew();
-            while (_echo is null)
+            // With a kill the run is over when the echo ended and the cluster removed the killed member.
+            while (_echo is null || (_killed is not null && _removed is null && deadline.Elapsed < limit))
             {
                 var arrival = await ReadAsync(reader, TimeSpan.FromMilliseconds(500), stop);
                 if (stop.IsCancellationRequested)
@@ -234,6 +235,16 @@ public static class ClusterDemo
             var processes = _processes.Select(p => new ClusterProcessInfo(
                 "all", p.Host, p.Pid, p == _killed ? "SIGKILL (the demo's kill)" : _ended.GetValueOrDefault(p.Pid) ?? (p.HasExited ? $"exit {p.ExitCode}" : "killed at cleanup"))).ToList();
             var errors = new List<string>(Errors);
+            if (_killed is not null && (_unreachable is null || _removed is null))
+            {
+                errors.Add($"the cluster did not see the killed host {(_unreachable is null ? "unreachable" : "removed")} before the run ended");
+            }
+
+            if (Environment.GetEnvironmentVariable("EDSOS_DEBUG") == "1")
+            {
+                errors.AddRange(_processes.SelectMany(p => p.Lines.Select(l => $"[{p.Host} {p.Pid}] {l}")));
+            }
+
             errors.AddRange(echo.Errors.Where(e => !e.Contains("the peer went down", StringComparison.Ordinal) && !e.StartsWith("stopped after", StringComparison.Ordinal)));
             var notes = echo.Errors.Where(e => e.Contains("the peer went down", StringComparison.Ordinal) || e.StartsWith("stopped after", StringComparison.Ordinal));
             int? afterRestart = _killed is not null && _options.Restart

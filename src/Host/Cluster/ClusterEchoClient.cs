@@ -39,6 +39,7 @@ internal static class ClusterEchoClient
         UserBuffer send = libc.Alloc(run.Size);
         byte[] pattern = new byte[run.Size];
         var timeout = TimeSpan.FromSeconds(run.EchoTimeoutSeconds);
+        var pending = new PendingReceive();
         tally.StartLoop();
         try
         {
@@ -66,7 +67,7 @@ internal static class ClusterEchoClient
                 }
 
                 tally.SendMicros.Record(Stopwatch.GetElapsedTime(start));
-                var outcome = await ReceiveAsync(libc, fd, sequence, run.Size, timeout, peer.DownToken, stop);
+                var outcome = await ReceiveAsync(libc, fd, sequence, run.Size, timeout, peer.DownToken, stop, pending);
                 switch (outcome)
                 {
                     case Outcome.Ok:
@@ -105,6 +106,15 @@ internal static class ClusterEchoClient
         {
             libc.Free(send);
             await libc.CloseAsync(fd);
+            if (pending.Task is { } outstanding)
+            {
+                // Closing the descriptor ends it with EBADF; a datagram it got in the meantime is freed here.
+                var last = await outstanding;
+                if (last.IsOk && last.Buffer is not null)
+                {
+                    libc.Free(last.Buffer);
+                }
+            }
         }
 
         return new ClusterProtocol.EchoDone(
@@ -123,22 +133,28 @@ internal static class ClusterEchoClient
         Failed,
     }
 
-    private static async Task<Outcome> ReceiveAsync(Libc libc, int fd, ulong sequence, int size, TimeSpan timeout, CancellationToken peerDown, CancellationToken stop)
+    /// <summary>
+    /// Waits for round <paramref name="sequence"/>'s echo. The receive call itself is never abandoned: a KPN keeps
+    /// a pending receive until it is answered, so a cancelled one would swallow the next datagram and every round
+    /// after a timeout would miss its echo. One receive stays outstanding in <paramref name="pending"/> across
+    /// rounds instead, and a late echo of an earlier round it brings is skipped.
+    /// </summary>
+    private static async Task<Outcome> ReceiveAsync(
+        Libc libc, int fd, ulong sequence, int size, TimeSpan timeout, CancellationToken peerDown, CancellationToken stop, PendingReceive pending)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop, peerDown);
         wait.CancelAfter(timeout);
+        var expired = Task.Delay(Timeout.Infinite, wait.Token);
         while (true)
         {
-            ZeroCopyRecv received;
-            try
-            {
-                received = await libc.RecvZeroCopyAsync(fd, MsgFlags.None, wait.Token);
-            }
-            catch (OperationCanceledException)
+            pending.Task ??= libc.RecvZeroCopyAsync(fd).AsTask();
+            if (await Task.WhenAny(pending.Task, expired) != pending.Task)
             {
                 return Ended(stop, peerDown);
             }
 
+            var received = await pending.Task;
+            pending.Task = null;
             if (!received.IsOk)
             {
                 return received.Error == Errno.EINTR ? Ended(stop, peerDown) : Outcome.Failed;
@@ -168,6 +184,12 @@ internal static class ClusterEchoClient
                 libc.Free(buffer);
             }
         }
+    }
+
+    /// <summary>The receive call outstanding across rounds (null when none is).</summary>
+    private sealed class PendingReceive
+    {
+        public Task<ZeroCopyRecv>? Task;
     }
 
     private static Outcome Ended(CancellationToken stop, CancellationToken peerDown) =>

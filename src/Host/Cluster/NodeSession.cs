@@ -122,7 +122,13 @@ internal sealed class NodeSession
                 await _udpEcho.CloseAsync();
             }
 
-            long framesTx = (await NicDriver.GetStatisticsAsync(_host.Nic)).FramesSent;
+            var nic = await NicDriver.GetStatisticsAsync(_host.Nic);
+            long framesTx = nic.FramesSent;
+            if (Environment.GetEnvironmentVariable("EDSOS_DEBUG") == "1")
+            {
+                await Console.Error.WriteLineAsync($"edsos node: host {_options.Host}: {nic}; wire {_wire?.Counters} received {_wire?.FramesReceived}");
+            }
+
             await _host.StopAsync();
             foreach (var loop in new[] { _udpEchoLoop, _tcpEchoLoop })
             {
