@@ -91,6 +91,7 @@ public static class EdsosCli
         bench.Subcommands.Add(BuildDatapathBench());
         bench.Subcommands.Add(BuildStreamBench());
         bench.Subcommands.Add(TracingBench.BuildCommand());
+        bench.Subcommands.Add(Cluster.ClusterCli.BuildSerializerBench());
         root.Subcommands.Add(bench);
         root.Subcommands.Add(Cluster.ClusterCli.BuildNode());
         root.Subcommands.Add(Cluster.ClusterCli.BuildCluster());

@@ -137,6 +137,26 @@ public static class ClusterCli
         return cluster;
     }
 
+    /// <summary><c>edsos bench serializer [--messages N] [--reps R]</c>: the measurement behind the cluster's serializer.</summary>
+    public static Command BuildSerializerBench()
+    {
+        var messages = new Option<int>("--messages") { Description = "Round trips per serializer and repetition", DefaultValueFactory = _ => 200_000 }.MustBeAtLeast(10);
+        var reps = new Option<int>("--reps") { Description = "Repetitions, serializers interleaved; the best is reported", DefaultValueFactory = _ => 3 }.MustBeAtLeast(1);
+        var command = new Command("serializer", "The console cluster's messages through Akka's default JSON, Hyperion and EDSOS's System.Text.Json serializer: round trips/s and bytes") { messages, reps };
+        command.SetAction(async (result, stop) =>
+        {
+            var rows = await Bench.SerializerBench.RunAsync(result.GetValue(messages), result.GetValue(reps)).WaitAsync(stop);
+            Console.WriteLine($"cluster messages (8 kinds, one in a Traced carrier), {result.GetValue(messages):N0} round trips per repetition, best of {result.GetValue(reps)}");
+            foreach (var row in rows)
+            {
+                Console.WriteLine($"  {row.Name,-58} {row.RoundTripsPerSecond,12:N0} msg/s {row.BytesPerMessage,8:N1} bytes/msg  round trip {(row.RoundTripOk ? "ok" : "WRONG")}");
+            }
+
+            return rows.All(r => r.RoundTripOk) ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return command;
+    }
+
     /// <summary>The human summary of a cluster run.</summary>
     public static void WriteSummary(TextWriter output, ClusterDemoReport report)
     {
