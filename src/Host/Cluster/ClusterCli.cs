@@ -20,9 +20,9 @@ public static class ClusterCli
     public static Command BuildNode()
     {
         var host = new Option<string>("--host") { Description = "The EDSOS host this process runs: A (10.0.0.1, the echo client) or B (10.0.0.2, echo apps on port 7)", Required = true };
-        host.AcceptOnlyFromAmong("A", "B");
+        OneOf(host, "A", "B");
         var role = new Option<string>("--role") { Description = "The host's roles in this process: all (user, net and driver need the shared arena, not there yet)", DefaultValueFactory = _ => "all" };
-        role.AcceptOnlyFromAmong([.. NodeOptions.Roles]);
+        OneOf(role, [.. NodeOptions.Roles]);
         var port = new Option<int>("--port") { Description = "Akka.Remote port on 127.0.0.1 (0: a free one, printed in the ready line)", DefaultValueFactory = _ => 0 }.MustBeAtLeast(0);
         var seed = new Option<string?>("--seed") { Description = "The cluster member to join, HOST:PORT (none: start a cluster of one)" };
         seed.Validators.Add(r =>
@@ -73,7 +73,7 @@ public static class ClusterCli
     public static Command BuildCluster()
     {
         var proto = new Option<string>("--proto") { Description = "udp or tcp", DefaultValueFactory = _ => "udp" };
-        proto.AcceptOnlyFromAmong("udp", "tcp");
+        OneOf(proto, "udp", "tcp");
         var sends = new Option<int>("--sends") { Description = "Datagrams (or TCP writes) host A sends and has echoed", DefaultValueFactory = _ => 1000 }.MustBeAtLeast(1);
         var size = new Option<int>("--size") { Description = "Bytes per datagram or write", DefaultValueFactory = _ => 1024 };
         var kill = new Option<string?>("--kill") { Description = "SIGKILL host B's process once A has N echoes back: B@N (UDP)" };
@@ -200,6 +200,19 @@ public static class ClusterCli
         }
 
         output.WriteLine($"  verdict            {(report.Ok ? "behaved as designed" : "did NOT behave as designed")}");
+    }
+
+    /// <summary>Refuses a value outside <paramref name="values"/> in one line (System.CommandLine's own message spans several).</summary>
+    private static void OneOf(Option<string> option, params string[] values)
+    {
+        option.Validators.Add(r =>
+        {
+            string? value = r.GetValueOrDefault<string>();
+            if (value is not null && !values.Contains(value, StringComparer.Ordinal))
+            {
+                r.AddError($"{option.Name} must be {string.Join(", ", values[..^1])} or {values[^1]}, not '{value}'");
+            }
+        });
     }
 
     private static string Seconds(double? value) => value is { } s ? $"{s:0.00} s" : "never";
