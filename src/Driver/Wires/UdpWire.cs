@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Edsos.Scheduler.Tracing;
 
 namespace Edsos.Driver.Wires;
 
@@ -21,11 +23,20 @@ namespace Edsos.Driver.Wires;
 /// the frame before handing it on (<see cref="IWireReceiver"/>). <see cref="Dispose"/> closes the
 /// socket, which ends that thread.
 /// </para>
+/// <para>
+/// Tracing: in one process a frame reaches the peer's device on the sender's thread, so the peer's receive
+/// path joins the sender's trace by itself. Across processes the context rides in front of the frame: each
+/// datagram starts with a one-byte tag (0: no context; 1: 16 bytes of trace id, 8 of span id, 1 of flags
+/// follow), and the reader makes it the context of the receiver's Tells (<see cref="RemoteTraceScope"/>). The
+/// frame the receiver and a pcap mirror see is the Ethernet frame alone.
+/// </para>
 /// </summary>
 public sealed class UdpWire : IWire, IDisposable
 {
     /// <summary>The largest frame the wire carries (a UDP datagram's payload over IPv4).</summary>
-    public const int MaxFrame = 65507;
+    public const int MaxFrame = 65507 - ContextHeader;
+
+    private const int ContextHeader = 1 + 16 + 8 + 1;
 
     private readonly Socket _socket;
     private readonly IPEndPoint _peer;
@@ -97,15 +108,24 @@ public sealed class UdpWire : IWire, IDisposable
             return;
         }
 
+        var context = TracingMessageQueue.Capture();
+        int header = context == default ? 1 : ContextHeader;
+        byte[] datagram = System.Buffers.ArrayPool<byte>.Shared.Rent(header + frame.Length);
         try
         {
-            _socket.SendTo(frame, SocketFlags.None, _peer);
+            WriteContext(datagram, context);
+            frame.CopyTo(datagram.AsSpan(header));
+            _socket.SendTo(datagram.AsSpan(0, header + frame.Length), SocketFlags.None, _peer);
             Interlocked.Increment(ref _delivered);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             // No peer (ICMP port unreachable from an earlier frame), a full buffer, or closed: a lost frame.
             Interlocked.Increment(ref _dropped);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(datagram);
         }
     }
 
@@ -149,7 +169,7 @@ public sealed class UdpWire : IWire, IDisposable
 
     private void ReadLoop()
     {
-        byte[] buffer = new byte[MaxFrame];
+        byte[] buffer = new byte[MaxFrame + ContextHeader];
         EndPoint from = new IPEndPoint(IPAddress.Any, 0);
         while (Volatile.Read(ref _disposed) == 0)
         {
@@ -173,6 +193,11 @@ public sealed class UdpWire : IWire, IDisposable
                 return;
             }
 
+            if (!TryReadContext(buffer.AsSpan(0, length), out var context, out int header))
+            {
+                continue; // not a frame of this wire
+            }
+
             Interlocked.Increment(ref _received);
             var receiver = Volatile.Read(ref _receiver);
             if (receiver is null)
@@ -180,7 +205,50 @@ public sealed class UdpWire : IWire, IDisposable
                 continue;
             }
 
-            receiver.OnFrame(buffer.AsSpan(0, length));
+            using (RemoteTraceScope.Enter(context))
+            {
+                receiver.OnFrame(buffer.AsSpan(header, length - header));
+            }
         }
+    }
+
+    private static void WriteContext(Span<byte> datagram, in ActivityContext context)
+    {
+        if (context == default)
+        {
+            datagram[0] = 0;
+            return;
+        }
+
+        datagram[0] = 1;
+        context.TraceId.CopyTo(datagram.Slice(1, 16));
+        context.SpanId.CopyTo(datagram.Slice(17, 8));
+        datagram[25] = (byte)context.TraceFlags;
+    }
+
+    private static bool TryReadContext(ReadOnlySpan<byte> datagram, out ActivityContext context, out int header)
+    {
+        context = default;
+        header = 0;
+        if (datagram.Length < 1 || datagram[0] > 1)
+        {
+            return false;
+        }
+
+        if (datagram[0] == 0)
+        {
+            header = 1;
+            return true;
+        }
+
+        if (datagram.Length < ContextHeader)
+        {
+            return false;
+        }
+
+        header = ContextHeader;
+        context = new ActivityContext(
+            ActivityTraceId.CreateFromBytes(datagram.Slice(1, 16)), ActivitySpanId.CreateFromBytes(datagram.Slice(17, 8)), (ActivityTraceFlags)datagram[25], isRemote: true);
+        return true;
     }
 }

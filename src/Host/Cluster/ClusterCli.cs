@@ -44,9 +44,11 @@ public static class ClusterCli
                 r.AddError(e.Message);
             }
         });
+        var otlp = new Option<string?>("--otlp") { Description = "Export this host's traces over OTLP (service edsos-host-a or -b)" }.MustBeHttpEndpoint();
+        var traceFile = new Option<string?>("--trace-file") { Description = "Write this host's traces to a Jaeger JSON file when the node ends" }.MustBeWritableFile();
         var command = new Command("node", "Run one EDSOS host in this process as a member of an Akka.Cluster on 127.0.0.1, until SIGINT/SIGTERM or the coordinator's finish")
         {
-            host, role, port, seed, wire,
+            host, role, port, seed, wire, otlp, traceFile,
         };
         command.SetAction(async (result, stop) =>
         {
@@ -57,6 +59,7 @@ public static class ClusterCli
                 Port = result.GetValue(port),
                 Seed = result.GetValue(seed),
                 Wire = result.GetValue(wire)!,
+                Telemetry = new Telemetry.TelemetryOptions { OtlpEndpoint = result.GetValue(otlp), TraceFile = result.GetValue(traceFile) },
             };
             if (options.RefuseRole() is { } refused)
             {
@@ -79,9 +82,11 @@ public static class ClusterCli
         var kill = new Option<string?>("--kill") { Description = "SIGKILL host B's process once A has N echoes back: B@N (UDP)" };
         var restart = new Option<bool>("--restart") { Description = "With --kill: start the killed host again; it rejoins and the echo resumes" };
         var json = new Option<bool>("--json") { Description = "One JSON object on stdout: the demo's fields summed over every arena, processes, kill timings" };
+        var traceDir = new Option<string?>("--trace-dir") { Description = "Each node writes its traces there as Jaeger JSON (host-a-1.json, host-b-1.json; a restarted B host-b-2.json)" };
+        var otlp = new Option<string?>("--otlp") { Description = "Each node exports its traces over OTLP to this http(s) endpoint (services edsos-host-a, edsos-host-b)" }.MustBeHttpEndpoint();
         var demo = new Command("demo", "Hosts A and B as two processes in one Akka.Cluster, NICs joined by a UDP wire: the demo's echo across them, every byte checked")
         {
-            proto, sends, size, kill, restart, json,
+            proto, sends, size, kill, restart, json, traceDir, otlp,
         };
         demo.SetAction(async (result, stop) =>
         {
@@ -104,6 +109,8 @@ public static class ClusterCli
                 KillHost = killed?.Host,
                 KillAfter = killed?.After ?? 0,
                 Restart = result.GetValue(restart),
+                TraceDirectory = result.GetValue(traceDir),
+                OtlpEndpoint = result.GetValue(otlp),
             };
             if (options.Validate() is { } invalid)
             {

@@ -47,8 +47,13 @@ public static class ClusterDemo
             var coordinator = system.ActorOf(Props.Create(() => new ClusterCoordinator(arrivals.Writer)), ClusterCoordinator.Name);
             string seed = $"127.0.0.1:{cluster.SelfAddress.Port}";
             var (portA, portB) = FreeUdpPortPair();
+            var started = new Dictionary<string, int>();
             string[] NodeArgs(string host, int local, int peer) =>
-                ["--host", host, "--role", "all", "--port", "0", "--seed", seed, "--wire", $"udp:{local}:{peer}"];
+            [
+                "--host", host, "--role", "all", "--port", "0", "--seed", seed, "--wire", $"udp:{local}:{peer}",
+                .. options.TraceDirectory is { } dir ? new[] { "--trace-file", Path.Combine(dir, $"host-{host.ToLowerInvariant()}-{started[host] = started.GetValueOrDefault(host) + 1}.json") } : [],
+                .. options.OtlpEndpoint is { } endpoint ? new[] { "--otlp", endpoint } : [],
+            ];
 
             run.Start(NodeProcess.Start("B", NodeArgs("B", portB, portA)));
             run.Start(NodeProcess.Start("A", NodeArgs("A", portA, portB)));
@@ -65,7 +70,7 @@ public static class ClusterDemo
             run.Nodes["A"].Node.TellTraced(
                 new ClusterProtocol.RunEcho(options.Proto, options.Sends, options.Size, options.KillHost is null ? 0 : options.KillAfter, options.EchoTimeout.TotalSeconds, options.Restart),
                 coordinator);
-            await run.RunEchoAsync(reader, seed, NodeArgs("B", portB, portA), stop);
+            await run.RunEchoAsync(reader, seed, () => NodeArgs("B", portB, portA), stop);
 
             // 3. Every surviving host closes and reports its arena.
             await run.FinishAsync(reader, coordinator, stop.IsCancellationRequested ? "a signal" : "the echo ended");
@@ -134,7 +139,7 @@ public static class ClusterDemo
 
                 if (arrival is not null)
                 {
-                    Observe(arrival, null, []);
+                    Observe(arrival, null, null);
                 }
 
                 if (deadline.Elapsed > limit)
@@ -147,7 +152,7 @@ public static class ClusterDemo
             return true;
         }
 
-        public async Task RunEchoAsync(ChannelReader<ClusterCoordinator.Arrival> reader, string seed, string[] restartArgs, CancellationToken stop)
+        public async Task RunEchoAsync(ChannelReader<ClusterCoordinator.Arrival> reader, string seed, Func<string[]> restartArgs, CancellationToken stop)
         {
             // Generous on a loaded machine: a minute plus 20 ms a round, plus the kill's detection and restart.
             var limit = TimeSpan.FromSeconds(60 + (_options.Sends * 0.02) + (_options.KillHost is null ? 0 : 120));
@@ -195,7 +200,7 @@ public static class ClusterDemo
                 var arrival = await ReadAsync(reader, TimeSpan.FromMilliseconds(500), CancellationToken.None);
                 if (arrival is not null)
                 {
-                    Observe(arrival, null, []);
+                    Observe(arrival, null, null);
                 }
 
                 if (live.Where(n => !_reports.Any(r => r.Pid == n.Pid)).Any(n => !Alive(n.Pid)))
@@ -333,7 +338,7 @@ public static class ClusterDemo
 
         private bool Alive(int pid) => _processes.Any(p => p.Pid == pid && !p.HasExited);
 
-        private void Observe(ClusterCoordinator.Arrival arrival, string? seed, string[] restartArgs)
+        private void Observe(ClusterCoordinator.Arrival arrival, string? seed, Func<string[]>? restartArgs)
         {
             _ = seed;
             switch (arrival.Message)
@@ -368,10 +373,10 @@ public static class ClusterDemo
                     break;
                 case ClusterEvent.MemberRemoved removed when IsKilled(removed.Member) && _removed is null:
                     _removed = Since(arrival.At);
-                    if (_options.Restart)
+                    if (_options.Restart && restartArgs is not null)
                     {
                         _restarting = true;
-                        Start(NodeProcess.Start("B", restartArgs));
+                        Start(NodeProcess.Start("B", restartArgs()));
                     }
 
                     break;

@@ -27,6 +27,12 @@ public sealed record ClusterDemoOptions
     /// <summary>How long one echo may take before it counts as lost (longer than the failure detection, so a kill shows as the peer going down).</summary>
     public TimeSpan EchoTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>A directory where every node writes its traces (<c>host-a-1.json</c>, <c>host-b-1.json</c>, a restarted B <c>host-b-2.json</c>); null: none.</summary>
+    public string? TraceDirectory { get; init; }
+
+    /// <summary>An OTLP endpoint every node exports its traces to; null: none.</summary>
+    public string? OtlpEndpoint { get; init; }
+
     /// <summary>Parses <c>--kill HOST@N</c>; null and the problem in words when it is not one.</summary>
     public static (string Host, int After)? ParseKill(string value, out string? problem)
     {
@@ -87,6 +93,11 @@ public sealed record ClusterDemoOptions
         if (KillHost is not null && KillAfter >= Sends)
         {
             return $"--kill B@{KillAfter} needs --sends above {KillAfter}";
+        }
+
+        if (TraceDirectory is not null && !Directory.Exists(TraceDirectory))
+        {
+            return $"--trace-dir names no directory: {TraceDirectory}";
         }
 
         if (Restart && KillHost is null)

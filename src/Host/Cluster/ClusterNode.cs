@@ -28,6 +28,27 @@ public static class ClusterNode
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
         bool isA = options.Host == "A";
+        using var telemetry = Telemetry.TelemetrySession.Start(options.Telemetry, [ClusterConfig.SystemName], options.Host);
+        try
+        {
+            return await RunHostAsync(options, isA, output, error, stop);
+        }
+        finally
+        {
+            if (telemetry.IsTracing && !telemetry.Flush())
+            {
+                await error.WriteLineAsync($"edsos node: host {options.Host}: the trace export did not finish{(telemetry.ExportError is { } e ? $": {e}" : string.Empty)}");
+            }
+
+            if (options.Telemetry.TraceFile is { } file && telemetry.Collector is { } collector)
+            {
+                Telemetry.JaegerTraceFile.Write(file, collector.Spans);
+            }
+        }
+    }
+
+    private static async Task<int> RunHostAsync(NodeOptions options, bool isA, TextWriter output, TextWriter error, CancellationToken stop)
+    {
         var ports = NodeOptions.ParseWire(options.Wire);
         UdpWire? udp = ports is { } p ? new UdpWire(p.Local, p.Peer) : null;
         IWire wire = udp ?? (IWire)new NullWire();

@@ -24,6 +24,9 @@ public sealed record NodeOptions
     /// <summary>The NIC's wire: <c>null</c> (frames go nowhere) or <c>udp:LOCAL:PEER</c> (<see cref="Driver.Wires.UdpWire"/>).</summary>
     public string Wire { get; init; } = "null";
 
+    /// <summary>Where the node's traces go (OTLP endpoint, Jaeger JSON file); its service is <c>edsos-host-a</c> or <c>-b</c>.</summary>
+    public Telemetry.TelemetryOptions Telemetry { get; init; } = new();
+
     /// <summary>The message refusing <see cref="Role"/> when it cannot run yet, else null.</summary>
     public string? RefuseRole() => Role switch
     {

@@ -71,7 +71,13 @@ internal sealed class NodeSession
                 return Task.FromResult(new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, ["the echo client runs once per node"]));
             }
 
-            var task = Task.Run(() => RunClientAsync(run, reached));
+            // Without the agent's span: each syscall of the client is a trace of its own, as in the one-process demo.
+            Task<ClusterProtocol.EchoDone> task;
+            using (ExecutionContext.SuppressFlow())
+            {
+                task = Task.Run(() => RunClientAsync(run, reached));
+            }
+
             _client = task;
             return task;
         }

@@ -126,6 +126,37 @@ public sealed class UdpWireTests
     }
 
     [Fact]
+    public void Transmit_UnderASpan_ReceiverTellsInTheSendersTrace()
+    {
+        int portA = FreeUdpPort();
+        int portB = FreeUdpPort();
+        using var a = new UdpWire(portA, portB);
+        using var b = new UdpWire(portB, portA);
+        var seen = new ConcurrentQueue<ActivityContext>();
+        b.Attach(new ContextRecorder(seen));
+        using var span = new Activity("sendto").SetIdFormat(ActivityIdFormat.W3C).Start();
+        span.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+
+        a.Transmit(new byte[60]);
+        span.Stop();
+        Activity.Current = null;
+        a.Transmit(new byte[60]);
+
+        var watch = Stopwatch.StartNew();
+        while (seen.Count < 2 && watch.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            Thread.Sleep(5);
+        }
+
+        var contexts = seen.ToArray();
+        Assert.Equal(2, contexts.Length);
+        Assert.Equal(span.TraceId, contexts[0].TraceId);
+        Assert.Equal(span.SpanId, contexts[0].SpanId);
+        Assert.True(contexts[0].IsRemote);
+        Assert.Equal(default, contexts[1]);
+    }
+
+    [Fact]
     public void Dispose_EndsTheReaderAndLaterTransmitsAreDrops()
     {
         var a = new UdpWire(0, FreeUdpPort());
@@ -150,6 +181,11 @@ public sealed class UdpWireTests
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    private sealed class ContextRecorder(ConcurrentQueue<ActivityContext> seen) : IWireReceiver
+    {
+        public void OnFrame(ReadOnlySpan<byte> frame) => seen.Enqueue(Edsos.Scheduler.Tracing.TracingMessageQueue.Capture());
     }
 
     private sealed class Recorder : IWireReceiver
