@@ -12,6 +12,7 @@ namespace Edsos.Host.Tests;
 /// survived, distinct pids; the kill runs SIGKILL host B at seeded instants and must end clean and in time. One class,
 /// so its process-heavy runs do not compete with one another for the 2 cores.
 /// </summary>
+[Collection(ProcessTestCollection.Name)]
 public sealed partial class ClusterProcessTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan s_runLimit = TimeSpan.FromSeconds(150);
