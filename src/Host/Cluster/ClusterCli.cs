@@ -170,6 +170,11 @@ public static class ClusterCli
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(report);
         output.WriteLine($"EDSOS cluster demo: {report.Proto} echo 10.0.0.1 → 10.0.0.2:7, {report.Sends} × {report.Size} bytes, one host per process, {report.Mode} mode");
+        if (report.Interrupted)
+        {
+            output.WriteLine($"  interrupted        by a signal after {report.Attempted} of {report.Sends} rounds; the figures below cover those");
+        }
+
         foreach (var process in report.Processes)
         {
             output.WriteLine($"  process            host {process.Host}, role {process.Role}, pid {process.Pid} ({process.Ended})");
@@ -206,7 +211,7 @@ public static class ClusterCli
             output.WriteLine($"  leak: {leak}");
         }
 
-        output.WriteLine($"  verdict            {(report.Ok ? "behaved as designed" : "did NOT behave as designed")}");
+        output.WriteLine($"  verdict            {(report.Ok ? "behaved as designed" : report.Interrupted ? "interrupted" : "did NOT behave as designed")}");
     }
 
     /// <summary>Refuses a value outside <paramref name="values"/> in one line (System.CommandLine's own message spans several).</summary>
