@@ -27,7 +27,8 @@ public sealed partial class ClusterProcessTests(ITestOutputHelper output)
             return;
         }
 
-        var run = await EdsosProcess.RunAsync(["cluster", "demo", "--proto", proto, "--sends", $"{sends}", "--size", $"{size}", "--json"], s_runLimit);
+        string traces = Directory.CreateTempSubdirectory("edsos-cluster-traces-").FullName;
+        var run = await EdsosProcess.RunAsync(["cluster", "demo", "--proto", proto, "--sends", $"{sends}", "--size", $"{size}", "--json", "--trace-dir", traces], s_runLimit);
         output.WriteLine(run.Stdout + run.Stderr);
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
@@ -47,6 +48,8 @@ public sealed partial class ClusterProcessTests(ITestOutputHelper output)
         var pids = processes.Select(p => p.GetProperty("pid").GetInt32()).ToList();
         Assert.Equal(2, pids.Distinct().Count());
         AssertGone(pids);
+        AssertTracesCrossProcesses(traces);
+        Directory.Delete(traces, recursive: true);
     }
 
     /// <summary>
@@ -201,6 +204,39 @@ public sealed partial class ClusterProcessTests(ITestOutputHelper output)
             output.WriteLine($"skipped: this environment cannot start processes ({e.Message})");
             return false;
         }
+    }
+
+    /// <summary>
+    /// One service per process; the coordinator's RunEcho span is the parent of host A's handling of it (the Traced
+    /// carrier over Akka.Remote); and a sendto trace holds spans of both hosts' processes (the context over the wire).
+    /// </summary>
+    private static void AssertTracesCrossProcesses(string directory)
+    {
+        var spans = new List<(string Service, string Operation, string Trace, string Span, string? Parent)>();
+        foreach (string file in Directory.GetFiles(directory, "*.json"))
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(file));
+            foreach (var trace in json.RootElement.GetProperty("data").EnumerateArray())
+            {
+                var processes = trace.GetProperty("processes");
+                foreach (var span in trace.GetProperty("spans").EnumerateArray())
+                {
+                    string service = processes.GetProperty(span.GetProperty("processID").GetString()!).GetProperty("serviceName").GetString()!;
+                    string? parent = span.TryGetProperty("references", out var refs) && refs.GetArrayLength() > 0 ? refs[0].GetProperty("spanID").GetString() : null;
+                    spans.Add((service, span.GetProperty("operationName").GetString()!, span.GetProperty("traceID").GetString()!, span.GetProperty("spanID").GetString()!, parent));
+                }
+            }
+        }
+
+        Assert.Equal(["edsos-host-a", "edsos-host-b", "edsos-host-coordinator"], spans.Select(s => s.Service).Distinct().Order());
+        var root = Assert.Single(spans, s => s.Operation == "cluster demo");
+        var handled = Assert.Single(spans, s => s.Operation == "RunEcho");
+        Assert.Equal("edsos-host-a", handled.Service);
+        Assert.Equal(root.Trace, handled.Trace);
+        Assert.Equal(root.Span, handled.Parent);
+        Assert.Contains(
+            spans.Where(s => s.Operation is "sendto" or "send").Select(s => s.Trace),
+            trace => spans.Where(s => s.Trace == trace).Select(s => s.Service).Distinct().Count() == 2);
     }
 
     /// <summary>No process of the run outlives it (the coordinator kills what it started on every path).</summary>

@@ -34,6 +34,14 @@ public static class ClusterDemo
         ArgumentNullException.ThrowIfNull(error);
         var total = Stopwatch.StartNew();
         var arrivals = Channel.CreateUnbounded<ClusterCoordinator.Arrival>();
+
+        // The coordinator is a service of its own in traces: its RunEcho and Finish carry its span to the nodes.
+        var traceOptions = new Telemetry.TelemetryOptions
+        {
+            OtlpEndpoint = options.OtlpEndpoint,
+            TraceFile = options.TraceDirectory is { } directory ? Path.Combine(directory, "coordinator.json") : null,
+        };
+        using var telemetry = Telemetry.TelemetrySession.Start(traceOptions, [ClusterConfig.SystemName], ClusterNode.CoordinatorRole);
         var system = Edsrt.Create(ClusterConfig.SystemName, new EdsrtOptions
         {
             ExtraConfig = ClusterConfig.Build(0, [ClusterNode.CoordinatorRole], null),
@@ -67,9 +75,13 @@ public static class ClusterDemo
             }
 
             // 2. The echo, with the kill and the restart as they come.
-            run.Nodes["A"].Node.TellTraced(
-                new ClusterProtocol.RunEcho(options.Proto, options.Sends, options.Size, options.KillHost is null ? 0 : options.KillAfter, options.EchoTimeout.TotalSeconds, options.Restart),
-                coordinator);
+            using (system.Tracing.Source.StartActivity("cluster demo", ActivityKind.Producer))
+            {
+                run.Nodes["A"].Node.TellTraced(
+                    new ClusterProtocol.RunEcho(options.Proto, options.Sends, options.Size, options.KillHost is null ? 0 : options.KillAfter, options.EchoTimeout.TotalSeconds, options.Restart),
+                    coordinator);
+            }
+
             await run.RunEchoAsync(reader, seed, () => NodeArgs("B", portB, portA), stop);
 
             // 3. Every surviving host closes and reports its arena.
@@ -80,6 +92,15 @@ public static class ClusterDemo
         {
             run.Dispose();
             await system.Terminate();
+            if (telemetry.IsTracing && !telemetry.Flush())
+            {
+                await error.WriteLineAsync($"edsos cluster demo: the coordinator's trace export did not finish{(telemetry.ExportError is { } e ? $": {e}" : string.Empty)}");
+            }
+
+            if (traceOptions.TraceFile is { } file && telemetry.Collector is { } collector)
+            {
+                Telemetry.JaegerTraceFile.Write(file, collector.Spans);
+            }
         }
     }
 
