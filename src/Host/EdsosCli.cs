@@ -102,7 +102,10 @@ public static class EdsosCli
         bench.Subcommands.Add(BuildStreamBench());
         bench.Subcommands.Add(TracingBench.BuildCommand());
         bench.Subcommands.Add(TapBench.BuildCommand());
+        bench.Subcommands.Add(Cluster.ClusterCli.BuildSerializerBench());
         root.Subcommands.Add(bench);
+        root.Subcommands.Add(Cluster.ClusterCli.BuildNode());
+        root.Subcommands.Add(Cluster.ClusterCli.BuildCluster());
         return root;
     }
 

@@ -68,8 +68,9 @@ public sealed class EdsosHost : IAsyncDisposable
             .AddSingleton(options)
             .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
             .BuildServiceProvider();
-        var system = Edsrt.Create(options.Name, new EdsrtOptions
+        var system = Edsrt.Create(options.SystemName ?? options.Name, new EdsrtOptions
         {
+            ExtraConfig = options.AkkaConfig,
             Memory = memory,
             Services = services,
             LoggerFactory = services.GetRequiredService<ILoggerFactory>(),

@@ -16,6 +16,15 @@ public sealed record EdsosHostOptions
     /// <summary>The NIC's MAC address.</summary>
     public required MacAddress Mac { get; init; }
 
+    /// <summary>
+    /// The actor system's name when it differs from <see cref="Name"/>: the members of one Akka.Cluster must
+    /// share a system name, so every <c>edsos node</c> calls its system <c>edsos</c>. Null: <see cref="Name"/>.
+    /// </summary>
+    public string? SystemName { get; init; }
+
+    /// <summary>HOCON laid over the runtime's defaults (<see cref="Scheduler.EdsrtOptions.ExtraConfig"/>): remoting, the cluster. Null: none.</summary>
+    public string? AkkaConfig { get; init; }
+
     /// <summary>Zero copy (EDSOS) or the Linux copy path.</summary>
     public DataPathMode Mode { get; init; } = DataPathMode.ZeroCopy;
 

@@ -9,6 +9,7 @@ namespace Edsos.Host.Tests;
 /// Issue 12's "bad input and signals", each through the real <c>edsos</c> program: exit codes, the
 /// one-line messages, no stack trace, and a partial report when a signal stops a run.
 /// </summary>
+[Collection(ProcessTestCollection.Name)]
 public sealed class EdsosCliProcessTests
 {
     private const string StackTraceMarker = "   at ";

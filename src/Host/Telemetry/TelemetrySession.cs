@@ -51,8 +51,10 @@ public sealed class TelemetrySession : IDisposable
     /// Starts tracer providers for the hosts named <paramref name="hostNames"/> (the actor systems'
     /// names) as <paramref name="options"/> ask. Call before the hosts send anything. Throws
     /// <see cref="ArgumentException"/> for options <see cref="TelemetryOptions.Validate"/> rejects.
+    /// <paramref name="serviceHost"/> names the service when it is not the system's name: a console-cluster node's
+    /// system is <c>edsos</c> in every process, and its service is <c>edsos-host-a</c> after the host it runs.
     /// </summary>
-    public static TelemetrySession Start(TelemetryOptions options, IReadOnlyList<string> hostNames)
+    public static TelemetrySession Start(TelemetryOptions options, IReadOnlyList<string> hostNames, string? serviceHost = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(hostNames);
@@ -82,12 +84,12 @@ public sealed class TelemetrySession : IDisposable
 
         foreach (string host in hostNames)
         {
-            string service = ServiceNameFor(baseName, host);
+            string service = ServiceNameFor(baseName, serviceHost ?? host);
             var builder = Sdk.CreateTracerProviderBuilder()
                 .AddSource(ActivitySources.ForSystem(host))
                 .SetResourceBuilder(ResourceBuilder.CreateDefault()
                     .AddService(service)
-                    .AddAttributes([new KeyValuePair<string, object>("edsos.host", host)]))
+                    .AddAttributes([new KeyValuePair<string, object>("edsos.host", serviceHost ?? host)]))
                 .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.SampleRatio)));
             if (session.Collector is not null)
             {

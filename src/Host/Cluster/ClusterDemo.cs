@@ -1,0 +1,436 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Cluster;
+using Edsos.Scheduler;
+using Edsos.Scheduler.Tracing;
+
+namespace Edsos.Host.Cluster;
+
+/// <summary>
+/// <c>edsos cluster demo</c>: the coordinator. It is the seed of an Akka.Cluster on 127.0.0.1 (role
+/// <c>coordinator</c>), starts hosts B and A as two <c>edsos node --role all</c> processes whose NICs are joined by a
+/// <see cref="Driver.Wires.UdpWire"/>, tells A to run the echo and collects every node's report over Akka.Remote.
+/// With <c>--kill B@N</c> it SIGKILLs B's process once A has N echoes back, and times what the cluster sees: B
+/// unreachable (then A is told, and its round in flight ends), B removed (downed by the split-brain resolver); with
+/// <c>--restart</c> it starts B again and A resumes once the new B is up. Every process it started is killed on
+/// every path out.
+/// </summary>
+public static class ClusterDemo
+{
+    private static readonly TimeSpan s_readyTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan s_reportTimeout = TimeSpan.FromSeconds(40);
+    private static readonly TimeSpan s_exitTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>The serializer named in reports (see <see cref="EdsosJsonSerializer"/>).</summary>
+    public const string SerializerName = "EdsosJsonSerializer (System.Text.Json, source-generated)";
+
+    /// <summary>Runs the demo; the report, or null when nothing could start (the reason is on <paramref name="error"/>).</summary>
+    public static async Task<ClusterDemoReport?> RunAsync(ClusterDemoOptions options, TextWriter error, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(error);
+        var total = Stopwatch.StartNew();
+        var arrivals = Channel.CreateUnbounded<ClusterCoordinator.Arrival>();
+
+        // The coordinator is a service of its own in traces: its RunEcho and Finish carry its span to the nodes.
+        var traceOptions = new Telemetry.TelemetryOptions
+        {
+            OtlpEndpoint = options.OtlpEndpoint,
+            TraceFile = options.TraceDirectory is { } directory ? Path.Combine(directory, "coordinator.json") : null,
+        };
+        using var telemetry = Telemetry.TelemetrySession.Start(traceOptions, [ClusterConfig.SystemName], ClusterNode.CoordinatorRole);
+        var system = Edsrt.Create(ClusterConfig.SystemName, new EdsrtOptions
+        {
+            ExtraConfig = ClusterConfig.Build(0, [ClusterNode.CoordinatorRole], null),
+            DispatcherThreads = 1,
+        });
+        var run = new RunState(options);
+        try
+        {
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            cluster.Join(cluster.SelfAddress);
+            var coordinator = system.ActorOf(Props.Create(() => new ClusterCoordinator(arrivals.Writer)), ClusterCoordinator.Name);
+            string seed = $"127.0.0.1:{cluster.SelfAddress.Port}";
+            var (portA, portB) = FreeUdpPortPair();
+            var started = new Dictionary<string, int>();
+            string[] NodeArgs(string host, int local, int peer) =>
+            [
+                "--host", host, "--role", "all", "--port", "0", "--seed", seed, "--wire", $"udp:{local}:{peer}",
+                .. options.TraceDirectory is { } dir ? new[] { "--trace-file", Path.Combine(dir, $"host-{host.ToLowerInvariant()}-{started[host] = started.GetValueOrDefault(host) + 1}.json") } : [],
+                .. options.OtlpEndpoint is { } endpoint ? new[] { "--otlp", endpoint } : [],
+            ];
+
+            run.Start(NodeProcess.Start("B", NodeArgs("B", portB, portA)));
+            run.Start(NodeProcess.Start("A", NodeArgs("A", portA, portB)));
+            var reader = arrivals.Reader;
+
+            // 1. Both hosts up, their apps running.
+            if (!await run.WaitReadyAsync(reader, s_readyTimeout, stop))
+            {
+                await error.WriteLineAsync($"edsos cluster demo: {run.Errors.FirstOrDefault() ?? "the nodes did not start"}");
+                return run.Build(total.Elapsed, coordinator);
+            }
+
+            // 2. The echo, with the kill and the restart as they come.
+            using (system.Tracing.Source.StartActivity("cluster demo", ActivityKind.Producer))
+            {
+                run.Nodes["A"].Node.TellTraced(
+                    new ClusterProtocol.RunEcho(options.Proto, options.Sends, options.Size, options.KillHost is null ? 0 : options.KillAfter, options.EchoTimeout.TotalSeconds, options.Restart),
+                    coordinator);
+            }
+
+            await run.RunEchoAsync(reader, seed, () => NodeArgs("B", portB, portA), stop);
+
+            // 3. Every surviving host closes and reports its arena.
+            await run.FinishAsync(reader, coordinator, stop.IsCancellationRequested ? "a signal" : "the echo ended");
+            return run.Build(total.Elapsed, coordinator);
+        }
+        finally
+        {
+            run.Dispose();
+            await system.Terminate();
+            if (telemetry.IsTracing && !telemetry.Flush())
+            {
+                await error.WriteLineAsync($"edsos cluster demo: the coordinator's trace export did not finish{(telemetry.ExportError is { } e ? $": {e}" : string.Empty)}");
+            }
+
+            if (traceOptions.TraceFile is { } file && telemetry.Collector is { } collector)
+            {
+                Telemetry.JaegerTraceFile.Write(file, collector.Spans);
+            }
+        }
+    }
+
+    /// <summary>Two distinct UDP ports free on 127.0.0.1 a moment ago (the kernel's picks for port 0, held together).</summary>
+    private static (int A, int B) FreeUdpPortPair()
+    {
+        using var a = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        using var b = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        a.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        b.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return (((IPEndPoint)a.LocalEndPoint!).Port, ((IPEndPoint)b.LocalEndPoint!).Port);
+    }
+
+    /// <summary>What the coordinator knows as the run goes; read from the arrivals channel only (one reader).</summary>
+    private sealed class RunState : IDisposable
+    {
+        private readonly ClusterDemoOptions _options;
+        private readonly List<NodeProcess> _processes = [];
+        private readonly Dictionary<int, string> _ended = [];
+        private readonly List<ClusterProtocol.NodeReport> _reports = [];
+        private ClusterProtocol.EchoDone? _echo;
+        private NodeProcess? _killed;
+        private string? _killedAddress;
+        private long _killAt;
+        private int? _killedAfter;
+        private double? _unreachable;
+        private double? _removed;
+        private double? _rejoined;
+        private bool _restarting;
+        private bool _interrupted;
+
+        public RunState(ClusterDemoOptions options) => _options = options;
+
+        public Dictionary<string, ClusterProtocol.NodeReady> Nodes { get; } = [];
+
+        public List<string> Errors { get; } = [];
+
+        public void Start(NodeProcess process) => _processes.Add(process);
+
+        public async Task<bool> WaitReadyAsync(ChannelReader<ClusterCoordinator.Arrival> reader, TimeSpan limit, CancellationToken stop)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (!(Nodes.ContainsKey("A") && Nodes.ContainsKey("B")))
+            {
+                if (_processes.FirstOrDefault(p => p.HasExited && p != _killed) is { } dead)
+                {
+                    Errors.Add($"host {dead.Host}'s process {dead.Pid} exited with {dead.ExitCode} before it was ready: {string.Join(" | ", dead.Lines.TakeLast(3))}");
+                    return false;
+                }
+
+                var arrival = await ReadAsync(reader, TimeSpan.FromMilliseconds(500), stop);
+                if (stop.IsCancellationRequested)
+                {
+                    _interrupted = true;
+                    return false;
+                }
+
+                if (arrival is not null)
+                {
+                    Observe(arrival, null, null);
+                }
+
+                if (deadline.Elapsed > limit)
+                {
+                    Errors.Add($"the nodes were not ready within {limit.TotalSeconds:0} s");
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public async Task RunEchoAsync(ChannelReader<ClusterCoordinator.Arrival> reader, string seed, Func<string[]> restartArgs, CancellationToken stop)
+        {
+            // Generous on a loaded machine: a minute plus 20 ms a round, plus the kill's detection and restart.
+            var limit = TimeSpan.FromSeconds(60 + (_options.Sends * 0.02) + (_options.KillHost is null ? 0 : 120));
+            var deadline = Stopwatch.StartNew();
+            // With a kill the run is over when the echo ended and the cluster removed the killed member.
+            while (_echo is null || (_killed is not null && _removed is null && deadline.Elapsed < limit))
+            {
+                var arrival = await ReadAsync(reader, TimeSpan.FromMilliseconds(500), stop);
+                if (stop.IsCancellationRequested)
+                {
+                    _interrupted = true;
+                    return;
+                }
+
+                if (arrival is not null)
+                {
+                    Observe(arrival, seed, restartArgs);
+                }
+
+                if (_processes.FirstOrDefault(p => p.Host == "A" && p.HasExited) is { } a)
+                {
+                    Errors.Add($"host A's process {a.Pid} exited with {a.ExitCode} during the echo: {string.Join(" | ", a.Lines.TakeLast(3))}");
+                    return;
+                }
+
+                if (deadline.Elapsed > limit)
+                {
+                    Errors.Add($"the echo did not finish within {limit.TotalSeconds:0} s");
+                    return;
+                }
+            }
+        }
+
+        public async Task FinishAsync(ChannelReader<ClusterCoordinator.Arrival> reader, IActorRef coordinator, string reason)
+        {
+            var live = Nodes.Values.Where(n => Alive(n.Pid)).ToList();
+            foreach (var node in live)
+            {
+                node.Node.TellTraced(new ClusterProtocol.Finish(reason), coordinator);
+            }
+
+            var deadline = Stopwatch.StartNew();
+            while (_reports.Count < live.Count && deadline.Elapsed < s_reportTimeout)
+            {
+                var arrival = await ReadAsync(reader, TimeSpan.FromMilliseconds(500), CancellationToken.None);
+                if (arrival is not null)
+                {
+                    Observe(arrival, null, null);
+                }
+
+                if (live.Where(n => !_reports.Any(r => r.Pid == n.Pid)).Any(n => !Alive(n.Pid)))
+                {
+                    break;
+                }
+            }
+
+            foreach (var node in live.Where(n => !_reports.Any(r => r.Pid == n.Pid)))
+            {
+                Errors.Add($"host {node.Host} (pid {node.Pid}) sent no report");
+            }
+
+            foreach (var process in _processes.Where(p => p != _killed))
+            {
+                if (!await process.WaitForExitAsync(s_exitTimeout))
+                {
+                    Errors.Add($"host {process.Host}'s process {process.Pid} did not exit within {s_exitTimeout.TotalSeconds:0} s of its report; killed");
+                    process.Kill();
+                    _ended[process.Pid] = "killed at cleanup";
+                }
+                else
+                {
+                    _ended[process.Pid] = $"exit {process.ExitCode}";
+                    if (process.ExitCode != 0)
+                    {
+                        Errors.Add($"host {process.Host}'s process {process.Pid} exited with {process.ExitCode}: {string.Join(" | ", process.Lines.TakeLast(2))}");
+                    }
+                }
+            }
+        }
+
+        public ClusterDemoReport Build(TimeSpan elapsed, IActorRef coordinator)
+        {
+            _ = coordinator;
+            var echo = _echo ?? new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, []);
+            var processes = _processes.Select(p => new ClusterProcessInfo(
+                "all", p.Host, p.Pid, p == _killed ? "SIGKILL (the demo's kill)" : _ended.GetValueOrDefault(p.Pid) ?? (p.HasExited ? $"exit {p.ExitCode}" : "killed at cleanup"))).ToList();
+            var errors = new List<string>(Errors);
+            if (_killed is not null && (_unreachable is null || _removed is null))
+            {
+                errors.Add($"the cluster did not see the killed host {(_unreachable is null ? "unreachable" : "removed")} before the run ended");
+            }
+
+            if (Environment.GetEnvironmentVariable("EDSOS_DEBUG") == "1")
+            {
+                errors.AddRange(_processes.SelectMany(p => p.Lines.Select(l => $"[{p.Host} {p.Pid}] {l}")));
+            }
+
+            errors.AddRange(echo.Errors.Where(e => !e.Contains("the peer went down", StringComparison.Ordinal) && !e.StartsWith("stopped after", StringComparison.Ordinal)));
+            var notes = echo.Errors.Where(e => e.Contains("the peer went down", StringComparison.Ordinal) || e.StartsWith("stopped after", StringComparison.Ordinal));
+            int? afterRestart = _killed is not null && _options.Restart
+                ? _reports.Where(r => r.Host == "B").Sum(r => r.EchoedByServer)
+                : null;
+            var leaks = _reports.SelectMany(r => r.Leaks).ToList();
+            int leakedPages = _reports.Sum(r => r.LeakedPages);
+            int leakedNodes = _reports.Sum(r => r.LeakedNodes);
+            bool ok = Verdict(echo, leakedPages, leakedNodes, afterRestart, errors);
+            return new ClusterDemoReport
+            {
+                Mode = "zerocopy",
+                Proto = _options.Proto,
+                Sends = _options.Sends,
+                Size = _options.Size,
+                EchoedOk = echo.Ok,
+                EchoedBad = echo.Bad,
+                Lost = echo.Lost,
+                LostToPeerDown = echo.LostToPeerDown,
+                Attempted = echo.Attempted,
+                Interrupted = _interrupted,
+                FramesTx = _reports.Sum(r => r.FramesTx),
+                PayloadBytesCopied = _reports.Sum(r => r.PayloadBytesCopied),
+                HeaderBytesCopied = _reports.Sum(r => r.HeaderBytesCopied),
+                DmaBytes = _reports.Sum(r => r.DmaBytes),
+                LeakedPages = leakedPages,
+                LeakedCtrns = _reports.Sum(r => r.LeakedCtrns),
+                LeakedNodes = leakedNodes,
+                ArenasReported = _reports.Count,
+                SendsPerSec = echo.LoopSeconds > 0 ? echo.Ok / echo.LoopSeconds : 0,
+                SendP50Us = echo.SendP50Us,
+                SendP99Us = echo.SendP99Us,
+                RttP50Us = echo.RttP50Us,
+                ElapsedSeconds = elapsed.TotalSeconds,
+                Processes = processes,
+                Killed = _killed is null ? null : processes.First(p => p.Pid == _killed.Pid),
+                KilledAfterEchoes = _killedAfter,
+                UnreachableAfterS = _unreachable,
+                RemovedAfterS = _removed,
+                RejoinedAfterS = _rejoined,
+                EchoedAfterRestart = afterRestart,
+                FailureDetection = $"heartbeat {ClusterConfig.HeartbeatInterval.TotalMilliseconds:0} ms, acceptable pause {ClusterConfig.AcceptableHeartbeatPause.TotalSeconds:0.#} s; split-brain resolver keep-majority, stable-after {ClusterConfig.StableAfter.TotalSeconds:0.#} s",
+                Serializer = SerializerName,
+                Leaks = leaks,
+                Errors = [.. errors, .. notes.Select(n => $"note: {n}")],
+                Ok = ok,
+            };
+        }
+
+        public void Dispose()
+        {
+            foreach (var process in _processes)
+            {
+                if (!process.HasExited && process != _killed)
+                {
+                    _ended.TryAdd(process.Pid, "killed at cleanup");
+                }
+
+                process.Dispose();
+            }
+        }
+
+        private bool Verdict(ClusterProtocol.EchoDone echo, int leakedPages, int leakedNodes, int? afterRestart, List<string> errors)
+        {
+            bool clean = errors.Count == 0 && leakedPages == 0 && leakedNodes == 0 && echo.Bad == 0 && !_interrupted
+                && _reports.Sum(r => r.PayloadBytesCopied) == 0
+                && _reports.Count == _processes.Count(p => p != _killed)
+                && _processes.Select(p => p.Pid).Distinct().Count() == _processes.Count;
+            if (!clean || _echo is null)
+            {
+                return false;
+            }
+
+            if (_options.KillHost is null)
+            {
+                return echo.Ok == _options.Sends;
+            }
+
+            // A kill: the cluster saw it and said so in time, at most the rounds in flight were lost, and with a
+            // restart every round was sent and the new host echoed some of them.
+            bool detected = _killed is not null && _unreachable is not null && _removed is not null && echo.Lost <= 2 && echo.Ok + echo.Lost == echo.Attempted;
+            return _options.Restart
+                ? detected && _rejoined is not null && echo.Attempted == _options.Sends && afterRestart > 0
+                : detected && echo.Ok >= _options.KillAfter;
+        }
+
+        private bool Alive(int pid) => _processes.Any(p => p.Pid == pid && !p.HasExited);
+
+        private void Observe(ClusterCoordinator.Arrival arrival, string? seed, Func<string[]>? restartArgs)
+        {
+            _ = seed;
+            switch (arrival.Message)
+            {
+                case ClusterProtocol.NodeReady ready:
+                    Nodes[ready.Host] = ready;
+                    if (ready.Host == "B" && _restarting)
+                    {
+                        _restarting = false;
+                        _rejoined = Since(arrival.At);
+                        if (Nodes.TryGetValue("A", out var a))
+                        {
+                            a.Node.TellTraced(new ClusterProtocol.PeerStatus(false, "B"));
+                        }
+                    }
+
+                    break;
+                case ClusterProtocol.EchoReached reached when _options.KillHost is not null && _killed is null:
+                    _killed = _processes.Last(p => p.Host == _options.KillHost);
+                    _killedAddress = Nodes[_options.KillHost].Address;
+                    _killedAfter = reached.Echoed;
+                    _killAt = Stopwatch.GetTimestamp();
+                    _killed.Kill();
+                    break;
+                case ClusterEvent.UnreachableMember unreachable when IsKilled(unreachable.Member) && _unreachable is null:
+                    _unreachable = Since(arrival.At);
+                    if (Nodes.TryGetValue("A", out var client))
+                    {
+                        client.Node.TellTraced(new ClusterProtocol.PeerStatus(true, "B"));
+                    }
+
+                    break;
+                case ClusterEvent.MemberRemoved removed when IsKilled(removed.Member) && _removed is null:
+                    _removed = Since(arrival.At);
+                    if (_options.Restart && restartArgs is not null)
+                    {
+                        _restarting = true;
+                        Start(NodeProcess.Start("B", restartArgs()));
+                    }
+
+                    break;
+                case ClusterProtocol.EchoDone done:
+                    _echo = done;
+                    break;
+                case ClusterProtocol.NodeReport report:
+                    _reports.Add(report);
+                    break;
+            }
+        }
+
+        private bool IsKilled(Member member) => _killedAddress is not null && member.Address.ToString() == _killedAddress;
+
+        private double Since(long at) => Stopwatch.GetElapsedTime(_killAt, at).TotalSeconds;
+
+        private static async Task<ClusterCoordinator.Arrival?> ReadAsync(ChannelReader<ClusterCoordinator.Arrival> reader, TimeSpan wait, CancellationToken stop)
+        {
+            if (reader.TryRead(out var ready))
+            {
+                return ready;
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            timeout.CancelAfter(wait);
+            try
+            {
+                return await reader.ReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+    }
+}

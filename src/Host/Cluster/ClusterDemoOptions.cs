@@ -1,0 +1,110 @@
+using System.Globalization;
+using Edsos.Host.Demo;
+
+namespace Edsos.Host.Cluster;
+
+/// <summary>What <c>edsos cluster demo</c> runs: hosts A and B as two node processes, the echo across them, and maybe a kill.</summary>
+public sealed record ClusterDemoOptions
+{
+    /// <summary><c>udp</c> or <c>tcp</c>.</summary>
+    public string Proto { get; init; } = "udp";
+
+    /// <summary>Datagrams (UDP) or writes (TCP) host A sends and has echoed.</summary>
+    public int Sends { get; init; } = 1000;
+
+    /// <summary>Bytes per datagram or write.</summary>
+    public int Size { get; init; } = 1024;
+
+    /// <summary>The host whose process gets SIGKILL (<c>B</c>), or null for no kill.</summary>
+    public string? KillHost { get; init; }
+
+    /// <summary>The kill comes once host A has this many echoes back.</summary>
+    public int KillAfter { get; init; }
+
+    /// <summary>Start the killed host again; it rejoins and the echo resumes.</summary>
+    public bool Restart { get; init; }
+
+    /// <summary>How long one echo may take before it counts as lost (longer than the failure detection, so a kill shows as the peer going down).</summary>
+    public TimeSpan EchoTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A directory where every node writes its traces (<c>host-a-1.json</c>, <c>host-b-1.json</c>, a restarted B <c>host-b-2.json</c>); null: none.</summary>
+    public string? TraceDirectory { get; init; }
+
+    /// <summary>An OTLP endpoint every node exports its traces to; null: none.</summary>
+    public string? OtlpEndpoint { get; init; }
+
+    /// <summary>Parses <c>--kill HOST@N</c>; null and the problem in words when it is not one.</summary>
+    public static (string Host, int After)? ParseKill(string value, out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        problem = null;
+        int at = value.IndexOf('@', StringComparison.Ordinal);
+        string who = at > 0 ? value[..at] : value;
+        if (at <= 0 || !int.TryParse(value[(at + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int after) || after < 1)
+        {
+            problem = $"--kill must be HOST@N with N at least 1 (for example B@200), not '{value}'";
+            return null;
+        }
+
+        switch (who)
+        {
+            case "B" or "b":
+                return ("B", after);
+            case "A" or "a":
+                problem = "--kill A@N is not supported: host A runs the echo client, so nothing would be left to report; kill B";
+                return null;
+            case "user" or "net" or "driver":
+                problem = $"--kill {who}@N needs a host's roles in separate processes on the shared arena, which is not there yet; kill B (a whole host)";
+                return null;
+            default:
+                problem = $"--kill names host A or B, not '{who}'";
+                return null;
+        }
+    }
+
+    /// <summary>The problem in words, or null when the options can run.</summary>
+    public string? Validate()
+    {
+        if (Proto is not ("udp" or "tcp"))
+        {
+            return $"--proto must be udp or tcp, not '{Proto}'";
+        }
+
+        if (Sends < 1)
+        {
+            return $"--sends must be at least 1, not {Sends}";
+        }
+
+        if (Proto == "udp" && (Size < 8 || Size > DemoOptions.MaxUdpPayload))
+        {
+            return $"--size must be between 8 and {DemoOptions.MaxUdpPayload} bytes for udp, not {Size}";
+        }
+
+        if (Proto == "tcp" && (Size < 1 || Size > DemoOptions.MaxTcpWrite))
+        {
+            return $"--size must be between 1 and {DemoOptions.MaxTcpWrite} bytes for tcp, not {Size}";
+        }
+
+        if (KillHost is not null && Proto == "tcp")
+        {
+            return "--kill runs over --proto udp (a killed peer's TCP connection is not yet torn down across processes)";
+        }
+
+        if (KillHost is not null && KillAfter >= Sends)
+        {
+            return $"--kill B@{KillAfter} needs --sends above {KillAfter}";
+        }
+
+        if (TraceDirectory is not null && !Directory.Exists(TraceDirectory))
+        {
+            return $"--trace-dir names no directory: {TraceDirectory}";
+        }
+
+        if (Restart && KillHost is null)
+        {
+            return "--restart needs --kill";
+        }
+
+        return null;
+    }
+}

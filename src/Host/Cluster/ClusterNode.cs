@@ -1,0 +1,160 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Edsos.Driver.Wires;
+using Edsos.Host.Demo;
+using Edsos.Protocol.Wire;
+
+namespace Edsos.Host.Cluster;
+
+/// <summary>
+/// <c>edsos node</c>: one EDSOS host in this process, a member of an Akka.Cluster on 127.0.0.1. It starts the
+/// host on its wire, joins the seed (or itself), prints one ready line once it is Up, tells the coordinator at
+/// the seed (if there is one) that it is ready, and then runs until the coordinator's
+/// <see cref="ClusterProtocol.Finish"/>, a signal, the coordinator leaving the cluster, or its own removal.
+/// On every path it closes the host and prints one line with its leak report.
+/// </summary>
+public static class ClusterNode
+{
+    /// <summary>How long a node waits to become an Up member before it gives up.</summary>
+    public static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The role every coordinator carries; a node whose coordinator leaves the cluster ends too.</summary>
+    public const string CoordinatorRole = "coordinator";
+
+    /// <summary>Runs one node; returns the exit code (0: closed clean, 1: a leak or a failure).</summary>
+    public static async Task<int> RunAsync(NodeOptions options, TextWriter output, TextWriter error, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        bool isA = options.Host == "A";
+        using var telemetry = Telemetry.TelemetrySession.Start(options.Telemetry, [ClusterConfig.SystemName], options.Host);
+        try
+        {
+            return await RunHostAsync(options, isA, output, error, stop);
+        }
+        finally
+        {
+            if (telemetry.IsTracing && !telemetry.Flush())
+            {
+                await error.WriteLineAsync($"edsos node: host {options.Host}: the trace export did not finish{(telemetry.ExportError is { } e ? $": {e}" : string.Empty)}");
+            }
+
+            if (options.Telemetry.TraceFile is { } file && telemetry.Collector is { } collector)
+            {
+                Telemetry.JaegerTraceFile.Write(file, collector.Spans);
+            }
+        }
+    }
+
+    private static async Task<int> RunHostAsync(NodeOptions options, bool isA, TextWriter output, TextWriter error, CancellationToken stop)
+    {
+        var ports = NodeOptions.ParseWire(options.Wire);
+        UdpWire? udp = ports is { } p ? new UdpWire(p.Local, p.Peer) : null;
+        IWire wire = udp ?? (IWire)new NullWire();
+        var hostOptions = new EdsosHostOptions
+        {
+            Name = options.Host,
+            SystemName = ClusterConfig.SystemName,
+            AkkaConfig = ClusterConfig.Build(options.Port, [options.Role, $"host-{options.Host}"], options.Seed),
+            Address = isA ? DemoRunner.AddressA : DemoRunner.AddressB,
+            Mac = MacAddress.Parse(isA ? "02:00:00:00:00:01" : "02:00:00:00:00:02"),
+        };
+
+        EdsosHost host;
+        try
+        {
+            host = await EdsosHost.StartAsync(hostOptions, wire);
+        }
+        catch
+        {
+            udp?.Dispose();
+            throw;
+        }
+
+        var session = new NodeSession(host, options, udp);
+        try
+        {
+            if (!isA)
+            {
+                await session.StartEchoAppsAsync();
+            }
+
+            var cluster = Akka.Cluster.Cluster.Get(host.System);
+            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var gone = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            cluster.RegisterOnMemberUp(() => up.TrySetResult());
+            cluster.RegisterOnMemberRemoved(() => gone.TrySetResult("this node was removed from the cluster"));
+            host.System.ActorOf(Props.Create(() => new CoordinatorWatch(gone)), "coordinator-watch");
+            if (options.Seed is null)
+            {
+                cluster.Join(cluster.SelfAddress);
+            }
+
+            await up.Task.WaitAsync(JoinTimeout, stop);
+            var agent = host.System.ActorOf(Props.Create(() => new NodeAgent(session)), "node");
+            string address = cluster.SelfAddress.ToString();
+            await output.WriteLineAsync($"edsos node: host {options.Host} role {options.Role} pid {Environment.ProcessId} member {address} wire {wire.Name}: ready");
+            await output.FlushAsync(CancellationToken.None);
+            if (options.Seed is not null)
+            {
+                await TellCoordinatorAsync(host.System, options, address, agent);
+            }
+
+            var ended = await Task.WhenAny(session.Finished, gone.Task, Task.Delay(Timeout.Infinite, stop));
+            string reason = ended == session.Finished ? "finished" : ended == gone.Task ? await gone.Task : "a signal";
+            var report = await session.FinishAsync(reason);
+            await output.WriteLineAsync(
+                $"edsos node: host {options.Host} pid {Environment.ProcessId} closed ({reason}): leaks {report.LeakedPages} pages, {report.LeakedCtrns} CTRNs, {report.LeakedNodes} nodes");
+            await output.FlushAsync(CancellationToken.None);
+            bool clean = report.LeakedPages == 0 && report.LeakedNodes == 0 && report.Leaks.Length == 0;
+            return clean && ended != gone.Task ? ExitCodes.Ok : ExitCodes.Failed;
+        }
+        catch (TimeoutException)
+        {
+            await error.WriteLineAsync($"edsos node: host {options.Host} did not become an Up member within {JoinTimeout.TotalSeconds:0} s (seed {options.Seed ?? "itself"})");
+            return ExitCodes.Failed;
+        }
+        finally
+        {
+            // Terminate runs Akka's coordinated shutdown: the member leaves the cluster before the system stops.
+            await host.DisposeAsync();
+            udp?.Dispose();
+        }
+    }
+
+    private static async Task TellCoordinatorAsync(ActorSystem system, NodeOptions options, string address, IActorRef agent)
+    {
+        try
+        {
+            var coordinator = await system.ActorSelection($"akka.tcp://{ClusterConfig.SystemName}@{options.Seed}/user/{ClusterCoordinator.Name}")
+                .ResolveOne(TimeSpan.FromSeconds(10));
+            coordinator.Tell(new ClusterProtocol.NodeReady(options.Host, options.Role, Environment.ProcessId, address, agent), agent);
+        }
+        catch (ActorNotFoundException)
+        {
+            // The seed is another node, not a coordinator: a cluster a person started by hand.
+        }
+    }
+
+    /// <summary>Completes <c>gone</c> when a coordinator member leaves or is removed: a node never outlives its demo.</summary>
+    private sealed class CoordinatorWatch : ReceiveActor
+    {
+        public CoordinatorWatch(TaskCompletionSource<string> gone)
+        {
+            Receive<ClusterEvent.MemberRemoved>(removed =>
+            {
+                if (removed.Member.HasRole(CoordinatorRole))
+                {
+                    gone.TrySetResult($"the coordinator {removed.Member.Address} left the cluster");
+                }
+            });
+            Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
+        }
+
+        protected override void PreStart() =>
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+
+        protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    }
+}
