@@ -21,6 +21,7 @@ namespace Edsos.Host.Demo;
 /// </summary>
 public static class TcpDemoRunner
 {
+    private static readonly TimeSpan s_settle = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan s_counterWait = TimeSpan.FromSeconds(5);
 
     /// <summary>How long an interrupted run still reads the echo of what it wrote before it closes.</summary>
@@ -93,6 +94,9 @@ public static class TcpDemoRunner
                 run.Keep($"ping: {pings.RoundTrips.Count} of {options.Pings} echo replies came back (sent before the wire's loss was armed)");
             }
 
+            // Both apps have closed; the last ACKs (of the echo's tail and the FINs) may still be on the wire.
+            // Let them land, so the counters read below cover the whole stream.
+            await SettleAsync(hostA, hostB, run.Interrupted ? TimeSpan.Zero : s_settle);
             var tcpA = await hostA.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
             var tcpB = await hostB.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, s_counterWait);
             if (watcher is not null)
@@ -145,6 +149,31 @@ public static class TcpDemoRunner
                 await Console.Error.WriteLineAsync(
                     $"{host.Options.Name}: NIC rx {nic.FramesReceived} missed {nic.RxMissed} dropped {nic.RxDropped}; arena {memory.PagesInUse}/{memory.TotalPages} pages in use");
             }
+        }
+    }
+
+    /// <summary>
+    /// Waits (at most <paramref name="limit"/>) until no connection on either host has bytes or a FIN sent
+    /// and not yet acknowledged: the closing handshake is over, up to TIME_WAIT.
+    /// </summary>
+    private static async Task SettleAsync(EdsosHost a, EdsosHost b, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < deadline)
+        {
+            bool open = false;
+            foreach (var host in new[] { a, b })
+            {
+                var list = await host.Inet.Tcp!.Ask<TcpProtocol.TcpConnections>(TcpProtocol.GetTcpConnections.Instance, s_counterWait);
+                open |= list.Connections.Any(c => c.SndUna != c.SndMax);
+            }
+
+            if (!open)
+            {
+                return;
+            }
+
+            await Task.Delay(5);
         }
     }
 
