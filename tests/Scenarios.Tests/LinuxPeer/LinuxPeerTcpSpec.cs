@@ -99,22 +99,7 @@ public sealed class LinuxPeerTcpSpec(ITestOutputHelper output)
         var peer = await LinuxPeerHarness.StartAsync(new TapPeerOptions { Loss = 0.02, LossSeed = 7 });
         try
         {
-            var service = new StreamService(peer.Host.StartProcess("echo"), Edsos.SocketService.DataPathMode.ZeroCopy, echo: true);
-            Assert.Equal(Errno.None, await service.ListenAsync(new Ipv4Endpoint(Ipv4Address.Any, 7)));
-            Task serving = service.RunAsync();
-            const int length = 2 * 1024 * 1024;
-            using var client = LinuxPeerHarness.LinuxSocket(peer, SocketType.Stream);
-            using var timeout = new CancellationTokenSource(s_transferTimeout);
-            await client.ConnectAsync(LinuxPeerHarness.Edsos(peer, 7), timeout.Token);
-            var reading = Task.Run(() => ReadPatternAsync(client, length, timeout.Token));
-            await WritePatternAsync(client, length, timeout.Token);
-            client.Shutdown(SocketShutdown.Send);
-            Assert.Equal(length, await reading);
-            await service.CloseAsync();
-            await serving;
-
-            var counters = await peer.Host.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, TimeSpan.FromSeconds(5));
-            output.WriteLine(counters.ToString());
+            var counters = await EchoTwoMiBFromLinuxAsync(peer);
             Assert.True(counters.Retransmits > 0, "nothing was retransmitted although 2 % of our frames were lost");
             var linux = peer.Namespace.Exec(TimeSpan.FromSeconds(5), "nstat", "-az", "TcpRetransSegs");
             output.WriteLine(linux.Stdout.Trim());
@@ -133,22 +118,7 @@ public sealed class LinuxPeerTcpSpec(ITestOutputHelper output)
         var peer = await LinuxPeerHarness.StartAsync(new TapPeerOptions { InboundLoss = 0.02, LossSeed = 11 });
         try
         {
-            var service = new StreamService(peer.Host.StartProcess("echo"), Edsos.SocketService.DataPathMode.ZeroCopy, echo: true);
-            Assert.Equal(Errno.None, await service.ListenAsync(new Ipv4Endpoint(Ipv4Address.Any, 7)));
-            Task serving = service.RunAsync();
-            const int length = 2 * 1024 * 1024;
-            using var client = LinuxPeerHarness.LinuxSocket(peer, SocketType.Stream);
-            using var timeout = new CancellationTokenSource(s_transferTimeout);
-            await client.ConnectAsync(LinuxPeerHarness.Edsos(peer, 7), timeout.Token);
-            var reading = Task.Run(() => ReadPatternAsync(client, length, timeout.Token));
-            await WritePatternAsync(client, length, timeout.Token);
-            client.Shutdown(SocketShutdown.Send);
-            Assert.Equal(length, await reading);
-            await service.CloseAsync();
-            await serving;
-
-            var counters = await peer.Host.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, TimeSpan.FromSeconds(5));
-            output.WriteLine(counters.ToString());
+            var counters = await EchoTwoMiBFromLinuxAsync(peer);
             Assert.True(counters.OutOfOrderQueued > 0, "nothing arrived out of order although 2 % of Linux's frames were lost");
             var linux = peer.Namespace.Exec(TimeSpan.FromSeconds(5), "nstat", "-az", "TcpRetransSegs");
             output.WriteLine(linux.Stdout.Trim());
@@ -444,4 +414,26 @@ public sealed class LinuxPeerTcpSpec(ITestOutputHelper output)
     }
 
     private static readonly SegmentVisitor<StreamPattern.Verifier> s_check = static (ref StreamPattern.Verifier state, ReadOnlySpan<byte> segment) => state.Check(segment);
+
+    /// <summary>A Linux client streams 2 MiB of pattern to our zero-copy echo and reads every byte back; our TCP counters after.</summary>
+    private async Task<TcpCounters> EchoTwoMiBFromLinuxAsync(TapPeer peer)
+    {
+        var service = new StreamService(peer.Host.StartProcess("echo"), Edsos.SocketService.DataPathMode.ZeroCopy, echo: true);
+        Assert.Equal(Errno.None, await service.ListenAsync(new Ipv4Endpoint(Ipv4Address.Any, 7)));
+        Task serving = service.RunAsync();
+        const int length = 2 * 1024 * 1024;
+        using var client = LinuxPeerHarness.LinuxSocket(peer, SocketType.Stream);
+        using var timeout = new CancellationTokenSource(s_transferTimeout);
+        await client.ConnectAsync(LinuxPeerHarness.Edsos(peer, 7), timeout.Token);
+        var reading = Task.Run(() => ReadPatternAsync(client, length, timeout.Token));
+        await WritePatternAsync(client, length, timeout.Token);
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Equal(length, await reading);
+        await service.CloseAsync();
+        await serving;
+
+        var counters = await peer.Host.Inet.Tcp!.Ask<TcpCounters>(TcpProtocol.GetTcpCounters.Instance, TimeSpan.FromSeconds(5));
+        output.WriteLine(counters.ToString());
+        return counters;
+    }
 }
