@@ -502,11 +502,11 @@ public sealed class KpnActor : EdsrtActor
     {
         if (!_pending.Remove(reply.ReqId, out var call))
         {
-            // Nobody waits (the process is gone): what the socket handed over must not stay mounted.
-            if (reply.Error == Errno.None)
+            // Nobody waits (the process is gone): what the socket handed over must not stay mounted. A copy-mode
+            // receive shares into the KPN's TS, a zero-copy one grants into the user's: pop it once, where it lives.
+            if (reply.Error == Errno.None && reply.Data != default)
             {
-                _memory.Pop(_kpnTs, reply.Data);
-                _memory.Pop(_userTs, reply.Data);
+                _memory.Pop(_memory.Locate(_kpnTs, reply.Data).IsOk ? _kpnTs : _userTs, reply.Data);
             }
 
             return;
