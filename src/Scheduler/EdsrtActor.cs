@@ -65,7 +65,8 @@ public abstract class EdsrtActor : ReceiveActor, IWithTimers, IRequiresMessageQu
 
     /// <summary>
     /// The trace context that arrived with the message being handled (the sender's span, or the context of
-    /// the message the sender was handling); default when there was none.
+    /// the message the sender was handling); default when there was none. Valid in the synchronous part of a
+    /// handler; after an await, Tells still carry it (it flows as an async-local), but this property is default.
     /// </summary>
     protected ActivityContext TraceContext { get; private set; }
 
