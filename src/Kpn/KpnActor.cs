@@ -59,6 +59,7 @@ public sealed class KpnActor : EdsrtActor
         Receive<SendTo>(OnSendTo);
         Receive<RecvFrom>(OnRecvFrom);
         Receive<RecvZeroCopy>(OnRecvZeroCopy);
+        Receive<CancelRecv>(OnCancelRecv);
         Receive<Close>(OnClose);
         Receive<Listen>(OnListen);
         Receive<Accept>(OnAccept);
@@ -219,7 +220,7 @@ public sealed class KpnActor : EdsrtActor
             return;
         }
 
-        var reqId = Track(new PendingCall(CallKind.RecvCopy, Sender, call.Fd, call.Buffer, call.Length, default));
+        var reqId = Track(new PendingCall(CallKind.RecvCopy, Sender, call.Fd, call.Buffer, call.Length, default, CallId: call.CallId));
         var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
         entry.Node.Tell(new RecvReqEvent(reqId, RecvMode.Copy, _kpnTs, nonBlocking, entry.Stream ? call.Length : 0), Self);
     }
@@ -238,9 +239,29 @@ public sealed class KpnActor : EdsrtActor
             return;
         }
 
-        var reqId = Track(new PendingCall(CallKind.RecvZeroCopy, Sender, call.Fd, default, 0, default));
+        var reqId = Track(new PendingCall(CallKind.RecvZeroCopy, Sender, call.Fd, default, 0, default, CallId: call.CallId));
         var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
         entry.Node.Tell(new RecvReqEvent(reqId, RecvMode.ZeroCopy, _userTs, nonBlocking), Self);
+    }
+
+    private void OnCancelRecv(CancelRecv cancel)
+    {
+        if (cancel.CallId == 0 || !_fds.TryGetValue(cancel.Fd, out var entry))
+        {
+            return;
+        }
+
+        foreach (var (reqId, call) in _pending)
+        {
+            if (call.CallId == cancel.CallId && call.Fd == cancel.Fd && call.Kind is CallKind.RecvCopy or CallKind.RecvZeroCopy)
+            {
+                // The socket answers EINTR if it still held the waiter; a datagram it had already handed over
+                // reaches OnRecvResp with nobody pending and is popped there.
+                _pending.Remove(reqId);
+                entry.Node.Tell(new RecvCancelEvent(reqId), Self);
+                return;
+            }
+        }
     }
 
     private void OnClose(Close call)

@@ -33,10 +33,17 @@ public static class KpnProtocol
     public sealed record SendTo(int Fd, Gva Buffer, int Length, Ipv4Endpoint? Destination, MsgFlags Flags);
 
     /// <summary><c>recvfrom(fd, buffer, length, flags)</c>: one datagram copied (counted) into the buffer, truncated to it. Reply: <see cref="RecvResult"/>.</summary>
-    public sealed record RecvFrom(int Fd, Gva Buffer, int Length, MsgFlags Flags);
+    public sealed record RecvFrom(int Fd, Gva Buffer, int Length, MsgFlags Flags, ulong CallId = 0);
 
     /// <summary>Zero-copy receive: the datagram's node is granted to the caller's TS. Reply: <see cref="ZeroCopyRecv"/>.</summary>
-    public sealed record RecvZeroCopy(int Fd, MsgFlags Flags);
+    public sealed record RecvZeroCopy(int Fd, MsgFlags Flags, ulong CallId = 0);
+
+    /// <summary>
+    /// Libc → KPN, no reply: the caller of the receive tagged <paramref name="CallId"/> on <paramref name="Fd"/>
+    /// stopped waiting (its token was cancelled). The KPN forgets the call and has the socket drop its waiter, so
+    /// the next datagram goes to the next receive instead of to nobody; a datagram already on its way is popped.
+    /// </summary>
+    public sealed record CancelRecv(int Fd, ulong CallId);
 
     /// <summary><c>listen(fd, backlog)</c> on a bound stream socket. Reply: <see cref="SysResult"/> (0; EBADF, EOPNOTSUPP, EINVAL, EADDRINUSE).</summary>
     public sealed record Listen(int Fd, int Backlog);

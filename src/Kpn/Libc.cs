@@ -25,6 +25,7 @@ public sealed class Libc
     private string? _tsPath;
     private long _allocSeq;
     private int _exited;
+    private long _nextCallId;
 
     // Cancelled once the KPN has stopped (the process's TS exited, by ExitAsync or by anyone): a call
     // that raced the exit into the KPN's mailbox went to dead letters and would wait forever.
@@ -181,7 +182,9 @@ public sealed class Libc
     /// </summary>
     public async ValueTask<RecvResult> RecvFromAsync(int fd, Gva buffer, int length, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default)
     {
-        var reply = await AskAsync("recvfrom", new KpnProtocol.RecvFrom(fd, buffer, length, flags), cancellationToken).ConfigureAwait(false);
+        ulong callId = NextCallId(cancellationToken);
+        var reply = await AskAsync("recvfrom", new KpnProtocol.RecvFrom(fd, buffer, length, flags, callId), cancellationToken).ConfigureAwait(false);
+        AbandonIfCancelled(fd, callId, reply, cancellationToken);
         return reply switch
         {
             RecvResult result => result,
@@ -198,7 +201,9 @@ public sealed class Libc
     /// </summary>
     public async ValueTask<ZeroCopyRecv> RecvZeroCopyAsync(int fd, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default)
     {
-        var reply = await AskAsync("recv_zerocopy", new KpnProtocol.RecvZeroCopy(fd, flags), cancellationToken).ConfigureAwait(false);
+        ulong callId = NextCallId(cancellationToken);
+        var reply = await AskAsync("recv_zerocopy", new KpnProtocol.RecvZeroCopy(fd, flags, callId), cancellationToken).ConfigureAwait(false);
+        AbandonIfCancelled(fd, callId, reply, cancellationToken);
         return reply switch
         {
             ZeroCopyRecv result => result,
@@ -373,6 +378,19 @@ public sealed class Libc
         {
             span?.SetStatus(ActivityStatusCode.Error, nameof(Errno.EINTR));
             return Errno.EINTR;
+        }
+    }
+
+    // A receive the caller may cancel gets an id, so that a cancelled one can be withdrawn from its socket:
+    // otherwise the socket would hand the next datagram to a waiter nobody listens to any more.
+    private ulong NextCallId(CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled ? (ulong)Interlocked.Increment(ref _nextCallId) : 0;
+
+    private void AbandonIfCancelled(int fd, ulong callId, object reply, CancellationToken cancellationToken)
+    {
+        if (callId != 0 && reply is Errno.EINTR && cancellationToken.IsCancellationRequested && !HasExited)
+        {
+            Kpn.Tell(new KpnProtocol.CancelRecv(fd, callId), ActorRefs.NoSender);
         }
     }
 

@@ -89,6 +89,29 @@ public sealed partial class SockNode
         _recvWaiters.Enqueue(waiter);
     }
 
+    private void OnRecvCancel(RecvCancelEvent message)
+    {
+        // Rotate the queue once, leaving out the cancelled waiter (and, on a stream, its length limit, kept in
+        // the same order), so the order of the others is unchanged.
+        int count = _recvWaiters.Count;
+        for (int i = 0; i < count; i++)
+        {
+            var waiter = _recvWaiters.Dequeue();
+            int maxLength = _isStream && _streamMaxLengths.Count > 0 ? _streamMaxLengths.Dequeue() : 0;
+            if (waiter.ReqId == message.ReqId)
+            {
+                waiter.ReplyTo.Tell(new RecvRespEvent(waiter.ReqId, Errno.EINTR, default, 0, default));
+                continue;
+            }
+
+            _recvWaiters.Enqueue(waiter);
+            if (_isStream)
+            {
+                _streamMaxLengths.Enqueue(maxLength);
+            }
+        }
+    }
+
     private void Deliver(RecvWaiter waiter, QueuedDatagram datagram)
     {
         if (datagram.Length == 0)

@@ -59,6 +59,7 @@ public sealed partial class SockNode : EdsrtActor
         Receive<XmitComplete>(OnXmitComplete);
         Receive<DatagramReceivedEvent>(OnDatagram);
         Receive<RecvReqEvent>(OnRecv);
+        Receive<RecvCancelEvent>(OnRecvCancel);
         Receive<BindSocket>(message => OnBind(message, Sender));
         Receive<ConnectSocket>(message => OnConnect(message, Sender));
         Receive<BindReply>(OnBindReply);

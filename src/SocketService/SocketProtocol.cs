@@ -88,6 +88,12 @@ public static class SocketProtocol
     /// </remarks>
     public sealed record RecvReqEvent(ulong ReqId, RecvMode Mode, TsId Target, bool NonBlocking, int MaxLength = 0);
 
+    /// <summary>
+    /// KPN → socket, after its caller gave up on receive <paramref name="ReqId"/>: a waiter still queued is
+    /// removed and answered <c>EINTR</c>; one already served is left alone (its reply is on the way).
+    /// </summary>
+    public sealed record RecvCancelEvent(ulong ReqId);
+
     /// <summary>Reply to <see cref="RecvReqEvent"/>: the datagram's node, mounted in the target TS.</summary>
     public sealed record RecvRespEvent(ulong ReqId, Errno Error, Capability Data, int Length, Ipv4Endpoint From);
 
