@@ -65,7 +65,14 @@ public static class EdsosCli
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"{string.Join(' ', CommandPath(parsed.CommandResult))}: failed: {e.GetType().Name}: {e.Message}");
+            // A wrapper (reflection, a type initialiser, a task) says nothing a user can act on: name what it wraps.
+            var cause = e;
+            while (cause is System.Reflection.TargetInvocationException or TypeInitializationException or AggregateException { InnerExceptions.Count: 1 } && cause.InnerException is not null)
+            {
+                cause = cause.InnerException;
+            }
+
+            Console.Error.WriteLine($"{string.Join(' ', CommandPath(parsed.CommandResult))}: failed: {cause.GetType().Name}: {cause.Message.ReplaceLineEndings(" ")}");
             if (Environment.GetEnvironmentVariable("EDSOS_DEBUG") == "1")
             {
                 Console.Error.WriteLine(e);
