@@ -217,6 +217,30 @@ public sealed class Libc
         CallAsync("listen", new KpnProtocol.Listen(fd, backlog), cancellationToken);
 
     /// <summary>
+    /// A listening stream socket in one call: <c>socket</c>, <c>bind(local)</c>, <c>listen(backlog)</c>. Returns the
+    /// descriptor, or the first error (the socket is closed again when bind or listen failed).
+    /// </summary>
+    public async ValueTask<SysResult> OpenListenerAsync(Ipv4Endpoint local, int backlog, CancellationToken cancellationToken = default)
+    {
+        var socket = await SocketAsync(2, SocketKind.Stream, 0, cancellationToken).ConfigureAwait(false);
+        if (!socket.IsOk)
+        {
+            return socket;
+        }
+
+        int fd = (int)socket.Value;
+        var bound = await BindAsync(fd, local, cancellationToken).ConfigureAwait(false);
+        var listening = bound.IsOk ? await ListenAsync(fd, backlog, cancellationToken).ConfigureAwait(false) : bound;
+        if (!listening.IsOk)
+        {
+            await CloseAsync(fd, cancellationToken).ConfigureAwait(false);
+            return listening;
+        }
+
+        return socket;
+    }
+
+    /// <summary>
     /// <c>accept(fd)</c>: waits for a connection that completed its handshake on the listening socket and returns
     /// its new descriptor (a connected stream socket). EAGAIN when non-blocking and none is ready; EBADF, EINVAL
     /// (not listening), EMFILE, ECONNABORTED (the connection died before it was handed over).

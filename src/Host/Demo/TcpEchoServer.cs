@@ -31,21 +31,9 @@ public sealed class TcpEchoServer
     /// <summary>socket, bind and listen on <paramref name="local"/>: the first error, or None.</summary>
     public async Task<Errno> ListenAsync(Ipv4Endpoint local)
     {
-        var socket = await _libc.SocketAsync(2, SocketKind.Stream, 0);
-        if (!socket.IsOk)
-        {
-            return socket.Error;
-        }
-
-        _listener = (int)socket.Value;
-        var bound = await _libc.BindAsync(_listener, local);
-        if (!bound.IsOk)
-        {
-            return bound.Error;
-        }
-
-        var listening = await _libc.ListenAsync(_listener, 4);
-        return listening.IsOk ? Errno.None : listening.Error;
+        var listener = await _libc.OpenListenerAsync(local, 4);
+        _listener = listener.IsOk ? (int)listener.Value : -1;
+        return listener.Error;
     }
 
     /// <summary>Accepts one connection and echoes it to the end; closes both sockets.</summary>
