@@ -24,7 +24,7 @@ public static class InetStack
     /// <see cref="ActorSystem.Scheduler"/> it uses). The qdisc sends <c>AttachTx</c> to
     /// <paramref name="driverTx"/> and the receive worker <c>AttachRx</c> to <paramref name="driverRx"/>;
     /// frames are <c>ct_share</c>d into <paramref name="driverTs"/>. UDP is registered for (Dgram, 0) and
-    /// (Dgram, 17), TCP (<see cref="TcpTxWorker"/>, in <c>{root}/tx/tcp</c>) for (Stream, 0) and (Stream, 6). With <see cref="InetStackOptions.AnnounceOnStart"/> / <see cref="InetStackOptions.ProbeGatewayOnStart"/>
+    /// (Dgram, 17), TCP (<see cref="TcpWorker"/>, in <c>{root}/tx/tcp</c>) for (Stream, 0) and (Stream, 6). With <see cref="InetStackOptions.AnnounceOnStart"/> / <see cref="InetStackOptions.ProbeGatewayOnStart"/>
     /// the first frames are an ARP announcement and a gateway probe.
     /// </summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
@@ -65,7 +65,7 @@ public static class InetStack
             Props.Create(() => new IcmpService(options, memory, clock, ipTx)).WithTs(txPath),
             prefix + "-icmp");
         var tcp = system.ActorOf(
-            Props.Create(() => new TcpTxWorker(options, memory, clock, ipTx, txTs)).WithTs(tcpPath),
+            Props.Create(() => new TcpWorker(options, memory, clock, ipTx, txTs)).WithTs(tcpPath),
             prefix + "-tcp");
         rx.Tell(new Ipv4Protocol.RxPeers(ipTx, icmp, tcp, tcpTs));
         var udp = system.ActorOf(

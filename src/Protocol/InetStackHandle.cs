@@ -23,7 +23,7 @@ namespace Edsos.Protocol;
 /// <param name="FamilyTs">TS of the family (<c>/net/ipv4</c>).</param>
 /// <param name="TxTs">TS of the transmit side (<c>/net/ipv4/tx</c>).</param>
 /// <param name="RxTs">TS of the receive side (<c>/net/ipv4/rx</c>).</param>
-/// <param name="Tcp">The TCP worker (<see cref="Tcp.TcpTxWorker"/>): stream sockets' requests, <see cref="Tcp.TcpProtocol.GetTcpCounters"/>.</param>
+/// <param name="Tcp">The TCP worker (<see cref="Tcp.TcpWorker"/>): stream sockets' requests, <see cref="Tcp.TcpProtocol.GetTcpCounters"/>.</param>
 /// <param name="TcpTs">TS of the TCP worker (<c>/net/ipv4/tx/tcp</c>), where stream sockets share payload.</param>
 public sealed record InetStackHandle(
     InetStackOptions Options,

@@ -46,6 +46,14 @@ public static class Ipv4Protocol
         int GsoSize = 0);
 
     /// <summary>
+    /// A worker that shared a node into the IPv4 transmit TS and cannot hand it over after all → <see cref="Ipv4TxWorker"/>:
+    /// release <paramref name="Node"/>, a node of the transmit TS that this message gives to the worker (the sender no
+    /// longer owns it and must not touch it again). Only the owner of a TS may release its nodes, hence the message. No
+    /// reply; a node already gone (revoked by a lift) is ignored.
+    /// </summary>
+    public sealed record ReleaseNode(Capability Node);
+
+    /// <summary>
     /// Receive worker → transmit worker: an ARP packet said <paramref name="Address"/> is at
     /// <paramref name="Mac"/>. <paramref name="TargetedAtUs"/> lets the cache create the entry (RFC 826
     /// merge rule); otherwise only an existing entry is refreshed. Parked datagrams for it are sent.

@@ -89,6 +89,7 @@ public sealed class Ipv4TxWorker : EdsrtActor
         _rxTs = rxTs;
 
         Receive<Ipv4Protocol.IpQueueXmit>(OnQueueXmit);
+        Receive<Ipv4Protocol.ReleaseNode>(release => NodeOps.Release(_memory, _ts, release.Node));
         Receive<QdiscProtocol.SkbSentEvent>(OnSkbSent);
         Receive<Ipv4Protocol.ArpLearnedEvent>(OnArpLearned);
         Receive<Ipv4Protocol.ArpReplyNeeded>(OnArpReplyNeeded);

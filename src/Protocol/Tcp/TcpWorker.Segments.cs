@@ -1,0 +1,233 @@
+using Edsos.Memory;
+using Edsos.Protocol.Tcp.Core;
+using Edsos.Protocol.Wire;
+
+namespace Edsos.Protocol.Tcp;
+
+/// <summary>
+/// Arriving segments: the demultiplexing by 4-tuple, listeners (RFC 9293 3.10.7.2), the TIME_WAIT reuse rule, a RST
+/// for what belongs to nobody; and the <see cref="ITcpConnectionHost"/> events a connection raises toward its socket.
+/// </summary>
+public sealed partial class TcpWorker
+{
+    // Received stream bytes as the socket gets them: readable, shareable on (an echo sends them back), mappable.
+    private const Rights SocketDataRights = Rights.Read | Rights.Share | Rights.Map;
+
+    private void OnSegment(TcpProtocol.SegmentReceivedEvent segment)
+    {
+        _segmentsReceived++;
+        var seg = segment.Header;
+        var local = new Ipv4Endpoint(segment.Destination, seg.DestinationPort);
+        var remote = new Ipv4Endpoint(segment.Source, seg.SourcePort);
+        var now = Now;
+        if (_connections.TryGetValue((local, remote), out var slot))
+        {
+            // RFC 6191 2 / RFC 1122 4.2.2.13: a SYN may open a new incarnation of a TIME_WAIT 4-tuple, if a listener
+            // takes the port; otherwise the connection answers it (a challenge ACK).
+            if (slot.Connection.CanReopen(seg, out uint iss) && FindListener(local) is { } reopen)
+            {
+                _stats.TimeWaitReopened++;
+                slot.Connection.Delete(Errno.None);
+                OnListenSegment(reopen, local, remote, segment, iss);
+                return;
+            }
+
+            slot.Connection.Process(seg, segment.Payload, segment.Length, now);
+            Schedule(slot);
+            return;
+        }
+
+        if (FindListener(local) is { } listener)
+        {
+            OnListenSegment(listener, local, remote, segment);
+            return;
+        }
+
+        // RFC 9293 3.10.7.1: CLOSED. Anything but a RST is answered with a RST.
+        Release(segment.Payload);
+        SendResetFor(segment);
+    }
+
+    private Listener? FindListener(Ipv4Endpoint local) =>
+        _listeners.TryGetValue(local.Port, out var listener) && (listener.Local.Address.IsUnspecified || listener.Local.Address == local.Address)
+            ? listener
+            : null;
+
+    /// <summary>
+    /// RFC 9293 3.10.7.2, LISTEN: a SYN opens a connection in SYN-RECEIVED (<see cref="TcpConnection.Accept"/>); an ACK
+    /// is reset; a RST is ignored; a full backlog drops the SYN. <paramref name="iss"/> is set when the SYN reopens a
+    /// TIME_WAIT 4-tuple.
+    /// </summary>
+    private void OnListenSegment(Listener listener, Ipv4Endpoint local, Ipv4Endpoint remote, TcpProtocol.SegmentReceivedEvent segment, uint? iss = null)
+    {
+        var seg = segment.Header;
+        if ((seg.Flags & TcpFlags.Rst) != 0)
+        {
+            Release(segment.Payload);
+            return;
+        }
+
+        if ((seg.Flags & TcpFlags.Ack) != 0 || (seg.Flags & TcpFlags.Syn) == 0)
+        {
+            Release(segment.Payload);
+            SendResetFor(segment);
+            return;
+        }
+
+        int waiting = 0;
+        foreach (var other in _byId.Values)
+        {
+            if (other.Listener == listener.Local && other.Socket is null && other.Connection.State != TcpState.Closed)
+            {
+                waiting++;
+            }
+        }
+
+        if (waiting >= listener.Backlog)
+        {
+            // Backlog full: drop the SYN silently (Linux), the peer retries.
+            Release(segment.Payload);
+            return;
+        }
+
+        var slot = NewConnection(local, remote, iss);
+        slot.Listener = listener.Local;
+        slot.Connection.Accept(seg, segment.Payload, segment.Length, Now);
+        Schedule(slot);
+    }
+
+    /// <summary>RST for a segment that belongs to no connection (RFC 9293 3.10.7.1; never in answer to a RST).</summary>
+    private void SendResetFor(TcpProtocol.SegmentReceivedEvent segment)
+    {
+        if (TcpConnection.ResetFor(segment.Header, segment.Length) is { } header)
+        {
+            Emit(new Ipv4Endpoint(segment.Destination, header.SourcePort), new Ipv4Endpoint(segment.Source, header.DestinationPort), new TcpSegment(header, null, 0, 0, 0));
+            _stats.ResetsSent++;
+        }
+    }
+
+    // ---- events from the connections (ITcpConnectionHost) -----------------------------------------
+
+    /// <inheritdoc/>
+    TransmitOutcome ITcpConnectionHost.Transmit(TcpConnection connection, in TcpSegment segment) =>
+        Emit(connection.Local, connection.Remote, segment);
+
+    /// <inheritdoc/>
+    bool ITcpConnectionHost.Deliver(TcpConnection connection, Capability node, int length)
+    {
+        var slot = _byId[connection.Id];
+        if (slot.Socket is null || slot.AwaitingAccept)
+        {
+            slot.Undelivered.Enqueue((node, length));
+            return true;
+        }
+
+        return ShareToSocket(slot, node, length);
+    }
+
+    /// <inheritdoc/>
+    bool ITcpConnectionHost.Established(TcpConnection connection)
+    {
+        var slot = _byId[connection.Id];
+        if (slot.ConnectReplyTo is { } waiter)
+        {
+            slot.ConnectReplyTo = null;
+            waiter.Tell(new InetProtocol.StreamConnected(slot.ConnectReqId, Errno.None, connection.Local, connection.Remote), Self);
+        }
+        else if (slot.Listener is { } listening && slot.Socket is null)
+        {
+            if (!_listeners.TryGetValue(listening.Port, out var listener) || listener.Local != listening)
+            {
+                return false;
+            }
+
+            slot.AwaitingAccept = true;
+            listener.Socket.Tell(new InetProtocol.StreamIncoming(connection.Id, connection.Local, connection.Remote), Self);
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc/>
+    void ITcpConnectionHost.EndOfStream(TcpConnection connection)
+    {
+        var slot = _byId[connection.Id];
+        if (slot.Socket is { } socket && !slot.AwaitingAccept)
+        {
+            socket.Tell(new InetProtocol.StreamEofEvent(connection.Local, connection.Remote), Self);
+        }
+    }
+
+    /// <inheritdoc/>
+    void ITcpConnectionHost.ChunksReleased(TcpConnection connection) => NotifyReleased(_byId[connection.Id]);
+
+    /// <inheritdoc/>
+    void ITcpConnectionHost.Closed(TcpConnection connection, Errno error)
+    {
+        var slot = _byId[connection.Id];
+        _connections.Remove((connection.Local, connection.Remote));
+        _byId.Remove(connection.Id);
+        _deadlines.Remove(connection.Id);
+        var failure = error == Errno.None ? Errno.EPIPE : error;
+        foreach (var chunk in connection.Chunks)
+        {
+            if (_sends.Remove(chunk.Token, out var send) && slot.Socket is not null)
+            {
+                send.ReplyTo.Tell(new InetProtocol.XmitComplete(send.RequestId, 0, failure), Self);
+            }
+        }
+
+        if (slot.ReleaseWaiter is { } releaseWaiter)
+        {
+            slot.ReleaseWaiter = null;
+            releaseWaiter.Tell(new InetProtocol.StreamReleased(connection.Local, connection.Remote), Self);
+        }
+
+        while (slot.Undelivered.Count > 0)
+        {
+            Release(slot.Undelivered.Dequeue().Node);
+        }
+
+        if (slot.ConnectReplyTo is { } waiter)
+        {
+            slot.ConnectReplyTo = null;
+            waiter.Tell(new InetProtocol.StreamConnected(slot.ConnectReqId, error == Errno.None ? Errno.ECONNABORTED : error, connection.Local, connection.Remote), Self);
+        }
+        else if (error != Errno.None && slot.Socket is { } socket)
+        {
+            socket.Tell(new InetProtocol.StreamErrorEvent(connection.Local, connection.Remote, error), Self);
+        }
+
+        slot.Socket = null;
+        ReleasePort(slot.PortBinding);
+        slot.PortBinding = null;
+    }
+
+    /// <summary>Tells the closed socket waiting on <paramref name="slot"/> that its last buffer was released.</summary>
+    private void NotifyReleased(ConnectionSlot slot)
+    {
+        if (slot.ReleaseWaiter is { } waiter && slot.Connection.Chunks.Count == 0)
+        {
+            slot.ReleaseWaiter = null;
+            waiter.Tell(new InetProtocol.StreamReleased(slot.Connection.Local, slot.Connection.Remote), Self);
+        }
+    }
+
+    /// <summary>
+    /// Shares <paramref name="node"/> (ours, released here on every path) whole into the socket's TS and tells the
+    /// socket; false when the socket's TS is gone (closed under us) and the bytes have nowhere to go.
+    /// </summary>
+    private bool ShareToSocket(ConnectionSlot slot, Capability node, int length)
+    {
+        var connection = slot.Connection;
+        var shared = NodeOps.ShareWhole(_memory, _ts, node, slot.SocketTs, "tcp-data", SocketDataRights);
+        Release(node);
+        if (!shared.IsOk)
+        {
+            return false;
+        }
+
+        slot.Socket!.Tell(new InetProtocol.DatagramReceivedEvent(shared.Value, length, connection.Remote, connection.Local), Self);
+        return true;
+    }
+}
