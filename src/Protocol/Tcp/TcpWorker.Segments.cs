@@ -16,6 +16,8 @@ public sealed partial class TcpWorker
     private void OnSegment(TcpProtocol.SegmentReceivedEvent segment)
     {
         _segmentsReceived++;
+        var payload = segment.Payload;
+        using var held = _memory.Own(_ts, ref payload);
         var seg = segment.Header;
         var local = new Ipv4Endpoint(segment.Destination, seg.DestinationPort);
         var remote = new Ipv4Endpoint(segment.Source, seg.SourcePort);
@@ -28,23 +30,22 @@ public sealed partial class TcpWorker
             {
                 _stats.TimeWaitReopened++;
                 slot.Connection.Delete(Errno.None);
-                OnListenSegment(reopen, local, remote, segment, iss);
+                OnListenSegment(reopen, local, remote, segment, held.Transfer(), iss);
                 return;
             }
 
-            slot.Connection.Process(seg, segment.Payload, segment.Length, now);
+            slot.Connection.Process(seg, held.Transfer(), segment.Length, now);
             Schedule(slot);
             return;
         }
 
         if (FindListener(local) is { } listener)
         {
-            OnListenSegment(listener, local, remote, segment);
+            OnListenSegment(listener, local, remote, segment, held.Transfer());
             return;
         }
 
-        // RFC 9293 3.10.7.1: CLOSED. Anything but a RST is answered with a RST.
-        Release(segment.Payload);
+        // RFC 9293 3.10.7.1: CLOSED. Anything but a RST is answered with a RST (the payload is released at scope exit).
         SendResetFor(segment);
     }
 
@@ -56,20 +57,20 @@ public sealed partial class TcpWorker
     /// <summary>
     /// RFC 9293 3.10.7.2, LISTEN: a SYN opens a connection in SYN-RECEIVED (<see cref="TcpConnection.Accept"/>); an ACK
     /// is reset; a RST is ignored; a full backlog drops the SYN. <paramref name="iss"/> is set when the SYN reopens a
-    /// TIME_WAIT 4-tuple.
+    /// TIME_WAIT 4-tuple. <paramref name="payload"/> (the segment's, ours) is released on every path but an accept,
+    /// which hands it to the new connection.
     /// </summary>
-    private void OnListenSegment(Listener listener, Ipv4Endpoint local, Ipv4Endpoint remote, TcpProtocol.SegmentReceivedEvent segment, uint? iss = null)
+    private void OnListenSegment(Listener listener, Ipv4Endpoint local, Ipv4Endpoint remote, TcpProtocol.SegmentReceivedEvent segment, Capability payload, uint? iss = null)
     {
+        using var held = _memory.Own(_ts, ref payload);
         var seg = segment.Header;
         if ((seg.Flags & TcpFlags.Rst) != 0)
         {
-            Release(segment.Payload);
             return;
         }
 
         if ((seg.Flags & TcpFlags.Ack) != 0 || (seg.Flags & TcpFlags.Syn) == 0)
         {
-            Release(segment.Payload);
             SendResetFor(segment);
             return;
         }
@@ -86,13 +87,12 @@ public sealed partial class TcpWorker
         if (waiting >= listener.Backlog)
         {
             // Backlog full: drop the SYN silently (Linux), the peer retries.
-            Release(segment.Payload);
             return;
         }
 
         var slot = NewConnection(local, remote, iss);
         slot.Listener = listener.Local;
-        slot.Connection.Accept(seg, segment.Payload, segment.Length, Now);
+        slot.Connection.Accept(seg, held.Transfer(), segment.Length, Now);
         Schedule(slot);
     }
 

@@ -74,7 +74,9 @@ public sealed partial class TcpWorker
             return TransmitOutcome.Lost;
         }
 
+        // The pushed header space is ours for this scope: IPv4 gets its own CTRN of it, so it is released on every path.
         var headerNode = pushed.Value;
+        using var ownedHeader = _memory.Own(_ts, ref headerNode);
         Span<byte> bytes = stackalloc byte[TcpPacket.MaxHeaderLength];
         if (gsoSize > 0)
         {
@@ -87,7 +89,6 @@ public sealed partial class TcpWorker
 
         if (!_memory.Write(_ts, headerNode, FrameLayout.EthernetIpv4HeaderLength, bytes[..headerLength], CopyKind.Header).IsOk)
         {
-            Release(headerNode);
             return TransmitOutcome.Lost;
         }
 
@@ -97,7 +98,6 @@ public sealed partial class TcpWorker
             var shared = _memory.CtShare(_ts, chunk.Node, chunk.Gva.Add(offset), length, _ipTxTs, "tcp-seg", SegmentRights);
             if (!shared.IsOk)
             {
-                Release(headerNode);
                 return TransmitOutcome.Lost;
             }
 
@@ -105,7 +105,6 @@ public sealed partial class TcpWorker
         }
 
         var headroom = NodeOps.ShareWhole(_memory, _ts, headerNode, _ipTxTs, "tcp-hdr", HeaderRights);
-        Release(headerNode);
         if (!headroom.IsOk)
         {
             if (slice != default)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Edsos.Memory;
 using Edsos.Protocol.Tcp.Core;
 using Edsos.Protocol.Wire;
@@ -459,7 +460,8 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         return released;
     }
 
-    private void Release(Capability node) => NodeOps.Release(_memory, _ts, node);
+    private void Release(Capability node, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        _memory.Release(_ts, node, file, line);
 
     private TcpProtocol.TcpConnections Connections()
     {

@@ -15,19 +15,19 @@ public sealed partial class TcpConnection
     public void Process(in TcpRepr seg, Capability payload, int length, DateTimeOffset now)
     {
         _now = now;
+        using var held = _memory.Own(_ts, ref payload);
         if (State == TcpState.Closed)
         {
-            Release(payload);
             return;
         }
 
         if (State == TcpState.SynSent)
         {
-            OnSynSentSegment(seg, payload, length);
+            OnSynSentSegment(seg, held.Transfer(), length);
         }
         else
         {
-            OnSegment(seg, payload, length);
+            OnSegment(seg, held.Transfer(), length);
         }
 
         if (State != TcpState.Closed)
@@ -38,24 +38,21 @@ public sealed partial class TcpConnection
 
     private void OnSegment(in TcpRepr seg, Capability payload, int length)
     {
-
+        using var held = _memory.Own(_ts, ref payload);
         bool syn = (seg.Flags & TcpFlags.Syn) != 0;
         bool rst = (seg.Flags & TcpFlags.Rst) != 0;
         if (State == TcpState.SynReceived && (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn && seg.Sequence == Irs)
         {
             // The peer did not get our SYN-ACK and sent its SYN again (any text on it is held already).
-            Release(payload);
             SendSyn(ack: true);
             return;
         }
 
         // Fourth step, taken first: a SYN in a synchronized state, whatever its sequence number, is answered with
         // a challenge ACK and dropped (RFC 5961 4.2, adopted by RFC 9293 3.10.7.4), so a blind in-window SYN
-        // cannot reset the connection. In TIME_WAIT it may instead open a new incarnation (RFC 6191 2 / RFC 1122
-        // 4.2.2.13).
+        // cannot reset the connection. (In TIME_WAIT the driver may first let it open a new incarnation: CanReopen.)
         if (syn && !rst && IsSynchronized)
         {
-            Release(payload);
             SendChallengeAck();
             return;
         }
@@ -69,7 +66,6 @@ public sealed partial class TcpConnection
             : window > 0 && (SeqNum.InWindow(seg.Sequence, RcvNxt, windowEnd) || SeqNum.InWindow(seg.Sequence + (uint)segLength - 1, RcvNxt, windowEnd));
         if (!acceptable)
         {
-            Release(payload);
             if (rst)
             {
                 // RFC 5961 3.2 (1): a RST outside the window is dropped without an answer.
@@ -111,7 +107,6 @@ public sealed partial class TcpConnection
         // blind guess, so it gets a challenge ACK, which a peer that really reset answers with an exact RST.
         if (rst)
         {
-            Release(payload);
             if (seg.Sequence != RcvNxt)
             {
                 _stats.ResetsIgnored++;
@@ -135,7 +130,6 @@ public sealed partial class TcpConnection
         // open back to LISTEN; a simultaneous open is treated like a synchronized state.
         if (syn)
         {
-            Release(payload);
             if (IsPassive)
             {
                 Destroy(Errno.None);
@@ -151,7 +145,6 @@ public sealed partial class TcpConnection
         // Fifth: the ACK field.
         if ((seg.Flags & TcpFlags.Ack) == 0)
         {
-            Release(payload);
             return;
         }
 
@@ -159,7 +152,6 @@ public sealed partial class TcpConnection
         {
             if (!SeqNum.Gt(seg.Acknowledgement, SndUna) || SeqNum.Gt(seg.Acknowledgement, SndMax))
             {
-                Release(payload);
                 SendResetFor(seg, length);
                 return;
             }
@@ -167,7 +159,6 @@ public sealed partial class TcpConnection
             bool synDataDelivered = Establish(seg);
             if (State == TcpState.Closed)
             {
-                Release(payload);
                 return;
             }
 
@@ -179,13 +170,11 @@ public sealed partial class TcpConnection
         }
         else if (!ProcessAck(seg, length))
         {
-            Release(payload);
             return;
         }
 
         if (State == TcpState.Closed)
         {
-            Release(payload);
             return;
         }
 
@@ -195,22 +184,14 @@ public sealed partial class TcpConnection
         {
             // RFC 1122 4.2.2.13 (Linux counts it as TCPAbortOnData): new data after close() has no reader and the
             // window would never open again; reset, so the peer learns the data was lost instead of waiting forever.
-            Release(payload);
             SendReset();
             Destroy(Errno.None);
             return;
         }
 
-        if (length > 0)
+        if (length > 0 && CanReceive && !FinReceived)
         {
-            if (CanReceive && !FinReceived)
-            {
-                ReceiveData(seg.Sequence, payload, length);
-            }
-            else
-            {
-                Release(payload);
-            }
+            ReceiveData(seg.Sequence, held.Transfer(), length);
         }
 
         // Eighth: FIN, once every byte before it is in.
@@ -225,17 +206,16 @@ public sealed partial class TcpConnection
     /// <summary>RFC 9293 3.10.7.3, SYN-SENT. Text on the SYN-ACK (or on a simultaneous-open SYN) is held until ESTABLISHED.</summary>
     private void OnSynSentSegment(in TcpRepr seg, Capability payload, int length)
     {
+        using var held = _memory.Own(_ts, ref payload);
         bool hasAck = (seg.Flags & TcpFlags.Ack) != 0;
         if (hasAck && (SeqNum.Le(seg.Acknowledgement, Iss) || SeqNum.Gt(seg.Acknowledgement, SndMax)))
         {
-            Release(payload);
             SendResetFor(seg, length);
             return;
         }
 
         if ((seg.Flags & TcpFlags.Rst) != 0)
         {
-            Release(payload);
             if (hasAck)
             {
                 _stats.ResetsReceived++;
@@ -247,7 +227,6 @@ public sealed partial class TcpConnection
 
         if ((seg.Flags & TcpFlags.Syn) == 0)
         {
-            Release(payload);
             return;
         }
 
@@ -259,7 +238,7 @@ public sealed partial class TcpConnection
         {
             // RFC 7323 2.2: scaling is on only if our SYN offered it and the SYN-ACK carries the option too.
             TakePeerWindowScale(seg);
-            HoldSynData(payload, length);
+            HoldSynData(held.Transfer(), length);
             Establish(seg);
             SendAck();
             Output();
@@ -274,7 +253,7 @@ public sealed partial class TcpConnection
         SndWl1 = seg.Sequence;
         SndWl2 = Iss;
         State = TcpState.SynReceived;
-        HoldSynData(payload, length);
+        HoldSynData(held.Transfer(), length);
         SendSyn(ack: true);
     }
 
@@ -349,27 +328,24 @@ public sealed partial class TcpConnection
     /// </summary>
     private void HoldSynData(Capability payload, int length)
     {
+        using var held = _memory.Own(_ts, ref payload);
         if (length <= 0)
         {
-            Release(payload);
             return;
         }
 
         int room = Math.Min(ReceiveBuffer, ushort.MaxValue);
         if (length > room && !TryDropTail(ref payload, room))
         {
-            Release(payload);
             return;
         }
 
         length = Math.Min(length, room);
         if (_outOfOrder.TryAdd(Irs + 1, length, payload))
         {
+            // The queue owns it now; a refused (overlapping) segment is released at scope exit.
+            held.Transfer();
             _stats.SynDataHeld++;
-        }
-        else
-        {
-            Release(payload);
         }
     }
 

@@ -182,12 +182,12 @@ public sealed partial class TcpConnection
     /// </summary>
     private void ReceiveData(uint sequence, Capability payload, int length)
     {
+        using var held = _memory.Own(_ts, ref payload);
         if (SeqNum.Lt(sequence, RcvNxt))
         {
             int cut = SeqNum.Diff(sequence, RcvNxt);
             if (cut >= length || !TryDropHead(ref payload, cut))
             {
-                Release(payload);
                 SendAck();
                 return;
             }
@@ -199,7 +199,6 @@ public sealed partial class TcpConnection
         int room = SeqNum.Diff(sequence, RcvAdvertisedEdge);
         if (room <= 0)
         {
-            Release(payload);
             SendAck();
             return;
         }
@@ -208,7 +207,6 @@ public sealed partial class TcpConnection
         {
             if (!TryDropTail(ref payload, room))
             {
-                Release(payload);
                 return;
             }
 
@@ -220,7 +218,6 @@ public sealed partial class TcpConnection
             // More than the buffer holds (the window's edge may pass it by less than 2^shift bytes when rounding
             // keeps it from moving left, RFC 7323 2.4): drop and count, as Linux drops beyond sk_rcvbuf. The sender
             // resends it once the app has read.
-            Release(payload);
             _stats.ReceiveMemoryDrops++;
             SendAck();
             return;
@@ -232,7 +229,7 @@ public sealed partial class TcpConnection
             {
                 // The arena is short: holding data ahead of a hole could leave no RX buffer for the segment that
                 // fills it. Drop it (the sender resends it) and prune what is held, furthest ahead first.
-                Release(payload);
+                held.Dispose();
                 _stats.ReceiveMemoryDrops++;
                 PruneOutOfOrder();
                 SendAck();
@@ -241,18 +238,16 @@ public sealed partial class TcpConnection
 
             if (_outOfOrder.TryAdd(sequence, length, payload))
             {
+                // The queue owns it now; a refused (overlapping) segment is released at scope exit.
+                held.Transfer();
                 _stats.OutOfOrderQueued++;
-            }
-            else
-            {
-                Release(payload);
             }
 
             SendAck();
             return;
         }
 
-        Deliver(payload, length);
+        Deliver(held.Transfer(), length);
         RcvNxt += (uint)length;
         bool filled = DeliverHeldData();
         UnackedSegments++;

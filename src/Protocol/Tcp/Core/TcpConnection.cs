@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Edsos.Memory;
 using Edsos.Protocol.Wire;
 
@@ -579,5 +580,7 @@ public sealed partial class TcpConnection
         _chunks.Clear();
     }
 
-    private void Release(Capability node) => NodeOps.Release(_memory, _ts, node);
+    /// <summary>Releases a node this connection owns, naming the caller's place for the leak report.</summary>
+    private void Release(Capability node, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        _memory.Release(_ts, node, file, line);
 }
