@@ -10,7 +10,7 @@ public sealed class ProgressWatch
     /// <summary>Since when something has waited without progress; null while nothing waits.</summary>
     public DateTimeOffset? WaitingSince { get; private set; }
 
-    /// <summary>Called at each timer tick: starts the clock when something begins to wait, stops it when nothing does.</summary>
+    /// <summary>Called after every event and poll: starts the clock when something begins to wait, stops it when nothing does.</summary>
     public void Update(bool waiting, DateTimeOffset now)
     {
         if (!waiting)

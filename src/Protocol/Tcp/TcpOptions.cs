@@ -77,7 +77,10 @@ public sealed record TcpOptions
     /// <summary>The period of <see cref="ChallengeAckLimit"/>.</summary>
     public TimeSpan ChallengeAckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Granularity of the connection timers (one periodic tick drives them all).</summary>
+    /// <summary>
+    /// Clock granularity G of the RTO computation (RFC 6298 2), and the shortest re-poll of a connection whose deadline
+    /// did not move past the moment it was polled. Timers themselves fire at their exact deadlines.
+    /// </summary>
     public TimeSpan TimerTick { get; init; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Fixed initial send sequence number (tests of wrap-around); null draws one per connection (RFC 9293 3.4.1 / RFC 6528).</summary>

@@ -38,7 +38,7 @@ public static class TcpProtocol
     /// </summary>
     public sealed record AttachFamily(IActorRef Family);
 
-    /// <summary>The timer tick that drives every connection's timers.</summary>
+    /// <summary>The worker's one timer: it fires at the earliest deadline any connection filed (<see cref="TcpDeadlines"/>).</summary>
     internal sealed record Tick
     {
         public static Tick Instance { get; } = new();

@@ -158,6 +158,6 @@ public abstract class TcpSpecBase : InetSpecBase
         return Assert.Single(connections);
     }
 
-    /// <summary>Lets the TCP tick run at the current manual time (it fires on the clock, then its handler runs).</summary>
+    /// <summary>Moves the manual clock on: the TCP timer fires at each connection deadline passed (then its handler runs).</summary>
     protected void AdvanceClock(TimeSpan by) => Clock.Advance(by);
 }
