@@ -12,7 +12,7 @@ namespace Edsos.Protocol.Tcp;
 /// TS (<c>/net/ipv4/tx/tcp</c>) where sockets share payload. It is a shell around <see cref="TcpConnection"/>, the
 /// plain RFC 9293 state machine: it owns the mailbox, the connection table (by connection id, and by 4-tuple for the
 /// demultiplexing of <see cref="TcpProtocol.SegmentReceivedEvent"/>), the listeners, one timer set to the earliest
-/// <see cref="TcpConnection.PollAt"/> (<see cref="TcpDeadlines"/>), and the memory work of turning a
+/// <see cref="TcpConnection.PollAt"/> (<see cref="TcpDeadlines"/> under a <see cref="DeadlineTimer"/>), and the memory work of turning a
 /// <see cref="TcpSegment"/> into a pushed header plus a <c>ct_share</c>d payload slice for <see cref="Ipv4.Ipv4TxWorker"/>
 /// (no payload byte copied, first transmission or retransmission). In-order data is shared into the socket's TS.
 /// </summary>
@@ -42,12 +42,12 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
     private readonly Dictionary<ulong, PendingSend> _sends = new();
     private readonly Dictionary<ulong, InFlightSegment> _inFlight = new();
     private readonly TcpDeadlines _deadlines = new();
+    private readonly DeadlineTimer _timer = new(TimerKey, TcpProtocol.Tick.Instance);
     private readonly List<ulong> _due = new();
     private readonly List<ConnectionSlot> _slots = new();
     private ulong _nextConnectionId;
     private ulong _nextXmitId;
     private ulong _nextToken;
-    private DateTimeOffset? _timerAt;
     private long _segmentsSent;
     private long _segmentsReceived;
     private long _tsoSends;
@@ -82,8 +82,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         {
             // The layers below may release their queues from now on: no timer may send anything more (a loss probe
             // or a retransmission then would be left in the driver).
-            Timers.Cancel(TimerKey);
-            _timerAt = null;
+            _timer.Cancel(Timers);
             Become(Quiesced);
             Sender.Tell(new InetStackProtocol.Quiesced(nameof(TcpWorker)), Self);
         });
@@ -102,7 +101,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
             _segmentsReceived++;
             Release(segment.Payload);
         });
-        Receive<TcpProtocol.Tick>(_ => { });
+        Receive<TcpProtocol.Tick>(_ => _timer.Cancel(Timers));
         Receive<InetStackProtocol.Quiesce>(_ => Sender.Tell(new InetStackProtocol.Quiesced(nameof(TcpWorker)), Self));
         Common();
     }
@@ -345,29 +344,13 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         ArmTimer();
     }
 
-    private void ArmTimer()
-    {
-        var earliest = _deadlines.Earliest;
-        if (earliest == _timerAt)
-        {
-            return;
-        }
-
-        _timerAt = earliest;
-        if (earliest is not { } at)
-        {
-            Timers.Cancel(TimerKey);
-            return;
-        }
-
-        var delay = at - Now;
-        Timers.StartSingleTimer(TimerKey, TcpProtocol.Tick.Instance, delay > TimeSpan.Zero ? delay : TimeSpan.Zero);
-    }
+    // Quiesced, the tick cancels whatever a request armed since: nothing more may be sent on a timer.
+    private void ArmTimer() => _timer.Schedule(Timers, _deadlines.Earliest, Now);
 
     /// <summary>The timer fired: polls every connection whose deadline passed, files their next ones, re-arms.</summary>
     private void OnTimer()
     {
-        _timerAt = null;
+        _timer.Fired();
         var now = Now;
         _deadlines.TakeDue(now, _due);
         foreach (ulong id in _due)
@@ -455,8 +438,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         _inFlight.Clear();
         _sends.Clear();
         _deadlines.Clear();
-        Timers.Cancel(TimerKey);
-        _timerAt = null;
+        _timer.Cancel(Timers);
         return released;
     }
 
