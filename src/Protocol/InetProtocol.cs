@@ -43,7 +43,8 @@ public static partial class InetProtocol
     /// Socket → transmit worker (seed 000 stage 3): send <paramref name="Payload"/>, a CTRN the socket
     /// <c>ct_share</c>d into the worker's TS, from <paramref name="Source"/> to
     /// <paramref name="Destination"/>. The worker owns the CTRN from now on. Reply:
-    /// <see cref="XmitComplete"/> once every frame of the datagram completed (or failed).
+    /// <see cref="XmitComplete"/> once every frame of the datagram completed (or failed). A stream socket names its
+    /// connection by <paramref name="ConnectionId"/> (TCP goes by it, not by the endpoints); datagram sockets leave it 0.
     /// </summary>
     public sealed record XmitRequest(
         ulong RequestId,
@@ -51,7 +52,8 @@ public static partial class InetProtocol
         int Length,
         Ipv4Endpoint Source,
         Ipv4Endpoint Destination,
-        IActorRef ReplyTo);
+        IActorRef ReplyTo,
+        ulong ConnectionId = 0);
 
     /// <summary>
     /// Transmit worker → socket: the datagram of <paramref name="RequestId"/> is on the wire

@@ -156,7 +156,16 @@ public sealed partial class SockNode
         _inFlight.Add(xmitId, new InFlightSend(reqId, own, length, replyTo, replied));
         _sendQueuedBytes += length;
         Context.System.Faults.Hit(FaultPoint.SocketQueue, _ts, own, FaultKind.TsExit | FaultKind.SocketClose);
-        _options.TxWorker.Tell(new XmitRequest(xmitId, share.Value, length, _local, destination, Self), Self);
+        _options.TxWorker.Tell(
+            new XmitRequest(
+                RequestId: xmitId,
+                Payload: share.Value,
+                Length: length,
+                Source: _local,
+                Destination: destination,
+                ReplyTo: Self,
+                ConnectionId: _connectionId),
+            Self);
     }
 
     private MemoryResult<Capability> CopyIntoKernelBuffer(ulong xmitId, Capability ctrn, int length)

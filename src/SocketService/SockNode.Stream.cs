@@ -13,7 +13,7 @@ namespace Edsos.SocketService;
 /// The stream half (TCP sockets): connect (blocking or <c>EINPROGRESS</c>), listen, accept and adoption of an
 /// accepted connection, a byte-stream receive (end of stream, partial reads in copy mode, the window opened
 /// as the app consumes), shutdown and close. Sends reuse the datagram path: each <c>send()</c> is one
-/// <c>XmitRequest</c> naming the connection by its endpoints, answered once TCP transmitted every byte.
+/// <c>XmitRequest</c> naming the connection by the id TCP minted for it, answered once TCP transmitted every byte.
 /// </summary>
 public sealed partial class SockNode
 {
@@ -31,6 +31,9 @@ public sealed partial class SockNode
     private bool _shutWrite;
     private Errno _streamError;
     private ulong _streamReqId;
+
+    // The id TCP minted for this socket's connection (StreamConnected): every request about it names it.
+    private ulong _connectionId;
     private IActorRef? _streamReplyTo;
     private QueuedDatagram? _streamFront;
 
@@ -85,7 +88,7 @@ public sealed partial class SockNode
             // Closed while the handshake ran: the connection is not wanted.
             if (message.Error == Errno.None)
             {
-                _options.TxWorker.Tell(new StreamClose(message.Local, message.Remote, Abort: false), Self);
+                _options.TxWorker.Tell(new StreamClose(message.ConnectionId, Abort: false), Self);
             }
 
             return;
@@ -106,11 +109,12 @@ public sealed partial class SockNode
         }
 
         _state = SocketState.Connected;
+        _connectionId = message.ConnectionId;
         _local = message.Local;
         _remote = message.Remote;
         if (_noDelay)
         {
-            _options.TxWorker.Tell(new StreamNoDelay(_local, message.Remote, true), Self);
+            _options.TxWorker.Tell(new StreamNoDelay(_connectionId, true), Self);
         }
 
         waiter?.Tell(new SocketReply(message.ReqId, Errno.None, 0));
@@ -178,7 +182,7 @@ public sealed partial class SockNode
         if (_state != SocketState.Listening)
         {
             // Nobody will accept it: TCP resets it when the listener goes (or now, if it already went).
-            _options.TxWorker.Tell(new StreamClose(message.Local, message.Remote, Abort: true), Self);
+            _options.TxWorker.Tell(new StreamClose(message.ConnectionId, Abort: true), Self);
             return;
         }
 
@@ -250,7 +254,7 @@ public sealed partial class SockNode
             return;
         }
 
-        if (!_isStream || _state != SocketState.Connected || _remote is not { } peer)
+        if (!_isStream || _state != SocketState.Connected || _remote is null)
         {
             Sender.Tell(new SocketReply(message.ReqId, Errno.ENOTCONN, 0));
             return;
@@ -265,7 +269,7 @@ public sealed partial class SockNode
         if (message.How is 1 or 2 && !_shutWrite)
         {
             _shutWrite = true;
-            _options.TxWorker.Tell(new StreamShutdown(_local, peer), Self);
+            _options.TxWorker.Tell(new StreamShutdown(_connectionId), Self);
         }
 
         Sender.Tell(new SocketReply(message.ReqId, Errno.None, 0));
@@ -400,9 +404,9 @@ public sealed partial class SockNode
 
     private void Consumed(int bytes)
     {
-        if (_remote is { } peer)
+        if (_remote is not null)
         {
-            _options.TxWorker.Tell(new StreamConsumed(_local, peer, bytes), Self);
+            _options.TxWorker.Tell(new StreamConsumed(_connectionId, bytes), Self);
         }
     }
 
@@ -473,15 +477,15 @@ public sealed partial class SockNode
                 _incoming.Clear();
                 _options.TxWorker.Tell(new StreamUnlisten(_local), Self);
                 return false;
-            case SocketState.Connected when _remote is { } peer:
+            case SocketState.Connected when _remote is not null:
                 bool unread = _received.Count > 0 || _streamFront is not null;
                 _awaitingRelease = true;
-                _options.TxWorker.Tell(new StreamClose(_local, peer, Abort: unread, binding), Self);
+                _options.TxWorker.Tell(new StreamClose(_connectionId, Abort: unread, binding), Self);
                 return binding is not null;
-            case SocketState.Connecting when _remote is { } peer:
-                // The handshake is still running: TCP drops it (or closes it, if it just completed).
+            case SocketState.Connecting when _remote is not null:
+                // The handshake is still running (no connection id yet): TCP drops it (or closes it, if it just completed).
                 _awaitingRelease = true;
-                _options.TxWorker.Tell(new StreamClose(_local, peer, Abort: false, binding), Self);
+                _options.TxWorker.Tell(new StreamCancelConnect(_streamReqId, binding), Self);
                 return binding is not null;
             default:
                 return false;

@@ -305,9 +305,9 @@ public sealed partial class SockNode : EdsrtActor
                 break;
             case SocketOption.NoDelay when _isStream:
                 _noDelay = message.Value != 0;
-                if (_state == SocketState.Connected && _remote is { } peer)
+                if (_state == SocketState.Connected && _remote is not null)
                 {
-                    _options.TxWorker.Tell(new StreamNoDelay(_local, peer, _noDelay), Self);
+                    _options.TxWorker.Tell(new StreamNoDelay(_connectionId, _noDelay), Self);
                 }
 
                 Sender.Tell(new SocketReply(message.ReqId, Errno.None, 0));

@@ -13,6 +13,7 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
 {
     private static readonly Ipv4Endpoint s_autobound = new(Ipv4Address.Any, 49152);
     private static readonly Ipv4Endpoint s_connection = new(Ipv4Address.Parse("10.0.0.1"), 49152);
+    private const ulong ConnectionId = 42;
 
     [Fact]
     public void Close_ConnectedAfterAutobind_HandsTheWildcardBindingToTcpAndDoesNotUnbind()
@@ -23,7 +24,7 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
         node.Tell(new CloseSocket(2), TestActor);
 
         var close = Tx.ExpectMsg<StreamClose>();
-        Assert.Equal(new StreamClose(s_connection, Peer, Abort: false, s_autobound), close);
+        Assert.Equal(new StreamClose(ConnectionId, Abort: false, s_autobound), close);
         Assert.Equal(Errno.None, ExpectMsg<SocketReply>(r => r.ReqId == 2).Error);
         Family.ExpectNoMsg(Short);
     }
@@ -35,12 +36,13 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
         node.Tell(new ConnectSocket(1, Peer, NonBlocking: true), TestActor);
         Family.ExpectMsg<BindRequest>();
         Family.Reply(new BindReply(Errno.None, s_autobound));
-        Tx.ExpectMsg<StreamConnect>();
+        var connect = Tx.ExpectMsg<StreamConnect>();
         Assert.Equal(Errno.EINPROGRESS, ExpectMsg<SocketReply>(r => r.ReqId == 1).Error);
 
         node.Tell(new CloseSocket(2), TestActor);
 
-        Assert.Equal(new StreamClose(s_autobound, Peer, Abort: false, s_autobound), Tx.ExpectMsg<StreamClose>());
+        // No connection id yet: the close names the connect request.
+        Assert.Equal(new StreamCancelConnect(connect.ReqId, s_autobound), Tx.ExpectMsg<StreamCancelConnect>());
         Family.ExpectNoMsg(Short);
     }
 
@@ -67,7 +69,7 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
         Family.Reply(new BindReply(Errno.None, s_autobound));
         var connect = Tx.ExpectMsg<StreamConnect>();
         Assert.Equal(s_autobound, connect.Local);
-        Tx.Reply(new StreamConnected(connect.ReqId, Errno.None, s_connection, Peer));
+        Tx.Reply(new StreamConnected(connect.ReqId, Errno.None, s_connection, Peer, ConnectionId));
         Assert.Equal(Errno.None, ExpectMsg<SocketReply>(r => r.ReqId == 1).Error);
     }
 }

@@ -30,6 +30,9 @@ internal sealed class ConnectionSlot
 
     public IActorRef? ConnectReplyTo { get; set; }
 
+    /// <summary>Active open: who asked for it (kept after the answer, so a close racing the answer still finds it).</summary>
+    public IActorRef? ConnectOwner { get; set; }
+
     /// <summary>In-order data waiting for a socket to attach (accept), in the TCP TS; owned here until shared or released.</summary>
     public Queue<(Capability Node, int Length)> Undelivered { get; } = new();
 

@@ -132,7 +132,7 @@ public sealed partial class TcpWorker
         if (slot.ConnectReplyTo is { } waiter)
         {
             slot.ConnectReplyTo = null;
-            waiter.Tell(new InetProtocol.StreamConnected(slot.ConnectReqId, Errno.None, connection.Local, connection.Remote), Self);
+            waiter.Tell(new InetProtocol.StreamConnected(slot.ConnectReqId, Errno.None, connection.Local, connection.Remote, connection.Id), Self);
         }
         else if (slot.Listener is { } listening && slot.Socket is null)
         {

@@ -95,7 +95,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         Receive<InetProtocol.StreamConnect>(connect =>
             Sender.Tell(new InetProtocol.StreamConnected(connect.ReqId, Errno.ENETDOWN, connect.Local, connect.Remote), Self));
         Receive<InetProtocol.XmitRequest>(request =>
-            RejectXmit(request, _connections.ContainsKey((request.Source, request.Destination)) ? Errno.ENETDOWN : Errno.ENOTCONN));
+            RejectXmit(request, _byId.ContainsKey(request.ConnectionId) ? Errno.ENETDOWN : Errno.ENOTCONN));
         Receive<TcpProtocol.SegmentReceivedEvent>(segment =>
         {
             _segmentsReceived++;
@@ -116,11 +116,8 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         Receive<InetProtocol.StreamConsumed>(OnConsumed);
         Receive<InetProtocol.StreamShutdown>(OnShutdown);
         Receive<InetProtocol.StreamNoDelay>(OnNoDelay);
-        Receive<InetProtocol.StreamClose>(close =>
-        {
-            OnClose(close);
-            AnswerRelease(close, Sender);
-        });
+        Receive<InetProtocol.StreamClose>(OnClose);
+        Receive<InetProtocol.StreamCancelConnect>(OnCancelConnect);
         Receive<TcpProtocol.AttachFamily>(attach => _family = attach.Family);
         Receive<TcpProtocol.GetTcpCounters>(_ => Sender.Tell(Snapshot(), Self));
         Receive<TcpProtocol.GetTcpConnections>(_ => Sender.Tell(Connections(), Self));
@@ -149,6 +146,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         slot.SocketTs = connect.SocketTs;
         slot.ConnectReqId = connect.ReqId;
         slot.ConnectReplyTo = Sender;
+        slot.ConnectOwner = Sender;
         slot.Connection.Open(Now);
         Schedule(slot);
     }
@@ -206,7 +204,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         slot.AwaitingAccept = false;
         slot.Socket = attach.Socket;
         slot.SocketTs = attach.SocketTs;
-        Sender.Tell(new InetProtocol.StreamConnected(attach.ReqId, Errno.None, connection.Local, connection.Remote), Self);
+        Sender.Tell(new InetProtocol.StreamConnected(attach.ReqId, Errno.None, connection.Local, connection.Remote, connection.Id), Self);
         while (slot.Undelivered.Count > 0)
         {
             var (node, length) = slot.Undelivered.Dequeue();
@@ -224,7 +222,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
 
     private void OnConsumed(InetProtocol.StreamConsumed consumed)
     {
-        if (_connections.TryGetValue((consumed.Local, consumed.Remote), out var slot))
+        if (_byId.TryGetValue(consumed.ConnectionId, out var slot))
         {
             slot.Connection.Consume(consumed.Bytes, Now);
             Schedule(slot);
@@ -233,7 +231,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
 
     private void OnShutdown(InetProtocol.StreamShutdown shutdown)
     {
-        if (_connections.TryGetValue((shutdown.Local, shutdown.Remote), out var slot))
+        if (_byId.TryGetValue(shutdown.ConnectionId, out var slot))
         {
             slot.Connection.Shutdown(Now);
             Schedule(slot);
@@ -242,7 +240,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
 
     private void OnNoDelay(InetProtocol.StreamNoDelay option)
     {
-        if (_connections.TryGetValue((option.Local, option.Remote), out var slot))
+        if (_byId.TryGetValue(option.ConnectionId, out var slot))
         {
             slot.Connection.SetNoDelay(option.NoDelay, Now);
             Schedule(slot);
@@ -251,38 +249,68 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
 
     private void OnClose(InetProtocol.StreamClose close)
     {
-        // A socket closed while connecting names its bound endpoint (0.0.0.0:port); the connection has the address
-        // connect picked for it.
-        var local = close.Local.Address.IsUnspecified
-            ? new Ipv4Endpoint(_inet.SelectSource(close.Remote.Address), close.Local.Port)
-            : close.Local;
-        if (!_connections.TryGetValue((local, close.Remote), out var slot))
+        if (!_byId.TryGetValue(close.ConnectionId, out var slot))
         {
-            // Already gone (reset, timed out): the port is free now.
+            // Already gone (reset, timed out): the port is free now, and nothing of the socket's is held.
             ReleasePort(close.Binding);
+            Sender.Tell(new InetProtocol.StreamReleased(default, default), Self);
             return;
         }
 
-        if (close.Binding is { } binding)
+        CloseSlot(slot, close.Abort, close.Binding, Sender);
+    }
+
+    /// <summary>
+    /// A socket closed before its connect was answered: the connection its connect made (SYN-SENT, or established a
+    /// moment ago with the answer still on its way) is found by that request and closed like any.
+    /// </summary>
+    private void OnCancelConnect(InetProtocol.StreamCancelConnect cancel)
+    {
+        foreach (var candidate in _byId.Values)
         {
-            slot.PortBinding = binding;
+            if (candidate.ConnectReqId == cancel.ReqId && candidate.ConnectOwner is { } owner && owner.Equals(Sender))
+            {
+                CloseSlot(candidate, abort: false, cancel.Binding, Sender);
+                return;
+            }
+        }
+
+        ReleasePort(cancel.Binding);
+        Sender.Tell(new InetProtocol.StreamReleased(default, default), Self);
+    }
+
+    private void CloseSlot(ConnectionSlot slot, bool abort, Ipv4Endpoint? binding, IActorRef socket)
+    {
+        var connection = slot.Connection;
+        if (binding is { } bound)
+        {
+            slot.PortBinding = bound;
         }
 
         slot.Socket = null;
-        foreach (var chunk in slot.Connection.Chunks)
+        foreach (var chunk in connection.Chunks)
         {
             // The socket answered its own pending sends when it closed; the bytes still go out.
             _sends.Remove(chunk.Token);
         }
 
         // RFC 2525 2.17 / RFC 9293 3.10.4: closing with unread data resets, so the peer knows it was lost.
-        slot.Connection.Close(close.Abort || slot.Undelivered.Count > 0, Now);
+        connection.Close(abort || slot.Undelivered.Count > 0, Now);
         Schedule(slot);
+
+        // Answered now if the connection holds none of the socket's buffers, else when the last is released.
+        if (connection.State != TcpState.Closed && connection.Chunks.Count > 0)
+        {
+            slot.ReleaseWaiter = socket;
+            return;
+        }
+
+        socket.Tell(new InetProtocol.StreamReleased(connection.Local, connection.Remote), Self);
     }
 
     private void OnXmit(InetProtocol.XmitRequest request)
     {
-        if (!_connections.TryGetValue((request.Source, request.Destination), out var slot))
+        if (!_byId.TryGetValue(request.ConnectionId, out var slot))
         {
             RejectXmit(request, Errno.ENOTCONN);
             return;
@@ -405,18 +433,6 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         {
             family.Tell(new InetProtocol.Unbind((int)IpProtocol.Tcp, bound), Self);
         }
-    }
-
-    /// <summary>Answers a closing socket now if the connection holds none of its buffers, else when the last is released.</summary>
-    private void AnswerRelease(InetProtocol.StreamClose close, IActorRef socket)
-    {
-        if (_connections.TryGetValue((close.Local, close.Remote), out var slot) && slot.Connection.Chunks.Count > 0)
-        {
-            slot.ReleaseWaiter = socket;
-            return;
-        }
-
-        socket.Tell(new InetProtocol.StreamReleased(close.Local, close.Remote), Self);
     }
 
     private int ReleaseAll()

@@ -17,7 +17,7 @@ public sealed class TcpAbortOnDataSpec : TcpSpecBase
     {
         StartTcp();
         Established(PeerIss);
-        Tcp.Tell(new InetProtocol.StreamClose(OurServer, Peer, Abort: false), Socket.Ref);
+        Tcp.Tell(new InetProtocol.StreamClose(ConnectionId, Abort: false), Socket.Ref);
         Socket.ExpectMsg<InetProtocol.StreamReleased>();
         Assert.Equal(TcpFlags.Fin | TcpFlags.Ack, TakeSegment().Header.Flags);
 
@@ -36,14 +36,14 @@ public sealed class TcpAbortOnDataSpec : TcpSpecBase
     {
         StartTcp();
         Established(PeerIss);
-        Tcp.Tell(new InetProtocol.StreamShutdown(OurServer, Peer), Socket.Ref);
+        Tcp.Tell(new InetProtocol.StreamShutdown(ConnectionId), Socket.Ref);
         Assert.Equal(TcpFlags.Fin | TcpFlags.Ack, TakeSegment().Header.Flags);
 
         DeliverSegment(Segment(PeerIss + 1, OurIss + 2, TcpFlags.Ack), new byte[100]);
 
         Assert.Equal(100, ReceiveStream().Length);
         Assert.Equal(TcpState.FinWait2, (await OnlyConnectionAsync()).State);
-        Tcp.Tell(new InetProtocol.StreamClose(OurServer, Peer, Abort: false), Socket.Ref);
+        Tcp.Tell(new InetProtocol.StreamClose(ConnectionId, Abort: false), Socket.Ref);
         await StopTcpAndAssertNoLeakAsync();
     }
 }

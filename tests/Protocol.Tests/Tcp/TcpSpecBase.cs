@@ -25,6 +25,9 @@ public abstract class TcpSpecBase : InetSpecBase
 
     protected IActorRef Tcp => Stack.Tcp!;
 
+    /// <summary>The id of the connection last attached (<see cref="Attach"/>): what the socket's requests name.</summary>
+    protected ulong ConnectionId { get; private set; }
+
     protected static Ipv4Endpoint OurServer => new(OurIp, ServerPort);
 
     protected static Ipv4Endpoint Peer => new(PeerIp, PeerPort);
@@ -107,7 +110,9 @@ public abstract class TcpSpecBase : InetSpecBase
     {
         ulong reqId = NextReqId();
         Tcp.Tell(new InetProtocol.StreamAttach(reqId, connectionId, Socket.Ref, SocketTs), Socket.Ref);
-        Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.StreamConnected>().Error);
+        var attached = Socket.ExpectMsg<InetProtocol.StreamConnected>();
+        Assert.Equal((Errno.None, connectionId), (attached.Error, attached.ConnectionId));
+        ConnectionId = connectionId;
     }
 
     /// <summary>Listens, accepts a connection from the peer (ISS <paramref name="peerIss"/>) and attaches the socket probe.</summary>
@@ -121,16 +126,26 @@ public abstract class TcpSpecBase : InetSpecBase
 
     /// <summary>
     /// The socket's send: <paramref name="data"/> in an app buffer, <c>ct_share</c>d into TCP's TS and queued on
-    /// the connection from <paramref name="local"/> (default <see cref="OurServer"/>) to the peer.
+    /// the connection <paramref name="connectionId"/> (default <see cref="ConnectionId"/>) from <paramref name="local"/>
+    /// (default <see cref="OurServer"/>) to the peer.
     /// </summary>
-    protected void Send(ulong requestId, byte[] data, Ipv4Endpoint? local = null)
+    protected void Send(ulong requestId, byte[] data, Ipv4Endpoint? local = null, ulong? connectionId = null)
     {
         var buffer = Memory.Push(UserTs, "buf", data.Length).Unwrap();
         _appBuffers.Add(buffer);
         Memory.Write(UserTs, buffer, 0, data, CopyKind.Payload).ThrowIfFailed();
         var info = Memory.Inspect(UserTs, buffer).Unwrap();
         var shared = Memory.CtShare(UserTs, buffer, info.Gva, data.Length, Stack.TcpTs, "send_q/1", Rights.Read | Rights.Share | Rights.Map).Unwrap();
-        Tcp.Tell(new InetProtocol.XmitRequest(requestId, shared, data.Length, local ?? OurServer, Peer, Socket.Ref), Socket.Ref);
+        Tcp.Tell(
+            new InetProtocol.XmitRequest(
+                RequestId: requestId,
+                Payload: shared,
+                Length: data.Length,
+                Source: local ?? OurServer,
+                Destination: Peer,
+                ReplyTo: Socket.Ref,
+                ConnectionId: connectionId ?? ConnectionId),
+            Socket.Ref);
     }
 
     /// <summary>Stops the stack, pops the app buffers <see cref="Send"/> made, and asserts the arena is empty.</summary>

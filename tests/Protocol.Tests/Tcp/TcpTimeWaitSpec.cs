@@ -23,10 +23,10 @@ public sealed class TcpTimeWaitSpec : TcpSpecBase
         StartTcp(o => o with { Msl = s_msl });
         var bound = BindTcp(ClientPort);
         Assert.Equal(Errno.None, bound.Error);
-        ConnectFrom(bound.Bound);
+        ulong id = ConnectFrom(bound.Bound);
 
         // close(): the socket hands its binding over; FIN, the peer's ACK and FIN, our ACK: TIME_WAIT.
-        Tcp.Tell(new InetProtocol.StreamClose(Client, Peer, Abort: false, bound.Bound), Socket.Ref);
+        Tcp.Tell(new InetProtocol.StreamClose(id, Abort: false, bound.Bound), Socket.Ref);
         // Nothing of the socket's is held (no unacknowledged data): TCP answers the close at once.
         Socket.ExpectMsg<InetProtocol.StreamReleased>();
         var (fin, _) = TakeSegment();
@@ -65,8 +65,8 @@ public sealed class TcpTimeWaitSpec : TcpSpecBase
     {
         StartTcp(o => o with { Msl = s_msl });
         var bound = BindTcp(ClientPort);
-        ConnectFrom(bound.Bound);
-        Tcp.Tell(new InetProtocol.StreamClose(Client, Peer, Abort: false, bound.Bound), Socket.Ref);
+        ulong id = ConnectFrom(bound.Bound);
+        Tcp.Tell(new InetProtocol.StreamClose(id, Abort: false, bound.Bound), Socket.Ref);
         // Nothing of the socket's is held (no unacknowledged data): TCP answers the close at once.
         Socket.ExpectMsg<InetProtocol.StreamReleased>();
         TakeSegment();
@@ -137,7 +137,7 @@ public sealed class TcpTimeWaitSpec : TcpSpecBase
         var bound = BindTcp(ClientPort);
         Assert.Equal(1, (await FamilyCountersAsync()).Bindings);
 
-        Tcp.Tell(new InetProtocol.StreamClose(Client, Peer, Abort: false, bound.Bound), Socket.Ref);
+        Tcp.Tell(new InetProtocol.StreamClose(ConnectionId: 4711, Abort: false, bound.Bound), Socket.Ref);
         // Nothing of the socket's is held (no unacknowledged data): TCP answers the close at once.
         Socket.ExpectMsg<InetProtocol.StreamReleased>();
 
@@ -155,8 +155,8 @@ public sealed class TcpTimeWaitSpec : TcpSpecBase
         Tcp.Tell(new InetProtocol.StreamConnect(reqId, bound.Bound, Peer, Socket.Ref, SocketTs), Socket.Ref);
         Assert.Equal(TcpFlags.Syn, TakeSegment().Header.Flags);
 
-        // A socket closed while connecting names its bound endpoint, 0.0.0.0:port.
-        Tcp.Tell(new InetProtocol.StreamClose(bound.Bound, Peer, Abort: false, bound.Bound), Socket.Ref);
+        // A socket closed while connecting has no connection id yet: it names its connect request.
+        Tcp.Tell(new InetProtocol.StreamCancelConnect(reqId, bound.Bound), Socket.Ref);
 
         Assert.Equal(Errno.ECONNABORTED, Socket.ExpectMsg<InetProtocol.StreamConnected>().Error);
         Socket.ExpectMsg<InetProtocol.StreamReleased>();
@@ -164,6 +164,42 @@ public sealed class TcpTimeWaitSpec : TcpSpecBase
         Assert.Equal(0, (await FamilyCountersAsync()).Bindings);
         AdvanceClock(TimeSpan.FromSeconds(3));
         ExpectNoSegment();
+        await StopAndAssertNoLeakAsync();
+    }
+
+    [Fact]
+    public async Task CancelConnect_AfterTheHandshakeCompleted_ClosesTheConnectionWithAFin()
+    {
+        StartTcp();
+        var bound = BindTcp(ClientPort);
+        ulong reqId = NextReqId();
+        Tcp.Tell(new InetProtocol.StreamConnect(reqId, bound.Bound, Peer, Socket.Ref, SocketTs), Socket.Ref);
+        TakeSegment();
+        DeliverSegment(Segment(PeerIss, OurIss + 1, TcpFlags.Syn | TcpFlags.Ack, mss: 1460), to: Client);
+        TakeSegment();
+
+        // The socket closed before it read the answer: it names the connect request, and TCP still finds the connection.
+        Tcp.Tell(new InetProtocol.StreamCancelConnect(reqId, bound.Bound), Socket.Ref);
+        Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.StreamConnected>().Error);
+        Socket.ExpectMsg<InetProtocol.StreamReleased>();
+        Assert.Equal(TcpFlags.Fin | TcpFlags.Ack, TakeSegment().Header.Flags);
+        var info = await OnlyConnectionAsync();
+        Assert.Equal((TcpState.FinWait1, true), (info.State, info.HoldsPort));
+        await StopAndAssertNoLeakAsync();
+    }
+
+    [Fact]
+    public async Task CancelConnect_FromAnotherSocket_LeavesTheConnectionAlone()
+    {
+        StartTcp();
+        var bound = BindTcp(ClientPort);
+        ulong reqId = NextReqId();
+        Tcp.Tell(new InetProtocol.StreamConnect(reqId, bound.Bound, Peer, Socket.Ref, SocketTs), Socket.Ref);
+        TakeSegment();
+        var stranger = CreateTestProbe();
+        Tcp.Tell(new InetProtocol.StreamCancelConnect(reqId), stranger.Ref);
+        stranger.ExpectMsg<InetProtocol.StreamReleased>();
+        Assert.Equal(TcpState.SynSent, (await OnlyConnectionAsync()).State);
         await StopAndAssertNoLeakAsync();
     }
 
@@ -178,21 +214,24 @@ public sealed class TcpTimeWaitSpec : TcpSpecBase
     private Task<InetFamilyCounters> FamilyCountersAsync() => CountersAsync<InetFamilyCounters>(Stack.Family);
 
     /// <summary>An active open from <paramref name="local"/> to the peer, handshake done.</summary>
-    private void ConnectFrom(Ipv4Endpoint local)
+    private ulong ConnectFrom(Ipv4Endpoint local)
     {
         ulong reqId = NextReqId();
         Tcp.Tell(new InetProtocol.StreamConnect(reqId, local, Peer, Socket.Ref, SocketTs), Socket.Ref);
         Assert.Equal(TcpFlags.Syn, TakeSegment().Header.Flags);
         DeliverSegment(Segment(PeerIss, OurIss + 1, TcpFlags.Syn | TcpFlags.Ack, mss: 1460), to: Client);
         Assert.Equal(PeerIss + 1, TakeSegment().Header.Acknowledgement);
-        Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.StreamConnected>().Error);
+        var connected = Socket.ExpectMsg<InetProtocol.StreamConnected>();
+        Assert.Equal(Errno.None, connected.Error);
+        Assert.NotEqual(0UL, connected.ConnectionId);
+        return connected.ConnectionId;
     }
 
     /// <summary>Our server side closes first: FIN, the peer's FIN+ACK, our ACK: TIME_WAIT on (7, peer).</summary>
     private void EnterServerTimeWait()
     {
         Established(PeerIss);
-        Tcp.Tell(new InetProtocol.StreamClose(OurServer, Peer, Abort: false), Socket.Ref);
+        Tcp.Tell(new InetProtocol.StreamClose(ConnectionId, Abort: false), Socket.Ref);
         // Nothing of the socket's is held (no unacknowledged data): TCP answers the close at once.
         Socket.ExpectMsg<InetProtocol.StreamReleased>();
         Assert.Equal(TcpFlags.Fin | TcpFlags.Ack, TakeSegment().Header.Flags);
