@@ -45,7 +45,9 @@ public sealed partial class TcpWorker
             return;
         }
 
-        // RFC 9293 3.10.7.1: CLOSED. Anything but a RST is answered with a RST (the payload is released at scope exit).
+        // RFC 9293 3.10.7.1: CLOSED. Anything but a RST is answered with a RST (the payload released first, so the
+        // RST's header space never waits on it).
+        held.Dispose();
         SendResetFor(segment);
     }
 
@@ -71,6 +73,7 @@ public sealed partial class TcpWorker
 
         if ((seg.Flags & TcpFlags.Ack) != 0 || (seg.Flags & TcpFlags.Syn) == 0)
         {
+            held.Dispose();
             SendResetFor(segment);
             return;
         }

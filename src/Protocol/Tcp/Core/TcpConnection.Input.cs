@@ -10,7 +10,8 @@ public sealed partial class TcpConnection
     /// An arriving segment for this connection (RFC 9293 3.10.7.3 / 3.10.7.4) with <paramref name="length"/> payload
     /// bytes in <paramref name="payload"/> (default when none), a node of the connection's TS that the connection owns
     /// from now on. Whatever it answers goes out through the host; the segment's data is delivered, held for
-    /// reassembly or released. A connection already deleted only releases the payload.
+    /// reassembly or released. A connection already deleted only releases the payload. A dropped payload is released
+    /// before anything is answered, so an ACK's header space never waits on it when the arena is short.
     /// </summary>
     public void Process(in TcpRepr seg, Capability payload, int length, DateTimeOffset now)
     {
@@ -44,6 +45,7 @@ public sealed partial class TcpConnection
         if (State == TcpState.SynReceived && (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn && seg.Sequence == Irs)
         {
             // The peer did not get our SYN-ACK and sent its SYN again (any text on it is held already).
+            held.Dispose();
             SendSyn(ack: true);
             return;
         }
@@ -53,6 +55,7 @@ public sealed partial class TcpConnection
         // cannot reset the connection. (In TIME_WAIT the driver may first let it open a new incarnation: CanReopen.)
         if (syn && !rst && IsSynchronized)
         {
+            held.Dispose();
             SendChallengeAck();
             return;
         }
@@ -66,6 +69,7 @@ public sealed partial class TcpConnection
             : window > 0 && (SeqNum.InWindow(seg.Sequence, RcvNxt, windowEnd) || SeqNum.InWindow(seg.Sequence + (uint)segLength - 1, RcvNxt, windowEnd));
         if (!acceptable)
         {
+            held.Dispose();
             if (rst)
             {
                 // RFC 5961 3.2 (1): a RST outside the window is dropped without an answer.
@@ -107,6 +111,7 @@ public sealed partial class TcpConnection
         // blind guess, so it gets a challenge ACK, which a peer that really reset answers with an exact RST.
         if (rst)
         {
+            held.Dispose();
             if (seg.Sequence != RcvNxt)
             {
                 _stats.ResetsIgnored++;
@@ -130,6 +135,7 @@ public sealed partial class TcpConnection
         // open back to LISTEN; a simultaneous open is treated like a synchronized state.
         if (syn)
         {
+            held.Dispose();
             if (IsPassive)
             {
                 Destroy(Errno.None);
@@ -152,6 +158,7 @@ public sealed partial class TcpConnection
         {
             if (!SeqNum.Gt(seg.Acknowledgement, SndUna) || SeqNum.Gt(seg.Acknowledgement, SndMax))
             {
+                held.Dispose();
                 SendResetFor(seg, length);
                 return;
             }
@@ -184,14 +191,22 @@ public sealed partial class TcpConnection
         {
             // RFC 1122 4.2.2.13 (Linux counts it as TCPAbortOnData): new data after close() has no reader and the
             // window would never open again; reset, so the peer learns the data was lost instead of waiting forever.
+            held.Dispose();
             SendReset();
             Destroy(Errno.None);
             return;
         }
 
-        if (length > 0 && CanReceive && !FinReceived)
+        if (length > 0)
         {
-            ReceiveData(seg.Sequence, held.Transfer(), length);
+            if (CanReceive && !FinReceived)
+            {
+                ReceiveData(seg.Sequence, held.Transfer(), length);
+            }
+            else
+            {
+                held.Dispose();
+            }
         }
 
         // Eighth: FIN, once every byte before it is in.
@@ -210,12 +225,14 @@ public sealed partial class TcpConnection
         bool hasAck = (seg.Flags & TcpFlags.Ack) != 0;
         if (hasAck && (SeqNum.Le(seg.Acknowledgement, Iss) || SeqNum.Gt(seg.Acknowledgement, SndMax)))
         {
+            held.Dispose();
             SendResetFor(seg, length);
             return;
         }
 
         if ((seg.Flags & TcpFlags.Rst) != 0)
         {
+            held.Dispose();
             if (hasAck)
             {
                 _stats.ResetsReceived++;
@@ -343,9 +360,13 @@ public sealed partial class TcpConnection
         length = Math.Min(length, room);
         if (_outOfOrder.TryAdd(Irs + 1, length, payload))
         {
-            // The queue owns it now; a refused (overlapping) segment is released at scope exit.
+            // The queue owns it now.
             held.Transfer();
             _stats.SynDataHeld++;
+        }
+        else
+        {
+            held.Dispose();
         }
     }
 

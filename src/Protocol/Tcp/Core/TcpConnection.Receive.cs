@@ -178,7 +178,8 @@ public sealed partial class TcpConnection
     /// <summary>
     /// Data of an acceptable segment: trimmed to [RCV.NXT, window edge) by <c>divide</c>, delivered when in
     /// order (then whatever the reassembly queue now continues), held when ahead. ACKs: immediate for
-    /// out-of-order data and gap fills (RFC 5681 4.2), else at least every second segment or the delayed-ACK timer.
+    /// out-of-order data and gap fills (RFC 5681 4.2), else at least every second segment or the delayed-ACK timer. A
+    /// dropped payload is released before the ACK that answers it: with the arena short, that ACK's header needs the page.
     /// </summary>
     private void ReceiveData(uint sequence, Capability payload, int length)
     {
@@ -188,6 +189,7 @@ public sealed partial class TcpConnection
             int cut = SeqNum.Diff(sequence, RcvNxt);
             if (cut >= length || !TryDropHead(ref payload, cut))
             {
+                held.Dispose();
                 SendAck();
                 return;
             }
@@ -199,6 +201,7 @@ public sealed partial class TcpConnection
         int room = SeqNum.Diff(sequence, RcvAdvertisedEdge);
         if (room <= 0)
         {
+            held.Dispose();
             SendAck();
             return;
         }
@@ -218,6 +221,7 @@ public sealed partial class TcpConnection
             // More than the buffer holds (the window's edge may pass it by less than 2^shift bytes when rounding
             // keeps it from moving left, RFC 7323 2.4): drop and count, as Linux drops beyond sk_rcvbuf. The sender
             // resends it once the app has read.
+            held.Dispose();
             _stats.ReceiveMemoryDrops++;
             SendAck();
             return;
@@ -238,9 +242,13 @@ public sealed partial class TcpConnection
 
             if (_outOfOrder.TryAdd(sequence, length, payload))
             {
-                // The queue owns it now; a refused (overlapping) segment is released at scope exit.
+                // The queue owns it now.
                 held.Transfer();
                 _stats.OutOfOrderQueued++;
+            }
+            else
+            {
+                held.Dispose();
             }
 
             SendAck();

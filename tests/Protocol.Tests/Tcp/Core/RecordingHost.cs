@@ -4,8 +4,8 @@ using Edsos.Protocol.Wire;
 
 namespace Edsos.Protocol.Tests.Tcp.Core;
 
-/// <summary>A segment as the connection sent it, with its payload bytes read out of the chunk.</summary>
-public sealed record SentSegment(TcpRepr Header, byte[] Payload, int GsoSize)
+/// <summary>A segment as the connection sent it, with its payload bytes read out of the chunk and the nodes its TS held then.</summary>
+public sealed record SentSegment(TcpRepr Header, byte[] Payload, int GsoSize, int NodesHeld)
 {
     public uint Sequence => Header.Sequence;
 
@@ -67,7 +67,7 @@ public sealed class RecordingHost : ITcpConnectionHost
             _memory.Read(_ts, segment.Chunk!.Node, segment.Offset, payload, CopyKind.Payload).ThrowIfFailed();
         }
 
-        Sent.Enqueue(new SentSegment(segment.Header, payload, segment.GsoSize));
+        Sent.Enqueue(new SentSegment(segment.Header, payload, segment.GsoSize, _memory.GetLeakReport(_ts).Nodes.Count));
         return TransmitOutcome.Sent;
     }
 

@@ -163,6 +163,30 @@ public sealed class TcpConnectionDataTests
     }
 
     [Fact]
+    public void Process_OldDuplicate_ReleasesItsPayloadBeforeTheAckGoesOut()
+    {
+        using var h = new CoreHarness();
+        h.EstablishActive();
+        h.Process(Peer(Rcv, Una, TcpFlags.Ack), [1, 2, 3]);
+        h.Process(Peer(Rcv, Una, TcpFlags.Ack), [1, 2, 3]);
+
+        // With the arena short, the ACK's header space may need exactly the page the duplicate held.
+        Assert.Equal(0, h.Take().NodesHeld);
+        h.AssertNoLeak();
+    }
+
+    [Fact]
+    public void Process_UnacceptableSegment_ReleasesItsPayloadBeforeTheAckGoesOut()
+    {
+        using var h = new CoreHarness();
+        h.EstablishActive();
+        h.Process(Peer(Rcv + 100_000, Una, TcpFlags.Ack), [1, 2, 3]);
+        var ack = h.Take();
+        Assert.Equal((Rcv, 0), (ack.Ack, ack.NodesHeld));
+        h.AssertNoLeak();
+    }
+
+    [Fact]
     public void Process_SegmentPastTheWindow_IsTrimmedToTheAdvertisedEdge()
     {
         using var h = new CoreHarness(receiveWindow: 300);
