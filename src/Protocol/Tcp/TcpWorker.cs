@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Edsos.Memory;
 using Edsos.Protocol.Tcp.Core;
 using Edsos.Protocol.Wire;
@@ -330,7 +331,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         }
 
         ulong token = ++_nextToken;
-        _sends.Add(token, new PendingSend(request.RequestId, request.ReplyTo, request.Length));
+        _sends.Add(token, new PendingSend(request.RequestId, request.ReplyTo, request.Length, 0));
         slot.Connection.Send(token, request.Payload, info.Value.Gva, request.Length, ActorTracing.CaptureCause(), Now);
         Schedule(slot);
     }
@@ -343,8 +344,15 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
 
     private void OnSegmentComplete(InetProtocol.XmitComplete complete)
     {
-        if (!_inFlight.Remove(complete.RequestId, out var segment) || !_sends.TryGetValue(segment.Token, out var send))
+        if (!_inFlight.Remove(complete.RequestId, out var segment))
         {
+            return;
+        }
+
+        ref var send = ref CollectionsMarshal.GetValueRefOrNullRef(_sends, segment.Token);
+        if (Unsafe.IsNullRef(ref send))
+        {
+            // Answered already (the socket closed, or the connection died).
             return;
         }
 
@@ -353,8 +361,9 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         send.FirstTxCompleted += segment.Bytes;
         if (send.FirstTxCompleted >= send.Length)
         {
+            var (requestId, replyTo, length) = (send.RequestId, send.ReplyTo, send.Length);
             _sends.Remove(segment.Token);
-            send.ReplyTo.Tell(new InetProtocol.XmitComplete(send.RequestId, send.Length, Errno.None), Self);
+            replyTo.Tell(new InetProtocol.XmitComplete(requestId, length, Errno.None), Self);
         }
     }
 
