@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Edsos.Kpn.Internal;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Wire;
@@ -90,7 +91,7 @@ public sealed class Libc
         var info = _memory.Locate(Ts, pushed.Value);
         if (!info.IsOk)
         {
-            _memory.Pop(Ts, pushed.Value);
+            _memory.Release(Ts, pushed.Value);
             return Errno.ENOMEM;
         }
 
@@ -169,11 +170,11 @@ public sealed class Libc
     /// (EHOSTUNREACH, ENETUNREACH, ENOBUFS).
     /// </summary>
     public ValueTask<SysResult> SendToAsync(int fd, Gva buffer, int length, Ipv4Endpoint? destination, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default) =>
-        SendCoreAsync("sendto", new KpnProtocol.SendTo(fd, buffer, length, destination, flags), cancellationToken);
+        SendCoreAsync("sendto", new KpnProtocol.SendTo(Fd: fd, Buffer: buffer, Length: length, Destination: destination, Flags: flags), cancellationToken);
 
     /// <summary><c>send(fd, buffer, length, flags)</c> on a connected socket; errors as <see cref="SendToAsync"/>.</summary>
     public ValueTask<SysResult> SendAsync(int fd, Gva buffer, int length, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default) =>
-        SendCoreAsync("send", new KpnProtocol.SendTo(fd, buffer, length, null, flags), cancellationToken);
+        SendCoreAsync("send", new KpnProtocol.SendTo(Fd: fd, Buffer: buffer, Length: length, Destination: null, Flags: flags), cancellationToken);
 
     /// <summary>
     /// <c>recvfrom(fd, buffer, length, flags)</c>: waits for a datagram (unless non-blocking:
@@ -183,7 +184,7 @@ public sealed class Libc
     public async ValueTask<RecvResult> RecvFromAsync(int fd, Gva buffer, int length, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default)
     {
         ulong callId = NextCallId(cancellationToken);
-        var reply = await AskAsync("recvfrom", new KpnProtocol.RecvFrom(fd, buffer, length, flags, callId), cancellationToken).ConfigureAwait(false);
+        var reply = await AskAsync("recvfrom", new KpnProtocol.RecvFrom(Fd: fd, Buffer: buffer, Length: length, Flags: flags, CallId: callId), cancellationToken).ConfigureAwait(false);
         AbandonIfCancelled(fd, callId, reply, cancellationToken);
         return reply switch
         {
