@@ -229,24 +229,22 @@ public sealed partial class KpnActor
     private void CopyToUser(PendingCall call, RecvRespEvent reply)
     {
         // Classic recvfrom: the one counted copy, from the datagram shared into the KPN's TS to
-        // the user's buffer, truncated to the buffer like UDP; then the KPN's share is released.
+        // the user's buffer, truncated to the buffer like UDP. The KPN owns its share and releases it
+        // at the end of this scope on every path (an empty datagram or end of stream carries none).
+        var data = reply.Data;
+        using var held = _memory.Own(_kpnTs, ref data);
         var length = Math.Min(call.Length, reply.Length);
         var result = new RecvResult(length, Errno.None, reply.From);
         if (length > 0)
         {
             var hit = _memory.Translate(_userTs, call.Buffer, length, Rights.Write);
             var copied = hit.IsOk
-                ? PayloadCopy.Run(_memory, _kpnTs, reply.Data, length, _userTs, hit.Value.Node, hit.Value.Offset)
+                ? PayloadCopy.Run(_memory, _kpnTs, held.Node, length, _userTs, hit.Value.Node, hit.Value.Offset)
                 : hit.AsResult();
             if (!copied.IsOk)
             {
                 result = RecvResult.Fail(Errno.EFAULT);
             }
-        }
-
-        if (reply.Length > 0)
-        {
-            _memory.Release(_kpnTs, reply.Data);
         }
 
         call.ReplyTo.Tell(result);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Edsos.Kpn.Internal;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Wire;
