@@ -99,14 +99,15 @@ public sealed class Libc
     }
 
     /// <summary>
-    /// Frees a buffer (a <c>pop</c>): one from <see cref="Alloc"/> or one a zero-copy receive
-    /// granted. A send still in flight keeps its own share of the pages. EFAULT when the buffer is
-    /// not (or no longer) the process's.
+    /// Frees a buffer (a <c>pop</c> by its owner, the process): one from <see cref="Alloc"/> or one a
+    /// zero-copy receive granted. A send still in flight keeps its own share of the pages. EFAULT when
+    /// the buffer is not (or no longer) the process's; freeing a buffer twice is EFAULT too, and is
+    /// recorded as a double release in the leak report (<see cref="MemoryManager.Release"/>).
     /// </summary>
     public Errno Free(UserBuffer buffer)
     {
         ArgumentNullException.ThrowIfNull(buffer);
-        return _memory.Pop(Ts, buffer.Cap).IsOk ? Errno.None : Errno.EFAULT;
+        return _memory.Release(Ts, buffer.Cap).IsOk ? Errno.None : Errno.EFAULT;
     }
 
     /// <summary>

@@ -76,7 +76,7 @@ public sealed class DatagramSocket : SockNode
         Receive<DatagramReceivedEvent>(OnDatagram);
         Receive<RecvReqEvent>(OnRecv);
         Receive<ListenSocket>(message => Sender.Tell(new SocketReply(message.ReqId, Errno.EOPNOTSUPP, 0)));
-        Receive<AcceptReqEvent>(message => Sender.Tell(new AcceptRespEvent(message.ReqId, Errno.EOPNOTSUPP, 0, default, default)));
+        Receive<AcceptReqEvent>(message => Sender.Tell(AcceptFailed(message.ReqId, Errno.EOPNOTSUPP)));
         Receive<AdoptConnection>(message => Sender.Tell(new SocketReply(message.ReqId, Errno.EINVAL, 0)));
         Receive<ShutdownSocket>(message => Sender.Tell(new SocketReply(message.ReqId, message.How is < 0 or > 2 ? Errno.EINVAL : Errno.ENOTCONN, 0)));
         Common(state);
@@ -302,7 +302,7 @@ public sealed class DatagramSocket : SockNode
                 Deliver(waiter, datagram);
                 break;
             case RecvOutcome.WouldBlock:
-                Sender.Tell(new RecvRespEvent(message.ReqId, Errno.EAGAIN, default, 0, default));
+                Sender.Tell(RecvFailed(message.ReqId, Errno.EAGAIN));
                 break;
         }
     }
@@ -311,7 +311,7 @@ public sealed class DatagramSocket : SockNode
     {
         if (_received.TryCancel(message.ReqId, out var waiter))
         {
-            waiter.ReplyTo.Tell(new RecvRespEvent(waiter.ReqId, Errno.EINTR, default, 0, default));
+            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, Errno.EINTR));
         }
     }
 
@@ -319,7 +319,7 @@ public sealed class DatagramSocket : SockNode
     {
         while (_received.TryDrainWaiter(out var waiter))
         {
-            waiter.ReplyTo.Tell(new RecvRespEvent(waiter.ReqId, Errno.EBADF, default, 0, default));
+            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, Errno.EBADF));
         }
 
         while (_received.TryDrainDatagram(out var datagram))

@@ -78,8 +78,8 @@ public abstract partial class SockNode
             Sender.Tell(new SendRespEvent(message.ReqId, 0, Errno.EBADF));
         });
         Receive<DatagramReceivedEvent>(message => Release(message.Payload));
-        Receive<RecvReqEvent>(message => Sender.Tell(new RecvRespEvent(message.ReqId, Errno.EBADF, default, 0, default)));
-        Receive<AcceptReqEvent>(message => Sender.Tell(new AcceptRespEvent(message.ReqId, Errno.EBADF, 0, default, default)));
+        Receive<RecvReqEvent>(message => Sender.Tell(RecvFailed(message.ReqId, Errno.EBADF)));
+        Receive<AcceptReqEvent>(message => Sender.Tell(AcceptFailed(message.ReqId, Errno.EBADF)));
         Receive<GetSocketStats>(message => ReplyStats(message, SocketState.Closed));
 
         // The socket gave its sends up at close (the worker releases its own share); every waiter was answered then.

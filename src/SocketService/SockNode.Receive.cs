@@ -15,6 +15,14 @@ public abstract partial class SockNode
 
     private ulong _recvSeq;
 
+    /// <summary>A receive that ends without data: <paramref name="error"/>, no node.</summary>
+    private protected static RecvRespEvent RecvFailed(ulong reqId, Errno error)
+        => new(ReqId: reqId, Error: error, Data: default, Length: 0, From: default);
+
+    /// <summary>An accept that ends without a connection: <paramref name="error"/>.</summary>
+    private protected static AcceptRespEvent AcceptFailed(ulong reqId, Errno error)
+        => new(ReqId: reqId, Error: error, ConnectionId: 0, Local: default, Remote: default);
+
     /// <summary>
     /// Hands <paramref name="data"/>, which this socket owns, to <paramref name="waiter"/> and answers it.
     /// <see cref="RecvMode.ZeroCopy"/> grants the node to the user's TS (the grant consumes the socket's node: the
@@ -27,7 +35,7 @@ public abstract partial class SockNode
         if (data.Length == 0)
         {
             // An empty datagram is legal UDP (RFC 768) and carries no node: recv returns 0 bytes.
-            waiter.ReplyTo.Tell(new RecvRespEvent(waiter.ReqId, Errno.None, default, 0, data.From));
+            waiter.ReplyTo.Tell(new RecvRespEvent(ReqId: waiter.ReqId, Error: Errno.None, Data: default, Length: 0, From: data.From));
             return;
         }
 
@@ -54,7 +62,7 @@ public abstract partial class SockNode
 
         if (!handed.IsOk)
         {
-            waiter.ReplyTo.Tell(new RecvRespEvent(waiter.ReqId, Errno.EFAULT, default, 0, default));
+            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, Errno.EFAULT));
             return;
         }
 

@@ -43,16 +43,16 @@ public sealed partial class StreamSocket
                 DeliverSplit(waiter, data);
                 break;
             case RecvOutcome.Failed:
-                Sender.Tell(new RecvRespEvent(message.ReqId, _received.Error, default, 0, default));
+                Sender.Tell(RecvFailed(message.ReqId, _received.Error));
                 break;
             case RecvOutcome.EndOfStream:
                 Sender.Tell(EndOfStream(message.ReqId));
                 break;
             case RecvOutcome.NotConnected:
-                Sender.Tell(new RecvRespEvent(message.ReqId, Errno.ENOTCONN, default, 0, default));
+                Sender.Tell(RecvFailed(message.ReqId, Errno.ENOTCONN));
                 break;
             case RecvOutcome.WouldBlock:
-                Sender.Tell(new RecvRespEvent(message.ReqId, Errno.EAGAIN, default, 0, default));
+                Sender.Tell(RecvFailed(message.ReqId, Errno.EAGAIN));
                 break;
         }
     }
@@ -79,7 +79,7 @@ public sealed partial class StreamSocket
         Deliver(waiter, data);
     }
 
-    private RecvRespEvent EndOfStream(ulong reqId) => new(reqId, Errno.None, default, 0, Remote ?? default);
+    private RecvRespEvent EndOfStream(ulong reqId) => new(ReqId: reqId, Error: Errno.None, Data: default, Length: 0, From: Remote ?? default);
 
     private void OnEof()
     {
@@ -95,7 +95,7 @@ public sealed partial class StreamSocket
         SoError = error;
         while (_received.TryTakeWaiter(out var waiter))
         {
-            waiter.ReplyTo.Tell(new RecvRespEvent(waiter.ReqId, error, default, 0, default));
+            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, error));
         }
 
         FailParked(error);
@@ -131,7 +131,7 @@ public sealed partial class StreamSocket
     {
         if (_received.TryCancel(message.ReqId, out var waiter))
         {
-            waiter.ReplyTo.Tell(new RecvRespEvent(waiter.ReqId, Errno.EINTR, default, 0, default));
+            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, Errno.EINTR));
         }
     }
 
@@ -139,7 +139,7 @@ public sealed partial class StreamSocket
     {
         while (_received.TryTakeWaiter(out var waiter))
         {
-            waiter.ReplyTo.Tell(new RecvRespEvent(waiter.ReqId, Errno.EBADF, default, 0, default));
+            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, Errno.EBADF));
         }
 
         while (_received.TryTake(out var data))

@@ -140,7 +140,7 @@ public sealed partial class StreamSocket : SockNode
             }
             else if (message.NonBlocking)
             {
-                Sender.Tell(new AcceptRespEvent(message.ReqId, Errno.EAGAIN, 0, default, default));
+                Sender.Tell(AcceptFailed(message.ReqId, Errno.EAGAIN));
             }
             else
             {
@@ -151,7 +151,7 @@ public sealed partial class StreamSocket : SockNode
         {
             while (accepts.TryDequeue(out var accept))
             {
-                accept.ReplyTo.Tell(new AcceptRespEvent(accept.ReqId, Errno.EBADF, 0, default, default));
+                accept.ReplyTo.Tell(AcceptFailed(accept.ReqId, Errno.EBADF));
             }
 
             // Connections announced but never accepted are reset by TCP with the listener.
@@ -236,7 +236,7 @@ public sealed partial class StreamSocket : SockNode
         Receive<ListenSocket>(message => Refuse(message.ReqId, Errno.EINVAL));
         Receive<AdoptConnection>(message => Refuse(message.ReqId, Errno.EINVAL));
         Receive<ShutdownSocket>(message => Refuse(message.ReqId, message.How is < 0 or > 2 ? Errno.EINVAL : Errno.ENOTCONN));
-        Receive<AcceptReqEvent>(message => Sender.Tell(new AcceptRespEvent(message.ReqId, Errno.EINVAL, 0, default, default)));
+        Receive<AcceptReqEvent>(message => Sender.Tell(AcceptFailed(message.ReqId, Errno.EINVAL)));
 
         // Nobody will accept it: TCP resets it.
         Receive<StreamIncoming>(RejectIncoming);
