@@ -99,15 +99,17 @@ public sealed class Libc
     }
 
     /// <summary>
-    /// Frees a buffer (a <c>pop</c> by its owner, the process): one from <see cref="Alloc"/> or one a
-    /// zero-copy receive granted. A send still in flight keeps its own share of the pages. EFAULT when
-    /// the buffer is not (or no longer) the process's; freeing a buffer twice is EFAULT too, and is
-    /// recorded as a double release in the leak report (<see cref="MemoryManager.Release"/>).
+    /// Frees a buffer (a <c>pop</c>): one from <see cref="Alloc"/> or one a zero-copy receive
+    /// granted. A send still in flight keeps its own share of the pages. EFAULT when the buffer is
+    /// not (or no longer) the process's, including a buffer freed twice.
     /// </summary>
     public Errno Free(UserBuffer buffer)
     {
         ArgumentNullException.ThrowIfNull(buffer);
-        return _memory.Release(Ts, buffer.Cap).IsOk ? Errno.None : Errno.EFAULT;
+
+        // The app's own pop syscall, not a stack path: an app that frees twice gets EFAULT, as free() of
+        // a bad pointer is the caller's error, and is not recorded as a double release of the stack's.
+        return _memory.Pop(Ts, buffer.Cap).IsOk ? Errno.None : Errno.EFAULT;
     }
 
     /// <summary>
