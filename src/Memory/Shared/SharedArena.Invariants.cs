@@ -8,10 +8,16 @@ public sealed unsafe partial class SharedArena
     /// <summary>
     /// Checks the metadata under the lock (after any recovery) and returns every violation found;
     /// empty means consistent: the undo log is empty; each page's reference count equals the live
-    /// node extents over it and its pin count the held pins over it; a page is free exactly when
-    /// both are zero and then appears once on the free stack; the free node queue holds exactly the
-    /// free node records and the free pin stack exactly the free pin records; every live node's
-    /// owner and origin TS is live; every live TS, node owner and pin holder is an attached process.
+    /// node extents over it and its pin count the held pin extents over it; a page is free exactly
+    /// when both are zero and then appears once on the free stack; the free node queue holds exactly
+    /// the free node records, the free pin, extent and spill stacks exactly the free records of
+    /// their pools; every extent belongs to exactly one live node or held pin, whose chain length,
+    /// extent count and page references it matches; every live node's owner and origins (ascending,
+    /// distinct) are live TSs and its GVA range lies below its owner's bump pointer, disjoint from
+    /// its owner's other nodes; the GVA index holds exactly the live nodes, each in the bucket of its
+    /// first GVA page, reachable by probing; every TS below the next id has a path that the path
+    /// hash finds, a parent created before it, and a live hosted TS an attached process; no TS is
+    /// half lifted.
     /// </summary>
     public IReadOnlyList<string> CheckInvariants()
     {
@@ -27,6 +33,9 @@ public sealed unsafe partial class SharedArena
             var refs = new int[_layout.PageCount];
             var pinCounts = new int[_layout.PageCount];
             var freeNode = new bool[_layout.MaxNodes];
+
+            // Which node (positive id) or pin (negative id) holds each extent record.
+            var extentUser = new int[_layout.MaxExtents];
             for (uint id = 1; id < _layout.MaxNodes; id++)
             {
                 long node = _layout.Node(id);
@@ -37,18 +46,8 @@ public sealed unsafe partial class SharedArena
                     continue;
                 }
 
-                for (int i = 0; i < I32(node + L.NPageCount); i++)
-                {
-                    refs[I32(node + L.NPages + (4L * i))]++;
-                }
-
-                foreach (int ts in (ReadOnlySpan<int>)[I32(node + L.NOwnerTs), I32(node + L.NOriginTs)])
-                {
-                    if (ts <= 0 || ts >= _layout.MaxTs || I32(_layout.TsRec(ts) + L.TState) != TsLive)
-                    {
-                        problems.Add($"node {id} is live but its TS {ts} is not");
-                    }
-                }
+                CountChain(I32(node + L.NExtentHead), refs, extentUser, (int)id, problems);
+                CheckNode(id, node, problems);
             }
 
             var freePin = new bool[_layout.MaxPins];
@@ -61,9 +60,10 @@ public sealed unsafe partial class SharedArena
                     continue;
                 }
 
-                for (int i = 0; i < I32(pin + L.QPageCount); i++)
+                CountChain(I32(pin + L.QExtentHead), pinCounts, extentUser, -(int)id, problems);
+                if (ChainLength(I32(pin + L.QExtentHead)) != I32(pin + L.QLength))
                 {
-                    pinCounts[I32(pin + L.QPages + (4L * i))]++;
+                    problems.Add($"pin {id}: its extents hold {ChainLength(I32(pin + L.QExtentHead))} bytes, the pin {I32(pin + L.QLength)}");
                 }
 
                 if (!Attached(I32(pin + L.QOwnerProc)))
@@ -75,11 +75,17 @@ public sealed unsafe partial class SharedArena
             for (int ts = 1; ts < I32(L.HNextTs); ts++)
             {
                 int state = I32(_layout.TsRec(ts) + L.TState);
-                if (state == TsLifting || (state == TsLive && !Attached(I32(_layout.TsRec(ts) + L.TOwnerProc))))
+                int host = I32(_layout.TsRec(ts) + L.TOwnerProc);
+                if (state == TsLifting || state == TsUnused || (state == TsLive && host != NoProcess && !Attached(host)))
                 {
-                    problems.Add($"ts:{ts} is {(state == TsLifting ? "half lifted" : "live on a detached process record")}");
+                    problems.Add($"ts:{ts} is {(state == TsLifting ? "half lifted" : state == TsUnused ? "unused below the next id" : "live on a detached process record")}");
                 }
             }
+
+            CheckExtentPool(extentUser, problems);
+            CheckSpillPool(problems);
+            CheckGvaIndex(problems);
+            CheckTsTree(problems);
 
             var onStack = new bool[_layout.PageCount];
             int freeCount = I32(L.HFreePageCount);
@@ -183,7 +189,7 @@ public sealed unsafe partial class SharedArena
                 procs += I32(_layout.Proc(slot) + L.PState);
             }
 
-            return new SharedArenaStats(_layout.PageCount, I32(L.HFreePageCount), nodes, pins, procs, I32(L.HRecoveries), I32(L.HUndoneWrites));
+            return new SharedArenaStats(_layout.PageCount, I32(L.HFreePageCount), nodes, pins, procs, I32(L.HRecoveries), I32(L.HUndoneWrites), I32(L.HFreeExtentCount), I32(L.HDoubleReleases));
         }
         finally
         {

@@ -8,7 +8,8 @@ public sealed unsafe partial class SharedArena
     /// <summary>
     /// Finds every attached process that is no longer running (pid gone, zombie, or reused by a
     /// process with another start time), lifts every TS it hosted (its nodes and the CTRNs
-    /// originating in them), releases its pins and frees its record. Pages return to the free
+    /// originating in them), releases its pins and frees its record; then finishes any lift a dead
+    /// process left half done (a TS still <em>lifting</em>, whoever hosts it). Pages return to the free
     /// stack once no surviving pin holds them. Safe to call from any number of processes at once,
     /// and idempotent: a reaper that dies midway leaves the rest to the next.
     /// </summary>
@@ -44,6 +45,17 @@ public sealed unsafe partial class SharedArena
             pins += released;
         }
 
+        // A lift cut short by a death in a process that did not host the TS (Lift of any TS) is
+        // finished here too: nobody else would.
+        for (int ts = RootTs; ts < I32(L.HNextTs); ts++)
+        {
+            if (I32(_layout.TsRec(ts) + L.TState) == TsLifting)
+            {
+                revoked += LiftLocked(ts).NodesRevoked;
+                lifted++;
+            }
+        }
+
         return new ReapReport(pids.Count, pids, lifted, revoked, pins);
     }
 
@@ -57,7 +69,7 @@ public sealed unsafe partial class SharedArena
             int state = I32(rec + L.TState);
             if (I32(rec + L.TOwnerProc) == slot && (state == TsLive || state == TsLifting))
             {
-                revoked += LiftLocked(ts);
+                revoked += LiftLocked(ts).NodesRevoked;
                 lifted++;
             }
         }

@@ -29,7 +29,7 @@ namespace Edsos.Memory.Shared;
 /// returns its pages once no surviving pin holds them.</item>
 /// </list>
 /// Payload bytes are never logged: they are data, not structure. Read, Write and DmaRead copy
-/// under the lock (at most <see cref="SharedLayout.MaxPagesPerNode"/> pages). Linux only.
+/// under the lock. Linux only.
 /// </remarks>
 public sealed unsafe partial class SharedArena : IDisposable
 {
@@ -202,7 +202,10 @@ public sealed unsafe partial class SharedArena : IDisposable
         *(int*)(b + L.HMaxTs) = l.MaxTs;
         *(int*)(b + L.HMaxProcesses) = l.MaxProcesses;
         *(int*)(b + L.HMaxPins) = l.MaxPins;
-        *(int*)(b + L.HMaxPagesPerNode) = L.MaxPagesPerNode;
+        *(int*)(b + L.HMaxExtents) = l.MaxExtents;
+        *(int*)(b + L.HMaxSpills) = l.MaxSpills;
+        *(int*)(b + L.HPathBytes) = l.PathBytes;
+        *(int*)(b + L.HUndoEntries) = l.UndoEntries;
         *(long*)(b + L.HMetadataBytes) = l.MetadataBytes;
 
         Span<byte> key = stackalloc byte[16];
@@ -240,7 +243,34 @@ public sealed unsafe partial class SharedArena : IDisposable
         }
 
         *(int*)(b + L.HFreePinCount) = l.MaxPins - 1;
-        *(int*)(b + L.HNextTs) = 1;
+        for (int i = 0; i < l.MaxExtents - 1; i++)
+        {
+            *(int*)(b + l.FreeExtentStack + (4L * i)) = l.MaxExtents - 1 - i;
+        }
+
+        *(int*)(b + L.HFreeExtentCount) = l.MaxExtents - 1;
+        for (int i = 0; i < l.MaxSpills - 1; i++)
+        {
+            *(int*)(b + l.FreeSpillStack + (4L * i)) = l.MaxSpills - 1 - i;
+        }
+
+        *(int*)(b + L.HFreeSpillCount) = l.MaxSpills - 1;
+
+        // The root TS "/": id 1, kernel, hosted by no process (it never exits with one).
+        long root = l.TsRec(RootTs);
+        *(int*)(b + root + L.TState) = TsLive;
+        *(int*)(b + root + L.TKind) = (int)TsKind.Kernel;
+        *(int*)(b + root + L.TOwnerProc) = NoProcess;
+        *(int*)(b + root + L.TPathOffset) = 0;
+        *(int*)(b + root + L.TPathLength) = 1;
+        *(long*)(b + root + L.TNextGva) = (long)L.FirstGva;
+        *(b + l.PathTable) = (byte)'/';
+        *(int*)(b + L.HPathBytesUsed) = 1;
+        int hash = SharedNames.Hash("/"u8);
+        long entry = l.TsHashEntry(hash & (l.TsHashSize - 1));
+        *(int*)(b + entry + L.PTs) = RootTs;
+        *(int*)(b + entry + L.PHash) = hash;
+        *(int*)(b + L.HNextTs) = RootTs + 1;
 
         // The magic goes last: a file with it is complete.
         Volatile.Write(ref *(ulong*)(b + L.HMagic), L.Magic);
@@ -256,7 +286,10 @@ public sealed unsafe partial class SharedArena : IDisposable
             && *(int*)(b + L.HMaxTs) == l.MaxTs
             && *(int*)(b + L.HMaxProcesses) == l.MaxProcesses
             && *(int*)(b + L.HMaxPins) == l.MaxPins
-            && *(int*)(b + L.HMaxPagesPerNode) == L.MaxPagesPerNode
+            && *(int*)(b + L.HMaxExtents) == l.MaxExtents
+            && *(int*)(b + L.HMaxSpills) == l.MaxSpills
+            && *(int*)(b + L.HPathBytes) == l.PathBytes
+            && *(int*)(b + L.HUndoEntries) == l.UndoEntries
             && *(long*)(b + L.HMetadataBytes) == l.MetadataBytes;
         if (!ok)
         {
