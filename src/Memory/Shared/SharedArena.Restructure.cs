@@ -106,7 +106,7 @@ public sealed unsafe partial class SharedArena
             ulong gva = (ulong)I64(whole + L.NGvaBase);
             long rootStart = I64(whole + L.NRootStart);
             InitNode(head, owner, rights, offset, flags, gva, rootStart, headChain, headCount, headSpans, name);
-            InitNode(tail, owner, rights, length - offset, flags, gva + (ulong)offset, rootStart + offset, tailHead, I32(whole + L.NExtentCount) - headCount, tailSpans, name);
+            InitNode(tail, owner, rights, length - offset, flags, gva + (ulong)offset, rootStart + offset, tailHead, I32(whole + L.NExtentCount) - index, tailSpans, name);
             EndNode(node.NodeId, lifted: false);
             Publish(headId);
             Publish(tailId);
