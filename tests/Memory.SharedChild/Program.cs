@@ -12,6 +12,8 @@ using Edsos.Memory.SharedChild;
 //                                          them are revoked and committed), reap (after lifting a dead process's TSs,
 //                                          before releasing its pins and record).
 //   bench PATH CYCLES                      after a line on stdin, CYCLES push + ct_share + pop + pop cycles; prints NSOP.
+//   liftother PATH TS                      lifts TS (hosted by another process) and stops inside the lift after 8 nodes
+//                                          are revoked and committed: prints HOLDING longlift and sleeps.
 //   mint PATH TARGET_TS                    pushes and writes a node, ct_shares part of it to TARGET_TS, prints both
 //                                          capabilities and physical addresses, pops its own node, waits for a line on stdin.
 Console.Out.Flush();
@@ -38,6 +40,20 @@ if (mode == "mint")
     output.WriteLine("POPPED");
     Console.ReadLine();
     return 0;
+}
+
+if (mode == "liftother")
+{
+    SharedArena.TestHook = point =>
+    {
+        if (point == "longlift")
+        {
+            output.WriteLine($"HOLDING {point}");
+            Thread.Sleep(Timeout.Infinite);
+        }
+    };
+    arena.Lift(new TsId(ushort.Parse(args[2])));
+    return 1;
 }
 
 if (mode == "bench")

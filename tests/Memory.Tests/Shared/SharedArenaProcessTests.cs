@@ -146,6 +146,42 @@ public sealed class SharedArenaProcessTests : IDisposable
     }
 
     [Fact]
+    public void Kill_InsideALiftOfAnotherProcesssTs_NextReapFinishesTheLift()
+    {
+        using var arena = SharedArena.Open(_path, ChildGeometry.Options);
+        var victim = arena.CreateTs("/user_proc/victim").Unwrap();
+        var net = arena.CreateTs("/net/sock").Unwrap();
+        var caps = new List<Capability>();
+        for (int i = 0; i < 12; i++)
+        {
+            var own = arena.Push(victim, "buf", 3000).Unwrap();
+            caps.Add(own);
+            caps.Add(arena.CtShare(victim, own, arena.Locate(victim, own).Unwrap().Gva, 3000, net, "q", Rights.Read).Unwrap());
+        }
+
+        // The lifter is not the TS's host: if it dies mid-lift, the host's process is alive and its
+        // reaping would not look at the TS; the half-done lift itself must be found and finished.
+        using var lifter = ChildProcess.Start("liftother", _path, victim.Value.ToString());
+        lifter.WaitForLine("HOLDING", s_startTimeout);
+        lifter.Kill();
+
+        var report = TimedReap(arena, "lifter killed mid-lift");
+
+        Assert.Contains(lifter.Pid, report.Pids);
+        Assert.Equal(1, report.LiftedTs);
+        Assert.True(arena.TryGetTs(victim, out var info));
+        Assert.False(info.Alive);
+        for (int i = 0; i < caps.Count; i += 2)
+        {
+            Assert.Equal(MemoryError.TsExited, arena.Locate(victim, caps[i]).Error);
+            Assert.Equal(MemoryError.InvalidGva, arena.Locate(net, caps[i + 1]).Error);
+        }
+
+        Assert.Equal(0, arena.GetStats().LiveNodes);
+        Assert.Equal(arena.PageCount, arena.GetStats().FreePages);
+    }
+
+    [Fact]
     public void Kill_AtRandomInstants_SurvivorsRepairLiftAndReturnEveryPage()
     {
         // Seeded: the kill instants, the victims and the children's operations repeat run to run
