@@ -261,11 +261,16 @@ public sealed unsafe partial class SharedArena
     {
         ulong page = offset / (ulong)_layout.PageSize;
         ulong lowest = L.FirstGva / (ulong)_layout.PageSize;
-        for (int step = 0; step <= _layout.MaxSpansPerNode + 1 && page >= lowest; step++, page--)
+        for (int step = 0; step <= _layout.MaxSpansPerNode + 1 && page >= lowest; step++)
         {
             int slot = GvaSlot(((long)ts << 48) | (long)page);
             if (slot < 0)
             {
+                if (page-- == 0)
+                {
+                    break;
+                }
+
                 continue;
             }
 
@@ -287,7 +292,7 @@ public sealed unsafe partial class SharedArena
                 before = true;
             }
 
-            if (before)
+            if (before || page-- == 0)
             {
                 return 0;
             }

@@ -68,7 +68,7 @@ public sealed unsafe partial class SharedArena
             }
 
             InitOrigins(node, [caller.Value]);
-            InitNode(node, caller.Value, rights, length, flags: 0, gva, rootStart: 0, head, count, pages, Encoding.UTF8.GetBytes(name));
+            InitNode(node, caller.Value, rights, length, flags: 0, gva, rootStart: 0, head, count, pages, SharedNames.Encode(name, stackalloc byte[L.MaxNameBytes]));
             AdvanceGva(caller.Value, gva, length);
             Publish(id);
             Commit();
@@ -272,7 +272,7 @@ public sealed unsafe partial class SharedArena
             return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free extent or origin spill record");
         }
 
-        InitNode(node, target.Value, rights, length, L.FlagCtrn, targetGva, rootStart: 0, head, count, spans, Encoding.UTF8.GetBytes(name));
+        InitNode(node, target.Value, rights, length, L.FlagCtrn, targetGva, rootStart: 0, head, count, spans, SharedNames.Encode(name, stackalloc byte[L.MaxNameBytes]));
         AdvanceGva(target.Value, targetGva, length);
         Publish(id);
         Commit();

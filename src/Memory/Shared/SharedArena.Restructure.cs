@@ -189,7 +189,7 @@ public sealed unsafe partial class SharedArena
             Hook("merge");
             var rights = (Rights)(I32(nodeA + L.NRights) & I32(nodeB + L.NRights));
             int flags = (I32(nodeA + L.NFlags) | I32(nodeB + L.NFlags)) & L.FlagCtrn;
-            InitNode(merged, caller.Value, rights, (int)total, flags, gva, rootStart: 0, I32(nodeA + L.NExtentHead), I32(nodeA + L.NExtentCount) + I32(nodeB + L.NExtentCount), spans, Encoding.UTF8.GetBytes(name));
+            InitNode(merged, caller.Value, rights, (int)total, flags, gva, rootStart: 0, I32(nodeA + L.NExtentHead), I32(nodeA + L.NExtentCount) + I32(nodeB + L.NExtentCount), spans, SharedNames.Encode(name, stackalloc byte[L.MaxNameBytes]));
             EndNode(a.NodeId, lifted: false);
             EndNode(b.NodeId, lifted: false);
             AdvanceGva(caller.Value, gva, (int)total);
@@ -257,7 +257,7 @@ public sealed unsafe partial class SharedArena
             uint id = DequeueNode();
             long granted = _layout.Node(id);
             InitOrigins(granted, [target.Value]);
-            InitNode(granted, target.Value, rights, length, flags: 0, gva, rootStart: 0, I32(given + L.NExtentHead), I32(given + L.NExtentCount), I32(given + L.NSpans), Encoding.UTF8.GetBytes(name));
+            InitNode(granted, target.Value, rights, length, flags: 0, gva, rootStart: 0, I32(given + L.NExtentHead), I32(given + L.NExtentCount), I32(given + L.NSpans), SharedNames.Encode(name, stackalloc byte[L.MaxNameBytes]));
             Hook("grant");
             EndNode(node.NodeId, lifted: false);
             AdvanceGva(target.Value, gva, length);

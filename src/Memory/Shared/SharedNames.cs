@@ -45,16 +45,27 @@ internal static class SharedNames
             return false;
         }
 
-        foreach (var segment in name.Split('/'))
+        // Per push and share: walk the segments without allocating them.
+        var rest = name.AsSpan();
+        while (true)
         {
-            if (!IsValidSegment(segment))
+            int slash = rest.IndexOf('/');
+            if (!IsValidSegment(slash < 0 ? rest : rest[..slash]))
             {
                 return false;
             }
-        }
 
-        return true;
+            if (slash < 0)
+            {
+                return true;
+            }
+
+            rest = rest[(slash + 1)..];
+        }
     }
+
+    /// <summary>Encodes a validated name into <paramref name="into"/> (at least <see cref="SharedLayout.MaxNameBytes"/> long) and returns the bytes written.</summary>
+    public static ReadOnlySpan<byte> Encode(string name, Span<byte> into) => into[..Encoding.UTF8.GetBytes(name, into)];
 
     /// <summary>User at or below <c>/user_proc</c>, kernel elsewhere: the manager's default.</summary>
     public static TsKind DefaultKind(string path)
@@ -74,9 +85,9 @@ internal static class SharedNames
         return (int)hash;
     }
 
-    private static bool IsValidSegment(string segment)
+    private static bool IsValidSegment(ReadOnlySpan<char> segment)
     {
-        if (segment.Length == 0 || segment == "." || segment == "..")
+        if (segment.Length == 0 || segment is "." or "..")
         {
             return false;
         }

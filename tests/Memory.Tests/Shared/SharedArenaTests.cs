@@ -141,6 +141,16 @@ public sealed class SharedArenaTests : IDisposable
     }
 
     [Fact]
+    public void Layout_DefaultGeometry_MetadataUnderThreeMiBBeforeSixteenMiBOfPages()
+    {
+        var layout = new SharedLayout(new SharedArenaOptions());
+
+        _output.WriteLine($"default geometry: {layout.MetadataBytes} bytes of metadata, {layout.FileBytes - layout.MetadataBytes} of pages, {layout.MaxSpansPerNode} page references per node at most");
+        Assert.True(layout.MetadataBytes < 3 * 1024 * 1024);
+        Assert.Equal(16 * 1024 * 1024, layout.FileBytes - layout.MetadataBytes);
+    }
+
+    [Fact]
     public void Open_OtherGeometry_Refused()
     {
         using var a = SharedArena.Open(_path, s_options);
@@ -169,6 +179,34 @@ public sealed class SharedArenaTests : IDisposable
         Assert.Equal(63, a.GetStats().FreePages);
         a.Pop(ts, kept).ThrowIfFailed();
         Assert.Equal(64, a.GetStats().FreePages);
+    }
+
+    [Fact]
+    public void ExceptionInsideDivideMergeGrant_RolledBackAndNodesKept()
+    {
+        using var a = SharedArena.Open(_path, s_options);
+        var ts = a.CreateTs("/net/sock").Unwrap();
+        var other = a.CreateTs("/net/other").Unwrap();
+        var first = a.Push(ts, "a", 3 * 4096).Unwrap();
+        var second = a.Push(ts, "b", 100).Unwrap();
+        SharedArena.TestHook = point => throw new InvalidOperationException(point);
+        try
+        {
+            Assert.Throws<InvalidOperationException>(() => a.Divide(ts, first, 5000));
+            Assert.Throws<InvalidOperationException>(() => a.Divide(ts, first, 4096));
+            Assert.Throws<InvalidOperationException>(() => a.Merge(ts, first, second, "m"));
+            Assert.Throws<InvalidOperationException>(() => a.Grant(ts, second, other, "g", Rights.Read));
+        }
+        finally
+        {
+            SharedArena.TestHook = null;
+        }
+
+        Assert.Empty(a.CheckInvariants());
+        Assert.Equal(3 * 4096, a.Locate(ts, first).Unwrap().Length);
+        Assert.Equal(1, a.Locate(ts, first).Unwrap().ExtentCount);
+        Assert.Equal(100, a.Locate(ts, second).Unwrap().Length);
+        Assert.Equal(4, a.PageCount - a.GetStats().FreePages);
     }
 
     [Fact]
@@ -207,6 +245,51 @@ public sealed class SharedArenaTests : IDisposable
         }
 
         _output.WriteLine($"push+ct_share+pop+pop cycle, best of {Rounds} interleaved rounds: SharedArena {shared:F0} ns/op, in-process MemoryManager {local:F0} ns/op");
+        Assert.Empty(arena.CheckInvariants());
+        Assert.Equal(64, arena.GetStats().FreePages);
+    }
+
+    [Fact]
+    public void Benchmark_PushCtShareDivideMergePopCycle_SharedVersusInProcessManager()
+    {
+        const int Rounds = 7;
+        const int Cycles = 20_000;
+        using var arena = SharedArena.Open(_path, s_options);
+        var app = arena.CreateTs("/user_proc/app").Unwrap();
+        var net = arena.CreateTs("/net/sock").Unwrap();
+        using var manager = new MemoryManager(64);
+        var mApp = manager.CreateTs("/user_proc/app").Unwrap();
+        var mNet = manager.CreateTs("/net/sock").Unwrap();
+
+        // The send path's shape: the app's buffer shared to the socket, cut into a segment and the
+        // rest, joined again (header + payload), then both sides let go. Six operations per cycle.
+        Action sharedCycle = () =>
+        {
+            var buffer = arena.Push(app, "buf", 4096).Unwrap();
+            var ctrn = arena.CtShare(app, buffer, arena.Locate(app, buffer).Unwrap().Gva, 4096, net, "q", Rights.Read | Rights.Map).Unwrap();
+            var (head, tail) = arena.Divide(net, ctrn, 1448).Unwrap();
+            var skb = arena.Merge(net, head, tail, "skb").Unwrap();
+            arena.Pop(app, buffer).ThrowIfFailed();
+            arena.Pop(net, skb).ThrowIfFailed();
+        };
+        Action localCycle = () =>
+        {
+            var buffer = manager.Push(mApp, "buf", 4096).Unwrap();
+            var ctrn = manager.CtShare(mApp, buffer, manager.Locate(mApp, buffer).Unwrap().Gva, 4096, mNet, "q", Rights.Read | Rights.Map).Unwrap();
+            var (head, tail) = manager.Divide(mNet, ctrn, 1448).Unwrap();
+            var skb = manager.Merge(mNet, head, tail, "skb").Unwrap();
+            manager.Pop(mApp, buffer).ThrowIfFailed();
+            manager.Pop(mNet, skb).ThrowIfFailed();
+        };
+
+        double shared = double.MaxValue, local = double.MaxValue;
+        for (int round = 0; round < Rounds; round++)
+        {
+            shared = Math.Min(shared, Measure(Cycles, sharedCycle));
+            local = Math.Min(local, Measure(Cycles, localCycle));
+        }
+
+        _output.WriteLine($"push+locate+ct_share+divide+merge+pop+pop cycle, best of {Rounds} interleaved rounds: SharedArena {shared:F0} ns/cycle, in-process MemoryManager {local:F0} ns/cycle");
         Assert.Empty(arena.CheckInvariants());
         Assert.Equal(64, arena.GetStats().FreePages);
     }
