@@ -38,8 +38,15 @@ public sealed unsafe partial class SharedArena
         _mutex.Unlock();
     }
 
+    /// <summary>Undo entries the last commit of this instance made permanent (tests measure each operation's log with it).</summary>
+    internal int LastCommitEntries { get; private set; }
+
     /// <summary>Makes the writes since the last commit permanent: one aligned store empties the log.</summary>
-    private void Commit() => Volatile.Write(ref I32(L.HUndoCount), 0);
+    private void Commit()
+    {
+        LastCommitEntries = I32(L.HUndoCount);
+        Volatile.Write(ref I32(L.HUndoCount), 0);
+    }
 
     /// <summary>Logs the old value, then stores. The entry is complete before the count covers it.</summary>
     private void Set32(long offset, int value)

@@ -151,6 +151,33 @@ public sealed class SharedArenaTests : IDisposable
     }
 
     [Fact]
+    public void UndoLog_EachOperation_LogsOnlyAFewWords()
+    {
+        using var a = SharedArena.Open(_path, s_options);
+        var app = a.CreateTs("/user_proc/app").Unwrap();
+        var net = a.CreateTs("/net/sock").Unwrap();
+        var logged = new List<string>();
+        T Measure<T>(string what, Func<T> operation)
+        {
+            var result = operation();
+            logged.Add($"{what} {a.LastCommitEntries}");
+            Assert.InRange(a.LastCommitEntries, 1, 24);
+            return result;
+        }
+
+        var buffer = Measure("push", () => a.Push(app, "buf", 4096).Unwrap());
+        var ctrn = Measure("ct_share", () => a.CtShare(app, buffer, a.Locate(app, buffer).Unwrap().Gva, 4096, net, "q", Rights.All).Unwrap());
+        var (head, tail) = Measure("divide", () => a.Divide(net, ctrn, 1448).Unwrap());
+        var skb = Measure("merge", () => a.Merge(net, head, tail, "skb").Unwrap());
+        var mine = Measure("grant", () => a.Grant(net, skb, app, "rx", Rights.All).Unwrap());
+        Measure("revoke", () => a.Revoke(app, mine).Unwrap());
+        Measure("pop", () => a.Pop(app, buffer));
+
+        _output.WriteLine($"undo entries per operation: {string.Join(", ", logged)}");
+        Assert.Empty(a.CheckInvariants());
+    }
+
+    [Fact]
     public void Open_OtherGeometry_Refused()
     {
         using var a = SharedArena.Open(_path, s_options);
