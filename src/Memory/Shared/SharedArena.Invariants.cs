@@ -82,6 +82,27 @@ public sealed unsafe partial class SharedArena
                 }
             }
 
+            int liveNodes = 0, liveCtrns = 0, livePins = 0;
+            for (uint id = 1; id < _layout.MaxNodes; id++)
+            {
+                long node = _layout.Node(id);
+                if (I32(node + L.NState) == NodeLive)
+                {
+                    liveNodes++;
+                    liveCtrns += (I32(node + L.NFlags) & L.FlagCtrn) != 0 ? 1 : 0;
+                }
+            }
+
+            for (uint id = 1; id < _layout.MaxPins; id++)
+            {
+                livePins += I32(_layout.Pin(id) + L.QState) == 1 ? 1 : 0;
+            }
+
+            if (liveNodes != I32(L.HLiveNodes) || liveCtrns != I32(L.HLiveCtrns) || livePins != I32(L.HLivePins))
+            {
+                problems.Add($"header counts {I32(L.HLiveNodes)} nodes, {I32(L.HLiveCtrns)} CTRNs, {I32(L.HLivePins)} pins; the records hold {liveNodes}, {liveCtrns}, {livePins}");
+            }
+
             CheckExtentPool(extentUser, problems);
             CheckSpillPool(problems);
             CheckGvaIndex(problems);
@@ -167,29 +188,19 @@ public sealed unsafe partial class SharedArena
         return problems;
     }
 
-    /// <summary>A snapshot of page, node, pin and process use and of recoveries so far.</summary>
+    /// <summary>A snapshot of page, node, CTRN, pin and process use and of recoveries so far: header words, no scan but the process table.</summary>
     public SharedArenaStats GetStats()
     {
         Enter();
         try
         {
-            int nodes = 0, pins = 0, procs = 0;
-            for (uint id = 1; id < _layout.MaxNodes; id++)
-            {
-                nodes += I32(_layout.Node(id) + L.NState) == NodeLive ? 1 : 0;
-            }
-
-            for (uint id = 1; id < _layout.MaxPins; id++)
-            {
-                pins += I32(_layout.Pin(id) + L.QState) == 1 ? 1 : 0;
-            }
-
+            int procs = 0;
             for (int slot = 0; slot < _layout.MaxProcesses; slot++)
             {
                 procs += I32(_layout.Proc(slot) + L.PState);
             }
 
-            return new SharedArenaStats(_layout.PageCount, I32(L.HFreePageCount), nodes, pins, procs, I32(L.HRecoveries), I32(L.HUndoneWrites), I32(L.HFreeExtentCount), I32(L.HDoubleReleases));
+            return new SharedArenaStats(_layout.PageCount, I32(L.HFreePageCount), I32(L.HLiveNodes), I32(L.HLivePins), procs, I32(L.HRecoveries), I32(L.HUndoneWrites), I32(L.HFreeExtentCount), I32(L.HDoubleReleases), I32(L.HLiveCtrns));
         }
         finally
         {

@@ -295,10 +295,16 @@ public sealed unsafe partial class SharedArena
         name.CopyTo(new Span<byte>(_base + node + L.NName, L.MaxNameBytes));
     }
 
-    /// <summary>Indexes the node by GVA and marks it live: the last two steps of making a node.</summary>
+    /// <summary>Indexes the node by GVA, marks it live and counts it: the last steps of making a node.</summary>
     private void Publish(uint id)
     {
+        long node = _layout.Node(id);
         GvaInsert(id);
-        Set32(_layout.Node(id) + L.NState, NodeLive);
+        Set32(node + L.NState, NodeLive);
+        Set32(L.HLiveNodes, I32(L.HLiveNodes) + 1);
+        if ((I32(node + L.NFlags) & L.FlagCtrn) != 0)
+        {
+            Set32(L.HLiveCtrns, I32(L.HLiveCtrns) + 1);
+        }
     }
 }

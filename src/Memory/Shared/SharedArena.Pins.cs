@@ -42,6 +42,7 @@ public sealed unsafe partial class SharedArena
             Init32(pin + L.QExtentHead, head);
             Init32(pin + L.QExtentCount, count);
             Set32(pin + L.QState, 1);
+            Set32(L.HLivePins, I32(L.HLivePins) + 1);
             Commit();
             return MemoryResult<SharedPin>.Ok(new SharedPin(id, U32(pin + L.QGeneration), I32(node + L.NLength)));
         }
@@ -167,6 +168,7 @@ public sealed unsafe partial class SharedArena
         // Pin generations may wrap: a pin handle never leaves its process, so a wrap needs 2^32 pins of one record in one process's life.
         Set32(pin + L.QGeneration, (int)(U32(pin + L.QGeneration) + 1));
         Set32(pin + L.QState, 0);
+        Set32(L.HLivePins, I32(L.HLivePins) - 1);
         int free = I32(L.HFreePinCount);
         Set32(_layout.FreePinStack + (4L * free), (int)id);
         Set32(L.HFreePinCount, free + 1);

@@ -154,6 +154,12 @@ public sealed unsafe partial class SharedArena
     {
         long node = _layout.Node(id);
         GvaRemove(id);
+        Set32(L.HLiveNodes, I32(L.HLiveNodes) - 1);
+        if ((I32(node + L.NFlags) & L.FlagCtrn) != 0)
+        {
+            Set32(L.HLiveCtrns, I32(L.HLiveCtrns) - 1);
+        }
+
         int spill = I32(node + L.NOriginSpill);
         if (spill != 0)
         {

@@ -342,10 +342,12 @@ public sealed unsafe partial class SharedArena
                 }
             }
 
+            // The same node under a new id: the index and the state move, the live counts do not.
             GvaRemove(cap.NodeId);
             Set32(node + L.NGeneration, unchecked((int)LastGeneration));
             Set32(node + L.NState, NodeRetired);
-            Publish(id);
+            GvaInsert(id);
+            Set32(moved + L.NState, NodeLive);
             Commit();
             return MemoryResult<Capability>.Ok(Mint(id, U32(moved + L.NGeneration), cap.Rights));
         }

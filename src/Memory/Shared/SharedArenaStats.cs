@@ -10,4 +10,5 @@ namespace Edsos.Memory.Shared;
 /// <param name="UndoneWrites">Metadata writes rolled back by those recoveries.</param>
 /// <param name="FreeExtents">Extent records on the free stack.</param>
 /// <param name="DoubleReleases">Double releases seen by every process (see <see cref="SharedArena.Release"/>).</param>
-public readonly record struct SharedArenaStats(int PageCount, int FreePages, int LiveNodes, int LivePins, int AttachedProcesses, int Recoveries, int UndoneWrites, int FreeExtents, int DoubleReleases);
+/// <param name="LiveCtrns">Live nodes that are CTRNs (made by ct_share, or divided or merged from one).</param>
+public readonly record struct SharedArenaStats(int PageCount, int FreePages, int LiveNodes, int LivePins, int AttachedProcesses, int Recoveries, int UndoneWrites, int FreeExtents, int DoubleReleases, int LiveCtrns);

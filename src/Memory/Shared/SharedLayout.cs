@@ -55,6 +55,9 @@ internal sealed class SharedLayout
     public const int HMaxSpills = 176;
     public const int HPathBytes = 180;
     public const int HDoubleReleases = 184;   // double releases seen (statistic, logged like the rest)
+    public const int HLiveNodes = 188;        // live node records, CTRNs included
+    public const int HLiveCtrns = 192;
+    public const int HLivePins = 196;
     public const int HeaderBytes = 4096;
     public const int UndoEntrySize = 16;      // offset (top bit: 64-bit word) + old value
 

@@ -161,7 +161,7 @@ public sealed class SharedArenaTests : IDisposable
         {
             var result = operation();
             logged.Add($"{what} {a.LastCommitEntries}");
-            Assert.InRange(a.LastCommitEntries, 1, 24);
+            Assert.InRange(a.LastCommitEntries, 1, 32);
             return result;
         }
 

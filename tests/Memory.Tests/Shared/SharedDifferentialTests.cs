@@ -218,6 +218,7 @@ public sealed class SharedDifferentialTests
             succeeded[kind] = succeeded.GetValueOrDefault(kind) + (ok ? 1 : 0);
             Assert.True(m.Counters.PagesInUse == shared.PagesInUse, $"step {step} ({kind}): pages in use {shared.PagesInUse} shared, {m.Counters.PagesInUse} local");
             Assert.True(m.Counters.LiveNodes == a.GetStats().LiveNodes, $"step {step} ({kind}): live nodes {a.GetStats().LiveNodes} shared, {m.Counters.LiveNodes} local");
+            Assert.True(m.Counters.LiveCtrns == a.GetStats().LiveCtrns, $"step {step} ({kind}): live CTRNs {a.GetStats().LiveCtrns} shared, {m.Counters.LiveCtrns} local");
             if (step % 100 == 99)
             {
                 CompareAll(a, m, live);

@@ -454,4 +454,42 @@ public sealed class SharedNodeOperationTests
         Assert.Equal(0, world.PagesInUse);
         world.AssertConsistent();
     }
+
+    [Fact]
+    public void DmaByExtent_PinnedLiveMergedNode_ReadsAndWritesTheVeryPages()
+    {
+        using var world = new SharedWorld();
+        var header = world.PushFilled(world.Protocol, "hdr", 54, seed: 1);
+        var payload = world.PushFilled(world.App, "p", 5000, seed: 2);
+        var atProtocol = world.Arena.CtShare(world.App, payload, world.GvaOf(world.App, payload), 5000, world.Protocol, "payload", Rights.All).Unwrap();
+        var skb = world.Arena.Merge(world.Protocol, header, atProtocol, "skb").Unwrap();
+        var shared = world.Arena.CtShare(world.Protocol, skb, world.GvaOf(world.Protocol, skb), 5054, world.Driver, "skb", Rights.Read | Rights.Map).Unwrap();
+        var pin = world.Arena.Pin(world.Driver, shared).Unwrap();
+
+        var extents = world.Arena.PinExtents(pin).Unwrap();
+        var frame = new List<byte>();
+        foreach (var extent in extents)
+        {
+            var bytes = new byte[extent.Length];
+            world.Arena.DmaRead(extent, bytes).ThrowIfFailed();
+            frame.AddRange(bytes);
+        }
+
+        Assert.Equal([.. SharedWorld.Pattern(54, 1), .. SharedWorld.Pattern(5000, 2)], frame);
+        Assert.Equal(2, extents.Count);
+        world.Arena.DmaWrite(new PhysExtent(extents[1].Address, 3), "abc"u8).ThrowIfFailed();
+        var written = new byte[3];
+        world.Arena.Read(world.App, payload, 0, written).ThrowIfFailed();
+        Assert.Equal("abc"u8.ToArray(), written);
+
+        Assert.Equal(MemoryError.NotPinned, world.Arena.DmaRead(new PhysExtent(100 * 4096, 10), new byte[10]).Error);
+        Assert.Equal(MemoryError.OutOfRange, world.Arena.DmaRead(new PhysExtent(128 * 4096, 10), new byte[10]).Error);
+        Assert.Equal(MemoryError.InvalidArgument, world.Arena.DmaRead(extents[0], new byte[1]).Error);
+
+        // The app exits: the payload's pages are held by the pin only, and the device is refused them.
+        world.Arena.Lift(world.App);
+        Assert.Equal(MemoryError.InvalidGva, world.Arena.DmaRead(extents[1], new byte[extents[1].Length]).Error);
+        world.Arena.Unpin(pin).ThrowIfFailed();
+        world.AssertConsistent();
+    }
 }
