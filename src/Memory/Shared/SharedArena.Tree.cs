@@ -16,7 +16,8 @@ public sealed unsafe partial class SharedArena
     /// below <c>/user_proc</c> and <see cref="TsKind.Kernel"/> elsewhere. Re-creating the path of an
     /// exited TS revives it under the same id (its old nodes stay revoked, its GVA bump pointer does
     /// not move back); creating the path of a live TS hosted by no process adopts it (this process
-    /// hosts it from now on). Fails with <see cref="MemoryError.InvalidArgument"/> for a malformed
+    /// hosts it from now on). With <see cref="SharedArenaOptions.HostAllTs"/> this process hosts the
+    /// ancestors it makes too. Fails with <see cref="MemoryError.InvalidArgument"/> for a malformed
     /// path or the path of a live hosted TS, <see cref="MemoryError.OutOfMemory"/> when TS ids or
     /// path bytes run out (nothing created).
     /// </summary>
@@ -232,7 +233,7 @@ public sealed unsafe partial class SharedArena
                         LiftLocked(id);
                     }
 
-                    Set32(rec + L.TOwnerProc, last ? _procSlot : NoProcess);
+                    Set32(rec + L.TOwnerProc, last || _hostsAll ? _procSlot : NoProcess);
                     if (last && kind is { } revivedKind)
                     {
                         Set32(rec + L.TKind, (int)revivedKind);
@@ -257,7 +258,7 @@ public sealed unsafe partial class SharedArena
             utf8.CopyTo(new Span<byte>(_base + _layout.PathTable + used, utf8.Length));
             long created = _layout.TsRec(id);
             Init32(created + L.TKind, (int)(last && kind is { } given ? given : SharedNames.DefaultKind(prefix.ToString())));
-            Init32(created + L.TOwnerProc, last ? _procSlot : NoProcess);
+            Init32(created + L.TOwnerProc, last || _hostsAll ? _procSlot : NoProcess);
             Init32(created + L.TParent, parent);
             Init32(created + L.TPathOffset, used);
             Init32(created + L.TPathLength, utf8.Length);

@@ -39,12 +39,13 @@ public sealed unsafe partial class SharedArena : IDisposable
     private readonly byte* _base;
     private readonly RobustMutex _mutex;
     private readonly TimeSpan _lockTimeout;
+    private readonly bool _hostsAll;
     private readonly ulong _key0;
     private readonly ulong _key1;
     private readonly int _procSlot;
     private bool _disposed;
 
-    private SharedArena(L layout, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer, TimeSpan lockTimeout)
+    private SharedArena(L layout, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer, TimeSpan lockTimeout, bool hostsAll)
     {
         _layout = layout;
         _file = file;
@@ -52,6 +53,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         _base = pointer;
         _mutex = new RobustMutex(_base + L.HMutex);
         _lockTimeout = lockTimeout;
+        _hostsAll = hostsAll;
         _key0 = (ulong)I64(L.HKey0);
         _key1 = (ulong)I64(L.HKey1);
 
@@ -114,7 +116,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         try
         {
             Validate(pointer, layout, path);
-            return new SharedArena(layout, file, view, pointer, options.LockTimeout);
+            return new SharedArena(layout, file, view, pointer, options.LockTimeout, options.HostAllTs);
         }
         catch
         {
@@ -313,6 +315,11 @@ public sealed unsafe partial class SharedArena : IDisposable
                     Set32(rec + L.PPid, pid);
                     Set64(rec + L.PStartTime, start);
                     Set32(rec + L.PState, 1);
+                    if (_hostsAll && I32(_layout.TsRec(RootTs) + L.TOwnerProc) == NoProcess)
+                    {
+                        Set32(_layout.TsRec(RootTs) + L.TOwnerProc, slot);
+                    }
+
                     Commit();
                     return slot;
                 }

@@ -43,6 +43,15 @@ public sealed record SharedArenaOptions
     public int UndoEntries { get; init; } = 8192;
 
     /// <summary>
+    /// This process hosts every TS it creates, the ancestors <see cref="SharedArena.CreateTs(string, TsKind?)"/>
+    /// makes on the way included, and adopts the root if no process hosts it: the single-process
+    /// mode, in which any code of the process may act as any TS (as with <see cref="MemoryManager"/>).
+    /// Not geometry: processes of one file may differ. Off by default (a cluster role hosts only
+    /// the TSs it creates explicitly, so its death lifts nothing shared).
+    /// </summary>
+    public bool HostAllTs { get; init; }
+
+    /// <summary>
     /// How long a process waits for the metadata lock before it gives up with
     /// <see cref="TimeoutException"/>. A dead holder never makes anyone wait (the lock is robust);
     /// this bounds only a live holder that is stopped or stuck.

@@ -131,4 +131,17 @@ public sealed class SharedTsTreeTests : IDisposable
         Assert.True(arena.CreateTs("/x/y").IsOk);
         Assert.Empty(arena.CheckInvariants());
     }
+
+    [Fact]
+    public void CreateTs_HostAllTs_AncestorsAndRootActLikeTheManagersTs()
+    {
+        using var arena = SharedArena.Open(_path, SharedWorld.Options with { HostAllTs = true });
+
+        arena.CreateTs("/net/sockets/sock_1").Unwrap();
+        var sockets = arena.FindTs("/net/sockets").Unwrap();
+
+        Assert.True(arena.Push(sockets, "x", 10).IsOk);
+        Assert.True(arena.Push(SharedArena.Root, "y", 10).IsOk);
+        Assert.Empty(arena.CheckInvariants());
+    }
 }
