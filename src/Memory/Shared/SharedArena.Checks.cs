@@ -25,10 +25,14 @@ public sealed unsafe partial class SharedArena
         }
     }
 
-        /// <summary>
-    /// Copies <paramref name="source"/> into the node at <paramref name="offset"/> (the app's own
-    /// write; needs Write). Copies under the lock; not yet counted (the byte counters are the
-    /// manager's, see the README's plan). Fails with the capability errors or <see cref="MemoryError.OutOfRange"/>.
+    /// <summary>
+    /// Copies <paramref name="source"/> into the node at <paramref name="offset"/> (needs Write), as
+    /// <see cref="MemoryManager.Write"/>: each touched page still referenced elsewhere (a CTRN, the
+    /// other half of a divide) is first copied into a fresh page for this node only, so sharers keep
+    /// the old bytes. Copies under the lock; not yet counted (the byte counters are the manager's,
+    /// see the README's plan). Fails with the capability errors, <see cref="MemoryError.OutOfRange"/>,
+    /// or <see cref="MemoryError.OutOfMemory"/> when no page or extent record is left for a copy
+    /// (nothing written then; pieces already copied stay copied).
     /// </summary>
     public MemoryResult Write(TsId caller, Capability cap, int offset, ReadOnlySpan<byte> source)
     {
@@ -39,6 +43,11 @@ public sealed unsafe partial class SharedArena
             if (!check.IsOk)
             {
                 return check;
+            }
+
+            if (source.Length > 0 && !CopyOnWrite(node, offset, source.Length))
+            {
+                return MemoryResult.Fail(MemoryError.OutOfMemory, $"no free page or extent record for copy-on-write in {NodePath(node)}");
             }
 
             CopyChain(I32(node + L.NExtentHead), offset, source.Length, source, default);

@@ -34,6 +34,7 @@ public sealed class SharedDifferentialTests
         var dead = new List<Entry>();
         var counts = new Dictionary<string, int>();
         var succeeded = new Dictionary<string, int>();
+        int copiedOnWrite = 0;
         var a = shared.Arena;
         var m = local.Memory;
 
@@ -164,7 +165,21 @@ public sealed class SharedDifferentialTests
                     live.Add(new Entry(entry.Owner, r1.Value, r2.Value));
                 }
             }
-            else if (op < 88)
+            else if (op < 80)
+            {
+                // Writes after sharing: copy-on-write must give the same pages and bytes in both.
+                kind = "write";
+                int length = a.Locate(entry.Owner, entry.Shared) is { IsOk: true } at ? at.Value.Length : 100;
+                int offset = random.Next(-1, length + 1);
+                var bytes = SharedWorld.Pattern(Math.Max(0, random.Next(0, length - offset + 2)), (byte)step);
+                int pagesBefore = shared.PagesInUse;
+                var r1 = a.Write(caller, entry.Shared, offset, bytes);
+                var r2 = m.Write(caller, entry.Local, offset, bytes, CopyKind.Metadata);
+                Same(r1.Error, r2.Error, step, kind, entry.Lifted);
+                ok = r1.IsOk;
+                copiedOnWrite += shared.PagesInUse - pagesBefore;
+            }
+            else if (op < 90)
             {
                 kind = random.Next(2) == 0 ? "pop" : "release";
                 var r1 = kind == "pop" ? a.Pop(caller, entry.Shared) : a.Release(caller, entry.Shared);
@@ -228,7 +243,8 @@ public sealed class SharedDifferentialTests
 
         CompareAll(a, m, live);
         shared.AssertConsistent();
-        _output.WriteLine($"seed {seed}, succeeded/tried: {string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Key} {succeeded[c.Key]}/{c.Value}"))}; {live.Count} capabilities live at the end");
+        _output.WriteLine($"seed {seed}, succeeded/tried: {string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Key} {succeeded[c.Key]}/{c.Value}"))}; {copiedOnWrite} pages copied on write; {live.Count} capabilities live at the end");
+        Assert.True(copiedOnWrite > 0, "no write met a shared page");
     }
 
     /// <summary>

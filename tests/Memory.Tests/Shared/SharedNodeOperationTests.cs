@@ -492,4 +492,32 @@ public sealed class SharedNodeOperationTests
         world.Arena.Unpin(pin).ThrowIfFailed();
         world.AssertConsistent();
     }
+
+    [Fact]
+    public void Write_ToPagesStillShared_CopiesOnWriteForTheWriterOnly()
+    {
+        using var world = new SharedWorld();
+        var buffer = world.PushFilled(world.App, "buf", 3 * 4096, seed: 6);
+        var ctrn = world.Arena.CtShare(world.App, buffer, world.GvaOf(world.App, buffer).Add(4000), 4200, world.Socket, "q", Rights.Read).Unwrap();
+        long before = world.Arena.PhysicalAddress(world.App, buffer, 5000).Unwrap();
+
+        // Bytes 3990 .. 8209 touch pages 0, 1 and 2; pages 0 and 2 are shared with the CTRN only in
+        // part, page 1 whole: all three are still referenced twice, so all three are copied.
+        world.Arena.Write(world.App, buffer, 3990, new byte[4220]).ThrowIfFailed();
+
+        var expected = SharedWorld.Pattern(3 * 4096, 6);
+        Assert.Equal(expected.AsSpan(4000, 4200).ToArray(), world.Bytes(world.Socket, ctrn));
+        Assert.Equal(6, world.PagesInUse);
+        Assert.NotEqual(before, world.Arena.PhysicalAddress(world.App, buffer, 5000).Unwrap());
+        Assert.Equal(expected[..3990], world.Bytes(world.App, buffer)[..3990]);
+        Assert.Equal(3, world.Arena.Locate(world.App, buffer).Unwrap().ExtentCount);
+        world.AssertConsistent();
+
+        // Unshared now: a second write copies nothing.
+        world.Arena.Write(world.App, buffer, 0, new byte[3 * 4096]).ThrowIfFailed();
+        Assert.Equal(6, world.PagesInUse);
+        world.Arena.Pop(world.Socket, ctrn).ThrowIfFailed();
+        Assert.Equal(3, world.PagesInUse);
+        world.AssertConsistent();
+    }
 }
