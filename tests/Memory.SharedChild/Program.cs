@@ -8,7 +8,7 @@ using Edsos.Memory.SharedChild;
 //                                          after a random number of operations it stops inside that operation (lock held,
 //                                          update half made), prints HOLDING and sleeps; with "slow" it lingers a random
 //                                          while inside a third of its operations. Points: push, ctshare, pop, pin, unpin,
-//                                          divide, merge, grant, lift, longlift (a lift of a TS with 12 nodes, after 8 of
+//                                          divide, merge, grant, cow (a write's page copy), lift, longlift (a lift of a TS with 12 nodes, after 8 of
 //                                          them are revoked and committed), reap (after lifting a dead process's TSs,
 //                                          before releasing its pins and record).
 //   bench PATH CYCLES                      after a line on stdin, CYCLES push + ct_share + pop + pop cycles; prints NSOP.
@@ -193,6 +193,14 @@ while (true)
             nodes.RemoveAt(Math.Min(a, b));
             nodes.Add(merged.Value);
         }
+    }
+    else if (dice < 66)
+    {
+        // A write over a node that may share pages (with a CTRN, or the other half of a divide): copy-on-write.
+        var node = nodes[random.Next(nodes.Count)];
+        int length = arena.Check(me, node, Rights.Write).Unwrap();
+        int offset = random.Next(length);
+        arena.Write(me, node, offset, new byte[Math.Min(length - offset, random.Next(1, 3 * arena.PageSize))]).ThrowIfFailed();
     }
     else if (dice < 69)
     {

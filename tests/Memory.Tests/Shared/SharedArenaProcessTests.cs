@@ -83,7 +83,7 @@ public sealed class SharedArenaProcessTests : IDisposable
         using var bystander = ChildProcess.Start("churn", _path, "1000", me.Value.ToString());
         bystander.WaitForLine("READY", s_startTimeout);
         int seed = 77;
-        foreach (string point in (string[])["push", "ctshare", "pop", "pin", "unpin", "lift", "divide", "merge", "grant", "longlift", "divide", "merge", "grant", "longlift", "push", "ctshare"])
+        foreach (string point in (string[])["push", "ctshare", "pop", "pin", "unpin", "lift", "divide", "merge", "grant", "longlift", "divide", "merge", "grant", "longlift", "cow", "cow"])
         {
             int recoveriesBefore = arena.GetStats().Recoveries;
             using var victim = ChildProcess.Start("churn", _path, (seed++).ToString(), me.Value.ToString(), point);
