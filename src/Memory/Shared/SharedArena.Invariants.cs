@@ -15,9 +15,9 @@ public sealed unsafe partial class SharedArena
     /// extent count and page references it matches; every live node's owner and origins (ascending,
     /// distinct) are live TSs and its GVA range lies below its owner's bump pointer, disjoint from
     /// its owner's other nodes; the GVA index holds exactly the live nodes, each in the bucket of its
-    /// first GVA page, reachable by probing; every TS below the next id has a path that the path
-    /// hash finds, a parent created before it, and a live hosted TS an attached process; no TS is
-    /// half lifted.
+    /// first GVA page, reachable by probing; the header's live node, CTRN and pin counts match the
+    /// records; every TS below the next id has a path that the path hash finds, a parent created
+    /// before it, and a live hosted TS an attached process; no TS is half lifted.
     /// </summary>
     public IReadOnlyList<string> CheckInvariants()
     {

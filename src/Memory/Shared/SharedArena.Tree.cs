@@ -213,8 +213,23 @@ public sealed unsafe partial class SharedArena
             return MemoryResult<TsId>.Ok(new TsId((ushort)existing));
         }
 
-        int parent = RootTs;
+        // A TS on the path still lifting (its lifter died) is finished first, before this
+        // transaction writes anything: the lift commits per node, and a revive must not meet its
+        // old nodes.
         var prefix = new StringBuilder();
+        foreach (string segment in segments)
+        {
+            prefix.Append('/').Append(segment);
+            byte[] utf8 = Encoding.UTF8.GetBytes(prefix.ToString());
+            int id = FindPath(utf8, SharedNames.Hash(utf8));
+            if (id != 0 && I32(_layout.TsRec(id) + L.TState) == TsLifting)
+            {
+                LiftLocked(id);
+            }
+        }
+
+        int parent = RootTs;
+        prefix.Clear();
         for (int i = 0; i < segments.Length; i++)
         {
             prefix.Append('/').Append(segments[i]);
@@ -227,12 +242,6 @@ public sealed unsafe partial class SharedArena
                 long rec = _layout.TsRec(id);
                 if (I32(rec + L.TState) != TsLive)
                 {
-                    // A TS still lifting is finished first: its revive must not meet its old nodes.
-                    if (I32(rec + L.TState) == TsLifting)
-                    {
-                        LiftLocked(id);
-                    }
-
                     Set32(rec + L.TOwnerProc, last || _hostsAll ? _procSlot : NoProcess);
                     if (last && kind is { } revivedKind)
                     {

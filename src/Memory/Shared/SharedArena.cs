@@ -22,8 +22,9 @@ namespace Edsos.Memory.Shared;
 /// clears the log (its commit, one aligned store). The inheritor of a dead holder's lock rolls the
 /// log back in reverse order, so a half-made update is undone before anyone reads it; rolling back
 /// twice is harmless, so a recoverer may die too.</item>
-/// <item>Long operations (lift, reaping a process) commit after each node or pin and are
-/// idempotent, so a successor that finds them half done finishes them.</item>
+/// <item>Long operations (lift, reaping a process, a write's copy-on-write) commit after each node,
+/// pin or copied piece; a lift and a reap are idempotent, so a successor that finds them half done
+/// finishes them.</item>
 /// <item>A process record (pid + start time) says who hosts each TS and holds each pin; the
 /// survivors find a dead process with <see cref="ReapDeadProcesses"/> and lift its TSs, which
 /// returns its pages once no surviving pin holds them.</item>

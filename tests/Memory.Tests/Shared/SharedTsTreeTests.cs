@@ -144,4 +144,38 @@ public sealed class SharedTsTreeTests : IDisposable
         Assert.True(arena.Push(SharedArena.Root, "y", 10).IsOk);
         Assert.Empty(arena.CheckInvariants());
     }
+
+    [Fact]
+    public void CreateTs_PathOfAHalfLiftedTs_FinishesTheLiftThenRevives()
+    {
+        using var arena = SharedArena.Open(_path, SharedWorld.Options);
+        var app = arena.CreateTs("/user_proc/app").Unwrap();
+        var caps = Enumerable.Range(0, 12).Select(i => arena.Push(app, $"b{i}", 100).Unwrap()).ToList();
+        SharedArena.TestHook = point =>
+        {
+            if (point == "longlift")
+            {
+                throw new InvalidOperationException(point);
+            }
+        };
+        try
+        {
+            Assert.Throws<InvalidOperationException>(() => arena.Lift(app));
+        }
+        finally
+        {
+            SharedArena.TestHook = null;
+        }
+
+        // Cut short after 8 committed nodes: the TS is still lifting, 4 nodes are left.
+        Assert.Contains(arena.CheckInvariants(), p => p.Contains("half lifted", StringComparison.Ordinal));
+        Assert.Equal(4, arena.GetStats().LiveNodes);
+
+        Assert.Equal(app, arena.CreateTs("/user_proc/app").Unwrap());
+
+        Assert.All(caps, cap => Assert.Equal(MemoryError.InvalidGva, arena.Locate(app, cap).Error));
+        Assert.Equal(0, arena.GetStats().LiveNodes);
+        Assert.Equal(arena.PageCount, arena.GetStats().FreePages);
+        Assert.Empty(arena.CheckInvariants());
+    }
 }
