@@ -14,6 +14,8 @@ using Edsos.Memory.SharedChild;
 //   bench PATH CYCLES                      after a line on stdin, CYCLES push + ct_share + pop + pop cycles; prints NSOP.
 //   liftother PATH TS                      lifts TS (hosted by another process) and stops inside the lift after 8 nodes
 //                                          are revoked and committed: prints HOLDING longlift and sleeps.
+//   visit PATH                             pushes and writes a node, then visits it; inside the visitor (outside the lock,
+//                                          under a temporary pin) prints HOLDING visit and sleeps.
 //   mint PATH TARGET_TS                    pushes and writes a node, ct_shares part of it to TARGET_TS, prints both
 //                                          capabilities and physical addresses, pops its own node, waits for a line on stdin.
 Console.Out.Flush();
@@ -40,6 +42,20 @@ if (mode == "mint")
     output.WriteLine("POPPED");
     Console.ReadLine();
     return 0;
+}
+
+if (mode == "visit")
+{
+    var ts = arena.CreateTs(TsKind.User).Unwrap();
+    var node = arena.Push(ts, "visited", 3 * arena.PageSize).Unwrap();
+    arena.Write(ts, node, 0, new byte[3 * arena.PageSize]).ThrowIfFailed();
+    int unused = 0;
+    arena.Visit(ts, node, 0, 3 * arena.PageSize, ref unused, (ref int _, ReadOnlySpan<byte> _) =>
+    {
+        output.WriteLine("HOLDING visit");
+        Thread.Sleep(Timeout.Infinite);
+    });
+    return 1;
 }
 
 if (mode == "liftother")

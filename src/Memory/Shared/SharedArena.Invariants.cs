@@ -32,6 +32,7 @@ public sealed unsafe partial class SharedArena
 
             var refs = new int[_layout.PageCount];
             var pinCounts = new int[_layout.PageCount];
+            var tempCounts = new int[_layout.PageCount];
             var freeNode = new bool[_layout.MaxNodes];
 
             // Which node (positive id) or pin (negative id) holds each extent record.
@@ -60,7 +61,7 @@ public sealed unsafe partial class SharedArena
                     continue;
                 }
 
-                CountChain(I32(pin + L.QExtentHead), pinCounts, extentUser, -(int)id, problems);
+                CountChain(I32(pin + L.QExtentHead), I32(pin + L.QTemp) != 0 ? tempCounts : pinCounts, extentUser, -(int)id, problems);
                 if (ChainLength(I32(pin + L.QExtentHead)) != I32(pin + L.QLength))
                 {
                     problems.Add($"pin {id}: its extents hold {ChainLength(I32(pin + L.QExtentHead))} bytes, the pin {I32(pin + L.QLength)}");
@@ -95,7 +96,7 @@ public sealed unsafe partial class SharedArena
 
             for (uint id = 1; id < _layout.MaxPins; id++)
             {
-                livePins += I32(_layout.Pin(id) + L.QState) == 1 ? 1 : 0;
+                livePins += I32(_layout.Pin(id) + L.QState) == 1 && I32(_layout.Pin(id) + L.QTemp) == 0 ? 1 : 0;
             }
 
             if (liveNodes != I32(L.HLiveNodes) || liveCtrns != I32(L.HLiveCtrns) || livePins != I32(L.HLivePins))
@@ -124,12 +125,12 @@ public sealed unsafe partial class SharedArena
             for (int pfn = 0; pfn < _layout.PageCount; pfn++)
             {
                 long page = _layout.Page(pfn);
-                if (I32(page + L.GRefs) != refs[pfn] || I32(page + L.GPins) != pinCounts[pfn])
+                if (I32(page + L.GRefs) != refs[pfn] || I32(page + L.GPins) != pinCounts[pfn] || I32(page + L.GTemp) != tempCounts[pfn])
                 {
-                    problems.Add($"page {pfn}: refs {I32(page + L.GRefs)} pins {I32(page + L.GPins)}, nodes over it {refs[pfn]}, pins over it {pinCounts[pfn]}");
+                    problems.Add($"page {pfn}: refs {I32(page + L.GRefs)} pins {I32(page + L.GPins)} temporary {I32(page + L.GTemp)}, nodes over it {refs[pfn]}, pins over it {pinCounts[pfn]}, accesses {tempCounts[pfn]}");
                 }
 
-                bool shouldBeFree = refs[pfn] == 0 && pinCounts[pfn] == 0;
+                bool shouldBeFree = refs[pfn] == 0 && pinCounts[pfn] == 0 && tempCounts[pfn] == 0;
                 if (shouldBeFree != (I32(page + L.GFree) == 1) || shouldBeFree != onStack[pfn])
                 {
                     problems.Add($"page {pfn}: free flag {I32(page + L.GFree)}, on free stack {onStack[pfn]}, used by {refs[pfn]} nodes and {pinCounts[pfn]} pins");

@@ -38,6 +38,7 @@ public sealed unsafe partial class SharedArena
             }
 
             Init32(pin + L.QOwnerProc, _procSlot);
+            Init32(pin + L.QTemp, 0);
             Init32(pin + L.QLength, I32(node + L.NLength));
             Init32(pin + L.QExtentHead, head);
             Init32(pin + L.QExtentCount, count);
@@ -133,9 +134,9 @@ public sealed unsafe partial class SharedArena
         }
 
         long rec = _layout.Pin(pin.Id);
-        if (I32(rec + L.QState) != 1 || U32(rec + L.QGeneration) != pin.Generation || I32(rec + L.QOwnerProc) != _procSlot)
+        if (I32(rec + L.QState) != 1 || U32(rec + L.QGeneration) != pin.Generation || I32(rec + L.QOwnerProc) != _procSlot || I32(rec + L.QTemp) != 0)
         {
-            return MemoryResult.Fail(MemoryError.NotPinned, $"pin {pin.Id}#{pin.Generation} is released or held by another process");
+            return MemoryResult.Fail(MemoryError.NotPinned, $"pin {pin.Id}#{pin.Generation} is released, held by another process or not a DMA pin");
         }
 
         return MemoryResult.Ok;
@@ -144,6 +145,8 @@ public sealed unsafe partial class SharedArena
     private void ReleasePin(uint id)
     {
         long pin = _layout.Pin(id);
+        bool temporary = I32(pin + L.QTemp) != 0;
+        int counter = temporary ? L.GTemp : L.GPins;
         bool first = true;
         for (int e = I32(pin + L.QExtentHead); e != 0;)
         {
@@ -151,12 +154,12 @@ public sealed unsafe partial class SharedArena
             for (int pfn = from; pfn <= to; pfn++)
             {
                 long page = _layout.Page(pfn);
-                Set32(page + L.GPins, I32(page + L.GPins) - 1);
+                Set32(page + counter, I32(page + counter) - 1);
                 TryFreePage(pfn);
                 if (first)
                 {
                     first = false;
-                    Hook("unpin");
+                    Hook(temporary ? "endaccess" : "unpin");
                 }
             }
 
@@ -168,7 +171,11 @@ public sealed unsafe partial class SharedArena
         // Pin generations may wrap: a pin handle never leaves its process, so a wrap needs 2^32 pins of one record in one process's life.
         Set32(pin + L.QGeneration, (int)(U32(pin + L.QGeneration) + 1));
         Set32(pin + L.QState, 0);
-        Set32(L.HLivePins, I32(L.HLivePins) - 1);
+        if (!temporary)
+        {
+            Set32(L.HLivePins, I32(L.HLivePins) - 1);
+        }
+
         int free = I32(L.HFreePinCount);
         Set32(_layout.FreePinStack + (4L * free), (int)id);
         Set32(L.HFreePinCount, free + 1);

@@ -44,11 +44,11 @@ public sealed unsafe partial class SharedArena
         return pfn;
     }
 
-    /// <summary>A page returns to the free stack only when no node references it and no pin holds it. True when freed.</summary>
+    /// <summary>A page returns to the free stack only when no node references it and no pin (DMA or temporary) holds it. True when freed.</summary>
     private bool TryFreePage(int pfn)
     {
         long page = _layout.Page(pfn);
-        if (I32(page + L.GRefs) != 0 || I32(page + L.GPins) != 0)
+        if (I32(page + L.GRefs) != 0 || I32(page + L.GPins) != 0 || I32(page + L.GTemp) != 0)
         {
             return false;
         }

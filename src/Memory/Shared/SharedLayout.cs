@@ -82,6 +82,7 @@ internal sealed class SharedLayout
     public const int GRefs = 0;
     public const int GPins = 4;
     public const int GFree = 8;
+    public const int GTemp = 12;              // temporary pins of byte accesses in flight (not DMA pins)
 
     // Node record.
     public const int NodeSize = 160;
@@ -115,6 +116,7 @@ internal sealed class SharedLayout
     public const int QLength = 12;
     public const int QExtentHead = 16;        // the pin's own copy of the node's scatter list
     public const int QExtentCount = 20;
+    public const int QTemp = 24;              // 1: a byte access's temporary pin (counts in GTemp, not GPins)
 
     // Extent record: a physically contiguous run, chained in node byte order.
     public const int ExtentSize = 16;

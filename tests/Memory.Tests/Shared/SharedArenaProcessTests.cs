@@ -182,6 +182,26 @@ public sealed class SharedArenaProcessTests : IDisposable
     }
 
     [Fact]
+    public void Kill_InsideAVisitOutsideTheLock_ReapReleasesItsTemporaryPin()
+    {
+        using var arena = SharedArena.Open(_path, ChildGeometry.Options);
+        using var visitor = ChildProcess.Start("visit", _path);
+        visitor.WaitForLine("HOLDING", s_startTimeout);
+
+        // The visitor runs outside the lock: this process is not blocked while it sleeps in it.
+        var me = arena.CreateTs("/net/sock").Unwrap();
+        Assert.True(arena.Push(me, "x", 10).IsOk);
+        Assert.Equal(4, arena.PageCount - arena.GetStats().FreePages);
+        visitor.Kill();
+
+        var report = TimedReap(arena, "visitor killed mid-visit");
+
+        // Its node was lifted with its TS and its temporary pin released: every page of it is back.
+        Assert.Contains(visitor.Pid, report.Pids);
+        Assert.Equal(1, arena.PageCount - arena.GetStats().FreePages);
+    }
+
+    [Fact]
     public void Kill_AtRandomInstants_SurvivorsRepairLiftAndReturnEveryPage()
     {
         // Seeded: the kill instants, the victims and the children's operations repeat run to run

@@ -178,6 +178,23 @@ public sealed class SharedArenaTests : IDisposable
     }
 
     [Fact]
+    public void Backing_ViewOverTheDataPages_SameBytesAsTheArena()
+    {
+        using var a = SharedArena.Open(_path, s_options);
+        var ts = a.CreateTs("/net/sock").Unwrap();
+        var node = a.Push(ts, "n", 100).Unwrap();
+        a.Write(ts, node, 10, "xyz"u8).ThrowIfFailed();
+        var backing = new SharedArenaBacking(a);
+
+        ulong address = (ulong)a.PhysicalAddress(ts, node, 10).Unwrap();
+
+        Assert.Equal("xyz"u8.ToArray(), backing.Slice(address, 3).ToArray());
+        Assert.Equal((byte)'x', backing.Page((int)(address / 4096))[(int)(address % 4096)]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => backing.Page(64));
+        Assert.Throws<ArgumentOutOfRangeException>(() => backing.Slice(64 * 4096, 1));
+    }
+
+    [Fact]
     public void Open_OtherGeometry_Refused()
     {
         using var a = SharedArena.Open(_path, s_options);

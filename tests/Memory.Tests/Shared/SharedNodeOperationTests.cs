@@ -520,4 +520,55 @@ public sealed class SharedNodeOperationTests
         Assert.Equal(3, world.PagesInUse);
         world.AssertConsistent();
     }
+
+    [Fact]
+    public void Visit_MergedNodeWhileItsOriginIsLifted_SegmentsInOrderAndPagesHeldUntilTheEnd()
+    {
+        using var world = new SharedWorld();
+        var header = world.PushFilled(world.Protocol, "hdr", 54, seed: 1);
+        var payload = world.PushFilled(world.App, "p", 5000, seed: 2);
+        var atProtocol = world.Arena.CtShare(world.App, payload, world.GvaOf(world.App, payload), 5000, world.Protocol, "payload", Rights.All).Unwrap();
+        var skb = world.Arena.Merge(world.Protocol, header, atProtocol, "skb").Unwrap();
+        var seen = new List<byte>();
+        int segments = 0;
+
+        // The visitor calls back into the arena (no lock is held) and lifts the payload's origin:
+        // the node is revoked, but the bytes under the visit stay until it ends.
+        world.Arena.Visit(world.Protocol, skb, 0, 5054, ref segments, (ref int count, ReadOnlySpan<byte> segment) =>
+        {
+            count++;
+            seen.AddRange(segment.ToArray());
+            if (count == 1)
+            {
+                world.Arena.Lift(world.App);
+                Assert.Equal(3, world.PagesInUse);
+            }
+        }).ThrowIfFailed();
+
+        Assert.Equal(2, segments);
+        Assert.Equal([.. SharedWorld.Pattern(54, 1), .. SharedWorld.Pattern(5000, 2)], seen);
+        Assert.Equal(0, world.PagesInUse);
+        Assert.Equal(MemoryError.InvalidGva, world.Arena.Visit(world.Protocol, skb, 0, 1, ref segments, (ref int _, ReadOnlySpan<byte> _) => { }).Error);
+        world.AssertConsistent();
+    }
+
+    [Fact]
+    public void BeginAccess_WriteOutsideTheLock_CopiesOnWriteFirstAndSharersKeepTheirBytes()
+    {
+        using var world = new SharedWorld();
+        var buffer = world.PushFilled(world.App, "buf", 4096, seed: 8);
+        var ctrn = world.Arena.CtShare(world.App, buffer, world.GvaOf(world.App, buffer), 4096, world.Socket, "q", Rights.Read).Unwrap();
+
+        var access = world.Arena.BeginAccess(world.App, buffer, Rights.Write, 100, 10, copyOnWrite: true).Unwrap();
+        "0123456789"u8.CopyTo(world.Arena.Slice(Assert.Single(access.Extents)));
+        Assert.Equal(2, world.PagesInUse);
+        world.Arena.EndAccess(access).ThrowIfFailed();
+
+        Assert.Equal("0123456789"u8.ToArray(), world.Bytes(world.App, buffer)[100..110]);
+        Assert.Equal(SharedWorld.Pattern(4096, 8), world.Bytes(world.Socket, ctrn));
+        Assert.Equal(MemoryError.NotPinned, world.Arena.EndAccess(access).Error);
+        Assert.Equal(MemoryError.RightsDenied, world.Arena.BeginAccess(world.Socket, ctrn, Rights.Write, 0, 1, copyOnWrite: true).Error);
+        Assert.Equal(MemoryError.OutOfRange, world.Arena.BeginAccess(world.App, buffer, Rights.Read, 4000, 97, copyOnWrite: false).Error);
+        world.AssertConsistent();
+    }
 }
