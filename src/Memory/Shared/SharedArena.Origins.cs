@@ -24,20 +24,6 @@ public sealed unsafe partial class SharedArena
             : I32(_layout.Spill(I32(node + L.NOriginSpill)) + (4L * (index - L.InlineOrigins)));
     }
 
-    private bool HasOrigin(long node, int ts)
-    {
-        int count = I32(node + L.NOriginCount);
-        for (int i = 0; i < count; i++)
-        {
-            if (OriginAt(node, i) == ts)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>
     /// Writes origins into a node record taken in this transaction (and a spill record when more than
     /// four). False when a spill record is needed and none is free: the caller fails and Leave rolls back.

@@ -46,34 +46,40 @@ public sealed unsafe partial class SharedArena
         }
 
         // A lift cut short by a death in a process that did not host the TS (Lift of any TS) is
-        // finished here too: nobody else would.
+        // finished here too: its host may be alive, so no process record leads to it.
         for (int ts = RootTs; ts < I32(L.HNextTs); ts++)
         {
-            if (I32(_layout.TsRec(ts) + L.TState) == TsLifting)
+            if (IsLifting(ts))
             {
-                revoked += LiftLocked(ts).NodesRevoked;
-                lifted++;
+                revoked += FinishLifts(out int exited).NodesRevoked;
+                lifted += exited;
+                break;
             }
         }
 
         return new ReapReport(pids.Count, pids, lifted, revoked, pins);
     }
 
+    /// <summary>
+    /// The TS exit of a whole process: every TS it hosts goes to lifting in one transaction, one
+    /// node scan revokes them all, then its pins go and its record is freed.
+    /// </summary>
     private (int Ts, int Nodes, int Pins) ReleaseProcess(int slot)
     {
-        int lifted = 0, revoked = 0, pins = 0;
-        int nextTs = I32(L.HNextTs);
-        for (int ts = 1; ts < nextTs; ts++)
+        int pins = 0;
+        for (int ts = RootTs; ts < I32(L.HNextTs); ts++)
         {
             long rec = _layout.TsRec(ts);
-            int state = I32(rec + L.TState);
-            if (I32(rec + L.TOwnerProc) == slot && (state == TsLive || state == TsLifting))
+            if (I32(rec + L.TOwnerProc) == slot && I32(rec + L.TState) == TsLive)
             {
-                revoked += LiftLocked(ts).NodesRevoked;
-                lifted++;
+                Set32(rec + L.TState, TsLifting);
             }
         }
 
+        Commit();
+
+        // Also finishes any other half-done lift it meets: counted here, as this reap exits them.
+        int revoked = FinishLifts(out int lifted).NodesRevoked;
         Hook("reap");
         for (uint id = 1; id < _layout.MaxPins; id++)
         {

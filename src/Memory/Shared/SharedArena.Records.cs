@@ -190,19 +190,30 @@ public sealed unsafe partial class SharedArena
     }
 
     /// <summary>
-    /// Exits TS <paramref name="ts"/> and revokes every node it owns or that has it among its
-    /// origins. Commits after each node, so the undo log stays small; a lift cut short by a death
-    /// leaves the TS in <see cref="TsLifting"/> and the next reaper finishes it.
+    /// Exits TS <paramref name="ts"/>: marks it <see cref="TsLifting"/> (committed), then
+    /// <see cref="FinishLifts"/>. A lift cut short by a death leaves the TS lifting and the next
+    /// reaper finishes it.
     /// </summary>
     private LiftReport LiftLocked(int ts)
     {
         Set32(_layout.TsRec(ts) + L.TState, TsLifting);
         Commit();
+        return FinishLifts(out _);
+    }
+
+    /// <summary>
+    /// One scan over the node records revokes every live node owned by or originating in a TS that
+    /// is lifting, committing after each node so the undo log stays small; then every lifting TS
+    /// is marked exited. Lifting many TSs at once (a process's death) costs one scan, not one per
+    /// TS. Idempotent: a successor finds what a dead lifter left and finishes it.
+    /// </summary>
+    private LiftReport FinishLifts(out int exited)
+    {
         int revoked = 0, ctrns = 0, freed = 0, deferred = 0;
         for (uint id = 1; id < _layout.MaxNodes; id++)
         {
             long node = _layout.Node(id);
-            if (I32(node + L.NState) == NodeLive && (I32(node + L.NOwnerTs) == ts || HasOrigin(node, ts)))
+            if (I32(node + L.NState) == NodeLive && (IsLifting(I32(node + L.NOwnerTs)) || AnyOriginLifting(node)))
             {
                 ctrns += (I32(node + L.NFlags) & L.FlagCtrn) != 0 ? 1 : 0;
                 RevokeNode(id, lifted: true, ref freed, ref deferred);
@@ -215,8 +226,33 @@ public sealed unsafe partial class SharedArena
             }
         }
 
-        Set32(_layout.TsRec(ts) + L.TState, TsExited);
+        exited = 0;
+        for (int ts = RootTs; ts < I32(L.HNextTs); ts++)
+        {
+            if (IsLifting(ts))
+            {
+                Set32(_layout.TsRec(ts) + L.TState, TsExited);
+                exited++;
+            }
+        }
+
         Commit();
         return new LiftReport(revoked, ctrns, freed, deferred);
+    }
+
+    private bool IsLifting(int ts) => I32(_layout.TsRec(ts) + L.TState) == TsLifting;
+
+    private bool AnyOriginLifting(long node)
+    {
+        int count = I32(node + L.NOriginCount);
+        for (int i = 0; i < count; i++)
+        {
+            if (IsLifting(OriginAt(node, i)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
