@@ -259,6 +259,12 @@ public sealed unsafe partial class SharedArena
     /// </summary>
     private uint FindByGva(int ts, ulong offset)
     {
+        // Past the bump pointer no node was ever placed: no walk.
+        if (offset >= (ulong)I64(_layout.TsRec(ts) + L.TNextGva))
+        {
+            return 0;
+        }
+
         ulong page = offset / (ulong)_layout.PageSize;
         ulong lowest = L.FirstGva / (ulong)_layout.PageSize;
         for (int step = 0; step <= _layout.MaxSpansPerNode + 1 && page >= lowest; step++)
