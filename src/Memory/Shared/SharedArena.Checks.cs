@@ -26,16 +26,48 @@ public sealed unsafe partial class SharedArena
     }
 
     /// <summary>
+    /// Copies of at most this many bytes run under the lock; longer ones outside it under a
+    /// temporary pin (<see cref="BeginAccess"/>), so a large copy never holds other processes up.
+    /// </summary>
+    private const int CopyUnderLockBytes = 4096;
+
+    /// <summary>
     /// Copies <paramref name="source"/> into the node at <paramref name="offset"/> (needs Write), as
     /// <see cref="MemoryManager.Write"/>: each touched page still referenced elsewhere (a CTRN, the
     /// other half of a divide) is first copied into a fresh page for this node only, so sharers keep
-    /// the old bytes. Copies under the lock; not yet counted (the byte counters are the manager's,
-    /// see the README's plan). Fails with the capability errors, <see cref="MemoryError.OutOfRange"/>,
-    /// or <see cref="MemoryError.OutOfMemory"/> when no page or extent record is left for a copy
-    /// (nothing written then; pieces already copied stay copied).
+    /// the old bytes. Up to 4 KiB copies under the lock, more outside it under a temporary pin; not
+    /// yet counted (the byte counters are the manager's, see the README's plan). Fails with the
+    /// capability errors, <see cref="MemoryError.OutOfRange"/>, or <see cref="MemoryError.OutOfMemory"/>
+    /// when no page, extent or pin record is left (nothing written then; pieces already copied on
+    /// write stay copied).
     /// </summary>
     public MemoryResult Write(TsId caller, Capability cap, int offset, ReadOnlySpan<byte> source)
     {
+        if (source.Length > CopyUnderLockBytes)
+        {
+            var begun = BeginAccess(caller, cap, Rights.Write, offset, source.Length, copyOnWrite: true);
+            if (!begun.IsOk)
+            {
+                return begun.AsResult();
+            }
+
+            try
+            {
+                int done = 0;
+                foreach (var extent in begun.Value.Extents)
+                {
+                    source.Slice(done, extent.Length).CopyTo(Slice(extent));
+                    done += extent.Length;
+                }
+
+                return MemoryResult.Ok;
+            }
+            finally
+            {
+                EndAccess(begun.Value);
+            }
+        }
+
         Enter();
         try
         {
@@ -59,9 +91,39 @@ public sealed unsafe partial class SharedArena
         }
     }
 
-    /// <summary>Copies node bytes from <paramref name="offset"/> into <paramref name="destination"/> (needs Read). Fails with the capability errors or <see cref="MemoryError.OutOfRange"/>.</summary>
+    /// <summary>
+    /// Copies node bytes from <paramref name="offset"/> into <paramref name="destination"/> (needs
+    /// Read); up to 4 KiB under the lock, more outside it under a temporary pin. Fails with the
+    /// capability errors, <see cref="MemoryError.OutOfRange"/>, or <see cref="MemoryError.OutOfMemory"/>
+    /// (a long copy finds no pin or extent record); nothing is copied on failure.
+    /// </summary>
     public MemoryResult Read(TsId caller, Capability cap, int offset, Span<byte> destination)
     {
+        if (destination.Length > CopyUnderLockBytes)
+        {
+            var begun = BeginAccess(caller, cap, Rights.Read, offset, destination.Length, copyOnWrite: false);
+            if (!begun.IsOk)
+            {
+                return begun.AsResult();
+            }
+
+            try
+            {
+                int done = 0;
+                foreach (var extent in begun.Value.Extents)
+                {
+                    Slice(extent).CopyTo(destination.Slice(done, extent.Length));
+                    done += extent.Length;
+                }
+
+                return MemoryResult.Ok;
+            }
+            finally
+            {
+                EndAccess(begun.Value);
+            }
+        }
+
         Enter();
         try
         {
