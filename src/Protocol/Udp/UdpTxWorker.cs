@@ -58,7 +58,7 @@ public sealed class UdpTxWorker : EdsrtActor
             return;
         }
 
-        if (request.Length < 0 || request.Length > FrameLayout.MaxUdpPayload)
+        if (request.Length < 0 || request.Length > UdpLimits.MaxPayload)
         {
             Reject(request, Errno.EMSGSIZE);
             return;
