@@ -170,7 +170,7 @@ public sealed class DriverTxWorker : EdsrtActor
 
         if (_stopped || _queue is null)
         {
-            Context.System.Memory.Pop(Ts, message.Skb);
+            Context.System.Memory.Release(Ts, message.Skb);
             message.ReplyTo.Tell(new SendCompleteEvent(message.Token, message.Length, TxStatus.Aborted, 0), Self);
             return;
         }
@@ -179,7 +179,7 @@ public sealed class DriverTxWorker : EdsrtActor
         if (faults.Hit(FaultPoint.DescriptorsPosted, Ts, message.Skb, FaultKind.RingFull) == FaultKind.RingFull)
         {
             // Injected: the ring is full. The skb is the driver's, so it goes now, as a real refusal's does.
-            Context.System.Memory.Pop(Ts, message.Skb);
+            Context.System.Memory.Release(Ts, message.Skb);
             message.ReplyTo.Tell(new SendCompleteEvent(message.Token, message.Length, TxStatus.RingFull, _queue.FreeDescriptors), Self);
             return;
         }
@@ -259,7 +259,7 @@ public sealed class DriverTxWorker : EdsrtActor
         // Transmits held while recovering: the driver owns their skbs, so they go now.
         while (_heldDuringRecovery.TryDequeue(out var held))
         {
-            Context.System.Memory.Pop(Ts, held.Skb);
+            Context.System.Memory.Release(Ts, held.Skb);
             held.ReplyTo.Tell(new SendCompleteEvent(held.Token, held.Length, TxStatus.Aborted, 0), Self);
         }
     }

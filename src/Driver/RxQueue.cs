@@ -84,7 +84,7 @@ internal sealed class RxQueue
                     _memory.Unpin(pinned.Value.PinId);
                 }
 
-                _memory.Pop(_ts, buffer);
+                _memory.Release(_ts, buffer);
                 return MemoryResult<int>.Fail(pinned.IsOk ? MemoryError.InvalidArgument : pinned.Error, "RX buffer is not one pinned contiguous extent");
             }
 
@@ -92,7 +92,7 @@ internal sealed class RxQueue
             if (!written.IsOk)
             {
                 _memory.Unpin(pinned.Value.PinId);
-                _memory.Pop(_ts, buffer);
+                _memory.Release(_ts, buffer);
                 return MemoryResult<int>.Fail(written.Error, written.Detail);
             }
 
@@ -153,7 +153,7 @@ internal sealed class RxQueue
             }
 
             // The CTRN (if any) holds its own page references; the driver's node goes either way.
-            _memory.Pop(_ts, slot.Buffer);
+            _memory.Release(_ts, slot.Buffer);
         }
 
         return consumed;
@@ -186,7 +186,7 @@ internal sealed class RxQueue
             _slots[index] = default;
             _ring.Reclaim(1);
             _memory.Unpin(slot.PinId);
-            _memory.Pop(_ts, slot.Buffer);
+            _memory.Release(_ts, slot.Buffer);
         }
 
         _ring.Release();

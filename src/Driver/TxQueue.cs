@@ -69,7 +69,7 @@ internal sealed class TxQueue<TReply>
         if (offload is not null && !_tso)
         {
             // Never fall back to sending the super-frame whole: it is longer than any frame the wire takes.
-            _memory.Pop(_ts, skb);
+            _memory.Release(_ts, skb);
             Dropped++;
             return TxStatus.OffloadUnsupported;
         }
@@ -79,7 +79,7 @@ internal sealed class TxQueue<TReply>
         {
             // Popping a lifted node fails harmlessly (lift already unmounted it); a live one with
             // too few rights must still go, since the driver owns it now.
-            _memory.Pop(_ts, skb);
+            _memory.Release(_ts, skb);
             Dropped++;
             return pinned.Error is MemoryError.RightsDenied or MemoryError.InvalidArgument ? TxStatus.Malformed : TxStatus.InvalidGva;
         }
@@ -113,7 +113,7 @@ internal sealed class TxQueue<TReply>
         if (refusal is not null)
         {
             _memory.Unpin(pin.PinId);
-            _memory.Pop(_ts, skb);
+            _memory.Release(_ts, skb);
             Dropped++;
             return refusal;
         }
@@ -178,7 +178,7 @@ internal sealed class TxQueue<TReply>
         _memory.Unpin(pending.PinId);
 
         // Fails harmlessly if the skb's origin TS exited meanwhile: lift unmounted it already.
-        _memory.Pop(_ts, pending.Skb);
+        _memory.Release(_ts, pending.Skb);
         _ring.Reclaim(pending.Descriptors);
     }
 

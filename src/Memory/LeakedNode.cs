@@ -7,4 +7,5 @@ namespace Edsos.Memory;
 /// <param name="OwnerPath">Owner TS path.</param>
 /// <param name="IsCtrn">True for a CTRN.</param>
 /// <param name="Length">Length in bytes.</param>
-public sealed record LeakedNode(uint NodeId, string Path, TsId Owner, string OwnerPath, bool IsCtrn, int Length);
+/// <param name="Place">Where the push, ct_share, divide, merge or grant that made it was called.</param>
+public sealed record LeakedNode(uint NodeId, string Path, TsId Owner, string OwnerPath, bool IsCtrn, int Length, CodePlace Place);

@@ -53,7 +53,7 @@ public sealed partial class MemoryManager
                 }
             }
 
-            return new LeakReport(nodes, _pages.InUse, _dmaPinCount);
+            return new LeakReport(nodes, _pages.InUse, _dmaPinCount, DoubleReleasesIn(null));
         }
     }
 
@@ -104,7 +104,7 @@ public sealed partial class MemoryManager
                 }
             }
 
-            return new LeakReport(nodes, pages.Count, pins);
+            return new LeakReport(nodes, pages.Count, pins, DoubleReleasesIn(scope));
         }
     }
 
@@ -259,5 +259,5 @@ public sealed partial class MemoryManager
         return false;
     }
 
-    private LeakedNode Describe(Node node) => new(node.Id, node.Path, node.Owner, Ts(node.Owner).Path, node.IsCtrn, node.Length);
+    private LeakedNode Describe(Node node) => new(node.Id, node.Path, node.Owner, Ts(node.Owner).Path, node.IsCtrn, node.Length, node.Place);
 }

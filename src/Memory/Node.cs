@@ -31,6 +31,9 @@ internal sealed class Node
 
     public required PhysExtent[] Extents { get; set; }
 
+    /// <summary>Where the operation that made this node was called (leak reports name it).</summary>
+    public required CodePlace Place { get; init; }
+
     public string Path => IsDivided ? $"{RootPath}[{RootStart}+{Length}]" : RootPath;
 
     public ulong GvaEnd => GvaBase + (ulong)Length;

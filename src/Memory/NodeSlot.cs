@@ -22,6 +22,12 @@ internal sealed class NodeSlot
 
     public uint LiftedGeneration { get; set; }
 
+    /// <summary>
+    /// The generation its owner last ended by pop, divide, merge or grant (not by a lift): a later
+    /// <see cref="MemoryManager.Release"/> presenting it is a double release.
+    /// </summary>
+    public uint ReleasedGeneration { get; set; }
+
     public Node? Node { get; set; }
 
     /// <summary>True once the generations are used up: the slot stays empty for good.</summary>

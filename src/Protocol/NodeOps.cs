@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Edsos.Memory;
 using Edsos.Protocol.Wire;
 
@@ -13,18 +14,19 @@ internal static class NodeOps
     private static readonly SegmentVisitor<ChecksumAccumulator> s_sum = static (ref ChecksumAccumulator sum, ReadOnlySpan<byte> segment) => sum.Add(segment);
 
     /// <summary>
-    /// Pops <paramref name="node"/> unless it is default. A failure is ignored on purpose: a node
-    /// revoked by a lift is already gone, and a release path has nothing better to do with the error.
+    /// Releases <paramref name="node"/> through <see cref="MemoryManager.Release"/> (a no-op for
+    /// default), naming the caller's place. A failure is not an error to act on here: a node revoked
+    /// by a lift is already gone, and a double release is recorded by the manager for the leak report.
     /// Returns 1 when a pop succeeded, 0 otherwise (for the stop report).
     /// </summary>
-    public static int Release(MemoryManager memory, TsId caller, Capability node)
+    public static int Release(MemoryManager memory, TsId caller, Capability node, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         if (node == default)
         {
             return 0;
         }
 
-        return memory.Pop(caller, node).IsOk ? 1 : 0;
+        return memory.Release(caller, node, file, line).IsOk ? 1 : 0;
     }
 
     /// <summary>
@@ -33,7 +35,7 @@ internal static class NodeOps
     /// Fails like <see cref="MemoryManager.Locate"/> and <see cref="MemoryManager.CtShare"/>
     /// (InvalidGva when the node was revoked).
     /// </summary>
-    public static MemoryResult<Capability> ShareWhole(MemoryManager memory, TsId caller, Capability node, TsId target, string name, Rights rights)
+    public static MemoryResult<Capability> ShareWhole(MemoryManager memory, TsId caller, Capability node, TsId target, string name, Rights rights, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var info = memory.Locate(caller, node);
         if (!info.IsOk)
@@ -41,7 +43,7 @@ internal static class NodeOps
             return info.AsResult();
         }
 
-        return memory.CtShare(caller, node, info.Value.Gva, info.Value.Length, target, name, rights & node.Rights);
+        return memory.CtShare(caller, node, info.Value.Gva, info.Value.Length, target, name, rights & node.Rights, file, line);
     }
 
     /// <summary>

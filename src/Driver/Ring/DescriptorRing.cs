@@ -95,7 +95,7 @@ public sealed class DescriptorRing
         var pin = memory.Pin(owner, node.Value);
         if (!pin.IsOk)
         {
-            memory.Pop(owner, node.Value);
+            memory.Release(owner, node.Value);
             return MemoryResult<DescriptorRing>.Fail(pin.Error, pin.Detail);
         }
 
@@ -210,7 +210,7 @@ public sealed class DescriptorRing
         _released = true;
         var unpinned = _memory.Unpin(_pinId);
         _pinId = 0;
-        var popped = _memory.Pop(_owner, Node);
+        var popped = _memory.Release(_owner, Node);
         return unpinned.IsOk ? popped : unpinned;
     }
 

@@ -1,0 +1,95 @@
+using System.Runtime.CompilerServices;
+
+namespace Edsos.Memory;
+
+/// <summary>
+/// The ownership discipline over pop: <see cref="Release"/> and <see cref="Own"/>. The rule, for
+/// every service: a capability has one owner TS; it moves only explicitly (a CTRN made for another
+/// TS, a grant, a message that says it carries ownership); its owner releases it exactly once on
+/// every path. A second release of the same node is recorded with its place and makes the leak
+/// report unclean; a node never released stays in the report with the place that made it.
+/// </summary>
+public sealed partial class MemoryManager
+{
+    /// <summary>Double releases kept for the leak report (the count keeps growing past it).</summary>
+    private const int MaxRecordedDoubleReleases = 64;
+
+    private readonly List<DoubleRelease> _doubleReleases = [];
+    private long _doubleReleaseCount;
+
+    /// <summary>Double releases seen so far, recorded or not (see <see cref="LeakReport.DoubleReleases"/>).</summary>
+    public long DoubleReleaseCount => Interlocked.Read(ref _doubleReleaseCount);
+
+    /// <summary>
+    /// Pops <paramref name="node"/> as its owner <paramref name="owner"/>, the one way services give a
+    /// node back. <c>default</c> is a no-op that returns Ok (nothing was held). A node its owner had
+    /// already popped, or consumed by divide, merge or grant, at this generation is a double release:
+    /// recorded with the caller's place (it makes the leak report unclean) and answered
+    /// <see cref="MemoryError.Stale"/>. A node revoked by a lift answers
+    /// <see cref="MemoryError.InvalidGva"/> and is not a double release (its TS exited under it).
+    /// Other failures are the capability errors of <see cref="Pop"/>.
+    /// </summary>
+    public MemoryResult Release(TsId owner, Capability node, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (node == default)
+        {
+            return MemoryResult.Ok;
+        }
+
+        lock (_gate)
+        {
+            var resolved = Resolve(owner, node, Rights.None, out var target);
+            if (!resolved.IsOk)
+            {
+                if (resolved.Error == MemoryError.Stale && IsReleasedGeneration(node))
+                {
+                    RecordDoubleRelease(owner, node, new CodePlace(file, line));
+                }
+
+                return resolved;
+            }
+
+            RemoveNode(target, lifted: false, out _, out _);
+            Journal(MemoryOp.Pop, owner, target);
+            return MemoryResult.Ok;
+        }
+    }
+
+    /// <summary>
+    /// Takes ownership of the node in <paramref name="slot"/> for the caller's scope: the returned
+    /// <see cref="Owned"/>, used with <c>using</c>, releases it at scope exit unless
+    /// <see cref="Owned.Transfer"/> cleared the slot first. Checks nothing now (the release does).
+    /// </summary>
+    public Owned Own(TsId owner, ref Capability slot, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        => new(this, owner, ref slot, new CodePlace(file, line));
+
+    private bool IsReleasedGeneration(Capability node)
+    {
+        var slot = _slots[(int)node.NodeId];
+        return slot.ReleasedGeneration == node.Generation && slot.LiftedGeneration != node.Generation;
+    }
+
+    private void RecordDoubleRelease(TsId owner, Capability node, CodePlace place)
+    {
+        Interlocked.Increment(ref _doubleReleaseCount);
+        if (_doubleReleases.Count < MaxRecordedDoubleReleases)
+        {
+            _doubleReleases.Add(new DoubleRelease(node, owner, TryTs(owner)?.Path ?? owner.ToString(), place));
+        }
+    }
+
+    /// <summary>The recorded double releases by a TS in <paramref name="scope"/> (all when null). Must hold the lock.</summary>
+    private List<DoubleRelease> DoubleReleasesIn(HashSet<TsId>? scope)
+    {
+        var found = new List<DoubleRelease>();
+        foreach (var record in _doubleReleases)
+        {
+            if (scope is null || scope.Contains(record.Owner))
+            {
+                found.Add(record);
+            }
+        }
+
+        return found;
+    }
+}
