@@ -15,22 +15,21 @@ public sealed partial class Ipv4RxWorker
     /// </summary>
     private void OnUdp(Capability node, int nodeLength, int offset, in Ipv4Repr ip, ReadOnlySpan<byte> transport, bool quotable)
     {
+        using var held = _memory.Own(_ts, ref node);
         Span<byte> bytes = stackalloc byte[UdpRepr.HeaderLength];
         int copied = Math.Min(transport.Length, UdpRepr.HeaderLength);
         transport[..copied].CopyTo(bytes);
         if (!UdpPacket.TryCreate(bytes[..copied], ip.PayloadLength, out UdpPacket header, out WireError error))
         {
             _tally.Count(error);
-            Drop(node);
             return;
         }
 
         int payloadLength = header.Length - UdpRepr.HeaderLength;
         ChecksumAccumulator payloadSum = default;
-        if (header.Checksum != 0 && !NodeOps.Sum(_memory, _ts, node, offset + UdpRepr.HeaderLength, payloadLength, ref payloadSum).IsOk)
+        if (header.Checksum != 0 && !NodeOps.Sum(_memory, _ts, held.Node, offset + UdpRepr.HeaderLength, payloadLength, ref payloadSum).IsOk)
         {
             _tally.Faults++;
-            Drop(node);
             return;
         }
 
@@ -45,7 +44,6 @@ public sealed partial class Ipv4RxWorker
                 _tally.Count(error);
             }
 
-            Drop(node);
             return;
         }
 
@@ -54,17 +52,13 @@ public sealed partial class Ipv4RxWorker
             _tally.NoSocket++;
             if (quotable && _policy.CanSendError(ip))
             {
-                SendPortUnreachable(node, nodeLength, ip);
-            }
-            else
-            {
-                Drop(node);
+                SendPortUnreachable(held.Transfer(), nodeLength, ip);
             }
 
             return;
         }
 
-        Capability delivered = ShareSlice(node, nodeLength, offset + UdpRepr.HeaderLength, payloadLength, socket.SocketTs, "dgram");
+        Capability delivered = ShareSlice(held.Transfer(), nodeLength, offset + UdpRepr.HeaderLength, payloadLength, socket.SocketTs, "dgram");
         if (delivered == default && payloadLength > 0)
         {
             return;
@@ -89,25 +83,23 @@ public sealed partial class Ipv4RxWorker
     private void OnTcp(Capability node, int nodeLength, int offset, in Ipv4Repr ip)
     {
         int length = ip.PayloadLength;
+        using var held = _memory.Own(_ts, ref node);
         if (!_policy.AcceptsTcp(ip))
         {
             _tally.NotForUs++;
-            Drop(node);
             return;
         }
 
         if (length < TcpPacket.MinHeaderLength)
         {
             _tally.Truncated++;
-            Drop(node);
             return;
         }
 
         Span<byte> header = stackalloc byte[TcpPacket.MaxHeaderLength];
-        if (!_memory.Read(_ts, node, offset, header[..TcpPacket.MinHeaderLength], CopyKind.Header).IsOk)
+        if (!_memory.Read(_ts, held.Node, offset, header[..TcpPacket.MinHeaderLength], CopyKind.Header).IsOk)
         {
             _tally.Faults++;
-            Drop(node);
             return;
         }
 
@@ -115,31 +107,27 @@ public sealed partial class Ipv4RxWorker
         if (headerLength < TcpPacket.MinHeaderLength || headerLength > length)
         {
             _tally.Malformed++;
-            Drop(node);
             return;
         }
 
         if (headerLength > TcpPacket.MinHeaderLength
-            && !_memory.Read(_ts, node, offset + TcpPacket.MinHeaderLength, header[TcpPacket.MinHeaderLength..headerLength], CopyKind.Header).IsOk)
+            && !_memory.Read(_ts, held.Node, offset + TcpPacket.MinHeaderLength, header[TcpPacket.MinHeaderLength..headerLength], CopyKind.Header).IsOk)
         {
             _tally.Faults++;
-            Drop(node);
             return;
         }
 
         int payloadLength = length - headerLength;
         ChecksumAccumulator payloadSum = default;
-        if (!NodeOps.Sum(_memory, _ts, node, offset + headerLength, payloadLength, ref payloadSum).IsOk)
+        if (!NodeOps.Sum(_memory, _ts, held.Node, offset + headerLength, payloadLength, ref payloadSum).IsOk)
         {
             _tally.Faults++;
-            Drop(node);
             return;
         }
 
         if (!TcpRepr.VerifyChecksum(header[..headerLength], ip.Source, ip.Destination, in payloadSum))
         {
             _tally.BadTcpChecksum++;
-            Drop(node);
             return;
         }
 
@@ -147,11 +135,10 @@ public sealed partial class Ipv4RxWorker
             || !TcpRepr.TryParse(packet, out TcpRepr tcp, out error))
         {
             _tally.Count(error);
-            Drop(node);
             return;
         }
 
-        Capability delivered = ShareSlice(node, nodeLength, offset + headerLength, payloadLength, _tcpTs, "tcp-data");
+        Capability delivered = ShareSlice(held.Transfer(), nodeLength, offset + headerLength, payloadLength, _tcpTs, "tcp-data");
         if (delivered == default && payloadLength > 0)
         {
             return;
@@ -167,29 +154,27 @@ public sealed partial class Ipv4RxWorker
     /// </summary>
     private void OnIcmp(Capability node, int nodeLength, int offset, in Ipv4Repr ip, ReadOnlySpan<byte> transport)
     {
+        using var held = _memory.Own(_ts, ref node);
         Span<byte> bytes = stackalloc byte[IcmpV4Repr.HeaderLength];
         int copied = Math.Min(transport.Length, IcmpV4Repr.HeaderLength);
         transport[..copied].CopyTo(bytes);
         if (!IcmpV4Packet.TryCreate(bytes[..copied], out IcmpV4Packet header, out WireError error))
         {
             _tally.Count(error);
-            Drop(node);
             return;
         }
 
         int dataLength = ip.PayloadLength - IcmpV4Repr.HeaderLength;
         ChecksumAccumulator dataSum = default;
-        if (!NodeOps.Sum(_memory, _ts, node, offset + IcmpV4Repr.HeaderLength, dataLength, ref dataSum).IsOk)
+        if (!NodeOps.Sum(_memory, _ts, held.Node, offset + IcmpV4Repr.HeaderLength, dataLength, ref dataSum).IsOk)
         {
             _tally.Faults++;
-            Drop(node);
             return;
         }
 
         if (!IcmpV4Repr.TryParse(header, dataSum, out IcmpV4Repr icmp, out error) && error == WireError.BadChecksum)
         {
             _tally.BadIcmpChecksum++;
-            Drop(node);
             return;
         }
 
@@ -197,12 +182,11 @@ public sealed partial class Ipv4RxWorker
         {
             case IcmpRxAction.AnswerEcho:
                 _tally.EchoRequests++;
-                OnEchoRequest(node, nodeLength, offset, dataLength, ip, icmp);
+                OnEchoRequest(held.Transfer(), nodeLength, offset, dataLength, ip, icmp);
                 break;
 
             case IcmpRxAction.ReportEchoReply:
                 _tally.EchoReplies++;
-                Drop(node);
                 _icmp.Tell(
                     new IcmpProtocol.EchoReplyReceivedEvent(
                         From: ip.Source,
@@ -216,7 +200,6 @@ public sealed partial class Ipv4RxWorker
             default:
                 // Errors about our datagrams have no socket contract to travel on yet; echo to broadcast is ignored (Linux default).
                 _tally.IcmpOther++;
-                Drop(node);
                 break;
         }
     }

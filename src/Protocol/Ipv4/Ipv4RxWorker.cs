@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Arp;
@@ -118,19 +119,20 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
         _tally.Frames++;
         Capability frame = received.Frame;
         int length = received.Length;
+
+        // The frame is ours: released on every path out of here unless handed to the IPv4 path.
+        using var held = _memory.Own(_ts, ref frame);
         if (length < FrameLayout.EthernetHeaderLength)
         {
             _tally.Truncated++;
-            Drop(frame);
             return;
         }
 
         Span<byte> head = stackalloc byte[MaxPeek];
         int peek = Math.Min(length, FirstPeek);
-        if (!_memory.Read(_ts, frame, 0, head[..peek], CopyKind.Header).IsOk)
+        if (!_memory.Read(_ts, held.Node, 0, head[..peek], CopyKind.Header).IsOk)
         {
             _tally.Faults++;
-            Drop(frame);
             return;
         }
 
@@ -138,25 +140,22 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
         if (ethernet.Destination != _options.Mac && !ethernet.Destination.IsBroadcast)
         {
             _tally.NotForUs++;
-            Drop(frame);
             return;
         }
 
         switch (ethernet.EtherType)
         {
             case EtherType.Arp:
-                // The whole ARP packet is header: nothing past it matters, so the frame goes at once.
-                Drop(frame);
+                // The whole ARP packet is header: nothing past it matters, so the frame is released on return.
                 OnArp(head[FrameLayout.EthernetHeaderLength..peek]);
                 break;
 
             case EtherType.Ipv4:
-                OnIpv4(frame, length, head, peek);
+                OnIpv4(held.Transfer(), length, head, peek);
                 break;
 
             default:
                 _tally.UnknownProtocol++;
-                Drop(frame);
                 break;
         }
     }
@@ -186,6 +185,7 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
     {
         const int ipStart = FrameLayout.EthernetHeaderLength;
         int available = length - ipStart;
+        using var held = _memory.Own(_ts, ref frame);
         if (peek - ipStart >= Ipv4Packet.MinHeaderLength)
         {
             // Only to size the read: with options (IHL above 5) the rest of the header and the transport
@@ -193,10 +193,9 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
             int wanted = Math.Min(Math.Min(length, MaxPeek), ipStart + Ipv4Packet.CreateUnchecked(head[ipStart..peek]).HeaderLength + 8);
             if (wanted > peek)
             {
-                if (!_memory.Read(_ts, frame, peek, head[peek..wanted], CopyKind.Header).IsOk)
+                if (!_memory.Read(_ts, held.Node, peek, head[peek..wanted], CopyKind.Header).IsOk)
                 {
                     _tally.Faults++;
-                    Drop(frame);
                     return;
                 }
 
@@ -208,26 +207,24 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
             || !Ipv4Repr.TryParse(header, out Ipv4Repr ip, out error))
         {
             _tally.CountIp(error);
-            Drop(frame);
             return;
         }
 
         if (!_policy.IsForUs(ip.Destination))
         {
             _tally.NotForUs++;
-            Drop(frame);
             return;
         }
 
         int transportOffset = ipStart + ip.HeaderLength;
         if (ip.IsFragment)
         {
-            OnFragment(frame, length, ip, transportOffset);
+            OnFragment(held.Transfer(), length, ip, transportOffset);
             return;
         }
 
         int transportPeek = Math.Min(peek, transportOffset + Math.Min(8, ip.PayloadLength));
-        DeliverTransport(frame, length, transportOffset, ip, head[transportOffset..transportPeek], quotable: true);
+        DeliverTransport(held.Transfer(), length, transportOffset, ip, head[transportOffset..transportPeek], quotable: true);
     }
 
     private void OnFragment(Capability frame, int length, in Ipv4Repr ip, int dataOffset)
@@ -282,7 +279,7 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
         if (!_memory.Read(_ts, datagram, 0, transport[..peek], CopyKind.Header).IsOk)
         {
             _tally.Faults++;
-            Drop(datagram);
+            _memory.Release(_ts, datagram);
             return;
         }
 
@@ -378,8 +375,9 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
             return default;
         }
 
-        var shared = NodeOps.ShareWhole(_memory, _ts, slice, target, name, SharedRights);
-        Drop(slice);
+        // The slice is ours either way: the CTRN (if made) is the target's.
+        using var held = _memory.Own(_ts, ref slice);
+        var shared = NodeOps.ShareWhole(_memory, _ts, held.Node, target, name, SharedRights);
         if (!shared.IsOk)
         {
             _tally.Faults++;
@@ -427,13 +425,14 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
         int popped = 0;
         foreach (ReassemblyFragment fragment in fragments)
         {
-            popped += NodeOps.Release(_memory, _ts, fragment.Node);
+            popped += _memory.Release(_ts, fragment.Node).IsOk ? 1 : 0;
         }
 
         return popped;
     }
 
-    private void Drop(Capability node) => NodeOps.Release(_memory, _ts, node);
+    /// <summary>Releases a node of the receive TS, naming the caller's place for the leak report.</summary>
+    private void Drop(Capability node, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => _memory.Release(_ts, node, file, line);
 
     /// <summary>Timer message: expire reassemblies whose time ran out.</summary>
     private sealed record ReassemblyTick
