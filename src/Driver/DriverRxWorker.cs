@@ -196,17 +196,17 @@ public sealed class DriverRxWorker : EdsrtActor
         var device = message.Device;
         message.ReplyTo.Tell(
             new NicStatistics(
-                device.FramesSent,
-                device.FramesReceived,
-                device.BytesSent,
-                device.BytesReceived,
-                device.RxMissed,
-                message.TxDropped,
-                message.TxRingInUse,
-                message.TxRingSize,
-                _queue?.Dropped ?? 0,
-                device.TsoFrames,
-                device.TsoSegments),
+                FramesSent: device.FramesSent,
+                FramesReceived: device.FramesReceived,
+                BytesSent: device.BytesSent,
+                BytesReceived: device.BytesReceived,
+                RxMissed: device.RxMissed,
+                TxDropped: message.TxDropped,
+                TxRingInUse: message.TxRingInUse,
+                TxRingSize: message.TxRingSize,
+                RxDropped: _queue?.Dropped ?? 0,
+                TsoFrames: device.TsoFrames,
+                TsoSegments: device.TsoSegments),
             Self);
     }
 

@@ -73,7 +73,12 @@ public sealed class DriverTxWorker : EdsrtActor
         Receive<VirtualNicProtocol.TxInterrupt>(_ => OnTxInterrupt());
         Receive<AttachTx>(OnAttachTx);
         Receive<GetNicStatistics>(_ => _device.Tell(
-            new VirtualNicProtocol.CollectStatistics(Sender, _queue?.Dropped ?? 0, _queue?.InUse ?? 0, _options.TxRingSize, default),
+            new VirtualNicProtocol.CollectStatistics(
+                ReplyTo: Sender,
+                TxDropped: _queue?.Dropped ?? 0,
+                TxRingInUse: _queue?.InUse ?? 0,
+                TxRingSize: _options.TxRingSize,
+                Device: default),
             Self));
         Receive<WorkerProtocol.AwaitReady>(_ => _device.Tell(new VirtualNicProtocol.Fence(Sender, WorkerProtocol.Ready.Instance), Self));
         Receive<WorkerProtocol.Stop>(_ =>

@@ -32,18 +32,18 @@ internal sealed class Ipv4TxTally
     public bool GatewayReachable { get; set; }
 
     public Ipv4TxCounters Snapshot() => new(
-        Datagrams,
-        Frames,
-        Fragmented,
-        LoopbackFrames,
-        NoRoute,
-        ArpRequestsSent,
-        ArpRepliesSent,
-        ArpFailures,
-        ArpQueueDrops,
-        Faults,
-        Completed,
-        Failed,
-        GatewayReachable,
-        GsoDatagrams);
+        Datagrams: Datagrams,
+        Frames: Frames,
+        Fragmented: Fragmented,
+        LoopbackFrames: LoopbackFrames,
+        NoRoute: NoRoute,
+        ArpRequests: ArpRequestsSent,
+        ArpReplies: ArpRepliesSent,
+        ArpFailures: ArpFailures,
+        ArpQueueDrops: ArpQueueDrops,
+        Faults: Faults,
+        Completed: Completed,
+        Failed: Failed,
+        GatewayReachable: GatewayReachable,
+        GsoDatagrams: GsoDatagrams);
 }

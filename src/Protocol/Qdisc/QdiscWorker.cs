@@ -227,7 +227,7 @@ public sealed class QdiscWorker : EdsrtActor
         _inFlight.Add(token, skb);
         _credit.Take(skb.Descriptors);
         _transmitted++;
-        _driver.Tell(new DriverProtocol.XmitSkbEvent(shared.Value, skb.Length, token, Self, skb.Offload), Self);
+        _driver.Tell(new DriverProtocol.XmitSkbEvent(Skb: shared.Value, Length: skb.Length, Token: token, ReplyTo: Self, Offload: skb.Offload), Self);
         return true;
     }
 
@@ -252,16 +252,16 @@ public sealed class QdiscWorker : EdsrtActor
     }
 
     private QdiscCounters Snapshot() => new(
-        _enqueued,
-        _dropped,
-        _transmitted,
-        _completed,
-        _runs,
-        _reschedules,
-        _blocked,
-        _queue.Count,
-        _inFlight.Count,
-        _credit.Credit);
+        Enqueued: _enqueued,
+        Dropped: _dropped,
+        Transmitted: _transmitted,
+        Completed: _completed,
+        Runs: _runs,
+        Reschedules: _reschedules,
+        Blocked: _blocked,
+        Backlog: _queue.Count,
+        InFlight: _inFlight.Count,
+        Credit: _credit.Credit);
 
     /// <summary>A queued frame: its node, where it starts, and what it needs of the ring.</summary>
     private readonly record struct QueuedSkb(Capability Skb, Gva Gva, int Length, int Descriptors, ulong Token, IActorRef Owner, TxOffload? Offload, ActivityContext Cause);

@@ -106,17 +106,17 @@ public sealed class UdpTxWorker : EdsrtActor
 
         _ipTx.Tell(
             new Ipv4Protocol.IpQueueXmit(
-                request.RequestId,
-                request.ReplyTo,
-                request.Length,
-                source,
-                destination,
-                IpProtocol.Udp,
-                0,
-                pushed.Value,
-                UdpRepr.HeaderLength,
-                request.Length > 0 ? request.Payload : default,
-                request.Length),
+                RequestId: request.RequestId,
+                ReplyTo: request.ReplyTo,
+                ReportedBytes: request.Length,
+                Source: source,
+                Destination: destination,
+                Protocol: IpProtocol.Udp,
+                Tos: 0,
+                Headroom: pushed.Value,
+                TransportHeaderLength: UdpRepr.HeaderLength,
+                Payload: request.Length > 0 ? request.Payload : default,
+                PayloadLength: request.Length),
             Self);
         if (request.Length == 0)
         {
