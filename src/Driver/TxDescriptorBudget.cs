@@ -5,14 +5,15 @@ namespace Edsos.Driver;
 /// <summary>
 /// The one rule for how many TX ring descriptors a frame takes, used by the driver when it writes them
 /// (<see cref="TxQueue{TReply}"/>) and by whoever counts credit before handing a frame over (the qdisc), so
-/// the two can never disagree: a legacy frame takes one descriptor per 16,288 bytes of each physical extent
-/// (8254x SDM 3.3.3: a legacy descriptor's buffer is at most 16,288 bytes, so a longer extent is split),
+/// the two can never disagree: a legacy frame takes one descriptor per <see cref="MaxBytesPerLegacyDescriptor"/>
+/// bytes of each physical extent (8254x SDM 3.3.3: a legacy descriptor's buffer is at most 16,288 bytes, so a
+/// longer extent is split),
 /// a TSO frame one TCP/IP context descriptor plus one TSE data descriptor per extent (their 20-bit lengths
 /// need no split).
 /// </summary>
 public static class TxDescriptorBudget
 {
-    /// <summary>The most bytes one legacy descriptor carries (16 KiB − 128, 8254x SDM 3.3.3).</summary>
+    /// <summary>The most bytes one legacy descriptor is given: 16 KiB − 128 = 16,256, under the 16,288 the 8254x takes (SDM 3.3.3).</summary>
     public const int MaxBytesPerLegacyDescriptor = 16 * 1024 - 128;
 
     // Cached once: a lambda per call would allocate a delegate per frame.

@@ -7,11 +7,11 @@ public sealed class TxDescriptorBudgetTests
 {
     [Theory]
     [InlineData(1, 1)]
-    [InlineData(16288, 1)]
-    [InlineData(16289, 2)]
-    [InlineData(32576, 2)]
-    [InlineData(32577, 3)]
-    public void ForExtent_Legacy_OnePer16288Bytes(int length, int expected)
+    [InlineData(16256, 1)]
+    [InlineData(16257, 2)]
+    [InlineData(32512, 2)]
+    [InlineData(32513, 3)]
+    public void ForExtent_Legacy_OnePer16256Bytes(int length, int expected)
     {
         Assert.Equal(expected, TxDescriptorBudget.ForExtent(length, offload: false));
     }
@@ -39,9 +39,9 @@ public sealed class TxDescriptorBudgetTests
     }
 
     [Fact]
-    public void TryForLocation_LegacyUpTo16288Bytes_ExtentCount()
+    public void TryForLocation_LegacyUpToOneDescriptor_ExtentCount()
     {
-        Assert.True(TxDescriptorBudget.TryForLocation(new NodeLocation(default, 16288, 5), offload: false, out int descriptors));
+        Assert.True(TxDescriptorBudget.TryForLocation(new NodeLocation(default, 16256, 5), offload: false, out int descriptors));
         Assert.Equal(5, descriptors);
     }
 
@@ -55,7 +55,7 @@ public sealed class TxDescriptorBudgetTests
     [Fact]
     public void TryForLocation_LegacyLongerThanOneDescriptor_CannotTell()
     {
-        Assert.False(TxDescriptorBudget.TryForLocation(new NodeLocation(default, 16289, 1), offload: false, out _));
+        Assert.False(TxDescriptorBudget.TryForLocation(new NodeLocation(default, 16257, 1), offload: false, out _));
     }
 
     [Theory]
