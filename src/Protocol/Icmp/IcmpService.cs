@@ -24,7 +24,6 @@ public sealed class IcmpService : EdsrtActor
     private readonly Dictionary<ushort, PendingPing> _pings = new();
 
     private ushort _nextIdentifier = 1;
-    private bool _quiesced;
     private long _echoRequestsSent;
     private long _echoRepliesSent;
     private long _unreachablesSent;
@@ -40,13 +39,38 @@ public sealed class IcmpService : EdsrtActor
         _clock = clock;
         _ts = Ts;
         _ipTx = ipTx;
+        Running();
+    }
 
+    /// <summary>The normal phase: pings sent, echo requests answered, unreachables sent.</summary>
+    private void Running()
+    {
         Receive<InetProtocol.PingRequest>(OnPing);
+        Receive<IcmpProtocol.EchoRequestReceivedEvent>(OnEchoRequest);
+        Receive<IcmpProtocol.DestinationUnreachableNeeded>(OnUnreachableNeeded);
+        Receive<InetStackProtocol.Quiesce>(_ =>
+        {
+            Become(Quiesced);
+            Sender.Tell(new InetStackProtocol.Quiesced(nameof(IcmpService)), Self);
+        });
+        Common();
+    }
+
+    /// <summary>The stack is stopping: pings refused with ENETDOWN, nothing more sent; the nodes that come in are released.</summary>
+    private void Quiesced()
+    {
+        Receive<InetProtocol.PingRequest>(request => Sender.Tell(Failed(Errno.ENETDOWN, request.Sequence, request.Destination), Self));
+        Receive<IcmpProtocol.EchoRequestReceivedEvent>(request => NodeOps.Release(_memory, _ts, request.Data));
+        Receive<IcmpProtocol.DestinationUnreachableNeeded>(needed => NodeOps.Release(_memory, _ts, needed.Quote));
+        Receive<InetStackProtocol.Quiesce>(_ => Sender.Tell(new InetStackProtocol.Quiesced(nameof(IcmpService)), Self));
+        Common();
+    }
+
+    private void Common()
+    {
         Receive<InetProtocol.XmitComplete>(OnXmitComplete);
         Receive<IcmpProtocol.EchoReplyReceivedEvent>(OnEchoReply);
         Receive<PingTimeout>(OnPingTimeout);
-        Receive<IcmpProtocol.EchoRequestReceivedEvent>(OnEchoRequest);
-        Receive<IcmpProtocol.DestinationUnreachableNeeded>(OnUnreachableNeeded);
         Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(
             new IcmpCounters(
                 EchoRequestsSent: _echoRequestsSent,
@@ -56,11 +80,6 @@ public sealed class IcmpService : EdsrtActor
                 PingTimeouts: _pingTimeouts,
                 UnmatchedReplies: _unmatched),
             Self));
-        Receive<InetStackProtocol.Quiesce>(_ =>
-        {
-            _quiesced = true;
-            Sender.Tell(new InetStackProtocol.Quiesced(nameof(IcmpService)), Self);
-        });
         Receive<InetStackProtocol.Release>(_ =>
         {
             foreach (var (identifier, ping) in _pings)
@@ -76,12 +95,6 @@ public sealed class IcmpService : EdsrtActor
 
     private void OnPing(InetProtocol.PingRequest request)
     {
-        if (_quiesced)
-        {
-            Sender.Tell(Failed(Errno.ENETDOWN, request.Sequence, request.Destination), Self);
-            return;
-        }
-
         if (request.PayloadSize < 0 || request.PayloadSize > FrameLayout.MaxUdpPayload || request.Timeout <= TimeSpan.Zero)
         {
             Sender.Tell(Failed(Errno.EINVAL, request.Sequence, request.Destination), Self);
@@ -192,12 +205,6 @@ public sealed class IcmpService : EdsrtActor
 
     private void OnEchoRequest(IcmpProtocol.EchoRequestReceivedEvent request)
     {
-        if (_quiesced)
-        {
-            NodeOps.Release(_memory, _ts, request.Data);
-            return;
-        }
-
         var pushed = _memory.Push(_ts, "hdr", FrameLayout.Headroom8);
         if (!pushed.IsOk)
         {
@@ -216,12 +223,6 @@ public sealed class IcmpService : EdsrtActor
 
     private void OnUnreachableNeeded(IcmpProtocol.DestinationUnreachableNeeded needed)
     {
-        if (_quiesced)
-        {
-            NodeOps.Release(_memory, _ts, needed.Quote);
-            return;
-        }
-
         var pushed = _memory.Push(_ts, "hdr", FrameLayout.Headroom8);
         if (!pushed.IsOk)
         {
