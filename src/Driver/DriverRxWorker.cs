@@ -27,6 +27,10 @@ namespace Edsos.Driver;
 /// unpins and pops the buffers still posted, and programs a fresh ring. Frames arriving while the
 /// RX queue is stopped are missed (counted by the device), as on a real queue reset.
 /// </para>
+/// <para>
+/// Phases, by <c>Become</c>: idle (interrupts enabled), polling (a NAPI poll is running), recovering
+/// (after a restart, until <see cref="VirtualNicProtocol.RxQuiesced"/>) and stopped.
+/// </para>
 /// </summary>
 public sealed class DriverRxWorker : EdsrtActor
 {
@@ -35,11 +39,8 @@ public sealed class DriverRxWorker : EdsrtActor
     private readonly List<RxFrame> _frames = [];
     private readonly DriverRxState _state;
     private RxQueue? _queue;
-    private bool _recovering;
     private IActorRef? _handler;
     private TsId _handlerTs;
-    private bool _polling;
-    private bool _stopped;
 
     /// <summary>Creates the worker for the NIC described by <paramref name="options"/>, driving <paramref name="device"/>.</summary>
     public DriverRxWorker(NicOptions options, IActorRef device)
@@ -52,20 +53,62 @@ public sealed class DriverRxWorker : EdsrtActor
         _options = options;
         _device = device;
         _state = state;
-        Receive<VirtualNicProtocol.RxQuiesced>(_ => OnRxQuiesced());
+        Idle();
+    }
 
+    /// <summary>Interrupts enabled, nothing to poll: an RX interrupt starts a NAPI poll.</summary>
+    private void Idle()
+    {
+        Receive<VirtualNicProtocol.RxInterrupt>(_ =>
+        {
+            Become(Polling);
+            PollOnce();
+        });
+        Receive<WorkerProtocol.Poll>(_ => PollOnce());
+        Receive<VirtualNicProtocol.RxQuiesced>(_ => { });
+        Common();
+    }
+
+    /// <summary>A NAPI poll is running (the device auto-masked its interrupt): more interrupts change nothing.</summary>
+    private void Polling()
+    {
+        Receive<VirtualNicProtocol.RxInterrupt>(_ => { });
+        Receive<WorkerProtocol.Poll>(_ => PollOnce());
+        Receive<VirtualNicProtocol.RxQuiesced>(_ => { });
+        Common();
+    }
+
+    /// <summary>After a restart, until the device stopped writing: nothing is polled.</summary>
+    private void Recovering()
+    {
+        Receive<VirtualNicProtocol.RxInterrupt>(_ => { });
+        Receive<WorkerProtocol.Poll>(_ => { });
+        Receive<VirtualNicProtocol.RxQuiesced>(_ => OnRxQuiesced());
+        Common();
+    }
+
+    /// <summary>After <see cref="WorkerProtocol.Stop"/>: the ring and its buffers are released; nothing more happens.</summary>
+    private void Stopped()
+    {
+        Receive<VirtualNicProtocol.RxInterrupt>(_ => { });
+        Receive<WorkerProtocol.Poll>(_ => { });
+        Receive<VirtualNicProtocol.RxQuiesced>(_ => { });
+        Common();
+    }
+
+    private void Common()
+    {
         Receive<AttachRx>(m =>
         {
             _handler = m.Handler;
             _handlerTs = m.HandlerTs;
         });
-        Receive<VirtualNicProtocol.RxInterrupt>(_ => OnInterrupt());
-        Receive<WorkerProtocol.Poll>(_ => PollOnce());
         Receive<VirtualNicProtocol.CollectStatistics>(OnCollectStatistics);
         Receive<WorkerProtocol.AwaitReady>(_ => _device.Tell(new VirtualNicProtocol.Fence(Sender, WorkerProtocol.Ready.Instance), Self));
         Receive<WorkerProtocol.Stop>(_ =>
         {
             Release();
+            Become(Stopped);
             Sender.Tell(WorkerProtocol.Stopped.Instance, Self);
         });
     }
@@ -95,19 +138,19 @@ public sealed class DriverRxWorker : EdsrtActor
             return;
         }
 
-        _recovering = true;
+        Become(Recovering);
         _device.Tell(new VirtualNicProtocol.QuiesceRx(Self), Self);
     }
 
     private void OnRxQuiesced()
     {
-        if (!_recovering || _stopped || _queue is null)
+        // The device writes nothing more: deliver what it wrote back, release what it did not fill.
+        Become(Idle);
+        if (_queue is null)
         {
             return;
         }
 
-        // The device writes nothing more: deliver what it wrote back, release what it did not fill.
-        _recovering = false;
         _frames.Clear();
         var handlerTs = _handler is null ? TsId.None : _handlerTs;
         _queue.Poll(_options.RxRingSize, handlerTs, _frames);
@@ -139,23 +182,11 @@ public sealed class DriverRxWorker : EdsrtActor
     /// <inheritdoc />
     protected override void PostStop() => Release();
 
-    private void OnInterrupt()
-    {
-        // A poll already scheduled will see these frames; the device auto-masked anyway.
-        if (_polling || _stopped || _recovering)
-        {
-            return;
-        }
-
-        _polling = true;
-        PollOnce();
-    }
-
     private void PollOnce()
     {
-        if (_stopped || _queue is null || _recovering)
+        if (_queue is null)
         {
-            _polling = false;
+            Become(Idle);
             return;
         }
 
@@ -182,12 +213,13 @@ public sealed class DriverRxWorker : EdsrtActor
         if (consumed == _options.NapiBudget)
         {
             // Budget spent: yield to the mailbox (AttachRx, statistics, stop) and come back.
+            Become(Polling);
             Self.Tell(WorkerProtocol.Poll.Instance, Self);
             return;
         }
 
         // Drained: unmask. A frame that landed after this poll fires at once on unmask.
-        _polling = false;
+        Become(Idle);
         _device.Tell(new VirtualNicProtocol.EnableInterrupts(InterruptCause.RxTimer), Self);
     }
 
@@ -210,15 +242,6 @@ public sealed class DriverRxWorker : EdsrtActor
             Self);
     }
 
-    private void Release()
-    {
-        if (_stopped)
-        {
-            return;
-        }
-
-        _stopped = true;
-        _recovering = false;
-        _queue?.Release();
-    }
+    /// <summary>Releases the posted buffers and the ring. Idempotent (the stop message and then <see cref="PostStop"/> both call it).</summary>
+    private void Release() => _queue?.Release();
 }
