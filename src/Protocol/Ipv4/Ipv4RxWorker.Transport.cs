@@ -96,27 +96,29 @@ public sealed partial class Ipv4RxWorker
             return;
         }
 
-        Span<byte> header = stackalloc byte[TcpPacket.MaxHeaderLength];
-        if (!_memory.Read(_ts, held.Node, offset, header[..TcpPacket.MinHeaderLength], CopyKind.Header).IsOk)
+        Span<byte> bytes = stackalloc byte[TcpPacket.MaxHeaderLength];
+        if (!_memory.Read(_ts, held.Node, offset, bytes[..TcpPacket.MinHeaderLength], CopyKind.Header).IsOk)
         {
             _tally.Faults++;
             return;
         }
 
-        int headerLength = (header[TcpPacket.DataOffsetOffset] >> 4) * 4;
-        if (headerLength < TcpPacket.MinHeaderLength || headerLength > length)
-        {
-            _tally.Malformed++;
-            return;
-        }
-
-        if (headerLength > TcpPacket.MinHeaderLength
-            && !_memory.Read(_ts, held.Node, offset + TcpPacket.MinHeaderLength, header[TcpPacket.MinHeaderLength..headerLength], CopyKind.Header).IsOk)
+        // Only to size the read of the options; every check is the parser's, below.
+        int wanted = Math.Clamp(TcpPacket.CreateUnchecked(bytes[..TcpPacket.MinHeaderLength]).HeaderLength, TcpPacket.MinHeaderLength, Math.Min(length, TcpPacket.MaxHeaderLength));
+        if (wanted > TcpPacket.MinHeaderLength
+            && !_memory.Read(_ts, held.Node, offset + TcpPacket.MinHeaderLength, bytes[TcpPacket.MinHeaderLength..wanted], CopyKind.Header).IsOk)
         {
             _tally.Faults++;
             return;
         }
 
+        if (!TcpPacket.TryCreate(bytes[..wanted], length, out TcpPacket packet, out WireError error))
+        {
+            _tally.Count(error);
+            return;
+        }
+
+        int headerLength = packet.HeaderLength;
         int payloadLength = length - headerLength;
         ChecksumAccumulator payloadSum = default;
         if (!NodeOps.Sum(_memory, _ts, held.Node, offset + headerLength, payloadLength, ref payloadSum).IsOk)
@@ -125,14 +127,13 @@ public sealed partial class Ipv4RxWorker
             return;
         }
 
-        if (!TcpRepr.VerifyChecksum(header[..headerLength], ip.Source, ip.Destination, in payloadSum))
+        if (!TcpRepr.VerifyChecksum(packet.Buffer, ip.Source, ip.Destination, in payloadSum))
         {
             _tally.BadTcpChecksum++;
             return;
         }
 
-        if (!TcpPacket.TryCreate(header[..headerLength], out TcpPacket packet, out WireError error)
-            || !TcpRepr.TryParse(packet, out TcpRepr tcp, out error))
+        if (!TcpRepr.TryParse(packet, out TcpRepr tcp, out error))
         {
             _tally.Count(error);
             return;
@@ -145,7 +146,14 @@ public sealed partial class Ipv4RxWorker
         }
 
         _tally.TcpSegments++;
-        _tcp!.Tell(new Tcp.TcpProtocol.SegmentReceivedEvent(tcp, delivered, payloadLength, ip.Source, ip.Destination), Self);
+        _tcp!.Tell(
+            new Tcp.TcpProtocol.SegmentReceivedEvent(
+                Header: tcp,
+                Payload: delivered,
+                Length: payloadLength,
+                Source: ip.Source,
+                Destination: ip.Destination),
+            Self);
     }
 
     /// <summary>

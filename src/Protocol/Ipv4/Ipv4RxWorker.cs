@@ -422,10 +422,11 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
 
     private int ReleaseAll(IReadOnlyList<ReassemblyFragment> fragments)
     {
+        // An index, not foreach: an interface enumerator would be allocated per fragment.
         int popped = 0;
-        foreach (ReassemblyFragment fragment in fragments)
+        for (int i = 0; i < fragments.Count; i++)
         {
-            popped += _memory.Release(_ts, fragment.Node).IsOk ? 1 : 0;
+            popped += _memory.Release(_ts, fragments[i].Node).IsOk ? 1 : 0;
         }
 
         return popped;

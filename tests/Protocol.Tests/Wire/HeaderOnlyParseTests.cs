@@ -190,4 +190,62 @@ public sealed class HeaderOnlyParseTests
         Assert.False(IcmpV4Repr.TryParse(header, data, out _, out WireError error));
         Assert.Equal(WireError.Unsupported, error);
     }
+
+    /// <summary>
+    /// A TCP SYN with an MSS option (24-byte header, data offset 6), ports 40000 → 80, sequence 1, no payload.
+    /// Checksum over the pseudo-header 10.0.2.15 → 10.0.2.2, protocol 6, length 24, and the header:
+    /// 0a00+020f+0a00+0202+0006+0018 + 9c40+0050+0000+0001+0000+0000+6002+ffff+0000+0000+0204+05b4 = 0x21c79
+    /// → fold 0x1c79 + 2 = 0x1c7b → ~ = 0xe384 (cross-checked with python3).
+    /// </summary>
+    private static byte[] TcpSynWithMss() => new byte[]
+    {
+        0x9c, 0x40, 0x00, 0x50,             // ports 40000 → 80
+        0x00, 0x00, 0x00, 0x01,             // sequence 1
+        0x00, 0x00, 0x00, 0x00,             // acknowledgement 0
+        0x60, 0x02,                         // data offset 6, SYN
+        0xff, 0xff,                         // window 65535
+        0xe3, 0x84,                         // checksum
+        0x00, 0x00,                         // urgent pointer
+        0x02, 0x04, 0x05, 0xb4,             // MSS 1460
+    };
+
+    [Fact]
+    public void TcpTryCreate_HeaderWithOptions_ChecksumVerifiesWithAnEmptyPayloadSum()
+    {
+        byte[] segment = TcpSynWithMss();
+
+        Assert.True(TcpPacket.TryCreate(segment, 24, out TcpPacket tcp, out WireError error), error.ToString());
+        Assert.Equal(24, tcp.Buffer.Length);
+        Assert.True(TcpRepr.VerifyChecksum(tcp.Buffer, s_guest, s_gateway, default));
+        Assert.True(TcpRepr.TryParse(tcp, out TcpRepr repr, out error), error.ToString());
+        Assert.Equal((ushort)1460, repr.MaxSegmentSize);
+    }
+
+    [Fact]
+    public void TcpTryCreate_DataOffsetPastTheSegment_Malformed()
+    {
+        byte[] segment = TcpSynWithMss();
+
+        Assert.False(TcpPacket.TryCreate(segment, 22, out _, out WireError error));
+        Assert.Equal(WireError.Malformed, error);
+    }
+
+    [Fact]
+    public void TcpTryCreate_OptionsNotInTheHeaderBuffer_Truncated()
+    {
+        byte[] segment = TcpSynWithMss();
+
+        Assert.False(TcpPacket.TryCreate(segment.AsSpan(0, 20), 24, out _, out WireError error));
+        Assert.Equal(WireError.Truncated, error);
+    }
+
+    [Fact]
+    public void TcpTryCreate_DataOffsetBelowFive_Malformed()
+    {
+        byte[] segment = TcpSynWithMss();
+        segment[12] = 0x40;
+
+        Assert.False(TcpPacket.TryCreate(segment, 24, out _, out WireError error));
+        Assert.Equal(WireError.Malformed, error);
+    }
 }
