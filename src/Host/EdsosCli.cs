@@ -274,7 +274,7 @@ public static class EdsosCli
         }
 
         int expected = report.Interrupted ? report.Attempted : report.Sends;
-        bool clean = report.EchoedOk == expected && report.PingsOk == report.PingsSent && report.LeakedNodes == 0 && report.LeakedPages == 0;
+        bool clean = report.EchoedOk == expected && report.PingsOk == report.PingsSent && report.LeakedNodes == 0 && report.LeakedPages == 0 && report.DoubleReleases == 0;
         return clean ? ExitCodes.Ok : ExitCodes.Failed;
     }
 

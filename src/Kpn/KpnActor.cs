@@ -1,9 +1,9 @@
 using Edsos.Kpn.Internal;
 using Edsos.Memory;
 using Edsos.Protocol;
+using Edsos.Protocol.Udp;
 using Akka.Actor;
 using Edsos.Scheduler;
-using Edsos.Scheduler.Faults;
 using Edsos.SocketService;
 using static Edsos.Kpn.KpnProtocol;
 using static Edsos.Protocol.InetProtocol;
@@ -22,16 +22,19 @@ namespace Edsos.Kpn;
 /// every <see cref="KpnProtocol"/> request with its reply type; errors are errno values, never
 /// exceptions, and a rejected call shares nothing and leaks nothing.
 /// </summary>
-public sealed class KpnActor : EdsrtActor
+/// <remarks>
+/// Two phases: running, and exiting (after <see cref="Exit"/>: no new sockets, every descriptor closed, the exit
+/// answered once every close is confirmed). The handlers are split by concern: this file holds the phases, the
+/// descriptor table and the control calls; <c>KpnActor.Data.cs</c> send and receive; <c>KpnActor.Stream.cs</c>
+/// listen, accept and shutdown.
+/// </remarks>
+public sealed partial class KpnActor : EdsrtActor
 {
-    /// <summary>Largest UDP payload over IPv4: 65535 - 20 (IPv4 header) - 8 (UDP header).</summary>
-    public const int MaxUdpPayload = 65507;
+    /// <summary>Largest UDP payload over IPv4 (<see cref="UdpLimits.MaxPayload"/>); a longer datagram gets EMSGSIZE here.</summary>
+    public const int MaxUdpPayload = UdpLimits.MaxPayload;
 
     /// <summary>The first descriptor handed out (0, 1, 2 are stdin, stdout, stderr).</summary>
     public const int FirstFd = 3;
-
-    // The socket may read the bytes, share them on to the transmit worker and let it map them for DMA.
-    private const Rights SendShareRights = Rights.Read | Rights.Share | Rights.Map;
 
     private readonly KpnOptions _options;
     private readonly MemoryManager _memory;
@@ -40,9 +43,6 @@ public sealed class KpnActor : EdsrtActor
     private readonly Dictionary<int, FdEntry> _fds = new();
     private readonly Dictionary<ulong, PendingCall> _pending = new();
     private ulong _nextReqId;
-    private bool _exiting;
-    private IActorRef? _exitWaiter;
-    private int _exitCloses;
 
     /// <summary>Creates the KPN of the process whose TS is <see cref="KpnOptions.UserTs"/>.</summary>
     public KpnActor(KpnOptions options)
@@ -52,29 +52,7 @@ public sealed class KpnActor : EdsrtActor
         _memory = Context.System.Memory;
         _userTs = options.UserTs;
         _kpnTs = Ts;
-
-        Receive<KpnProtocol.Socket>(OnSocket);
-        Receive<Bind>(OnBind);
-        Receive<Connect>(OnConnect);
-        Receive<SendTo>(OnSendTo);
-        Receive<RecvFrom>(OnRecvFrom);
-        Receive<RecvZeroCopy>(OnRecvZeroCopy);
-        Receive<CancelRecv>(OnCancelRecv);
-        Receive<Close>(OnClose);
-        Receive<Listen>(OnListen);
-        Receive<Accept>(OnAccept);
-        Receive<Shutdown>(OnShutdown);
-        Receive<AcceptRespEvent>(OnAcceptResp);
-        Receive<SetNonBlocking>(OnSetNonBlocking);
-        Receive<SetSockOpt>(OnSetSockOpt);
-        Receive<GetSockOpt>(OnGetSockOpt);
-        Receive<PingRequest>(OnPing);
-        Receive<Exit>(OnExit);
-
-        Receive<SocketCreated>(OnSocketCreated);
-        Receive<SocketReply>(OnSocketReply);
-        Receive<SendRespEvent>(OnSendResp);
-        Receive<RecvRespEvent>(OnRecvResp);
+        Running();
     }
 
     /// <summary>Props binding the KPN to its TS <paramref name="tsPath"/> (for example <c>/user_proc/app/sysagent/kpn</c>).</summary>
@@ -92,6 +70,19 @@ public sealed class KpnActor : EdsrtActor
         // them were revoked by the lift already; the close pops what is left.
         foreach (var call in _pending.Values)
         {
+            if (call.Cancelled)
+            {
+                // Its caller stopped waiting long ago.
+                continue;
+            }
+
+            if (call.Kind == CallKind.Exit)
+            {
+                // Stopping is the exit the caller waited for.
+                call.ReplyTo.Tell(SysResult.Ok(0));
+                continue;
+            }
+
             Fail(call, Errno.EINTR);
         }
 
@@ -102,25 +93,65 @@ public sealed class KpnActor : EdsrtActor
         }
 
         _fds.Clear();
-        _exitWaiter?.Tell(SysResult.Ok(0));
+    }
+
+    /// <summary>The normal phase: every syscall is served.</summary>
+    private void Running()
+    {
+        Receive<KpnProtocol.Socket>(OnSocket);
+        Receive<Exit>(OnExit);
+        Receive<SocketCreated>(OnSocketCreated);
+        Common();
+    }
+
+    /// <summary>
+    /// After <see cref="Exit"/>: the descriptor table is empty (so every call on a descriptor is EBADF), a new socket
+    /// or a second exit is EINTR, a socket created for a call made before the exit is closed at once.
+    /// </summary>
+    private void Exiting()
+    {
+        Receive<KpnProtocol.Socket>(_ => Sender.Tell(SysResult.Fail(Errno.EINTR)));
+        Receive<Exit>(_ => Sender.Tell(SysResult.Fail(Errno.EINTR)));
+        Receive<SocketCreated>(OnSocketCreatedWhileExiting);
+        Common();
+    }
+
+    /// <summary>What both phases serve alike: calls on descriptors, and the sockets' replies.</summary>
+    private void Common()
+    {
+        Receive<Bind>(OnBind);
+        Receive<Connect>(OnConnect);
+        Receive<SendTo>(OnSendTo);
+        Receive<RecvFrom>(OnRecvFrom);
+        Receive<RecvZeroCopy>(OnRecvZeroCopy);
+        Receive<CancelRecv>(OnCancelRecv);
+        Receive<Close>(OnClose);
+        Receive<Listen>(OnListen);
+        Receive<Accept>(OnAccept);
+        Receive<Shutdown>(OnShutdown);
+        Receive<SetNonBlocking>(OnSetNonBlocking);
+        Receive<SetSockOpt>(OnSetSockOpt);
+        Receive<GetSockOpt>(OnGetSockOpt);
+        Receive<PingRequest>(OnPing);
+
+        Receive<AcceptRespEvent>(OnAcceptResp);
+        Receive<SocketReply>(OnSocketReply);
+        Receive<SendRespEvent>(OnSendResp);
+        Receive<RecvRespEvent>(OnRecvResp);
     }
 
     private void OnSocket(KpnProtocol.Socket call)
     {
-        if (_exiting)
-        {
-            Sender.Tell(SysResult.Fail(Errno.EINTR));
-            return;
-        }
-
         if (_fds.Count + CountPending(CallKind.Socket) >= _options.MaxDescriptors)
         {
             Sender.Tell(SysResult.Fail(Errno.EMFILE));
             return;
         }
 
-        var reqId = Track(new PendingCall(CallKind.Socket, Sender, -1, default, 0, default, call.Type == SocketKind.Stream));
-        _options.SocketTable.Tell(new CreateSocket(reqId, call.Domain, call.Type, call.Protocol, _userTs), Self);
+        var reqId = Track(new PendingCall(CallKind.Socket, Sender, Fd: -1, Stream: call.Type == SocketKind.Stream));
+        _options.SocketTable.Tell(
+            new CreateSocket(ReqId: reqId, Domain: call.Domain, Type: call.Type, Protocol: call.Protocol, OwnerTs: _userTs),
+            Self);
     }
 
     private void OnBind(Bind call)
@@ -130,7 +161,7 @@ public sealed class KpnActor : EdsrtActor
             return;
         }
 
-        var reqId = Track(new PendingCall(CallKind.Bind, Sender, call.Fd, default, 0, default));
+        var reqId = Track(new PendingCall(CallKind.Bind, Sender, call.Fd));
         entry.Node.Tell(new BindSocket(reqId, call.Local), Self);
     }
 
@@ -141,127 +172,8 @@ public sealed class KpnActor : EdsrtActor
             return;
         }
 
-        var reqId = Track(new PendingCall(CallKind.Connect, Sender, call.Fd, default, 0, call.Remote));
+        var reqId = Track(new PendingCall(CallKind.Connect, Sender, call.Fd, Remote: call.Remote));
         entry.Node.Tell(new ConnectSocket(reqId, call.Remote, entry.NonBlocking), Self);
-    }
-
-    private void OnSendTo(SendTo call)
-    {
-        // Seed 000 stage 1: descriptor, size and destination first (cheap, nothing touched), then
-        // the TLB check on the buffer, then the share.
-        if (!TryGetFd(call.Fd, out var entry))
-        {
-            return;
-        }
-
-        var error = call.Length switch
-        {
-            < 0 => Errno.EINVAL,
-            > MaxUdpPayload when !entry.Stream => Errno.EMSGSIZE,
-            // A CTRN has at least one byte; an empty datagram cannot be shared.
-            0 => Errno.EINVAL,
-            _ => call.Destination is null && !entry.Connected && !entry.Stream ? Errno.EDESTADDRREQ : Errno.None,
-        };
-        if (error != Errno.None)
-        {
-            Sender.Tell(SysResult.Fail(error));
-            return;
-        }
-
-        var hit = _memory.Translate(_userTs, call.Buffer, call.Length, Rights.Read);
-        if (!hit.IsOk)
-        {
-            Sender.Tell(SysResult.Fail(Errno.EFAULT));
-            return;
-        }
-
-        var reqId = ++_nextReqId;
-        var ctrn = _memory.CtShare(_userTs, hit.Value.Node, call.Buffer, call.Length, entry.Ts, $"send_q/{reqId}", SendShareRights);
-        if (!ctrn.IsOk)
-        {
-            // The socket's TS is gone (closed under us), or the buffer cannot be shared.
-            Sender.Tell(SysResult.Fail(ctrn.Error is MemoryError.TsExited or MemoryError.NoSuchTs ? Errno.EBADF : Errno.EFAULT));
-            return;
-        }
-
-        _pending.Add(reqId, new PendingCall(CallKind.Send, Sender, call.Fd, default, call.Length, default));
-
-        // Never waits: a ts-exit fired here exits this very KPN's subtree asynchronously.
-        Context.System.Faults.Hit(FaultPoint.KpnShare, entry.Ts, ctrn.Value, FaultKind.TsExit | FaultKind.SocketClose);
-        var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
-        entry.Node.Tell(new SendReqEvent(reqId, ctrn.Value, call.Length, call.Destination, nonBlocking), Self);
-    }
-
-    private void OnRecvFrom(RecvFrom call)
-    {
-        if (!_fds.TryGetValue(call.Fd, out var entry))
-        {
-            Sender.Tell(RecvResult.Fail(Errno.EBADF));
-            return;
-        }
-
-        if (call.Length < 0)
-        {
-            Sender.Tell(RecvResult.Fail(Errno.EINVAL));
-            return;
-        }
-
-        // Check the buffer before a datagram is taken off the queue for it (checked again at the copy).
-        if (call.Length > 0 && !_memory.Translate(_userTs, call.Buffer, call.Length, Rights.Write).IsOk)
-        {
-            Sender.Tell(RecvResult.Fail(Errno.EFAULT));
-            return;
-        }
-
-        if (entry.Stream && call.Length == 0)
-        {
-            // A zero-length read of a stream reads nothing and consumes nothing.
-            Sender.Tell(new RecvResult(0, Errno.None, default));
-            return;
-        }
-
-        var reqId = Track(new PendingCall(CallKind.RecvCopy, Sender, call.Fd, call.Buffer, call.Length, default, CallId: call.CallId));
-        var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
-        entry.Node.Tell(new RecvReqEvent(reqId, RecvMode.Copy, _kpnTs, nonBlocking, entry.Stream ? call.Length : 0), Self);
-    }
-
-    private void OnRecvZeroCopy(RecvZeroCopy call)
-    {
-        if (!_fds.TryGetValue(call.Fd, out var entry))
-        {
-            Sender.Tell(ZeroCopyRecv.Fail(Errno.EBADF));
-            return;
-        }
-
-        if (_options.Mode == DataPathMode.Copy)
-        {
-            Sender.Tell(ZeroCopyRecv.Fail(Errno.EOPNOTSUPP));
-            return;
-        }
-
-        var reqId = Track(new PendingCall(CallKind.RecvZeroCopy, Sender, call.Fd, default, 0, default, CallId: call.CallId));
-        var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
-        entry.Node.Tell(new RecvReqEvent(reqId, RecvMode.ZeroCopy, _userTs, nonBlocking), Self);
-    }
-
-    private void OnCancelRecv(CancelRecv cancel)
-    {
-        if (cancel.CallId == 0 || !_fds.TryGetValue(cancel.Fd, out var entry))
-        {
-            return;
-        }
-
-        foreach (var (reqId, call) in _pending)
-        {
-            if (call.CallId == cancel.CallId && call.Fd == cancel.Fd && call.Kind is CallKind.RecvCopy or CallKind.RecvZeroCopy)
-            {
-                // The socket answers EINTR if it still held the waiter; a datagram it had already handed over
-                // reaches OnRecvResp with nobody pending and is popped there.
-                _pending.Remove(reqId);
-                entry.Node.Tell(new RecvCancelEvent(reqId), Self);
-                return;
-            }
-        }
     }
 
     private void OnClose(Close call)
@@ -274,7 +186,7 @@ public sealed class KpnActor : EdsrtActor
 
         // The descriptor is gone at once: calls made from now on get EBADF here, calls already
         // at the socket get EBADF from it.
-        var reqId = Track(new PendingCall(CallKind.Close, Sender, call.Fd, default, 0, default));
+        var reqId = Track(new PendingCall(CallKind.Close, Sender, call.Fd));
         entry.Node.Tell(new CloseSocket(reqId), Self);
     }
 
@@ -296,7 +208,7 @@ public sealed class KpnActor : EdsrtActor
             return;
         }
 
-        var reqId = Track(new PendingCall(CallKind.Option, Sender, call.Fd, default, 0, default));
+        var reqId = Track(new PendingCall(CallKind.Option, Sender, call.Fd));
         entry.Node.Tell(new SetSocketOption(reqId, call.Option, call.Value), Self);
     }
 
@@ -307,7 +219,7 @@ public sealed class KpnActor : EdsrtActor
             return;
         }
 
-        var reqId = Track(new PendingCall(CallKind.Option, Sender, call.Fd, default, 0, default));
+        var reqId = Track(new PendingCall(CallKind.Option, Sender, call.Fd));
         entry.Node.Tell(new GetSocketOption(reqId, call.Option), Self);
     }
 
@@ -315,7 +227,12 @@ public sealed class KpnActor : EdsrtActor
     {
         if (_options.Icmp is not { } icmp)
         {
-            Sender.Tell(new PingReply(Errno.ENETUNREACH, request.Sequence, default, 0, TimeSpan.Zero));
+            Sender.Tell(new PingReply(
+                Error: Errno.ENETUNREACH,
+                Sequence: request.Sequence,
+                From: default,
+                Ttl: 0,
+                RoundTrip: TimeSpan.Zero));
             return;
         }
 
@@ -325,18 +242,11 @@ public sealed class KpnActor : EdsrtActor
 
     private void OnExit(Exit call)
     {
-        if (_exiting)
-        {
-            Sender.Tell(SysResult.Fail(Errno.EINTR));
-            return;
-        }
-
-        _exiting = true;
-        _exitWaiter = Sender;
+        Become(Exiting);
+        Track(new PendingCall(CallKind.Exit, Sender, Fd: -1));
         foreach (var (fd, entry) in _fds)
         {
-            _exitCloses++;
-            var reqId = Track(new PendingCall(CallKind.ExitClose, ActorRefs.Nobody, fd, default, 0, default));
+            var reqId = Track(new PendingCall(CallKind.ExitClose, ActorRefs.Nobody, fd));
             entry.Node.Tell(new CloseSocket(reqId), Self);
         }
 
@@ -344,12 +254,26 @@ public sealed class KpnActor : EdsrtActor
         FinishExitIfDone();
     }
 
+    /// <summary>Answers the exit once no close it started is still unconfirmed.</summary>
     private void FinishExitIfDone()
     {
-        if (_exitWaiter is { } waiter && _exitCloses == 0)
+        ulong exitId = 0;
+        foreach (var (reqId, call) in _pending)
         {
-            _exitWaiter = null;
-            waiter.Tell(SysResult.Ok(0));
+            if (call.Kind == CallKind.ExitClose)
+            {
+                return;
+            }
+
+            if (call.Kind == CallKind.Exit)
+            {
+                exitId = reqId;
+            }
+        }
+
+        if (exitId != 0 && _pending.Remove(exitId, out var exit))
+        {
+            exit.ReplyTo.Tell(SysResult.Ok(0));
         }
     }
 
@@ -366,27 +290,33 @@ public sealed class KpnActor : EdsrtActor
             return;
         }
 
-        if (call.Kind == CallKind.AcceptCreate && !_exiting)
+        if (call.Kind == CallKind.AcceptCreate)
         {
-            // accept, step 3: the new socket adopts the connection before the descriptor is handed out.
-            var acceptedFd = AllocateFd();
-            _fds.Add(acceptedFd, new FdEntry(reply.SocketId, reply.Node, reply.NodeTs, stream: true));
-            var adoptId = Track(new PendingCall(CallKind.Adopt, call.ReplyTo, acceptedFd, default, 0, call.Remote, true, call.Connection));
-            reply.Node.Tell(new AdoptConnection(adoptId, call.Connection), Self);
-            return;
-        }
-
-        if (_exiting)
-        {
-            // The process is going away: the socket it asked for is not wanted any more.
-            reply.Node.Tell(new CloseSocket(0), ActorRefs.NoSender);
-            call.ReplyTo.Tell(SysResult.Fail(Errno.EINTR));
+            AdoptAccepted(call, reply);
             return;
         }
 
         var fd = AllocateFd();
         _fds.Add(fd, new FdEntry(reply.SocketId, reply.Node, reply.NodeTs, call.Stream));
         call.ReplyTo.Tell(SysResult.Ok(fd));
+    }
+
+    private void OnSocketCreatedWhileExiting(SocketCreated reply)
+    {
+        if (!_pending.Remove(reply.ReqId, out var call))
+        {
+            return;
+        }
+
+        if (reply.Error != Errno.None || reply.Node is null)
+        {
+            call.ReplyTo.Tell(SysResult.Fail(reply.Error == Errno.None ? Errno.EIO : reply.Error));
+            return;
+        }
+
+        // The process is going away: the socket it asked for is not wanted any more.
+        reply.Node.Tell(new CloseSocket(0), ActorRefs.NoSender);
+        call.ReplyTo.Tell(SysResult.Fail(Errno.EINTR));
     }
 
     private int AllocateFd()
@@ -400,69 +330,6 @@ public sealed class KpnActor : EdsrtActor
         return fd;
     }
 
-    private void OnListen(Listen call)
-    {
-        if (!TryGetFd(call.Fd, out var entry))
-        {
-            return;
-        }
-
-        var reqId = Track(new PendingCall(CallKind.Listen, Sender, call.Fd, default, 0, default));
-        entry.Node.Tell(new ListenSocket(reqId, call.Backlog), Self);
-    }
-
-    private void OnShutdown(Shutdown call)
-    {
-        if (!TryGetFd(call.Fd, out var entry))
-        {
-            return;
-        }
-
-        var reqId = Track(new PendingCall(CallKind.Shutdown, Sender, call.Fd, default, 0, default));
-        entry.Node.Tell(new ShutdownSocket(reqId, call.How), Self);
-    }
-
-    private void OnAccept(Accept call)
-    {
-        if (!TryGetFd(call.Fd, out var entry))
-        {
-            return;
-        }
-
-        if (_exiting)
-        {
-            Sender.Tell(SysResult.Fail(Errno.EINTR));
-            return;
-        }
-
-        if (_fds.Count + CountPending(CallKind.AcceptCreate) >= _options.MaxDescriptors)
-        {
-            Sender.Tell(SysResult.Fail(Errno.EMFILE));
-            return;
-        }
-
-        var reqId = Track(new PendingCall(CallKind.Accept, Sender, call.Fd, default, 0, default));
-        entry.Node.Tell(new AcceptReqEvent(reqId, entry.NonBlocking), Self);
-    }
-
-    private void OnAcceptResp(AcceptRespEvent reply)
-    {
-        if (!_pending.Remove(reply.ReqId, out var call))
-        {
-            return;
-        }
-
-        if (reply.Error != Errno.None)
-        {
-            call.ReplyTo.Tell(SysResult.Fail(reply.Error));
-            return;
-        }
-
-        // accept, step 2: a socket for the connection, from the table like any other.
-        var reqId = Track(new PendingCall(CallKind.AcceptCreate, call.ReplyTo, -1, default, 0, reply.Remote, true, reply.ConnectionId));
-        _options.SocketTable.Tell(new CreateSocket(reqId, SocketTable.AfInet, SocketKind.Stream, 0, _userTs), Self);
-    }
-
     private void OnSocketReply(SocketReply reply)
     {
         if (!_pending.Remove(reply.ReqId, out var call))
@@ -472,30 +339,19 @@ public sealed class KpnActor : EdsrtActor
 
         if (call.Kind == CallKind.ExitClose)
         {
-            _exitCloses--;
             FinishExitIfDone();
-            return;
-        }
-
-        if (reply.Error != Errno.None)
-        {
-            if (call.Kind == CallKind.Adopt && _fds.Remove(call.Fd, out var failed))
-            {
-                failed.Node.Tell(new CloseSocket(0), ActorRefs.NoSender);
-            }
-
-            call.ReplyTo.Tell(SysResult.Fail(reply.Error));
             return;
         }
 
         if (call.Kind == CallKind.Adopt)
         {
-            if (_fds.TryGetValue(call.Fd, out var adopted))
-            {
-                adopted.Connected = true;
-            }
+            OnAdopted(call, reply);
+            return;
+        }
 
-            call.ReplyTo.Tell(SysResult.Ok(call.Fd));
+        if (reply.Error != Errno.None)
+        {
+            call.ReplyTo.Tell(SysResult.Fail(reply.Error));
             return;
         }
 
@@ -506,82 +362,6 @@ public sealed class KpnActor : EdsrtActor
 
         // bind returns 0 like POSIX; options return their value.
         call.ReplyTo.Tell(SysResult.Ok(call.Kind == CallKind.Option ? reply.Value : 0));
-    }
-
-    private void OnSendResp(SendRespEvent reply)
-    {
-        if (!_pending.Remove(reply.ReqId, out var call))
-        {
-            return;
-        }
-
-        // Seed 000 stage 5: send_resp_event carries the byte count back to the caller.
-        call.ReplyTo.Tell(reply.Error == Errno.None ? SysResult.Ok(reply.Bytes) : SysResult.Fail(reply.Error));
-    }
-
-    private void OnRecvResp(RecvRespEvent reply)
-    {
-        if (!_pending.Remove(reply.ReqId, out var call))
-        {
-            // Nobody waits (the process is gone): what the socket handed over must not stay mounted. A copy-mode
-            // receive shares into the KPN's TS, a zero-copy one grants into the user's: pop it once, where it lives.
-            if (reply.Error == Errno.None && reply.Data != default)
-            {
-                _memory.Pop(_memory.Locate(_kpnTs, reply.Data).IsOk ? _kpnTs : _userTs, reply.Data);
-            }
-
-            return;
-        }
-
-        if (reply.Error != Errno.None)
-        {
-            Fail(call, reply.Error);
-            return;
-        }
-
-        if (call.Kind == CallKind.RecvZeroCopy)
-        {
-            if (reply.Length == 0)
-            {
-                // An empty datagram, or the end of a stream: nothing to map.
-                call.ReplyTo.Tell(new ZeroCopyRecv(Errno.None, null, 0, reply.From));
-                return;
-            }
-
-            var info = _memory.Locate(_userTs, reply.Data);
-            if (!info.IsOk)
-            {
-                _memory.Pop(_userTs, reply.Data);
-                call.ReplyTo.Tell(ZeroCopyRecv.Fail(Errno.EFAULT));
-                return;
-            }
-
-            call.ReplyTo.Tell(new ZeroCopyRecv(Errno.None, new UserBuffer(reply.Data, info.Value.Gva, reply.Length), reply.Length, reply.From));
-            return;
-        }
-
-        // Classic recvfrom: the one counted copy, from the datagram shared into the KPN's TS to
-        // the user's buffer, truncated to the buffer like UDP; then the KPN's share is popped.
-        var length = Math.Min(call.Length, reply.Length);
-        var result = new RecvResult(length, Errno.None, reply.From);
-        if (length > 0)
-        {
-            var hit = _memory.Translate(_userTs, call.Buffer, length, Rights.Write);
-            var copied = hit.IsOk
-                ? PayloadCopy.Run(_memory, _kpnTs, reply.Data, length, _userTs, hit.Value.Node, hit.Value.Offset)
-                : hit.AsResult();
-            if (!copied.IsOk)
-            {
-                result = RecvResult.Fail(Errno.EFAULT);
-            }
-        }
-
-        if (reply.Length > 0 && reply.Data != default)
-        {
-            _memory.Pop(_kpnTs, reply.Data);
-        }
-
-        call.ReplyTo.Tell(result);
     }
 
     private bool TryGetFd(int fd, out FdEntry entry)

@@ -90,7 +90,7 @@ public sealed class Libc
         var info = _memory.Locate(Ts, pushed.Value);
         if (!info.IsOk)
         {
-            _memory.Pop(Ts, pushed.Value);
+            _memory.Release(Ts, pushed.Value);
             return Errno.ENOMEM;
         }
 
@@ -101,11 +101,14 @@ public sealed class Libc
     /// <summary>
     /// Frees a buffer (a <c>pop</c>): one from <see cref="Alloc"/> or one a zero-copy receive
     /// granted. A send still in flight keeps its own share of the pages. EFAULT when the buffer is
-    /// not (or no longer) the process's.
+    /// not (or no longer) the process's, including a buffer freed twice.
     /// </summary>
     public Errno Free(UserBuffer buffer)
     {
         ArgumentNullException.ThrowIfNull(buffer);
+
+        // The app's own pop syscall, not a stack path: an app that frees twice gets EFAULT, as free() of
+        // a bad pointer is the caller's error, and is not recorded as a double release of the stack's.
         return _memory.Pop(Ts, buffer.Cap).IsOk ? Errno.None : Errno.EFAULT;
     }
 
@@ -169,11 +172,11 @@ public sealed class Libc
     /// (EHOSTUNREACH, ENETUNREACH, ENOBUFS).
     /// </summary>
     public ValueTask<SysResult> SendToAsync(int fd, Gva buffer, int length, Ipv4Endpoint? destination, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default) =>
-        SendCoreAsync("sendto", new KpnProtocol.SendTo(fd, buffer, length, destination, flags), cancellationToken);
+        SendCoreAsync("sendto", new KpnProtocol.SendTo(Fd: fd, Buffer: buffer, Length: length, Destination: destination, Flags: flags), cancellationToken);
 
     /// <summary><c>send(fd, buffer, length, flags)</c> on a connected socket; errors as <see cref="SendToAsync"/>.</summary>
     public ValueTask<SysResult> SendAsync(int fd, Gva buffer, int length, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default) =>
-        SendCoreAsync("send", new KpnProtocol.SendTo(fd, buffer, length, null, flags), cancellationToken);
+        SendCoreAsync("send", new KpnProtocol.SendTo(Fd: fd, Buffer: buffer, Length: length, Destination: null, Flags: flags), cancellationToken);
 
     /// <summary>
     /// <c>recvfrom(fd, buffer, length, flags)</c>: waits for a datagram (unless non-blocking:
@@ -183,7 +186,7 @@ public sealed class Libc
     public async ValueTask<RecvResult> RecvFromAsync(int fd, Gva buffer, int length, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default)
     {
         ulong callId = NextCallId(cancellationToken);
-        var reply = await AskAsync("recvfrom", new KpnProtocol.RecvFrom(fd, buffer, length, flags, callId), cancellationToken).ConfigureAwait(false);
+        var reply = await AskAsync("recvfrom", new KpnProtocol.RecvFrom(Fd: fd, Buffer: buffer, Length: length, Flags: flags, CallId: callId), cancellationToken).ConfigureAwait(false);
         AbandonIfCancelled(fd, callId, reply, cancellationToken);
         return reply switch
         {

@@ -73,7 +73,7 @@ public static class InetStack
             prefix + "-udp-tx");
         InetProtocol.RegisterProtocol[] builtIn =
         [
-            new(SocketKind.Dgram, (int)IpProtocol.Udp, udp, txTs, FrameLayout.MaxUdpPayload),
+            new(SocketKind.Dgram, (int)IpProtocol.Udp, udp, txTs, UdpLimits.MaxPayload),
             new(SocketKind.Stream, (int)IpProtocol.Tcp, tcp, tcpTs, int.MaxValue),
         ];
         var family = system.ActorOf(

@@ -61,12 +61,6 @@ internal static class NodeOps
         return memory.Visit(caller, node, offset, length, ref sum, s_sum);
     }
 
-    /// <summary>Maps a failed memory operation on a datagram to the errno a sender sees.</summary>
-    public static Errno ToErrno(MemoryError error) => error switch
-    {
-        MemoryError.None => Errno.None,
-        MemoryError.OutOfMemory => Errno.ENOBUFS,
-        MemoryError.TsExited => Errno.ENETDOWN,
-        _ => Errno.EFAULT,
-    };
+    /// <summary>Maps a failed memory operation on a datagram to the errno a sender sees (<see cref="MemoryErrno.From"/>).</summary>
+    public static Errno ToErrno(MemoryError error) => MemoryErrno.From(error);
 }

@@ -9,77 +9,35 @@ using static Edsos.SocketService.SocketProtocol;
 
 namespace Edsos.SocketService;
 
-/// <summary>The send half: <c>send_req_event</c> in, <c>XmitRequest</c> out, <c>XmitComplete</c> back, <c>send_resp_event</c> to the KPN.</summary>
-public sealed partial class SockNode
+/// <summary>
+/// The send half both socket kinds share: a send admitted by the subclass's checks is parked on SO_SNDBUF or handed
+/// to the transmit worker (<c>XmitRequest</c> out, <c>XmitComplete</c> back, <c>send_resp_event</c> to the KPN).
+/// Ownership: the socket owns the CTRN of every <see cref="SendReqEvent"/> it is given; it keeps it in
+/// <c>send_q</c> until the completion (zero copy) or releases it once its bytes are in a kernel buffer (copy),
+/// and shares a CTRN into the worker's TS that the <c>XmitRequest</c> hands over.
+/// </summary>
+public abstract partial class SockNode
 {
     // What the transmit worker may do with a payload: read it (checksum, header build), share it on
     // (the merged skb goes to the driver's TS) and map it for DMA.
     private const Rights TxRights = Rights.Read | Rights.Share | Rights.Map;
 
-    private readonly Dictionary<ulong, InFlightSend> _inFlight = new();
-    private readonly Queue<ParkedSend> _parked = new();
-    private ulong _xmitSeq;
-    private int _sendQueuedBytes;
-    private long _datagramsSent;
+    private readonly string _txPrefix;
 
-    private void OnSend(SendReqEvent message, IActorRef replyTo)
+    /// <summary>Refuses a send: releases its CTRN and answers <paramref name="error"/>.</summary>
+    private protected void RejectSend(SendReqEvent message, IActorRef replyTo, Errno error)
     {
-        if (IsClosed)
-        {
-            RejectSend(message, replyTo, Errno.EBADF);
-            return;
-        }
+        Release(message.Ctrn);
+        replyTo.Tell(new SendRespEvent(message.ReqId, 0, error));
+    }
 
-        if (_bindInFlight)
-        {
-            _deferred.Enqueue(new DeferredCall(message, replyTo));
-            return;
-        }
-
-        if (_isStream)
-        {
-            OnStreamSend(message, replyTo);
-            return;
-        }
-
-        Ipv4Endpoint destination;
-        if (message.Destination is { } given)
-        {
-            destination = given;
-        }
-        else if (_remote is { } peer)
-        {
-            destination = peer;
-        }
-        else
-        {
-            RejectSend(message, replyTo, Errno.EDESTADDRREQ);
-            return;
-        }
-
-        if (destination.Port == 0)
-        {
-            // Linux udp_sendmsg: a zero destination port is EINVAL.
-            RejectSend(message, replyTo, Errno.EINVAL);
-            return;
-        }
-
-        if (message.Length <= 0 || message.Length > _options.MaxPayload)
-        {
-            RejectSend(message, replyTo, message.Length <= 0 ? Errno.EINVAL : Errno.EMSGSIZE);
-            return;
-        }
-
-        if (_state == SocketState.Unbound)
-        {
-            // First send on an unbound socket: bind an ephemeral port, then replay this send.
-            _deferred.Enqueue(new DeferredCall(message, replyTo));
-            StartBind(Ephemeral, new BindWaiter(BindPurpose.Send, message.ReqId, replyTo, default));
-            return;
-        }
-
-        // FIFO: a send may not overtake one parked before it.
-        if (_parked.Count > 0 || !HasRoom(message.Length))
+    /// <summary>
+    /// Queues an admitted send to <paramref name="destination"/>: parked behind earlier ones or for SO_SNDBUF room
+    /// (a non-blocking one is refused with <see cref="Errno.EAGAIN"/>), else transmitted now.
+    /// </summary>
+    private protected void Enqueue(SendReqEvent message, IActorRef replyTo, Ipv4Endpoint destination)
+    {
+        if (Sends.MustWait(message.Length))
         {
             if (message.NonBlocking)
             {
@@ -87,7 +45,7 @@ public sealed partial class SockNode
                 return;
             }
 
-            _parked.Enqueue(new ParkedSend(message.ReqId, message.Ctrn, message.Length, destination, replyTo));
+            Sends.Park(new ParkedSend(message.ReqId, message.Ctrn, message.Length, destination, replyTo));
             return;
         }
 
@@ -95,34 +53,42 @@ public sealed partial class SockNode
     }
 
     /// <summary>
-    /// Room in SO_SNDBUF. A datagram larger than the whole buffer still goes when nothing else is in
-    /// flight; otherwise it could never be sent (Linux likewise only waits while the queue is full).
+    /// Hands the transmit worker its share of a send: <c>XmitRequest</c> naming the send by <paramref name="xmitId"/>.
+    /// The stream socket overrides it to name its connection (see <c>StreamSocket.Tcp.cs</c>).
     /// </summary>
-    private bool HasRoom(int length) => _sendQueuedBytes == 0 || (long)_sendQueuedBytes + length <= _sendBuffer;
+    private protected virtual void TellTransmit(ulong xmitId, Capability share, int length, Ipv4Endpoint destination)
+        => Options.TxWorker.Tell(
+            new XmitRequest(RequestId: xmitId, Payload: share, Length: length, Source: Local, Destination: destination, ReplyTo: Self),
+            Self);
 
-    private void RejectSend(SendReqEvent message, IActorRef replyTo, Errno error)
+    /// <summary>Fails every parked send with <paramref name="error"/>, releasing its CTRN.</summary>
+    private protected void FailParked(Errno error)
     {
-        Drop(message.Ctrn);
-        replyTo.Tell(new SendRespEvent(message.ReqId, 0, error));
+        while (Sends.TryDrainParked(out var parked))
+        {
+            Release(parked.Ctrn);
+            parked.ReplyTo.Tell(new SendRespEvent(parked.ReqId, 0, error));
+        }
     }
 
     private void Transmit(ulong reqId, Capability ctrn, int length, Ipv4Endpoint destination, IActorRef replyTo)
     {
-        var xmitId = ++_xmitSeq;
+        var xmitId = Sends.NextXmitId();
         Capability own;
         bool replied;
-        if (_options.Mode == DataPathMode.ZeroCopy)
+        if (Options.Mode == DataPathMode.ZeroCopy)
         {
             own = ctrn;
             replied = false;
         }
         else
         {
+            // Copy mode: the user's CTRN goes as soon as its bytes are in the kernel buffer (or could not be).
             var copied = CopyIntoKernelBuffer(xmitId, ctrn, length);
-            Drop(ctrn);
+            Release(ctrn);
             if (!copied.IsOk)
             {
-                replyTo.Tell(new SendRespEvent(reqId, 0, ToErrno(copied.Error)));
+                replyTo.Tell(new SendRespEvent(reqId, 0, MemoryErrno.From(copied.Error)));
                 return;
             }
 
@@ -133,11 +99,11 @@ public sealed partial class SockNode
         var share = ShareToTx(xmitId, own, length);
         if (!share.IsOk)
         {
-            Drop(own);
-            var error = ToErrno(share.Error);
+            Release(own);
+            var error = MemoryErrno.From(share.Error);
             if (replied)
             {
-                _soError = error;
+                SoError = error;
             }
             else
             {
@@ -153,24 +119,23 @@ public sealed partial class SockNode
             replyTo.Tell(new SendRespEvent(reqId, length, Errno.None));
         }
 
-        _inFlight.Add(xmitId, new InFlightSend(reqId, own, length, replyTo, replied));
-        _sendQueuedBytes += length;
-        Context.System.Faults.Hit(FaultPoint.SocketQueue, _ts, own, FaultKind.TsExit | FaultKind.SocketClose);
-        _options.TxWorker.Tell(new XmitRequest(xmitId, share.Value, length, _local, destination, Self), Self);
+        Sends.Launch(xmitId, new InFlightSend(reqId, own, length, replyTo, replied));
+        Context.System.Faults.Hit(FaultPoint.SocketQueue, Ts, own, FaultKind.TsExit | FaultKind.SocketClose);
+        TellTransmit(xmitId, share.Value, length, destination);
     }
 
     private MemoryResult<Capability> CopyIntoKernelBuffer(ulong xmitId, Capability ctrn, int length)
     {
-        var pushed = _memory.Push(_ts, $"send_q/k{xmitId}", length, Rights.All);
+        var pushed = Memory.Push(Ts, $"send_q/k{xmitId}", length, Rights.All);
         if (!pushed.IsOk)
         {
             return pushed;
         }
 
-        var copied = PayloadCopy.Run(_memory, _ts, ctrn, length, _ts, pushed.Value, 0);
+        var copied = PayloadCopy.Run(Memory, Ts, ctrn, length, Ts, pushed.Value, 0);
         if (!copied.IsOk)
         {
-            Drop(pushed.Value);
+            Release(pushed.Value);
             return copied;
         }
 
@@ -179,34 +144,29 @@ public sealed partial class SockNode
 
     private MemoryResult<Capability> ShareToTx(ulong xmitId, Capability own, int length)
     {
-        var info = _memory.Locate(_ts, own);
+        var info = Memory.Locate(Ts, own);
         if (!info.IsOk)
         {
             return info.AsResult();
         }
 
-        return _memory.CtShare(_ts, own, info.Value.Gva, length, _options.TxTs, $"{_txPrefix}{xmitId}", TxRights);
+        return Memory.CtShare(Ts, own, info.Value.Gva, length, Options.TxTs, $"{_txPrefix}{xmitId}", TxRights);
     }
 
     private void OnXmitComplete(XmitComplete message)
     {
-        if (!_inFlight.Remove(message.RequestId, out var sent))
+        if (!Sends.TryComplete(message.RequestId, message.Error == Errno.None, out var sent))
         {
-            // Late completion of a send the socket already gave up (closed).
+            // Late completion of a send the socket already gave up.
             return;
         }
 
-        _sendQueuedBytes -= sent.Length;
-        Drop(sent.Own);
-        if (message.Error == Errno.None)
-        {
-            _datagramsSent++;
-        }
-        else if (sent.Replied || _state == SocketState.Connected)
+        Release(sent.Own);
+        if (message.Error != Errno.None && (sent.Replied || KeepsTransmitErrors))
         {
             // Copy mode answered already; a connected socket also keeps the error, like an ICMP
             // error on a connected Linux UDP socket.
-            _soError = message.Error;
+            SoError = message.Error;
         }
 
         if (!sent.Replied)
@@ -218,43 +178,29 @@ public sealed partial class SockNode
         PumpParked();
     }
 
+    /// <summary>Whether a failed transmission also sets SO_ERROR on this socket (a connected one).</summary>
+    private protected abstract bool KeepsTransmitErrors { get; }
+
     private void PumpParked()
     {
-        while (_parked.Count > 0 && HasRoom(_parked.Peek().Length))
+        while (Sends.TryTakeParked(out var next))
         {
-            var next = _parked.Dequeue();
             Transmit(next.ReqId, next.Ctrn, next.Length, next.Destination, next.ReplyTo);
         }
     }
 
     private void CloseSendQueue()
     {
-        while (_parked.Count > 0)
-        {
-            var parked = _parked.Dequeue();
-            Drop(parked.Ctrn);
-            parked.ReplyTo.Tell(new SendRespEvent(parked.ReqId, 0, Errno.EBADF));
-        }
+        FailParked(Errno.EBADF);
 
-        // The transmit worker keeps its own share until its completion; the socket's copy goes now.
-        foreach (var sent in _inFlight.Values)
+        // The transmit worker keeps its own share until its completion; the socket's node goes now.
+        while (Sends.TryDrainInFlight(out var sent))
         {
-            Drop(sent.Own);
+            Release(sent.Own);
             if (!sent.Replied)
             {
                 sent.ReplyTo.Tell(new SendRespEvent(sent.ReqId, 0, Errno.EBADF));
             }
         }
-
-        _inFlight.Clear();
-        _sendQueuedBytes = 0;
     }
-
-    /// <summary>Maps a memory failure on the data path to the errno the caller sees.</summary>
-    private static Errno ToErrno(MemoryError error) => error switch
-    {
-        MemoryError.OutOfMemory => Errno.ENOBUFS,
-        MemoryError.TsExited or MemoryError.NoSuchTs => Errno.EIO,
-        _ => Errno.EFAULT,
-    };
 }

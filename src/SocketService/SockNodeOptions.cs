@@ -6,7 +6,7 @@ using Edsos.Scheduler;
 namespace Edsos.SocketService;
 
 /// <summary>
-/// What a <see cref="SockNode"/> needs: its id, the family that binds ports, the endpoint the
+/// What a socket (<see cref="DatagramSocket"/>, <see cref="StreamSocket"/>) needs: its id, the family that binds ports, the endpoint the
 /// family opened for it (transmit worker, its TS, protocol, maximum payload), the data path and
 /// its initial buffer sizes. Built by the <see cref="SocketTable"/>; tests build it with probes.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed record SockNodeOptions
     /// <summary>The transmit worker's TS, where the socket <c>ct_share</c>s payload.</summary>
     public required TsId TxTs { get; init; }
 
-    /// <summary>Largest payload one send may carry (65507 for UDP over IPv4); more gets <c>EMSGSIZE</c>.</summary>
+    /// <summary>Largest payload one send may carry (<see cref="Edsos.Protocol.Udp.UdpLimits.MaxPayload"/> for UDP over IPv4, as the family registered it); more gets <c>EMSGSIZE</c>.</summary>
     public required int MaxPayload { get; init; }
 
     /// <summary>The socket type: <see cref="SocketKind.Stream"/> sockets run connections through the transmit worker (TCP).</summary>

@@ -11,7 +11,8 @@ namespace Edsos.SocketService;
 /// <summary>
 /// The socket table (<c>/net/sockets</c>): <c>socket()</c> lands here. For each
 /// <see cref="CreateSocket"/> it asks the inet family for an endpoint, allocates a 16-bit socket
-/// id and starts a <see cref="SockNode"/> child in its own TS <c>/net/sockets/sock_0x&lt;ID&gt;</c>,
+/// id and starts the socket of the requested type (a <see cref="DatagramSocket"/> or a <see cref="StreamSocket"/>)
+/// as a child in its own TS <c>/net/sockets/sock_0x&lt;ID&gt;</c>,
 /// then replies <see cref="SocketCreated"/>. Failures are errno replies: <see cref="Errno.EAFNOSUPPORT"/>
 /// for a domain other than AF_INET, the family's error (<see cref="Errno.ESOCKTNOSUPPORT"/>,
 /// <see cref="Errno.EPROTONOSUPPORT"/>), <see cref="Errno.ENFILE"/> past the limit,
@@ -56,13 +57,13 @@ public sealed class SocketTable : EdsrtActor
     {
         if (request.Domain != AfInet)
         {
-            Sender.Tell(new SocketCreated(request.ReqId, Errno.EAFNOSUPPORT, 0, null, TsId.None));
+            Sender.Tell(Refused(request.ReqId, Errno.EAFNOSUPPORT));
             return;
         }
 
         if (_sockets.Count + _creating >= _options.MaxSockets)
         {
-            Sender.Tell(new SocketCreated(request.ReqId, Errno.ENFILE, 0, null, TsId.None));
+            Sender.Tell(Refused(request.ReqId, Errno.ENFILE));
             return;
         }
 
@@ -85,14 +86,14 @@ public sealed class SocketTable : EdsrtActor
         var request = resolved.Request;
         if (resolved.Opened is not { } opened)
         {
-            resolved.ReplyTo.Tell(new SocketCreated(request.ReqId, Errno.EIO, 0, null, TsId.None));
+            resolved.ReplyTo.Tell(Refused(request.ReqId, Errno.EIO));
             return;
         }
 
         if (opened.Error != Errno.None || opened.TxWorker is null)
         {
             var error = opened.Error == Errno.None ? Errno.EPROTONOSUPPORT : opened.Error;
-            resolved.ReplyTo.Tell(new SocketCreated(request.ReqId, error, 0, null, TsId.None));
+            resolved.ReplyTo.Tell(Refused(request.ReqId, error));
             return;
         }
 
@@ -117,20 +118,26 @@ public sealed class SocketTable : EdsrtActor
         try
         {
             ts = Context.System.Edsrt.EnsureTs(path);
-            node = Context.ActorOf(SockNode.CreateProps(options, path), $"sock_0x{id:X4}");
+            var props = request.Type == SocketKind.Stream
+                ? StreamSocket.CreateProps(options, path)
+                : DatagramSocket.CreateProps(options, path);
+            node = Context.ActorOf(props, $"sock_0x{id:X4}");
         }
         catch (Exception failure) when (failure is InvalidOperationException or InvalidActorNameException or MemoryAccessException)
         {
             // The TS could not be made (arena out of TS ids, or a stale TS of that path still alive).
-            resolved.ReplyTo.Tell(new SocketCreated(request.ReqId, Errno.ENOBUFS, 0, null, TsId.None));
+            resolved.ReplyTo.Tell(Refused(request.ReqId, Errno.ENOBUFS));
             return;
         }
 
         Context.Watch(node);
         _sockets.Add(id, node);
         _byNode.Add(node, (id, ts));
-        resolved.ReplyTo.Tell(new SocketCreated(request.ReqId, Errno.None, id, node, ts));
+        resolved.ReplyTo.Tell(new SocketCreated(ReqId: request.ReqId, Error: Errno.None, SocketId: id, Node: node, NodeTs: ts));
     }
+
+    private static SocketCreated Refused(ulong reqId, Errno error)
+        => new(ReqId: reqId, Error: error, SocketId: 0, Node: null, NodeTs: TsId.None);
 
     private ulong AllocateId()
     {

@@ -234,6 +234,26 @@ public sealed class KpnActorSpec : KpnSpecBase
         Assert.Equal(3, c);
     }
 
+    [Fact]
+    public async Task Exit_ClosesEveryDescriptorThenRefusesNewSocketsAndASecondExit()
+    {
+        var fd = await OpenUnboundAsync();
+        var allocated = App.Alloc(10);
+
+        var exited = await App.Kpn.Ask<SysResult>(new KpnProtocol.Exit(), Long);
+        var socket = await App.Kpn.Ask<SysResult>(new KpnProtocol.Socket(2, SocketKind.Dgram, 0), Long);
+        var send = await App.Kpn.Ask<SysResult>(
+            new KpnProtocol.SendTo(Fd: fd, Buffer: allocated.Gva, Length: 10, Destination: Peer, Flags: MsgFlags.None), Long);
+        var again = await App.Kpn.Ask<SysResult>(new KpnProtocol.Exit(), Long);
+
+        Assert.True(exited.IsOk);
+        Assert.Equal(Errno.EINTR, socket.Error);
+        Assert.Equal(Errno.EBADF, send.Error);
+        Assert.Equal(Errno.EINTR, again.Error);
+        Assert.Equal(Errno.None, App.Free(allocated));
+        AwaitAssert(() => Assert.True(Memory.GetLeakReport().IsClean, Memory.GetLeakReport().ToString()));
+    }
+
     private byte[] ReadTx(XmitRequest request)
     {
         var bytes = new byte[request.Length];

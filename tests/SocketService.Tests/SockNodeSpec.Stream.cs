@@ -1,3 +1,4 @@
+using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Wire;
 using static Edsos.Protocol.InetProtocol;
@@ -57,6 +58,64 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
 
         Assert.Equal(new Unbind(6, Local), Family.ExpectMsg<Unbind>());
         Tx.ExpectNoMsg(Short);
+    }
+
+    [Fact]
+    public void Connect_WhileItsBindIsInFlight_RepliesEalready()
+    {
+        var (node, _) = StartSocket(type: SocketKind.Stream);
+        node.Tell(new ConnectSocket(1, Peer), TestActor);
+        Family.ExpectMsg<BindRequest>();
+
+        node.Tell(new ConnectSocket(2, Peer), TestActor);
+
+        Assert.Equal(new SocketReply(2, Errno.EALREADY, 0), ExpectMsg<SocketReply>());
+        Family.Reply(new BindReply(Errno.None, s_autobound));
+        Assert.Equal(s_autobound, Tx.ExpectMsg<StreamConnect>().Local);
+    }
+
+    [Fact]
+    public void Shutdown_WriteTwice_TellsTcpOnceAndLaterSendsGetEpipe()
+    {
+        var (node, ts) = StartSocket(type: SocketKind.Stream);
+        Connect(node);
+
+        node.Tell(new ShutdownSocket(2, 1), TestActor);
+        node.Tell(new ShutdownSocket(3, 1), TestActor);
+        var user = UserBuffer(Pattern(10));
+        var ctrn = ShareToSocket(user, ts, 10);
+        node.Tell(new SendReqEvent(4, ctrn, 10, null, false), TestActor);
+
+        Assert.Equal(new StreamShutdown(s_connection, Peer), Tx.ExpectMsg<StreamShutdown>());
+        Assert.Equal(new SocketReply(2, Errno.None, 0), ExpectMsg<SocketReply>());
+        Assert.Equal(new SocketReply(3, Errno.None, 0), ExpectMsg<SocketReply>());
+        Assert.Equal(new SendRespEvent(4, 0, Errno.EPIPE), ExpectMsg<SendRespEvent>());
+        Tx.ExpectNoMsg(Short);
+        Assert.Equal(MemoryError.Stale, Memory.Inspect(ts, ctrn).Error);
+        Memory.Pop(UserTs, user).ThrowIfFailed();
+    }
+
+    [Fact]
+    public void Recv_CopyIntoSmallerBuffer_SplitsTheSegmentAndOpensTheWindowByWhatWasRead()
+    {
+        var (node, ts) = StartSocket(type: SocketKind.Stream);
+        Connect(node);
+        var payload = Pattern(100);
+        Deliver(node, ts, payload, Peer);
+
+        node.Tell(new RecvReqEvent(2, RecvMode.Copy, UserTs, false, MaxLength: 30), TestActor);
+        var first = ExpectMsg<RecvRespEvent>();
+        node.Tell(new RecvReqEvent(3, RecvMode.Copy, UserTs, false, MaxLength: 0), TestActor);
+        var rest = ExpectMsg<RecvRespEvent>();
+
+        Assert.Equal(30, first.Length);
+        Assert.Equal(payload[..30], ReadAll(UserTs, first.Data, 30));
+        Assert.Equal(70, rest.Length);
+        Assert.Equal(payload[30..], ReadAll(UserTs, rest.Data, 70));
+        Assert.Equal(new StreamConsumed(s_connection, Peer, 30), Tx.ExpectMsg<StreamConsumed>());
+        Assert.Equal(new StreamConsumed(s_connection, Peer, 70), Tx.ExpectMsg<StreamConsumed>());
+        Memory.Pop(UserTs, first.Data).ThrowIfFailed();
+        Memory.Pop(UserTs, rest.Data).ThrowIfFailed();
     }
 
     /// <summary>A blocking connect: autobind on 0.0.0.0, then TCP reports the connection on the routed address.</summary>

@@ -1,5 +1,6 @@
 using Edsos.Memory;
 using Edsos.Protocol;
+using Edsos.Protocol.Udp;
 using Edsos.Protocol.Wire;
 using Akka.Actor;
 using Edsos.Scheduler;
@@ -47,7 +48,7 @@ public abstract class SocketSpecBase : EdsrtTestKit
     protected TsId UserTs { get; }
 
     /// <summary>Starts a socket in its own TS with the probes as family and transmit worker.</summary>
-    protected (IActorRef Node, TsId Ts) StartSocket(DataPathMode mode = DataPathMode.ZeroCopy, int sendBuffer = SocketTableOptions.LinuxDefaultBuffer, int receiveBuffer = SocketTableOptions.LinuxDefaultBuffer, int maxPayload = 65507, SocketKind type = SocketKind.Dgram)
+    protected (IActorRef Node, TsId Ts) StartSocket(DataPathMode mode = DataPathMode.ZeroCopy, int sendBuffer = SocketTableOptions.LinuxDefaultBuffer, int receiveBuffer = SocketTableOptions.LinuxDefaultBuffer, int maxPayload = UdpLimits.MaxPayload, SocketKind type = SocketKind.Dgram)
     {
         var id = (ulong)Interlocked.Increment(ref _socketSeq);
         var path = SockNode.TsPathOf("/net/sockets", id);

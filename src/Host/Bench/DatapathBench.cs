@@ -188,10 +188,10 @@ public static class DatapathBench
     private static async Task<Sample> RunEdsosAsync(DemoOptions options, List<string> failures, CancellationToken stop)
     {
         var report = await DemoRunner.RunAsync(options, null, stop);
-        if (!report.Interrupted && (report.EchoedOk != report.Sends || report.LeakedPages != 0 || report.LeakedNodes != 0))
+        if (!report.Interrupted && (report.EchoedOk != report.Sends || report.LeakedPages != 0 || report.LeakedNodes != 0 || report.DoubleReleases != 0))
         {
             string label = $"{options.Proto} {options.Size} {(options.Mode == DataPathMode.Copy ? "copy" : "zerocopy")}";
-            failures.Add($"{label}: {report.EchoedOk}/{report.Sends} echoed, {report.LeakedPages} pages and {report.LeakedNodes} nodes leaked");
+            failures.Add($"{label}: {report.EchoedOk}/{report.Sends} echoed, {report.LeakedPages} pages and {report.LeakedNodes} nodes leaked, {report.DoubleReleases} double releases");
             foreach (string line in report.Errors.Concat(report.Leaks).Take(5))
             {
                 failures.Add($"  {label}: {line}");

@@ -1,4 +1,5 @@
 using Edsos.Protocol.Tcp;
+using Edsos.Protocol.Udp;
 using Edsos.SocketService;
 
 namespace Edsos.Host.Demo;
@@ -6,8 +7,8 @@ namespace Edsos.Host.Demo;
 /// <summary>What <c>edsos demo</c> runs: two hosts, a UDP echo between them, and pings.</summary>
 public sealed record DemoOptions
 {
-    /// <summary>The largest UDP payload (65535 − 20 − 8).</summary>
-    public const int MaxUdpPayload = 65507;
+    /// <summary>The largest UDP payload (<see cref="UdpLimits.MaxPayload"/>, 65535 − 20 − 8).</summary>
+    public const int MaxUdpPayload = UdpLimits.MaxPayload;
 
     /// <summary>The largest TCP write the demo makes (several MiB per <c>send</c>).</summary>
     public const int MaxTcpWrite = 16 * 1024 * 1024;

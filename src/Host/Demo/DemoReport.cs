@@ -55,6 +55,9 @@ public sealed record DemoReport
     /// <summary>Nodes (CTRNs included) still live after both hosts closed everything.</summary>
     public required int LeakedNodes { get; init; }
 
+    /// <summary>Nodes a service released twice (recorded by the memory manager with the place), both hosts; 0 in a correct run.</summary>
+    public int DoubleReleases { get; init; }
+
     /// <summary>Completed send-and-echo rounds per second.</summary>
     public required double SendsPerSec { get; init; }
 

@@ -44,6 +44,7 @@ internal static class DemoReportBuilder
             LeakedPages = leaks.Pages,
             LeakedCtrns = leaks.Ctrns,
             LeakedNodes = leaks.Nodes,
+            DoubleReleases = leaks.DoubleReleases,
             SendsPerSec = tally.Elapsed.TotalSeconds > 0 ? ok / tally.Elapsed.TotalSeconds : 0,
             CpuUsPerRound = ok > 0 ? tally.LoopCpu.TotalMicroseconds / ok : 0,
             AllocBytesPerRound = ok > 0 ? (double)tally.LoopAllocatedBytes / ok : 0,

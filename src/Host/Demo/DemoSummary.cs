@@ -35,7 +35,7 @@ public static class DemoSummary
                 : "  tso                off: tcp_tx_worker cut every segment");
         }
 
-        output.WriteLine($"  leaks after close  {report.LeakedPages} pages, {report.LeakedCtrns} CTRNs, {report.LeakedNodes} nodes");
+        output.WriteLine($"  leaks after close  {report.LeakedPages} pages, {report.LeakedCtrns} CTRNs, {report.LeakedNodes} nodes, {report.DoubleReleases} double releases");
         if (options.PcapPath is not null)
         {
             output.WriteLine($"  pcap               {report.PcapFrames} frames in {options.PcapPath}");

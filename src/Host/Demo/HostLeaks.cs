@@ -6,8 +6,9 @@ namespace Edsos.Host.Demo;
 /// <param name="Pages">Pages still in use, both hosts.</param>
 /// <param name="Ctrns">CTRNs still live, both hosts.</param>
 /// <param name="Nodes">Nodes still live (CTRNs included), both hosts.</param>
-/// <param name="Lines">One line per leaked node, naming its host and path.</param>
-public sealed record HostLeaks(int Pages, int Ctrns, int Nodes, IReadOnlyList<string> Lines)
+/// <param name="DoubleReleases">Nodes released twice (an ownership bug the manager recorded), both hosts.</param>
+/// <param name="Lines">One line per leaked node (host, path, the place that made it) and per double release.</param>
+public sealed record HostLeaks(int Pages, int Ctrns, int Nodes, int DoubleReleases, IReadOnlyList<string> Lines)
 {
     /// <summary>Reads the leak reports of host A's and (when there is one) host B's memory.</summary>
     public static HostLeaks Read(MemoryManager memoryA, MemoryManager? memoryB)
@@ -22,10 +23,20 @@ public sealed record HostLeaks(int Pages, int Ctrns, int Nodes, IReadOnlyList<st
             foreach (var node in report.Nodes)
             {
                 ctrns += node.IsCtrn ? 1 : 0;
-                lines.Add($"host {host}: {(node.IsCtrn ? "CTRN" : "node")} {node.Path} ({node.Length} bytes)");
+                lines.Add($"host {host}: {(node.IsCtrn ? "CTRN" : "node")} {node.Path} ({node.Length} bytes, owner {node.OwnerPath}, made at {node.Place})");
+            }
+
+            foreach (var twice in report.DoubleReleases)
+            {
+                lines.Add($"host {host}: {twice.Node} released twice by {twice.OwnerPath} at {twice.Place}");
             }
         }
 
-        return new HostLeaks(leakA.PagesInUse + leakB.PagesInUse, ctrns, leakA.Nodes.Count + leakB.Nodes.Count, lines);
+        return new HostLeaks(
+            leakA.PagesInUse + leakB.PagesInUse,
+            ctrns,
+            leakA.Nodes.Count + leakB.Nodes.Count,
+            leakA.DoubleReleases.Count + leakB.DoubleReleases.Count,
+            lines);
     }
 }

@@ -17,4 +17,7 @@ internal enum CallKind
     AcceptCreate,
     Adopt,
     Shutdown,
+
+    /// <summary>The process's <c>Exit</c>: answered once every <see cref="ExitClose"/> is confirmed.</summary>
+    Exit,
 }

@@ -66,7 +66,7 @@ public sealed class UdpTxWorker : EdsrtActor
     private void OnXmit(InetProtocol.XmitRequest request)
     {
         _requests++;
-        if (request.Length < 0 || request.Length > FrameLayout.MaxUdpPayload)
+        if (request.Length < 0 || request.Length > UdpLimits.MaxPayload)
         {
             Reject(request, Errno.EMSGSIZE);
             return;

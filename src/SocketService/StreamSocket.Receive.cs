@@ -1,0 +1,150 @@
+using Edsos.Protocol;
+using Akka.Actor;
+using Edsos.Scheduler;
+using Edsos.Scheduler.Faults;
+using Edsos.SocketService.Internal;
+using static Edsos.Protocol.InetProtocol;
+using static Edsos.SocketService.SocketProtocol;
+
+namespace Edsos.SocketService;
+
+/// <summary>
+/// The stream socket's receive side and the ends of a connection: in-order bytes from TCP, receives (split in copy
+/// mode so a small buffer loses nothing), the peer's FIN, a connection error, <c>shutdown</c>, and the receive side's
+/// close. The rules are <see cref="StreamReceiveQueue"/>'s; this file moves nodes and answers.
+/// </summary>
+public sealed partial class StreamSocket
+{
+    private void OnData(DatagramReceivedEvent message)
+    {
+        var data = new QueuedDatagram(message.Payload, message.Length, message.From);
+        switch (_received.Arrive(data, out var waiter))
+        {
+            case StreamArrival.Discard:
+                Release(message.Payload);
+                TellConsumed(message.Length);
+                break;
+            case StreamArrival.HandToWaiter:
+                DeliverSplit(waiter, data);
+                break;
+            case StreamArrival.Queued:
+                // The stream's dual of the datagram point: data no reader took yet waits in the receive queue.
+                Context.System.Faults.Hit(FaultPoint.RxSocketQueue, Ts, message.Payload, FaultKind.TsExit | FaultKind.SocketClose);
+                break;
+        }
+    }
+
+    private void OnRecv(RecvReqEvent message, bool connected)
+    {
+        var waiter = new RecvWaiter(message.ReqId, message.Mode, message.Target, Sender, message.MaxLength);
+        switch (_received.Request(waiter, message.NonBlocking, connected, out var data))
+        {
+            case RecvOutcome.Deliver:
+                DeliverSplit(waiter, data);
+                break;
+            case RecvOutcome.Failed:
+                Sender.Tell(RecvFailed(message.ReqId, _received.Error));
+                break;
+            case RecvOutcome.EndOfStream:
+                Sender.Tell(EndOfStream(message.ReqId));
+                break;
+            case RecvOutcome.NotConnected:
+                Sender.Tell(RecvFailed(message.ReqId, Errno.ENOTCONN));
+                break;
+            case RecvOutcome.WouldBlock:
+                Sender.Tell(RecvFailed(message.ReqId, Errno.EAGAIN));
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Hands <paramref name="data"/> to <paramref name="waiter"/>, cut to its buffer in copy mode (divide, no copy: the
+    /// rest stays first in line), and tells TCP the window opens by what was handed over.
+    /// </summary>
+    private void DeliverSplit(in RecvWaiter waiter, QueuedDatagram data)
+    {
+        int limit = StreamReceiveQueue.SplitAt(waiter, data.Length);
+        if (limit > 0)
+        {
+            // Divide consumes the node and makes two, both this socket's; a failed divide leaves it whole.
+            var cut = Memory.Divide(Ts, data.Payload, limit);
+            if (cut.IsOk)
+            {
+                _received.PutBackFront(new QueuedDatagram(cut.Value.Tail, data.Length - limit, data.From));
+                data = new QueuedDatagram(cut.Value.Head, limit, data.From);
+            }
+        }
+
+        TellConsumed(data.Length);
+        Deliver(waiter, data);
+    }
+
+    private RecvRespEvent EndOfStream(ulong reqId) => new(ReqId: reqId, Error: Errno.None, Data: default, Length: 0, From: Remote ?? default);
+
+    private void OnEof()
+    {
+        if (_received.MarkEof())
+        {
+            AnswerReadersAtEnd();
+        }
+    }
+
+    private void OnStreamError(Errno error)
+    {
+        _received.Fail(error);
+        SoError = error;
+        while (_received.TryTakeWaiter(out var waiter))
+        {
+            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, error));
+        }
+
+        FailParked(error);
+    }
+
+    private void AnswerReadersAtEnd()
+    {
+        while (_received.TryTakeWaiter(out var waiter))
+        {
+            waiter.ReplyTo.Tell(EndOfStream(waiter.ReqId));
+        }
+    }
+
+    /// <summary><c>shutdown(how)</c> on a connected socket: SHUT_RD ends the reads, SHUT_WR sends a FIN after the queued data.</summary>
+    private void Shutdown(ShutdownSocket message, bool writeShut)
+    {
+        if (message.How is 0 or 2)
+        {
+            _received.ShutRead();
+            AnswerReadersAtEnd();
+        }
+
+        if (message.How is 1 or 2 && !writeShut)
+        {
+            TellShutdown();
+            Become(() => Connected(writeShut: true));
+        }
+
+        Sender.Tell(new SocketReply(message.ReqId, Errno.None, 0));
+    }
+
+    private protected override void OnRecvCancel(RecvCancelEvent message)
+    {
+        if (_received.TryCancel(message.ReqId, out var waiter))
+        {
+            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, Errno.EINTR));
+        }
+    }
+
+    private protected override void CloseReceiveSide()
+    {
+        while (_received.TryTakeWaiter(out var waiter))
+        {
+            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, Errno.EBADF));
+        }
+
+        while (_received.TryTake(out var data))
+        {
+            Release(data.Payload);
+        }
+    }
+}
