@@ -28,8 +28,9 @@ namespace Edsos.Driver;
 /// RX queue is stopped are missed (counted by the device), as on a real queue reset.
 /// </para>
 /// <para>
-/// Phases, by <c>Become</c>: idle (interrupts enabled), polling (a NAPI poll is running), recovering
-/// (after a restart, until <see cref="VirtualNicProtocol.RxQuiesced"/>) and stopped.
+/// Phases, by <c>Become</c>: running, recovering (after a restart, until
+/// <see cref="VirtualNicProtocol.RxQuiesced"/>) and stopped. Whether a NAPI poll is scheduled is a flag
+/// within the running phase (it flips per interrupt; see the field).
 /// </para>
 /// </summary>
 public sealed class DriverRxWorker : EdsrtActor
@@ -42,6 +43,10 @@ public sealed class DriverRxWorker : EdsrtActor
     private IActorRef? _handler;
     private TsId _handlerTs;
 
+    // NAPI's "poll scheduled" bit, flipped on every interrupt and every drained poll: a flag, not a Become,
+    // because a ReceiveActor's Become builds a new handler table each time (kilobytes per interrupt).
+    private bool _polling;
+
     /// <summary>Creates the worker for the NIC described by <paramref name="options"/>, driving <paramref name="device"/>.</summary>
     public DriverRxWorker(NicOptions options, IActorRef device)
         : this(options, device, new DriverRxState())
@@ -53,26 +58,13 @@ public sealed class DriverRxWorker : EdsrtActor
         _options = options;
         _device = device;
         _state = state;
-        Idle();
+        Running();
     }
 
-    /// <summary>Interrupts enabled, nothing to poll: an RX interrupt starts a NAPI poll.</summary>
-    private void Idle()
+    /// <summary>The normal phase: an RX interrupt starts a NAPI poll unless one is running.</summary>
+    private void Running()
     {
-        Receive<VirtualNicProtocol.RxInterrupt>(_ =>
-        {
-            Become(Polling);
-            PollOnce();
-        });
-        Receive<WorkerProtocol.Poll>(_ => PollOnce());
-        Receive<VirtualNicProtocol.RxQuiesced>(_ => { });
-        Common();
-    }
-
-    /// <summary>A NAPI poll is running (the device auto-masked its interrupt): more interrupts change nothing.</summary>
-    private void Polling()
-    {
-        Receive<VirtualNicProtocol.RxInterrupt>(_ => { });
+        Receive<VirtualNicProtocol.RxInterrupt>(_ => OnInterrupt());
         Receive<WorkerProtocol.Poll>(_ => PollOnce());
         Receive<VirtualNicProtocol.RxQuiesced>(_ => { });
         Common();
@@ -145,7 +137,7 @@ public sealed class DriverRxWorker : EdsrtActor
     private void OnRxQuiesced()
     {
         // The device writes nothing more: deliver what it wrote back, release what it did not fill.
-        Become(Idle);
+        Become(Running);
         if (_queue is null)
         {
             return;
@@ -182,11 +174,23 @@ public sealed class DriverRxWorker : EdsrtActor
     /// <inheritdoc />
     protected override void PostStop() => Release();
 
+    private void OnInterrupt()
+    {
+        // A poll already scheduled will see these frames; the device auto-masked anyway.
+        if (_polling)
+        {
+            return;
+        }
+
+        _polling = true;
+        PollOnce();
+    }
+
     private void PollOnce()
     {
         if (_queue is null)
         {
-            Become(Idle);
+            _polling = false;
             return;
         }
 
@@ -213,13 +217,12 @@ public sealed class DriverRxWorker : EdsrtActor
         if (consumed == _options.NapiBudget)
         {
             // Budget spent: yield to the mailbox (AttachRx, statistics, stop) and come back.
-            Become(Polling);
             Self.Tell(WorkerProtocol.Poll.Instance, Self);
             return;
         }
 
         // Drained: unmask. A frame that landed after this poll fires at once on unmask.
-        Become(Idle);
+        _polling = false;
         _device.Tell(new VirtualNicProtocol.EnableInterrupts(InterruptCause.RxTimer), Self);
     }
 
