@@ -3,13 +3,19 @@ using Edsos.Memory.Shared;
 using Edsos.Memory.SharedChild;
 
 // Modes (every line it prints is a protocol line the test reads):
-//   churn PATH SEED SHARE_TS [HOLD_POINT]  random push / write / ct_share to SHARE_TS / pin / unpin / pop / lift / reap
-//                                          forever; with HOLD_POINT, after a random number of operations it stops
-//                                          inside that operation (lock held, update half made), prints HOLDING and sleeps;
-//                                          with "slow" it lingers a random while inside a third of its operations.
-//                                          Points: push, ctshare, pop, pin, unpin, lift, reap (after lifting a dead
-//                                          process's TSs, before releasing its pins and record).
+//   churn PATH SEED SHARE_TS [HOLD_POINT]  random push / write / ct_share to SHARE_TS / pin / unpin / divide / merge /
+//                                          grant to a second TS of its own / pop / lift / reap forever; with HOLD_POINT,
+//                                          after a random number of operations it stops inside that operation (lock held,
+//                                          update half made), prints HOLDING and sleeps; with "slow" it lingers a random
+//                                          while inside a third of its operations. Points: push, ctshare, pop, pin, unpin,
+//                                          divide, merge, grant, cow (a write's page copy), lift, longlift (a lift of a TS with 12 nodes, after 8 of
+//                                          them are revoked and committed), reap (after lifting a dead process's TSs,
+//                                          before releasing its pins and record).
 //   bench PATH CYCLES                      after a line on stdin, CYCLES push + ct_share + pop + pop cycles; prints NSOP.
+//   liftother PATH TS                      lifts TS (hosted by another process) and stops inside the lift after 8 nodes
+//                                          are revoked and committed: prints HOLDING longlift and sleeps.
+//   visit PATH                             pushes and writes a node, then visits it; inside the visitor (outside the lock,
+//                                          under a temporary pin) prints HOLDING visit and sleeps.
 //   mint PATH TARGET_TS                    pushes and writes a node, ct_shares part of it to TARGET_TS, prints both
 //                                          capabilities and physical addresses, pops its own node, waits for a line on stdin.
 Console.Out.Flush();
@@ -36,6 +42,34 @@ if (mode == "mint")
     output.WriteLine("POPPED");
     Console.ReadLine();
     return 0;
+}
+
+if (mode == "visit")
+{
+    var ts = arena.CreateTs(TsKind.User).Unwrap();
+    var node = arena.Push(ts, "visited", 3 * arena.PageSize).Unwrap();
+    arena.Write(ts, node, 0, new byte[3 * arena.PageSize]).ThrowIfFailed();
+    int unused = 0;
+    arena.Visit(ts, node, 0, 3 * arena.PageSize, ref unused, (ref int _, ReadOnlySpan<byte> _) =>
+    {
+        output.WriteLine("HOLDING visit");
+        Thread.Sleep(Timeout.Infinite);
+    });
+    return 1;
+}
+
+if (mode == "liftother")
+{
+    SharedArena.TestHook = point =>
+    {
+        if (point == "longlift")
+        {
+            output.WriteLine($"HOLDING {point}");
+            Thread.Sleep(Timeout.Infinite);
+        }
+    };
+    arena.Lift(new TsId(ushort.Parse(args[2])));
+    return 1;
 }
 
 if (mode == "bench")
@@ -72,7 +106,7 @@ string? holdPoint = args.Length > 4 ? args[4] : null;
 
 // A lift needs a scratch TS and TS ids are never reused, so a child lifts at most a few times;
 // a child told to stop inside a lift stops in its first.
-int armAfter = holdPoint == "lift" ? 0 : random.Next(5, 60);
+int armAfter = holdPoint is "lift" or "longlift" ? 0 : random.Next(5, 60);
 int operations = 0;
 int scratchLifts = 0;
 
@@ -103,17 +137,19 @@ else if (holdPoint is not null)
 }
 
 var me = arena.CreateTs(TsKind.User).Unwrap();
+var receiver = arena.CreateTs(TsKind.User).Unwrap();
 output.WriteLine($"READY {Environment.ProcessId} {me.Value}");
 var nodes = new List<Capability>();
+var granted = new List<Capability>();
 var pins = new List<SharedPin>();
 var bytes = new byte[64];
 while (true)
 {
     operations++;
     int dice = random.Next(100);
-    if (dice < 30 || nodes.Count == 0)
+    if (dice < 25 || nodes.Count == 0)
     {
-        var pushed = arena.Push(me, random.Next(1, 5 * arena.PageSize));
+        var pushed = arena.Push(me, "churn", random.Next(1, 5 * arena.PageSize));
         if (pushed.IsOk)
         {
             nodes.Add(pushed.Value);
@@ -125,7 +161,7 @@ while (true)
             Pop(random.Next(nodes.Count));
         }
     }
-    else if (dice < 40 && sharesLeft > 0)
+    else if (dice < 33 && sharesLeft > 0)
     {
         sharesLeft--;
         var source = nodes[random.Next(nodes.Count)];
@@ -137,7 +173,7 @@ while (true)
             output.WriteLine($"SHARED {Format(shared.Value)}");
         }
     }
-    else if (dice < 55 && pins.Count < 8)
+    else if (dice < 43 && pins.Count < 8)
     {
         var pinned = arena.Pin(me, nodes[random.Next(nodes.Count)]);
         if (pinned.IsOk)
@@ -145,25 +181,70 @@ while (true)
             pins.Add(pinned.Value);
         }
     }
-    else if (dice < 65 && pins.Count > 0)
+    else if (dice < 50 && pins.Count > 0)
     {
         int at = random.Next(pins.Count);
         arena.Unpin(pins[at]).ThrowIfFailed();
         pins.RemoveAt(at);
     }
+    else if (dice < 58)
+    {
+        int at = random.Next(nodes.Count);
+        int length = arena.Check(me, nodes[at], Rights.None).Unwrap();
+        if (length > 1)
+        {
+            var (head, tail) = arena.Divide(me, nodes[at], random.Next(1, length)).Unwrap();
+            nodes[at] = head;
+            nodes.Add(tail);
+        }
+    }
+    else if (dice < 64 && nodes.Count > 1)
+    {
+        int a = random.Next(nodes.Count);
+        int b = (a + 1 + random.Next(nodes.Count - 1)) % nodes.Count;
+        var merged = arena.Merge(me, nodes[a], nodes[b], "merged");
+        if (merged.IsOk)
+        {
+            nodes.RemoveAt(Math.Max(a, b));
+            nodes.RemoveAt(Math.Min(a, b));
+            nodes.Add(merged.Value);
+        }
+    }
+    else if (dice < 66)
+    {
+        // A write over a node that may share pages (with a CTRN, or the other half of a divide): copy-on-write.
+        var node = nodes[random.Next(nodes.Count)];
+        int length = arena.Check(me, node, Rights.Write).Unwrap();
+        int offset = random.Next(length);
+        arena.Write(me, node, offset, new byte[Math.Min(length - offset, random.Next(1, 3 * arena.PageSize))]).ThrowIfFailed();
+    }
+    else if (dice < 69)
+    {
+        int at = random.Next(nodes.Count);
+        granted.Add(arena.Grant(me, nodes[at], receiver, "granted", Rights.All).Unwrap());
+        nodes.RemoveAt(at);
+        if (granted.Count > 4)
+        {
+            arena.Pop(receiver, granted[0]).ThrowIfFailed();
+            granted.RemoveAt(0);
+        }
+    }
     else if (dice < 85 || nodes.Count > 24)
     {
         Pop(random.Next(nodes.Count));
     }
-    else if (dice < 90 && scratchLifts < 3)
+    else if (dice < 89 && scratchLifts < 3)
     {
         scratchLifts++;
-        // A short-lived TS with a few nodes, then its exit: a lift this process makes itself.
+        // A short-lived TS with a dozen nodes, then its exit: a lift this process makes itself.
         var scratch = arena.CreateTs(TsKind.User);
         if (scratch.IsOk)
         {
-            arena.Push(scratch.Value, 100);
-            arena.Push(scratch.Value, 5000);
+            for (int i = 0; i < 12; i++)
+            {
+                arena.Push(scratch.Value, "scratch", random.Next(1, 3 * arena.PageSize));
+            }
+
             arena.ExitTs(scratch.Value).Unwrap();
         }
     }

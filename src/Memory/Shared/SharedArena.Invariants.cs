@@ -8,10 +8,16 @@ public sealed unsafe partial class SharedArena
     /// <summary>
     /// Checks the metadata under the lock (after any recovery) and returns every violation found;
     /// empty means consistent: the undo log is empty; each page's reference count equals the live
-    /// node extents over it and its pin count the held pins over it; a page is free exactly when
-    /// both are zero and then appears once on the free stack; the free node queue holds exactly the
-    /// free node records and the free pin stack exactly the free pin records; every live node's
-    /// owner and origin TS is live; every live TS, node owner and pin holder is an attached process.
+    /// node extents over it and its pin count the held pin extents over it; a page is free exactly
+    /// when both are zero and then appears once on the free stack; the free node queue holds exactly
+    /// the free node records, the free pin, extent and spill stacks exactly the free records of
+    /// their pools; every extent belongs to exactly one live node or held pin, whose chain length,
+    /// extent count and page references it matches; every live node's owner and origins (ascending,
+    /// distinct) are live TSs and its GVA range lies below its owner's bump pointer, disjoint from
+    /// its owner's other nodes; the GVA index holds exactly the live nodes, each in the bucket of its
+    /// first GVA page, reachable by probing; the header's live node, CTRN and pin counts match the
+    /// records; every TS below the next id has a path that the path hash finds, a parent created
+    /// before it, and a live hosted TS an attached process; no TS is half lifted.
     /// </summary>
     public IReadOnlyList<string> CheckInvariants()
     {
@@ -26,7 +32,11 @@ public sealed unsafe partial class SharedArena
 
             var refs = new int[_layout.PageCount];
             var pinCounts = new int[_layout.PageCount];
+            var tempCounts = new int[_layout.PageCount];
             var freeNode = new bool[_layout.MaxNodes];
+
+            // Which node (positive id) or pin (negative id) holds each extent record.
+            var extentUser = new int[_layout.MaxExtents];
             for (uint id = 1; id < _layout.MaxNodes; id++)
             {
                 long node = _layout.Node(id);
@@ -37,18 +47,8 @@ public sealed unsafe partial class SharedArena
                     continue;
                 }
 
-                for (int i = 0; i < I32(node + L.NPageCount); i++)
-                {
-                    refs[I32(node + L.NPages + (4L * i))]++;
-                }
-
-                foreach (int ts in (ReadOnlySpan<int>)[I32(node + L.NOwnerTs), I32(node + L.NOriginTs)])
-                {
-                    if (ts <= 0 || ts >= _layout.MaxTs || I32(_layout.TsRec(ts) + L.TState) != TsLive)
-                    {
-                        problems.Add($"node {id} is live but its TS {ts} is not");
-                    }
-                }
+                CountChain(I32(node + L.NExtentHead), refs, extentUser, (int)id, problems);
+                CheckNode(id, node, problems);
             }
 
             var freePin = new bool[_layout.MaxPins];
@@ -61,9 +61,10 @@ public sealed unsafe partial class SharedArena
                     continue;
                 }
 
-                for (int i = 0; i < I32(pin + L.QPageCount); i++)
+                CountChain(I32(pin + L.QExtentHead), I32(pin + L.QTemp) != 0 ? tempCounts : pinCounts, extentUser, -(int)id, problems);
+                if (ChainLength(I32(pin + L.QExtentHead)) != I32(pin + L.QLength))
                 {
-                    pinCounts[I32(pin + L.QPages + (4L * i))]++;
+                    problems.Add($"pin {id}: its extents hold {ChainLength(I32(pin + L.QExtentHead))} bytes, the pin {I32(pin + L.QLength)}");
                 }
 
                 if (!Attached(I32(pin + L.QOwnerProc)))
@@ -75,11 +76,38 @@ public sealed unsafe partial class SharedArena
             for (int ts = 1; ts < I32(L.HNextTs); ts++)
             {
                 int state = I32(_layout.TsRec(ts) + L.TState);
-                if (state == TsLifting || (state == TsLive && !Attached(I32(_layout.TsRec(ts) + L.TOwnerProc))))
+                int host = I32(_layout.TsRec(ts) + L.TOwnerProc);
+                if (state == TsLifting || state == TsUnused || (state == TsLive && host != NoProcess && !Attached(host)))
                 {
-                    problems.Add($"ts:{ts} is {(state == TsLifting ? "half lifted" : "live on a detached process record")}");
+                    problems.Add($"ts:{ts} is {(state == TsLifting ? "half lifted" : state == TsUnused ? "unused below the next id" : "live on a detached process record")}");
                 }
             }
+
+            int liveNodes = 0, liveCtrns = 0, livePins = 0;
+            for (uint id = 1; id < _layout.MaxNodes; id++)
+            {
+                long node = _layout.Node(id);
+                if (I32(node + L.NState) == NodeLive)
+                {
+                    liveNodes++;
+                    liveCtrns += (I32(node + L.NFlags) & L.FlagCtrn) != 0 ? 1 : 0;
+                }
+            }
+
+            for (uint id = 1; id < _layout.MaxPins; id++)
+            {
+                livePins += I32(_layout.Pin(id) + L.QState) == 1 && I32(_layout.Pin(id) + L.QTemp) == 0 ? 1 : 0;
+            }
+
+            if (liveNodes != I32(L.HLiveNodes) || liveCtrns != I32(L.HLiveCtrns) || livePins != I32(L.HLivePins))
+            {
+                problems.Add($"header counts {I32(L.HLiveNodes)} nodes, {I32(L.HLiveCtrns)} CTRNs, {I32(L.HLivePins)} pins; the records hold {liveNodes}, {liveCtrns}, {livePins}");
+            }
+
+            CheckExtentPool(extentUser, problems);
+            CheckSpillPool(problems);
+            CheckGvaIndex(problems);
+            CheckTsTree(problems);
 
             var onStack = new bool[_layout.PageCount];
             int freeCount = I32(L.HFreePageCount);
@@ -97,12 +125,12 @@ public sealed unsafe partial class SharedArena
             for (int pfn = 0; pfn < _layout.PageCount; pfn++)
             {
                 long page = _layout.Page(pfn);
-                if (I32(page + L.GRefs) != refs[pfn] || I32(page + L.GPins) != pinCounts[pfn])
+                if (I32(page + L.GRefs) != refs[pfn] || I32(page + L.GPins) != pinCounts[pfn] || I32(page + L.GTemp) != tempCounts[pfn])
                 {
-                    problems.Add($"page {pfn}: refs {I32(page + L.GRefs)} pins {I32(page + L.GPins)}, nodes over it {refs[pfn]}, pins over it {pinCounts[pfn]}");
+                    problems.Add($"page {pfn}: refs {I32(page + L.GRefs)} pins {I32(page + L.GPins)} temporary {I32(page + L.GTemp)}, nodes over it {refs[pfn]}, pins over it {pinCounts[pfn]}, accesses {tempCounts[pfn]}");
                 }
 
-                bool shouldBeFree = refs[pfn] == 0 && pinCounts[pfn] == 0;
+                bool shouldBeFree = refs[pfn] == 0 && pinCounts[pfn] == 0 && tempCounts[pfn] == 0;
                 if (shouldBeFree != (I32(page + L.GFree) == 1) || shouldBeFree != onStack[pfn])
                 {
                     problems.Add($"page {pfn}: free flag {I32(page + L.GFree)}, on free stack {onStack[pfn]}, used by {refs[pfn]} nodes and {pinCounts[pfn]} pins");
@@ -161,29 +189,19 @@ public sealed unsafe partial class SharedArena
         return problems;
     }
 
-    /// <summary>A snapshot of page, node, pin and process use and of recoveries so far.</summary>
+    /// <summary>A snapshot of page, node, CTRN, pin and process use and of recoveries so far: header words, no scan but the process table.</summary>
     public SharedArenaStats GetStats()
     {
         Enter();
         try
         {
-            int nodes = 0, pins = 0, procs = 0;
-            for (uint id = 1; id < _layout.MaxNodes; id++)
-            {
-                nodes += I32(_layout.Node(id) + L.NState) == NodeLive ? 1 : 0;
-            }
-
-            for (uint id = 1; id < _layout.MaxPins; id++)
-            {
-                pins += I32(_layout.Pin(id) + L.QState) == 1 ? 1 : 0;
-            }
-
+            int procs = 0;
             for (int slot = 0; slot < _layout.MaxProcesses; slot++)
             {
                 procs += I32(_layout.Proc(slot) + L.PState);
             }
 
-            return new SharedArenaStats(_layout.PageCount, I32(L.HFreePageCount), nodes, pins, procs, I32(L.HRecoveries), I32(L.HUndoneWrites));
+            return new SharedArenaStats(_layout.PageCount, I32(L.HFreePageCount), I32(L.HLiveNodes), I32(L.HLivePins), procs, I32(L.HRecoveries), I32(L.HUndoneWrites), I32(L.HFreeExtentCount), I32(L.HDoubleReleases), I32(L.HLiveCtrns));
         }
         finally
         {

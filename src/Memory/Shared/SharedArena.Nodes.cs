@@ -1,77 +1,42 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
+using System.Runtime.CompilerServices;
+using System.Text;
 using L = Edsos.Memory.Shared.SharedLayout;
 
 namespace Edsos.Memory.Shared;
 
-/// <summary>Nodes and capabilities: push, ct_share, pop, the TLB check, byte access.</summary>
+/// <summary>Node lifecycle, first half: push, ct_share, pop, release.</summary>
 public sealed unsafe partial class SharedArena
 {
-    /// <summary>
-    /// Creates a TS hosted by this process (its exit, or this process's death, lifts it). TS ids
-    /// are never reused. Fails with <see cref="MemoryError.OutOfMemory"/> when the TS table is full.
-    /// </summary>
-    public MemoryResult<TsId> CreateTs(TsKind kind)
-    {
-        Enter();
-        try
-        {
-            int id = I32(L.HNextTs);
-            if (id >= _layout.MaxTs)
-            {
-                return MemoryResult<TsId>.Fail(MemoryError.OutOfMemory, $"TS table full ({_layout.MaxTs})");
-            }
+    private readonly List<DoubleRelease> _doubleReleases = [];
 
-            long rec = _layout.TsRec(id);
-            Set32(rec + L.TKind, (int)kind);
-            Set32(rec + L.TOwnerProc, _procSlot);
-            Set32(rec + L.TState, TsLive);
-            Set32(L.HNextTs, id + 1);
-            Commit();
-            return MemoryResult<TsId>.Ok(new TsId((ushort)id));
-        }
-        finally
+    /// <summary>Double releases this process recorded, with the place of the second release (the count in the file covers every process).</summary>
+    public IReadOnlyList<DoubleRelease> DoubleReleases
+    {
+        get
         {
-            Leave();
+            lock (_doubleReleases)
+            {
+                return _doubleReleases.ToArray();
+            }
         }
     }
 
-    /// <summary>
-    /// Exits <paramref name="ts"/> (hosted by this process): every node it owns and every CTRN
-    /// originating in it is revoked; their capabilities then report <see cref="MemoryError.InvalidGva"/>.
-    /// Returns the nodes revoked. Fails like any caller check.
-    /// </summary>
-    public MemoryResult<int> ExitTs(TsId ts)
-    {
-        Enter();
-        try
-        {
-            var check = CheckCaller(ts);
-            if (!check.IsOk)
-            {
-                return check;
-            }
-
-            return MemoryResult<int>.Ok(LiftLocked(ts.Value));
-        }
-        finally
-        {
-            Leave();
-        }
-    }
+    /// <summary>Pushes an anonymous node (named <c>node</c>); see <see cref="Push(TsId, string, int, Rights)"/>.</summary>
+    public MemoryResult<Capability> Push(TsId caller, int length, Rights rights = Rights.All) => Push(caller, "node", length, rights);
 
     /// <summary>
-    /// push: a new node of <paramref name="length"/> zeroed bytes (at most
-    /// <see cref="SharedLayout.MaxPagesPerNode"/> pages) owned by and originating in
-    /// <paramref name="caller"/>. Fails with <see cref="MemoryError.InvalidArgument"/> for a bad
-    /// length or rights, the caller errors, and <see cref="MemoryError.OutOfMemory"/> when pages or
-    /// node records run out (nothing taken).
+    /// push: a new node named <paramref name="name"/> of <paramref name="length"/> zeroed bytes in
+    /// the caller's TS at a fresh page-aligned GVA, owned by and originating in the caller. Fails
+    /// with the caller errors, <see cref="MemoryError.InvalidArgument"/> for a non-positive length,
+    /// more pages than one node may span, a malformed name (or over 64 UTF-8 bytes) or unknown
+    /// rights, and <see cref="MemoryError.OutOfMemory"/> when pages, node or extent records or GVA
+    /// space run out (nothing taken).
     /// </summary>
-    public MemoryResult<Capability> Push(TsId caller, int length, Rights rights = Rights.All)
+    public MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights = Rights.All)
     {
-        if (length <= 0 || length > L.MaxPagesPerNode * _layout.PageSize || (rights & ~Rights.All) != 0)
+        if (length <= 0 || (length + (long)_layout.PageSize - 1) / _layout.PageSize > _layout.MaxSpansPerNode || !SharedNames.IsValidName(name) || (rights & ~Rights.All) != 0)
         {
-            return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs 1 .. {L.MaxPagesPerNode * _layout.PageSize} bytes and known rights (length {length})");
+            return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs 1 .. {(long)_layout.MaxSpansPerNode * _layout.PageSize} bytes, a valid name and known rights (length {length}, name '{name}')");
         }
 
         int pages = (length + _layout.PageSize - 1) / _layout.PageSize;
@@ -84,6 +49,11 @@ public sealed unsafe partial class SharedArena
                 return check;
             }
 
+            if (!TryReserveGva(caller.Value, length, out ulong gva))
+            {
+                return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"GVA space of {TsPath(caller.Value)} exhausted");
+            }
+
             if (I32(L.HFreePageCount) < pages || I32(L.HNodeQueueCount) == 0)
             {
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"push of {length} bytes needs {pages} pages, {I32(L.HFreePageCount)} free, {I32(L.HNodeQueueCount)} node records free");
@@ -91,20 +61,16 @@ public sealed unsafe partial class SharedArena
 
             uint id = DequeueNode();
             long node = _layout.Node(id);
-            for (int i = 0; i < pages; i++)
+            int head = BuildChain(pages, length, out int count);
+            if (head == 0)
             {
-                int pfn = TakePage();
-
-                // Zeroing is not logged: the page was free, so undoing its allocation loses nothing.
-                PageBytes(pfn).Clear();
-                Set32(node + L.NPages + (4L * i), pfn);
-                if (i == 0)
-                {
-                    Hook("push");
-                }
+                return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free extent record");
             }
 
-            FillNode(node, caller.Value, caller.Value, rights, offset: 0, length, pages, isCtrn: false);
+            InitOrigins(node, [caller.Value]);
+            InitNode(node, caller.Value, rights, length, flags: 0, gva, rootStart: 0, head, count, pages, SharedNames.Encode(name, stackalloc byte[L.MaxNameBytes]));
+            AdvanceGva(caller.Value, gva, length);
+            Publish(id);
             Commit();
             return MemoryResult<Capability>.Ok(Mint(id, U32(node + L.NGeneration), rights));
         }
@@ -115,78 +81,28 @@ public sealed unsafe partial class SharedArena
     }
 
     /// <summary>
-    /// ct_share: mounts bytes [<paramref name="offset"/>, +<paramref name="length"/>) of the
-    /// caller's node as a CTRN owned by <paramref name="target"/> (a TS of any process), over the
-    /// same pages (each gains a reference). The CTRN inherits the source's origin, so that TS's
-    /// exit revokes it. The source stays whole (the in-process manager's GVA split is process
-    /// local). Fails with the capability errors, <see cref="MemoryError.RightsDenied"/> without
-    /// Share or for rights beyond the source capability's, <see cref="MemoryError.OutOfRange"/>,
-    /// <see cref="MemoryError.KernelShareDenied"/>, <see cref="MemoryError.InvalidArgument"/> for
-    /// the caller as target, <see cref="MemoryError.NoSuchTs"/>/<see cref="MemoryError.TsExited"/>
-    /// for a bad target, <see cref="MemoryError.OutOfMemory"/> without a free node record.
+    /// ct_share by byte offset: bytes [<paramref name="offset"/>, +<paramref name="length"/>) of the
+    /// caller's node as an anonymous CTRN (named <c>ctrn</c>); see
+    /// <see cref="CtShare(TsId, Capability, Gva, int, TsId, string, Rights)"/>. A negative offset or
+    /// one past the node is <see cref="MemoryError.OutOfRange"/>.
     /// </summary>
     public MemoryResult<Capability> CtShare(TsId caller, Capability source, int offset, int length, TsId target, Rights rights)
     {
         Enter();
         try
         {
-            var check = CheckCap(caller, source, Rights.Share, out long src);
+            var check = CheckCap(caller, source, Rights.Share, out long node);
             if (!check.IsOk)
             {
                 return check;
             }
 
-            if ((rights & ~source.Rights) != 0)
+            if (offset < 0 || offset >= I32(node + L.NLength))
             {
-                return MemoryResult<Capability>.Fail(MemoryError.RightsDenied, $"CTRN asks for {rights}, the source grants {source.Rights}");
+                return MemoryResult<Capability>.Fail(MemoryError.OutOfRange, $"offset {offset} outside a node of {I32(node + L.NLength)} bytes");
             }
 
-            if (offset < 0 || length <= 0 || (long)offset + length > I32(src + L.NLength))
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.OutOfRange, $"[{offset}, +{length}) leaves a node of {I32(src + L.NLength)} bytes");
-            }
-
-            var targetCheck = CheckTarget(target);
-            if (!targetCheck.IsOk)
-            {
-                return targetCheck;
-            }
-
-            if (target == caller)
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, "ct_share to the caller's own TS");
-            }
-
-            int origin = I32(src + L.NOriginTs);
-            if (I32(_layout.TsRec(caller.Value) + L.TKind) == (int)TsKind.User && I32(_layout.TsRec(origin) + L.TKind) == (int)TsKind.Kernel)
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.KernelShareDenied, "a user TS cannot share kernel memory");
-            }
-
-            if (I32(L.HNodeQueueCount) == 0)
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free node record");
-            }
-
-            int absolute = I32(src + L.NOffset) + offset;
-            int first = absolute / _layout.PageSize;
-            int last = (absolute + length - 1) / _layout.PageSize;
-            uint id = DequeueNode();
-            long node = _layout.Node(id);
-            for (int i = first; i <= last; i++)
-            {
-                int pfn = I32(src + L.NPages + (4L * i));
-                Set32(_layout.Page(pfn) + L.GRefs, I32(_layout.Page(pfn) + L.GRefs) + 1);
-                Set32(node + L.NPages + (4L * (i - first)), pfn);
-                if (i == first)
-                {
-                    Hook("ctshare");
-                }
-            }
-
-            FillNode(node, target.Value, origin, rights, absolute % _layout.PageSize, length, last - first + 1, isCtrn: true);
-            Commit();
-            return MemoryResult<Capability>.Ok(Mint(id, U32(node + L.NGeneration), rights));
+            return CtShareLocked(caller, source, NodeGva(node).Add(offset), length, target, "ctrn", rights);
         }
         finally
         {
@@ -195,7 +111,33 @@ public sealed unsafe partial class SharedArena
     }
 
     /// <summary>
-    /// pop: unmounts the caller's node; each of its pages loses a reference and is freed at zero
+    /// ct_share, as <see cref="MemoryManager.CtShare"/>: mounts bytes [<paramref name="gva"/>,
+    /// +<paramref name="length"/>) of the caller's node as a CTRN named <paramref name="name"/> owned
+    /// by <paramref name="target"/> (a TS of any process), at a fresh GVA in the target's space, over
+    /// the same pages (each spanned gains a reference). The CTRN inherits the source's origins, so
+    /// the exit of any of them revokes it. The source stays. Fails with the capability errors,
+    /// <see cref="MemoryError.RightsDenied"/> without Share or for rights beyond the source
+    /// capability's, <see cref="MemoryError.KernelShareDenied"/>, <see cref="MemoryError.InvalidGva"/>
+    /// for a GVA outside the caller's space, <see cref="MemoryError.OutOfRange"/> when the range
+    /// leaves the node, <see cref="MemoryError.InvalidArgument"/> for the caller as target, a bad
+    /// name or length, <see cref="MemoryError.NoSuchTs"/>/<see cref="MemoryError.TsExited"/> for a
+    /// bad target, <see cref="MemoryError.OutOfMemory"/> when records or GVA space run out.
+    /// </summary>
+    public MemoryResult<Capability> CtShare(TsId caller, Capability source, Gva gva, int length, TsId target, string name, Rights rights)
+    {
+        Enter();
+        try
+        {
+            return CtShareLocked(caller, source, gva, length, target, name, rights);
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    /// <summary>
+    /// pop: unmounts the caller's node; each page it spans loses a reference and is freed at zero
     /// unless pinned. The capability (and every other to the node) becomes stale.
     /// </summary>
     public MemoryResult Pop(TsId caller, Capability node)
@@ -209,7 +151,8 @@ public sealed unsafe partial class SharedArena
                 return check;
             }
 
-            RevokeNode(node.NodeId, lifted: false);
+            int freed = 0, deferred = 0;
+            RevokeNode(node.NodeId, lifted: false, ref freed, ref deferred);
             Commit();
             return MemoryResult.Ok;
         }
@@ -220,40 +163,46 @@ public sealed unsafe partial class SharedArena
     }
 
     /// <summary>
-    /// The TLB check alone: the capability is genuine (tag), current (generation), the caller is a
-    /// live TS of this process that owns the node, and the rights suffice. Returns the node's length.
+    /// Pops <paramref name="node"/> as its owner, as <see cref="MemoryManager.Release"/>: <c>default</c>
+    /// is a no-op. A node its owner already popped, divided, merged or granted at this generation is
+    /// a double release: counted in the file, recorded here with the caller's place
+    /// (<see cref="DoubleReleases"/>) and answered <see cref="MemoryError.Stale"/>. A node lifted with
+    /// its TS answers <see cref="MemoryError.InvalidGva"/> and is not a double release. Other failures
+    /// are <see cref="Pop"/>'s.
     /// </summary>
-    public MemoryResult<int> Check(TsId caller, Capability cap, Rights needed)
+    public MemoryResult Release(TsId owner, Capability node, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        Enter();
-        try
+        if (node == default)
         {
-            var check = CheckCap(caller, cap, needed, out long node);
-            return check.IsOk ? MemoryResult<int>.Ok(I32(node + L.NLength)) : (MemoryResult<int>)check;
+            return MemoryResult.Ok;
         }
-        finally
-        {
-            Leave();
-        }
-    }
 
-    /// <summary>
-/// Copies <paramref name="source"/> into the node at <paramref name="offset"/> (the app's own
-/// write; needs Write). Copies under the lock; not yet counted (the byte counters are the
-/// manager's, see the README's plan). Fails with the capability errors or <see cref="MemoryError.OutOfRange"/>.
-/// </summary>
-    public MemoryResult Write(TsId caller, Capability cap, int offset, ReadOnlySpan<byte> source)
-    {
         Enter();
         try
         {
-            var check = CheckRange(caller, cap, Rights.Write, offset, source.Length, out long node);
+            var check = CheckCap(owner, node, Rights.None, out _);
             if (!check.IsOk)
             {
+                if (check.Error == MemoryError.Stale)
+                {
+                    long rec = _layout.Node(node.NodeId);
+                    if (U32(rec + L.NReleasedGeneration) == node.Generation && U32(rec + L.NLiftedGeneration) != node.Generation)
+                    {
+                        Set32(L.HDoubleReleases, I32(L.HDoubleReleases) + 1);
+                        Commit();
+                        lock (_doubleReleases)
+                        {
+                            _doubleReleases.Add(new DoubleRelease(node, owner, TsPath(owner.Value), new CodePlace(file, line)));
+                        }
+                    }
+                }
+
                 return check;
             }
 
-            CopyNode(node, offset, source.Length, source, default);
+            int freed = 0, deferred = 0;
+            RevokeNode(node.NodeId, lifted: false, ref freed, ref deferred);
+            Commit();
             return MemoryResult.Ok;
         }
         finally
@@ -262,188 +211,100 @@ public sealed unsafe partial class SharedArena
         }
     }
 
-    /// <summary>Copies node bytes from <paramref name="offset"/> into <paramref name="destination"/> (needs Read). Fails with the capability errors or <see cref="MemoryError.OutOfRange"/>.</summary>
-    public MemoryResult Read(TsId caller, Capability cap, int offset, Span<byte> destination)
+    private MemoryResult<Capability> CtShareLocked(TsId caller, Capability source, Gva gva, int length, TsId target, string name, Rights rights)
     {
-        Enter();
-        try
-        {
-            var check = CheckRange(caller, cap, Rights.Read, offset, destination.Length, out long node);
-            if (!check.IsOk)
-            {
-                return check;
-            }
-
-            CopyNode(node, offset, destination.Length, default, destination);
-            return MemoryResult.Ok;
-        }
-        finally
-        {
-            Leave();
-        }
-    }
-
-    /// <summary>The physical address (byte offset into the data pages) of node byte <paramref name="offset"/>; needs Read.</summary>
-    public MemoryResult<long> PhysicalAddress(TsId caller, Capability cap, int offset)
-    {
-        Enter();
-        try
-        {
-            var check = CheckRange(caller, cap, Rights.Read, offset, 1, out long node);
-            if (!check.IsOk)
-            {
-                return check;
-            }
-
-            int absolute = I32(node + L.NOffset) + offset;
-            return MemoryResult<long>.Ok(((long)I32(node + L.NPages + (4L * (absolute / _layout.PageSize))) * _layout.PageSize) + (absolute % _layout.PageSize));
-        }
-        finally
-        {
-            Leave();
-        }
-    }
-
-    private void FillNode(long node, int owner, int origin, Rights rights, int offset, int length, int pages, bool isCtrn)
-    {
-        Set32(node + L.NOwnerTs, owner);
-        Set32(node + L.NOriginTs, origin);
-        Set32(node + L.NRights, (int)rights);
-        Set32(node + L.NOffset, offset);
-        Set32(node + L.NLength, length);
-        Set32(node + L.NPageCount, pages);
-        Set32(node + L.NIsCtrn, isCtrn ? 1 : 0);
-        Set32(node + L.NState, NodeLive);
-    }
-
-    private void CopyNode(long node, int offset, int length, ReadOnlySpan<byte> from, Span<byte> to)
-    {
-        int absolute = I32(node + L.NOffset) + offset;
-        int done = 0;
-        while (done < length)
-        {
-            int at = absolute + done;
-            int pfn = I32(node + L.NPages + (4L * (at / _layout.PageSize)));
-            int inPage = at % _layout.PageSize;
-            int chunk = Math.Min(length - done, _layout.PageSize - inPage);
-            var page = PageBytes(pfn).Slice(inPage, chunk);
-            if (to.IsEmpty)
-            {
-                from.Slice(done, chunk).CopyTo(page);
-            }
-            else
-            {
-                page.CopyTo(to.Slice(done, chunk));
-            }
-
-            done += chunk;
-        }
-    }
-
-    private MemoryResult CheckRange(TsId caller, Capability cap, Rights needed, int offset, int length, out long node)
-    {
-        var check = CheckCap(caller, cap, needed, out node);
+        var check = CheckCap(caller, source, Rights.Share, out long src);
         if (!check.IsOk)
         {
             return check;
         }
 
-        if (offset < 0 || length < 0 || (long)offset + length > I32(node + L.NLength))
+        if (length <= 0 || !SharedNames.IsValidName(name))
         {
-            return MemoryResult.Fail(MemoryError.OutOfRange, $"[{offset}, +{length}) leaves a node of {I32(node + L.NLength)} bytes");
+            return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"ct_share needs a positive length and a valid name (length {length}, name '{name}')");
         }
 
-        return MemoryResult.Ok;
+        if ((rights & ~source.Rights) != 0)
+        {
+            return MemoryResult<Capability>.Fail(MemoryError.RightsDenied, $"ct_share asks for {rights}, the source capability holds {source.Rights}");
+        }
+
+        var denied = CheckKernelShare(caller, src);
+        if (!denied.IsOk)
+        {
+            return denied;
+        }
+
+        if (gva.Ts != caller)
+        {
+            return MemoryResult<Capability>.Fail(MemoryError.InvalidGva, $"{gva} is not in the caller's space {caller}");
+        }
+
+        ulong start = (ulong)I64(src + L.NGvaBase), end = start + (ulong)I32(src + L.NLength);
+        if (gva.Offset < start || gva.Offset >= end || (ulong)length > end - gva.Offset)
+        {
+            return MemoryResult<Capability>.Fail(MemoryError.OutOfRange, $"[{gva}+{length}) is not inside {NodePath(src)}");
+        }
+
+        var targetCheck = CheckTarget(caller, target);
+        if (!targetCheck.IsOk)
+        {
+            return targetCheck;
+        }
+
+        if (!TryReserveGva(target.Value, length, out ulong targetGva))
+        {
+            return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"GVA space of {TsPath(target.Value)} exhausted");
+        }
+
+        if (I32(L.HNodeQueueCount) == 0)
+        {
+            return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free node record");
+        }
+
+        uint id = DequeueNode();
+        long node = _layout.Node(id);
+        Span<int> origins = stackalloc int[L.MaxOrigins];
+        int originCount = ReadOrigins(src, origins);
+        int head = CopySlice(I32(src + L.NExtentHead), (int)(gva.Offset - start), length, L.GRefs, "ctshare", out int count, out int spans);
+        if (head == 0 || !InitOrigins(node, origins[..originCount]))
+        {
+            return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free extent or origin spill record");
+        }
+
+        InitNode(node, target.Value, rights, length, L.FlagCtrn, targetGva, rootStart: 0, head, count, spans, SharedNames.Encode(name, stackalloc byte[L.MaxNameBytes]));
+        AdvanceGva(target.Value, targetGva, length);
+        Publish(id);
+        Commit();
+        return MemoryResult<Capability>.Ok(Mint(id, U32(node + L.NGeneration), rights));
     }
 
-    /// <summary>Tag, generation, caller, ownership, rights: the order in which the in-process manager checks.</summary>
-    private MemoryResult CheckCap(TsId caller, Capability cap, Rights needed, out long node)
+    /// <summary>Fills a node record taken in this transaction (origins apart); <see cref="Publish"/> makes it live.</summary>
+    private void InitNode(long node, int owner, Rights rights, int length, int flags, ulong gva, long rootStart, int head, int count, int spans, ReadOnlySpan<byte> name)
     {
-        node = 0;
-        if (!TagMatches(cap))
-        {
-            return MemoryResult.Fail(MemoryError.Forged, $"{cap}: tag does not match");
-        }
-
-        // A genuine tag implies the id was minted by some process of this file, so it is in range;
-        // the check stays because the key could be shared with a file of another geometry.
-        if (cap.NodeId == 0 || cap.NodeId >= _layout.MaxNodes)
-        {
-            return MemoryResult.Fail(MemoryError.Forged, $"{cap}: no such node id");
-        }
-
-        node = _layout.Node(cap.NodeId);
-        if (U32(node + L.NGeneration) != cap.Generation || I32(node + L.NState) != NodeLive)
-        {
-            return cap.Generation == U32(node + L.NLiftedGeneration)
-                ? MemoryResult.Fail(MemoryError.InvalidGva, $"{cap}: lifted (its origin TS exited)")
-                : MemoryResult.Fail(MemoryError.Stale, $"{cap}: popped, revoked or reused");
-        }
-
-        var callerCheck = CheckCaller(caller);
-        if (!callerCheck.IsOk)
-        {
-            return callerCheck;
-        }
-
-        if (I32(node + L.NOwnerTs) != caller.Value)
-        {
-            return MemoryResult.Fail(MemoryError.NotVisible, $"{cap}: owned by ts:{I32(node + L.NOwnerTs)}, not {caller}");
-        }
-
-        if ((cap.Rights & needed) != needed)
-        {
-            return MemoryResult.Fail(MemoryError.RightsDenied, $"{cap}: needs {needed}");
-        }
-
-        return MemoryResult.Ok;
+        Init32(node + L.NOwnerTs, owner);
+        Init32(node + L.NRights, (int)rights);
+        Init32(node + L.NLength, length);
+        Init32(node + L.NFlags, flags);
+        Init64(node + L.NGvaBase, (long)gva);
+        Init64(node + L.NRootStart, rootStart);
+        Init32(node + L.NExtentHead, head);
+        Init32(node + L.NExtentCount, count);
+        Init32(node + L.NSpans, spans);
+        Init32(node + L.NNameLength, name.Length);
+        name.CopyTo(new Span<byte>(_base + node + L.NName, L.MaxNameBytes));
     }
 
-    /// <summary>The caller must be a live TS hosted by this process: a process acts only as its own TSs.</summary>
-    private MemoryResult CheckCaller(TsId ts)
+    /// <summary>Indexes the node by GVA, marks it live and counts it: the last steps of making a node.</summary>
+    private void Publish(uint id)
     {
-        var check = CheckTarget(ts);
-        if (check.IsOk && I32(_layout.TsRec(ts.Value) + L.TOwnerProc) != _procSlot)
+        long node = _layout.Node(id);
+        GvaInsert(id);
+        Set32(node + L.NState, NodeLive);
+        Set32(L.HLiveNodes, I32(L.HLiveNodes) + 1);
+        if ((I32(node + L.NFlags) & L.FlagCtrn) != 0)
         {
-            return MemoryResult.Fail(MemoryError.NotVisible, $"{ts} is hosted by another process");
+            Set32(L.HLiveCtrns, I32(L.HLiveCtrns) + 1);
         }
-
-        return check;
-    }
-
-    private MemoryResult CheckTarget(TsId ts)
-    {
-        if (ts.Value == 0 || ts.Value >= _layout.MaxTs || I32(_layout.TsRec(ts.Value) + L.TState) == TsUnused)
-        {
-            return MemoryResult.Fail(MemoryError.NoSuchTs, $"no {ts}");
-        }
-
-        if (I32(_layout.TsRec(ts.Value) + L.TState) != TsLive)
-        {
-            return MemoryResult.Fail(MemoryError.TsExited, $"{ts} has exited");
-        }
-
-        return MemoryResult.Ok;
-    }
-
-    private Capability Mint(uint nodeId, uint generation, Rights rights) => new(nodeId, generation, rights, ComputeTag(nodeId, generation, rights));
-
-    private ulong ComputeTag(uint nodeId, uint generation, Rights rights)
-    {
-        Span<byte> message = stackalloc byte[9];
-        BinaryPrimitives.WriteUInt32LittleEndian(message, nodeId);
-        BinaryPrimitives.WriteUInt32LittleEndian(message[4..], generation);
-        message[8] = (byte)rights;
-        return SipHash.Compute(_key0, _key1, message);
-    }
-
-    private bool TagMatches(Capability cap)
-    {
-        // Constant time: a timing side channel must not let a forger learn tag bits.
-        Span<byte> a = stackalloc byte[8];
-        Span<byte> b = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(a, ComputeTag(cap.NodeId, cap.Generation, cap.Rights));
-        BinaryPrimitives.WriteUInt64LittleEndian(b, cap.Tag);
-        return CryptographicOperations.FixedTimeEquals(a, b);
     }
 }

@@ -31,23 +31,19 @@ public sealed unsafe partial class SharedArena
             uint id = (uint)I32(_layout.FreePinStack + (4L * (free - 1)));
             Set32(L.HFreePinCount, free - 1);
             long pin = _layout.Pin(id);
-            int pages = I32(node + L.NPageCount);
-            for (int i = 0; i < pages; i++)
+            int head = CopySlice(I32(node + L.NExtentHead), 0, I32(node + L.NLength), L.GPins, "pin", out int count, out _);
+            if (head == 0)
             {
-                int pfn = I32(node + L.NPages + (4L * i));
-                Set32(_layout.Page(pfn) + L.GPins, I32(_layout.Page(pfn) + L.GPins) + 1);
-                Set32(pin + L.QPages + (4L * i), pfn);
-                if (i == 0)
-                {
-                    Hook("pin");
-                }
+                return MemoryResult<SharedPin>.Fail(MemoryError.OutOfMemory, "no free extent record");
             }
 
-            Set32(pin + L.QOwnerProc, _procSlot);
-            Set32(pin + L.QOffset, I32(node + L.NOffset));
-            Set32(pin + L.QLength, I32(node + L.NLength));
-            Set32(pin + L.QPageCount, pages);
+            Init32(pin + L.QOwnerProc, _procSlot);
+            Init32(pin + L.QTemp, 0);
+            Init32(pin + L.QLength, I32(node + L.NLength));
+            Init32(pin + L.QExtentHead, head);
+            Init32(pin + L.QExtentCount, count);
             Set32(pin + L.QState, 1);
+            Set32(L.HLivePins, I32(L.HLivePins) + 1);
             Commit();
             return MemoryResult<SharedPin>.Ok(new SharedPin(id, U32(pin + L.QGeneration), I32(node + L.NLength)));
         }
@@ -96,19 +92,7 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult.Fail(MemoryError.OutOfRange, $"[{offset}, +{destination.Length}) leaves a pin of {pin.Length} bytes");
             }
 
-            long rec = _layout.Pin(pin.Id);
-            int absolute = I32(rec + L.QOffset) + offset;
-            int done = 0;
-            while (done < destination.Length)
-            {
-                int at = absolute + done;
-                int pfn = I32(rec + L.QPages + (4L * (at / _layout.PageSize)));
-                int inPage = at % _layout.PageSize;
-                int chunk = Math.Min(destination.Length - done, _layout.PageSize - inPage);
-                PageBytes(pfn).Slice(inPage, chunk).CopyTo(destination.Slice(done, chunk));
-                done += chunk;
-            }
-
+            CopyChain(I32(_layout.Pin(pin.Id) + L.QExtentHead), offset, destination.Length, default, destination);
             return MemoryResult.Ok;
         }
         finally
@@ -134,9 +118,7 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult<long>.Fail(MemoryError.OutOfRange, $"{offset} outside a pin of {pin.Length} bytes");
             }
 
-            long rec = _layout.Pin(pin.Id);
-            int absolute = I32(rec + L.QOffset) + offset;
-            return MemoryResult<long>.Ok(((long)I32(rec + L.QPages + (4L * (absolute / _layout.PageSize))) * _layout.PageSize) + (absolute % _layout.PageSize));
+            return MemoryResult<long>.Ok(ChainAddress(I32(_layout.Pin(pin.Id) + L.QExtentHead), offset));
         }
         finally
         {
@@ -152,9 +134,9 @@ public sealed unsafe partial class SharedArena
         }
 
         long rec = _layout.Pin(pin.Id);
-        if (I32(rec + L.QState) != 1 || U32(rec + L.QGeneration) != pin.Generation || I32(rec + L.QOwnerProc) != _procSlot)
+        if (I32(rec + L.QState) != 1 || U32(rec + L.QGeneration) != pin.Generation || I32(rec + L.QOwnerProc) != _procSlot || I32(rec + L.QTemp) != 0)
         {
-            return MemoryResult.Fail(MemoryError.NotPinned, $"pin {pin.Id}#{pin.Generation} is released or held by another process");
+            return MemoryResult.Fail(MemoryError.NotPinned, $"pin {pin.Id}#{pin.Generation} is released, held by another process or not a DMA pin");
         }
 
         return MemoryResult.Ok;
@@ -163,23 +145,37 @@ public sealed unsafe partial class SharedArena
     private void ReleasePin(uint id)
     {
         long pin = _layout.Pin(id);
-        int pages = I32(pin + L.QPageCount);
-        for (int i = 0; i < pages; i++)
+        bool temporary = I32(pin + L.QTemp) != 0;
+        int counter = temporary ? L.GTemp : L.GPins;
+        bool first = true;
+        for (int e = I32(pin + L.QExtentHead); e != 0;)
         {
-            int pfn = I32(pin + L.QPages + (4L * i));
-            long page = _layout.Page(pfn);
-            Set32(page + L.GPins, I32(page + L.GPins) - 1);
-            TryFreePage(pfn);
-            if (i == 0)
+            var (from, to) = SpannedPages(_layout.Extent(e));
+            for (int pfn = from; pfn <= to; pfn++)
             {
-                Hook("unpin");
+                long page = _layout.Page(pfn);
+                Set32(page + counter, I32(page + counter) - 1);
+                TryFreePage(pfn);
+                if (first)
+                {
+                    first = false;
+                    Hook(temporary ? "endaccess" : "unpin");
+                }
             }
+
+            int next = I32(_layout.Extent(e) + L.ENext);
+            FreeExtent(e);
+            e = next;
         }
 
         // Pin generations may wrap: a pin handle never leaves its process, so a wrap needs 2^32 pins of one record in one process's life.
         Set32(pin + L.QGeneration, (int)(U32(pin + L.QGeneration) + 1));
         Set32(pin + L.QState, 0);
-        Set32(pin + L.QPageCount, 0);
+        if (!temporary)
+        {
+            Set32(L.HLivePins, I32(L.HLivePins) - 1);
+        }
+
         int free = I32(L.HFreePinCount);
         Set32(_layout.FreePinStack + (4L * free), (int)id);
         Set32(L.HFreePinCount, free + 1);

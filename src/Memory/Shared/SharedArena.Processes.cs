@@ -8,7 +8,8 @@ public sealed unsafe partial class SharedArena
     /// <summary>
     /// Finds every attached process that is no longer running (pid gone, zombie, or reused by a
     /// process with another start time), lifts every TS it hosted (its nodes and the CTRNs
-    /// originating in them), releases its pins and frees its record. Pages return to the free
+    /// originating in them), releases its pins and frees its record; then finishes any lift a dead
+    /// process left half done (a TS still <em>lifting</em>, whoever hosts it). Pages return to the free
     /// stack once no surviving pin holds them. Safe to call from any number of processes at once,
     /// and idempotent: a reaper that dies midway leaves the rest to the next.
     /// </summary>
@@ -44,24 +45,41 @@ public sealed unsafe partial class SharedArena
             pins += released;
         }
 
-        return new ReapReport(pids.Count, pids, lifted, revoked, pins);
-    }
-
-    private (int Ts, int Nodes, int Pins) ReleaseProcess(int slot)
-    {
-        int lifted = 0, revoked = 0, pins = 0;
-        int nextTs = I32(L.HNextTs);
-        for (int ts = 1; ts < nextTs; ts++)
+        // A lift cut short by a death in a process that did not host the TS (Lift of any TS) is
+        // finished here too: its host may be alive, so no process record leads to it.
+        for (int ts = RootTs; ts < I32(L.HNextTs); ts++)
         {
-            long rec = _layout.TsRec(ts);
-            int state = I32(rec + L.TState);
-            if (I32(rec + L.TOwnerProc) == slot && (state == TsLive || state == TsLifting))
+            if (IsLifting(ts))
             {
-                revoked += LiftLocked(ts);
-                lifted++;
+                revoked += FinishLifts(out int exited).NodesRevoked;
+                lifted += exited;
+                break;
             }
         }
 
+        return new ReapReport(pids.Count, pids, lifted, revoked, pins);
+    }
+
+    /// <summary>
+    /// The TS exit of a whole process: every TS it hosts goes to lifting in one transaction, one
+    /// node scan revokes them all, then its pins go and its record is freed.
+    /// </summary>
+    private (int Ts, int Nodes, int Pins) ReleaseProcess(int slot)
+    {
+        int pins = 0;
+        for (int ts = RootTs; ts < I32(L.HNextTs); ts++)
+        {
+            long rec = _layout.TsRec(ts);
+            if (I32(rec + L.TOwnerProc) == slot && I32(rec + L.TState) == TsLive)
+            {
+                Set32(rec + L.TState, TsLifting);
+            }
+        }
+
+        Commit();
+
+        // Also finishes any other half-done lift it meets: counted here, as this reap exits them.
+        int revoked = FinishLifts(out int lifted).NodesRevoked;
         Hook("reap");
         for (uint id = 1; id < _layout.MaxPins; id++)
         {

@@ -8,10 +8,12 @@ public sealed unsafe partial class SharedArena
     private const int TsUnused = 0;
     private const int TsLive = 1;
     private const int TsExited = 2;
-    private const int TsLifting = 3;   // exited, lift not finished: whoever reaps the host finishes it
+    private const int TsLifting = 3;   // exited, lift not finished: the next reaper finishes it
     private const int NodeFree = 0;
     private const int NodeLive = 1;
     private const int NodeRetired = 2;
+    private const int RootTs = 1;
+    private const int NoProcess = -1;
     private const uint LastGeneration = uint.MaxValue;
 
     private uint DequeueNode()
@@ -42,51 +44,132 @@ public sealed unsafe partial class SharedArena
         return pfn;
     }
 
-    /// <summary>A page returns to the free stack only when no node references it and no pin holds it.</summary>
-    private void TryFreePage(int pfn)
+    /// <summary>A page returns to the free stack only when no node references it and no pin (DMA or temporary) holds it. True when freed.</summary>
+    private bool TryFreePage(int pfn)
     {
         long page = _layout.Page(pfn);
-        if (I32(page + L.GRefs) != 0 || I32(page + L.GPins) != 0)
+        if (I32(page + L.GRefs) != 0 || I32(page + L.GPins) != 0 || I32(page + L.GTemp) != 0)
         {
-            return;
+            return false;
         }
 
         int count = I32(L.HFreePageCount);
         Set32(page + L.GFree, 1);
         Set32(_layout.FreePageStack + (4L * count), pfn);
         Set32(L.HFreePageCount, count + 1);
+        return true;
+    }
+
+    /// <summary>An extent record off the free stack, or 0 when none is left (the caller fails; Leave rolls back).</summary>
+    private int TakeExtent()
+    {
+        int count = I32(L.HFreeExtentCount);
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        Set32(L.HFreeExtentCount, count - 1);
+        return I32(_layout.FreeExtentStack + (4L * (count - 1)));
+    }
+
+    private void FreeExtent(int id)
+    {
+        int count = I32(L.HFreeExtentCount);
+        Set32(_layout.FreeExtentStack + (4L * count), id);
+        Set32(L.HFreeExtentCount, count + 1);
+    }
+
+    private int TakeSpill()
+    {
+        int count = I32(L.HFreeSpillCount);
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        Set32(L.HFreeSpillCount, count - 1);
+        return I32(_layout.FreeSpillStack + (4L * (count - 1)));
+    }
+
+    private void FreeSpill(int id)
+    {
+        int count = I32(L.HFreeSpillCount);
+        Set32(_layout.FreeSpillStack + (4L * count), id);
+        Set32(L.HFreeSpillCount, count + 1);
     }
 
     /// <summary>
-    /// Drops the node's page references and moves its generation on, so every capability to it
-    /// fails; a lift also records the ended generation so those report InvalidGva. A slot whose
-    /// generations are used up is retired rather than reused (see <see cref="NodeSlot"/>).
+    /// Drops one reference per page spanned by each extent of the chain and frees the extent
+    /// records. Counts pages returned now and pages left to a pin (no reference, still pinned).
     /// </summary>
-    private void RevokeNode(uint id, bool lifted)
+    private void DropExtents(int head, ref int freed, ref int deferred, string hook)
+    {
+        bool first = true;
+        for (int e = head; e != 0;)
+        {
+            long ext = _layout.Extent(e);
+            var (from, to) = SpannedPages(ext);
+            for (int pfn = from; pfn <= to; pfn++)
+            {
+                long page = _layout.Page(pfn);
+                Set32(page + L.GRefs, I32(page + L.GRefs) - 1);
+                if (TryFreePage(pfn))
+                {
+                    freed++;
+                }
+                else if (I32(page + L.GRefs) == 0)
+                {
+                    deferred++;
+                }
+
+                if (first)
+                {
+                    first = false;
+                    Hook(hook);
+                }
+            }
+
+            int next = I32(ext + L.ENext);
+            FreeExtent(e);
+            e = next;
+        }
+    }
+
+    /// <summary>First and last page an extent record touches.</summary>
+    private (int First, int Last) SpannedPages(long ext)
+    {
+        long address = I64(ext + L.EAddress);
+        return ((int)(address / _layout.PageSize), (int)((address + I32(ext + L.ELength) - 1) / _layout.PageSize));
+    }
+
+    /// <summary>
+    /// Ends the node record: its GVA leaves the index, its spill record is freed, its generation
+    /// moves on so every capability to it fails (a lift also records the ended generation so those
+    /// report InvalidGva; a pop, divide, merge or grant records it as released, for double-release
+    /// detection). A slot whose generations are used up is retired rather than reused. The extent
+    /// chain is not touched: the caller drops it (pop, lift) or hands it to a new node.
+    /// </summary>
+    private void EndNode(uint id, bool lifted)
     {
         long node = _layout.Node(id);
-        int pages = I32(node + L.NPageCount);
-        for (int i = 0; i < pages; i++)
+        GvaRemove(id);
+        Set32(L.HLiveNodes, I32(L.HLiveNodes) - 1);
+        if ((I32(node + L.NFlags) & L.FlagCtrn) != 0)
         {
-            int pfn = I32(node + L.NPages + (4L * i));
-            long page = _layout.Page(pfn);
-            Set32(page + L.GRefs, I32(page + L.GRefs) - 1);
-            TryFreePage(pfn);
-            if (i == 0)
-            {
-                Hook(lifted ? "lift" : "pop");
-            }
+            Set32(L.HLiveCtrns, I32(L.HLiveCtrns) - 1);
+        }
+
+        int spill = I32(node + L.NOriginSpill);
+        if (spill != 0)
+        {
+            FreeSpill(spill);
         }
 
         uint generation = U32(node + L.NGeneration);
-        if (lifted)
-        {
-            Set32(node + L.NLiftedGeneration, (int)generation);
-        }
-
+        Set32(node + (lifted ? L.NLiftedGeneration : L.NReleasedGeneration), (int)generation);
         uint next = generation >= LastGeneration - 1 ? LastGeneration : generation + 1;
         Set32(node + L.NGeneration, (int)next);
-        Set32(node + L.NPageCount, 0);
         if (next == LastGeneration)
         {
             Set32(node + L.NState, NodeRetired);
@@ -98,29 +181,78 @@ public sealed unsafe partial class SharedArena
         }
     }
 
+    /// <summary>Pop or lift of one node: its page references go, then the record ends.</summary>
+    private void RevokeNode(uint id, bool lifted, ref int freed, ref int deferred)
+    {
+        long node = _layout.Node(id);
+        DropExtents(I32(node + L.NExtentHead), ref freed, ref deferred, lifted ? "lift" : "pop");
+        EndNode(id, lifted);
+    }
+
     /// <summary>
-    /// Exits TS <paramref name="ts"/> and revokes every node it owns or that originated in it. Commits
-    /// after each node, so the undo log stays small; a lift cut short by a death leaves the TS in
-    /// <see cref="TsLifting"/> and the reaper of its host process finishes it. Returns nodes revoked.
+    /// Exits TS <paramref name="ts"/>: marks it <see cref="TsLifting"/> (committed), then
+    /// <see cref="FinishLifts"/>. A lift cut short by a death leaves the TS lifting and the next
+    /// reaper finishes it.
     /// </summary>
-    private int LiftLocked(int ts)
+    private LiftReport LiftLocked(int ts)
     {
         Set32(_layout.TsRec(ts) + L.TState, TsLifting);
         Commit();
-        int revoked = 0;
+        return FinishLifts(out _);
+    }
+
+    /// <summary>
+    /// One scan over the node records revokes every live node owned by or originating in a TS that
+    /// is lifting, committing after each node so the undo log stays small; then every lifting TS
+    /// is marked exited. Lifting many TSs at once (a process's death) costs one scan, not one per
+    /// TS. Idempotent: a successor finds what a dead lifter left and finishes it.
+    /// </summary>
+    private LiftReport FinishLifts(out int exited)
+    {
+        int revoked = 0, ctrns = 0, freed = 0, deferred = 0;
         for (uint id = 1; id < _layout.MaxNodes; id++)
         {
             long node = _layout.Node(id);
-            if (I32(node + L.NState) == NodeLive && (I32(node + L.NOwnerTs) == ts || I32(node + L.NOriginTs) == ts))
+            if (I32(node + L.NState) == NodeLive && (IsLifting(I32(node + L.NOwnerTs)) || AnyOriginLifting(node)))
             {
-                RevokeNode(id, lifted: true);
+                ctrns += (I32(node + L.NFlags) & L.FlagCtrn) != 0 ? 1 : 0;
+                RevokeNode(id, lifted: true, ref freed, ref deferred);
                 Commit();
                 revoked++;
+                if (revoked == LongLiftHookAfter)
+                {
+                    Hook("longlift");
+                }
             }
         }
 
-        Set32(_layout.TsRec(ts) + L.TState, TsExited);
+        exited = 0;
+        for (int ts = RootTs; ts < I32(L.HNextTs); ts++)
+        {
+            if (IsLifting(ts))
+            {
+                Set32(_layout.TsRec(ts) + L.TState, TsExited);
+                exited++;
+            }
+        }
+
         Commit();
-        return revoked;
+        return new LiftReport(revoked, ctrns, freed, deferred);
+    }
+
+    private bool IsLifting(int ts) => I32(_layout.TsRec(ts) + L.TState) == TsLifting;
+
+    private bool AnyOriginLifting(long node)
+    {
+        int count = I32(node + L.NOriginCount);
+        for (int i = 0; i < count; i++)
+        {
+            if (IsLifting(OriginAt(node, i)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

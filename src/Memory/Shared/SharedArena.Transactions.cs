@@ -5,6 +5,9 @@ namespace Edsos.Memory.Shared;
 /// <summary>The lock and the undo log: how a half-made update by a dead process is undone.</summary>
 public sealed unsafe partial class SharedArena
 {
+    /// <summary>A lift calls the "longlift" test hook after committing this many nodes (a kill there leaves it half done).</summary>
+    private const int LongLiftHookAfter = 8;
+
     /// <summary>
     /// Takes the metadata lock. If its holder died, this process inherits it with the dead
     /// holder's transaction half applied: roll it back, then declare the mutex consistent.
@@ -35,8 +38,15 @@ public sealed unsafe partial class SharedArena
         _mutex.Unlock();
     }
 
+    /// <summary>Undo entries the last commit of this instance made permanent (tests measure each operation's log with it).</summary>
+    internal int LastCommitEntries { get; private set; }
+
     /// <summary>Makes the writes since the last commit permanent: one aligned store empties the log.</summary>
-    private void Commit() => Volatile.Write(ref I32(L.HUndoCount), 0);
+    private void Commit()
+    {
+        LastCommitEntries = I32(L.HUndoCount);
+        Volatile.Write(ref I32(L.HUndoCount), 0);
+    }
 
     /// <summary>Logs the old value, then stores. The entry is complete before the count covers it.</summary>
     private void Set32(long offset, int value)
@@ -51,15 +61,26 @@ public sealed unsafe partial class SharedArena
         I64(offset) = value;
     }
 
+    /// <summary>
+    /// An unlogged store, only into a record that was free when this transaction began and that it
+    /// took off a free list: a rollback puts the record back on its list, where its fields mean
+    /// nothing, so their old values need not come back. Hence every operation takes its new records
+    /// before it frees old ones (a record freed and retaken in one transaction would lose fields a
+    /// rollback must restore). Never for a free node's generations, which mean something while free.
+    /// </summary>
+    private void Init32(long offset, int value) => I32(offset) = value;
+
+    private void Init64(long offset, long value) => I64(offset) = value;
+
     private void Log(long offset, long old, bool wide)
     {
         int count = I32(L.HUndoCount);
-        if (count >= L.UndoCapacity)
+        if (count >= _layout.UndoEntries)
         {
             throw new InvalidOperationException("shared arena undo log full: one transaction wrote too much");
         }
 
-        long entry = L.HUndoEntries + ((long)count * L.UndoEntrySize);
+        long entry = _layout.UndoEntry(count);
         I64(entry) = wide ? offset | long.MinValue : offset;
         I64(entry + 8) = old;
 
@@ -75,7 +96,7 @@ public sealed unsafe partial class SharedArena
         int count = I32(L.HUndoCount);
         for (int i = count - 1; i >= 0; i--)
         {
-            long entry = L.HUndoEntries + ((long)i * L.UndoEntrySize);
+            long entry = _layout.UndoEntry(i);
             long offset = I64(entry);
             long old = I64(entry + 8);
             if (offset < 0)

@@ -22,14 +22,15 @@ namespace Edsos.Memory.Shared;
 /// clears the log (its commit, one aligned store). The inheritor of a dead holder's lock rolls the
 /// log back in reverse order, so a half-made update is undone before anyone reads it; rolling back
 /// twice is harmless, so a recoverer may die too.</item>
-/// <item>Long operations (lift, reaping a process) commit after each node or pin and are
-/// idempotent, so a successor that finds them half done finishes them.</item>
+/// <item>Long operations (lift, reaping a process, a write's copy-on-write) commit after each node,
+/// pin or copied piece; a lift and a reap are idempotent, so a successor that finds them half done
+/// finishes them.</item>
 /// <item>A process record (pid + start time) says who hosts each TS and holds each pin; the
 /// survivors find a dead process with <see cref="ReapDeadProcesses"/> and lift its TSs, which
 /// returns its pages once no surviving pin holds them.</item>
 /// </list>
 /// Payload bytes are never logged: they are data, not structure. Read, Write and DmaRead copy
-/// under the lock (at most <see cref="SharedLayout.MaxPagesPerNode"/> pages). Linux only.
+/// under the lock. Linux only.
 /// </remarks>
 public sealed unsafe partial class SharedArena : IDisposable
 {
@@ -39,12 +40,13 @@ public sealed unsafe partial class SharedArena : IDisposable
     private readonly byte* _base;
     private readonly RobustMutex _mutex;
     private readonly TimeSpan _lockTimeout;
+    private readonly bool _hostsAll;
     private readonly ulong _key0;
     private readonly ulong _key1;
     private readonly int _procSlot;
     private bool _disposed;
 
-    private SharedArena(L layout, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer, TimeSpan lockTimeout)
+    private SharedArena(L layout, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer, TimeSpan lockTimeout, bool hostsAll)
     {
         _layout = layout;
         _file = file;
@@ -52,6 +54,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         _base = pointer;
         _mutex = new RobustMutex(_base + L.HMutex);
         _lockTimeout = lockTimeout;
+        _hostsAll = hostsAll;
         _key0 = (ulong)I64(L.HKey0);
         _key1 = (ulong)I64(L.HKey1);
 
@@ -114,7 +117,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         try
         {
             Validate(pointer, layout, path);
-            return new SharedArena(layout, file, view, pointer, options.LockTimeout);
+            return new SharedArena(layout, file, view, pointer, options.LockTimeout, options.HostAllTs);
         }
         catch
         {
@@ -202,7 +205,10 @@ public sealed unsafe partial class SharedArena : IDisposable
         *(int*)(b + L.HMaxTs) = l.MaxTs;
         *(int*)(b + L.HMaxProcesses) = l.MaxProcesses;
         *(int*)(b + L.HMaxPins) = l.MaxPins;
-        *(int*)(b + L.HMaxPagesPerNode) = L.MaxPagesPerNode;
+        *(int*)(b + L.HMaxExtents) = l.MaxExtents;
+        *(int*)(b + L.HMaxSpills) = l.MaxSpills;
+        *(int*)(b + L.HPathBytes) = l.PathBytes;
+        *(int*)(b + L.HUndoEntries) = l.UndoEntries;
         *(long*)(b + L.HMetadataBytes) = l.MetadataBytes;
 
         Span<byte> key = stackalloc byte[16];
@@ -240,7 +246,34 @@ public sealed unsafe partial class SharedArena : IDisposable
         }
 
         *(int*)(b + L.HFreePinCount) = l.MaxPins - 1;
-        *(int*)(b + L.HNextTs) = 1;
+        for (int i = 0; i < l.MaxExtents - 1; i++)
+        {
+            *(int*)(b + l.FreeExtentStack + (4L * i)) = l.MaxExtents - 1 - i;
+        }
+
+        *(int*)(b + L.HFreeExtentCount) = l.MaxExtents - 1;
+        for (int i = 0; i < l.MaxSpills - 1; i++)
+        {
+            *(int*)(b + l.FreeSpillStack + (4L * i)) = l.MaxSpills - 1 - i;
+        }
+
+        *(int*)(b + L.HFreeSpillCount) = l.MaxSpills - 1;
+
+        // The root TS "/": id 1, kernel, hosted by no process (it never exits with one).
+        long root = l.TsRec(RootTs);
+        *(int*)(b + root + L.TState) = TsLive;
+        *(int*)(b + root + L.TKind) = (int)TsKind.Kernel;
+        *(int*)(b + root + L.TOwnerProc) = NoProcess;
+        *(int*)(b + root + L.TPathOffset) = 0;
+        *(int*)(b + root + L.TPathLength) = 1;
+        *(long*)(b + root + L.TNextGva) = (long)L.FirstGva;
+        *(b + l.PathTable) = (byte)'/';
+        *(int*)(b + L.HPathBytesUsed) = 1;
+        int hash = SharedNames.Hash("/"u8);
+        long entry = l.TsHashEntry(hash & (l.TsHashSize - 1));
+        *(int*)(b + entry + L.PTs) = RootTs;
+        *(int*)(b + entry + L.PHash) = hash;
+        *(int*)(b + L.HNextTs) = RootTs + 1;
 
         // The magic goes last: a file with it is complete.
         Volatile.Write(ref *(ulong*)(b + L.HMagic), L.Magic);
@@ -256,7 +289,10 @@ public sealed unsafe partial class SharedArena : IDisposable
             && *(int*)(b + L.HMaxTs) == l.MaxTs
             && *(int*)(b + L.HMaxProcesses) == l.MaxProcesses
             && *(int*)(b + L.HMaxPins) == l.MaxPins
-            && *(int*)(b + L.HMaxPagesPerNode) == L.MaxPagesPerNode
+            && *(int*)(b + L.HMaxExtents) == l.MaxExtents
+            && *(int*)(b + L.HMaxSpills) == l.MaxSpills
+            && *(int*)(b + L.HPathBytes) == l.PathBytes
+            && *(int*)(b + L.HUndoEntries) == l.UndoEntries
             && *(long*)(b + L.HMetadataBytes) == l.MetadataBytes;
         if (!ok)
         {
@@ -280,6 +316,11 @@ public sealed unsafe partial class SharedArena : IDisposable
                     Set32(rec + L.PPid, pid);
                     Set64(rec + L.PStartTime, start);
                     Set32(rec + L.PState, 1);
+                    if (_hostsAll && I32(_layout.TsRec(RootTs) + L.TOwnerProc) == NoProcess)
+                    {
+                        Set32(_layout.TsRec(RootTs) + L.TOwnerProc, slot);
+                    }
+
                     Commit();
                     return slot;
                 }

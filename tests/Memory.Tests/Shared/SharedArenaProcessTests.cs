@@ -83,7 +83,7 @@ public sealed class SharedArenaProcessTests : IDisposable
         using var bystander = ChildProcess.Start("churn", _path, "1000", me.Value.ToString());
         bystander.WaitForLine("READY", s_startTimeout);
         int seed = 77;
-        foreach (string point in (string[])["push", "ctshare", "pop", "pin", "unpin", "lift", "push", "ctshare", "pop", "pin", "unpin", "lift"])
+        foreach (string point in (string[])["push", "ctshare", "pop", "pin", "unpin", "lift", "divide", "merge", "grant", "longlift", "divide", "merge", "grant", "longlift", "cow", "cow"])
         {
             int recoveriesBefore = arena.GetStats().Recoveries;
             using var victim = ChildProcess.Start("churn", _path, (seed++).ToString(), me.Value.ToString(), point);
@@ -143,6 +143,62 @@ public sealed class SharedArenaProcessTests : IDisposable
         }
 
         FinishAndAssertEverythingReturned(arena, me, []);
+    }
+
+    [Fact]
+    public void Kill_InsideALiftOfAnotherProcesssTs_NextReapFinishesTheLift()
+    {
+        using var arena = SharedArena.Open(_path, ChildGeometry.Options);
+        var victim = arena.CreateTs("/user_proc/victim").Unwrap();
+        var net = arena.CreateTs("/net/sock").Unwrap();
+        var caps = new List<Capability>();
+        for (int i = 0; i < 12; i++)
+        {
+            var own = arena.Push(victim, "buf", 3000).Unwrap();
+            caps.Add(own);
+            caps.Add(arena.CtShare(victim, own, arena.Locate(victim, own).Unwrap().Gva, 3000, net, "q", Rights.Read).Unwrap());
+        }
+
+        // The lifter is not the TS's host: if it dies mid-lift, the host's process is alive and its
+        // reaping would not look at the TS; the half-done lift itself must be found and finished.
+        using var lifter = ChildProcess.Start("liftother", _path, victim.Value.ToString());
+        lifter.WaitForLine("HOLDING", s_startTimeout);
+        lifter.Kill();
+
+        var report = TimedReap(arena, "lifter killed mid-lift");
+
+        Assert.Contains(lifter.Pid, report.Pids);
+        Assert.Equal(1, report.LiftedTs);
+        Assert.True(arena.TryGetTs(victim, out var info));
+        Assert.False(info.Alive);
+        for (int i = 0; i < caps.Count; i += 2)
+        {
+            Assert.Equal(MemoryError.TsExited, arena.Locate(victim, caps[i]).Error);
+            Assert.Equal(MemoryError.InvalidGva, arena.Locate(net, caps[i + 1]).Error);
+        }
+
+        Assert.Equal(0, arena.GetStats().LiveNodes);
+        Assert.Equal(arena.PageCount, arena.GetStats().FreePages);
+    }
+
+    [Fact]
+    public void Kill_InsideAVisitOutsideTheLock_ReapReleasesItsTemporaryPin()
+    {
+        using var arena = SharedArena.Open(_path, ChildGeometry.Options);
+        using var visitor = ChildProcess.Start("visit", _path);
+        visitor.WaitForLine("HOLDING", s_startTimeout);
+
+        // The visitor runs outside the lock: this process is not blocked while it sleeps in it.
+        var me = arena.CreateTs("/net/sock").Unwrap();
+        Assert.True(arena.Push(me, "x", 10).IsOk);
+        Assert.Equal(4, arena.PageCount - arena.GetStats().FreePages);
+        visitor.Kill();
+
+        var report = TimedReap(arena, "visitor killed mid-visit");
+
+        // Its node was lifted with its TS and its temporary pin released: every page of it is back.
+        Assert.Contains(visitor.Pid, report.Pids);
+        Assert.Equal(1, arena.PageCount - arena.GetStats().FreePages);
     }
 
     [Fact]

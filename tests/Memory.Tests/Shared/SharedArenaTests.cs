@@ -135,8 +135,63 @@ public sealed class SharedArenaTests : IDisposable
         }
 
         Assert.Equal(MemoryError.OutOfMemory, a.Push(ts, 1).Error);
-        Assert.Equal(MemoryError.InvalidArgument, a.Push(ts, (16 * 4096) + 1).Error);
+        // More pages than one node may reference (its pop must fit the undo log): refused outright.
+        Assert.Equal(MemoryError.InvalidArgument, a.Push(ts, (1920 * 4096) + 1).Error);
         Assert.Empty(a.CheckInvariants());
+    }
+
+    [Fact]
+    public void Layout_DefaultGeometry_MetadataUnderThreeMiBBeforeSixteenMiBOfPages()
+    {
+        var layout = new SharedLayout(new SharedArenaOptions());
+
+        _output.WriteLine($"default geometry: {layout.MetadataBytes} bytes of metadata, {layout.FileBytes - layout.MetadataBytes} of pages, {layout.MaxSpansPerNode} page references per node at most");
+        Assert.True(layout.MetadataBytes < 3 * 1024 * 1024);
+        Assert.Equal(16 * 1024 * 1024, layout.FileBytes - layout.MetadataBytes);
+    }
+
+    [Fact]
+    public void UndoLog_EachOperation_LogsOnlyAFewWords()
+    {
+        using var a = SharedArena.Open(_path, s_options);
+        var app = a.CreateTs("/user_proc/app").Unwrap();
+        var net = a.CreateTs("/net/sock").Unwrap();
+        var logged = new List<string>();
+        T Measure<T>(string what, Func<T> operation)
+        {
+            var result = operation();
+            logged.Add($"{what} {a.LastCommitEntries}");
+            Assert.InRange(a.LastCommitEntries, 1, 32);
+            return result;
+        }
+
+        var buffer = Measure("push", () => a.Push(app, "buf", 4096).Unwrap());
+        var ctrn = Measure("ct_share", () => a.CtShare(app, buffer, a.Locate(app, buffer).Unwrap().Gva, 4096, net, "q", Rights.All).Unwrap());
+        var (head, tail) = Measure("divide", () => a.Divide(net, ctrn, 1448).Unwrap());
+        var skb = Measure("merge", () => a.Merge(net, head, tail, "skb").Unwrap());
+        var mine = Measure("grant", () => a.Grant(net, skb, app, "rx", Rights.All).Unwrap());
+        Measure("revoke", () => a.Revoke(app, mine).Unwrap());
+        Measure("pop", () => a.Pop(app, buffer));
+
+        _output.WriteLine($"undo entries per operation: {string.Join(", ", logged)}");
+        Assert.Empty(a.CheckInvariants());
+    }
+
+    [Fact]
+    public void Backing_ViewOverTheDataPages_SameBytesAsTheArena()
+    {
+        using var a = SharedArena.Open(_path, s_options);
+        var ts = a.CreateTs("/net/sock").Unwrap();
+        var node = a.Push(ts, "n", 100).Unwrap();
+        a.Write(ts, node, 10, "xyz"u8).ThrowIfFailed();
+        var backing = new SharedArenaBacking(a);
+
+        ulong address = (ulong)a.PhysicalAddress(ts, node, 10).Unwrap();
+
+        Assert.Equal("xyz"u8.ToArray(), backing.Slice(address, 3).ToArray());
+        Assert.Equal((byte)'x', backing.Page((int)(address / 4096))[(int)(address % 4096)]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => backing.Page(64));
+        Assert.Throws<ArgumentOutOfRangeException>(() => backing.Slice(64 * 4096, 1));
     }
 
     [Fact]
@@ -168,6 +223,34 @@ public sealed class SharedArenaTests : IDisposable
         Assert.Equal(63, a.GetStats().FreePages);
         a.Pop(ts, kept).ThrowIfFailed();
         Assert.Equal(64, a.GetStats().FreePages);
+    }
+
+    [Fact]
+    public void ExceptionInsideDivideMergeGrant_RolledBackAndNodesKept()
+    {
+        using var a = SharedArena.Open(_path, s_options);
+        var ts = a.CreateTs("/net/sock").Unwrap();
+        var other = a.CreateTs("/net/other").Unwrap();
+        var first = a.Push(ts, "a", 3 * 4096).Unwrap();
+        var second = a.Push(ts, "b", 100).Unwrap();
+        SharedArena.TestHook = point => throw new InvalidOperationException(point);
+        try
+        {
+            Assert.Throws<InvalidOperationException>(() => a.Divide(ts, first, 5000));
+            Assert.Throws<InvalidOperationException>(() => a.Divide(ts, first, 4096));
+            Assert.Throws<InvalidOperationException>(() => a.Merge(ts, first, second, "m"));
+            Assert.Throws<InvalidOperationException>(() => a.Grant(ts, second, other, "g", Rights.Read));
+        }
+        finally
+        {
+            SharedArena.TestHook = null;
+        }
+
+        Assert.Empty(a.CheckInvariants());
+        Assert.Equal(3 * 4096, a.Locate(ts, first).Unwrap().Length);
+        Assert.Equal(1, a.Locate(ts, first).Unwrap().ExtentCount);
+        Assert.Equal(100, a.Locate(ts, second).Unwrap().Length);
+        Assert.Equal(4, a.PageCount - a.GetStats().FreePages);
     }
 
     [Fact]
@@ -208,6 +291,80 @@ public sealed class SharedArenaTests : IDisposable
         _output.WriteLine($"push+ct_share+pop+pop cycle, best of {Rounds} interleaved rounds: SharedArena {shared:F0} ns/op, in-process MemoryManager {local:F0} ns/op");
         Assert.Empty(arena.CheckInvariants());
         Assert.Equal(64, arena.GetStats().FreePages);
+    }
+
+    [Fact]
+    public void Benchmark_PushCtShareDivideMergePopCycle_SharedVersusInProcessManager()
+    {
+        const int Rounds = 7;
+        const int Cycles = 20_000;
+        using var arena = SharedArena.Open(_path, s_options);
+        var app = arena.CreateTs("/user_proc/app").Unwrap();
+        var net = arena.CreateTs("/net/sock").Unwrap();
+        using var manager = new MemoryManager(64);
+        var mApp = manager.CreateTs("/user_proc/app").Unwrap();
+        var mNet = manager.CreateTs("/net/sock").Unwrap();
+
+        // The send path's shape: the app's buffer shared to the socket, cut into a segment and the
+        // rest, joined again (header + payload), then both sides let go. Six operations per cycle.
+        Action sharedCycle = () =>
+        {
+            var buffer = arena.Push(app, "buf", 4096).Unwrap();
+            var ctrn = arena.CtShare(app, buffer, arena.Locate(app, buffer).Unwrap().Gva, 4096, net, "q", Rights.Read | Rights.Map).Unwrap();
+            var (head, tail) = arena.Divide(net, ctrn, 1448).Unwrap();
+            var skb = arena.Merge(net, head, tail, "skb").Unwrap();
+            arena.Pop(app, buffer).ThrowIfFailed();
+            arena.Pop(net, skb).ThrowIfFailed();
+        };
+        Action localCycle = () =>
+        {
+            var buffer = manager.Push(mApp, "buf", 4096).Unwrap();
+            var ctrn = manager.CtShare(mApp, buffer, manager.Locate(mApp, buffer).Unwrap().Gva, 4096, mNet, "q", Rights.Read | Rights.Map).Unwrap();
+            var (head, tail) = manager.Divide(mNet, ctrn, 1448).Unwrap();
+            var skb = manager.Merge(mNet, head, tail, "skb").Unwrap();
+            manager.Pop(mApp, buffer).ThrowIfFailed();
+            manager.Pop(mNet, skb).ThrowIfFailed();
+        };
+
+        double shared = double.MaxValue, local = double.MaxValue;
+        for (int round = 0; round < Rounds; round++)
+        {
+            shared = Math.Min(shared, Measure(Cycles, sharedCycle));
+            local = Math.Min(local, Measure(Cycles, localCycle));
+        }
+
+        _output.WriteLine($"push+locate+ct_share+divide+merge+pop+pop cycle, best of {Rounds} interleaved rounds: SharedArena {shared:F0} ns/cycle, in-process MemoryManager {local:F0} ns/cycle");
+        Assert.Empty(arena.CheckInvariants());
+        Assert.Equal(64, arena.GetStats().FreePages);
+    }
+
+    [Fact]
+    public void Benchmark_LiftOfASmallTsInTheDefaultGeometry_ReportsMicroseconds()
+    {
+        const int Rounds = 200;
+        using var arena = SharedArena.Open(_path, new SharedArenaOptions());
+        var net = arena.CreateTs("/net/sock").Unwrap();
+        var clock = new Stopwatch();
+        double best = double.MaxValue;
+        for (int round = 0; round < Rounds; round++)
+        {
+            // A socket's exit: its TS with 4 nodes, 2 of them shared to another TS.
+            var socket = arena.CreateTs($"/net/sockets/s{round}").Unwrap();
+            for (int i = 0; i < 2; i++)
+            {
+                var own = arena.Push(socket, "q", 1500).Unwrap();
+                arena.CtShare(socket, own, arena.Locate(socket, own).Unwrap().Gva, 1500, net, "skb", Rights.Read).Unwrap();
+            }
+
+            clock.Restart();
+            var report = arena.Lift(socket);
+            clock.Stop();
+            Assert.Equal(4, report.NodesRevoked);
+            best = Math.Min(best, clock.Elapsed.TotalMicroseconds);
+        }
+
+        _output.WriteLine($"lift of a TS with 4 nodes among 8192 node records: best of {Rounds} {best:F1} µs");
+        Assert.Empty(arena.CheckInvariants());
     }
 
     private static double Measure(int cycles, Action cycle)

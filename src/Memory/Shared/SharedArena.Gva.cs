@@ -1,0 +1,309 @@
+using System.Text;
+using L = Edsos.Memory.Shared.SharedLayout;
+
+namespace Edsos.Memory.Shared;
+
+/// <summary>
+/// GVAs: the per-TS bump pointer and the GVA index. The index is an open-addressed hash table keyed
+/// by (TS id, GVA page of a node's first byte) whose entry heads a bucket list of the live nodes
+/// starting in that page (more than one only after divides). GVAs are never reused, so a table
+/// indexed by GVA page would grow with every push; keyed by live nodes it holds at most one entry
+/// per live node, whatever the GVAs.
+/// </summary>
+public sealed unsafe partial class SharedArena
+{
+    /// <summary>
+    /// The TLB check by GVA, as <see cref="MemoryManager.Translate"/>: the live node of
+    /// <paramref name="caller"/> covering [<paramref name="gva"/>, +<paramref name="length"/>), with
+    /// a capability carrying the node's rights. Fails with the caller errors,
+    /// <see cref="MemoryError.InvalidArgument"/> for a non-positive length,
+    /// <see cref="MemoryError.InvalidGva"/> when the GVA is another TS's or names no live node,
+    /// <see cref="MemoryError.OutOfRange"/> when the range runs past that node,
+    /// <see cref="MemoryError.RightsDenied"/> when the node lacks <paramref name="needed"/>.
+    /// </summary>
+    public MemoryResult<GvaHit> Translate(TsId caller, Gva gva, int length, Rights needed)
+    {
+        Enter();
+        try
+        {
+            var check = CheckCaller(caller);
+            if (!check.IsOk)
+            {
+                return check;
+            }
+
+            if (length <= 0)
+            {
+                return MemoryResult<GvaHit>.Fail(MemoryError.InvalidArgument, $"translate needs a positive length, got {length}");
+            }
+
+            if (gva.Ts != caller)
+            {
+                return MemoryResult<GvaHit>.Fail(MemoryError.InvalidGva, $"{gva} belongs to {gva.Ts}, not to the caller {caller}");
+            }
+
+            uint id = FindByGva(caller.Value, gva.Offset);
+            if (id == 0)
+            {
+                return MemoryResult<GvaHit>.Fail(MemoryError.InvalidGva, $"{gva} names no live node of {TsPath(caller.Value)}");
+            }
+
+            long node = _layout.Node(id);
+            ulong start = (ulong)I64(node + L.NGvaBase);
+            ulong end = start + (ulong)I32(node + L.NLength);
+            if ((ulong)length > end - gva.Offset)
+            {
+                return MemoryResult<GvaHit>.Fail(MemoryError.OutOfRange, $"[{gva}+{length}) runs past the end of {NodePath(node)}");
+            }
+
+            var rights = (Rights)I32(node + L.NRights);
+            if ((needed & ~rights) != 0)
+            {
+                return MemoryResult<GvaHit>.Fail(MemoryError.RightsDenied, $"{NodePath(node)} lacks {needed & ~rights}");
+            }
+
+            return MemoryResult<GvaHit>.Ok(new GvaHit(Mint(id, U32(node + L.NGeneration), rights), (int)(gva.Offset - start)));
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    /// <summary>The GVA, length and extent count of the caller's node (no right needed). Fails with the capability errors.</summary>
+    public MemoryResult<NodeLocation> Locate(TsId caller, Capability cap)
+    {
+        Enter();
+        try
+        {
+            var check = CheckCap(caller, cap, Rights.None, out long node);
+            if (!check.IsOk)
+            {
+                return check;
+            }
+
+            return MemoryResult<NodeLocation>.Ok(new NodeLocation(NodeGva(node), I32(node + L.NLength), I32(node + L.NExtentCount)));
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    /// <summary>A snapshot of the caller's node: path, owner, GVA, length, rights, CTRN-ness, origins, extents. Fails with the capability errors.</summary>
+    public MemoryResult<NodeInfo> Inspect(TsId caller, Capability cap)
+    {
+        Enter();
+        try
+        {
+            var check = CheckCap(caller, cap, Rights.None, out long node);
+            if (!check.IsOk)
+            {
+                return check;
+            }
+
+            Span<int> origins = stackalloc int[L.MaxOrigins];
+            int count = ReadOrigins(node, origins);
+            var originIds = new TsId[count];
+            for (int i = 0; i < count; i++)
+            {
+                originIds[i] = new TsId((ushort)origins[i]);
+            }
+
+            var extents = new List<PhysExtent>();
+            for (int e = I32(node + L.NExtentHead); e != 0; e = I32(_layout.Extent(e) + L.ENext))
+            {
+                extents.Add(new PhysExtent((ulong)I64(_layout.Extent(e) + L.EAddress), I32(_layout.Extent(e) + L.ELength)));
+            }
+
+            return MemoryResult<NodeInfo>.Ok(new NodeInfo(
+                cap.NodeId,
+                NodePath(node),
+                new TsId((ushort)I32(node + L.NOwnerTs)),
+                NodeGva(node),
+                I32(node + L.NLength),
+                (Rights)I32(node + L.NRights),
+                (I32(node + L.NFlags) & L.FlagCtrn) != 0,
+                originIds,
+                extents));
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    private Gva NodeGva(long node) => Gva.Make(new TsId((ushort)I32(node + L.NOwnerTs)), (ulong)I64(node + L.NGvaBase));
+
+    /// <summary>TS path + "/" + name, and for a divided node the manager's <c>root[start+length]</c>.</summary>
+    private string NodePath(long node)
+    {
+        int owner = I32(node + L.NOwnerTs);
+        string name = Encoding.UTF8.GetString(new ReadOnlySpan<byte>(_base + node + L.NName, I32(node + L.NNameLength)));
+        string root = owner == RootTs ? "/" + name : TsPath(owner) + "/" + name;
+        return (I32(node + L.NFlags) & L.FlagDivided) != 0 ? $"{root}[{I64(node + L.NRootStart)}+{I32(node + L.NLength)}]" : root;
+    }
+
+    /// <summary>Where a node of <paramref name="length"/> bytes would start in TS <paramref name="ts"/>; false when the 48-bit space is used up.</summary>
+    private bool TryReserveGva(int ts, int length, out ulong gva)
+    {
+        gva = (ulong)I64(_layout.TsRec(ts) + L.TNextGva);
+        return RoundUpToPage(length) <= Gva.OffsetMask - gva;
+    }
+
+    /// <summary>Moves the TS's bump pointer past a node of <paramref name="length"/> bytes at <paramref name="gva"/>: never back.</summary>
+    private void AdvanceGva(int ts, ulong gva, int length) => Set64(_layout.TsRec(ts) + L.TNextGva, (long)(gva + RoundUpToPage(length)));
+
+    private ulong RoundUpToPage(int length) => ((ulong)length + (ulong)_layout.PageSize - 1) & ~((ulong)_layout.PageSize - 1);
+
+    private long GvaKey(int ts, ulong offset) => ((long)ts << 48) | (long)(offset / (ulong)_layout.PageSize);
+
+    private int GvaHome(long key) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> 32) & (_layout.GvaHashSize - 1);
+
+    /// <summary>The table slot holding <paramref name="key"/>, or -1.</summary>
+    private int GvaSlot(long key)
+    {
+        int mask = _layout.GvaHashSize - 1;
+        for (int i = GvaHome(key); ; i = (i + 1) & mask)
+        {
+            long found = I64(_layout.GvaEntry(i) + L.VKey);
+            if (found == key)
+            {
+                return i;
+            }
+
+            if (found == 0)
+            {
+                return -1;
+            }
+        }
+    }
+
+    /// <summary>Adds a node taken in this transaction (owner and GVA set) to the index: the head of its page's bucket.</summary>
+    private void GvaInsert(uint id)
+    {
+        long node = _layout.Node(id);
+        long key = GvaKey(I32(node + L.NOwnerTs), (ulong)I64(node + L.NGvaBase));
+        int slot = GvaSlot(key);
+        if (slot >= 0)
+        {
+            Init32(node + L.NGvaNext, I32(_layout.GvaEntry(slot) + L.VNode));
+            Set32(_layout.GvaEntry(slot) + L.VNode, (int)id);
+            return;
+        }
+
+        int mask = _layout.GvaHashSize - 1;
+        slot = GvaHome(key);
+        while (I64(_layout.GvaEntry(slot) + L.VKey) != 0)
+        {
+            slot = (slot + 1) & mask;
+        }
+
+        Init32(node + L.NGvaNext, 0);
+        Set32(_layout.GvaEntry(slot) + L.VNode, (int)id);
+        Set64(_layout.GvaEntry(slot) + L.VKey, key);
+    }
+
+    /// <summary>Takes a live node out of its bucket; an emptied bucket leaves the table by backward-shift deletion (no tombstones).</summary>
+    private void GvaRemove(uint id)
+    {
+        long node = _layout.Node(id);
+        int slot = GvaSlot(GvaKey(I32(node + L.NOwnerTs), (ulong)I64(node + L.NGvaBase)));
+        long entry = _layout.GvaEntry(slot);
+        int next = I32(node + L.NGvaNext);
+        if (I32(entry + L.VNode) != (int)id)
+        {
+            long previous = _layout.Node((uint)I32(entry + L.VNode));
+            while (I32(previous + L.NGvaNext) != (int)id)
+            {
+                previous = _layout.Node((uint)I32(previous + L.NGvaNext));
+            }
+
+            Set32(previous + L.NGvaNext, next);
+            return;
+        }
+
+        if (next != 0)
+        {
+            Set32(entry + L.VNode, next);
+            return;
+        }
+
+        int mask = _layout.GvaHashSize - 1;
+        int hole = slot;
+        for (int j = (hole + 1) & mask; ; j = (j + 1) & mask)
+        {
+            long key = I64(_layout.GvaEntry(j) + L.VKey);
+            if (key == 0)
+            {
+                break;
+            }
+
+            int home = GvaHome(key);
+            bool staysPut = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+            if (!staysPut)
+            {
+                Set64(_layout.GvaEntry(hole) + L.VKey, key);
+                Set32(_layout.GvaEntry(hole) + L.VNode, I32(_layout.GvaEntry(j) + L.VNode));
+                hole = j;
+            }
+        }
+
+        Set64(_layout.GvaEntry(hole) + L.VKey, 0);
+    }
+
+    /// <summary>
+    /// The live node of <paramref name="ts"/> containing GVA offset <paramref name="offset"/>, or 0.
+    /// Walks back page by page to the nearest bucket with a node starting at or before the offset:
+    /// GVA ranges of one TS are disjoint, so only that bucket can hold it. Bounded by the largest node.
+    /// </summary>
+    private uint FindByGva(int ts, ulong offset)
+    {
+        // Past the bump pointer no node was ever placed: no walk.
+        if (offset >= (ulong)I64(_layout.TsRec(ts) + L.TNextGva))
+        {
+            return 0;
+        }
+
+        ulong page = offset / (ulong)_layout.PageSize;
+        ulong lowest = L.FirstGva / (ulong)_layout.PageSize;
+        for (int step = 0; step <= _layout.MaxSpansPerNode + 1 && page >= lowest; step++)
+        {
+            int slot = GvaSlot(((long)ts << 48) | (long)page);
+            if (slot < 0)
+            {
+                if (page-- == 0)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            bool before = false;
+            for (int id = I32(_layout.GvaEntry(slot) + L.VNode); id != 0; id = I32(_layout.Node((uint)id) + L.NGvaNext))
+            {
+                long node = _layout.Node((uint)id);
+                ulong start = (ulong)I64(node + L.NGvaBase);
+                if (start > offset)
+                {
+                    continue;
+                }
+
+                if (offset < start + (ulong)I32(node + L.NLength))
+                {
+                    return (uint)id;
+                }
+
+                before = true;
+            }
+
+            if (before || page-- == 0)
+            {
+                return 0;
+            }
+        }
+
+        return 0;
+    }
+}
