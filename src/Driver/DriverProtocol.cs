@@ -13,7 +13,7 @@ public static class DriverProtocol
     /// <summary>
     /// Protocol (qdisc) → driver TX worker: transmit <paramref name="Skb"/>, a CTRN already mounted
     /// in the driver's TS (the protocol <c>ct_share</c>d it there). The driver validates its GVAs,
-    /// pins it, writes one descriptor per physical extent and rings the doorbell. It owns the CTRN
+    /// pins it, writes its descriptors (<see cref="TxDescriptorBudget"/>) and rings the doorbell. It owns the CTRN
     /// from now on and pops it on completion or drop. With <paramref name="Offload"/> the skb is a TCP
     /// super-frame: the driver writes a TCP/IP context descriptor and TSE data descriptors and the NIC
     /// cuts it into MSS-sized frames; the skb still completes once. Refused with
@@ -37,7 +37,7 @@ public static class DriverProtocol
     /// </summary>
     public sealed record AttachTx(IActorRef Client);
 
-    /// <summary>Driver → TX client: how many descriptors are free (one per physical extent of an skb, plus one for a TSO skb's context).</summary>
+    /// <summary>Driver → TX client: how many descriptors are free; an skb takes <see cref="TxDescriptorBudget"/>'s count of them.</summary>
     public sealed record TxCredit(int FreeDescriptors);
 
     /// <summary>

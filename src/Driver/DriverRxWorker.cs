@@ -27,6 +27,11 @@ namespace Edsos.Driver;
 /// unpins and pops the buffers still posted, and programs a fresh ring. Frames arriving while the
 /// RX queue is stopped are missed (counted by the device), as on a real queue reset.
 /// </para>
+/// <para>
+/// Phases, by <c>Become</c>: running, recovering (after a restart, until
+/// <see cref="VirtualNicProtocol.RxQuiesced"/>) and stopped. Whether a NAPI poll is scheduled is a flag
+/// within the running phase (it flips per interrupt; see the field).
+/// </para>
 /// </summary>
 public sealed class DriverRxWorker : EdsrtActor
 {
@@ -35,11 +40,12 @@ public sealed class DriverRxWorker : EdsrtActor
     private readonly List<RxFrame> _frames = [];
     private readonly DriverRxState _state;
     private RxQueue? _queue;
-    private bool _recovering;
     private IActorRef? _handler;
     private TsId _handlerTs;
+
+    // NAPI's "poll scheduled" bit, flipped on every interrupt and every drained poll: a flag, not a Become,
+    // because a ReceiveActor's Become builds a new handler table each time (kilobytes per interrupt).
     private bool _polling;
-    private bool _stopped;
 
     /// <summary>Creates the worker for the NIC described by <paramref name="options"/>, driving <paramref name="device"/>.</summary>
     public DriverRxWorker(NicOptions options, IActorRef device)
@@ -52,20 +58,49 @@ public sealed class DriverRxWorker : EdsrtActor
         _options = options;
         _device = device;
         _state = state;
-        Receive<VirtualNicProtocol.RxQuiesced>(_ => OnRxQuiesced());
+        Running();
+    }
 
+    /// <summary>The normal phase: an RX interrupt starts a NAPI poll unless one is running.</summary>
+    private void Running()
+    {
+        Receive<VirtualNicProtocol.RxInterrupt>(_ => OnInterrupt());
+        Receive<WorkerProtocol.Poll>(_ => PollOnce());
+        Receive<VirtualNicProtocol.RxQuiesced>(_ => { });
+        Common();
+    }
+
+    /// <summary>After a restart, until the device stopped writing: nothing is polled.</summary>
+    private void Recovering()
+    {
+        Receive<VirtualNicProtocol.RxInterrupt>(_ => { });
+        Receive<WorkerProtocol.Poll>(_ => { });
+        Receive<VirtualNicProtocol.RxQuiesced>(_ => OnRxQuiesced());
+        Common();
+    }
+
+    /// <summary>After <see cref="WorkerProtocol.Stop"/>: the ring and its buffers are released; nothing more happens.</summary>
+    private void Stopped()
+    {
+        Receive<VirtualNicProtocol.RxInterrupt>(_ => { });
+        Receive<WorkerProtocol.Poll>(_ => { });
+        Receive<VirtualNicProtocol.RxQuiesced>(_ => { });
+        Common();
+    }
+
+    private void Common()
+    {
         Receive<AttachRx>(m =>
         {
             _handler = m.Handler;
             _handlerTs = m.HandlerTs;
         });
-        Receive<VirtualNicProtocol.RxInterrupt>(_ => OnInterrupt());
-        Receive<WorkerProtocol.Poll>(_ => PollOnce());
         Receive<VirtualNicProtocol.CollectStatistics>(OnCollectStatistics);
         Receive<WorkerProtocol.AwaitReady>(_ => _device.Tell(new VirtualNicProtocol.Fence(Sender, WorkerProtocol.Ready.Instance), Self));
         Receive<WorkerProtocol.Stop>(_ =>
         {
             Release();
+            Become(Stopped);
             Sender.Tell(WorkerProtocol.Stopped.Instance, Self);
         });
     }
@@ -95,19 +130,19 @@ public sealed class DriverRxWorker : EdsrtActor
             return;
         }
 
-        _recovering = true;
+        Become(Recovering);
         _device.Tell(new VirtualNicProtocol.QuiesceRx(Self), Self);
     }
 
     private void OnRxQuiesced()
     {
-        if (!_recovering || _stopped || _queue is null)
+        // The device writes nothing more: deliver what it wrote back, release what it did not fill.
+        Become(Running);
+        if (_queue is null)
         {
             return;
         }
 
-        // The device writes nothing more: deliver what it wrote back, release what it did not fill.
-        _recovering = false;
         _frames.Clear();
         var handlerTs = _handler is null ? TsId.None : _handlerTs;
         _queue.Poll(_options.RxRingSize, handlerTs, _frames);
@@ -142,7 +177,7 @@ public sealed class DriverRxWorker : EdsrtActor
     private void OnInterrupt()
     {
         // A poll already scheduled will see these frames; the device auto-masked anyway.
-        if (_polling || _stopped || _recovering)
+        if (_polling)
         {
             return;
         }
@@ -153,7 +188,7 @@ public sealed class DriverRxWorker : EdsrtActor
 
     private void PollOnce()
     {
-        if (_stopped || _queue is null || _recovering)
+        if (_queue is null)
         {
             _polling = false;
             return;
@@ -196,29 +231,20 @@ public sealed class DriverRxWorker : EdsrtActor
         var device = message.Device;
         message.ReplyTo.Tell(
             new NicStatistics(
-                device.FramesSent,
-                device.FramesReceived,
-                device.BytesSent,
-                device.BytesReceived,
-                device.RxMissed,
-                message.TxDropped,
-                message.TxRingInUse,
-                message.TxRingSize,
-                _queue?.Dropped ?? 0,
-                device.TsoFrames,
-                device.TsoSegments),
+                FramesSent: device.FramesSent,
+                FramesReceived: device.FramesReceived,
+                BytesSent: device.BytesSent,
+                BytesReceived: device.BytesReceived,
+                RxMissed: device.RxMissed,
+                TxDropped: message.TxDropped,
+                TxRingInUse: message.TxRingInUse,
+                TxRingSize: message.TxRingSize,
+                RxDropped: _queue?.Dropped ?? 0,
+                TsoFrames: device.TsoFrames,
+                TsoSegments: device.TsoSegments),
             Self);
     }
 
-    private void Release()
-    {
-        if (_stopped)
-        {
-            return;
-        }
-
-        _stopped = true;
-        _recovering = false;
-        _queue?.Release();
-    }
+    /// <summary>Releases the posted buffers and the ring. Idempotent (the stop message and then <see cref="PostStop"/> both call it).</summary>
+    private void Release() => _queue?.Release();
 }

@@ -33,6 +33,11 @@ namespace Edsos.Driver;
 /// one fails <see cref="TxStatus.Aborted"/>, each exactly once, unpinned and popped; then it
 /// programs a fresh ring and replays the transmits that arrived meanwhile.
 /// </para>
+/// <para>
+/// Phases, by <c>Become</c>: running; recovering (after a restart, until the device's
+/// <see cref="VirtualNicProtocol.TxQuiesced"/>: transmits are held); stopped (after
+/// <see cref="WorkerProtocol.Stop"/>: every transmit is refused <see cref="TxStatus.Aborted"/>).
+/// </para>
 /// </summary>
 public sealed class DriverTxWorker : EdsrtActor
 {
@@ -49,8 +54,6 @@ public sealed class DriverTxWorker : EdsrtActor
     private KeyValuePair<string, object?> _hostTag;
     private TxQueue<IActorRef>? _queue;
     private IActorRef? _client;
-    private bool _stopped;
-    private bool _recovering;
 
     /// <summary>Creates the worker for the NIC described by <paramref name="options"/>, driving <paramref name="device"/>.</summary>
     public DriverTxWorker(NicOptions options, IActorRef device)
@@ -68,17 +71,58 @@ public sealed class DriverTxWorker : EdsrtActor
         // Shared with the next instance: a crash while replaying them must not lose the rest.
         _heldDuringRecovery = state.Held;
 
+        Running();
+    }
+
+    /// <summary>The normal phase: transmits go to the ring, interrupts reclaim it.</summary>
+    private void Running()
+    {
         Receive<XmitSkbEvent>(OnXmit);
-        Receive<VirtualNicProtocol.TxQuiesced>(_ => OnTxQuiesced());
+        Receive<VirtualNicProtocol.TxQuiesced>(_ => { });
         Receive<VirtualNicProtocol.TxInterrupt>(_ => OnTxInterrupt());
-        Receive<AttachTx>(OnAttachTx);
+        Receive<AttachTx>(message => Attach(message, _queue?.FreeDescriptors ?? 0));
+        Common();
+    }
+
+    /// <summary>After a restart, until the device stopped its TX queue: transmits are held, interrupts wait for the abort.</summary>
+    private void Recovering()
+    {
+        Receive<XmitSkbEvent>(message => _heldDuringRecovery.Enqueue(message));
+        Receive<VirtualNicProtocol.TxQuiesced>(_ => OnTxQuiesced());
+        Receive<VirtualNicProtocol.TxInterrupt>(_ => { });
+        Receive<AttachTx>(message => Attach(message, _queue?.FreeDescriptors ?? 0));
+        Common();
+    }
+
+    /// <summary>After <see cref="WorkerProtocol.Stop"/>: everything is released; transmits are refused.</summary>
+    private void Stopped()
+    {
+        Receive<XmitSkbEvent>(message =>
+        {
+            Context.System.Memory.Release(Ts, message.Skb);
+            message.ReplyTo.Tell(new SendCompleteEvent(message.Token, message.Length, TxStatus.Aborted, 0), Self);
+        });
+        Receive<VirtualNicProtocol.TxQuiesced>(_ => { });
+        Receive<VirtualNicProtocol.TxInterrupt>(_ => { });
+        Receive<AttachTx>(message => Attach(message, 0));
+        Common();
+    }
+
+    private void Common()
+    {
         Receive<GetNicStatistics>(_ => _device.Tell(
-            new VirtualNicProtocol.CollectStatistics(Sender, _queue?.Dropped ?? 0, _queue?.InUse ?? 0, _options.TxRingSize, default),
+            new VirtualNicProtocol.CollectStatistics(
+                ReplyTo: Sender,
+                TxDropped: _queue?.Dropped ?? 0,
+                TxRingInUse: _queue?.InUse ?? 0,
+                TxRingSize: _options.TxRingSize,
+                Device: default),
             Self));
         Receive<WorkerProtocol.AwaitReady>(_ => _device.Tell(new VirtualNicProtocol.Fence(Sender, WorkerProtocol.Ready.Instance), Self));
         Receive<WorkerProtocol.Stop>(_ =>
         {
             Release();
+            Become(Stopped);
             Sender.Tell(WorkerProtocol.Stopped.Instance, Self);
         });
     }
@@ -110,7 +154,7 @@ public sealed class DriverTxWorker : EdsrtActor
         }
 
         // Stop the device's TX queue first; its reply says every DMA on the old ring is over.
-        _recovering = true;
+        Become(Recovering);
         _device.Tell(new VirtualNicProtocol.QuiesceTx(Self), Self);
     }
 
@@ -126,24 +170,14 @@ public sealed class DriverTxWorker : EdsrtActor
 
     private void OnTxQuiesced()
     {
-        if (!_recovering)
-        {
-            return;
-        }
-
         // The descriptors' write-back is what the NIC reports: done frames complete as sent (or
         // failed), the rest abort. Each pending frame leaves the queue exactly once here.
-        _recovering = false;
         _completions.Clear();
         int inUse = _queue!.InUse;
         _queue.Abort(_completions);
         EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
-        Complete();
-        if (_stopped)
-        {
-            return;
-        }
-
+        Complete(_queue.FreeDescriptors);
+        Become(Running);
         ProgramRing();
         _client?.Tell(new TxCredit(_queue.FreeDescriptors), Self);
         while (_heldDuringRecovery.TryDequeue(out var held))
@@ -162,13 +196,7 @@ public sealed class DriverTxWorker : EdsrtActor
 
     private void OnXmit(XmitSkbEvent message)
     {
-        if (_recovering && !_stopped)
-        {
-            _heldDuringRecovery.Enqueue(message);
-            return;
-        }
-
-        if (_stopped || _queue is null)
+        if (_queue is null)
         {
             Context.System.Memory.Release(Ts, message.Skb);
             message.ReplyTo.Tell(new SendCompleteEvent(message.Token, message.Length, TxStatus.Aborted, 0), Self);
@@ -207,7 +235,7 @@ public sealed class DriverTxWorker : EdsrtActor
 
     private void OnTxInterrupt()
     {
-        if (_queue is null || _stopped || _recovering)
+        if (_queue is null)
         {
             return;
         }
@@ -228,32 +256,29 @@ public sealed class DriverTxWorker : EdsrtActor
 
         EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
 
-        Complete();
+        Complete(_queue.FreeDescriptors);
         _client?.Tell(new TxCredit(_queue.FreeDescriptors), Self);
     }
 
-    private void OnAttachTx(AttachTx message)
+    private void Attach(AttachTx message, int free)
     {
         _client = message.Client;
-        _client.Tell(new TxCredit(_stopped || _queue is null ? 0 : _queue.FreeDescriptors), Self);
+        _client.Tell(new TxCredit(free), Self);
     }
 
+    /// <summary>
+    /// Aborts every frame in flight and releases the ring and the held transmits. Idempotent (the stop
+    /// message and then <see cref="PostStop"/> both call it): an aborted queue has nothing left to abort.
+    /// </summary>
     private void Release()
     {
-        if (_stopped)
-        {
-            return;
-        }
-
-        _stopped = true;
-        _recovering = false;
         if (_queue is not null)
         {
             _completions.Clear();
             int inUse = _queue.InUse;
             _queue.Abort(_completions);
             EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
-            Complete();
+            Complete(free: 0);
         }
 
         // Transmits held while recovering: the driver owns their skbs, so they go now.
@@ -264,9 +289,8 @@ public sealed class DriverTxWorker : EdsrtActor
         }
     }
 
-    private void Complete()
+    private void Complete(int free)
     {
-        var free = _stopped ? 0 : _queue!.FreeDescriptors;
         for (var i = 0; i < _completions.Count; i++)
         {
             var done = _completions[i];

@@ -18,9 +18,6 @@ namespace Edsos.Driver;
 /// </summary>
 internal sealed class TxQueue<TReply>
 {
-    // An e1000 legacy descriptor carries at most 16288 bytes (8254x SDM 3.3.3); stay under it.
-    private const int MaxBytesPerDescriptor = 16 * 1024 - 128;
-
     private readonly MemoryManager _memory;
     private readonly TsId _ts;
     private readonly DescriptorRing _ring;
@@ -89,12 +86,13 @@ internal sealed class TxQueue<TReply>
 
         var pin = pinned.Value;
         var total = 0;
-        var descriptors = offload is null ? 0 : 1;
         for (var i = 0; i < pin.Extents.Count; i++)
         {
             total += pin.Extents[i].Length;
-            descriptors += offload is null ? (pin.Extents[i].Length + MaxBytesPerDescriptor - 1) / MaxBytesPerDescriptor : 1;
         }
+
+        // The same count the qdisc took credit for (one rule, TxDescriptorBudget).
+        var descriptors = TxDescriptorBudget.ForFrame(pin.Extents, offload is not null);
 
         TxStatus? refusal = null;
         bool fits = offload is null ? length <= _maxFrameLength : offload.Fits(length, _maxFrameLength);
@@ -193,7 +191,7 @@ internal sealed class TxQueue<TReply>
             var done = 0;
             while (done < extent.Length)
             {
-                var chunk = Math.Min(MaxBytesPerDescriptor, extent.Length - done);
+                var chunk = Math.Min(TxDescriptorBudget.MaxBytesPerLegacyDescriptor, extent.Length - done);
                 var last = i == pin.Extents.Count - 1 && done + chunk == extent.Length;
 
                 // RS only on the last descriptor: one DD write-back per frame is all the driver reads.

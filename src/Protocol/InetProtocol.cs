@@ -56,11 +56,19 @@ public static partial class InetProtocol
         ulong ConnectionId = 0);
 
     /// <summary>
-    /// Transmit worker → socket: the datagram of <paramref name="RequestId"/> is on the wire
-    /// (<paramref name="Bytes"/> payload bytes) or failed with <paramref name="Error"/>
-    /// (<see cref="Errno.EHOSTUNREACH"/> after ARP gave up, <see cref="Errno.ENETUNREACH"/> without a
-    /// route, <see cref="Errno.EFAULT"/> when the payload was revoked, <see cref="Errno.ENOBUFS"/>
-    /// when the qdisc dropped it).
+    /// The send of <paramref name="RequestId"/> is done: <paramref name="Bytes"/> payload bytes, or failed with
+    /// <paramref name="Error"/> (<see cref="Errno.EHOSTUNREACH"/> after ARP gave up, <see cref="Errno.ENETUNREACH"/>
+    /// without a route, <see cref="Errno.EFAULT"/> when the payload was revoked, <see cref="Errno.ENOBUFS"/> when
+    /// the qdisc dropped it). Two senders use this one name today:
+    /// <list type="bullet">
+    /// <item>the IPv4 transmit worker, answering <see cref="Ipv4.Ipv4Protocol.IpQueueXmit"/> once every frame of the
+    /// datagram completed: received by the ICMP service, by TCP for each segment, and by a UDP socket directly
+    /// (the UDP worker names the socket as the datagram's reply target, so no hop is added);</item>
+    /// <item>a transport worker, answering the socket's <see cref="XmitRequest"/>: the UDP worker when it refuses
+    /// the request before IPv4, TCP when a chunk's first transmission completed or the connection refused or
+    /// dropped it.</item>
+    /// </list>
+    /// A name per meaning waits for the TCP rewrite, which receives the first and sends the second.
     /// </summary>
     public sealed record XmitComplete(ulong RequestId, int Bytes, Errno Error);
 

@@ -55,6 +55,6 @@ public sealed record InetStackHandle(
         var icmp = Icmp.Ask<IcmpCounters>(InetStackProtocol.GetCounters.Instance, wait);
         var udp = UdpTx.Ask<UdpTxCounters>(InetStackProtocol.GetCounters.Instance, wait);
         var family = Family.Ask<InetFamilyCounters>(InetStackProtocol.GetCounters.Instance, wait);
-        return new InetStatistics(await rx, await tx, await qdisc, await icmp, await udp, await family);
+        return new InetStatistics(Rx: await rx, Tx: await tx, Qdisc: await qdisc, Icmp: await icmp, Udp: await udp, Family: await family);
     }
 }

@@ -18,7 +18,7 @@ public sealed class DriverTxWorkerSpec : DriverSpecBase
         var skb = Skbs.Build(nic.DriverTs, Bytes.Pattern(42, 1), Bytes.Pattern(200, 2), "doomed");
         await Sys.ExitTsAsync(Skbs.UserTs);
 
-        nic.TxWorker.Tell(new XmitSkbEvent(skb.Capability, skb.Length, 9, TestActor), TestActor);
+        nic.TxWorker.Tell(new XmitSkbEvent(Skb: skb.Capability, Length: skb.Length, Token: 9, ReplyTo: TestActor), TestActor);
 
         var completion = ExpectMsg<SendCompleteEvent>();
         Assert.Equal(TxStatus.InvalidGva, completion.Status);
@@ -80,7 +80,7 @@ public sealed class DriverTxWorkerSpec : DriverSpecBase
         var nic = await StartAsync(Small("nic"), new NullWire());
         var skb = Skbs.Build(nic.DriverTs, Bytes.Pattern(42, 1), Bytes.Pattern(64, 2), "odd");
 
-        nic.TxWorker.Tell(new XmitSkbEvent(skb.Capability, skb.Length + 1, 5, TestActor), TestActor);
+        nic.TxWorker.Tell(new XmitSkbEvent(Skb: skb.Capability, Length: skb.Length + 1, Token: 5, ReplyTo: TestActor), TestActor);
 
         Assert.Equal(TxStatus.Malformed, ExpectMsg<SendCompleteEvent>().Status);
         await NicDriver.StopAsync(Sys, nic, Long);

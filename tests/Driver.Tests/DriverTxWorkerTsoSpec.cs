@@ -25,7 +25,7 @@ public sealed class DriverTxWorkerTsoSpec : DriverSpecBase
         var skb = Skbs.Build(nic.DriverTs, TcpFrames.Header(payloadLength, 100, 5000, TcpFrames.Ack | TcpFrames.Psh), payload, "tso");
 
         // Act
-        nic.TxWorker.Tell(new XmitSkbEvent(skb.Capability, skb.Length, 1, TestActor, s_offload), TestActor);
+        nic.TxWorker.Tell(new XmitSkbEvent(Skb: skb.Capability, Length: skb.Length, Token: 1, ReplyTo: TestActor, Offload: s_offload), TestActor);
 
         // Assert: one completion for the whole skb, 14 frames of at most 1514 bytes on the wire.
         var completion = ExpectMsg<SendCompleteEvent>();
@@ -50,7 +50,7 @@ public sealed class DriverTxWorkerTsoSpec : DriverSpecBase
         var nic = await StartAsync(Small("nic"), new NullWire());
         var skb = Skbs.Build(nic.DriverTs, TcpFrames.Header(3000, 1, 1, TcpFrames.Ack), Bytes.Pattern(3000, 2), "tso");
 
-        nic.TxWorker.Tell(new XmitSkbEvent(skb.Capability, skb.Length, 1, TestActor, s_offload), TestActor);
+        nic.TxWorker.Tell(new XmitSkbEvent(Skb: skb.Capability, Length: skb.Length, Token: 1, ReplyTo: TestActor, Offload: s_offload), TestActor);
         ExpectMsg<SendCompleteEvent>(m => m.Status == TxStatus.Sent);
 
         var registers = await nic.Device.Ask<VirtualNicProtocol.DeviceRegisters>(new VirtualNicProtocol.GetRegisters(), Long);
@@ -81,7 +81,7 @@ public sealed class DriverTxWorkerTsoSpec : DriverSpecBase
         var nic = await StartAsync(Small("nic") with { Tso = false }, wire);
         var skb = Skbs.Build(nic.DriverTs, TcpFrames.Header(5000, 1, 1, TcpFrames.Ack), Bytes.Pattern(5000, 2), "no-tso");
 
-        nic.TxWorker.Tell(new XmitSkbEvent(skb.Capability, skb.Length, 4, TestActor, s_offload), TestActor);
+        nic.TxWorker.Tell(new XmitSkbEvent(Skb: skb.Capability, Length: skb.Length, Token: 4, ReplyTo: TestActor, Offload: s_offload), TestActor);
 
         var refused = ExpectMsg<SendCompleteEvent>();
         Assert.Equal(new SendCompleteEvent(4, skb.Length, TxStatus.OffloadUnsupported, 31), refused);
@@ -118,7 +118,7 @@ public sealed class DriverTxWorkerTsoSpec : DriverSpecBase
             _ => s_offload,
         };
 
-        nic.TxWorker.Tell(new XmitSkbEvent(skb.Capability, skb.Length, 5, TestActor, offload), TestActor);
+        nic.TxWorker.Tell(new XmitSkbEvent(Skb: skb.Capability, Length: skb.Length, Token: 5, ReplyTo: TestActor, Offload: offload), TestActor);
 
         Assert.Equal(TxStatus.Malformed, ExpectMsg<SendCompleteEvent>().Status);
         Assert.Empty(wire.Frames);

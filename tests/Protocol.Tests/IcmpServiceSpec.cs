@@ -67,7 +67,7 @@ public sealed class IcmpServiceSpec : InetSpecBase
         Deliver(TestFrames.Ipv4(OurMac, PeerMac, new Ipv4Repr(PeerIp, OurIp, IpProtocol.Icmp, reply.Length) { Ttl = 61 }, reply));
 
         var pong = ExpectMsg<InetProtocol.PingReply>();
-        Assert.Equal(new InetProtocol.PingReply(Errno.None, 3, PeerIp, 61, TimeSpan.FromMilliseconds(12)), pong);
+        Assert.Equal(new InetProtocol.PingReply(Error: Errno.None, Sequence: 3, From: PeerIp, Ttl: 61, RoundTrip: TimeSpan.FromMilliseconds(12)), pong);
         await StopAndAssertNoLeakAsync();
     }
 

@@ -20,10 +20,10 @@ public sealed class InetFamilySpec : InetSpecBase
         var stream = await Stack.Family.Ask<InetProtocol.EndpointOpened>(new InetProtocol.OpenEndpoint(SocketKind.Stream, 0), AskTimeout);
         var raw = await Stack.Family.Ask<InetProtocol.EndpointOpened>(new InetProtocol.OpenEndpoint(SocketKind.Raw, 0), AskTimeout);
 
-        Assert.Equal(new InetProtocol.EndpointOpened(Errno.None, 17, Stack.UdpTx, Stack.TxTs, 65507), byDefault);
+        Assert.Equal(new InetProtocol.EndpointOpened(Error: Errno.None, Protocol: 17, TxWorker: Stack.UdpTx, TxTs: Stack.TxTs, MaxPayload: 65507), byDefault);
         Assert.Equal(byDefault, udp);
         Assert.Equal(Errno.EPROTONOSUPPORT, tcpAsDgram.Error);
-        Assert.Equal(new InetProtocol.EndpointOpened(Errno.None, 6, Stack.Tcp, Stack.TcpTs, int.MaxValue), stream);
+        Assert.Equal(new InetProtocol.EndpointOpened(Error: Errno.None, Protocol: 6, TxWorker: Stack.Tcp, TxTs: Stack.TcpTs, MaxPayload: int.MaxValue), stream);
         Assert.Equal(Errno.ESOCKTNOSUPPORT, raw.Error);
         await StopAndAssertNoLeakAsync();
     }
@@ -34,9 +34,24 @@ public sealed class InetFamilySpec : InetSpecBase
         StartStack();
         var tcp = CreateTestProbe("raw-tx");
 
-        var registered = await Stack.Family.Ask<InetProtocol.ProtocolRegistered>(new InetProtocol.RegisterProtocol(SocketKind.Raw, 255, tcp.Ref, Stack.TxTs, 1 << 20), AskTimeout);
-        var again = await Stack.Family.Ask<InetProtocol.ProtocolRegistered>(new InetProtocol.RegisterProtocol(SocketKind.Raw, 255, tcp.Ref, Stack.TxTs, 1 << 20), AskTimeout);
-        var builtIn = await Stack.Family.Ask<InetProtocol.ProtocolRegistered>(new InetProtocol.RegisterProtocol(SocketKind.Stream, 6, tcp.Ref, Stack.TxTs, 1 << 20), AskTimeout);
+        var registered = await Stack.Family.Ask<InetProtocol.ProtocolRegistered>(new InetProtocol.RegisterProtocol(
+            Type: SocketKind.Raw,
+            Protocol: 255,
+            TxWorker: tcp.Ref,
+            TxTs: Stack.TxTs,
+            MaxPayload: 1 << 20), AskTimeout);
+        var again = await Stack.Family.Ask<InetProtocol.ProtocolRegistered>(new InetProtocol.RegisterProtocol(
+            Type: SocketKind.Raw,
+            Protocol: 255,
+            TxWorker: tcp.Ref,
+            TxTs: Stack.TxTs,
+            MaxPayload: 1 << 20), AskTimeout);
+        var builtIn = await Stack.Family.Ask<InetProtocol.ProtocolRegistered>(new InetProtocol.RegisterProtocol(
+            Type: SocketKind.Stream,
+            Protocol: 6,
+            TxWorker: tcp.Ref,
+            TxTs: Stack.TxTs,
+            MaxPayload: 1 << 20), AskTimeout);
         var opened = await Stack.Family.Ask<InetProtocol.EndpointOpened>(new InetProtocol.OpenEndpoint(SocketKind.Raw, 0), AskTimeout);
 
         Assert.Equal(Errno.None, registered.Error);

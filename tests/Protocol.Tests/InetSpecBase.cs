@@ -102,7 +102,13 @@ public abstract class InetSpecBase : EdsrtTestKit
     protected Capability SharePayload(byte[] data) => SharePayload(data, out _);
 
     protected void SendUdp(ulong requestId, Capability payload, int length, Ipv4Endpoint source, Ipv4Endpoint destination) =>
-        Stack.UdpTx.Tell(new InetProtocol.XmitRequest(requestId, payload, length, source, destination, Socket.Ref), Socket.Ref);
+        Stack.UdpTx.Tell(new InetProtocol.XmitRequest(
+            RequestId: requestId,
+            Payload: payload,
+            Length: length,
+            Source: source,
+            Destination: destination,
+            ReplyTo: Socket.Ref), Socket.Ref);
 
     protected void SendUdp(ulong requestId, byte[] data, Ipv4Address destination, ushort destinationPort = 9000, ushort sourcePort = 5000) =>
         SendUdp(requestId, SharePayload(data), data.Length, new Ipv4Endpoint(Ipv4Address.Any, sourcePort), new Ipv4Endpoint(destination, destinationPort));

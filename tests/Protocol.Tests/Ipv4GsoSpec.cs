@@ -96,6 +96,17 @@ public sealed class Ipv4GsoSpec : InetSpecBase
         Memory.Write(Stack.TxTs, headroom, FrameLayout.EthernetIpv4HeaderLength, tcp, CopyKind.Header).ThrowIfFailed();
         var payload = SharePayload(data);
         return new Ipv4Protocol.IpQueueXmit(
-            requestId, Socket.Ref, data.Length, OurIp, destination, IpProtocol.Tcp, 0, headroom, TcpRepr.MinHeaderLength, payload, data.Length, gsoSize);
+            RequestId: requestId,
+            ReplyTo: Socket.Ref,
+            ReportedBytes: data.Length,
+            Source: OurIp,
+            Destination: destination,
+            Protocol: IpProtocol.Tcp,
+            Tos: 0,
+            Headroom: headroom,
+            TransportHeaderLength: TcpRepr.MinHeaderLength,
+            Payload: payload,
+            PayloadLength: data.Length,
+            GsoSize: gsoSize);
     }
 }

@@ -228,4 +228,42 @@ public sealed class Ipv4RxWorkerSpec : InetSpecBase
         Assert.Equal(TestFrames.Pattern(12), Consume(Socket.ExpectMsg<InetProtocol.DatagramReceivedEvent>()));
         await StopAndAssertNoLeakAsync();
     }
+
+    [Fact]
+    public async Task Receive_TcpDataOffsetPastTheSegment_DroppedAsMalformed()
+    {
+        StartStack();
+
+        // A 20-byte TCP header whose data offset claims 60 bytes: the parser checks it against the segment length.
+        var tcp = new byte[20];
+        tcp[1] = 80;
+        tcp[3] = 80;
+        tcp[12] = 0xF0;
+        Deliver(TestFrames.Ipv4(OurMac, PeerMac, new Ipv4Repr(PeerIp, OurIp, IpProtocol.Tcp, tcp.Length) { Identification = 3 }, tcp));
+
+        await AwaitAssertAsync(async () => Assert.Equal(1, (await CountersAsync<Ipv4RxCounters>(Stack.RxWorker)).Malformed));
+        var counters = await CountersAsync<Ipv4RxCounters>(Stack.RxWorker);
+        Assert.Equal(0, counters.TcpSegments);
+        Assert.Equal(0, counters.BadTcpChecksum);
+        await StopAndAssertNoLeakAsync();
+    }
+
+    [Fact]
+    public async Task Receive_IpTotalLengthPastTheFrame_DroppedAsTruncated()
+    {
+        StartStack();
+        Bind(7);
+        var frame = TestFrames.Udp(OurMac, PeerMac, PeerIp, OurIp, 3333, 7, TestFrames.Pattern(12));
+        var ip = Ipv4Packet.CreateUnchecked(frame.AsSpan(14, 20));
+        ip.TotalLength += 1;
+        ip.FillChecksum();
+
+        Deliver(frame);
+
+        Socket.ExpectNoMsg(Quiet);
+        var counters = await CountersAsync<Ipv4RxCounters>(Stack.RxWorker);
+        Assert.Equal(1, counters.Truncated);
+        Assert.Equal(0, counters.UdpDelivered);
+        await StopAndAssertNoLeakAsync();
+    }
 }

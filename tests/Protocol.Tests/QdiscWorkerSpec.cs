@@ -95,4 +95,32 @@ public sealed class QdiscWorkerSpec : InetSpecBase
 
         await StopAndAssertNoLeakAsync();
     }
+
+    [Fact]
+    public async Task Run_LegacyExtentLongerThanOneDescriptor_CreditCountedAsTheDriverSplitsIt()
+    {
+        // MTU 65535, so 20000 bytes leave unfragmented as one legacy frame: the header node, and the payload
+        // in one physically contiguous extent the driver cuts at 16,256 bytes: 1 + 2 = 3 descriptors, not 2.
+        StartStack(options => options with { Mtu = ushort.MaxValue }, credit: 4);
+        LearnNeighbour(PeerIp, PeerMac);
+        var payload = SharePayload(TestFrames.Pattern(20000));
+        var extents = Memory.Inspect(Stack.TxTs, payload).Unwrap().Extents;
+        Assert.Single(extents);
+
+        SendUdp(1, payload, 20000, new Ipv4Endpoint(Ipv4Address.Any, 5000), new Ipv4Endpoint(PeerIp, 9000));
+        var big = ExpectFrame();
+        SendUdp(2, TestFrames.Pattern(16), PeerIp);
+
+        // One descriptor is left: the small frame's two have to wait for the big one.
+        DriverTx.ExpectNoMsg(Quiet);
+        var counters = await CountersAsync<QdiscCounters>(Stack.Qdisc);
+        Assert.Equal(1, counters.Credit);
+        Assert.Equal(1, counters.Backlog);
+
+        Complete(big);
+        Complete(ExpectFrame());
+        Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
+        Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
+        await StopAndAssertNoLeakAsync();
+    }
 }

@@ -47,7 +47,13 @@ public sealed class TwoStacksOverLoopbackWireSpec : EdsrtTestKit
         var info = Memory.Inspect(userTs, buffer).Unwrap();
         var shared = Memory.CtShare(userTs, buffer, info.Gva, request.Length, stackA.TxTs, "send_q/1", Rights.Read | Rights.Share | Rights.Map).Unwrap();
         long payloadCopied = Memory.Counters.PayloadBytesCopied;
-        stackA.UdpTx.Tell(new InetProtocol.XmitRequest(1, shared, request.Length, new Ipv4Endpoint(Ipv4Address.Any, 5000), new Ipv4Endpoint(AddressB, 7), socketA.Ref));
+        stackA.UdpTx.Tell(new InetProtocol.XmitRequest(
+            RequestId: 1,
+            Payload: shared,
+            Length: request.Length,
+            Source: new Ipv4Endpoint(Ipv4Address.Any, 5000),
+            Destination: new Ipv4Endpoint(AddressB, 7),
+            ReplyTo: socketA.Ref));
 
         var atB = socketB.ExpectMsg<InetProtocol.DatagramReceivedEvent>();
         Assert.Equal(new Ipv4Endpoint(AddressA, 5000), atB.From);
@@ -59,7 +65,13 @@ public sealed class TwoStacksOverLoopbackWireSpec : EdsrtTestKit
         var echo = Memory.Inspect(socketTsB, atB.Payload).Unwrap();
         var reshared = Memory.CtShare(socketTsB, atB.Payload, echo.Gva, atB.Length, stackB.TxTs, "send_q/1", Rights.Read | Rights.Share | Rights.Map).Unwrap();
         Memory.Pop(socketTsB, atB.Payload).ThrowIfFailed();
-        stackB.UdpTx.Tell(new InetProtocol.XmitRequest(2, reshared, atB.Length, new Ipv4Endpoint(AddressB, 7), atB.From, socketB.Ref));
+        stackB.UdpTx.Tell(new InetProtocol.XmitRequest(
+            RequestId: 2,
+            Payload: reshared,
+            Length: atB.Length,
+            Source: new Ipv4Endpoint(AddressB, 7),
+            Destination: atB.From,
+            ReplyTo: socketB.Ref));
         var atA = socketA.ExpectMsg<InetProtocol.DatagramReceivedEvent>();
         Assert.Equal(request, Read(socketTsA, atA));
         Memory.Pop(socketTsA, atA.Payload).ThrowIfFailed();
@@ -71,7 +83,13 @@ public sealed class TwoStacksOverLoopbackWireSpec : EdsrtTestKit
         Memory.Write(userTs, largeBuffer, 0, large, CopyKind.Payload).ThrowIfFailed();
         var largeInfo = Memory.Inspect(userTs, largeBuffer).Unwrap();
         var largeShared = Memory.CtShare(userTs, largeBuffer, largeInfo.Gva, large.Length, stackA.TxTs, "send_q/2", Rights.Read | Rights.Share | Rights.Map).Unwrap();
-        stackA.UdpTx.Tell(new InetProtocol.XmitRequest(3, largeShared, large.Length, new Ipv4Endpoint(Ipv4Address.Any, 5000), new Ipv4Endpoint(AddressB, 7), socketA.Ref));
+        stackA.UdpTx.Tell(new InetProtocol.XmitRequest(
+            RequestId: 3,
+            Payload: largeShared,
+            Length: large.Length,
+            Source: new Ipv4Endpoint(Ipv4Address.Any, 5000),
+            Destination: new Ipv4Endpoint(AddressB, 7),
+            ReplyTo: socketA.Ref));
         var largeAtB = socketB.ExpectMsg<InetProtocol.DatagramReceivedEvent>();
         Assert.Equal(large, Read(socketTsB, largeAtB));
         Memory.Pop(socketTsB, largeAtB.Payload).ThrowIfFailed();

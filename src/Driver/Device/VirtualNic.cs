@@ -106,7 +106,17 @@ public sealed partial class VirtualNic : IDisposable
 
     /// <summary>A snapshot of the statistics registers.</summary>
     public DeviceCounters Counters => new(
-        _framesSent, _bytesSent, _framesReceived, _bytesReceived, _rxMissed, _txErrors, _rxErrors, _txInterrupts, _rxInterrupts, _tsoFrames, _tsoSegments);
+        FramesSent: _framesSent,
+        BytesSent: _bytesSent,
+        FramesReceived: _framesReceived,
+        BytesReceived: _bytesReceived,
+        RxMissed: _rxMissed,
+        TxErrors: _txErrors,
+        RxErrors: _rxErrors,
+        TxInterrupts: _txInterrupts,
+        RxInterrupts: _rxInterrupts,
+        TsoFrames: _tsoFrames,
+        TsoSegments: _tsoSegments);
 
     /// <summary>
     /// Programs the TX ring (TDBA/TDLEN from the pinned <paramref name="ringExtents"/>) and resets

@@ -61,7 +61,16 @@ public sealed class VirtualNicActor : EdsrtActor
         });
         Receive<GetDeviceCounters>(_ => Sender.Tell(_nic.Counters, Self));
         Receive<GetRegisters>(_ => Sender.Tell(
-            new DeviceRegisters(_nic.Tdba, _nic.Tdlen, _nic.Tdh, _nic.Tdt, _nic.Rdba, _nic.Rdlen, _nic.Rdh, _nic.Rdt, _nic.InterruptMask),
+            new DeviceRegisters(
+                Tdba: _nic.Tdba,
+                Tdlen: _nic.Tdlen,
+                Tdh: _nic.Tdh,
+                Tdt: _nic.Tdt,
+                Rdba: _nic.Rdba,
+                Rdlen: _nic.Rdlen,
+                Rdh: _nic.Rdh,
+                Rdt: _nic.Rdt,
+                InterruptMask: _nic.InterruptMask),
             Self));
         Receive<Fence>(m => m.ReplyTo.Tell(m.Reply, Self));
         Receive<CollectStatistics>(m => _rxInterrupts.Tell(m with { Device = _nic.Counters }, Self));

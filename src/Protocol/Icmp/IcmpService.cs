@@ -24,7 +24,6 @@ public sealed class IcmpService : EdsrtActor
     private readonly Dictionary<ushort, PendingPing> _pings = new();
 
     private ushort _nextIdentifier = 1;
-    private bool _quiesced;
     private long _echoRequestsSent;
     private long _echoRepliesSent;
     private long _unreachablesSent;
@@ -40,27 +39,53 @@ public sealed class IcmpService : EdsrtActor
         _clock = clock;
         _ts = Ts;
         _ipTx = ipTx;
+        Running();
+    }
 
+    /// <summary>The normal phase: pings sent, echo requests answered, unreachables sent.</summary>
+    private void Running()
+    {
         Receive<InetProtocol.PingRequest>(OnPing);
+        Receive<IcmpProtocol.EchoRequestReceivedEvent>(OnEchoRequest);
+        Receive<IcmpProtocol.DestinationUnreachableNeeded>(OnUnreachableNeeded);
+        Receive<InetStackProtocol.Quiesce>(_ =>
+        {
+            Become(Quiesced);
+            Sender.Tell(new InetStackProtocol.Quiesced(nameof(IcmpService)), Self);
+        });
+        Common();
+    }
+
+    /// <summary>The stack is stopping: pings refused with ENETDOWN, nothing more sent; the nodes that come in are released.</summary>
+    private void Quiesced()
+    {
+        Receive<InetProtocol.PingRequest>(request => Sender.Tell(Failed(Errno.ENETDOWN, request.Sequence, request.Destination), Self));
+        Receive<IcmpProtocol.EchoRequestReceivedEvent>(request => NodeOps.Release(_memory, _ts, request.Data));
+        Receive<IcmpProtocol.DestinationUnreachableNeeded>(needed => NodeOps.Release(_memory, _ts, needed.Quote));
+        Receive<InetStackProtocol.Quiesce>(_ => Sender.Tell(new InetStackProtocol.Quiesced(nameof(IcmpService)), Self));
+        Common();
+    }
+
+    private void Common()
+    {
         Receive<InetProtocol.XmitComplete>(OnXmitComplete);
         Receive<IcmpProtocol.EchoReplyReceivedEvent>(OnEchoReply);
         Receive<PingTimeout>(OnPingTimeout);
-        Receive<IcmpProtocol.EchoRequestReceivedEvent>(OnEchoRequest);
-        Receive<IcmpProtocol.DestinationUnreachableNeeded>(OnUnreachableNeeded);
         Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(
-            new IcmpCounters(_echoRequestsSent, _echoRepliesSent, _unreachablesSent, _pingReplies, _pingTimeouts, _unmatched),
+            new IcmpCounters(
+                EchoRequestsSent: _echoRequestsSent,
+                EchoRepliesSent: _echoRepliesSent,
+                UnreachablesSent: _unreachablesSent,
+                PingReplies: _pingReplies,
+                PingTimeouts: _pingTimeouts,
+                UnmatchedReplies: _unmatched),
             Self));
-        Receive<InetStackProtocol.Quiesce>(_ =>
-        {
-            _quiesced = true;
-            Sender.Tell(new InetStackProtocol.Quiesced(nameof(IcmpService)), Self);
-        });
         Receive<InetStackProtocol.Release>(_ =>
         {
             foreach (var (identifier, ping) in _pings)
             {
                 Timers.Cancel(new PingTimerKey(identifier));
-                ping.Requester.Tell(new InetProtocol.PingReply(Errno.ENETDOWN, ping.Sequence, ping.Destination, 0, TimeSpan.Zero), Self);
+                ping.Requester.Tell(Failed(Errno.ENETDOWN, ping.Sequence, ping.Destination), Self);
             }
 
             _pings.Clear();
@@ -70,15 +95,9 @@ public sealed class IcmpService : EdsrtActor
 
     private void OnPing(InetProtocol.PingRequest request)
     {
-        if (_quiesced)
-        {
-            Sender.Tell(new InetProtocol.PingReply(Errno.ENETDOWN, request.Sequence, request.Destination, 0, TimeSpan.Zero), Self);
-            return;
-        }
-
         if (request.PayloadSize < 0 || request.PayloadSize > FrameLayout.MaxUdpPayload || request.Timeout <= TimeSpan.Zero)
         {
-            Sender.Tell(new InetProtocol.PingReply(Errno.EINVAL, request.Sequence, request.Destination, 0, TimeSpan.Zero), Self);
+            Sender.Tell(Failed(Errno.EINVAL, request.Sequence, request.Destination), Self);
             return;
         }
 
@@ -90,7 +109,7 @@ public sealed class IcmpService : EdsrtActor
         var pushed = _memory.Push(_ts, "hdr", FrameLayout.Headroom8);
         if (!pushed.IsOk)
         {
-            Sender.Tell(new InetProtocol.PingReply(Errno.ENOBUFS, request.Sequence, request.Destination, 0, TimeSpan.Zero), Self);
+            Sender.Tell(Failed(Errno.ENOBUFS, request.Sequence, request.Destination), Self);
             return;
         }
 
@@ -102,7 +121,7 @@ public sealed class IcmpService : EdsrtActor
             if (!pushedData.IsOk)
             {
                 NodeOps.Release(_memory, _ts, headroom);
-                Sender.Tell(new InetProtocol.PingReply(Errno.ENOBUFS, request.Sequence, request.Destination, 0, TimeSpan.Zero), Self);
+                Sender.Tell(Failed(Errno.ENOBUFS, request.Sequence, request.Destination), Self);
                 return;
             }
 
@@ -118,7 +137,7 @@ public sealed class IcmpService : EdsrtActor
         {
             _pings.Remove(identifier);
             Timers.Cancel(new PingTimerKey(identifier));
-            Sender.Tell(new InetProtocol.PingReply(Errno.EFAULT, request.Sequence, request.Destination, 0, TimeSpan.Zero), Self);
+            Sender.Tell(Failed(Errno.EFAULT, request.Sequence, request.Destination), Self);
             return;
         }
 
@@ -147,8 +166,12 @@ public sealed class IcmpService : EdsrtActor
         }
 
         Timers.Cancel(new PingTimerKey((ushort)complete.RequestId));
-        ping.Requester.Tell(new InetProtocol.PingReply(complete.Error, ping.Sequence, ping.Destination, 0, TimeSpan.Zero), Self);
+        ping.Requester.Tell(Failed(complete.Error, ping.Sequence, ping.Destination), Self);
     }
+
+    /// <summary>The reply to a ping that ends without an echo reply: <paramref name="error"/>, no TTL, no round trip.</summary>
+    private static InetProtocol.PingReply Failed(Errno error, ushort sequence, Ipv4Address destination) =>
+        new(Error: error, Sequence: sequence, From: destination, Ttl: 0, RoundTrip: TimeSpan.Zero);
 
     private void OnEchoReply(IcmpProtocol.EchoReplyReceivedEvent reply)
     {
@@ -161,7 +184,12 @@ public sealed class IcmpService : EdsrtActor
         _pings.Remove(reply.Identifier);
         Timers.Cancel(new PingTimerKey(reply.Identifier));
         _pingReplies++;
-        ping.Requester.Tell(new InetProtocol.PingReply(Errno.None, reply.SequenceNumber, reply.From, reply.Ttl, _clock.Now - ping.Sent), Self);
+        ping.Requester.Tell(new InetProtocol.PingReply(
+            Error: Errno.None,
+            Sequence: reply.SequenceNumber,
+            From: reply.From,
+            Ttl: reply.Ttl,
+            RoundTrip: _clock.Now - ping.Sent), Self);
     }
 
     private void OnPingTimeout(PingTimeout timeout)
@@ -172,17 +200,11 @@ public sealed class IcmpService : EdsrtActor
         }
 
         _pingTimeouts++;
-        ping.Requester.Tell(new InetProtocol.PingReply(Errno.ETIMEDOUT, ping.Sequence, ping.Destination, 0, TimeSpan.Zero), Self);
+        ping.Requester.Tell(Failed(Errno.ETIMEDOUT, ping.Sequence, ping.Destination), Self);
     }
 
     private void OnEchoRequest(IcmpProtocol.EchoRequestReceivedEvent request)
     {
-        if (_quiesced)
-        {
-            NodeOps.Release(_memory, _ts, request.Data);
-            return;
-        }
-
         var pushed = _memory.Push(_ts, "hdr", FrameLayout.Headroom8);
         if (!pushed.IsOk)
         {
@@ -201,12 +223,6 @@ public sealed class IcmpService : EdsrtActor
 
     private void OnUnreachableNeeded(IcmpProtocol.DestinationUnreachableNeeded needed)
     {
-        if (_quiesced)
-        {
-            NodeOps.Release(_memory, _ts, needed.Quote);
-            return;
-        }
-
         var pushed = _memory.Push(_ts, "hdr", FrameLayout.Headroom8);
         if (!pushed.IsOk)
         {
@@ -245,7 +261,18 @@ public sealed class IcmpService : EdsrtActor
         }
 
         _ipTx.Tell(
-            new Ipv4Protocol.IpQueueXmit(requestId, replyTo, repr.DataLength, source, destination, IpProtocol.Icmp, 0, headroom, IcmpV4Repr.HeaderLength, data, repr.DataLength),
+            new Ipv4Protocol.IpQueueXmit(
+                RequestId: requestId,
+                ReplyTo: replyTo,
+                ReportedBytes: repr.DataLength,
+                Source: source,
+                Destination: destination,
+                Protocol: IpProtocol.Icmp,
+                Tos: 0,
+                Headroom: headroom,
+                TransportHeaderLength: IcmpV4Repr.HeaderLength,
+                Payload: data,
+                PayloadLength: repr.DataLength),
             Self);
         return true;
     }

@@ -76,14 +76,19 @@ public sealed class InetFamily : EdsrtActor
 
             if (open.Protocol == 0 || open.Protocol == entry.Protocol)
             {
-                Sender.Tell(new InetProtocol.EndpointOpened(Errno.None, entry.Protocol, entry.TxWorker, entry.TxTs, entry.MaxPayload), Self);
+                Sender.Tell(new InetProtocol.EndpointOpened(
+                    Error: Errno.None,
+                    Protocol: entry.Protocol,
+                    TxWorker: entry.TxWorker,
+                    TxTs: entry.TxTs,
+                    MaxPayload: entry.MaxPayload), Self);
                 return;
             }
 
             error = Errno.EPROTONOSUPPORT;
         }
 
-        Sender.Tell(new InetProtocol.EndpointOpened(error, open.Protocol, null, default, 0), Self);
+        Sender.Tell(new InetProtocol.EndpointOpened(Error: error, Protocol: open.Protocol, TxWorker: null, TxTs: default, MaxPayload: 0), Self);
     }
 
     private void OnBind(InetProtocol.BindRequest bind)
@@ -114,7 +119,13 @@ public sealed class InetFamily : EdsrtActor
         var bound = new Ipv4Endpoint(address, port);
         _ports.Add((bind.Protocol, port), address);
         _rxWorker.Tell(
-            new Ipv4Protocol.BindingAdded(bind.Protocol, bound, bind.Socket, bind.SocketTs, new InetProtocol.BindReply(Errno.None, bound), Sender),
+            new Ipv4Protocol.BindingAdded(
+                Protocol: bind.Protocol,
+                Local: bound,
+                Socket: bind.Socket,
+                SocketTs: bind.SocketTs,
+                Reply: new InetProtocol.BindReply(Errno.None, bound),
+                ReplyTo: Sender),
             Self);
     }
 

@@ -12,17 +12,15 @@ namespace Edsos.Protocol.Qdisc;
 /// to the driver's TX worker at most <see cref="InetStackOptions.QdiscQuota"/> per run (Linux
 /// <c>__qdisc_run</c>); a run that used up its quota with frames left sends itself
 /// <see cref="QdiscProtocol.NetTxAction"/> (NET_TX_SOFTIRQ) so other mail is handled in between. A frame
-/// goes out only while the driver's ring has a free descriptor per physical extent of the frame, plus one
-/// for a TSO frame's context (<see cref="DriverProtocol.TxCredit"/>); otherwise the qdisc waits for a completion
-/// (netif_wake_queue). Each frame is <c>ct_share</c>d into the driver's TS; the qdisc keeps its own node
+/// goes out only while the driver's ring has room for the frame's descriptors, counted by the driver's own
+/// rule (<see cref="TxDescriptorBudget"/>) in a <see cref="TxCreditLedger"/>; otherwise the qdisc waits for a
+/// completion (netif_wake_queue). Each frame is <c>ct_share</c>d into the driver's TS; the qdisc keeps its own node
 /// until the driver's <see cref="DriverProtocol.SendCompleteEvent"/> and then pops it.
 /// </summary>
 /// <remarks>
-/// Credit: the driver's ring is used by this qdisc alone, so free descriptors = ring size − descriptors
-/// of frames handed over and not completed. The ring size is taken from a <see cref="DriverProtocol.TxCredit"/>
-/// that arrives while nothing is in flight (the first one, after <see cref="DriverProtocol.AttachTx"/>);
-/// later credits that arrive with frames in flight cannot be told apart from frames still in the
-/// driver's mailbox, so they only wake the queue.
+/// Phases: running, then quiesced (<see cref="InetStackProtocol.Quiesce"/>, by <c>Become</c>): a quiesced
+/// qdisc refuses new frames with <see cref="Errno.ENETDOWN"/> and sends nothing more; completions are still
+/// taken so every node is popped once.
 /// </remarks>
 public sealed class QdiscWorker : EdsrtActor
 {
@@ -37,10 +35,8 @@ public sealed class QdiscWorker : EdsrtActor
     private readonly ActorTracing _tracing;
     private readonly KeyValuePair<string, object?> _hostTag;
 
-    private int _ringSize;
-    private int _inFlightDescriptors;
+    private readonly TxCreditLedger _credit = new();
     private bool _runScheduled;
-    private bool _quiesced;
     private ulong _nextDriverToken = 1;
 
     private long _enqueued;
@@ -64,6 +60,12 @@ public sealed class QdiscWorker : EdsrtActor
         _tracing = Context.System.Tracing;
         _hostTag = EdsosMetrics.HostTag(Context.System);
 
+        Running();
+    }
+
+    /// <summary>The normal phase: frames are queued and handed to the driver as credit allows.</summary>
+    private void Running()
+    {
         Receive<QdiscProtocol.DevQueueXmit>(OnEnqueue);
         Receive<QdiscProtocol.NetTxAction>(_ =>
         {
@@ -72,42 +74,54 @@ public sealed class QdiscWorker : EdsrtActor
         });
         Receive<DriverProtocol.TxCredit>(OnCredit);
         Receive<DriverProtocol.SendCompleteEvent>(OnSendComplete);
-        Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(Snapshot(), Self));
         Receive<InetStackProtocol.Quiesce>(_ =>
         {
-            _quiesced = true;
+            Become(Quiesced);
             Sender.Tell(new InetStackProtocol.Quiesced(nameof(QdiscWorker)), Self);
         });
-        Receive<InetStackProtocol.Release>(_ => Sender.Tell(new InetStackProtocol.Released(nameof(QdiscWorker), ReleaseAll()), Self));
+        Common();
     }
 
-    private int Credit => _ringSize - _inFlightDescriptors;
+    /// <summary>The stack is stopping: new frames are refused, nothing more is handed to the driver.</summary>
+    private void Quiesced()
+    {
+        Receive<QdiscProtocol.DevQueueXmit>(xmit =>
+        {
+            NodeOps.Release(_memory, _ts, xmit.Skb);
+            xmit.Owner.Tell(new QdiscProtocol.SkbSentEvent(xmit.Token, Errno.ENETDOWN), Self);
+        });
+        Receive<QdiscProtocol.NetTxAction>(_ => _runScheduled = false);
+        Receive<DriverProtocol.TxCredit>(credit => _credit.OnCredit(credit.FreeDescriptors));
+        Receive<DriverProtocol.SendCompleteEvent>(complete => Complete(complete));
+        Receive<InetStackProtocol.Quiesce>(_ => Sender.Tell(new InetStackProtocol.Quiesced(nameof(QdiscWorker)), Self));
+        Common();
+    }
+
+    private void Common()
+    {
+        Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(Snapshot(), Self));
+        Receive<InetStackProtocol.Release>(_ => Sender.Tell(new InetStackProtocol.Released(nameof(QdiscWorker), ReleaseAll()), Self));
+    }
 
     /// <inheritdoc />
     protected override void PreStart() => _driver.Tell(new DriverProtocol.AttachTx(Self), Self);
 
     private void OnEnqueue(QdiscProtocol.DevQueueXmit xmit)
     {
-        if (_quiesced)
-        {
-            NodeOps.Release(_memory, _ts, xmit.Skb);
-            xmit.Owner.Tell(new QdiscProtocol.SkbSentEvent(xmit.Token, Errno.ENETDOWN), Self);
-            return;
-        }
-
-        // The descriptor count (one per physical extent) and the GVA for ct_share are fixed at enqueue.
+        // The descriptor count (the driver's rule) and the GVA for ct_share are fixed at enqueue.
         var info = _memory.Locate(_ts, xmit.Skb);
-        if (!info.IsOk)
+        var descriptors = info.IsOk
+            ? TxDescriptorBudget.Count(_memory, _ts, xmit.Skb, info.Value, xmit.Offload is not null)
+            : info.AsResult();
+        if (!descriptors.IsOk)
         {
             NodeOps.Release(_memory, _ts, xmit.Skb);
-            xmit.Owner.Tell(new QdiscProtocol.SkbSentEvent(xmit.Token, NodeOps.ToErrno(info.Error)), Self);
+            xmit.Owner.Tell(new QdiscProtocol.SkbSentEvent(xmit.Token, NodeOps.ToErrno(descriptors.Error)), Self);
             return;
         }
 
         // The cause rides with the frame: a later run (a reschedule, a TX credit) sends it under its own syscall's trace.
-        // A TSO frame takes one more descriptor: the context that tells the NIC how to cut it.
-        int descriptors = info.Value.ExtentCount + (xmit.Offload is null ? 0 : 1);
-        var queued = new QueuedSkb(xmit.Skb, info.Value.Gva, xmit.Length, descriptors, xmit.Token, xmit.Owner, xmit.Offload, ActorTracing.CaptureCause());
+        var queued = new QueuedSkb(xmit.Skb, info.Value.Gva, xmit.Length, descriptors.Value, xmit.Token, xmit.Owner, xmit.Offload, ActorTracing.CaptureCause());
         var injected = Context.System.Faults.Hit(FaultPoint.Qdisc, _ts, xmit.Skb, FaultKind.TsExit | FaultKind.QdiscFull | FaultKind.SocketClose);
         if (injected == FaultKind.QdiscFull || !_queue.Enqueue(queued, xmit.Priority))
         {
@@ -127,11 +141,7 @@ public sealed class QdiscWorker : EdsrtActor
 
     private void OnCredit(DriverProtocol.TxCredit credit)
     {
-        if (_inFlight.Count == 0)
-        {
-            _ringSize = credit.FreeDescriptors;
-        }
-
+        _credit.OnCredit(credit.FreeDescriptors);
         if (!_runScheduled)
         {
             Run();
@@ -140,13 +150,22 @@ public sealed class QdiscWorker : EdsrtActor
 
     private void OnSendComplete(DriverProtocol.SendCompleteEvent complete)
     {
+        if (Complete(complete) && !_runScheduled)
+        {
+            Run();
+        }
+    }
+
+    /// <summary>Pops the completed frame's node and answers its owner; false for an unknown token.</summary>
+    private bool Complete(DriverProtocol.SendCompleteEvent complete)
+    {
         if (!_inFlight.Remove(complete.Token, out QueuedSkb skb))
         {
-            return;
+            return false;
         }
 
         _completed++;
-        _inFlightDescriptors -= skb.Descriptors;
+        _credit.Return(skb.Descriptors);
         NodeOps.Release(_memory, _ts, skb.Skb);
         Errno error = complete.Status switch
         {
@@ -159,16 +178,13 @@ public sealed class QdiscWorker : EdsrtActor
             _ => Errno.EMSGSIZE,
         };
         skb.Owner.Tell(new QdiscProtocol.SkbSentEvent(skb.Token, error), Self);
-        if (!_runScheduled)
-        {
-            Run();
-        }
+        return true;
     }
 
     private void Run()
     {
         // A ring with no free descriptor is a stopped queue (netif_queue_stopped): do not even dequeue.
-        if (_quiesced || _queue.Count == 0 || Credit <= 0)
+        if (_queue.Count == 0 || _credit.Stopped)
         {
             return;
         }
@@ -191,8 +207,7 @@ public sealed class QdiscWorker : EdsrtActor
     /// <summary>Hands one frame to the driver, or returns false (requeued) when the ring lacks descriptors.</summary>
     private bool TryTransmit(QueuedSkb skb)
     {
-        // A frame with more extents than the whole ring could never go; let the driver reject it rather than stall.
-        if (_ringSize <= 0 || (skb.Descriptors > Credit && !(skb.Descriptors > _ringSize && _inFlight.Count == 0)))
+        if (!_credit.CanSend(skb.Descriptors))
         {
             return false;
         }
@@ -210,9 +225,9 @@ public sealed class QdiscWorker : EdsrtActor
 
         ulong token = _nextDriverToken++;
         _inFlight.Add(token, skb);
-        _inFlightDescriptors += skb.Descriptors;
+        _credit.Take(skb.Descriptors);
         _transmitted++;
-        _driver.Tell(new DriverProtocol.XmitSkbEvent(shared.Value, skb.Length, token, Self, skb.Offload), Self);
+        _driver.Tell(new DriverProtocol.XmitSkbEvent(Skb: shared.Value, Length: skb.Length, Token: token, ReplyTo: Self, Offload: skb.Offload), Self);
         return true;
     }
 
@@ -232,21 +247,21 @@ public sealed class QdiscWorker : EdsrtActor
         }
 
         _inFlight.Clear();
-        _inFlightDescriptors = 0;
+        _credit.Clear();
         return popped;
     }
 
     private QdiscCounters Snapshot() => new(
-        _enqueued,
-        _dropped,
-        _transmitted,
-        _completed,
-        _runs,
-        _reschedules,
-        _blocked,
-        _queue.Count,
-        _inFlight.Count,
-        Credit);
+        Enqueued: _enqueued,
+        Dropped: _dropped,
+        Transmitted: _transmitted,
+        Completed: _completed,
+        Runs: _runs,
+        Reschedules: _reschedules,
+        Blocked: _blocked,
+        Backlog: _queue.Count,
+        InFlight: _inFlight.Count,
+        Credit: _credit.Credit);
 
     /// <summary>A queued frame: its node, where it starts, and what it needs of the ring.</summary>
     private readonly record struct QueuedSkb(Capability Skb, Gva Gva, int Length, int Descriptors, ulong Token, IActorRef Owner, TxOffload? Offload, ActivityContext Cause);

@@ -27,7 +27,6 @@ public sealed class UdpTxWorker : EdsrtActor
     private readonly MemoryManager _memory;
     private readonly TsId _ts;
     private readonly IActorRef _ipTx;
-    private bool _quiesced;
     private long _requests;
     private long _faults;
 
@@ -40,24 +39,33 @@ public sealed class UdpTxWorker : EdsrtActor
         _ipTx = ipTx;
 
         Receive<InetProtocol.XmitRequest>(OnXmit);
-        Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(new UdpTxCounters(_requests, _faults), Self));
         Receive<InetStackProtocol.Quiesce>(_ =>
         {
-            _quiesced = true;
+            // Quiesced (the stack is stopping): every send is refused with ENETDOWN.
+            Become(() =>
+            {
+                Receive<InetProtocol.XmitRequest>(request =>
+                {
+                    _requests++;
+                    Reject(request, Errno.ENETDOWN);
+                });
+                Receive<InetStackProtocol.Quiesce>(_ => Sender.Tell(new InetStackProtocol.Quiesced(nameof(UdpTxWorker)), Self));
+                Common();
+            });
             Sender.Tell(new InetStackProtocol.Quiesced(nameof(UdpTxWorker)), Self);
         });
+        Common();
+    }
+
+    private void Common()
+    {
+        Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(new UdpTxCounters(_requests, _faults), Self));
         Receive<InetStackProtocol.Release>(_ => Sender.Tell(new InetStackProtocol.Released(nameof(UdpTxWorker), 0), Self));
     }
 
     private void OnXmit(InetProtocol.XmitRequest request)
     {
         _requests++;
-        if (_quiesced)
-        {
-            Reject(request, Errno.ENETDOWN);
-            return;
-        }
-
         if (request.Length < 0 || request.Length > UdpLimits.MaxPayload)
         {
             Reject(request, Errno.EMSGSIZE);
@@ -106,17 +114,17 @@ public sealed class UdpTxWorker : EdsrtActor
 
         _ipTx.Tell(
             new Ipv4Protocol.IpQueueXmit(
-                request.RequestId,
-                request.ReplyTo,
-                request.Length,
-                source,
-                destination,
-                IpProtocol.Udp,
-                0,
-                pushed.Value,
-                UdpRepr.HeaderLength,
-                request.Length > 0 ? request.Payload : default,
-                request.Length),
+                RequestId: request.RequestId,
+                ReplyTo: request.ReplyTo,
+                ReportedBytes: request.Length,
+                Source: source,
+                Destination: destination,
+                Protocol: IpProtocol.Udp,
+                Tos: 0,
+                Headroom: pushed.Value,
+                TransportHeaderLength: UdpRepr.HeaderLength,
+                Payload: request.Length > 0 ? request.Payload : default,
+                PayloadLength: request.Length),
             Self);
         if (request.Length == 0)
         {

@@ -68,6 +68,47 @@ public readonly record struct IcmpV4Repr
         return Math.Min(original.HeaderLength + QuotedDataLength, original.TotalLength);
     }
 
+    /// <summary>
+    /// Validates and reads an echo message whose data stays where it is (arena pages reached by a scatter
+    /// list): <paramref name="header"/> is a view over the 8 header bytes alone (from
+    /// <see cref="IcmpV4Packet.TryCreate"/>), <paramref name="dataSum"/> the sum of every data byte after it,
+    /// so the checksum over the whole message (RFC 792) is verified without the data being copied.
+    /// <see cref="DataLength"/> is the number of bytes <paramref name="dataSum"/> covers.
+    /// </summary>
+    /// <returns>False with <see cref="WireError.BadChecksum"/> if the checksum fails;
+    /// <see cref="WireError.Unsupported"/> for a valid message of another type than echo request or reply (an
+    /// error message needs its quote, which only the buffer form can read).</returns>
+    public static bool TryParse(IcmpV4Packet header, in ChecksumAccumulator dataSum, out IcmpV4Repr repr, out WireError error)
+    {
+        repr = default;
+        ChecksumAccumulator sum = default;
+        sum.Add(header.Buffer[..HeaderLength]);
+        sum.Add(in dataSum);
+        if (sum.Finish() != 0)
+        {
+            error = WireError.BadChecksum;
+            return false;
+        }
+
+        IcmpV4Type type = header.Type;
+        if (type is not (IcmpV4Type.EchoRequest or IcmpV4Type.EchoReply))
+        {
+            error = WireError.Unsupported;
+            return false;
+        }
+
+        repr = new IcmpV4Repr
+        {
+            Type = type,
+            Code = header.Code,
+            Identifier = header.Identifier,
+            SequenceNumber = header.SequenceNumber,
+            DataLength = (int)dataSum.ByteCount,
+        };
+        error = WireError.None;
+        return true;
+    }
+
     /// <summary>Validates and reads a message accepted by <see cref="IcmpV4Packet.TryCreate"/>.</summary>
     /// <returns>False with <see cref="WireError.BadChecksum"/> if the checksum fails;
     /// <see cref="WireError.Unsupported"/> for other types; <see cref="WireError.Malformed"/> for an error

@@ -96,6 +96,49 @@ public readonly ref struct Ipv4Packet
         return true;
     }
 
+    /// <summary>
+    /// Wraps the untrusted header bytes of a datagram whose data stays elsewhere (in arena pages reached by
+    /// a scatter list, never copied to be checked): <paramref name="header"/> holds the first bytes of the
+    /// datagram, at least the whole header with its options, and <paramref name="available"/> says how many
+    /// bytes of the datagram the frame holds in all (Ethernet padding included). The same rules as
+    /// <see cref="TryCreate(Span{byte}, out Ipv4Packet, out WireError)"/>, with the total length checked
+    /// against <paramref name="available"/> instead of the buffer. The view spans <paramref name="header"/>
+    /// only: read its header fields, never <see cref="Payload"/>.
+    /// </summary>
+    /// <returns>
+    /// False with <see cref="WireError.Truncated"/> if <paramref name="header"/> is shorter than 20 bytes or
+    /// than IHL says, or <paramref name="available"/> is shorter than total length says;
+    /// <see cref="WireError.Malformed"/> if IHL is below 5 or total length below the header length.
+    /// </returns>
+    public static bool TryCreate(Span<byte> header, int available, out Ipv4Packet packet, out WireError error)
+    {
+        packet = default;
+        if (header.Length < MinHeaderLength || available < MinHeaderLength)
+        {
+            error = WireError.Truncated;
+            return false;
+        }
+
+        var candidate = new Ipv4Packet(header);
+        int headerLength = candidate.HeaderLength;
+        int totalLength = candidate.TotalLength;
+        if (headerLength < MinHeaderLength || totalLength < headerLength)
+        {
+            error = WireError.Malformed;
+            return false;
+        }
+
+        if (header.Length < headerLength || available < totalLength)
+        {
+            error = WireError.Truncated;
+            return false;
+        }
+
+        packet = new Ipv4Packet(header[..headerLength]);
+        error = WireError.None;
+        return true;
+    }
+
     /// <summary>The underlying bytes, possibly longer than <see cref="TotalLength"/>.</summary>
     public Span<byte> Buffer => _buffer;
 

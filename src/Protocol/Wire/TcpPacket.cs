@@ -83,6 +83,43 @@ public readonly ref struct TcpPacket
         return true;
     }
 
+    /// <summary>
+    /// Wraps the untrusted header bytes of a segment whose data stays elsewhere (arena pages reached by a
+    /// scatter list): <paramref name="header"/> holds the first bytes of the segment, at least the whole header
+    /// with its options, and <paramref name="available"/> is the segment's length as the IPv4 header gives it.
+    /// The view spans the header only (<see cref="HeaderLength"/> bytes); verify the checksum with
+    /// <see cref="TcpRepr.VerifyChecksum"/> over it and the payload's sum.
+    /// </summary>
+    /// <returns>False with <see cref="WireError.Truncated"/> if the segment is shorter than 20 bytes or
+    /// <paramref name="header"/> shorter than the data offset says; <see cref="WireError.Malformed"/> if the
+    /// data offset is below 5 words or points past the end of the segment.</returns>
+    public static bool TryCreate(Span<byte> header, int available, out TcpPacket packet, out WireError error)
+    {
+        packet = default;
+        if (header.Length < MinHeaderLength || available < MinHeaderLength)
+        {
+            error = WireError.Truncated;
+            return false;
+        }
+
+        int headerLength = (header[DataOffsetOffset] >> 4) * 4;
+        if (headerLength < MinHeaderLength || headerLength > available)
+        {
+            error = WireError.Malformed;
+            return false;
+        }
+
+        if (header.Length < headerLength)
+        {
+            error = WireError.Truncated;
+            return false;
+        }
+
+        packet = new TcpPacket(header[..headerLength]);
+        error = WireError.None;
+        return true;
+    }
+
     /// <summary>The underlying bytes.</summary>
     public Span<byte> Buffer => _buffer;
 

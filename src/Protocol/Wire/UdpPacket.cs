@@ -63,6 +63,44 @@ public readonly ref struct UdpPacket
         return true;
     }
 
+    /// <summary>
+    /// Wraps the untrusted 8-byte header of a datagram whose data stays elsewhere (arena pages reached by a
+    /// scatter list): <paramref name="header"/> holds at least the header, <paramref name="available"/> is
+    /// how many bytes the IPv4 payload holds in all. The length field is checked against
+    /// <paramref name="available"/> instead of the buffer; the view spans the header only (read its fields,
+    /// never <see cref="Payload"/>). Verify it with
+    /// <see cref="UdpRepr.TryParse(UdpPacket, Ipv4Address, Ipv4Address, in ChecksumAccumulator, out UdpRepr, out WireError)"/>.
+    /// </summary>
+    /// <returns>False with <see cref="WireError.Truncated"/> if the header is shorter than 8 bytes or
+    /// <paramref name="available"/> shorter than the length field; <see cref="WireError.Malformed"/> if the
+    /// length field is below 8.</returns>
+    public static bool TryCreate(Span<byte> header, int available, out UdpPacket packet, out WireError error)
+    {
+        packet = default;
+        if (header.Length < HeaderLength || available < HeaderLength)
+        {
+            error = WireError.Truncated;
+            return false;
+        }
+
+        int length = BinaryPrimitives.ReadUInt16BigEndian(header[LengthOffset..]);
+        if (length < HeaderLength)
+        {
+            error = WireError.Malformed;
+            return false;
+        }
+
+        if (available < length)
+        {
+            error = WireError.Truncated;
+            return false;
+        }
+
+        packet = new UdpPacket(header[..HeaderLength]);
+        error = WireError.None;
+        return true;
+    }
+
     /// <summary>The underlying bytes.</summary>
     public Span<byte> Buffer => _buffer;
 

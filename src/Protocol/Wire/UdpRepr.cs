@@ -58,6 +58,59 @@ public readonly record struct UdpRepr(ushort SourcePort, ushort DestinationPort,
     }
 
     /// <summary>
+    /// Validates and reads a datagram whose header was accepted by
+    /// <see cref="UdpPacket.TryCreate(Span{byte}, int, out UdpPacket, out WireError)"/> and whose data stays
+    /// where it is: <paramref name="payloadSum"/> is the sum of the data bytes (the
+    /// <see cref="UdpPacket.Length"/> − 8 bytes after the header, fed in order, any number of segments), so
+    /// the checksum is verified over pseudo-header, header and data without the data being copied (RFC 768).
+    /// The sum is read only when the checksum field is nonzero.
+    /// </summary>
+    /// <returns>False with <see cref="WireError.Malformed"/> for destination port 0;
+    /// <see cref="WireError.BadChecksum"/> for a nonzero checksum that does not verify. A zero checksum field
+    /// is accepted unverified (RFC 768: "no checksum").</returns>
+    /// <exception cref="ArgumentException">The checksum is to be verified and <paramref name="payloadSum"/>
+    /// covers a different number of bytes than the length field announces (a caller bug, not bad input).</exception>
+    public static bool TryParse(
+        UdpPacket header,
+        Ipv4Address source,
+        Ipv4Address destination,
+        in ChecksumAccumulator payloadSum,
+        out UdpRepr repr,
+        out WireError error)
+    {
+        repr = default;
+        if (header.DestinationPort == 0)
+        {
+            error = WireError.Malformed;
+            return false;
+        }
+
+        int length = header.Length;
+        if (header.Checksum != 0)
+        {
+            if (payloadSum.ByteCount != length - HeaderLength)
+            {
+                throw new ArgumentException(
+                    $"The payload sum covers {payloadSum.ByteCount} bytes but the header announces {length - HeaderLength}.",
+                    nameof(payloadSum));
+            }
+
+            ChecksumAccumulator sum = InternetChecksum.PseudoHeader(source, destination, IpProtocol.Udp, length);
+            sum.Add(header.Buffer[..HeaderLength]);
+            sum.Add(in payloadSum);
+            if (sum.Finish() != 0)
+            {
+                error = WireError.BadChecksum;
+                return false;
+            }
+        }
+
+        repr = new UdpRepr(header.SourcePort, header.DestinationPort, length - HeaderLength);
+        error = WireError.None;
+        return true;
+    }
+
+    /// <summary>
     /// The checksum field value for this header and a payload whose bytes were fed, in order and
     /// starting at payload offset 0, into <paramref name="payloadSum"/> (any number of segments).
     /// Never returns 0: a computed 0 is sent as 0xFFFF, since 0 on the wire means "no checksum" (RFC 768).

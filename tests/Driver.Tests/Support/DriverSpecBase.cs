@@ -47,7 +47,7 @@ public abstract class DriverSpecBase : EdsrtTestKit
     internal Skb Send(NicHandle nic, byte[] header, byte[] payload, ulong token, IActorRef replyTo)
     {
         var skb = Skbs.Build(nic.DriverTs, header, payload, $"{nic.Name}_{token}");
-        nic.TxWorker.Tell(new XmitSkbEvent(skb.Capability, skb.Length, token, replyTo), replyTo);
+        nic.TxWorker.Tell(new XmitSkbEvent(Skb: skb.Capability, Length: skb.Length, Token: token, ReplyTo: replyTo), replyTo);
         return skb;
     }
 
