@@ -187,7 +187,7 @@ public sealed class KpnActor : EdsrtActor
         _pending.Add(reqId, new PendingCall(CallKind.Send, Sender, call.Fd, default, call.Length, default));
 
         // Never waits: a ts-exit fired here exits this very KPN's subtree asynchronously.
-        Context.System.Faults.Hit(FaultPoint.KpnShare, entry.Ts, ctrn.Value, FaultKind.TsExit | FaultKind.SocketClose);
+        Context.System.Faults.Hit(KpnFaultPoints.KpnShare, entry.Ts, ctrn.Value, FaultKind.TsExit | FaultKind.SocketClose);
         var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
         entry.Node.Tell(new SendReqEvent(reqId, ctrn.Value, call.Length, call.Destination, nonBlocking), Self);
     }

@@ -54,7 +54,7 @@ public sealed partial class SockNode
 
         _received.Enqueue(datagram);
         _receiveQueuedBytes += message.Length;
-        Context.System.Faults.Hit(FaultPoint.RxSocketQueue, _ts, message.Payload, FaultKind.TsExit | FaultKind.SocketClose);
+        Context.System.Faults.Hit(SocketFaultPoints.RxSocketQueue, _ts, message.Payload, FaultKind.TsExit | FaultKind.SocketClose);
     }
 
     private void OnRecv(RecvReqEvent message)

@@ -155,7 +155,7 @@ public sealed partial class SockNode
 
         _inFlight.Add(xmitId, new InFlightSend(reqId, own, length, replyTo, replied));
         _sendQueuedBytes += length;
-        Context.System.Faults.Hit(FaultPoint.SocketQueue, _ts, own, FaultKind.TsExit | FaultKind.SocketClose);
+        Context.System.Faults.Hit(SocketFaultPoints.SocketQueue, _ts, own, FaultKind.TsExit | FaultKind.SocketClose);
         _options.TxWorker.Tell(new XmitRequest(xmitId, share.Value, length, _local, destination, Self), Self);
     }
 

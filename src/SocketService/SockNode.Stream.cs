@@ -321,7 +321,7 @@ public sealed partial class SockNode
         _receiveQueuedBytes += message.Length;
 
         // The stream's dual of the datagram point: data no reader took yet waits in the receive queue.
-        Context.System.Faults.Hit(FaultPoint.RxSocketQueue, _ts, message.Payload, FaultKind.TsExit | FaultKind.SocketClose);
+        Context.System.Faults.Hit(SocketFaultPoints.RxSocketQueue, _ts, message.Payload, FaultKind.TsExit | FaultKind.SocketClose);
     }
 
     private void OnStreamRecv(RecvReqEvent message, RecvWaiter waiter)

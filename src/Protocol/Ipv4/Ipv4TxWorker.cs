@@ -203,11 +203,11 @@ public sealed class Ipv4TxWorker : EdsrtActor
                 _resolving.Add(nextHop);
                 ScheduleArpPoll();
                 SendArpRequest(nextHop);
-                Context.System.Faults.Hit(FaultPoint.ArpParked, _ts, datagram.Payload, FaultKind.TsExit | FaultKind.SocketClose);
+                Context.System.Faults.Hit(StackFaultPoints.ArpParked, _ts, datagram.Payload, FaultKind.TsExit | FaultKind.SocketClose);
                 break;
 
             case ArpResolveResult.Parked:
-                Context.System.Faults.Hit(FaultPoint.ArpParked, _ts, datagram.Payload, FaultKind.TsExit | FaultKind.SocketClose);
+                Context.System.Faults.Hit(StackFaultPoints.ArpParked, _ts, datagram.Payload, FaultKind.TsExit | FaultKind.SocketClose);
                 break;
 
             case ArpResolveResult.ParkedOldestDropped:
@@ -282,7 +282,7 @@ public sealed class Ipv4TxWorker : EdsrtActor
             }
 
             skb = merged.Value;
-            Context.System.Faults.Hit(FaultPoint.SkbMerge, _ts, skb, FaultKind.TsExit | FaultKind.SocketClose);
+            Context.System.Faults.Hit(StackFaultPoints.SkbMerge, _ts, skb, FaultKind.TsExit | FaultKind.SocketClose);
         }
 
         var offload = datagram.GsoSize > 0
@@ -423,7 +423,7 @@ public sealed class Ipv4TxWorker : EdsrtActor
                 break;
             }
 
-            Context.System.Faults.Hit(FaultPoint.SkbMerge, _ts, merged.Value, FaultKind.TsExit | FaultKind.SocketClose);
+            Context.System.Faults.Hit(StackFaultPoints.SkbMerge, _ts, merged.Value, FaultKind.TsExit | FaultKind.SocketClose);
             Transmit(datagram.OutputId, merged.Value, headerLength + pieceLength, datagram.Tos, loopback: false);
         }
 

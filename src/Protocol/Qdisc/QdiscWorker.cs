@@ -108,7 +108,7 @@ public sealed class QdiscWorker : EdsrtActor
         // A TSO frame takes one more descriptor: the context that tells the NIC how to cut it.
         int descriptors = info.Value.ExtentCount + (xmit.Offload is null ? 0 : 1);
         var queued = new QueuedSkb(xmit.Skb, info.Value.Gva, xmit.Length, descriptors, xmit.Token, xmit.Owner, xmit.Offload, ActorTracing.CaptureCause());
-        var injected = Context.System.Faults.Hit(FaultPoint.Qdisc, _ts, xmit.Skb, FaultKind.TsExit | FaultKind.QdiscFull | FaultKind.SocketClose);
+        var injected = Context.System.Faults.Hit(StackFaultPoints.Qdisc, _ts, xmit.Skb, FaultKind.TsExit | FaultKind.QdiscFull | FaultKind.SocketClose);
         if (injected == FaultKind.QdiscFull || !_queue.Enqueue(queued, xmit.Priority))
         {
             _dropped++;
@@ -118,7 +118,7 @@ public sealed class QdiscWorker : EdsrtActor
         }
 
         _enqueued++;
-        EdsosMetrics.QdiscBacklog.Add(1, _hostTag);
+        QdiscMetrics.QdiscBacklog.Add(1, _hostTag);
         if (!_runScheduled)
         {
             Run();
@@ -197,7 +197,7 @@ public sealed class QdiscWorker : EdsrtActor
             return false;
         }
 
-        EdsosMetrics.QdiscBacklog.Add(-1, _hostTag);
+        QdiscMetrics.QdiscBacklog.Add(-1, _hostTag);
         using var resumed = _tracing.Resume(skb.Cause, "qdisc_restart");
         var shared = _memory.CtShare(_ts, skb.Skb, skb.Gva, skb.Length, _driverTs, "skb", skb.Skb.Rights & (Rights.Read | Rights.Map));
         if (!shared.IsOk)
@@ -221,7 +221,7 @@ public sealed class QdiscWorker : EdsrtActor
         int popped = 0;
         while (_queue.TryDequeue(out QueuedSkb skb))
         {
-            EdsosMetrics.QdiscBacklog.Add(-1, _hostTag);
+            QdiscMetrics.QdiscBacklog.Add(-1, _hostTag);
             popped += NodeOps.Release(_memory, _ts, skb.Skb);
         }
 
