@@ -197,7 +197,7 @@ public sealed class DriverRxWorker : EdsrtActor
         if (_queue.HasWork())
         {
             // A crash here leaves the written-back descriptors for the restarted worker to deliver.
-            Context.System.Faults.Hit(FaultPoint.RxDriver, Ts, accept: FaultKind.TsExit | FaultKind.DriverCrash);
+            Context.System.Faults.Hit(DriverFaultPoints.RxDriver, Ts, accept: FaultKind.TsExit | FaultKind.DriverCrash);
         }
 
         _frames.Clear();

@@ -175,7 +175,7 @@ public sealed class DriverTxWorker : EdsrtActor
         _completions.Clear();
         int inUse = _queue!.InUse;
         _queue.Abort(_completions);
-        EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
+        DriverMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
         Complete(_queue.FreeDescriptors);
         Become(Running);
         ProgramRing();
@@ -204,7 +204,7 @@ public sealed class DriverTxWorker : EdsrtActor
         }
 
         var faults = Context.System.Faults;
-        if (faults.Hit(FaultPoint.DescriptorsPosted, Ts, message.Skb, FaultKind.RingFull) == FaultKind.RingFull)
+        if (faults.Hit(DriverFaultPoints.DescriptorsPosted, Ts, message.Skb, FaultKind.RingFull) == FaultKind.RingFull)
         {
             // Injected: the ring is full. The skb is the driver's, so it goes now, as a real refusal's does.
             Context.System.Memory.Release(Ts, message.Skb);
@@ -220,7 +220,7 @@ public sealed class DriverTxWorker : EdsrtActor
             return;
         }
 
-        EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
+        DriverMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
         var cause = ActorTracing.CaptureCause();
         if (cause != default)
         {
@@ -229,7 +229,7 @@ public sealed class DriverTxWorker : EdsrtActor
 
         // Descriptors posted, doorbell not rung: a TS exit here leaves pinned, lifted pages behind
         // descriptors; a crash here leaves a frame the device never saw (the restart fails it).
-        faults.Hit(FaultPoint.DescriptorsPosted, Ts, message.Skb, FaultKind.TsExit | FaultKind.DriverCrash | FaultKind.SocketClose);
+        faults.Hit(DriverFaultPoints.DescriptorsPosted, Ts, message.Skb, FaultKind.TsExit | FaultKind.DriverCrash | FaultKind.SocketClose);
         _device.Tell(new VirtualNicProtocol.TxDoorbell(_queue.Ring.Tail), Self);
     }
 
@@ -244,7 +244,7 @@ public sealed class DriverTxWorker : EdsrtActor
         // restarted worker's abort to read, so each frame still completes exactly once.
         if (_queue.PendingFrames > 0)
         {
-            Context.System.Faults.Hit(FaultPoint.Completion, Ts, _queue.OldestSkb, FaultKind.TsExit | FaultKind.DriverCrash | FaultKind.SocketClose);
+            Context.System.Faults.Hit(DriverFaultPoints.Completion, Ts, _queue.OldestSkb, FaultKind.TsExit | FaultKind.DriverCrash | FaultKind.SocketClose);
         }
 
         _completions.Clear();
@@ -254,7 +254,7 @@ public sealed class DriverTxWorker : EdsrtActor
             return;
         }
 
-        EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
+        DriverMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
 
         Complete(_queue.FreeDescriptors);
         _client?.Tell(new TxCredit(_queue.FreeDescriptors), Self);
@@ -277,7 +277,7 @@ public sealed class DriverTxWorker : EdsrtActor
             _completions.Clear();
             int inUse = _queue.InUse;
             _queue.Abort(_completions);
-            EdsosMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
+            DriverMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
             Complete(free: 0);
         }
 

@@ -63,7 +63,7 @@ public sealed partial class KpnActor
         _pending.Add(reqId, new PendingCall(CallKind.Send, Sender, call.Fd, Length: call.Length));
 
         // Never waits: a ts-exit fired here exits this very KPN's subtree asynchronously.
-        Context.System.Faults.Hit(FaultPoint.KpnShare, entry.Ts, ctrn.Value, FaultKind.TsExit | FaultKind.SocketClose);
+        Context.System.Faults.Hit(KpnFaultPoints.KpnShare, entry.Ts, ctrn.Value, FaultKind.TsExit | FaultKind.SocketClose);
         var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
 
         // The CTRN is mounted in the socket's TS: it is the socket's from here on, on every path.

@@ -341,16 +341,16 @@ public sealed class Libc
     private async ValueTask<SysResult> SendCoreAsync(string name, KpnProtocol.SendTo request, CancellationToken cancellationToken)
     {
         // The latency histogram costs a timestamp only while someone collects it.
-        long start = EdsosMetrics.SendLatency.Enabled ? Stopwatch.GetTimestamp() : 0;
+        long start = KpnMetrics.SendLatency.Enabled ? Stopwatch.GetTimestamp() : 0;
         var result = await CallAsync(name, request, cancellationToken).ConfigureAwait(false);
         if (result.IsOk)
         {
             var host = EdsosMetrics.HostTag(_system);
-            EdsosMetrics.Sends.Add(1, host);
-            EdsosMetrics.BytesSent.Add(result.Value, host);
+            KpnMetrics.Sends.Add(1, host);
+            KpnMetrics.BytesSent.Add(result.Value, host);
             if (start != 0)
             {
-                EdsosMetrics.SendLatency.Record(Stopwatch.GetElapsedTime(start).TotalMicroseconds, host);
+                KpnMetrics.SendLatency.Record(Stopwatch.GetElapsedTime(start).TotalMicroseconds, host);
             }
         }
 

@@ -5,10 +5,11 @@ namespace Edsos.Scheduler;
 
 /// <summary>
 /// EDSOS's metrics (<see cref="System.Diagnostics.Metrics"/>), one static meter named
-/// <see cref="ActivitySources.MeterName"/>: sends, bytes, the send latency, TX ring occupancy and
-/// qdisc backlog recorded by the services, and observable gauges over every live host's memory
-/// counters (payload bytes copied, live CTRNs, pages in use). Every measurement is tagged
-/// <c>edsos.host</c>. Recording with no listener costs a check and allocates nothing.
+/// <see cref="ActivitySources.MeterName"/>, and the observable gauges over every live host's memory
+/// counters (payload bytes copied, live CTRNs, pages in use). Each service declares its own
+/// instruments on <see cref="Meter"/> (the KPN's sends, the driver's ring occupancy, the qdisc's
+/// backlog). Every measurement is tagged <c>edsos.host</c> (<see cref="HostTag"/>). Recording with
+/// no listener costs a check and allocates nothing.
 /// </summary>
 public static class EdsosMetrics
 {
@@ -17,21 +18,6 @@ public static class EdsosMetrics
 
     /// <summary>The meter every EDSOS instrument belongs to.</summary>
     public static readonly Meter Meter = new(ActivitySources.MeterName);
-
-    /// <summary><c>edsos.sends</c>: send/sendto syscalls that returned a byte count.</summary>
-    public static readonly Counter<long> Sends = Meter.CreateCounter<long>("edsos.sends", "{send}", "send/sendto syscalls that succeeded");
-
-    /// <summary><c>edsos.bytes_sent</c>: bytes those syscalls reported sent.</summary>
-    public static readonly Counter<long> BytesSent = Meter.CreateCounter<long>("edsos.bytes_sent", "By", "bytes reported sent by send/sendto");
-
-    /// <summary><c>edsos.send.duration</c>: time from the call to its return, in microseconds.</summary>
-    public static readonly Histogram<double> SendLatency = Meter.CreateHistogram<double>("edsos.send.duration", "us", "send/sendto latency");
-
-    /// <summary><c>edsos.driver.tx_ring.in_use</c>: TX descriptors handed to the device and not yet reclaimed.</summary>
-    public static readonly UpDownCounter<long> RingOccupancy = Meter.CreateUpDownCounter<long>("edsos.driver.tx_ring.in_use", "{descriptor}", "TX ring descriptors in flight");
-
-    /// <summary><c>edsos.qdisc.backlog</c>: frames waiting in the qdisc.</summary>
-    public static readonly UpDownCounter<long> QdiscBacklog = Meter.CreateUpDownCounter<long>("edsos.qdisc.backlog", "{frame}", "frames queued in the qdisc");
 
     static EdsosMetrics()
     {

@@ -288,7 +288,7 @@ public sealed class DatagramSocket : SockNode
                 Release(message.Payload);
                 break;
             case DatagramArrival.Queued:
-                Context.System.Faults.Hit(FaultPoint.RxSocketQueue, Ts, message.Payload, FaultKind.TsExit | FaultKind.SocketClose);
+                Context.System.Faults.Hit(SocketFaultPoints.RxSocketQueue, Ts, message.Payload, FaultKind.TsExit | FaultKind.SocketClose);
                 break;
         }
     }

@@ -120,7 +120,7 @@ public abstract partial class SockNode
         }
 
         Sends.Launch(xmitId, new InFlightSend(reqId, own, length, replyTo, replied));
-        Context.System.Faults.Hit(FaultPoint.SocketQueue, Ts, own, FaultKind.TsExit | FaultKind.SocketClose);
+        Context.System.Faults.Hit(SocketFaultPoints.SocketQueue, Ts, own, FaultKind.TsExit | FaultKind.SocketClose);
         TellTransmit(xmitId, share.Value, length, destination);
     }
 

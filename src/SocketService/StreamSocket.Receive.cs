@@ -29,7 +29,7 @@ public sealed partial class StreamSocket
                 break;
             case StreamArrival.Queued:
                 // The stream's dual of the datagram point: data no reader took yet waits in the receive queue.
-                Context.System.Faults.Hit(FaultPoint.RxSocketQueue, Ts, message.Payload, FaultKind.TsExit | FaultKind.SocketClose);
+                Context.System.Faults.Hit(SocketFaultPoints.RxSocketQueue, Ts, message.Payload, FaultKind.TsExit | FaultKind.SocketClose);
                 break;
         }
     }

@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Driver.Device;
 using Edsos.Driver.Tests.Support;
 using Edsos.Driver.Wires;
@@ -23,7 +24,7 @@ public sealed class DriverTxWorkerFaultSpec : DriverSpecBase
         var wire = new NullWire();
         var nic = await StartAsync(Small("nic"), wire);
         await nic.Device.Ask<VirtualNicProtocol.DeviceReset>(new VirtualNicProtocol.ResetDevice(), Long);
-        using var crash = Sys.Faults.Arm(new FaultSpec(FaultKind.DriverCrash, FaultPoint.DescriptorsPosted) { AfterHits = 3 });
+        using var crash = Sys.Faults.Arm(new FaultSpec(FaultKind.DriverCrash, DriverFaultPoints.DescriptorsPosted) { AfterHits = 3 });
 
         // Act
         for (ulong token = 1; token <= 4; token++)
@@ -54,7 +55,7 @@ public sealed class DriverTxWorkerFaultSpec : DriverSpecBase
         var qdisc = CreateTestProbe("qdisc");
         nic.TxWorker.Tell(new AttachTx(qdisc), qdisc);
         qdisc.ExpectMsg<TxCredit>();
-        using var crash = Sys.Faults.Arm(new FaultSpec(FaultKind.DriverCrash, FaultPoint.Completion));
+        using var crash = Sys.Faults.Arm(new FaultSpec(FaultKind.DriverCrash, DriverFaultPoints.Completion));
 
         Send(nic, Bytes.Pattern(42, 1), Bytes.Pattern(300, 2), 7, TestActor);
 
@@ -78,7 +79,7 @@ public sealed class DriverTxWorkerFaultSpec : DriverSpecBase
     {
         var wire = new NullWire();
         var nic = await StartAsync(Small("nic"), wire);
-        using var fail = Sys.Faults.Arm(new FaultSpec(FaultKind.DmaFail, FaultPoint.Dma));
+        using var fail = Sys.Faults.Arm(new FaultSpec(FaultKind.DmaFail, DriverFaultPoints.Dma));
 
         Send(nic, Bytes.Pattern(42, 1), Bytes.Pattern(100, 2), 1, TestActor);
 
@@ -94,7 +95,7 @@ public sealed class DriverTxWorkerFaultSpec : DriverSpecBase
     public async Task Xmit_RingFullInjected_RefusedAndPopped()
     {
         var nic = await StartAsync(Small("nic"), new NullWire());
-        using var full = Sys.Faults.Arm(new FaultSpec(FaultKind.RingFull, FaultPoint.DescriptorsPosted));
+        using var full = Sys.Faults.Arm(new FaultSpec(FaultKind.RingFull, DriverFaultPoints.DescriptorsPosted));
 
         Send(nic, Bytes.Pattern(42, 1), Bytes.Pattern(100, 2), 1, TestActor);
 

@@ -1,3 +1,4 @@
+using Edsos.Host.Faults;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;

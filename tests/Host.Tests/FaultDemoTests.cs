@@ -1,3 +1,4 @@
+using Edsos.Host.Faults;
 using System.Diagnostics;
 using System.Text.Json;
 using Edsos.Host.Demo;

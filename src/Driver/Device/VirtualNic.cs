@@ -71,7 +71,7 @@ public sealed partial class VirtualNic : IDisposable
     /// <summary>The device's options.</summary>
     public VirtualNicOptions Options => _options;
 
-    /// <summary>The injector the DMA engine reports its stages to (<see cref="FaultPoint.Dma"/>, <see cref="FaultPoint.AfterTransmit"/>); null: none.</summary>
+    /// <summary>The injector the DMA engine reports its stages to (<see cref="DriverFaultPoints.Dma"/>, <see cref="DriverFaultPoints.AfterTransmit"/>); null: none.</summary>
     internal FaultInjector? Faults { get; set; }
 
     /// <summary>TDBA: physical address of the TX ring (0 when not configured).</summary>
@@ -263,13 +263,13 @@ public sealed partial class VirtualNic : IDisposable
                 break;
             }
 
-            var injected = Faults?.Hit(FaultPoint.Dma, accept: FaultKind.TsExit | FaultKind.DmaFail | FaultKind.SocketClose) ?? FaultKind.None;
+            var injected = Faults?.Hit(DriverFaultPoints.Dma, accept: FaultKind.TsExit | FaultKind.DmaFail | FaultKind.SocketClose) ?? FaultKind.None;
             var frames = 0;
             var ok = eop && injected != FaultKind.DmaFail && TransmitFrame(wire, count, out frames);
             if (ok)
             {
                 sent += frames;
-                Faults?.Hit(FaultPoint.AfterTransmit, accept: FaultKind.TsExit | FaultKind.SocketClose);
+                Faults?.Hit(DriverFaultPoints.AfterTransmit, accept: FaultKind.TsExit | FaultKind.SocketClose);
             }
             else
             {
@@ -324,7 +324,7 @@ public sealed partial class VirtualNic : IDisposable
         RxDescriptorStatus status = RxDescriptorStatus.Dd | RxDescriptorStatus.Eop;
         byte errors = 0;
         var length = (ushort)frame.Length;
-        var injected = Faults?.Hit(FaultPoint.RxDma, accept: FaultKind.TsExit | FaultKind.DmaFail) ?? FaultKind.None;
+        var injected = Faults?.Hit(DriverFaultPoints.RxDma, accept: FaultKind.TsExit | FaultKind.DmaFail) ?? FaultKind.None;
         if (frame.Length > 0 && (injected == FaultKind.DmaFail || !_memory.DmaWrite(new PhysExtent(posted.BufferAddress, frame.Length), frame).IsOk))
         {
             // RXE: the buffer could not take the data; the descriptor still completes so the ring moves on.

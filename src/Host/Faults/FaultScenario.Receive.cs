@@ -98,7 +98,7 @@ public static partial class FaultScenario
         catch (TimeoutException)
         {
             violations.Enqueue(firing is null
-                ? $"the fault never fired ({armed.Hits} hit(s) of {FaultCatalog.PointName(fault.Point)})"
+                ? $"the fault never fired ({armed.Hits} hit(s) of {fault.Point.Name})"
                 : "the fault's asynchronous part (TS exit, close) did not finish");
         }
 

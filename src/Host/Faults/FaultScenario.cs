@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using System.Collections.Concurrent;
 using Edsos.Driver.Wires;
 using Edsos.Kpn;
@@ -100,7 +101,7 @@ public static partial class FaultScenario
 
         var fault = options.Fault;
         var point = fault?.Point;
-        if (point != FaultPoint.ArpParked)
+        if (point != StackFaultPoints.ArpParked)
         {
             // Resolves B's address first, so only arp-parked sees a datagram wait on ARP.
             await BystanderSendAsync().ConfigureAwait(false);
@@ -128,14 +129,14 @@ public static partial class FaultScenario
             {
                 Origin = app.Ts,
                 Target = chosen.Kind == FaultKind.TsExit ? app.Ts : null,
-                AfterHits = chosen.Point == FaultPoint.ArpParked ? 0 : options.FaultAfterSends,
+                AfterHits = chosen.Point == StackFaultPoints.ArpParked ? 0 : options.FaultAfterSends,
                 Action = chosen.Kind == FaultKind.SocketClose ? async () => await ledger.CallAsync(app.CloseAsync(appFd), "close (injected)").ConfigureAwait(false) : null,
             });
         }
 
         // The device points see no capability, only physical addresses: keep the bystander quiet
         // while app A sends so that the fault lands on one of A's frames.
-        var interleave = point is not (FaultPoint.Dma or FaultPoint.AfterTransmit);
+        var interleave = point != DriverFaultPoints.Dma && point != DriverFaultPoints.AfterTransmit;
         for (var i = 0; i < options.Sends; i++)
         {
             if (stop.IsCancellationRequested)
@@ -173,7 +174,7 @@ public static partial class FaultScenario
             catch (TimeoutException)
             {
                 violations.Enqueue(firing is null
-                    ? $"the fault never fired ({armed.Hits} hit(s) of {FaultCatalog.PointName(armed.Spec.Point)})"
+                    ? $"the fault never fired ({armed.Hits} hit(s) of {armed.Spec.Point.Name})"
                     : "the fault's asynchronous part (TS exit, close) did not finish");
             }
 
@@ -333,7 +334,7 @@ public static partial class FaultScenario
     }
 
     /// <summary>True for the receive duals (<c>rx-*</c> points): the scenario then receives on host B.</summary>
-    internal static bool IsReceivePoint(FaultPoint? point) => point is FaultPoint.RxDma or FaultPoint.RxDriver or FaultPoint.RxSocketQueue;
+    internal static bool IsReceivePoint(FaultPoint? point) => point is { IsReceive: true };
 
     private static EdsosHostOptions HostOptions(string name, string cidr, string mac, int pages) => new()
     {

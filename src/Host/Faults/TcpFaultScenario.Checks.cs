@@ -1,3 +1,6 @@
+using Edsos.SocketService;
+using Edsos.Kpn;
+using Edsos.Driver;
 using System.Collections.Concurrent;
 using Edsos.Protocol;
 using Edsos.Scheduler.Faults;
@@ -14,49 +17,52 @@ public static partial class TcpFaultScenario
     public static string Describe(FaultSpecName fault)
     {
         var stage = Stage(fault.Point);
-        return (fault.Kind, fault.Point) switch
+        var point = fault.Point;
+        return fault.Kind switch
         {
-            (FaultKind.TsExit, FaultPoint.ArpParked) =>
+            FaultKind.TsExit when point == StackFaultPoints.ArpParked =>
                 "the client's TS exits while its SYN is parked on ARP (over TCP only the handshake waits on ARP): connect ends, nothing is streamed, all reclaimed",
-            (FaultKind.SocketClose, FaultPoint.ArpParked) =>
+            FaultKind.SocketClose when point == StackFaultPoints.ArpParked =>
                 "another thread of the client closes the socket while its SYN is parked on ARP (over TCP only the handshake waits on ARP): connect gets EBADF",
-            (FaultKind.TsExit, >= FaultPoint.RxDma) =>
+            FaultKind.TsExit when point.IsReceive =>
                 $"the server's TS exits {stage}; its socket goes, TCP resets the stream, the client's sends end with ECONNRESET or EPIPE, all reclaimed",
-            (FaultKind.SocketClose, _) when fault.Point >= FaultPoint.RxDma =>
+            FaultKind.SocketClose when point.IsReceive =>
                 $"another thread of the server closes its socket {stage}; TCP resets the stream (data unread, or new data after the close), the client's sends end with ECONNRESET, the reader gets EBADF",
-            (FaultKind.TsExit, _) =>
+            FaultKind.TsExit =>
                 $"the client's TS exits mid-stream {stage}; its CTRNs (TCP's retransmission references too) are lifted, nothing of them reaches the wire again, the server reads a prefix and the end",
-            (FaultKind.SocketClose, _) =>
+            FaultKind.SocketClose =>
                 $"another thread of the client closes the socket mid-stream {stage}; later sends get EBADF, the server reads a prefix and the end",
-            (FaultKind.DmaFail, FaultPoint.RxDma) =>
+            FaultKind.DmaFail when point == DriverFaultPoints.RxDma =>
                 "the server NIC's DMA write of a received segment fails; the segment is dropped, the client retransmits it, every byte arrives",
-            (FaultKind.DriverCrash, FaultPoint.RxDriver) =>
+            FaultKind.DriverCrash when point == DriverFaultPoints.RxDriver =>
                 $"the server host's driver RX worker crashes {stage}; restarted, it re-posts its RX ring; retransmission repairs any loss, every byte arrives",
-            (FaultKind.DriverCrash, _) =>
+            FaultKind.DriverCrash =>
                 $"the driver TX worker crashes {stage}; restarted, it completes or fails each in-flight segment once; TCP retransmits what failed, every byte arrives",
-            (FaultKind.DmaFail, _) => "the NIC's DMA read of a segment fails; TCP retransmits it, every byte arrives",
-            (FaultKind.RingFull, _) => "the TX ring has no room; the driver refuses a segment, TCP retransmits it, every byte arrives",
-            (FaultKind.QdiscFull, _) => "the qdisc is full; it drops a segment, TCP retransmits it, every byte arrives",
+            FaultKind.DmaFail => "the NIC's DMA read of a segment fails; TCP retransmits it, every byte arrives",
+            FaultKind.RingFull => "the TX ring has no room; the driver refuses a segment, TCP retransmits it, every byte arrives",
+            FaultKind.QdiscFull => "the qdisc is full; it drops a segment, TCP retransmits it, every byte arrives",
             _ => stage,
         };
     }
 
-    private static string Stage(FaultPoint point) => point switch
+    /// <summary>Where a TCP stream meets each point, in the words of the TCP fault demo.</summary>
+    private static readonly Dictionary<FaultPoint, string> s_stages = new()
     {
-        FaultPoint.KpnShare => "after the KPN shared a send's buffer",
-        FaultPoint.SocketQueue => "while a send's CTRN is in the socket's send queue",
-        FaultPoint.SkbMerge => "after a segment's header and payload merged into an skb",
-        FaultPoint.ArpParked => "while the SYN is parked on ARP",
-        FaultPoint.Qdisc => "while a segment's skb is in the qdisc",
-        FaultPoint.DescriptorsPosted => "with a segment's descriptors posted, not yet DMA-read",
-        FaultPoint.Dma => "during the NIC's DMA read of a segment",
-        FaultPoint.AfterTransmit => "after a segment's transmit, before its completion",
-        FaultPoint.Completion => "in a segment's completion chain",
-        FaultPoint.RxDma => "while its NIC DMA-writes a segment of the stream",
-        FaultPoint.RxDriver => "as it shares a segment of the stream up",
-        FaultPoint.RxSocketQueue => "while stream data waits unread in its receive queue (the server polls, so data waits)",
-        _ => FaultCatalog.PointName(point),
+        [KpnFaultPoints.KpnShare] = "after the KPN shared a send's buffer",
+        [SocketFaultPoints.SocketQueue] = "while a send's CTRN is in the socket's send queue",
+        [StackFaultPoints.SkbMerge] = "after a segment's header and payload merged into an skb",
+        [StackFaultPoints.ArpParked] = "while the SYN is parked on ARP",
+        [StackFaultPoints.Qdisc] = "while a segment's skb is in the qdisc",
+        [DriverFaultPoints.DescriptorsPosted] = "with a segment's descriptors posted, not yet DMA-read",
+        [DriverFaultPoints.Dma] = "during the NIC's DMA read of a segment",
+        [DriverFaultPoints.AfterTransmit] = "after a segment's transmit, before its completion",
+        [DriverFaultPoints.Completion] = "in a segment's completion chain",
+        [DriverFaultPoints.RxDma] = "while its NIC DMA-writes a segment of the stream",
+        [DriverFaultPoints.RxDriver] = "as it shares a segment of the stream up",
+        [SocketFaultPoints.RxSocketQueue] = "while stream data waits unread in its receive queue (the server polls, so data waits)",
     };
+
+    private static string Stage(FaultPoint point) => s_stages.TryGetValue(point, out var stage) ? stage : point.Stage;
 
     /// <summary>What the stream must look like: a prefix of what was written always; all of it when nothing may be lost.</summary>
     private static void CheckStream(FaultSpecName? fault, long streamBytes, List<Errno> sends, long received, bool intact, Errno readerEnd, ConcurrentQueue<string> violations)
@@ -107,13 +113,13 @@ public static partial class TcpFaultScenario
             _ => [],
         };
         Errno[] peer = fault?.Kind is FaultKind.TsExit or FaultKind.SocketClose ? [Errno.ECONNRESET, Errno.EPIPE] : [];
-        if (fault?.Point == FaultPoint.ArpParked)
+        if (fault?.Point == StackFaultPoints.ArpParked)
         {
             // No connection ever came: closing the listener answers the server's accept with EBADF.
             peer = [.. peer, Errno.EBADF];
         }
 
-        if (fault?.Point == FaultPoint.RxSocketQueue)
+        if (fault?.Point == SocketFaultPoints.RxSocketQueue)
         {
             // The polling server finds nothing now and then.
             victim = [.. victim, Errno.EAGAIN];

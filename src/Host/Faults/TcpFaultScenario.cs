@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using System.Collections.Concurrent;
 using System.Text;
 using Akka.Actor;
@@ -81,7 +82,7 @@ public static partial class TcpFaultScenario
     {
         var fault = options.Fault;
         var receiving = FaultScenario.IsReceivePoint(fault?.Point);
-        var atArp = fault?.Point == FaultPoint.ArpParked;
+        var atArp = fault?.Point == StackFaultPoints.ArpParked;
         var timeout = options.SyscallTimeout;
         var clientCalls = new SyscallLedger(timeout);
         var serverCalls = new SyscallLedger(timeout);
@@ -143,7 +144,7 @@ public static partial class TcpFaultScenario
             armed = (receiving ? b : a).System.Faults.Arm(new FaultSpec(chosen.Kind, chosen.Point)
             {
                 // The device sees physical addresses only, and the receive path carries no client page.
-                Origin = receiving || chosen.Point is FaultPoint.Dma or FaultPoint.AfterTransmit ? null : client.Ts,
+                Origin = receiving || chosen.Point == DriverFaultPoints.Dma || chosen.Point == DriverFaultPoints.AfterTransmit ? null : client.Ts,
                 Target = chosen.Kind == FaultKind.TsExit ? victim.Ts : null,
                 AfterHits = atArp ? 0 : options.FaultAfterHits,
                 Action = chosen.Kind == FaultKind.SocketClose
@@ -174,7 +175,7 @@ public static partial class TcpFaultScenario
                 serverFd = (int)accepted.Value;
 
                 // At rx-socket-queue the server polls, so the stream's data waits in its receive queue between reads.
-                var poll = fault?.Point == FaultPoint.RxSocketQueue;
+                var poll = fault?.Point == SocketFaultPoints.RxSocketQueue;
                 reader = Task.Run(() => ReadToEndAsync(server, serverFd, serverCalls, poll, timeout, violations));
             }
             else
@@ -217,7 +218,7 @@ public static partial class TcpFaultScenario
             catch (TimeoutException)
             {
                 violations.Enqueue(firing is null
-                    ? $"the fault never fired ({armed.Hits} hit(s) of {FaultCatalog.PointName(armed.Spec.Point)})"
+                    ? $"the fault never fired ({armed.Hits} hit(s) of {armed.Spec.Point.Name})"
                     : "the fault's asynchronous part (TS exit, close) did not finish");
             }
 

@@ -37,7 +37,7 @@ public sealed partial class Ipv4TxWorker
             }
 
             skb = merged.Value;
-            Context.System.Faults.Hit(FaultPoint.SkbMerge, _ts, skb, FaultKind.TsExit | FaultKind.SocketClose);
+            Context.System.Faults.Hit(StackFaultPoints.SkbMerge, _ts, skb, FaultKind.TsExit | FaultKind.SocketClose);
         }
 
         var offload = datagram.GsoSize > 0
@@ -180,7 +180,7 @@ public sealed partial class Ipv4TxWorker
                 break;
             }
 
-            Context.System.Faults.Hit(FaultPoint.SkbMerge, _ts, merged.Value, FaultKind.TsExit | FaultKind.SocketClose);
+            Context.System.Faults.Hit(StackFaultPoints.SkbMerge, _ts, merged.Value, FaultKind.TsExit | FaultKind.SocketClose);
             Transmit(datagram.OutputId, merged.Value, headerLength + pieceLength, datagram.Tos, loopback: false);
         }
 

@@ -198,11 +198,11 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
                 // Timer first: whoever sees the request on the wire may already move the clock.
                 ScheduleArpPoll();
                 SendArpRequest(nextHop);
-                Context.System.Faults.Hit(FaultPoint.ArpParked, _ts, datagram.Payload, FaultKind.TsExit | FaultKind.SocketClose);
+                Context.System.Faults.Hit(StackFaultPoints.ArpParked, _ts, datagram.Payload, FaultKind.TsExit | FaultKind.SocketClose);
                 break;
 
             case ArpResolveResult.Parked:
-                Context.System.Faults.Hit(FaultPoint.ArpParked, _ts, datagram.Payload, FaultKind.TsExit | FaultKind.SocketClose);
+                Context.System.Faults.Hit(StackFaultPoints.ArpParked, _ts, datagram.Payload, FaultKind.TsExit | FaultKind.SocketClose);
                 break;
 
             default:

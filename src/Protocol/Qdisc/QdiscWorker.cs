@@ -122,7 +122,7 @@ public sealed class QdiscWorker : EdsrtActor
 
         // The cause rides with the frame: a later run (a reschedule, a TX credit) sends it under its own syscall's trace.
         var queued = new QueuedSkb(xmit.Skb, info.Value.Gva, xmit.Length, descriptors.Value, xmit.Token, xmit.Owner, xmit.Offload, ActorTracing.CaptureCause());
-        var injected = Context.System.Faults.Hit(FaultPoint.Qdisc, _ts, xmit.Skb, FaultKind.TsExit | FaultKind.QdiscFull | FaultKind.SocketClose);
+        var injected = Context.System.Faults.Hit(StackFaultPoints.Qdisc, _ts, xmit.Skb, FaultKind.TsExit | FaultKind.QdiscFull | FaultKind.SocketClose);
         if (injected == FaultKind.QdiscFull || !_queue.Enqueue(queued, xmit.Priority))
         {
             _dropped++;
@@ -132,7 +132,7 @@ public sealed class QdiscWorker : EdsrtActor
         }
 
         _enqueued++;
-        EdsosMetrics.QdiscBacklog.Add(1, _hostTag);
+        QdiscMetrics.QdiscBacklog.Add(1, _hostTag);
         if (!_runScheduled)
         {
             Run();
@@ -212,7 +212,7 @@ public sealed class QdiscWorker : EdsrtActor
             return false;
         }
 
-        EdsosMetrics.QdiscBacklog.Add(-1, _hostTag);
+        QdiscMetrics.QdiscBacklog.Add(-1, _hostTag);
         using var resumed = _tracing.Resume(skb.Cause, "qdisc_restart");
         var shared = _memory.CtShare(_ts, skb.Skb, skb.Gva, skb.Length, _driverTs, "skb", skb.Skb.Rights & (Rights.Read | Rights.Map));
         if (!shared.IsOk)
@@ -236,7 +236,7 @@ public sealed class QdiscWorker : EdsrtActor
         int popped = 0;
         while (_queue.TryDequeue(out QueuedSkb skb))
         {
-            EdsosMetrics.QdiscBacklog.Add(-1, _hostTag);
+            QdiscMetrics.QdiscBacklog.Add(-1, _hostTag);
             popped += NodeOps.Release(_memory, _ts, skb.Skb);
         }
 

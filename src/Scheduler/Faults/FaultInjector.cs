@@ -48,14 +48,14 @@ public sealed class FaultInjector
 
     /// <summary>
     /// Arms <paramref name="spec"/>; dispose the result to disarm it. Throws
-    /// <see cref="ArgumentException"/> when the pair is not in <see cref="FaultCatalog.Supported"/>,
+    /// <see cref="ArgumentException"/> when the point does not support the kind (<see cref="FaultPoint.Supports"/>),
     /// a ts-exit has no <see cref="FaultSpec.Target"/> or a socket-close no <see cref="FaultSpec.Action"/>,
     /// or the counts are negative.
     /// </summary>
     public ArmedFault Arm(FaultSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (!FaultCatalog.IsSupported(spec.Kind, spec.Point))
+        if (!spec.Point.Supports(spec.Kind))
         {
             throw new ArgumentException($"{spec.Kind} at {spec.Point} is not a supported fault", nameof(spec));
         }

@@ -1,45 +1,50 @@
 namespace Edsos.Scheduler.Faults;
 
 /// <summary>
-/// A stage boundary of the send or receive path where a <see cref="FaultInjector"/> can inject a
-/// fault (seed 000 stages 1 to 5 and their receive duals). Services call
-/// <see cref="FaultInjector.Hit"/> with one of these as a send crosses the boundary.
+/// A stage boundary where a <see cref="FaultInjector"/> can inject a fault. The runtime knows no
+/// point by name: the layer that owns a boundary declares it (the KPN's, the socket's, the stack's,
+/// the driver's <c>*FaultPoints</c> classes), says which <see cref="FaultKind"/>s can fire there,
+/// and calls <see cref="FaultInjector.Hit"/> with it as a send or receive crosses it. Compared by
+/// reference: one instance per boundary.
 /// </summary>
-public enum FaultPoint
+public sealed class FaultPoint
 {
-    /// <summary>The KPN has <c>ct_share</c>d the user's buffer under the socket's <c>send_q</c> (stage 1 → 2).</summary>
-    KpnShare,
+    /// <summary>
+    /// Declares a point named <paramref name="name"/> (lower-case, as <c>--fault FAULT@POINT</c>
+    /// spells it) at <paramref name="stage"/> (a few words for help texts) where the kinds in
+    /// <paramref name="supports"/> may be armed. Throws <see cref="ArgumentException"/> for an empty
+    /// name or stage, or <see cref="FaultKind.None"/>.
+    /// </summary>
+    public FaultPoint(string name, string stage, FaultKind supports, bool isReceive = false)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(stage);
+        if (supports == FaultKind.None)
+        {
+            throw new ArgumentException("a point supports at least one fault kind", nameof(supports));
+        }
 
-    /// <summary>The socket node holds the CTRN and is about to hand it to the transmit worker (stage 2 → 3).</summary>
-    SocketQueue,
+        Name = name;
+        Stage = stage;
+        SupportedKinds = supports;
+        IsReceive = isReceive;
+    }
 
-    /// <summary>The IPv4 worker has merged header and payload into the skb node (stage 3).</summary>
-    SkbMerge,
+    /// <summary>The point's name (<c>dma</c>, <c>kpn-share</c>, ...).</summary>
+    public string Name { get; }
 
-    /// <summary>The datagram is parked on an unresolved ARP entry (stage 3).</summary>
-    ArpParked,
+    /// <summary>Where it is, in a few words ("during the NIC's DMA").</summary>
+    public string Stage { get; }
 
-    /// <summary>The skb is enqueued on the qdisc (stage 3 → 4).</summary>
-    Qdisc,
+    /// <summary>The fault kinds that may be armed here.</summary>
+    public FaultKind SupportedKinds { get; }
 
-    /// <summary>The driver pinned the skb and wrote its descriptors; the doorbell is not rung yet (stage 4).</summary>
-    DescriptorsPosted,
+    /// <summary>True for a point on the receive path (the dual of a send-path point).</summary>
+    public bool IsReceive { get; }
 
-    /// <summary>The NIC is about to DMA-read a frame's buffers (stage 4).</summary>
-    Dma,
+    /// <summary>True when <paramref name="kind"/> is exactly one kind and may be armed here.</summary>
+    public bool Supports(FaultKind kind) => kind != FaultKind.None && (kind & (kind - 1)) == 0 && (SupportedKinds & kind) == kind;
 
-    /// <summary>The frame is on the wire; its descriptors are not written back yet (stage 4 → 5).</summary>
-    AfterTransmit,
-
-    /// <summary>The driver reclaimed the frame and is about to signal <c>send_complete_event</c> (stage 5).</summary>
-    Completion,
-
-    /// <summary>Receive dual of <see cref="Dma"/>: the NIC is about to DMA-write a frame into a posted RX buffer.</summary>
-    RxDma,
-
-    /// <summary>Receive dual of <see cref="Completion"/>: the driver RX worker is about to share a received frame up to the protocol.</summary>
-    RxDriver,
-
-    /// <summary>Receive dual of <see cref="SocketQueue"/>: a datagram is queued on the socket, not yet taken by <c>recv</c>.</summary>
-    RxSocketQueue,
+    /// <summary>The name.</summary>
+    public override string ToString() => Name;
 }

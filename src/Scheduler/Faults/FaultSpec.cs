@@ -7,7 +7,7 @@ namespace Edsos.Scheduler.Faults;
 /// <paramref name="Point"/>, for whom and when.
 /// </summary>
 /// <param name="Kind">The fault (exactly one flag).</param>
-/// <param name="Point">Where it fires; <see cref="FaultCatalog.IsSupported"/> must hold for the pair.</param>
+/// <param name="Point">Where it fires; the point must support the kind (<see cref="FaultPoint.Supports"/>).</param>
 public sealed record FaultSpec(FaultKind Kind, FaultPoint Point)
 {
     /// <summary>

@@ -8,7 +8,7 @@ public sealed class InjectedFaultException : Exception
 {
     /// <summary>Creates the exception for a crash injected at <paramref name="point"/>.</summary>
     public InjectedFaultException(FaultPoint point)
-        : base($"injected driver crash at {FaultCatalog.PointName(point)}")
+        : base($"injected driver crash at {point.Name}")
     {
         Point = point;
     }
@@ -30,6 +30,6 @@ public sealed class InjectedFaultException : Exception
     {
     }
 
-    /// <summary>Where the crash was injected.</summary>
-    public FaultPoint Point { get; }
+    /// <summary>Where the crash was injected; null when made from a message alone.</summary>
+    public FaultPoint? Point { get; }
 }

@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Host.Faults;
 using Edsos.Scheduler.Faults;
 
@@ -42,7 +43,7 @@ public sealed class FaultMatrixSpec
         Assert.Equal(0, result.LeakedPins);
         Assert.DoesNotContain("none", result.SyscallResults.Keys);
         Assert.Equal(result.BystanderSends, result.BystanderOk);
-        if (parsed.Kind == FaultKind.TsExit && parsed.Point < FaultPoint.RxDma)
+        if (parsed.Kind == FaultKind.TsExit && !parsed.Point.IsReceive)
         {
             Assert.NotEmpty(result.LiftedCtrns);
         }

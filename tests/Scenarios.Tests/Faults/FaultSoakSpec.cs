@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Edsos.Driver.Wires;
@@ -99,7 +100,7 @@ public sealed class FaultSoakSpec(ITestOutputHelper output)
             }
 
             var clock = Stopwatch.StartNew();
-            var pairs = FaultCatalog.Supported.Where(p => p.Point is not (FaultPoint.ArpParked or FaultPoint.RxDma or FaultPoint.RxDriver or FaultPoint.RxSocketQueue)).ToArray();
+            var pairs = FaultCatalog.Supported.Where(p => p.Point != StackFaultPoints.ArpParked && !p.Point.IsReceive).ToArray();
             while ((Syscalls < MinSyscalls || Fired < MinFaults) && clock.Elapsed < s_budget && Violations.IsEmpty)
             {
                 await InjectOneAsync(a, pairs[_random.Next(pairs.Length)]);

@@ -1,3 +1,6 @@
+using Edsos.SocketService;
+using Edsos.Kpn;
+using Edsos.Driver;
 using Edsos.Host.Faults;
 using Edsos.Protocol;
 using Edsos.Scheduler.Faults;
@@ -14,7 +17,7 @@ namespace Edsos.Scenarios.Tests.Faults;
 /// </summary>
 public sealed class TcpFaultSpec
 {
-    public static TheoryData<FaultPoint> ExitPoints() => new() { FaultPoint.KpnShare, FaultPoint.SocketQueue, FaultPoint.SkbMerge, FaultPoint.Qdisc, FaultPoint.Completion };
+    public static TheoryData<string> ExitPoints() => new() { KpnFaultPoints.KpnShare.Name, SocketFaultPoints.SocketQueue.Name, StackFaultPoints.SkbMerge.Name, StackFaultPoints.Qdisc.Name, DriverFaultPoints.Completion.Name };
 
     public static TheoryData<string> AllFaults()
     {
@@ -33,7 +36,7 @@ public sealed class TcpFaultSpec
     {
         // Arrange
         Assert.True(FaultCatalog.TryParse(fault, out var parsed, out var error), error);
-        var receiving = parsed.Point >= FaultPoint.RxDma;
+        var receiving = parsed.Point.IsReceive;
 
         // Act
         var run = await TcpFaultScenario.RunAsync(new TcpFaultScenarioOptions { Fault = parsed });
@@ -56,7 +59,7 @@ public sealed class TcpFaultSpec
             case FaultKind.TsExit or FaultKind.SocketClose:
                 Assert.Equal(parsed.Kind == FaultKind.TsExit, run.VictimExited);
                 Assert.True(run.Received.Length < run.StreamBytes, "every byte arrived although the stream was cut mid-way");
-                if (parsed.Point == FaultPoint.ArpParked)
+                if (parsed.Point == StackFaultPoints.ArpParked)
                 {
                     Assert.Equal(0, run.Received.Length);
                 }
@@ -103,13 +106,14 @@ public sealed class TcpFaultSpec
 
     [Theory]
     [MemberData(nameof(ExitPoints))]
-    public async Task TsExit_MidStream_PeerGetsAPrefixThenTheEndAndNothingLeaks(FaultPoint point)
+    public async Task TsExit_MidStream_PeerGetsAPrefixThenTheEndAndNothingLeaks(string pointName)
     {
+        var point = FaultCatalog.Point(pointName);
         var run = await RunAsync(FaultKind.TsExit, point);
 
         Assert.True(run.Connected, "connect failed");
 
-        Assert.True(run.FaultFired, $"ts-exit@{FaultCatalog.PointName(point)} never fired");
+        Assert.True(run.FaultFired, $"ts-exit@{point.Name} never fired");
         Assert.True(run.VictimExited, "the client's TS did not exit");
         Assert.All(run.SendResults, r => Assert.True(r is Errno.None or Errno.EINTR or Errno.EBADF or Errno.EFAULT or Errno.ECONNRESET or Errno.EPIPE, $"send ended with {r}"));
         Assert.Contains(run.SendResults, r => r != Errno.None);
@@ -126,7 +130,7 @@ public sealed class TcpFaultSpec
     [Fact]
     public async Task SocketClose_MidSend_SendEndsBadFileAndPeerSeesTheEnd()
     {
-        var run = await RunAsync(FaultKind.SocketClose, FaultPoint.SocketQueue);
+        var run = await RunAsync(FaultKind.SocketClose, SocketFaultPoints.SocketQueue);
 
         Assert.True(run.Connected, "connect failed");
 
@@ -142,12 +146,13 @@ public sealed class TcpFaultSpec
     }
 
     [Theory]
-    [InlineData(FaultKind.DmaFail, FaultPoint.Dma)]
-    [InlineData(FaultKind.DriverCrash, FaultPoint.Completion)]
-    [InlineData(FaultKind.RingFull, FaultPoint.DescriptorsPosted)]
-    [InlineData(FaultKind.QdiscFull, FaultPoint.Qdisc)]
-    public async Task DeviceFault_MidStream_RetransmissionDeliversEveryByte(FaultKind kind, FaultPoint point)
+    [InlineData(FaultKind.DmaFail, "dma")]
+    [InlineData(FaultKind.DriverCrash, "completion")]
+    [InlineData(FaultKind.RingFull, "descriptors-posted")]
+    [InlineData(FaultKind.QdiscFull, "qdisc")]
+    public async Task DeviceFault_MidStream_RetransmissionDeliversEveryByte(FaultKind kind, string pointName)
     {
+        var point = FaultCatalog.Point(pointName);
         var run = await RunAsync(kind, point);
 
         Assert.True(run.Connected, "connect failed");

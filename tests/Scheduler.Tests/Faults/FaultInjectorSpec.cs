@@ -11,16 +11,16 @@ public sealed class FaultInjectorSpec : EdsrtTestKit
     public void Hit_NothingArmed_ReturnsNoneAndRecordsNothing()
     {
         Assert.False(Sys.Faults.IsArmed);
-        Assert.Equal(FaultKind.None, Sys.Faults.Hit(FaultPoint.Dma));
+        Assert.Equal(FaultKind.None, Sys.Faults.Hit(TestPoints.Dma));
         Assert.Empty(Sys.Faults.Firings);
     }
 
     [Fact]
     public async Task Hit_AfterHitsAndTimes_FiresOnTheRightHitsOnly()
     {
-        using var armed = Sys.Faults.Arm(new FaultSpec(FaultKind.DmaFail, FaultPoint.Dma) { AfterHits = 2, Times = 2 });
+        using var armed = Sys.Faults.Arm(new FaultSpec(FaultKind.DmaFail, TestPoints.Dma) { AfterHits = 2, Times = 2 });
 
-        var results = Enumerable.Range(0, 6).Select(_ => Sys.Faults.Hit(FaultPoint.Dma)).ToArray();
+        var results = Enumerable.Range(0, 6).Select(_ => Sys.Faults.Hit(TestPoints.Dma)).ToArray();
 
         Assert.Equal([FaultKind.None, FaultKind.None, FaultKind.DmaFail, FaultKind.DmaFail, FaultKind.None, FaultKind.None], results);
         Assert.Equal(2, armed.FiredCount);
@@ -31,21 +31,21 @@ public sealed class FaultInjectorSpec : EdsrtTestKit
     [Fact]
     public void Hit_OtherPointOrKindNotAccepted_DoesNotCount()
     {
-        using var armed = Sys.Faults.Arm(new FaultSpec(FaultKind.RingFull, FaultPoint.DescriptorsPosted));
+        using var armed = Sys.Faults.Arm(new FaultSpec(FaultKind.RingFull, TestPoints.DescriptorsPosted));
 
-        Assert.Equal(FaultKind.None, Sys.Faults.Hit(FaultPoint.Dma));
-        Assert.Equal(FaultKind.None, Sys.Faults.Hit(FaultPoint.DescriptorsPosted, accept: FaultKind.TsExit | FaultKind.DriverCrash));
+        Assert.Equal(FaultKind.None, Sys.Faults.Hit(TestPoints.Dma));
+        Assert.Equal(FaultKind.None, Sys.Faults.Hit(TestPoints.DescriptorsPosted, accept: FaultKind.TsExit | FaultKind.DriverCrash));
         Assert.Equal(0, armed.Hits);
-        Assert.Equal(FaultKind.RingFull, Sys.Faults.Hit(FaultPoint.DescriptorsPosted, accept: FaultKind.RingFull));
+        Assert.Equal(FaultKind.RingFull, Sys.Faults.Hit(TestPoints.DescriptorsPosted, accept: FaultKind.RingFull));
     }
 
     [Fact]
     public void Hit_Disarmed_NoLongerFires()
     {
-        var armed = Sys.Faults.Arm(new FaultSpec(FaultKind.QdiscFull, FaultPoint.Qdisc));
+        var armed = Sys.Faults.Arm(new FaultSpec(FaultKind.QdiscFull, TestPoints.Qdisc));
         armed.Dispose();
 
-        Assert.Equal(FaultKind.None, Sys.Faults.Hit(FaultPoint.Qdisc));
+        Assert.Equal(FaultKind.None, Sys.Faults.Hit(TestPoints.Qdisc));
         Assert.False(Sys.Faults.IsArmed);
     }
 
@@ -58,20 +58,20 @@ public sealed class FaultInjectorSpec : EdsrtTestKit
         var socket = memory.CreateTs("/net/sockets/s", TsKind.Kernel).Unwrap();
         var mine = Share(memory, app, socket, "mine");
         var theirs = Share(memory, other, socket, "theirs");
-        using var armed = Sys.Faults.Arm(new FaultSpec(FaultKind.QdiscFull, FaultPoint.Qdisc) { Origin = app });
+        using var armed = Sys.Faults.Arm(new FaultSpec(FaultKind.QdiscFull, TestPoints.Qdisc) { Origin = app });
 
-        Assert.Equal(FaultKind.None, Sys.Faults.Hit(FaultPoint.Qdisc, socket, theirs));
-        Assert.Equal(FaultKind.QdiscFull, Sys.Faults.Hit(FaultPoint.Qdisc, socket, mine));
+        Assert.Equal(FaultKind.None, Sys.Faults.Hit(TestPoints.Qdisc, socket, theirs));
+        Assert.Equal(FaultKind.QdiscFull, Sys.Faults.Hit(TestPoints.Qdisc, socket, mine));
     }
 
     [Fact]
     public void Hit_DriverCrash_ThrowsInjectedFault()
     {
-        using var armed = Sys.Faults.Arm(new FaultSpec(FaultKind.DriverCrash, FaultPoint.Completion));
+        using var armed = Sys.Faults.Arm(new FaultSpec(FaultKind.DriverCrash, TestPoints.Completion));
 
-        var thrown = Assert.Throws<InjectedFaultException>(() => Sys.Faults.Hit(FaultPoint.Completion));
+        var thrown = Assert.Throws<InjectedFaultException>(() => Sys.Faults.Hit(TestPoints.Completion));
 
-        Assert.Equal(FaultPoint.Completion, thrown.Point);
+        Assert.Equal(TestPoints.Completion, thrown.Point);
         Assert.Single(Sys.Faults.Firings);
     }
 
@@ -85,7 +85,7 @@ public sealed class FaultInjectorSpec : EdsrtTestKit
         var ctrn = Share(memory, user, socket, "send_q/1");
         var hitter = ActorOf(Props.Create(() => new Hitter(socket, ctrn)).WithTs("/user_proc/app/sysagent/kpn"));
         Watch(hitter);
-        using var armed = Sys.Faults.Arm(new FaultSpec(FaultKind.TsExit, FaultPoint.KpnShare) { Target = user });
+        using var armed = Sys.Faults.Arm(new FaultSpec(FaultKind.TsExit, TestPoints.KpnShare) { Target = user });
 
         // Act
         hitter.Tell("hit", TestActor);
@@ -104,10 +104,10 @@ public sealed class FaultInjectorSpec : EdsrtTestKit
     [Fact]
     public void Arm_UnsupportedOrIncomplete_Throws()
     {
-        Assert.Throws<ArgumentException>(() => Sys.Faults.Arm(new FaultSpec(FaultKind.DmaFail, FaultPoint.KpnShare)));
-        Assert.Throws<ArgumentException>(() => Sys.Faults.Arm(new FaultSpec(FaultKind.TsExit, FaultPoint.Dma)));
-        Assert.Throws<ArgumentException>(() => Sys.Faults.Arm(new FaultSpec(FaultKind.SocketClose, FaultPoint.Dma)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Sys.Faults.Arm(new FaultSpec(FaultKind.DmaFail, FaultPoint.Dma) { AfterHits = -1 }));
+        Assert.Throws<ArgumentException>(() => Sys.Faults.Arm(new FaultSpec(FaultKind.DmaFail, TestPoints.KpnShare)));
+        Assert.Throws<ArgumentException>(() => Sys.Faults.Arm(new FaultSpec(FaultKind.TsExit, TestPoints.Dma)));
+        Assert.Throws<ArgumentException>(() => Sys.Faults.Arm(new FaultSpec(FaultKind.SocketClose, TestPoints.Dma)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Sys.Faults.Arm(new FaultSpec(FaultKind.DmaFail, TestPoints.Dma) { AfterHits = -1 }));
         Assert.False(Sys.Faults.IsArmed);
     }
 
@@ -124,7 +124,7 @@ public sealed class FaultInjectorSpec : EdsrtTestKit
         {
             Receive<string>(_ =>
             {
-                Context.System.Faults.Hit(FaultPoint.KpnShare, socket, ctrn);
+                Context.System.Faults.Hit(TestPoints.KpnShare, socket, ctrn);
                 Sender.Tell(Context.System.Memory.Inspect(socket, ctrn).Error);
             });
         }

@@ -1,4 +1,6 @@
-namespace Edsos.Scheduler.Faults;
+using Edsos.Scheduler.Faults;
+
+namespace Edsos.Host.Faults;
 
 /// <summary>A supported fault at a point, named <c>FAULT@POINT</c> (for example <c>ts-exit@dma</c>).</summary>
 /// <param name="Kind">The fault.</param>
@@ -9,5 +11,5 @@ public readonly record struct FaultSpecName(FaultKind Kind, FaultPoint Point)
     public string Description => FaultCatalog.Describe(Kind, Point);
 
     /// <summary><c>FAULT@POINT</c>.</summary>
-    public override string ToString() => $"{FaultCatalog.KindName(Kind)}@{FaultCatalog.PointName(Point)}";
+    public override string ToString() => $"{FaultCatalog.KindName(Kind)}@{Point.Name}";
 }
