@@ -1,3 +1,4 @@
+using Edsos.Protocol.Udp;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
 
@@ -8,7 +9,7 @@ public sealed class FragmentationSpec : InetSpecBase
 {
     [Theory]
     [InlineData(4096, 3)]
-    [InlineData(FrameLayout.MaxUdpPayload, 45)]
+    [InlineData(UdpLimits.MaxPayload, 45)]
     public async Task Xmit_AboveMtu_FragmentsAtEightByteBoundariesWithOneIdentification(int size, int expectedFragments)
     {
         StartStack();

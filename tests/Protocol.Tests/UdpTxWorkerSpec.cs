@@ -1,3 +1,4 @@
+using Edsos.Protocol.Udp;
 using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Ipv4;
@@ -146,7 +147,7 @@ public sealed class UdpTxWorkerSpec : InetSpecBase
     {
         StartStack();
 
-        SendUdp(7, TestFrames.Pattern(FrameLayout.MaxUdpPayload + 1), PeerIp);
+        SendUdp(7, TestFrames.Pattern(UdpLimits.MaxPayload + 1), PeerIp);
 
         Assert.Equal(new InetProtocol.XmitComplete(7, 0, Errno.EMSGSIZE), Socket.ExpectMsg<InetProtocol.XmitComplete>());
         DriverTx.ExpectNoMsg(Quiet);

@@ -16,6 +16,9 @@ namespace Edsos.Protocol.Icmp;
 /// </summary>
 public sealed class IcmpService : EdsrtActor
 {
+    /// <summary>Largest echo request data: 65535 (IPv4 total length) − 20 (IPv4 header) − 8 (ICMP header) = 65507 (RFC 792).</summary>
+    public const int MaxEchoData = ushort.MaxValue - Ipv4Repr.EmittedHeaderLength - IcmpV4Repr.HeaderLength;
+
     private readonly InetStackOptions _options;
     private readonly MemoryManager _memory;
     private readonly IScheduler _clock;
@@ -95,7 +98,7 @@ public sealed class IcmpService : EdsrtActor
 
     private void OnPing(InetProtocol.PingRequest request)
     {
-        if (request.PayloadSize < 0 || request.PayloadSize > FrameLayout.MaxUdpPayload || request.Timeout <= TimeSpan.Zero)
+        if (request.PayloadSize < 0 || request.PayloadSize > MaxEchoData || request.Timeout <= TimeSpan.Zero)
         {
             Sender.Tell(Failed(Errno.EINVAL, request.Sequence, request.Destination), Self);
             return;

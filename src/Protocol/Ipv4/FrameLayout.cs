@@ -20,6 +20,4 @@ public static class FrameLayout
     /// <summary>Headroom of a UDP or ICMP datagram: Ethernet, IPv4 and the 8-byte transport header.</summary>
     public const int Headroom8 = EthernetIpv4HeaderLength + 8;
 
-    /// <summary>Largest UDP payload in one IPv4 datagram: 65535 − 20 − 8.</summary>
-    public const int MaxUdpPayload = ushort.MaxValue - Ipv4HeaderLength - UdpRepr.HeaderLength;
 }
