@@ -69,8 +69,17 @@ public sealed unsafe partial class SharedArena : IDisposable
         _procSlot = Attach();
     }
 
-    /// <summary>Test hook called inside a transaction at named points (the lock is held, the update half made).</summary>
-    internal static Action<string>? TestHook { get; set; }
+    // Per thread: tests running in parallel use arenas too (every MemoryManager), and a crash a
+    // test injects must hit only the operations of the thread that armed it.
+    [ThreadStatic]
+    private static Action<string>? t_testHook;
+
+    /// <summary>Test hook called inside a transaction at named points (the lock is held, the update half made), on the thread that set it.</summary>
+    internal static Action<string>? TestHook
+    {
+        get => t_testHook;
+        set => t_testHook = value;
+    }
 
     /// <summary>Bytes per page.</summary>
     public int PageSize => _layout.PageSize;
