@@ -78,8 +78,15 @@ public sealed unsafe partial class SharedArena : IDisposable
     internal static Action<string>? TestHook
     {
         get => t_testHook;
-        set => t_testHook = value;
+        set
+        {
+            t_testHook = value;
+            s_anyTestHook |= value is not null;
+        }
     }
+
+    // Whether any thread ever set a hook: until then the hook points skip the thread-static read.
+    private static volatile bool s_anyTestHook;
 
     /// <summary>Bytes per page.</summary>
     public int PageSize => _layout.PageSize;
