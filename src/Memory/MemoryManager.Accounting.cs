@@ -85,6 +85,14 @@ public sealed partial class MemoryManager
     }
 
     /// <summary>
+    /// Finds the processes attached to this manager's arena file that died (SIGKILL included) and
+    /// makes each death a TS exit: every TS the process hosted is lifted, its pins are released and
+    /// its record freed; a lift another process left half done is finished. Any survivor may call
+    /// it at any time. Returns what it did (empty after Dispose, and always for a private arena).
+    /// </summary>
+    public Shared.ReapReport ReapDeadProcesses() => _disposed ? new Shared.ReapReport(0, [], 0, 0, 0) : _arena.ReapDeadProcesses();
+
+    /// <summary>
     /// The arena's invariants (reference and pin counts against the records, free lists, indexes,
     /// counters). Returns one line per violation; empty when consistent. For tests.
     /// </summary>
