@@ -28,39 +28,6 @@ public sealed unsafe partial class SharedArena
     /// <summary>Free pages now, read without the lock: a hint, possibly stale.</summary>
     internal int FreePagesHint => Volatile.Read(ref I32(L.HFreePageCount));
 
-    /// <summary>
-    /// <see cref="Pin(TsId, Capability)"/> that also returns the pinned extents, in one lock: what a
-    /// driver puts in its descriptors.
-    /// </summary>
-    internal MemoryResult<SharedPin> Pin(TsId caller, Capability cap, out PhysExtent[] extents)
-    {
-        extents = [];
-        var pinned = Pin(caller, cap);
-        if (!pinned.IsOk)
-        {
-            return pinned;
-        }
-
-        Enter();
-        try
-        {
-            long pin = _layout.Pin(pinned.Value.Id);
-            var list = new PhysExtent[I32(pin + L.QExtentCount)];
-            int i = 0;
-            for (int e = I32(pin + L.QExtentHead); e != 0 && i < list.Length; e = I32(_layout.Extent(e) + L.ENext))
-            {
-                list[i++] = new PhysExtent((ulong)I64(_layout.Extent(e) + L.EAddress), I32(_layout.Extent(e) + L.ELength));
-            }
-
-            extents = list;
-            return pinned;
-        }
-        finally
-        {
-            Leave();
-        }
-    }
-
     /// <summary>Bytes a DMA pin of this process covers and its first physical address; false if it is not one (the journal of an unpin).</summary>
     internal bool TryDescribePin(SharedPin pin, out int length, out ulong firstAddress)
     {
