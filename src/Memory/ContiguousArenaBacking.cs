@@ -28,6 +28,9 @@ public abstract unsafe class ContiguousArenaBacking : IArenaBacking
     /// <summary>Bytes in the arena.</summary>
     protected long Size => _size;
 
+    /// <summary>The first byte of the block (null once disposed): the data pages of a manager's arena.</summary>
+    internal byte* BasePointer => _base;
+
     /// <inheritdoc />
     public Span<byte> Page(int pfn)
     {

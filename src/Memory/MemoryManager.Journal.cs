@@ -1,23 +1,25 @@
 namespace Edsos.Memory;
 
-/// <summary>Observers of the operations (the CTRN chain a test or a trace follows).</summary>
+/// <summary>Observers of the operations (the CTRN chain a test or a trace follows): per process.</summary>
 public sealed partial class MemoryManager
 {
-    // Copy-on-write array: the data path reads it without the lock and pays one length check
+    private readonly Lock _observersGate = new();
+
+    // Copy-on-write arrays: the data path reads them without a lock and pays one length check
     // when nobody observes.
     private Action<MemoryOpRecord>[] _observers = [];
     private Action<CopyRecord>[] _copyObservers = [];
 
     /// <summary>
     /// Calls <paramref name="observer"/> after every push, ct_share, divide, merge, pop, grant,
-    /// lift, pin and unpin, in the order they take effect, until the returned handle is disposed.
-    /// Observers run under the manager's lock: they must record and return, and never call back
-    /// into the manager (that would deadlock another thread's operation, not this one's).
+    /// lift, pin and unpin this manager makes, on the calling thread after the operation took
+    /// effect, until the returned handle is disposed. Observers must record and return; operations
+    /// of other threads may interleave with their calls.
     /// </summary>
     public IDisposable Observe(Action<MemoryOpRecord> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        lock (_gate)
+        lock (_observersGate)
         {
             _observers = [.. _observers, observer];
         }
@@ -28,13 +30,13 @@ public sealed partial class MemoryManager
     /// <summary>
     /// Calls <paramref name="observer"/> after every CPU copy made by <see cref="Read"/> and
     /// <see cref="Write"/> (the accounted copy routine), on the copying thread and outside the
-    /// manager's lock, until the returned handle is disposed. An observer that throws fails the
+    /// arena's lock, until the returned handle is disposed. An observer that throws fails the
     /// copy's caller after the bytes were copied; observers must not throw.
     /// </summary>
     public IDisposable ObserveCopies(Action<CopyRecord> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        lock (_gate)
+        lock (_observersGate)
         {
             _copyObservers = [.. _copyObservers, observer];
         }
@@ -57,49 +59,32 @@ public sealed partial class MemoryManager
         }
     }
 
-    private void Journal(MemoryOp op, TsId caller, Node node)
-    {
-        var observers = _observers;
-        if (observers.Length == 0)
-        {
-            return;
-        }
-
-        int refCount = node.Extents.Length == 0 ? 0 : _pages.RefCount((int)(node.Extents[0].Address / (ulong)_pageSize));
-        var record = new MemoryOpRecord(op, caller, node.Id, node.Path, node.Owner, Gva.Make(node.Owner, node.GvaBase), node.Length, refCount, TryTs(node.Owner)?.Path ?? string.Empty);
-        foreach (var observer in observers)
-        {
-            observer(record);
-        }
-    }
-
-    private void JournalUnpin(ulong pinId, PinRecord pin)
-    {
-        var observers = _observers;
-        if (observers.Length == 0)
-        {
-            return;
-        }
-
-        long bytes = 0;
-        foreach (var extent in pin.Extents)
-        {
-            bytes += extent.Length;
-        }
-
-        int refCount = pin.Extents.Length == 0 ? 0 : _pages.RefCount((int)(pin.Extents[0].Address / (ulong)_pageSize));
-        var record = new MemoryOpRecord(MemoryOp.Unpin, TsId.None, 0, $"pin#{pinId}", TsId.None, default, (int)bytes, refCount);
-        foreach (var observer in observers)
-        {
-            observer(record);
-        }
-    }
-
-    private void JournalLift(TsRecord ts, TsId id, int nodesRevoked)
+    private void Notify(MemoryOpRecord record)
     {
         foreach (var observer in _observers)
         {
-            observer(new MemoryOpRecord(MemoryOp.Lift, id, 0, ts.Path, id, default, nodesRevoked, 0, ts.Path));
+            observer(record);
+        }
+    }
+
+    /// <summary>The journal record of a node an operation is about to consume (null when nobody observes).</summary>
+    private MemoryOpRecord? Before(MemoryOp op, TsId caller, Capability cap, out ulong address)
+    {
+        address = 0;
+        if (_observers.Length == 0 || !_arena.TryDescribe(cap.NodeId, cap.Generation, op, caller, out var record, out address))
+        {
+            return null;
+        }
+
+        return record;
+    }
+
+    /// <summary>Journals a consumed node with its first page's reference count after the operation.</summary>
+    private void After(MemoryOpRecord? before, ulong address)
+    {
+        if (before is { } record)
+        {
+            Notify(record with { RefCount = _arena.PageRefCount(address) });
         }
     }
 
@@ -107,7 +92,7 @@ public sealed partial class MemoryManager
     {
         public void Dispose()
         {
-            lock (manager._gate)
+            lock (manager._observersGate)
             {
                 manager._observers = [.. manager._observers.Where(o => o != observer)];
             }
@@ -118,7 +103,7 @@ public sealed partial class MemoryManager
     {
         public void Dispose()
         {
-            lock (manager._gate)
+            lock (manager._observersGate)
             {
                 manager._copyObservers = [.. manager._copyObservers.Where(o => o != observer)];
             }

@@ -11,58 +11,27 @@ public sealed partial class MemoryManager
     /// node's origin is the caller. Returns a capability with <paramref name="rights"/>. Fails with
     /// <see cref="MemoryError.NoSuchTs"/>/<see cref="MemoryError.TsExited"/> for a bad caller,
     /// <see cref="MemoryError.InvalidArgument"/> for a non-positive length or malformed name, and
-    /// <see cref="MemoryError.OutOfMemory"/> when pages or GVA space run out (nothing allocated).
+    /// <see cref="MemoryError.OutOfMemory"/> when pages, records or GVA space run out (nothing allocated).
     /// </summary>
     public MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights = Rights.All, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        if (length <= 0 || !IsValidName(name) || (rights & ~Rights.All) != 0)
+        if (length <= 0 || !Shared.SharedNames.IsValidName(name) || (rights & ~Rights.All) != 0)
         {
             return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs a positive length, a valid name and known rights (length {length}, name '{name}')");
         }
 
-        lock (_gate)
+        if (_disposed)
         {
-            var check = CheckLiveTs(caller, "caller");
-            if (!check.IsOk)
-            {
-                return check;
-            }
-
-            var ts = Ts(caller);
-            if (!TryReserveGva(ts, length, out ulong gva))
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"GVA space of {ts.Path} exhausted");
-            }
-
-            int pageCount = (int)(((long)length + _pageSize - 1) / _pageSize);
-            var pfns = new int[pageCount];
-            if (!_pages.TryAllocate(pfns))
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"push of {length} bytes needs {pageCount} pages, {_pages.FreeCount} free");
-            }
-
-            foreach (int pfn in pfns)
-            {
-                // Zero on allocation: a page's previous owner may have been another TS.
-                _backing.Page(pfn).Clear();
-            }
-
-            ts.NextGva = gva + RoundUpToPage(length);
-            var node = AddNode(
-                NodePath(ts, name),
-                rootStart: 0,
-                isDivided: false,
-                caller,
-                gva,
-                length,
-                rights,
-                isCtrn: false,
-                [caller],
-                ScatterList.FromPages(pfns, _pageSize, length),
-                new CodePlace(file, line));
-            Journal(MemoryOp.Push, caller, node);
-            return MemoryResult<Capability>.Ok(MintCurrent(node, rights));
+            return Disposed();
         }
+
+        if ((length + (long)_pageSize - 1) / _pageSize > _arena.PageCount)
+        {
+            return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"push of {length} bytes needs more pages than the arena's {_arena.PageCount}");
+        }
+
+        var pushed = _arena.Push(caller, name, length, rights);
+        return Made(pushed, MemoryOp.Push, caller, file, line);
     }
 
     /// <summary>
@@ -81,59 +50,12 @@ public sealed partial class MemoryManager
     /// </summary>
     public MemoryResult<Capability> CtShare(TsId caller, Capability source, Gva gva, int length, TsId target, string name, Rights rights, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        lock (_gate)
+        if (_disposed)
         {
-            var resolved = Resolve(caller, source, Rights.Share, out var node);
-            if (!resolved.IsOk)
-            {
-                return resolved;
-            }
-
-            if (length <= 0 || !IsValidName(name))
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"ct_share needs a positive length and a valid name (length {length}, name '{name}')");
-            }
-
-            if (!IsSubset(rights, source.Rights))
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.RightsDenied, $"ct_share asks for {rights}, source capability holds {source.Rights}");
-            }
-
-            var denied = CheckKernelShare(caller, node);
-            if (!denied.IsOk)
-            {
-                return denied;
-            }
-
-            if (gva.Ts != caller)
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.InvalidGva, $"{gva} is not in the caller's space {caller}");
-            }
-
-            if (gva.Offset < node.GvaBase || gva.Offset >= node.GvaEnd || (ulong)length > node.GvaEnd - gva.Offset)
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.OutOfRange, $"[{gva}+{length}) is not inside {node.Path}");
-            }
-
-            var targetCheck = CheckTarget(caller, target);
-            if (!targetCheck.IsOk)
-            {
-                return targetCheck;
-            }
-
-            var targetTs = Ts(target);
-            if (!TryReserveGva(targetTs, length, out ulong targetGva))
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"GVA space of {targetTs.Path} exhausted");
-            }
-
-            targetTs.NextGva = targetGva + RoundUpToPage(length);
-            var extents = ScatterList.Slice(node.Extents, (int)(gva.Offset - node.GvaBase), length);
-            AddRefs(extents);
-            var ctrn = AddNode(NodePath(targetTs, name), 0, false, target, targetGva, length, rights, isCtrn: true, node.Origins, extents, new CodePlace(file, line));
-            Journal(MemoryOp.CtShare, caller, ctrn);
-            return MemoryResult<Capability>.Ok(MintCurrent(ctrn, rights));
+            return Disposed();
         }
+
+        return Made(_arena.CtShare(caller, source, gva, length, target, name, rights), MemoryOp.CtShare, caller, file, line);
     }
 
     /// <summary>
@@ -146,32 +68,21 @@ public sealed partial class MemoryManager
     /// </summary>
     public MemoryResult<(Capability Head, Capability Tail)> Divide(TsId caller, Capability node, int offset, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        lock (_gate)
+        if (_disposed)
         {
-            var resolved = Resolve(caller, node, Rights.None, out var whole);
-            if (!resolved.IsOk)
-            {
-                return resolved;
-            }
-
-            if (offset <= 0 || offset >= whole.Length)
-            {
-                return MemoryResult<(Capability, Capability)>.Fail(MemoryError.OutOfRange, $"divide offset {offset} not inside (0, {whole.Length}) of {whole.Path}");
-            }
-
-            var headExtents = ScatterList.Slice(whole.Extents, 0, offset);
-            var tailExtents = ScatterList.Slice(whole.Extents, offset, whole.Length - offset);
-
-            // Add before release, so a page shared by both halves never touches zero in between.
-            AddRefs(headExtents);
-            AddRefs(tailExtents);
-            RemoveNode(whole, lifted: false, out _, out _);
-            Journal(MemoryOp.Divide, caller, whole);
-
-            var head = AddNode(whole.RootPath, whole.RootStart, true, whole.Owner, whole.GvaBase, offset, whole.Rights, whole.IsCtrn, whole.Origins, headExtents, new CodePlace(file, line));
-            var tail = AddNode(whole.RootPath, whole.RootStart + offset, true, whole.Owner, whole.GvaBase + (ulong)offset, whole.Length - offset, whole.Rights, whole.IsCtrn, whole.Origins, tailExtents, new CodePlace(file, line));
-            return MemoryResult<(Capability, Capability)>.Ok((MintCurrent(head, node.Rights), MintCurrent(tail, node.Rights)));
+            return Disposed();
         }
+
+        var observed = Before(MemoryOp.Divide, caller, node, out ulong address);
+        var divided = _arena.Divide(caller, node, offset);
+        if (divided.IsOk)
+        {
+            Place(divided.Value.Head, file, line);
+            Place(divided.Value.Tail, file, line);
+            After(observed, address);
+        }
+
+        return divided;
     }
 
     /// <summary>
@@ -180,48 +91,17 @@ public sealed partial class MemoryManager
     /// (header + payload = the skb node). Origins are the union; the result is a CTRN if either
     /// part was; node and capability rights are the intersections. Consumes both. Fails with the
     /// capability errors, <see cref="MemoryError.InvalidArgument"/> for the same node twice, a bad
-    /// name or a combined length over 2 GiB, <see cref="MemoryError.OutOfMemory"/> for GVA space.
+    /// name or a combined length over 2 GiB, <see cref="MemoryError.OutOfMemory"/> for GVA space
+    /// or records (more than 20 origins).
     /// </summary>
     public MemoryResult<Capability> Merge(TsId caller, Capability a, Capability b, string name, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        lock (_gate)
+        if (_disposed)
         {
-            var first = Resolve(caller, a, Rights.None, out var nodeA);
-            if (!first.IsOk)
-            {
-                return first;
-            }
-
-            var second = Resolve(caller, b, Rights.None, out var nodeB);
-            if (!second.IsOk)
-            {
-                return second;
-            }
-
-            if (nodeA == nodeB || !IsValidName(name) || (long)nodeA.Length + nodeB.Length > int.MaxValue)
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"merge needs two distinct nodes, a valid name and at most 2 GiB (name '{name}')");
-            }
-
-            var ts = Ts(caller);
-            int length = nodeA.Length + nodeB.Length;
-            if (!TryReserveGva(ts, length, out ulong gva))
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"GVA space of {ts.Path} exhausted");
-            }
-
-            ts.NextGva = gva + RoundUpToPage(length);
-            PhysExtent[] extents = [.. nodeA.Extents, .. nodeB.Extents];
-            TsId[] origins = UnionOrigins(nodeA.Origins, nodeB.Origins);
-
-            // Add before release: the merged node takes over both parts' references, net change zero.
-            AddRefs(extents);
-            RemoveNode(nodeA, lifted: false, out _, out _);
-            RemoveNode(nodeB, lifted: false, out _, out _);
-            var merged = AddNode(NodePath(ts, name), 0, false, caller, gva, length, nodeA.Rights & nodeB.Rights, nodeA.IsCtrn || nodeB.IsCtrn, origins, extents, new CodePlace(file, line));
-            Journal(MemoryOp.Merge, caller, merged);
-            return MemoryResult<Capability>.Ok(MintCurrent(merged, a.Rights & b.Rights));
+            return Disposed();
         }
+
+        return Made(_arena.Merge(caller, a, b, name), MemoryOp.Merge, caller, file, line);
     }
 
     /// <summary>
@@ -230,18 +110,19 @@ public sealed partial class MemoryManager
     /// </summary>
     public MemoryResult Pop(TsId caller, Capability node)
     {
-        lock (_gate)
+        if (_disposed)
         {
-            var resolved = Resolve(caller, node, Rights.None, out var target);
-            if (!resolved.IsOk)
-            {
-                return resolved;
-            }
-
-            RemoveNode(target, lifted: false, out _, out _);
-            Journal(MemoryOp.Pop, caller, target);
-            return MemoryResult.Ok;
+            return Disposed();
         }
+
+        var observed = Before(MemoryOp.Pop, caller, node, out ulong address);
+        var popped = _arena.Pop(caller, node);
+        if (popped.IsOk)
+        {
+            After(observed, address);
+        }
+
+        return popped;
     }
 
     /// <summary>
@@ -254,49 +135,12 @@ public sealed partial class MemoryManager
     /// </summary>
     public MemoryResult<Capability> Grant(TsId caller, Capability node, TsId target, string name, Rights rights, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        lock (_gate)
+        if (_disposed)
         {
-            var resolved = Resolve(caller, node, Rights.Share, out var given);
-            if (!resolved.IsOk)
-            {
-                return resolved;
-            }
-
-            if (!IsValidName(name))
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"malformed node name '{name}'");
-            }
-
-            if (!IsSubset(rights, node.Rights))
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.RightsDenied, $"grant asks for {rights}, capability holds {node.Rights}");
-            }
-
-            var denied = CheckKernelShare(caller, given);
-            if (!denied.IsOk)
-            {
-                return denied;
-            }
-
-            var targetCheck = CheckTarget(caller, target);
-            if (!targetCheck.IsOk)
-            {
-                return targetCheck;
-            }
-
-            var targetTs = Ts(target);
-            if (!TryReserveGva(targetTs, given.Length, out ulong gva))
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"GVA space of {targetTs.Path} exhausted");
-            }
-
-            targetTs.NextGva = gva + RoundUpToPage(given.Length);
-            AddRefs(given.Extents);
-            RemoveNode(given, lifted: false, out _, out _);
-            var granted = AddNode(NodePath(targetTs, name), 0, false, target, gva, given.Length, rights, isCtrn: false, [target], given.Extents, new CodePlace(file, line));
-            Journal(MemoryOp.Grant, caller, granted);
-            return MemoryResult<Capability>.Ok(MintCurrent(granted, rights));
+            return Disposed();
         }
+
+        return Made(_arena.Grant(caller, node, target, name, rights), MemoryOp.Grant, caller, file, line);
     }
 
     /// <summary>
@@ -306,53 +150,29 @@ public sealed partial class MemoryManager
     /// </summary>
     public MemoryResult<Capability> Restrict(TsId caller, Capability cap, Rights rights)
     {
-        lock (_gate)
-        {
-            var resolved = Resolve(caller, cap, Rights.None, out var node);
-            if (!resolved.IsOk)
-            {
-                return resolved;
-            }
-
-            if (!IsSubset(rights, cap.Rights))
-            {
-                return MemoryResult<Capability>.Fail(MemoryError.RightsDenied, $"restrict to {rights} widens {cap.Rights}");
-            }
-
-            return MemoryResult<Capability>.Ok(MintCurrent(node, rights));
-        }
+        return _disposed ? Disposed() : _arena.Restrict(caller, cap, rights);
     }
 
     /// <summary>
     /// Bumps the node's generation: every capability to it minted so far becomes
     /// <see cref="MemoryError.Stale"/>. Returns a fresh capability with <paramref name="cap"/>'s
-    /// rights. The node, its bytes and GVA are unchanged. Fails with the capability errors.
+    /// rights. The node, its bytes and GVA are unchanged (at the last generation of its record it
+    /// moves to a fresh one: a new node id). Fails with the capability errors.
     /// </summary>
     public MemoryResult<Capability> Revoke(TsId caller, Capability cap)
     {
-        lock (_gate)
+        if (_disposed)
         {
-            var resolved = Resolve(caller, cap, Rights.None, out var node);
-            if (!resolved.IsOk)
-            {
-                return resolved;
-            }
-
-            var slot = _slots[(int)node.Id];
-            uint next = NextGeneration(slot.Generation);
-            if (next == NodeSlot.LastGeneration)
-            {
-                // The slot's generations are used up: move the node to a fresh slot and retire
-                // this one, so no capability minted here can ever match again.
-                node = Relocate(node);
-            }
-            else
-            {
-                slot.Generation = next;
-            }
-
-            return MemoryResult<Capability>.Ok(MintCurrent(node, cap.Rights));
+            return Disposed();
         }
+
+        var revoked = _arena.Revoke(caller, cap);
+        if (revoked.IsOk && revoked.Value.NodeId != cap.NodeId && revoked.Value.NodeId < (uint)_places.Length && cap.NodeId < (uint)_places.Length)
+        {
+            _places[revoked.Value.NodeId] = _places[cap.NodeId];
+        }
+
+        return revoked;
     }
 
     /// <summary>
@@ -365,40 +185,37 @@ public sealed partial class MemoryManager
     /// </summary>
     public LiftReport Lift(TsId ts)
     {
-        lock (_gate)
+        if (_disposed)
         {
-            if (_disposed || TryTs(ts) is not { } record)
-            {
-                return new LiftReport(0, 0, 0, 0);
-            }
-
-            record.Alive = false;
-            var victims = new HashSet<uint>(record.Index.Values);
-            if (_byOrigin.TryGetValue(ts, out var originated))
-            {
-                victims.UnionWith(originated);
-            }
-
-            int nodes = 0;
-            int ctrns = 0;
-            int freed = 0;
-            int deferred = 0;
-            foreach (uint id in victims.OrderBy(id => id))
-            {
-                var node = _slots[(int)id].Node!;
-                nodes++;
-                if (node.IsCtrn)
-                {
-                    ctrns++;
-                }
-
-                RemoveNode(node, lifted: true, out int nodeFreed, out int nodeDeferred);
-                freed += nodeFreed;
-                deferred += nodeDeferred;
-            }
-
-            JournalLift(record, ts, nodes);
-            return new LiftReport(nodes, ctrns, freed, deferred);
+            return new LiftReport(0, 0, 0, 0);
         }
+
+        var report = _arena.Lift(ts);
+        var observers = _observers;
+        if (observers.Length > 0 && _arena.TryTsPath(ts) is { } path)
+        {
+            var record = new MemoryOpRecord(MemoryOp.Lift, ts, 0, path, ts, default, report.NodesRevoked, 0, path);
+            foreach (var observer in observers)
+            {
+                observer(record);
+            }
+        }
+
+        return report;
+    }
+
+    /// <summary>Records where a new node was made and journals it.</summary>
+    private MemoryResult<Capability> Made(MemoryResult<Capability> made, MemoryOp op, TsId caller, string file, int line)
+    {
+        if (made.IsOk)
+        {
+            Place(made.Value, file, line);
+            if (_observers.Length > 0 && _arena.TryDescribe(made.Value.NodeId, made.Value.Generation, op, caller, out var record, out _))
+            {
+                Notify(record);
+            }
+        }
+
+        return made;
     }
 }

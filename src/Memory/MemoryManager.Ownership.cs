@@ -6,19 +6,17 @@ namespace Edsos.Memory;
 /// The ownership discipline over pop: <see cref="Release"/> and <see cref="Own"/>. The rule, for
 /// every service: a capability has one owner TS; it moves only explicitly (a CTRN made for another
 /// TS, a grant, a message that says it carries ownership); its owner releases it exactly once on
-/// every path. A second release of the same node is recorded with its place and makes the leak
-/// report unclean; a node never released stays in the report with the place that made it.
+/// every path. A second release of the same node is recorded with its place (in the releasing
+/// process) and makes the leak report unclean; a node never released stays in the report with
+/// the place that made it.
 /// </summary>
 public sealed partial class MemoryManager
 {
     /// <summary>Double releases kept for the leak report (the count keeps growing past it).</summary>
     private const int MaxRecordedDoubleReleases = 64;
 
-    private readonly List<DoubleRelease> _doubleReleases = [];
-    private long _doubleReleaseCount;
-
-    /// <summary>Double releases seen so far, recorded or not (see <see cref="LeakReport.DoubleReleases"/>).</summary>
-    public long DoubleReleaseCount => Interlocked.Read(ref _doubleReleaseCount);
+    /// <summary>Double releases this process saw so far, recorded or not (see <see cref="LeakReport.DoubleReleases"/>).</summary>
+    public long DoubleReleaseCount => _arena.RecordedDoubleReleaseCount;
 
     /// <summary>
     /// Pops <paramref name="node"/> as its owner <paramref name="owner"/>, the one way services give a
@@ -36,23 +34,19 @@ public sealed partial class MemoryManager
             return MemoryResult.Ok;
         }
 
-        lock (_gate)
+        if (_disposed)
         {
-            var resolved = Resolve(owner, node, Rights.None, out var target);
-            if (!resolved.IsOk)
-            {
-                if (resolved.Error == MemoryError.Stale && IsReleasedGeneration(node))
-                {
-                    RecordDoubleRelease(owner, node, new CodePlace(file, line));
-                }
-
-                return resolved;
-            }
-
-            RemoveNode(target, lifted: false, out _, out _);
-            Journal(MemoryOp.Pop, owner, target);
-            return MemoryResult.Ok;
+            return Disposed();
         }
+
+        var observed = Before(MemoryOp.Pop, owner, node, out ulong address);
+        var released = _arena.Release(owner, node, file, line);
+        if (released.IsOk)
+        {
+            After(observed, address);
+        }
+
+        return released;
     }
 
     /// <summary>
@@ -63,27 +57,17 @@ public sealed partial class MemoryManager
     public Owned Own(TsId owner, ref Capability slot, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
         => new(this, owner, ref slot, new CodePlace(file, line));
 
-    private bool IsReleasedGeneration(Capability node)
-    {
-        var slot = _slots[(int)node.NodeId];
-        return slot.ReleasedGeneration == node.Generation && slot.LiftedGeneration != node.Generation;
-    }
-
-    private void RecordDoubleRelease(TsId owner, Capability node, CodePlace place)
-    {
-        Interlocked.Increment(ref _doubleReleaseCount);
-        if (_doubleReleases.Count < MaxRecordedDoubleReleases)
-        {
-            _doubleReleases.Add(new DoubleRelease(node, owner, TryTs(owner)?.Path ?? owner.ToString(), place));
-        }
-    }
-
-    /// <summary>The recorded double releases by a TS in <paramref name="scope"/> (all when null). Must hold the lock.</summary>
+    /// <summary>The recorded double releases by a TS in <paramref name="scope"/> (all when null), at most <see cref="MaxRecordedDoubleReleases"/>.</summary>
     private List<DoubleRelease> DoubleReleasesIn(HashSet<TsId>? scope)
     {
         var found = new List<DoubleRelease>();
-        foreach (var record in _doubleReleases)
+        foreach (var record in _arena.DoubleReleases)
         {
+            if (found.Count == MaxRecordedDoubleReleases)
+            {
+                break;
+            }
+
             if (scope is null || scope.Contains(record.Owner))
             {
                 found.Add(record);

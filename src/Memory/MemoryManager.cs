@@ -1,5 +1,4 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
+using Edsos.Memory.Shared;
 
 namespace Edsos.Memory;
 
@@ -11,92 +10,90 @@ namespace Edsos.Memory;
 /// and never hands out memory on a failed check.
 /// </summary>
 /// <remarks>
-/// Locking design. Operations arrive from many actor threads at once.
+/// The state lives in a <see cref="SharedArena"/>: fixed-size records in a memory-mapped file,
+/// guarded by a robust process-shared mutex with an undo log (src/Memory/README.md). A manager made
+/// with a constructor owns a private arena file in <c>/dev/shm</c>, unlinked right after it is
+/// opened (nothing is left behind, even by a crash), and acts as every TS. A manager made with
+/// <see cref="OpenShared"/> attaches to a cluster host's arena file: capabilities minted by any
+/// process of the host are checked here, and it acts only as the TSs it creates.
 /// <list type="bullet">
-/// <item>One lock, <c>_gate</c>, guards all structural state: the node table, the TS tree and its
-/// GVA indexes, the page allocator (reference and pin counts) and the pin registry. Every
-/// operation validates and mutates under it, so checks and effects are atomic: a capability
-/// checked live cannot be lifted before the operation takes effect.</item>
-/// <item>Byte traffic (Read, Write, Visit, DmaRead, DmaWrite) does not copy under the lock. Under
-/// the lock it checks, computes the extents and takes a temporary pin on their pages; it then
-/// copies (or calls the visitor) outside the lock and finally drops the pin under the lock. The
-/// pin keeps the pages allocated if a concurrent Lift or Pop drops the last reference mid-copy,
-/// so no page is reused while bytes still move; and a visitor that calls back into the manager
-/// cannot deadlock. Revocation is therefore effective for operations that start after Lift
-/// returns; one already past its check finishes on pages that are still allocated.</item>
-/// <item>Byte counters are updated with <see cref="Interlocked"/>, outside the lock.</item>
-/// <item>Copy-on-write page copies are made under the lock: they change the scatter list and are
-/// at most one page per touched page, a bounded cost.</item>
+/// <item>Every operation validates and mutates under the arena's lock, so checks and effects are
+/// atomic: a capability checked live cannot be lifted before the operation takes effect.</item>
+/// <item>Byte traffic above 4 KiB (Read, Write) and Visit copy outside the lock under a temporary
+/// pin that keeps the pages allocated if a concurrent Lift or Pop drops the last reference, and a
+/// visitor may call back into the manager.</item>
+/// <item>What stays per process, outside the arena: byte counters (updated with
+/// <see cref="Interlocked"/>), the place that made each node, recorded double releases and the
+/// journal's observers.</item>
 /// </list>
-/// Dispose only when no operation is in flight.
+/// Dispose only when no operation is in flight; one racing with it fails with an error value.
 /// </remarks>
 public sealed partial class MemoryManager : IDisposable
 {
-    private const ulong FirstGva = 0x10000;
+    /// <summary>How long a disposed manager's arena stays mapped, so an operation racing with Dispose never touches unmapped memory.</summary>
+    private static readonly TimeSpan UnmapGrace = TimeSpan.FromSeconds(2);
 
-    private readonly Lock _gate = new();
+    private readonly SharedArena _arena;
     private readonly IArenaBacking _backing;
-    private readonly PageAllocator _pages;
+    private readonly IArenaBacking? _externalBacking;
     private readonly int _pageSize;
-    private readonly ulong _key0;
-    private readonly ulong _key1;
 
-    // Node table: slot index = node id; slot 0 stays empty so default(Capability) never resolves.
-    private readonly List<NodeSlot> _slots = [new NodeSlot()];
-
-    // FIFO reuse keeps a freed slot idle as long as possible, so a lifted capability keeps
-    // reporting InvalidGva (not Stale) for as long as possible.
-    private readonly Queue<int> _freeSlots = new();
-
-    // TS tree: index = TsId value; entry 0 unused.
-    private readonly List<TsRecord?> _ts = [null];
-    private readonly Dictionary<string, TsId> _tsByPath = new(StringComparer.Ordinal);
-
-    // Nodes by origin TS, so Lift finds every CTRN originating in a TS without a full scan.
-    private readonly Dictionary<TsId, HashSet<uint>> _byOrigin = [];
-
-    private readonly Dictionary<ulong, PinRecord> _pins = [];
-    private ulong _nextPinId = 1;
-    private int _dmaPinCount;
-    private int _liveNodes;
-    private int _liveCtrns;
-    private bool _disposed;
+    // The place that made each node, by node id: per process (a place is a string of this
+    // process). A slot is written by the operation that made the node and read by the leak report.
+    private readonly CodePlace[] _places;
+    private volatile bool _disposed;
 
     private long _payloadBytes;
     private long _headerBytes;
     private long _metadataBytes;
     private long _applicationBytes;
-    private long _cowBytes;
     private long _dmaBytesRead;
     private long _dmaBytesWritten;
 
     /// <summary>
-    /// Creates a manager over <paramref name="backing"/> with a fresh random 128-bit capability
-    /// key. The manager takes ownership of the backing and disposes it. Throws
-    /// <see cref="ArgumentNullException"/> for a null backing.
+    /// Creates a manager whose data pages are <paramref name="backing"/>'s (a
+    /// <see cref="NativeArenaBacking"/> or <see cref="MappedFileArenaBacking"/>), with its metadata
+    /// in a private arena file and a fresh random 128-bit capability key. The manager takes
+    /// ownership of the backing and disposes it. Throws <see cref="ArgumentNullException"/> for a
+    /// null backing, <see cref="ArgumentException"/> for a backing that is not one contiguous block
+    /// or has pages under 512 bytes.
     /// </summary>
-    public MemoryManager(IArenaBacking backing)
+    public unsafe MemoryManager(IArenaBacking backing)
     {
         ArgumentNullException.ThrowIfNull(backing);
+        if (backing is not ContiguousArenaBacking contiguous || backing.PageSize < 512)
+        {
+            throw new ArgumentException("the manager needs a contiguous backing with pages of at least 512 bytes", nameof(backing));
+        }
+
+        _externalBacking = backing;
         _backing = backing;
         _pageSize = backing.PageSize;
-        _pages = new PageAllocator(backing.PageCount);
-
-        Span<byte> key = stackalloc byte[16];
-        RandomNumberGenerator.Fill(key);
-        _key0 = BinaryPrimitives.ReadUInt64LittleEndian(key);
-        _key1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
-        CryptographicOperations.ZeroMemory(key);
-
-        var root = new TsRecord { Id = new TsId(1), Path = "/", Kind = TsKind.Kernel, Parent = TsId.None, NextGva = FirstGva };
-        _ts.Add(root);
-        _tsByPath["/"] = root.Id;
+        var options = PrivateOptions(backing.PageCount, backing.PageSize);
+        _arena = OpenPrivate(options, contiguous.BasePointer);
+        _places = new CodePlace[options.MaxNodes];
     }
 
-    /// <summary>Creates a manager over a private native arena of <paramref name="pageCount"/> 4 KiB pages.</summary>
+    /// <summary>Creates a manager over a private arena of <paramref name="pageCount"/> 4 KiB pages.</summary>
     public MemoryManager(int pageCount = 4096)
-        : this(new NativeArenaBacking(pageCount))
     {
+        var options = PrivateOptions(pageCount, 4096);
+        _pageSize = options.PageSize;
+        unsafe
+        {
+            _arena = OpenPrivate(options, null);
+        }
+
+        _backing = new SharedArenaBacking(_arena);
+        _places = new CodePlace[options.MaxNodes];
+    }
+
+    private MemoryManager(SharedArena arena, SharedArenaOptions options)
+    {
+        _arena = arena;
+        _pageSize = options.PageSize;
+        _backing = new SharedArenaBacking(arena);
+        _places = new CodePlace[options.MaxNodes];
     }
 
     /// <summary>The physical arena (for devices that lay out rings in it, and for tests).</summary>
@@ -106,51 +103,98 @@ public sealed partial class MemoryManager : IDisposable
     public int PageSize => _pageSize;
 
     /// <summary>The root TS, path "/", kernel kind; it always exists.</summary>
-    public TsId Root => new(1);
+    public TsId Root => SharedArena.Root;
 
-    /// <summary>Disposes the backing. Later operations fail with <see cref="MemoryError.Disposed"/>. Idempotent.</summary>
-    public void Dispose()
+    /// <summary>
+    /// Opens (creating it if missing) the shared arena file at <paramref name="path"/> of a cluster
+    /// host and attaches this process to it. The manager acts only as the TSs it creates; a
+    /// capability minted by another process of the host is checked, shared and DMA-read here like
+    /// one of its own. Every process of the host must pass the same geometry (default:
+    /// <see cref="SharedOptions"/>). Dispose is this process's TS exit. Throws like
+    /// <see cref="SharedArena.Open(string, SharedArenaOptions?)"/>.
+    /// </summary>
+    public static MemoryManager OpenShared(string path, SharedArenaOptions? options = null)
     {
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            _backing.Dispose();
-        }
-    }
-
-    private Capability Mint(uint nodeId, uint generation, Rights rights)
-    {
-        return new Capability(nodeId, generation, rights, ComputeTag(nodeId, generation, rights));
-    }
-
-    private ulong ComputeTag(uint nodeId, uint generation, Rights rights)
-    {
-        Span<byte> message = stackalloc byte[9];
-        BinaryPrimitives.WriteUInt32LittleEndian(message, nodeId);
-        BinaryPrimitives.WriteUInt32LittleEndian(message[4..], generation);
-        message[8] = (byte)rights;
-        return SipHash.Compute(_key0, _key1, message);
-    }
-
-    private bool TagMatches(Capability cap)
-    {
-        // Constant-time comparison: a timing side channel must not let a forger learn tag bits.
-        ulong expected = ComputeTag(cap.NodeId, cap.Generation, cap.Rights);
-        Span<byte> a = stackalloc byte[8];
-        Span<byte> b = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(a, expected);
-        BinaryPrimitives.WriteUInt64LittleEndian(b, cap.Tag);
-        return CryptographicOperations.FixedTimeEquals(a, b);
+        options ??= SharedOptions();
+        return new MemoryManager(SharedArena.Open(path, options), options);
     }
 
     /// <summary>
-    /// The generation after <paramref name="generation"/>; never wraps. <see cref="NodeSlot.LastGeneration"/>
-    /// means the slot is used up and must be retired (see <see cref="NodeSlot"/>).
+    /// The geometry of a cluster host's arena: <paramref name="pageCount"/> 4 KiB pages, 65 535 TS
+    /// ids, node, extent and pin records sized to the pages. Not hosting every TS.
     /// </summary>
-    private static uint NextGeneration(uint generation) => generation >= NodeSlot.LastGeneration - 1 ? NodeSlot.LastGeneration : generation + 1;
+    public static SharedArenaOptions SharedOptions(int pageCount = 4096) => PrivateOptions(pageCount, 4096) with { HostAllTs = false };
+
+    /// <summary>Detaches from the arena. Later operations fail with <see cref="MemoryError.Disposed"/>. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        try
+        {
+            _arena.Detach();
+        }
+        finally
+        {
+            // Unmap after a grace period: an operation that passed the disposed check just before
+            // finishes on mapped memory (its TS has exited, so it fails with an error value).
+            var arena = _arena;
+            var backing = _externalBacking;
+            _ = Task.Delay(UnmapGrace).ContinueWith(
+                _ =>
+                {
+                    arena.Unmap();
+                    backing?.Dispose();
+                },
+                TaskScheduler.Default);
+        }
+    }
+
+    private static SharedArenaOptions PrivateOptions(int pageCount, int pageSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageCount);
+        int maxNodes = Math.Max(8192, 4 * pageCount);
+        return new SharedArenaOptions
+        {
+            PageSize = pageSize,
+            PageCount = pageCount,
+            MaxNodes = maxNodes,
+            MaxTs = ushort.MaxValue + 1,
+            MaxPins = Math.Max(4096, pageCount),
+            MaxExtents = 2 * maxNodes,
+            MaxOriginSpills = 1024,
+            PathBytes = 4 << 20,
+            UndoEntries = Math.Max(8192, (4 * pageCount) + 1024),
+            HostAllTs = true,
+        };
+    }
+
+    /// <summary>A private arena: a file in /dev/shm (the temp directory without it), unlinked once mapped.</summary>
+    private static unsafe SharedArena OpenPrivate(SharedArenaOptions options, byte* data)
+    {
+        string directory = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+        string path = Path.Combine(directory, $"edsos-mm-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            return SharedArena.Open(path, options, data);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private MemoryResult Disposed() => MemoryResult.Fail(MemoryError.Disposed, "memory manager disposed");
+
+    private void Place(Capability cap, string file, int line)
+    {
+        if (cap.NodeId < (uint)_places.Length)
+        {
+            _places[cap.NodeId] = new CodePlace(file, line);
+        }
+    }
 }

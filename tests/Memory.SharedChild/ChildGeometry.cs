@@ -15,4 +15,7 @@ public static class ChildGeometry
         MaxPins = 256,
         LockTimeout = TimeSpan.FromSeconds(30),
     };
+
+    /// <summary>The geometry of the tests that open the arena through <see cref="MemoryManager.OpenShared"/>.</summary>
+    public static SharedArenaOptions ManagerOptions { get; } = MemoryManager.SharedOptions(256);
 }

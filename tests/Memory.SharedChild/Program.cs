@@ -18,9 +18,33 @@ using Edsos.Memory.SharedChild;
 //                                          under a temporary pin) prints HOLDING visit and sleeps.
 //   mint PATH TARGET_TS                    pushes and writes a node, ct_shares part of it to TARGET_TS, prints both
 //                                          capabilities and physical addresses, pops its own node, waits for a line on stdin.
+//   managermint PATH TARGET_PATH           through MemoryManager.OpenShared: creates /user_proc/app, pushes and writes a
+//                                          6000-byte node, ct_shares all of it to the TS at TARGET_PATH (another process's),
+//                                          prints the CTRN and the physical address of its first byte, waits for a line.
 Console.Out.Flush();
 var output = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
 string mode = args[0];
+if (mode == "managermint")
+{
+    using var memory = MemoryManager.OpenShared(args[1], ChildGeometry.ManagerOptions);
+    var app = memory.CreateTs("/user_proc/app").Unwrap();
+    var target = memory.FindTs(args[2]).Unwrap();
+    var buffer = memory.Push(app, "buf", 6000).Unwrap();
+    var written = new byte[6000];
+    for (int i = 0; i < written.Length; i++)
+    {
+        written[i] = (byte)(i * 13);
+    }
+
+    memory.Write(app, buffer, 0, written, CopyKind.Application).ThrowIfFailed();
+    var gva = memory.Locate(app, buffer).Unwrap().Gva;
+    var shared = memory.CtShare(app, buffer, gva, written.Length, target, "tx", Rights.Read | Rights.Map).Unwrap();
+    output.WriteLine($"CTRN {Format(shared)} {memory.Inspect(app, buffer).Unwrap().Extents[0].Address}");
+    Console.ReadLine();
+    memory.Release(app, buffer).ThrowIfFailed();
+    return 0;
+}
+
 using var arena = SharedArena.Open(args[1], ChildGeometry.Options);
 if (mode == "mint")
 {

@@ -38,14 +38,18 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "pthread_mutex_init")]
     public static partial int MutexInit(void* mutex, void* attr);
 
-    [LibraryImport(Library, EntryPoint = "pthread_mutex_trylock")]
-    public static partial int MutexTryLock(void* mutex);
+    // Never blocks (an uncontended atomic, or a futex wake): no GC transition, the hot path of every operation.
+    [DllImport(Library, EntryPoint = "pthread_mutex_trylock", ExactSpelling = true)]
+    [SuppressGCTransition]
+    public static extern int MutexTryLock(void* mutex);
 
     [LibraryImport(Library, EntryPoint = "pthread_mutex_clocklock")]
     public static partial int MutexClockLock(void* mutex, int clock, Timespec* absTime);
 
-    [LibraryImport(Library, EntryPoint = "pthread_mutex_unlock")]
-    public static partial int MutexUnlock(void* mutex);
+    // Never blocks (an uncontended atomic, or a futex wake): no GC transition, the hot path of every operation.
+    [DllImport(Library, EntryPoint = "pthread_mutex_unlock", ExactSpelling = true)]
+    [SuppressGCTransition]
+    public static extern int MutexUnlock(void* mutex);
 
     [LibraryImport(Library, EntryPoint = "pthread_mutex_consistent")]
     public static partial int MutexConsistent(void* mutex);

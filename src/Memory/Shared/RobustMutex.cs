@@ -44,6 +44,14 @@ internal readonly unsafe struct RobustMutex
             return Result(rc, timeout);
         }
 
+        return LockSlow(timeout);
+    }
+
+    // Out of line: a method holding an ordinary P/Invoke sets up a P/Invoke frame in its prologue
+    // (a runtime call), which the fast path above, inlined into every operation, must not pay.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private bool LockSlow(TimeSpan timeout)
+    {
         LibC.Timespec deadline;
         LibC.ClockGetTime(LibC.ClockMonotonic, &deadline);
         long nanos = deadline.Nanoseconds + (timeout.Ticks * 100);
@@ -53,6 +61,7 @@ internal readonly unsafe struct RobustMutex
         return Result(LibC.MutexClockLock(_mutex, LibC.ClockMonotonic, &deadline), timeout);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public void MarkConsistent() => Check(LibC.MutexConsistent(_mutex), "pthread_mutex_consistent");
 
     public void Unlock() => Check(LibC.MutexUnlock(_mutex), "pthread_mutex_unlock");

@@ -155,6 +155,6 @@ public sealed unsafe partial class SharedArena
             throw new ArgumentOutOfRangeException(nameof(extent), $"{extent} lies outside the arena's {size} bytes");
         }
 
-        return new Span<byte>(_base + _layout.MetadataBytes + (long)extent.Address, extent.Length);
+        return new Span<byte>(_data + (long)extent.Address, extent.Length);
     }
 }

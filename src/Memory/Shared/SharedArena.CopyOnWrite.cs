@@ -76,7 +76,8 @@ public sealed unsafe partial class SharedArena
         int fresh = TakePage();
         PageBytes(fresh).Clear();
         long copyAddress = ((long)fresh * pageSize) + (piece % pageSize);
-        new ReadOnlySpan<byte>(_base + _layout.MetadataBytes + piece, pieceLength).CopyTo(new Span<byte>(_base + _layout.MetadataBytes + copyAddress, pieceLength));
+        new ReadOnlySpan<byte>(_data + piece, pieceLength).CopyTo(new Span<byte>(_data + copyAddress, pieceLength));
+        Interlocked.Add(ref _cowBytes, pieceLength);
 
         // The old page had other references, so this release never frees it.
         long oldPage = _layout.Page((int)(piece / pageSize));

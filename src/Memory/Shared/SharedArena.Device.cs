@@ -58,7 +58,7 @@ public sealed unsafe partial class SharedArena
             var check = CheckDma(extent);
             if (check.IsOk)
             {
-                new ReadOnlySpan<byte>(_base + _layout.MetadataBytes + (long)extent.Address, extent.Length).CopyTo(destination);
+                new ReadOnlySpan<byte>(_data + (long)extent.Address, extent.Length).CopyTo(destination);
             }
 
             return check;
@@ -88,7 +88,7 @@ public sealed unsafe partial class SharedArena
             var check = CheckDma(extent);
             if (check.IsOk)
             {
-                source.CopyTo(new Span<byte>(_base + _layout.MetadataBytes + (long)extent.Address, extent.Length));
+                source.CopyTo(new Span<byte>(_data + (long)extent.Address, extent.Length));
             }
 
             return check;

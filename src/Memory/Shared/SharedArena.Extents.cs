@@ -152,7 +152,7 @@ public sealed unsafe partial class SharedArena
 
             int inExtent = (int)(offset + done - start);
             int chunk = Math.Min(length - done, extLength - inExtent);
-            var bytes = new Span<byte>(_base + _layout.MetadataBytes + I64(ext + L.EAddress) + inExtent, chunk);
+            var bytes = new Span<byte>(_data + I64(ext + L.EAddress) + inExtent, chunk);
             if (to.IsEmpty)
             {
                 from.Slice(done, chunk).CopyTo(bytes);

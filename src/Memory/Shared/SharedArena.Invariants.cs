@@ -143,7 +143,7 @@ public sealed unsafe partial class SharedArena
             for (int i = 0; i < queueCount; i++)
             {
                 int id = I32(_layout.NodeQueue + (4L * ((head + i) % _layout.MaxNodes)));
-                if (id <= 0 || id >= _layout.MaxNodes || queued[id] || !freeNode[id])
+                if (id <= 0 || id >= I32(L.HNextNode) || queued[id] || !freeNode[id])
                 {
                     problems.Add($"node queue entry {id} is out of range, repeated or not free");
                     continue;
@@ -154,7 +154,7 @@ public sealed unsafe partial class SharedArena
 
             for (int id = 1; id < _layout.MaxNodes; id++)
             {
-                if (freeNode[id] && !queued[id])
+                if (freeNode[id] && !queued[id] && id < I32(L.HNextNode))
                 {
                     problems.Add($"free node {id} is not in the free queue");
                 }

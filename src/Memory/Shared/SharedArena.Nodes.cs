@@ -54,9 +54,9 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"GVA space of {TsPath(caller.Value)} exhausted");
             }
 
-            if (I32(L.HFreePageCount) < pages || I32(L.HNodeQueueCount) == 0)
+            if (I32(L.HFreePageCount) < pages || FreeNodeRecords() == 0)
             {
-                return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"push of {length} bytes needs {pages} pages, {I32(L.HFreePageCount)} free, {I32(L.HNodeQueueCount)} node records free");
+                return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"push of {length} bytes needs {pages} pages, {I32(L.HFreePageCount)} free, {FreeNodeRecords()} node records free");
             }
 
             uint id = DequeueNode();
@@ -257,7 +257,7 @@ public sealed unsafe partial class SharedArena
             return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"GVA space of {TsPath(target.Value)} exhausted");
         }
 
-        if (I32(L.HNodeQueueCount) == 0)
+        if (FreeNodeRecords() == 0)
         {
             return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free node record");
         }

@@ -11,8 +11,17 @@ public sealed unsafe partial class SharedArena
     /// <see cref="Unpin"/> or, if this process dies, by the survivors. Fails with the capability
     /// errors or <see cref="MemoryError.OutOfMemory"/> when the pin table is full.
     /// </summary>
-    public MemoryResult<SharedPin> Pin(TsId caller, Capability cap)
+    public MemoryResult<SharedPin> Pin(TsId caller, Capability cap) => Pin(caller, cap, wantExtents: false, out _);
+
+    /// <summary>
+    /// <see cref="Pin(TsId, Capability)"/> that also returns the pinned extents, in the same
+    /// transaction: what a driver puts in its descriptors (the manager's <c>DmaPin</c>).
+    /// </summary>
+    internal MemoryResult<SharedPin> Pin(TsId caller, Capability cap, out PhysExtent[] extents) => Pin(caller, cap, wantExtents: true, out extents);
+
+    private MemoryResult<SharedPin> Pin(TsId caller, Capability cap, bool wantExtents, out PhysExtent[] extents)
     {
+        extents = [];
         Enter();
         try
         {
@@ -45,6 +54,16 @@ public sealed unsafe partial class SharedArena
             Set32(pin + L.QState, 1);
             Set32(L.HLivePins, I32(L.HLivePins) + 1);
             Commit();
+            if (wantExtents)
+            {
+                extents = new PhysExtent[count];
+                int i = 0;
+                for (int e = head; e != 0 && i < count; e = I32(_layout.Extent(e) + L.ENext))
+                {
+                    extents[i++] = new PhysExtent((ulong)I64(_layout.Extent(e) + L.EAddress), I32(_layout.Extent(e) + L.ELength));
+                }
+            }
+
             return MemoryResult<SharedPin>.Ok(new SharedPin(id, U32(pin + L.QGeneration), I32(node + L.NLength)));
         }
         finally

@@ -16,8 +16,26 @@ public sealed unsafe partial class SharedArena
     private const int NoProcess = -1;
     private const uint LastGeneration = uint.MaxValue;
 
+    /// <summary>Node records free for the taking: the freed ones queued plus those never used.</summary>
+    private int FreeNodeRecords() => I32(L.HNodeQueueCount) + (_layout.MaxNodes - I32(L.HNextNode));
+
+    /// <summary>
+    /// A free node record: the longest-freed one first (FIFO, so a freed id waits as long as the
+    /// queue allows before reuse, and a lifted capability keeps reading InvalidGva), else one never
+    /// used, as the in-process manager's table grew. Call only when <see cref="FreeNodeRecords"/> &gt; 0.
+    /// </summary>
     private uint DequeueNode()
     {
+        if (I32(L.HNodeQueueCount) == 0)
+        {
+            uint fresh = (uint)I32(L.HNextNode);
+            Set32(L.HNextNode, (int)fresh + 1);
+
+            // Never used: no capability names it, so its generation may start unlogged.
+            Init32(_layout.Node(fresh) + L.NGeneration, 1);
+            return fresh;
+        }
+
         int head = I32(L.HNodeQueueHead);
         uint id = (uint)I32(_layout.NodeQueue + (4L * head));
         Set32(L.HNodeQueueHead, (head + 1) % _layout.MaxNodes);

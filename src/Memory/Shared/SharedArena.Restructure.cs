@@ -33,7 +33,7 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult<(Capability, Capability)>.Fail(MemoryError.OutOfRange, $"divide offset {offset} not inside (0, {length}) of {NodePath(whole)}");
             }
 
-            if (I32(L.HNodeQueueCount) < 2 || I32(whole + L.NSpans) >= _layout.MaxSpansPerNode)
+            if (FreeNodeRecords() < 2 || I32(whole + L.NSpans) >= _layout.MaxSpansPerNode)
             {
                 return MemoryResult<(Capability, Capability)>.Fail(MemoryError.OutOfMemory, "divide needs two free node records and a node below the span limit");
             }
@@ -167,7 +167,7 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"GVA space of {TsPath(caller.Value)} exhausted");
             }
 
-            if (I32(L.HNodeQueueCount) == 0)
+            if (FreeNodeRecords() == 0)
             {
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free node record");
             }
@@ -249,7 +249,7 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"GVA space of {TsPath(target.Value)} exhausted");
             }
 
-            if (I32(L.HNodeQueueCount) == 0)
+            if (FreeNodeRecords() == 0)
             {
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free node record");
             }
@@ -326,7 +326,7 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult<Capability>.Ok(Mint(cap.NodeId, generation + 1, cap.Rights));
             }
 
-            if (I32(L.HNodeQueueCount) == 0)
+            if (FreeNodeRecords() == 0)
             {
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free node record to move a node at its last generation to");
             }

@@ -113,5 +113,11 @@ public sealed unsafe partial class SharedArena
         return count;
     }
 
-    private static void Hook(string point) => TestHook?.Invoke(point);
+    private static void Hook(string point)
+    {
+        if (s_anyTestHook)
+        {
+            t_testHook?.Invoke(point);
+        }
+    }
 }

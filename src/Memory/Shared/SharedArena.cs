@@ -38,6 +38,10 @@ public sealed unsafe partial class SharedArena : IDisposable
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _base;
+
+    // The data pages: right after the metadata in the file, or an external block (a manager over
+    // its own IArenaBacking). Physical address = byte offset from here.
+    private readonly byte* _data;
     private readonly RobustMutex _mutex;
     private readonly TimeSpan _lockTimeout;
     private readonly bool _hostsAll;
@@ -45,13 +49,15 @@ public sealed unsafe partial class SharedArena : IDisposable
     private readonly ulong _key1;
     private readonly int _procSlot;
     private bool _disposed;
+    private volatile bool _detached;
 
-    private SharedArena(L layout, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer, TimeSpan lockTimeout, bool hostsAll)
+    private SharedArena(L layout, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer, byte* data, TimeSpan lockTimeout, bool hostsAll)
     {
         _layout = layout;
         _file = file;
         _view = view;
         _base = pointer;
+        _data = data == null ? pointer + layout.MetadataBytes : data;
         _mutex = new RobustMutex(_base + L.HMutex);
         _lockTimeout = lockTimeout;
         _hostsAll = hostsAll;
@@ -63,8 +69,24 @@ public sealed unsafe partial class SharedArena : IDisposable
         _procSlot = Attach();
     }
 
-    /// <summary>Test hook called inside a transaction at named points (the lock is held, the update half made).</summary>
-    internal static Action<string>? TestHook { get; set; }
+    // Per thread: tests running in parallel use arenas too (every MemoryManager), and a crash a
+    // test injects must hit only the operations of the thread that armed it.
+    [ThreadStatic]
+    private static Action<string>? t_testHook;
+
+    /// <summary>Test hook called inside a transaction at named points (the lock is held, the update half made), on the thread that set it.</summary>
+    internal static Action<string>? TestHook
+    {
+        get => t_testHook;
+        set
+        {
+            t_testHook = value;
+            s_anyTestHook |= value is not null;
+        }
+    }
+
+    // Whether any thread ever set a hook: until then the hook points skip the thread-static read.
+    private static volatile bool s_anyTestHook;
 
     /// <summary>Bytes per page.</summary>
     public int PageSize => _layout.PageSize;
@@ -83,7 +105,14 @@ public sealed unsafe partial class SharedArena : IDisposable
     /// magic, version or geometry, <see cref="TimeoutException"/> if a live process holds the lock
     /// beyond the options' timeout, and the usual I/O exceptions.
     /// </summary>
-    public static SharedArena Open(string path, SharedArenaOptions? options = null)
+    public static SharedArena Open(string path, SharedArenaOptions? options = null) => Open(path, options, null);
+
+    /// <summary>
+    /// <see cref="Open(string, SharedArenaOptions?)"/> with the data pages in <paramref name="data"/>
+    /// (PageCount × PageSize bytes that outlive the arena) instead of the file: one process only,
+    /// for a <see cref="MemoryManager"/> over its own backing.
+    /// </summary>
+    internal static SharedArena Open(string path, SharedArenaOptions? options, byte* data)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new SharedArenaOptions();
@@ -117,7 +146,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         try
         {
             Validate(pointer, layout, path);
-            return new SharedArena(layout, file, view, pointer, options.LockTimeout, options.HostAllTs);
+            return new SharedArena(layout, file, view, pointer, data, options.LockTimeout, options.HostAllTs);
         }
         catch
         {
@@ -137,30 +166,60 @@ public sealed unsafe partial class SharedArena : IDisposable
     /// </summary>
     public void Dispose()
     {
-        if (_disposed)
+        try
+        {
+            Detach();
+        }
+        finally
+        {
+            Unmap();
+        }
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Dispose"/>: the TS exit of this process and its record freed;
+    /// the file stays mapped, so an operation racing with it fails with an error value
+    /// (<see cref="MemoryError.TsExited"/>, <see cref="MemoryError.NotPinned"/>) or
+    /// <see cref="ObjectDisposedException"/> instead of touching unmapped memory. Idempotent.
+    /// </summary>
+    internal void Detach()
+    {
+        if (_detached)
         {
             return;
         }
 
+        Enter();
         try
         {
-            Enter();
-            try
+            if (!_detached)
             {
                 ReleaseProcess(_procSlot);
-            }
-            finally
-            {
-                Leave();
+                _detached = true;
             }
         }
         finally
         {
-            _disposed = true;
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
-            _file.Dispose();
+            Leave();
         }
+    }
+
+    /// <summary>The second half of <see cref="Dispose"/>: unmaps the file. Idempotent.</summary>
+    internal void Unmap()
+    {
+        lock (_doubleReleases)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _file.Dispose();
     }
 
     private static void Create(string path, L layout)
@@ -228,15 +287,10 @@ public sealed unsafe partial class SharedArena : IDisposable
 
         *(int*)(b + L.HFreePageCount) = l.PageCount;
 
-        // Node ids 1 .. MaxNodes − 1 in a FIFO ring: a freed id waits as long as possible before reuse.
-        for (uint id = 1; id < l.MaxNodes; id++)
-        {
-            *(int*)(b + l.NodeQueue + (4L * (id - 1))) = (int)id;
-            *(uint*)(b + l.Node(id) + L.NGeneration) = 1;
-        }
-
+        // Node ids are taken from 1 up as needed, then reused from the free queue (FIFO).
         *(int*)(b + L.HNodeQueueHead) = 0;
-        *(int*)(b + L.HNodeQueueCount) = l.MaxNodes - 1;
+        *(int*)(b + L.HNodeQueueCount) = 0;
+        *(int*)(b + L.HNextNode) = 1;
 
         for (int i = 0; i < l.MaxPins - 1; i++)
         {
@@ -340,5 +394,5 @@ public sealed unsafe partial class SharedArena : IDisposable
 
     private uint U32(long offset) => *(uint*)(_base + offset);
 
-    private Span<byte> PageBytes(int pfn) => new(_base + _layout.Data(pfn), _layout.PageSize);
+    private Span<byte> PageBytes(int pfn) => new(_data + ((long)pfn * _layout.PageSize), _layout.PageSize);
 }

@@ -11,7 +11,7 @@ namespace Edsos.Memory.Shared;
 internal sealed class SharedLayout
 {
     public const ulong Magic = 0x324D485345445345UL; // "ESDESHM2" little endian
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>Undo entries kept free for an operation's fixed part; the rest bounds a node's page spans.</summary>
     public const int UndoReserve = 512;
@@ -58,6 +58,7 @@ internal sealed class SharedLayout
     public const int HLiveNodes = 188;        // live node records, CTRNs included
     public const int HLiveCtrns = 192;
     public const int HLivePins = 196;
+    public const int HNextNode = 200;         // node ids from here up were never used (taken before the free queue runs dry)
     public const int HeaderBytes = 4096;
     public const int UndoEntrySize = 16;      // offset (top bit: 64-bit word) + old value
 
@@ -147,7 +148,7 @@ internal sealed class SharedLayout
         ArgumentOutOfRangeException.ThrowIfLessThan(o.PageCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(o.MaxNodes, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(o.MaxTs, 3);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(o.MaxTs, ushort.MaxValue);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(o.MaxTs, ushort.MaxValue + 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(o.MaxProcesses, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(o.MaxPins, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(o.MaxExtents, 2);
