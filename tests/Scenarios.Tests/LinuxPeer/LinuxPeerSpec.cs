@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Edsos.Host.Demo;
@@ -138,6 +139,14 @@ public sealed class LinuxPeerSpec(ITestOutputHelper output)
                 Assert.Equal(size, received.ReceivedBytes);
                 Assert.Equal(LinuxPeerHarness.Edsos(peer, 7), received.RemoteEndPoint);
                 Assert.True(datagram.AsSpan().SequenceEqual(answer.AsSpan(0, size)), $"the {size}-byte echo differs");
+            }
+
+            // Linux may hold the last echo before our sendto returns (zero copy completes the syscall after the
+            // NIC's completion): wait for the echo loop to count it, then close.
+            var settle = Stopwatch.StartNew();
+            while (echo.Echoed < 4 && settle.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                await Task.Delay(10);
             }
 
             await echo.CloseAsync();
