@@ -42,8 +42,10 @@ public static partial class InetProtocol
     /// <summary>
     /// Socket → transmit worker (seed 000 stage 3): send <paramref name="Payload"/>, a CTRN the socket
     /// <c>ct_share</c>d into the worker's TS, from <paramref name="Source"/> to
-    /// <paramref name="Destination"/>. The worker owns the CTRN from now on. Reply:
-    /// <see cref="XmitComplete"/> once every frame of the datagram completed (or failed). A stream socket names its
+    /// <paramref name="Destination"/>. The worker owns the CTRN from now on. Reply to <paramref name="ReplyTo"/>, once:
+    /// <see cref="XmitComplete"/> from the transport (TCP always; UDP when it refuses the request), or, for a datagram
+    /// the UDP worker passed on, IPv4's <see cref="Ipv4.Ipv4Protocol.IpXmitComplete"/> once every frame completed or
+    /// failed. A stream socket names its
     /// connection by <paramref name="ConnectionId"/> (TCP goes by it, not by the endpoints); datagram sockets leave it 0.
     /// </summary>
     public sealed record XmitRequest(
@@ -56,19 +58,12 @@ public static partial class InetProtocol
         ulong ConnectionId = 0);
 
     /// <summary>
-    /// The send of <paramref name="RequestId"/> is done: <paramref name="Bytes"/> payload bytes, or failed with
-    /// <paramref name="Error"/> (<see cref="Errno.EHOSTUNREACH"/> after ARP gave up, <see cref="Errno.ENETUNREACH"/>
-    /// without a route, <see cref="Errno.EFAULT"/> when the payload was revoked, <see cref="Errno.ENOBUFS"/> when
-    /// the qdisc dropped it). Two senders use this one name today:
-    /// <list type="bullet">
-    /// <item>the IPv4 transmit worker, answering <see cref="Ipv4.Ipv4Protocol.IpQueueXmit"/> once every frame of the
-    /// datagram completed: received by the ICMP service, by TCP for each segment, and by a UDP socket directly
-    /// (the UDP worker names the socket as the datagram's reply target, so no hop is added);</item>
-    /// <item>a transport worker, answering the socket's <see cref="XmitRequest"/>: the UDP worker when it refuses
-    /// the request before IPv4, TCP when a chunk's first transmission completed or the connection refused or
-    /// dropped it.</item>
-    /// </list>
-    /// A name per meaning waits for the TCP rewrite, which receives the first and sends the second.
+    /// Transport worker → the socket that sent <see cref="XmitRequest"/> <paramref name="RequestId"/>: the transport is done
+    /// with it, <paramref name="Bytes"/> payload bytes sent, or it failed with <paramref name="Error"/>. The UDP worker
+    /// sends it only when it refuses a request before IPv4 (<see cref="Errno.EMSGSIZE"/>, <see cref="Errno.EFAULT"/>,
+    /// <see cref="Errno.ENETDOWN"/>); a datagram it passes on is answered by IPv4's
+    /// <see cref="Ipv4.Ipv4Protocol.IpXmitComplete"/> straight to the socket. TCP sends it when a chunk's first
+    /// transmission completed, or when the connection refused or dropped the chunk.
     /// </summary>
     public sealed record XmitComplete(ulong RequestId, int Bytes, Errno Error);
 

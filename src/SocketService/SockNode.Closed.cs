@@ -1,4 +1,5 @@
 using Edsos.Protocol;
+using Edsos.Protocol.Ipv4;
 using Akka.Actor;
 using Edsos.Scheduler;
 using static Edsos.Protocol.InetProtocol;
@@ -84,6 +85,7 @@ public abstract partial class SockNode
 
         // The socket gave its sends up at close (the worker releases its own share); every waiter was answered then.
         Receive<XmitComplete>(_ => { });
+        Receive<Ipv4Protocol.IpXmitComplete>(_ => { });
         Receive<RecvCancelEvent>(_ => { });
 
         Receive<BindSocket>(message => Sender.Tell(BadDescriptor(message.ReqId)));

@@ -153,26 +153,26 @@ public abstract partial class SockNode
         return Memory.CtShare(Ts, own, info.Value.Gva, length, Options.TxTs, $"{_txPrefix}{xmitId}", TxRights);
     }
 
-    private void OnXmitComplete(XmitComplete message)
+    private void OnXmitComplete(ulong requestId, int bytesSent, Errno error)
     {
-        if (!Sends.TryComplete(message.RequestId, message.Error == Errno.None, out var sent))
+        if (!Sends.TryComplete(requestId, error == Errno.None, out var sent))
         {
             // Late completion of a send the socket already gave up.
             return;
         }
 
         Release(sent.Own);
-        if (message.Error != Errno.None && (sent.Replied || KeepsTransmitErrors))
+        if (error != Errno.None && (sent.Replied || KeepsTransmitErrors))
         {
             // Copy mode answered already; a connected socket also keeps the error, like an ICMP
             // error on a connected Linux UDP socket.
-            SoError = message.Error;
+            SoError = error;
         }
 
         if (!sent.Replied)
         {
-            var bytes = message.Error == Errno.None ? message.Bytes : 0;
-            sent.ReplyTo.Tell(new SendRespEvent(sent.ReqId, bytes, message.Error));
+            var bytes = error == Errno.None ? bytesSent : 0;
+            sent.ReplyTo.Tell(new SendRespEvent(sent.ReqId, bytes, error));
         }
 
         PumpParked();

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Edsos.Memory;
 using Edsos.Protocol;
+using Edsos.Protocol.Ipv4;
 using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.SocketService.Internal;
@@ -95,7 +96,8 @@ public abstract partial class SockNode : EdsrtActor
         Receive<SetSocketOption>(OnSetOption);
         Receive<GetSocketOption>(OnGetOption);
         Receive<GetSocketStats>(message => ReplyStats(message, state));
-        Receive<XmitComplete>(OnXmitComplete);
+        Receive<XmitComplete>(m => OnXmitComplete(m.RequestId, m.Bytes, m.Error));
+        Receive<Ipv4Protocol.IpXmitComplete>(m => OnXmitComplete(m.RequestId, m.Bytes, m.Error));
         Receive<RecvCancelEvent>(OnRecvCancel);
     }
 

@@ -57,7 +57,7 @@ public sealed class FragmentationSpec : InetSpecBase
         Assert.Equal(size, udp.PayloadLength);
         Assert.Equal(data, received);
         Assert.Equal(payloadCopiedBefore, Memory.Counters.PayloadBytesCopied);
-        Assert.Equal(new InetProtocol.XmitComplete(20, size, Errno.None), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(20, size, Errno.None), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         DriverTx.ExpectNoMsg(Quiet);
         await StopAndAssertNoLeakAsync();
     }
@@ -73,7 +73,7 @@ public sealed class FragmentationSpec : InetSpecBase
         Complete(ExpectFrame());
         Complete(ExpectFrame(), Driver.TxStatus.RingFull);
         Complete(ExpectFrame());
-        Assert.Equal(new InetProtocol.XmitComplete(21, 0, Errno.ENOBUFS), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(21, 0, Errno.ENOBUFS), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         await StopAndAssertNoLeakAsync();
     }
 
@@ -153,7 +153,7 @@ public sealed class FragmentationSpec : InetSpecBase
             frames.Add(TakeFrame());
         }
 
-        Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
+        Assert.Equal(Errno.None, Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>().Error);
         frames.Reverse();
         foreach (var frame in frames)
         {

@@ -53,7 +53,7 @@ public sealed class InetStackSpec : InetSpecBase
 
         await StopAndAssertNoLeakAsync();
 
-        var completions = new[] { Socket.ExpectMsg<InetProtocol.XmitComplete>(), Socket.ExpectMsg<InetProtocol.XmitComplete>() };
+        var completions = new[] { Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>(), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>() };
         Assert.All(completions, c => Assert.Equal(Errno.ENETDOWN, c.Error));
         Assert.Equal(new ulong[] { 1, 2 }, completions.Select(c => c.RequestId).Order().ToArray());
         DriverTx.ExpectNoMsg(Quiet);
@@ -66,7 +66,7 @@ public sealed class InetStackSpec : InetSpecBase
         LearnNeighbour(PeerIp, PeerMac);
         SendUdp(1, TestFrames.Pattern(10), PeerIp);
         TakeFrame();
-        Socket.ExpectMsg<InetProtocol.XmitComplete>();
+        Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>();
 
         await StopAndAssertNoLeakAsync();
 

@@ -35,7 +35,7 @@ public sealed class Ipv4GsoSpec : InetSpecBase
         Assert.Equal(20 + PayloadLength, frame.IpPayload.Length);
         Assert.Equal(data, frame.IpPayload.AsSpan(20).ToArray());
         Complete(xmit);
-        Assert.Equal(new InetProtocol.XmitComplete(30, PayloadLength, Errno.None), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(30, PayloadLength, Errno.None), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
 
         // The NIC gives the 14 segments identifications first..first+13: the next datagram starts after them.
         SendUdp(31, TestFrames.Pattern(100), PeerIp);
@@ -45,7 +45,7 @@ public sealed class Ipv4GsoSpec : InetSpecBase
         Assert.Equal((ushort)(frame.Ip.Identification + 14), next.Ip.Identification);
         Assert.Null(udp.Offload);
         Assert.False(next.Ip.DontFragment);
-        Socket.ExpectMsg<InetProtocol.XmitComplete>();
+        Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>();
         var counters = await CountersAsync<Ipv4TxCounters>(Stack.IpTx);
         Assert.Equal(1, counters.GsoDatagrams);
         Assert.Equal(0, counters.Fragmented);
@@ -69,7 +69,7 @@ public sealed class Ipv4GsoSpec : InetSpecBase
 
         Stack.IpTx.Tell(request, Socket.Ref);
 
-        Assert.Equal(new InetProtocol.XmitComplete(32, 0, Errno.EOPNOTSUPP), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(32, 0, Errno.EOPNOTSUPP), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         DriverTx.ExpectNoMsg(Quiet);
         await StopAndAssertNoLeakAsync();
     }
@@ -83,7 +83,7 @@ public sealed class Ipv4GsoSpec : InetSpecBase
         Stack.IpTx.Tell(SuperSegment(33, TestFrames.Pattern(PayloadLength), PeerIp, gsoSize: 1460), Socket.Ref);
         Complete(ExpectFrame(), TxStatus.OffloadUnsupported);
 
-        Assert.Equal(new InetProtocol.XmitComplete(33, 0, Errno.EOPNOTSUPP), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(33, 0, Errno.EOPNOTSUPP), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         await StopAndAssertNoLeakAsync();
     }
 

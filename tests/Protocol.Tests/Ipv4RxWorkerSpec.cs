@@ -172,7 +172,7 @@ public sealed class Ipv4RxWorkerSpec : InetSpecBase
 
         var frame = TestFrames.ParseIpv4(TakeFrame());
         Assert.Equal(PeerMac, frame.Ethernet.Destination);
-        Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
+        Assert.Equal(Errno.None, Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>().Error);
         var counters = await CountersAsync<Ipv4TxCounters>(Stack.IpTx);
         Assert.Equal(0, counters.ArpRequests);
         Assert.Equal(1, counters.ArpReplies);

@@ -21,7 +21,7 @@ public sealed class LoopbackSpec : InetSpecBase
 
         // The completion and the delivery race (different actors send them): take both in either order.
         var messages = Socket.ReceiveN(2);
-        Assert.Contains(new InetProtocol.XmitComplete(40, 1000, Errno.None), messages);
+        Assert.Contains(new Ipv4Protocol.IpXmitComplete(40, 1000, Errno.None), messages);
         var received = Assert.Single(messages.OfType<InetProtocol.DatagramReceivedEvent>());
         Assert.Equal(new Ipv4Endpoint(Ipv4Address.Parse(expectedSource), 6000), received.From);
         Assert.Equal(new Ipv4Endpoint(Ipv4Address.Parse(destination), 7000), received.To);
@@ -55,7 +55,7 @@ public sealed class LoopbackSpec : InetSpecBase
 
         SendUdp(42, TestFrames.Pattern(10), Ipv4Address.Parse("127.0.0.1"), destinationPort: 7001);
 
-        Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
+        Assert.Equal(Errno.None, Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>().Error);
         await AwaitAssertAsync(async () => Assert.Equal(1, (await CountersAsync<Ipv4RxCounters>(Stack.RxWorker)).IcmpOther));
         Assert.Equal(1, (await CountersAsync<Ipv4RxCounters>(Stack.RxWorker)).NoSocket);
         DriverTx.ExpectNoMsg(Quiet);

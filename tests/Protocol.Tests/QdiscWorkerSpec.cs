@@ -1,3 +1,4 @@
+using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Qdisc;
 using Edsos.Protocol.Wire;
 
@@ -31,7 +32,7 @@ public sealed class QdiscWorkerSpec : InetSpecBase
         Complete(third);
         for (int i = 0; i < 3; i++)
         {
-            Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
+            Assert.Equal(Errno.None, Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>().Error);
         }
 
         await StopAndAssertNoLeakAsync();
@@ -63,7 +64,7 @@ public sealed class QdiscWorkerSpec : InetSpecBase
         Assert.Equal(10, counters.Transmitted);
         for (int i = 0; i < 10; i++)
         {
-            Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
+            Assert.Equal(Errno.None, Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>().Error);
         }
 
         await StopAndAssertNoLeakAsync();
@@ -78,8 +79,8 @@ public sealed class QdiscWorkerSpec : InetSpecBase
             SendUdp(id, TestFrames.Pattern(4), SubnetBroadcast);
         }
 
-        Assert.Equal(new InetProtocol.XmitComplete(4, 0, Errno.ENOBUFS), Socket.ExpectMsg<InetProtocol.XmitComplete>());
-        Assert.Equal(new InetProtocol.XmitComplete(5, 0, Errno.ENOBUFS), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(4, 0, Errno.ENOBUFS), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(5, 0, Errno.ENOBUFS), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         Assert.Equal(2, (await CountersAsync<QdiscCounters>(Stack.Qdisc)).Dropped);
 
         GiveCredit(64);
@@ -90,7 +91,7 @@ public sealed class QdiscWorkerSpec : InetSpecBase
 
         for (int i = 0; i < 3; i++)
         {
-            Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
+            Assert.Equal(Errno.None, Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>().Error);
         }
 
         await StopAndAssertNoLeakAsync();
@@ -119,8 +120,8 @@ public sealed class QdiscWorkerSpec : InetSpecBase
 
         Complete(big);
         Complete(ExpectFrame());
-        Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
-        Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
+        Assert.Equal(Errno.None, Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>().Error);
+        Assert.Equal(Errno.None, Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>().Error);
         await StopAndAssertNoLeakAsync();
     }
 }

@@ -39,7 +39,7 @@ public sealed class QuiescedPhaseSpec : InetSpecBase
 
         SendUdp(1, TestFrames.Pattern(64), PeerIp);
 
-        Assert.Equal(new InetProtocol.XmitComplete(1, 0, Errno.ENETDOWN), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(1, 0, Errno.ENETDOWN), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         DriverTx.ExpectNoMsg(Quiet);
         Assert.Equal(1, (await CountersAsync<Ipv4TxCounters>(Stack.IpTx)).Failed);
         await StopAndAssertNoLeakAsync();
@@ -68,7 +68,7 @@ public sealed class QuiescedPhaseSpec : InetSpecBase
 
         SendUdp(2, TestFrames.Pattern(64), PeerIp);
 
-        Assert.Equal(new InetProtocol.XmitComplete(2, 0, Errno.ENETDOWN), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(2, 0, Errno.ENETDOWN), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         DriverTx.ExpectNoMsg(Quiet);
         await StopAndAssertNoLeakAsync();
     }

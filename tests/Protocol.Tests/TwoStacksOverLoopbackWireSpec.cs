@@ -1,3 +1,4 @@
+using Edsos.Protocol.Ipv4;
 using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Wire;
@@ -58,7 +59,7 @@ public sealed class TwoStacksOverLoopbackWireSpec : EdsrtTestKit
         var atB = socketB.ExpectMsg<InetProtocol.DatagramReceivedEvent>();
         Assert.Equal(new Ipv4Endpoint(AddressA, 5000), atB.From);
         Assert.Equal(request, Read(socketTsB, atB));
-        Assert.Equal(new InetProtocol.XmitComplete(1, 512, Errno.None), socketA.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(1, 512, Errno.None), socketA.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         Assert.Equal(payloadCopied, Memory.Counters.PayloadBytesCopied);
 
         // B echoes the received node itself back (seed 002's UDP echo), zero copy on both ends.
@@ -75,7 +76,7 @@ public sealed class TwoStacksOverLoopbackWireSpec : EdsrtTestKit
         var atA = socketA.ExpectMsg<InetProtocol.DatagramReceivedEvent>();
         Assert.Equal(request, Read(socketTsA, atA));
         Memory.Pop(socketTsA, atA.Payload).ThrowIfFailed();
-        Assert.Equal(Errno.None, socketB.ExpectMsg<InetProtocol.XmitComplete>().Error);
+        Assert.Equal(Errno.None, socketB.ExpectMsg<Ipv4Protocol.IpXmitComplete>().Error);
 
         // A fragmented datagram crosses the wire and is reassembled by merging the fragments' nodes.
         var large = TestFrames.Pattern(6000, seed: 9);
@@ -93,7 +94,7 @@ public sealed class TwoStacksOverLoopbackWireSpec : EdsrtTestKit
         var largeAtB = socketB.ExpectMsg<InetProtocol.DatagramReceivedEvent>();
         Assert.Equal(large, Read(socketTsB, largeAtB));
         Memory.Pop(socketTsB, largeAtB.Payload).ThrowIfFailed();
-        Assert.Equal(Errno.None, socketA.ExpectMsg<InetProtocol.XmitComplete>().Error);
+        Assert.Equal(Errno.None, socketA.ExpectMsg<Ipv4Protocol.IpXmitComplete>().Error);
 
         // Ping both ways.
         stackA.Icmp.Tell(new InetProtocol.PingRequest(AddressB, 1, 56, Wait), TestActor);

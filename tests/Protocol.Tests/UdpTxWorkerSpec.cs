@@ -44,7 +44,7 @@ public sealed class UdpTxWorkerSpec : InetSpecBase
         Assert.Equal(payloadCopiedBefore, Memory.Counters.PayloadBytesCopied);
 
         Complete(xmit);
-        Assert.Equal(new InetProtocol.XmitComplete(1, 100, Errno.None), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(1, 100, Errno.None), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         await StopAndAssertNoLeakAsync();
     }
 
@@ -61,7 +61,7 @@ public sealed class UdpTxWorkerSpec : InetSpecBase
         var (udp, _, _) = TestFrames.ParseUdp(frame.IpPayload, OurIp, PeerIp);
         Assert.Equal(6000, udp.SourcePort);
         Assert.Equal(53, udp.DestinationPort);
-        Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
+        Assert.Equal(Errno.None, Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>().Error);
         await StopAndAssertNoLeakAsync();
     }
 
@@ -83,7 +83,7 @@ public sealed class UdpTxWorkerSpec : InetSpecBase
         var frame = TestFrames.ParseIpv4(TakeFrame());
         Assert.Equal(PeerMac, frame.Ethernet.Destination);
         Assert.Equal(data, TestFrames.ParseUdp(frame.IpPayload, OurIp, PeerIp).Payload);
-        Assert.Equal(new InetProtocol.XmitComplete(3, 32, Errno.None), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(3, 32, Errno.None), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         await StopAndAssertNoLeakAsync();
     }
 
@@ -103,7 +103,7 @@ public sealed class UdpTxWorkerSpec : InetSpecBase
             Clock.Advance(TimeSpan.FromSeconds(1));
         }
 
-        Assert.Equal(new InetProtocol.XmitComplete(4, 0, Errno.EHOSTUNREACH), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(4, 0, Errno.EHOSTUNREACH), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         DriverTx.ExpectNoMsg(Quiet);
         var counters = await CountersAsync<Ipv4TxCounters>(Stack.IpTx);
         Assert.Equal(1, counters.ArpFailures);
@@ -118,7 +118,7 @@ public sealed class UdpTxWorkerSpec : InetSpecBase
 
         SendUdp(5, TestFrames.Pattern(8), Ipv4Address.Parse("192.0.2.9"));
 
-        Assert.Equal(new InetProtocol.XmitComplete(5, 0, Errno.ENETUNREACH), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(5, 0, Errno.ENETUNREACH), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         DriverTx.ExpectNoMsg(Quiet);
         Assert.Equal(1, (await CountersAsync<Ipv4TxCounters>(Stack.IpTx)).NoRoute);
         await StopAndAssertNoLeakAsync();
@@ -138,7 +138,7 @@ public sealed class UdpTxWorkerSpec : InetSpecBase
         var frame = TestFrames.ParseIpv4(TakeFrame());
         Assert.Equal(GatewayMac, frame.Ethernet.Destination);
         Assert.Equal(remote, frame.Ip.Destination);
-        Assert.Equal(Errno.None, Socket.ExpectMsg<InetProtocol.XmitComplete>().Error);
+        Assert.Equal(Errno.None, Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>().Error);
         await StopAndAssertNoLeakAsync();
     }
 
@@ -181,7 +181,7 @@ public sealed class UdpTxWorkerSpec : InetSpecBase
         await Sys.ExitTsAsync(UserTs);
         Deliver(TestFrames.Arp(OurMac, PeerMac, ArpRepr.ReplyTo(arp, PeerMac)));
 
-        Assert.Equal(new InetProtocol.XmitComplete(9, 0, Errno.EFAULT), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(9, 0, Errno.EFAULT), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         DriverTx.ExpectNoMsg(Quiet);
         await StopAndAssertNoLeakAsync();
     }
@@ -195,7 +195,7 @@ public sealed class UdpTxWorkerSpec : InetSpecBase
         SendUdp(10, TestFrames.Pattern(20), PeerIp);
 
         Complete(ExpectFrame(), TxStatus.InvalidGva);
-        Assert.Equal(new InetProtocol.XmitComplete(10, 0, Errno.EFAULT), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(10, 0, Errno.EFAULT), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         await StopAndAssertNoLeakAsync();
     }
 
@@ -211,7 +211,7 @@ public sealed class UdpTxWorkerSpec : InetSpecBase
         var (udp, received, _) = TestFrames.ParseUdp(frame.IpPayload, OurIp, PeerIp);
         Assert.Equal(0, udp.PayloadLength);
         Assert.Empty(received);
-        Assert.Equal(new InetProtocol.XmitComplete(11, 0, Errno.None), Socket.ExpectMsg<InetProtocol.XmitComplete>());
+        Assert.Equal(new Ipv4Protocol.IpXmitComplete(11, 0, Errno.None), Socket.ExpectMsg<Ipv4Protocol.IpXmitComplete>());
         await StopAndAssertNoLeakAsync();
     }
 }

@@ -20,7 +20,7 @@ internal sealed record SendChain(string Root, string[] Path, (string Op, Regex? 
     /// <summary>The UDP send path of seed 000 (stages 1 to 5) on the zero-copy stack.</summary>
     public static readonly SendChain Udp = new(
         "sendto",
-        ["SendTo", "SendReqEvent", "XmitRequest", "IpQueueXmit", "DevQueueXmit", "XmitSkbEvent", "SendCompleteEvent", "SkbSentEvent", "XmitComplete", "SendRespEvent"],
+        ["SendTo", "SendReqEvent", "XmitRequest", "IpQueueXmit", "DevQueueXmit", "XmitSkbEvent", "SendCompleteEvent", "SkbSentEvent", "IpXmitComplete", "SendRespEvent"],
         [
             ("ct_share", s_sendQ),     // stage 1: the KPN shares the user's buffer under send_q
             ("ct_share", s_ipv4Tx),    // stage 2: the socket shares it on to the UDP worker
@@ -45,7 +45,7 @@ internal sealed record SendChain(string Root, string[] Path, (string Op, Regex? 
     /// </summary>
     public static readonly SendChain Tcp = new(
         "send",
-        ["SendTo", "SendReqEvent", "XmitRequest", "IpQueueXmit", "DevQueueXmit", "XmitSkbEvent", "SendCompleteEvent", "SkbSentEvent", "XmitComplete", "XmitComplete", "SendRespEvent"],
+        ["SendTo", "SendReqEvent", "XmitRequest", "IpQueueXmit", "DevQueueXmit", "XmitSkbEvent", "SendCompleteEvent", "SkbSentEvent", "IpXmitComplete", "XmitComplete", "SendRespEvent"],
         [
             ("ct_share", s_sendQ),     // stage 1: the KPN shares the user's buffer under send_q
             ("ct_share", s_tcp),       // stage 2: the socket shares it on to tcp_tx_worker (kept until ACKed)

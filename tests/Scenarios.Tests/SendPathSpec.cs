@@ -82,7 +82,7 @@ public sealed class SendPathSpec : EdsrtTestKit
 
         // Completion chain: skb popped by the stack, the send_q CTRN by the socket, send_resp_event to the KPN.
         ops.FishForMessage<MemoryOpRecord>(r => r.Op == MemoryOp.Pop && r.Path == skb.Path, s_wait);
-        Next<InetProtocol.XmitComplete>(events);
+        Next<Ipv4Protocol.IpXmitComplete>(events);
         var popped = ops.FishForMessage<MemoryOpRecord>(r => r.Op == MemoryOp.Pop && r.Path == share.Path, s_wait);
         Assert.Equal(1, popped.RefCount); // only the user's own buffer still holds the page
         var resp = Next<SocketProtocol.SendRespEvent>(events);

@@ -71,7 +71,7 @@ public sealed class IcmpService : EdsrtActor
 
     private void Common()
     {
-        Receive<InetProtocol.XmitComplete>(OnXmitComplete);
+        Receive<Ipv4Protocol.IpXmitComplete>(OnXmitComplete);
         Receive<IcmpProtocol.EchoReplyReceivedEvent>(OnEchoReply);
         Receive<PingTimeout>(OnPingTimeout);
         Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(
@@ -160,7 +160,7 @@ public sealed class IcmpService : EdsrtActor
         return identifier;
     }
 
-    private void OnXmitComplete(InetProtocol.XmitComplete complete)
+    private void OnXmitComplete(Ipv4Protocol.IpXmitComplete complete)
     {
         // Only a failure matters: success means the request is on the wire and the reply is awaited.
         if (complete.Error == Errno.None || !_pings.Remove((ushort)complete.RequestId, out PendingPing ping))

@@ -20,7 +20,7 @@ public static class Ipv4Protocol
     /// Ethernet and IPv4 headers in front of it. <paramref name="Payload"/> (default when
     /// <paramref name="PayloadLength"/> is 0) is a node of the transmit TS too. The worker owns both from
     /// now on and pops them on every path. Reply to <paramref name="ReplyTo"/> (none when null):
-    /// <see cref="InetProtocol.XmitComplete"/> with <paramref name="RequestId"/> and
+    /// <see cref="IpXmitComplete"/> with <paramref name="RequestId"/> and
     /// <paramref name="ReportedBytes"/> once every frame completed, or the first error
     /// (<see cref="Errno.ENETUNREACH"/>, <see cref="Errno.EHOSTUNREACH"/>, <see cref="Errno.EFAULT"/>,
     /// <see cref="Errno.ENOBUFS"/>, <see cref="Errno.EMSGSIZE"/>, <see cref="Errno.ENETDOWN"/>).
@@ -44,6 +44,16 @@ public static class Ipv4Protocol
         Capability Payload,
         int PayloadLength,
         int GsoSize = 0);
+
+    /// <summary>
+    /// <see cref="Ipv4TxWorker"/> → the <see cref="IpQueueXmit.ReplyTo"/> of a datagram (the ICMP service, TCP for each
+    /// segment, or a UDP socket directly, which the UDP worker names as the reply target so no hop is added): every
+    /// frame of datagram <paramref name="RequestId"/> completed, <paramref name="Bytes"/> being the request's
+    /// <c>ReportedBytes</c>, or the first error (<see cref="Errno.ENETUNREACH"/>, <see cref="Errno.EHOSTUNREACH"/>,
+    /// <see cref="Errno.EFAULT"/>, <see cref="Errno.ENOBUFS"/>, <see cref="Errno.EMSGSIZE"/>,
+    /// <see cref="Errno.EOPNOTSUPP"/>, <see cref="Errno.ENETDOWN"/>) with <paramref name="Bytes"/> 0. Sent once per datagram.
+    /// </summary>
+    public sealed record IpXmitComplete(ulong RequestId, int Bytes, Errno Error);
 
     /// <summary>
     /// A worker that shared a node into the IPv4 transmit TS and cannot hand it over after all → <see cref="Ipv4TxWorker"/>:

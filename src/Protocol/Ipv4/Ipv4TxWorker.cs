@@ -370,7 +370,7 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
             _tally.Failed++;
         }
 
-        done.ReplyTo?.Tell(new InetProtocol.XmitComplete(done.RequestId, done.ReportedBytes, done.Error), Self);
+        done.ReplyTo?.Tell(new Ipv4Protocol.IpXmitComplete(done.RequestId, done.ReportedBytes, done.Error), Self);
     }
 
     private int ReleaseAll()
@@ -393,7 +393,7 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
         _pending.Drain(Errno.ENETDOWN, _drained);
         foreach (OutputCompletion<IActorRef?> done in _drained)
         {
-            done.ReplyTo?.Tell(new InetProtocol.XmitComplete(done.RequestId, 0, done.Error), Self);
+            done.ReplyTo?.Tell(new Ipv4Protocol.IpXmitComplete(done.RequestId, 0, done.Error), Self);
         }
 
         _drained.Clear();

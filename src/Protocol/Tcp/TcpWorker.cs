@@ -110,7 +110,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
     /// <summary>Handlers both phases share.</summary>
     private void Common()
     {
-        Receive<InetProtocol.XmitComplete>(OnSegmentComplete);
+        Receive<Ipv4.Ipv4Protocol.IpXmitComplete>(OnSegmentComplete);
         Receive<InetProtocol.StreamListen>(OnListen);
         Receive<InetProtocol.StreamUnlisten>(OnUnlisten);
         Receive<InetProtocol.StreamAttach>(OnAttach);
@@ -342,7 +342,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         request.ReplyTo.Tell(new InetProtocol.XmitComplete(request.RequestId, 0, error), Self);
     }
 
-    private void OnSegmentComplete(InetProtocol.XmitComplete complete)
+    private void OnSegmentComplete(Ipv4.Ipv4Protocol.IpXmitComplete complete)
     {
         if (!_inFlight.Remove(complete.RequestId, out var segment))
         {
