@@ -5,7 +5,7 @@ public sealed partial class MemoryManager
 {
     /// <summary>
     /// Test hook: sets the generation of <paramref name="cap"/>'s record to <paramref name="generation"/>
-    /// (below <see cref="NodeSlot.LastGeneration"/>) and returns a capability with its rights at that
+    /// (below <see cref="Shared.SharedArena.LastGeneration"/>) and returns a capability with its rights at that
     /// generation, so a test reaches the end of the generations without four billion revokes.
     /// </summary>
     internal MemoryResult<Capability> AgeSlotForTests(TsId caller, Capability cap, uint generation) => _arena.AgeNodeForTests(caller, cap, generation);

@@ -12,7 +12,7 @@ public sealed class GenerationTests
         using var world = new SendPathWorld();
         var first = world.PushFilled(world.App, "a", 100);
         var cap = world.Memory.Revoke(world.App, first).Unwrap();
-        cap = world.Memory.AgeSlotForTests(world.App, cap, NodeSlot.LastGeneration - 2).Unwrap();
+        cap = world.Memory.AgeSlotForTests(world.App, cap, Edsos.Memory.Shared.SharedArena.LastGeneration - 2).Unwrap();
         uint oldId = cap.NodeId;
 
         // Before the fix, these revokes wrapped the generation back to 1, first's.
@@ -45,7 +45,7 @@ public sealed class GenerationTests
     {
         using var world = new SendPathWorld();
         var first = world.Memory.Push(world.App, "a", 100).Unwrap();
-        var aged = world.Memory.AgeSlotForTests(world.App, first, NodeSlot.LastGeneration - 1).Unwrap();
+        var aged = world.Memory.AgeSlotForTests(world.App, first, Edsos.Memory.Shared.SharedArena.LastGeneration - 1).Unwrap();
 
         world.Memory.Pop(world.App, aged).ThrowIfFailed();
         var next = world.Memory.Push(world.App, "b", 100).Unwrap();
@@ -63,7 +63,7 @@ public sealed class GenerationTests
     {
         using var world = new SendPathWorld();
         var cap = world.Memory.Push(world.App, "a", 100).Unwrap();
-        var aged = world.Memory.AgeSlotForTests(world.App, cap, NodeSlot.LastGeneration - 1).Unwrap();
+        var aged = world.Memory.AgeSlotForTests(world.App, cap, Edsos.Memory.Shared.SharedArena.LastGeneration - 1).Unwrap();
 
         world.Memory.Lift(world.App);
         var other = world.Memory.Push(world.OtherApp, "b", 100).Unwrap();
@@ -80,7 +80,7 @@ public sealed class GenerationTests
         var buffer = world.PushFilled(world.App, "buf", 100);
         var gva = world.Memory.Inspect(world.App, buffer).Unwrap().Gva;
         var ctrn = world.Memory.CtShare(world.App, buffer, gva, 100, world.Kpn, "q", Rights.Read).Unwrap();
-        ctrn = world.Memory.AgeSlotForTests(world.Kpn, ctrn, NodeSlot.LastGeneration - 1).Unwrap();
+        ctrn = world.Memory.AgeSlotForTests(world.Kpn, ctrn, Edsos.Memory.Shared.SharedArena.LastGeneration - 1).Unwrap();
 
         var moved = world.Memory.Revoke(world.Kpn, ctrn).Unwrap();
         var report = world.Memory.Lift(world.App);

@@ -14,7 +14,11 @@ public sealed unsafe partial class SharedArena
     private const int NodeRetired = 2;
     private const int RootTs = 1;
     private const int NoProcess = -1;
-    private const uint LastGeneration = uint.MaxValue;
+    /// <summary>
+    /// The generation no live node ever carries: a record whose next generation would be this one is retired
+    /// instead (a wrap would make a capability revoked 2^32 − 1 generations earlier valid again).
+    /// </summary>
+    internal const uint LastGeneration = uint.MaxValue;
 
     /// <summary>Node records free for the taking: the freed ones queued plus those never used.</summary>
     private int FreeNodeRecords() => I32(L.HNodeQueueCount) + (_layout.MaxNodes - I32(L.HNextNode));
