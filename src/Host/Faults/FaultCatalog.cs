@@ -64,7 +64,11 @@ public static class FaultCatalog
     public static IReadOnlyList<FaultPoint> Points => s_points;
 
     /// <summary>The point named <paramref name="name"/> (case-insensitive). Throws <see cref="ArgumentException"/> for an unknown name.</summary>
-    public static FaultPoint Point(string name)
+    public static FaultPoint Point(string name) =>
+        FindPoint(name) ?? throw new ArgumentException($"unknown injection point '{name}'", nameof(name));
+
+    /// <summary>The point named <paramref name="name"/> (case-insensitive), or null: the one lookup <see cref="Point"/> and <see cref="TryParse"/> share.</summary>
+    private static FaultPoint? FindPoint(string name)
     {
         foreach (var point in s_points)
         {
@@ -74,7 +78,7 @@ public static class FaultCatalog
             }
         }
 
-        throw new ArgumentException($"unknown injection point '{name}'", nameof(name));
+        return null;
     }
 
     /// <summary>True when <paramref name="kind"/> can be injected at <paramref name="point"/>.</summary>
@@ -106,14 +110,7 @@ public static class FaultCatalog
             }
         }
 
-        FaultPoint? point = null;
-        foreach (var p in s_points)
-        {
-            if (string.Equals(p.Name, pointName, StringComparison.OrdinalIgnoreCase))
-            {
-                point = p;
-            }
-        }
+        var point = FindPoint(pointName);
 
         if (kind is null)
         {
