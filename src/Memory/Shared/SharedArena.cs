@@ -48,6 +48,11 @@ public sealed unsafe partial class SharedArena : IDisposable
     private readonly ulong _key0;
     private readonly ulong _key1;
     private readonly int _procSlot;
+
+    // Genuine tags this process minted or verified, by node id (direct mapped; read and written
+    // only under the lock). Saves the SipHash of every check of a capability seen before.
+    private const int VerifiedTagSlots = 4096;
+    private readonly VerifiedTag[] _verifiedTags = new VerifiedTag[VerifiedTagSlots];
     private bool _disposed;
     private volatile bool _detached;
 
