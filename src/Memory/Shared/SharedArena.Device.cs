@@ -112,8 +112,8 @@ public sealed unsafe partial class SharedArena
             return MemoryResult.Fail(MemoryError.OutOfRange, $"{extent} lies outside the arena");
         }
 
-        int first = (int)(extent.Address / (ulong)_layout.PageSize);
-        int last = (int)((extent.End - 1) / (ulong)_layout.PageSize);
+        int first = (int)(extent.Address >> _pageShift);
+        int last = (int)((extent.End - 1) >> _pageShift);
         for (int pfn = first; pfn <= last; pfn++)
         {
             long page = _layout.Page(pfn);

@@ -156,7 +156,7 @@ public sealed unsafe partial class SharedArena
 
     private ulong RoundUpToPage(int length) => ((ulong)length + (ulong)_layout.PageSize - 1) & ~((ulong)_layout.PageSize - 1);
 
-    private long GvaKey(int ts, ulong offset) => ((long)ts << 48) | (long)(offset / (ulong)_layout.PageSize);
+    private long GvaKey(int ts, ulong offset) => ((long)ts << 48) | (long)(offset >> _pageShift);
 
     private int GvaHome(long key) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> 32) & (_layout.GvaHashSize - 1);
 
@@ -265,8 +265,8 @@ public sealed unsafe partial class SharedArena
             return 0;
         }
 
-        ulong page = offset / (ulong)_layout.PageSize;
-        ulong lowest = L.FirstGva / (ulong)_layout.PageSize;
+        ulong page = offset >> _pageShift;
+        ulong lowest = L.FirstGva >> _pageShift;
         for (int step = 0; step <= _layout.MaxSpansPerNode + 1 && page >= lowest; step++)
         {
             int slot = GvaSlot(((long)ts << 48) | (long)page);

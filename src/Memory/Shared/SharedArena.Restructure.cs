@@ -87,8 +87,8 @@ public sealed unsafe partial class SharedArena
                 Hook("divide");
 
                 // Both parts now span the page the cut falls in, unless the cut is on a page boundary.
-                int page = (int)((address + cut) / _layout.PageSize);
-                if ((address + cut) % _layout.PageSize != 0)
+                int page = (int)((address + cut) >> _pageShift);
+                if (((address + cut) & (_layout.PageSize - 1)) != 0)
                 {
                     Set32(_layout.Page(page) + L.GRefs, I32(_layout.Page(page) + L.GRefs) + 1);
                 }
