@@ -181,6 +181,37 @@ public sealed partial class MemoryManager
     }
 
     /// <summary>
+    /// Device side, one frame: the NIC gathers <paramref name="extents"/> (its descriptors' buffers,
+    /// in order) into <paramref name="destination"/> in one call, one lock and one check pass,
+    /// instead of one <see cref="DmaRead(PhysExtent, Span{byte})"/> per extent. All or nothing:
+    /// every extent must pass that method's checks before a byte is copied; the first failure is
+    /// returned (<see cref="MemoryError.NotPinned"/>, <see cref="MemoryError.InvalidGva"/>,
+    /// <see cref="MemoryError.OutOfRange"/>, <see cref="MemoryError.InvalidArgument"/> for an empty
+    /// extent or a destination shorter than their sum). Counted as DMA. An empty list reads nothing.
+    /// </summary>
+    public MemoryResult DmaRead(ReadOnlySpan<PhysExtent> extents, Span<byte> destination)
+    {
+        if (_disposed)
+        {
+            return Disposed();
+        }
+
+        var read = _arena.DmaRead(extents, destination);
+        if (read.IsOk)
+        {
+            long bytes = 0;
+            foreach (var extent in extents)
+            {
+                bytes += extent.Length;
+            }
+
+            Interlocked.Add(ref _dmaBytesRead, bytes);
+        }
+
+        return read;
+    }
+
+    /// <summary>
     /// Device side: the NIC writes <paramref name="source"/> (exactly the extent's length) into
     /// <paramref name="extent"/>. Same rules and failures as <see cref="DmaRead"/>; a source of
     /// another length is <see cref="MemoryError.InvalidArgument"/>. Counted as DMA.

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Edsos.Memory;
 
@@ -47,6 +48,41 @@ internal static class SipHash
         return v0 ^ v1 ^ v2 ^ v3;
     }
 
+    /// <summary>
+    /// <see cref="Compute"/> of the 9-byte capability message (node id and generation little endian,
+    /// then the rights byte), unrolled with the state in registers: the same value as
+    /// <c>Compute(k0, k1, message)</c>, without a span or a loop (a capability is minted per push,
+    /// share, merge and divide).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ComputeCapability(ulong k0, ulong k1, uint nodeId, uint generation, byte rights)
+    {
+        ulong v0 = 0x736f6d6570736575UL ^ k0;
+        ulong v1 = 0x646f72616e646f6dUL ^ k1;
+        ulong v2 = 0x6c7967656e657261UL ^ k0;
+        ulong v3 = 0x7465646279746573UL ^ k1;
+
+        ulong m = nodeId | ((ulong)generation << 32);
+        v3 ^= m;
+        Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3);
+        v0 ^= m;
+
+        ulong b = (9UL << 56) | rights;
+        v3 ^= b;
+        Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3);
+        v0 ^= b;
+
+        v2 ^= 0xff;
+        Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3);
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Round(ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3)
     {
         v0 += v1;

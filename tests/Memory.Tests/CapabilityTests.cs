@@ -30,6 +30,26 @@ public sealed class CapabilityTests
     }
 
     [Fact]
+    public void Access_ForgedAfterTheGenuineOneWasChecked_ForgedEveryTime()
+    {
+        // The process remembers tags it minted or verified; a near miss of a remembered one, or
+        // an all-zero capability landing on an empty slot of that memory, must still be forged.
+        using var world = new SendPathWorld();
+        var cap = world.Memory.Push(world.App, "buf", 100).Unwrap();
+        Assert.True(world.Memory.Inspect(world.App, cap).IsOk);
+
+        for (int bit = 0; bit < 64; bit += 7)
+        {
+            Assert.Equal(MemoryError.Forged, world.Memory.Inspect(world.App, cap with { Tag = cap.Tag ^ (1UL << bit) }).Error);
+        }
+
+        Assert.Equal(MemoryError.Forged, world.Memory.Inspect(world.App, cap with { Generation = cap.Generation + 1 }).Error);
+        Assert.Equal(MemoryError.Forged, world.Memory.Inspect(world.App, new Capability(4096, 0, Rights.None, 0)).Error);
+        Assert.Equal(MemoryError.Forged, world.Memory.Inspect(world.App, new Capability(0, 0, Rights.None, 0)).Error);
+        Assert.True(world.Memory.Inspect(world.App, cap).IsOk);
+    }
+
+    [Fact]
     public void Access_WidenedRights_Forged()
     {
         using var world = new SendPathWorld();

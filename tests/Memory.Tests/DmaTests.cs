@@ -33,6 +33,50 @@ public sealed class DmaTests
     }
 
     [Fact]
+    public void DmaRead_GatherOfAMergedFrame_OneCallReadsEveryExtentInOrder()
+    {
+        // Header and payload in separate pages, merged into one skb: a two-extent frame.
+        using var world = new SendPathWorld();
+        var header = world.Memory.Push(world.Driver, "hdr", 54).Unwrap();
+        var payload = world.Memory.Push(world.Driver, "pay", 1000).Unwrap();
+        world.Memory.Write(world.Driver, header, 0, SendPathWorld.Pattern(54, 1), CopyKind.Header).ThrowIfFailed();
+        world.Memory.Write(world.Driver, payload, 0, SendPathWorld.Pattern(1000, 7), CopyKind.Payload).ThrowIfFailed();
+        var skb = world.Memory.Merge(world.Driver, header, payload, "skb").Unwrap();
+        var pin = world.Memory.Pin(world.Driver, skb).Unwrap();
+        Assert.Equal(2, pin.Extents.Count);
+
+        var frame = new byte[1100];
+        world.Memory.DmaRead(pin.Extents.ToArray(), frame).ThrowIfFailed();
+
+        Assert.Equal([.. SendPathWorld.Pattern(54, 1), .. SendPathWorld.Pattern(1000, 7)], frame[..1054]);
+        Assert.Equal(1054, world.Memory.Counters.DmaBytesRead);
+        Assert.True(world.Memory.DmaRead(ReadOnlySpan<PhysExtent>.Empty, frame).IsOk);
+        world.Memory.Unpin(pin.PinId).ThrowIfFailed();
+        world.Memory.Release(world.Driver, skb).ThrowIfFailed();
+    }
+
+    [Fact]
+    public void DmaRead_GatherWithOneUnpinnedExtent_RefusedWithoutCopyingAnyByte()
+    {
+        using var world = new SendPathWorld();
+        var pinned = world.Memory.Push(world.Driver, "a", 100).Unwrap();
+        var unpinned = world.Memory.Push(world.Driver, "b", 100).Unwrap();
+        world.Memory.Write(world.Driver, pinned, 0, SendPathWorld.Pattern(100, 3), CopyKind.Payload).ThrowIfFailed();
+        var pin = world.Memory.Pin(world.Driver, pinned).Unwrap();
+        PhysExtent[] extents = [pin.Extents[0], world.Memory.Inspect(world.Driver, unpinned).Unwrap().Extents[0]];
+        var frame = new byte[200];
+
+        Assert.Equal(MemoryError.NotPinned, world.Memory.DmaRead(extents, frame).Error);
+        Assert.Equal(MemoryError.InvalidArgument, world.Memory.DmaRead(extents[..1], new byte[99]).Error);
+        Assert.Equal(MemoryError.InvalidArgument, world.Memory.DmaRead([pin.Extents[0], new PhysExtent(pin.Extents[0].Address, 0)], frame).Error);
+        Assert.All(frame, b => Assert.Equal(0, b));
+        Assert.Equal(0, world.Memory.Counters.DmaBytesRead);
+
+        world.Memory.Unpin(pin.PinId).ThrowIfFailed();
+        Assert.Equal(MemoryError.NotPinned, world.Memory.DmaRead(extents[..1], frame).Error);
+    }
+
+    [Fact]
     public void Pin_WithoutMapRight_RightsDenied()
     {
         using var world = new SendPathWorld();

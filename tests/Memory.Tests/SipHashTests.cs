@@ -17,4 +17,20 @@ public sealed class SipHashTests
 
         Assert.Equal(expected, SipHash.Compute(k0, k1, message));
     }
+
+    // The unrolled capability form must be the same PRF as the general one over the 9-byte
+    // message (node id and generation little endian, then the rights byte).
+    [Theory]
+    [InlineData(0x0706050403020100UL, 0x0f0e0d0c0b0a0908UL, 0x03020100U, 0x07060504U, (byte)8)]
+    [InlineData(0UL, 0UL, 0U, 0U, (byte)0)]
+    [InlineData(0xdeadbeefcafebabeUL, 0x0123456789abcdefUL, 4097U, uint.MaxValue - 1, (byte)15)]
+    public void ComputeCapability_EqualsComputeOverTheCapabilityMessage(ulong k0, ulong k1, uint nodeId, uint generation, byte rights)
+    {
+        var message = new byte[9];
+        BitConverter.TryWriteBytes(message.AsSpan(0, 4), nodeId);
+        BitConverter.TryWriteBytes(message.AsSpan(4, 4), generation);
+        message[8] = rights;
+
+        Assert.Equal(SipHash.Compute(k0, k1, message), SipHash.ComputeCapability(k0, k1, nodeId, generation, rights));
+    }
 }

@@ -33,6 +33,7 @@ public sealed partial class VirtualNic : IDisposable
     private readonly VirtualNicOptions _options;
     private readonly FetchedTxDescriptor[] _frameDescriptors;
     private readonly int[] _frameSlots;
+    private readonly PhysExtent[] _frameExtents;
     private byte[]? _wireBuffer;
     private byte[]? _tsoBuffer;
     private DmaRegion? _txRing;
@@ -60,6 +61,7 @@ public sealed partial class VirtualNic : IDisposable
         _options.Validate();
         _frameDescriptors = new FetchedTxDescriptor[_options.MaxDescriptorsPerFrame];
         _frameSlots = new int[_options.MaxDescriptorsPerFrame];
+        _frameExtents = new PhysExtent[_options.MaxDescriptorsPerFrame];
 
         // The device's own memory: frames are assembled here, outside the arena, before the wire.
         _wireBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(_options.MaxFrameLength, _options.RxBufferSize));
@@ -453,9 +455,11 @@ public sealed partial class VirtualNic : IDisposable
         return true;
     }
 
+    /// <summary>The frame's buffers, in descriptor order, gathered by one DMA read (one lock and check pass per frame).</summary>
     private bool GatherFrame(int count, byte[] buffer, int limit, out int length)
     {
         length = 0;
+        var extents = 0;
         for (var k = 0; k < count; k++)
         {
             var descriptor = _frameDescriptors[k];
@@ -469,16 +473,11 @@ public sealed partial class VirtualNic : IDisposable
                 return false;
             }
 
-            var target = buffer.AsSpan(length, descriptor.Length);
-            if (!_memory.DmaRead(new PhysExtent(descriptor.Address, descriptor.Length), target).IsOk)
-            {
-                return false;
-            }
-
+            _frameExtents[extents++] = new PhysExtent(descriptor.Address, descriptor.Length);
             length += descriptor.Length;
         }
 
-        return true;
+        return _memory.DmaRead(_frameExtents.AsSpan(0, extents), buffer.AsSpan(0, length)).IsOk;
     }
 
     private void WriteBackTx(int count, bool ok)

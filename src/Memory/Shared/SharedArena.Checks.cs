@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
 using L = Edsos.Memory.Shared.SharedLayout;
 
 namespace Edsos.Memory.Shared;
@@ -273,24 +271,47 @@ public sealed unsafe partial class SharedArena
         return MemoryResult.Ok;
     }
 
-    private Capability Mint(uint nodeId, uint generation, Rights rights) => new(nodeId, generation, rights, ComputeTag(nodeId, generation, rights));
-
-    private ulong ComputeTag(uint nodeId, uint generation, Rights rights)
+    /// <summary>Mints a capability and remembers its tag as genuine (the lock is held).</summary>
+    private Capability Mint(uint nodeId, uint generation, Rights rights)
     {
-        Span<byte> message = stackalloc byte[9];
-        BinaryPrimitives.WriteUInt32LittleEndian(message, nodeId);
-        BinaryPrimitives.WriteUInt32LittleEndian(message[4..], generation);
-        message[8] = (byte)rights;
-        return SipHash.Compute(_key0, _key1, message);
+        ulong tag = ComputeTag(nodeId, generation, rights);
+        Remember(nodeId, generation, rights, tag);
+        return new Capability(nodeId, generation, rights, tag);
     }
 
+    private ulong ComputeTag(uint nodeId, uint generation, Rights rights) => SipHash.ComputeCapability(_key0, _key1, nodeId, generation, (byte)rights);
+
+    /// <summary>
+    /// Whether the tag is the MAC of the other fields. A tag this process minted or verified is
+    /// remembered (<see cref="_verifiedTags"/>) and recognised by one comparison; any other is
+    /// computed. Both comparisons are one 64-bit equality (constant time: a timing side channel
+    /// must not let a forger learn tag bits; a hit or miss tells only whether this exact
+    /// (node, generation, rights) was seen, never a tag bit). The lock is held.
+    /// </summary>
     private bool TagMatches(Capability cap)
     {
-        // Constant time: a timing side channel must not let a forger learn tag bits.
-        Span<byte> a = stackalloc byte[8];
-        Span<byte> b = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(a, ComputeTag(cap.NodeId, cap.Generation, cap.Rights));
-        BinaryPrimitives.WriteUInt64LittleEndian(b, cap.Tag);
-        return CryptographicOperations.FixedTimeEquals(a, b);
+        // An empty slot holds node 0, which no capability names: it never matches.
+        ref var entry = ref _verifiedTags[cap.NodeId & (VerifiedTagSlots - 1)];
+        if (entry.NodeId == cap.NodeId && cap.NodeId != 0 && entry.Generation == cap.Generation && entry.Rights == cap.Rights && entry.Tag == cap.Tag)
+        {
+            return true;
+        }
+
+        if ((ComputeTag(cap.NodeId, cap.Generation, cap.Rights) ^ cap.Tag) != 0)
+        {
+            return false;
+        }
+
+        Remember(cap.NodeId, cap.Generation, cap.Rights, cap.Tag);
+        return true;
+    }
+
+    private void Remember(uint nodeId, uint generation, Rights rights, ulong tag)
+    {
+        ref var entry = ref _verifiedTags[nodeId & (VerifiedTagSlots - 1)];
+        entry.NodeId = nodeId;
+        entry.Generation = generation;
+        entry.Rights = rights;
+        entry.Tag = tag;
     }
 }

@@ -70,6 +70,59 @@ public sealed unsafe partial class SharedArena
     }
 
     /// <summary>
+    /// Device side, as <see cref="MemoryManager.DmaRead(ReadOnlySpan{PhysExtent}, Span{byte})"/>: the
+    /// NIC gathers a frame's <paramref name="extents"/>, in order, into <paramref name="destination"/>
+    /// with one lock and one check pass. All or nothing: every extent is checked as by
+    /// <see cref="DmaRead(PhysExtent, Span{byte})"/> before any byte is copied, and the first failing
+    /// extent's error is returned. An empty list reads nothing; a destination shorter than the
+    /// extents' sum is <see cref="MemoryError.InvalidArgument"/>.
+    /// </summary>
+    public MemoryResult DmaRead(ReadOnlySpan<PhysExtent> extents, Span<byte> destination)
+    {
+        long total = 0;
+        foreach (var extent in extents)
+        {
+            total += extent.Length;
+        }
+
+        if (destination.Length < total)
+        {
+            return MemoryResult.Fail(MemoryError.InvalidArgument, $"destination of {destination.Length} bytes is shorter than {extents.Length} extents of {total} bytes");
+        }
+
+        if (extents.IsEmpty)
+        {
+            return MemoryResult.Ok;
+        }
+
+        Enter();
+        try
+        {
+            foreach (var extent in extents)
+            {
+                var check = CheckDma(extent);
+                if (!check.IsOk)
+                {
+                    return check;
+                }
+            }
+
+            int done = 0;
+            foreach (var extent in extents)
+            {
+                new ReadOnlySpan<byte>(_data + (long)extent.Address, extent.Length).CopyTo(destination[done..]);
+                done += extent.Length;
+            }
+
+            return MemoryResult.Ok;
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    /// <summary>
     /// Device side, as <see cref="MemoryManager.DmaWrite"/>: the NIC writes <paramref name="source"/>
     /// (exactly the extent's length) into <paramref name="extent"/>. Same rules and failures as
     /// <see cref="DmaRead(PhysExtent, Span{byte})"/>; a source of another length is
@@ -112,8 +165,8 @@ public sealed unsafe partial class SharedArena
             return MemoryResult.Fail(MemoryError.OutOfRange, $"{extent} lies outside the arena");
         }
 
-        int first = (int)(extent.Address / (ulong)_layout.PageSize);
-        int last = (int)((extent.End - 1) / (ulong)_layout.PageSize);
+        int first = (int)(extent.Address >> _pageShift);
+        int last = (int)((extent.End - 1) >> _pageShift);
         for (int pfn = first; pfn <= last; pfn++)
         {
             long page = _layout.Page(pfn);

@@ -156,9 +156,18 @@ public sealed unsafe partial class SharedArena
 
     private ulong RoundUpToPage(int length) => ((ulong)length + (ulong)_layout.PageSize - 1) & ~((ulong)_layout.PageSize - 1);
 
-    private long GvaKey(int ts, ulong offset) => ((long)ts << 48) | (long)(offset / (ulong)_layout.PageSize);
+    private long GvaKey(int ts, ulong offset) => ((long)ts << 48) | (long)(offset >> _pageShift);
 
-    private int GvaHome(long key) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> 32) & (_layout.GvaHashSize - 1);
+    /// <summary>
+    /// A key's home slot: four consecutive GVA pages of a TS share a hashed group of four adjacent
+    /// slots (64 bytes), so a TS's bump-allocated nodes fill a cache line before they move to the
+    /// next instead of each taking a random line of the table (a cache miss per push, share and merge).
+    /// </summary>
+    private int GvaHome(long key)
+    {
+        int group = (int)((((ulong)key >> 2) * 0x9E3779B97F4A7C15UL) >> 32);
+        return ((group << 2) | (int)(key & 3)) & (_layout.GvaHashSize - 1);
+    }
 
     /// <summary>The table slot holding <paramref name="key"/>, or -1.</summary>
     private int GvaSlot(long key)
@@ -265,8 +274,8 @@ public sealed unsafe partial class SharedArena
             return 0;
         }
 
-        ulong page = offset / (ulong)_layout.PageSize;
-        ulong lowest = L.FirstGva / (ulong)_layout.PageSize;
+        ulong page = offset >> _pageShift;
+        ulong lowest = L.FirstGva >> _pageShift;
         for (int step = 0; step <= _layout.MaxSpansPerNode + 1 && page >= lowest; step++)
         {
             int slot = GvaSlot(((long)ts << 48) | (long)page);

@@ -56,7 +56,7 @@ public sealed unsafe partial class SharedArena
     /// <summary>The reference count of the page holding physical address <paramref name="address"/>, read without the lock (the journal's).</summary>
     internal int PageRefCount(ulong address)
     {
-        int pfn = (int)(address / (ulong)_layout.PageSize);
+        int pfn = (int)(address >> _pageShift);
         return pfn < _layout.PageCount ? Volatile.Read(ref I32(_layout.Page(pfn) + L.GRefs)) : 0;
     }
 

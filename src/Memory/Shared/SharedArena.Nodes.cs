@@ -67,8 +67,9 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free extent record");
             }
 
+            TryEncodeName(name, out var utf8);
             InitOrigins(node, [caller.Value]);
-            InitNode(node, caller.Value, rights, length, flags: 0, gva, rootStart: 0, head, count, pages, SharedNames.Encode(name, stackalloc byte[L.MaxNameBytes]));
+            InitNode(node, caller.Value, rights, length, flags: 0, gva, rootStart: 0, head, count, pages, utf8);
             AdvanceGva(caller.Value, gva, length);
             Publish(id);
             Commit();
@@ -219,7 +220,7 @@ public sealed unsafe partial class SharedArena
             return check;
         }
 
-        if (length <= 0 || !SharedNames.IsValidName(name))
+        if (length <= 0 || !TryEncodeName(name, out var utf8))
         {
             return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"ct_share needs a positive length and a valid name (length {length}, name '{name}')");
         }
@@ -272,7 +273,7 @@ public sealed unsafe partial class SharedArena
             return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free extent or origin spill record");
         }
 
-        InitNode(node, target.Value, rights, length, L.FlagCtrn, targetGva, rootStart: 0, head, count, spans, SharedNames.Encode(name, stackalloc byte[L.MaxNameBytes]));
+        InitNode(node, target.Value, rights, length, L.FlagCtrn, targetGva, rootStart: 0, head, count, spans, utf8);
         AdvanceGva(target.Value, targetGva, length);
         Publish(id);
         Commit();

@@ -162,7 +162,7 @@ public sealed unsafe partial class SharedArena
     private (int First, int Last) SpannedPages(long ext)
     {
         long address = I64(ext + L.EAddress);
-        return ((int)(address / _layout.PageSize), (int)((address + I32(ext + L.ELength) - 1) / _layout.PageSize));
+        return ((int)(address >> _pageShift), (int)((address + I32(ext + L.ELength) - 1) >> _pageShift));
     }
 
     /// <summary>

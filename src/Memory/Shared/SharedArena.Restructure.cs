@@ -87,8 +87,8 @@ public sealed unsafe partial class SharedArena
                 Hook("divide");
 
                 // Both parts now span the page the cut falls in, unless the cut is on a page boundary.
-                int page = (int)((address + cut) / _layout.PageSize);
-                if ((address + cut) % _layout.PageSize != 0)
+                int page = (int)((address + cut) >> _pageShift);
+                if (((address + cut) & (_layout.PageSize - 1)) != 0)
                 {
                     Set32(_layout.Page(page) + L.GRefs, I32(_layout.Page(page) + L.GRefs) + 1);
                 }
@@ -147,7 +147,7 @@ public sealed unsafe partial class SharedArena
             }
 
             long total = (long)I32(nodeA + L.NLength) + I32(nodeB + L.NLength);
-            if (a.NodeId == b.NodeId || !SharedNames.IsValidName(name) || total > int.MaxValue)
+            if (a.NodeId == b.NodeId || !TryEncodeName(name, out var utf8) || total > int.MaxValue)
             {
                 return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"merge needs two distinct nodes, a valid name and at most 2 GiB (name '{name}')");
             }
@@ -189,7 +189,7 @@ public sealed unsafe partial class SharedArena
             Hook("merge");
             var rights = (Rights)(I32(nodeA + L.NRights) & I32(nodeB + L.NRights));
             int flags = (I32(nodeA + L.NFlags) | I32(nodeB + L.NFlags)) & L.FlagCtrn;
-            InitNode(merged, caller.Value, rights, (int)total, flags, gva, rootStart: 0, I32(nodeA + L.NExtentHead), I32(nodeA + L.NExtentCount) + I32(nodeB + L.NExtentCount), spans, SharedNames.Encode(name, stackalloc byte[L.MaxNameBytes]));
+            InitNode(merged, caller.Value, rights, (int)total, flags, gva, rootStart: 0, I32(nodeA + L.NExtentHead), I32(nodeA + L.NExtentCount) + I32(nodeB + L.NExtentCount), spans, utf8);
             EndNode(a.NodeId, lifted: false);
             EndNode(b.NodeId, lifted: false);
             AdvanceGva(caller.Value, gva, (int)total);
@@ -221,7 +221,7 @@ public sealed unsafe partial class SharedArena
                 return check;
             }
 
-            if (!SharedNames.IsValidName(name))
+            if (!TryEncodeName(name, out var utf8))
             {
                 return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"malformed node name '{name}'");
             }
@@ -257,7 +257,7 @@ public sealed unsafe partial class SharedArena
             uint id = DequeueNode();
             long granted = _layout.Node(id);
             InitOrigins(granted, [target.Value]);
-            InitNode(granted, target.Value, rights, length, flags: 0, gva, rootStart: 0, I32(given + L.NExtentHead), I32(given + L.NExtentCount), I32(given + L.NSpans), SharedNames.Encode(name, stackalloc byte[L.MaxNameBytes]));
+            InitNode(granted, target.Value, rights, length, flags: 0, gva, rootStart: 0, I32(given + L.NExtentHead), I32(given + L.NExtentCount), I32(given + L.NSpans), utf8);
             Hook("grant");
             EndNode(node.NodeId, lifted: false);
             AdvanceGva(target.Value, gva, length);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using L = Edsos.Memory.Shared.SharedLayout;
 
 namespace Edsos.Memory.Shared;
@@ -49,12 +50,14 @@ public sealed unsafe partial class SharedArena
     }
 
     /// <summary>Logs the old value, then stores. The entry is complete before the count covers it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Set32(long offset, int value)
     {
         Log(offset, I32(offset), wide: false);
         I32(offset) = value;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Set64(long offset, long value)
     {
         Log(offset, I64(offset), wide: true);
@@ -72,23 +75,27 @@ public sealed unsafe partial class SharedArena
 
     private void Init64(long offset, long value) => I64(offset) = value;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Log(long offset, long old, bool wide)
     {
         int count = I32(L.HUndoCount);
-        if (count >= _layout.UndoEntries)
+        if ((uint)count >= (uint)_undoEntries)
         {
-            throw new InvalidOperationException("shared arena undo log full: one transaction wrote too much");
+            ThrowUndoLogFull();
         }
 
-        long entry = _layout.UndoEntry(count);
-        I64(entry) = wide ? offset | long.MinValue : offset;
-        I64(entry + 8) = old;
+        long* entry = (long*)(_base + _undoLog + ((long)count * L.UndoEntrySize));
+        entry[0] = wide ? offset | long.MinValue : offset;
+        entry[1] = old;
 
         // Release store: the entry is visible no later than the count that covers it. A kill
         // between the two leaves an entry nobody reads; a kill after the count but before the data
         // store makes the rollback restore the value that is still there. Either is harmless.
         Volatile.Write(ref I32(L.HUndoCount), count + 1);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowUndoLogFull() => throw new InvalidOperationException("shared arena undo log full: one transaction wrote too much");
 
     /// <summary>Restores every logged word, newest first, then empties the log. Idempotent. Returns the entries undone.</summary>
     private int RollBack()

@@ -48,6 +48,19 @@ public sealed unsafe partial class SharedArena : IDisposable
     private readonly ulong _key0;
     private readonly ulong _key1;
     private readonly int _procSlot;
+
+    // log2 of the page size (a power of two, checked by the layout): page numbers by shift, not by
+    // a 64-bit division (tens of cycles each, several per operation).
+    private readonly int _pageShift;
+
+    // The undo log's place and size, copied out of the layout for the logged store of every mutation.
+    private readonly long _undoLog;
+    private readonly int _undoEntries;
+
+    // Genuine tags this process minted or verified, by node id (direct mapped; read and written
+    // only under the lock). Saves the SipHash of every check of a capability seen before.
+    private const int VerifiedTagSlots = 4096;
+    private readonly VerifiedTag[] _verifiedTags = new VerifiedTag[VerifiedTagSlots];
     private bool _disposed;
     private volatile bool _detached;
 
@@ -61,6 +74,9 @@ public sealed unsafe partial class SharedArena : IDisposable
         _mutex = new RobustMutex(_base + L.HMutex);
         _lockTimeout = lockTimeout;
         _hostsAll = hostsAll;
+        _pageShift = System.Numerics.BitOperations.Log2((uint)layout.PageSize);
+        _undoLog = layout.UndoEntry(0);
+        _undoEntries = layout.UndoEntries;
         _key0 = (ulong)I64(L.HKey0);
         _key1 = (ulong)I64(L.HKey1);
 

@@ -11,7 +11,7 @@ namespace Edsos.Memory.Shared;
 internal sealed class SharedLayout
 {
     public const ulong Magic = 0x324D485345445345UL; // "ESDESHM2" little endian
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>Undo entries kept free for an operation's fixed part; the rest bounds a node's page spans.</summary>
     public const int UndoReserve = 512;

@@ -64,9 +64,6 @@ internal static class SharedNames
         }
     }
 
-    /// <summary>Encodes a validated name into <paramref name="into"/> (at least <see cref="SharedLayout.MaxNameBytes"/> long) and returns the bytes written.</summary>
-    public static ReadOnlySpan<byte> Encode(string name, Span<byte> into) => into[..Encoding.UTF8.GetBytes(name, into)];
-
     /// <summary>User at or below <c>/user_proc</c>, kernel elsewhere: the manager's default.</summary>
     public static TsKind DefaultKind(string path)
     {
