@@ -18,6 +18,8 @@ internal sealed class AllRolesHost(EdsosHost host) : INodeHost
 
     public IReadOnlyList<string> Events => [];
 
+    public IReadOnlyList<long> DeathsHandledAt => [];
+
     public Task<Libc> StartProcessAsync(string name, CancellationToken stop) => Task.FromResult(host.StartProcess(name));
 
     public async Task<long> FramesSentAsync() => (await NicDriver.GetStatisticsAsync(host.Nic).ConfigureAwait(false)).FramesSent;

@@ -199,13 +199,17 @@ public static class ClusterCli
             output.WriteLine($"  killed             host {killed.Host} {killed.Role} pid {killed.Pid} by SIGKILL after {report.KilledAfterEchoes} echoes");
             if (report.ReapedProcesses > 0)
             {
-                output.WriteLine($"  reaped             {report.ReapedProcesses} process(es): {report.LiftedNodes} nodes lifted, of them {report.LiftedCtrns} CTRNs");
+                output.WriteLine($"  reaped             {report.ReapedProcesses} process(es) within {Seconds(report.ReapedAfterS)} of the kill: {report.LiftedNodes} nodes lifted, of them {report.LiftedCtrns} CTRNs");
             }
 
             output.WriteLine($"  cluster saw it     unreachable after {Seconds(report.UnreachableAfterS)}, removed after {Seconds(report.RemovedAfterS)}");
-            if (report.RejoinedAfterS is not null || report.EchoedAfterRestart is not null)
+            if (killed.Role == "all" && (report.RejoinedAfterS is not null || report.EchoedAfterRestart is not null))
             {
                 output.WriteLine($"  restarted          host B up again after {Seconds(report.RejoinedAfterS)}; {report.EchoedAfterRestart} echoes served by the new process");
+            }
+            else if (report.RejoinedAfterS is not null)
+            {
+                output.WriteLine($"  restarted          host {killed.Host} {killed.Role} up again after {Seconds(report.RejoinedAfterS)} (a new process, found by the others and re-attached)");
             }
         }
 

@@ -159,6 +159,7 @@ public static class ClusterDemo
         private NodeProcess? _killed;
         private string? _killedAddress;
         private long _killAt;
+        private long? _killWallMs;
         private int? _killedAfter;
         private double? _unreachable;
         private double? _removed;
@@ -321,7 +322,7 @@ public static class ClusterDemo
 
             errors.AddRange(echo.Errors.Where(e => !IsNote(e)));
             var notes = echo.Errors.Where(IsNote).Concat(_reports.SelectMany(r => r.Events.Select(e => $"host {r.Host} {r.Role}: {e}")));
-            int? afterRestart = _killed is not null && _options.Restart
+            int? afterRestart = _killed is not null && _options.Restart && _options.KillHost == "B"
                 ? _reports.Where(r => r.Host == "B").Sum(r => r.EchoedByServer)
                 : null;
             var leaks = _reports.SelectMany(r => r.Leaks).ToList();
@@ -355,6 +356,9 @@ public static class ClusterDemo
                 LiftedNodes = _reports.Sum(r => r.LiftedNodes),
                 LiftedCtrns = _reports.Sum(r => r.LiftedCtrns),
                 ReapedProcesses = _reports.Sum(r => r.ReapedProcesses),
+                ReapedAfterS = _killWallMs is { } killedAt && _options.KillHost != "B" && _reports.Any(r => r.DeathsHandledAtUnixMs.Length > 0)
+                    ? _reports.Where(r => r.DeathsHandledAtUnixMs.Length > 0).Max(r => r.DeathsHandledAtUnixMs.Max() - killedAt) / 1000.0
+                    : null,
                 SendsPerSec = echo.LoopSeconds > 0 ? echo.Ok / echo.LoopSeconds : 0,
                 SendP50Us = echo.SendP50Us,
                 SendP99Us = echo.SendP99Us,
@@ -462,6 +466,7 @@ public static class ClusterDemo
                     _killedAddress = Nodes[victim].Address;
                     _killedAfter = reached.Echoed;
                     _killAt = Stopwatch.GetTimestamp();
+                    _killWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                     _killed.Kill();
                     break;
                 case ClusterEvent.UnreachableMember unreachable when IsKilled(unreachable.Member) && _unreachable is null:

@@ -49,6 +49,9 @@ public sealed record ClusterDemoReport
     /// <summary>Of <see cref="LiftedNodes"/>, the CTRNs.</summary>
     public int LiftedCtrns { get; init; }
 
+    /// <summary>A killed role process: seconds from the SIGKILL until the last surviving process of its host had noticed and reaped it.</summary>
+    public double? ReapedAfterS { get; init; }
+
     public required double SendsPerSec { get; init; }
     public required double SendP50Us { get; init; }
     public required double SendP99Us { get; init; }

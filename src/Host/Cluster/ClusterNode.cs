@@ -28,7 +28,7 @@ public static class ClusterNode
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
         bool isA = options.Host == "A";
-        using var telemetry = Telemetry.TelemetrySession.Start(options.Telemetry, [ClusterConfig.SystemName], options.Host);
+        using var telemetry = Telemetry.TelemetrySession.Start(options.Telemetry, [ClusterConfig.SystemName], options.ServiceHost);
         try
         {
             return await RunHostAsync(options, isA, output, error, stop);

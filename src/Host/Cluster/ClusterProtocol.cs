@@ -68,6 +68,9 @@ public static class ClusterProtocol
         /// <summary>Of <see cref="LiftedNodes"/>, the CTRNs.</summary>
         public int LiftedCtrns { get; init; }
 
+        /// <summary>When this process noticed each peer death and had reaped it (Unix time, ms; one machine, one clock).</summary>
+        public long[] DeathsHandledAtUnixMs { get; init; } = [];
+
         /// <summary>What happened to its peers (deaths, reaps, re-attachments), one line each.</summary>
         public string[] Events { get; init; } = [];
     }

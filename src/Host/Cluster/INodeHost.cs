@@ -34,6 +34,9 @@ internal interface INodeHost : IAsyncDisposable
     /// <summary>Peer processes this one reaped, the nodes their exits revoked and of those the CTRNs (0 for a whole host).</summary>
     (int Processes, int LiftedNodes, int LiftedCtrns) Reaped { get; }
 
+    /// <summary>When each peer death was noticed and reaped (Unix time, ms).</summary>
+    IReadOnlyList<long> DeathsHandledAt { get; }
+
     /// <summary>What happened to peer processes, one line each.</summary>
     IReadOnlyList<string> Events { get; }
 }

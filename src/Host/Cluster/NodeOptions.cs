@@ -36,6 +36,17 @@ public sealed record NodeOptions
     /// <summary>Where the node's traces go (OTLP endpoint, Jaeger JSON file); its service is <c>edsos-host-a</c> or <c>-b</c>.</summary>
     public Telemetry.TelemetryOptions Telemetry { get; init; } = new();
 
+    /// <summary>
+    /// What the process's traces name as their service (<c>edsos-host-</c> and this, lower case): the host for a whole
+    /// host (<c>A</c>), else the host and role (<c>A-net</c>, <c>A-driver</c>, <c>A-user</c>; another app <c>A-user-NAME</c>).
+    /// </summary>
+    public string ServiceHost => Role switch
+    {
+        "all" => Host,
+        "user" when App != "app" => $"{Host}-user-{App}",
+        _ => $"{Host}-{Role}",
+    };
+
     /// <summary>The message refusing <see cref="Role"/> when it cannot run yet, else null.</summary>
     public string? RefuseRole() => Role switch
     {

@@ -162,6 +162,7 @@ internal sealed class NodeSession
                 ReapedProcesses = reaped,
                 LiftedNodes = lifted,
                 LiftedCtrns = liftedCtrns,
+                DeathsHandledAtUnixMs = [.. _host.DeathsHandledAt],
                 Events = [.. _host.Events],
             };
             _finished.TrySetResult(report);

@@ -41,6 +41,7 @@ internal sealed class RoleHost : INodeHost
     private readonly TaskCompletionSource _peerFound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
     private readonly List<string> _events = [];
+    private readonly List<long> _deaths = [];
     private IActorRef? _driverLink;
     private IActorRef? _netLink;
     private IActorRef? _peerWatch;
@@ -97,6 +98,18 @@ internal sealed class RoleHost : INodeHost
             lock (_gate)
             {
                 return (_reaped, _liftedNodes, _liftedCtrns);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<long> DeathsHandledAt
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _deaths];
             }
         }
     }
@@ -299,6 +312,7 @@ internal sealed class RoleHost : INodeHost
                     _reaped += died.Reap.Processes;
                     _liftedNodes += died.Reap.RevokedNodes;
                     _liftedCtrns += died.Reap.RevokedCtrns;
+                    _deaths.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                 }
 
                 Note($"{died.Role} pid {died.Pid} died: noticed and reaped in {died.NoticedAfter.TotalMilliseconds:0} ms, {died.Reap.LiftedTs} TSs exited, {died.Reap.RevokedNodes} nodes lifted here ({died.Reap.RevokedCtrns} CTRNs), {died.Reap.ReleasedPins} pins released");
