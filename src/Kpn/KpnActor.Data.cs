@@ -4,6 +4,7 @@ using Edsos.Protocol;
 using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
+using Edsos.Scheduler.Tracing;
 using Edsos.SocketService;
 using static Edsos.Kpn.KpnProtocol;
 using static Edsos.SocketService.SocketProtocol;
@@ -67,16 +68,16 @@ public sealed partial class KpnActor
         var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
 
         // The CTRN is mounted in the socket's TS: it is the socket's from here on, on every path.
-        entry.Node.Tell(
+        entry.Node.TellTraced(
             new SendReqEvent(ReqId: reqId, Ctrn: ctrn.Value, Length: call.Length, Destination: call.Destination, NonBlocking: nonBlocking),
             Self);
     }
 
     private void OnRecvFrom(RecvFrom call)
     {
-        if (!_fds.TryGetValue(call.Fd, out var entry))
+        if (!_fds.TryGetValue(call.Fd, out var entry) || entry.Dead)
         {
-            Sender.Tell(RecvResult.Fail(Errno.EBADF));
+            Sender.Tell(RecvResult.Fail(entry is null ? Errno.EBADF : Errno.ENETDOWN));
             return;
         }
 
@@ -102,16 +103,16 @@ public sealed partial class KpnActor
 
         var reqId = Track(new PendingCall(CallKind.RecvCopy, Sender, call.Fd, call.Buffer, call.Length, CallId: call.CallId));
         var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
-        entry.Node.Tell(
+        entry.Node.TellTraced(
             new RecvReqEvent(ReqId: reqId, Mode: RecvMode.Copy, Target: _kpnTs, NonBlocking: nonBlocking, MaxLength: entry.Stream ? call.Length : 0),
             Self);
     }
 
     private void OnRecvZeroCopy(RecvZeroCopy call)
     {
-        if (!_fds.TryGetValue(call.Fd, out var entry))
+        if (!_fds.TryGetValue(call.Fd, out var entry) || entry.Dead)
         {
-            Sender.Tell(ZeroCopyRecv.Fail(Errno.EBADF));
+            Sender.Tell(ZeroCopyRecv.Fail(entry is null ? Errno.EBADF : Errno.ENETDOWN));
             return;
         }
 
@@ -123,7 +124,7 @@ public sealed partial class KpnActor
 
         var reqId = Track(new PendingCall(CallKind.RecvZeroCopy, Sender, call.Fd, CallId: call.CallId));
         var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
-        entry.Node.Tell(
+        entry.Node.TellTraced(
             new RecvReqEvent(ReqId: reqId, Mode: RecvMode.ZeroCopy, Target: _userTs, NonBlocking: nonBlocking),
             Self);
     }
@@ -153,7 +154,7 @@ public sealed partial class KpnActor
         // The call stays (marked) until the socket answers: EINTR if it still held the waiter, else the datagram it
         // had already handed over, which OnRecvResp releases in the TS that owns it by the call's kind.
         _pending[cancelled] = _pending[cancelled] with { Cancelled = true };
-        entry.Node.Tell(new RecvCancelEvent(cancelled), Self);
+        entry.Node.TellTraced(new RecvCancelEvent(cancelled), Self);
     }
 
     private void OnSendResp(SendRespEvent reply)

@@ -1,6 +1,7 @@
 using Edsos.Kpn.Internal;
 using Edsos.Protocol;
 using Akka.Actor;
+using Edsos.Scheduler.Tracing;
 using Edsos.SocketService;
 using static Edsos.Kpn.KpnProtocol;
 using static Edsos.SocketService.SocketProtocol;
@@ -21,7 +22,7 @@ public sealed partial class KpnActor
         }
 
         var reqId = Track(new PendingCall(CallKind.Listen, Sender, call.Fd));
-        entry.Node.Tell(new ListenSocket(reqId, call.Backlog), Self);
+        entry.Node.TellTraced(new ListenSocket(reqId, call.Backlog), Self);
     }
 
     private void OnShutdown(Shutdown call)
@@ -32,7 +33,7 @@ public sealed partial class KpnActor
         }
 
         var reqId = Track(new PendingCall(CallKind.Shutdown, Sender, call.Fd));
-        entry.Node.Tell(new ShutdownSocket(reqId, call.How), Self);
+        entry.Node.TellTraced(new ShutdownSocket(reqId, call.How), Self);
     }
 
     private void OnAccept(Accept call)
@@ -51,7 +52,7 @@ public sealed partial class KpnActor
 
         // accept, step 1: the listener hands over a connection that completed its handshake.
         var reqId = Track(new PendingCall(CallKind.Accept, Sender, call.Fd));
-        entry.Node.Tell(new AcceptReqEvent(reqId, entry.NonBlocking), Self);
+        entry.Node.TellTraced(new AcceptReqEvent(reqId, entry.NonBlocking), Self);
     }
 
     private void OnAcceptResp(AcceptRespEvent reply)
@@ -75,7 +76,7 @@ public sealed partial class KpnActor
             Remote: reply.Remote,
             Stream: true,
             Connection: reply.ConnectionId));
-        _options.SocketTable.Tell(
+        _options.SocketTable.TellTraced(
             new CreateSocket(ReqId: reqId, Domain: SocketTable.AfInet, Type: SocketKind.Stream, Protocol: 0, OwnerTs: _userTs),
             Self);
     }
@@ -92,7 +93,7 @@ public sealed partial class KpnActor
             Remote: call.Remote,
             Stream: true,
             Connection: call.Connection));
-        created.Node!.Tell(new AdoptConnection(adoptId, call.Connection), Self);
+        created.Node!.TellTraced(new AdoptConnection(adoptId, call.Connection), Self);
     }
 
     /// <summary>The adoption's answer: the descriptor for the caller, or the socket closed and the error.</summary>

@@ -4,6 +4,7 @@ using Edsos.Protocol;
 using Edsos.Protocol.Udp;
 using Akka.Actor;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Tracing;
 using Edsos.SocketService;
 using static Edsos.Kpn.KpnProtocol;
 using static Edsos.Protocol.InetProtocol;
@@ -89,7 +90,10 @@ public sealed partial class KpnActor : EdsrtActor
         _pending.Clear();
         foreach (var entry in _fds.Values)
         {
-            entry.Node.Tell(new CloseSocket(0), ActorRefs.NoSender);
+            if (!entry.Dead)
+            {
+                entry.Node.Tell(new CloseSocket(0), ActorRefs.NoSender);
+            }
         }
 
         _fds.Clear();
@@ -133,6 +137,7 @@ public sealed partial class KpnActor : EdsrtActor
         Receive<SetSockOpt>(OnSetSockOpt);
         Receive<GetSockOpt>(OnGetSockOpt);
         Receive<PingRequest>(OnPing);
+        Receive<NetDown>(OnNetDown);
 
         Receive<AcceptRespEvent>(OnAcceptResp);
         Receive<SocketReply>(OnSocketReply);
@@ -149,7 +154,7 @@ public sealed partial class KpnActor : EdsrtActor
         }
 
         var reqId = Track(new PendingCall(CallKind.Socket, Sender, Fd: -1, Stream: call.Type == SocketKind.Stream));
-        _options.SocketTable.Tell(
+        _options.SocketTable.TellTraced(
             new CreateSocket(ReqId: reqId, Domain: call.Domain, Type: call.Type, Protocol: call.Protocol, OwnerTs: _userTs),
             Self);
     }
@@ -162,7 +167,7 @@ public sealed partial class KpnActor : EdsrtActor
         }
 
         var reqId = Track(new PendingCall(CallKind.Bind, Sender, call.Fd));
-        entry.Node.Tell(new BindSocket(reqId, call.Local), Self);
+        entry.Node.TellTraced(new BindSocket(reqId, call.Local), Self);
     }
 
     private void OnConnect(Connect call)
@@ -173,7 +178,7 @@ public sealed partial class KpnActor : EdsrtActor
         }
 
         var reqId = Track(new PendingCall(CallKind.Connect, Sender, call.Fd, Remote: call.Remote));
-        entry.Node.Tell(new ConnectSocket(reqId, call.Remote, entry.NonBlocking), Self);
+        entry.Node.TellTraced(new ConnectSocket(reqId, call.Remote, entry.NonBlocking), Self);
     }
 
     private void OnClose(Close call)
@@ -184,10 +189,17 @@ public sealed partial class KpnActor : EdsrtActor
             return;
         }
 
+        if (entry.Dead)
+        {
+            // Its socket died with the net process (its TS was lifted there): nothing is left to close.
+            Sender.Tell(SysResult.Ok(0));
+            return;
+        }
+
         // The descriptor is gone at once: calls made from now on get EBADF here, calls already
         // at the socket get EBADF from it.
         var reqId = Track(new PendingCall(CallKind.Close, Sender, call.Fd));
-        entry.Node.Tell(new CloseSocket(reqId), Self);
+        entry.Node.TellTraced(new CloseSocket(reqId), Self);
     }
 
     private void OnSetNonBlocking(SetNonBlocking call)
@@ -209,7 +221,7 @@ public sealed partial class KpnActor : EdsrtActor
         }
 
         var reqId = Track(new PendingCall(CallKind.Option, Sender, call.Fd));
-        entry.Node.Tell(new SetSocketOption(reqId, call.Option, call.Value), Self);
+        entry.Node.TellTraced(new SetSocketOption(reqId, call.Option, call.Value), Self);
     }
 
     private void OnGetSockOpt(GetSockOpt call)
@@ -220,7 +232,7 @@ public sealed partial class KpnActor : EdsrtActor
         }
 
         var reqId = Track(new PendingCall(CallKind.Option, Sender, call.Fd));
-        entry.Node.Tell(new GetSocketOption(reqId, call.Option), Self);
+        entry.Node.TellTraced(new GetSocketOption(reqId, call.Option), Self);
     }
 
     private void OnPing(PingRequest request)
@@ -237,7 +249,7 @@ public sealed partial class KpnActor : EdsrtActor
         }
 
         // Forwarded with the caller as sender: the ICMP service answers the process directly.
-        icmp.Tell(request, Sender);
+        icmp.TellTraced(request, Sender);
     }
 
     private void OnExit(Exit call)
@@ -246,8 +258,13 @@ public sealed partial class KpnActor : EdsrtActor
         Track(new PendingCall(CallKind.Exit, Sender, Fd: -1));
         foreach (var (fd, entry) in _fds)
         {
+            if (entry.Dead)
+            {
+                continue;
+            }
+
             var reqId = Track(new PendingCall(CallKind.ExitClose, ActorRefs.Nobody, fd));
-            entry.Node.Tell(new CloseSocket(reqId), Self);
+            entry.Node.TellTraced(new CloseSocket(reqId), Self);
         }
 
         _fds.Clear();
@@ -366,13 +383,43 @@ public sealed partial class KpnActor : EdsrtActor
 
     private bool TryGetFd(int fd, out FdEntry entry)
     {
-        if (_fds.TryGetValue(fd, out entry!))
+        if (_fds.TryGetValue(fd, out entry!) && !entry.Dead)
         {
             return true;
         }
 
-        Sender.Tell(SysResult.Fail(Errno.EBADF));
+        Sender.Tell(SysResult.Fail(entry is null ? Errno.EBADF : Errno.ENETDOWN));
         return false;
+    }
+
+    /// <summary>
+    /// The net process died (<see cref="NetDown"/>): no socket answer will come, so every pending call ends now
+    /// (ENETDOWN; an exit waiting for its closes is answered) and every descriptor is dead: calls on it are ENETDOWN,
+    /// its close is 0. The CTRNs this KPN shared into the sockets were lifted with the net process's TSs.
+    /// </summary>
+    private void OnNetDown(NetDown down)
+    {
+        foreach (var call in _pending.Values)
+        {
+            if (call.Cancelled || call.Kind == CallKind.ExitClose)
+            {
+                continue;
+            }
+
+            if (call.Kind == CallKind.Exit)
+            {
+                call.ReplyTo.Tell(SysResult.Ok(0));
+                continue;
+            }
+
+            Fail(call, Errno.ENETDOWN);
+        }
+
+        _pending.Clear();
+        foreach (var entry in _fds.Values)
+        {
+            entry.Dead = true;
+        }
     }
 
     private ulong Track(PendingCall call)

@@ -76,4 +76,12 @@ public static class KpnProtocol
     /// caller then exits the process's TS subtree.
     /// </summary>
     public sealed record Exit;
+
+    /// <summary>
+    /// The host → KPN (console cluster): the process serving the sockets (<c>net</c>) died, so none of them will
+    /// answer. Every pending call ends with ENETDOWN at once; every descriptor is dead (its calls ENETDOWN, its close
+    /// 0); <c>socket()</c> goes on to the socket table the KPN was given (the host's link answers ENETDOWN until a
+    /// net process is back). No reply.
+    /// </summary>
+    public sealed record NetDown(string Reason);
 }

@@ -137,6 +137,16 @@ public static class SocketProtocol
 
     /// <summary>Generic reply: <paramref name="Value"/> on success, else <paramref name="Error"/>.</summary>
     public sealed record SocketReply(ulong ReqId, Errno Error, long Value);
+
+    /// <summary>
+    /// Anyone → socket table: close every socket whose owner TS (<see cref="CreateSocket.OwnerTs"/>) has exited, as
+    /// when the process that owned them was killed (console cluster; a process in this one closes its sockets as it
+    /// exits). Reply: <see cref="OrphansClosed"/>.
+    /// </summary>
+    public sealed record CloseOrphans;
+
+    /// <summary>Reply to <see cref="CloseOrphans"/>: how many sockets were told to close.</summary>
+    public sealed record OrphansClosed(int Sockets);
 }
 
 /// <summary>How a received datagram reaches the caller.</summary>

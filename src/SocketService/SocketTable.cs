@@ -26,7 +26,7 @@ public sealed class SocketTable : EdsrtActor
 
     private readonly SocketTableOptions _options;
     private readonly Dictionary<ulong, IActorRef> _sockets = new();
-    private readonly Dictionary<IActorRef, (ulong Id, TsId Ts)> _byNode = new();
+    private readonly Dictionary<IActorRef, (ulong Id, TsId Ts, TsId Owner)> _byNode = new();
     private int _creating;
     private ulong _nextId;
 
@@ -41,6 +41,7 @@ public sealed class SocketTable : EdsrtActor
         Receive<CreateSocket>(OnCreate);
         Receive<EndpointResolved>(OnResolved);
         Receive<Terminated>(OnTerminated);
+        Receive<CloseOrphans>(OnCloseOrphans);
     }
 
     /// <summary>Props binding the table to <see cref="SocketTableOptions.TsPath"/>.</summary>
@@ -132,7 +133,7 @@ public sealed class SocketTable : EdsrtActor
 
         Context.Watch(node);
         _sockets.Add(id, node);
-        _byNode.Add(node, (id, ts));
+        _byNode.Add(node, (id, ts, request.OwnerTs));
         resolved.ReplyTo.Tell(new SocketCreated(ReqId: request.ReqId, Error: Errno.None, SocketId: id, Node: node, NodeTs: ts));
     }
 
@@ -149,6 +150,28 @@ public sealed class SocketTable : EdsrtActor
         while (_sockets.ContainsKey(_nextId));
 
         return _nextId;
+    }
+
+    /// <summary>
+    /// Closes every socket whose owner TS exited without closing it (its process was killed, console cluster): the
+    /// close answers nobody, pops what the socket still holds (the owner's CTRNs in it were revoked by the lift and
+    /// are not double releases) and exits the socket's TS.
+    /// </summary>
+    private void OnCloseOrphans(CloseOrphans request)
+    {
+        int closed = 0;
+        foreach (var (node, entry) in _byNode)
+        {
+            if (entry.Owner == TsId.None || (Context.System.Memory.TryGetTs(entry.Owner, out var owner) && owner.Alive))
+            {
+                continue;
+            }
+
+            node.Tell(new CloseSocket(0), ActorRefs.NoSender);
+            closed++;
+        }
+
+        Sender.Tell(new OrphansClosed(closed));
     }
 
     private void OnTerminated(Terminated terminated)

@@ -152,15 +152,18 @@ public sealed partial class ClusterProcessTests(ITestOutputHelper output)
 
     public static TheoryData<string[], string> BadUsage => new()
     {
-        { ["node", "--host", "A", "--role", "user"], "--role user needs the shared arena" },
-        { ["node", "--host", "A", "--role", "driver"], "--role driver needs the shared arena" },
+        { ["node", "--host", "A", "--role", "user"], "--role user needs --arena FILE" },
+        { ["node", "--host", "A", "--role", "driver"], "--role driver needs --arena FILE" },
+        { ["node", "--host", "A", "--role", "all", "--arena", "/dev/shm/x"], "--arena is for --role user, net or driver" },
+        { ["node", "--host", "A", "--role", "net", "--arena", "/dev/shm/x", "--wire", "udp:1:2"], "--wire is the NIC's: give it to the driver process" },
         { ["node", "--host", "C"], "--host must be A or B, not 'C'" },
         { ["node", "--host", "A", "--role", "kernel"], "--role must be all, user, net or driver" },
         { ["node", "--host", "A", "--wire", "tcp:1:2"], "--wire must be null or udp:LOCALPORT:PEERPORT" },
         { ["node", "--host", "A", "--seed", "localhost"], "--seed must be HOST:PORT" },
         { ["cluster", "demo", "--kill", "A@3"], "--kill A@N is not supported" },
-        { ["cluster", "demo", "--kill", "user@3"], "needs a host's roles in separate processes" },
-        { ["cluster", "demo", "--kill", "B@0"], "--kill must be HOST@N" },
+        { ["cluster", "demo", "--kill", "kernel@3"], "--kill names host B or one of host A's roles" },
+        { ["cluster", "demo", "--kill", "B@0"], "--kill must be B@N, user@N, net@N or driver@N" },
+        { ["cluster", "demo", "--proto", "tcp", "--kill", "net@3"], "--kill runs over --proto udp" },
         { ["cluster", "demo", "--restart"], "--restart needs --kill" },
         { ["cluster", "demo", "--proto", "tcp", "--kill", "B@3"], "--kill runs over --proto udp" },
         { ["cluster", "demo", "--sends", "10", "--kill", "B@10"], "needs --sends above 10" },

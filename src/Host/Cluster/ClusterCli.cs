@@ -21,7 +21,7 @@ public static class ClusterCli
     {
         var host = new Option<string>("--host") { Description = "The EDSOS host this process runs: A (10.0.0.1, the echo client) or B (10.0.0.2, echo apps on port 7)", Required = true };
         OneOf(host, "A", "B");
-        var role = new Option<string>("--role") { Description = "The host's roles in this process: all (user, net and driver need the shared arena, not there yet)", DefaultValueFactory = _ => "all" };
+        var role = new Option<string>("--role") { Description = "The host's roles in this process: all, or one of user, net, driver (with --arena: the host's roles as separate processes on one arena file)", DefaultValueFactory = _ => "all" };
         OneOf(role, [.. NodeOptions.Roles]);
         var port = new Option<int>("--port") { Description = "Akka.Remote port on 127.0.0.1 (0: a free one, printed in the ready line)", DefaultValueFactory = _ => 0 }.MustBeAtLeast(0);
         var seed = new Option<string?>("--seed") { Description = "The cluster member to join, HOST:PORT (none: start a cluster of one)" };
@@ -44,11 +44,13 @@ public static class ClusterCli
                 r.AddError(e.Message);
             }
         });
+        var arena = new Option<string?>("--arena") { Description = "The host's arena file (in /dev/shm), shared by its user, net and driver processes; the first creates it" };
+        var app = new Option<string>("--app") { Description = "User role: the app's process name (/user_proc/NAME); a bystander user process takes another", DefaultValueFactory = _ => "app" };
         var otlp = new Option<string?>("--otlp") { Description = "Export this host's traces over OTLP (service edsos-host-a or -b)" }.MustBeHttpEndpoint();
         var traceFile = new Option<string?>("--trace-file") { Description = "Write this host's traces to a Jaeger JSON file when the node ends" }.MustBeWritableFile();
         var command = new Command("node", "Run one EDSOS host in this process as a member of an Akka.Cluster on 127.0.0.1, until SIGINT/SIGTERM or the coordinator's finish")
         {
-            host, role, port, seed, wire, otlp, traceFile,
+            host, role, port, seed, wire, arena, app, otlp, traceFile,
         };
         command.SetAction(async (result, stop) =>
         {
@@ -59,6 +61,8 @@ public static class ClusterCli
                 Port = result.GetValue(port),
                 Seed = result.GetValue(seed),
                 Wire = result.GetValue(wire)!,
+                Arena = result.GetValue(arena),
+                App = result.GetValue(app)!,
                 Telemetry = new Telemetry.TelemetryOptions { OtlpEndpoint = result.GetValue(otlp), TraceFile = result.GetValue(traceFile) },
             };
             if (options.RefuseRole() is { } refused)
@@ -79,14 +83,15 @@ public static class ClusterCli
         OneOf(proto, "udp", "tcp");
         var sends = new Option<int>("--sends") { Description = "Datagrams (or TCP writes) host A sends and has echoed", DefaultValueFactory = _ => 1000 }.MustBeAtLeast(1);
         var size = new Option<int>("--size") { Description = "Bytes per datagram or write", DefaultValueFactory = _ => 1024 };
-        var kill = new Option<string?>("--kill") { Description = "SIGKILL host B's process once A has N echoes back: B@N (UDP)" };
+        var kill = new Option<string?>("--kill") { Description = "SIGKILL a process once A has N echoes back: B@N (host B), or user@N, net@N, driver@N (one of host A's role processes; implies --roles) (UDP)" };
+        var roles = new Option<bool>("--roles") { Description = "Host A as three processes, user, net and driver, on one arena file (zero copy across them)" };
         var restart = new Option<bool>("--restart") { Description = "With --kill: start the killed host again; it rejoins and the echo resumes" };
         var json = new Option<bool>("--json") { Description = "One JSON object on stdout: the demo's fields summed over every arena, processes, kill timings" };
         var traceDir = new Option<string?>("--trace-dir") { Description = "Each node writes its traces there as Jaeger JSON (host-a-1.json, host-b-1.json; a restarted B host-b-2.json)" };
         var otlp = new Option<string?>("--otlp") { Description = "Each node exports its traces over OTLP to this http(s) endpoint (services edsos-host-a, edsos-host-b)" }.MustBeHttpEndpoint();
         var demo = new Command("demo", "Hosts A and B as two processes in one Akka.Cluster, NICs joined by a UDP wire: the demo's echo across them, every byte checked")
         {
-            proto, sends, size, kill, restart, json, traceDir, otlp,
+            proto, sends, size, kill, restart, roles, json, traceDir, otlp,
         };
         demo.SetAction(async (result, stop) =>
         {
@@ -109,6 +114,7 @@ public static class ClusterCli
                 KillHost = killed?.Host,
                 KillAfter = killed?.After ?? 0,
                 Restart = result.GetValue(restart),
+                Roles = result.GetValue(roles) || killed?.Host is "user" or "net" or "driver",
                 TraceDirectory = result.GetValue(traceDir),
                 OtlpEndpoint = result.GetValue(otlp),
             };
@@ -169,7 +175,7 @@ public static class ClusterCli
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(report);
-        output.WriteLine($"EDSOS cluster demo: {report.Proto} echo 10.0.0.1 → 10.0.0.2:7, {report.Sends} × {report.Size} bytes, one host per process, {report.Mode} mode");
+        output.WriteLine($"EDSOS cluster demo: {report.Proto} echo 10.0.0.1 → 10.0.0.2:7, {report.Sends} × {report.Size} bytes, {(report.Processes.Any(p => p.Role != "all") ? "host A as user, net and driver processes on one arena" : "one host per process")}, {report.Mode} mode");
         if (report.Interrupted)
         {
             output.WriteLine($"  interrupted        by a signal after {report.Attempted} of {report.Sends} rounds; the figures below cover those");
@@ -190,11 +196,20 @@ public static class ClusterCli
         output.WriteLine($"  sendto latency     p50 {report.SendP50Us:0.0} µs, p99 {report.SendP99Us:0.0} µs; round trip p50 {report.RttP50Us:0.0} µs");
         if (report.Killed is { } killed)
         {
-            output.WriteLine($"  killed             host {killed.Host} pid {killed.Pid} by SIGKILL after {report.KilledAfterEchoes} echoes");
+            output.WriteLine($"  killed             host {killed.Host} {killed.Role} pid {killed.Pid} by SIGKILL after {report.KilledAfterEchoes} echoes");
+            if (report.ReapedProcesses > 0)
+            {
+                output.WriteLine($"  reaped             {report.ReapedProcesses} process(es) within {Seconds(report.ReapedAfterS)} of the kill: {report.LiftedNodes} nodes lifted, of them {report.LiftedCtrns} CTRNs");
+            }
+
             output.WriteLine($"  cluster saw it     unreachable after {Seconds(report.UnreachableAfterS)}, removed after {Seconds(report.RemovedAfterS)}");
-            if (report.RejoinedAfterS is not null || report.EchoedAfterRestart is not null)
+            if (killed.Role == "all" && (report.RejoinedAfterS is not null || report.EchoedAfterRestart is not null))
             {
                 output.WriteLine($"  restarted          host B up again after {Seconds(report.RejoinedAfterS)}; {report.EchoedAfterRestart} echoes served by the new process");
+            }
+            else if (report.RejoinedAfterS is not null)
+            {
+                output.WriteLine($"  restarted          host {killed.Host} {killed.Role} up again after {Seconds(report.RejoinedAfterS)} (a new process, found by the others and re-attached)");
             }
         }
 

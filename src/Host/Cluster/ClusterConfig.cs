@@ -39,7 +39,7 @@ public static class ClusterConfig
                 }
                 serialization-bindings {
                   "Edsos.Host.Cluster.IClusterMessage, edsos" = edsos-json
-                  "Edsos.Scheduler.Tracing.Traced, Edsos.Scheduler" = edsos-json
+                  {{EdsosJsonSerializer.Bindings("edsos-json")}}
                 }
               }
               remote {

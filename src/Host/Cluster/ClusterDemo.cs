@@ -56,15 +56,42 @@ public static class ClusterDemo
             string seed = $"127.0.0.1:{cluster.SelfAddress.Port}";
             var (portA, portB) = FreeUdpPortPair();
             var started = new Dictionary<string, int>();
+            string[] Telemetry(string name) =>
+            [
+                .. options.TraceDirectory is { } dir ? new[] { "--trace-file", Path.Combine(dir, $"{name}-{started[name] = started.GetValueOrDefault(name) + 1}.json") } : [],
+                .. options.OtlpEndpoint is { } endpoint ? new[] { "--otlp", endpoint } : [],
+            ];
             string[] NodeArgs(string host, int local, int peer) =>
             [
-                "--host", host, "--role", "all", "--port", "0", "--seed", seed, "--wire", $"udp:{local}:{peer}",
-                .. options.TraceDirectory is { } dir ? new[] { "--trace-file", Path.Combine(dir, $"host-{host.ToLowerInvariant()}-{started[host] = started.GetValueOrDefault(host) + 1}.json") } : [],
-                .. options.OtlpEndpoint is { } endpoint ? new[] { "--otlp", endpoint } : [],
+                "--host", host, "--role", "all", "--port", "0", "--seed", seed, "--wire", $"udp:{local}:{peer}", .. Telemetry($"host-{host.ToLowerInvariant()}"),
+            ];
+
+            // Host A's roles as processes of their own on one arena file (the driver holds the wire's end).
+            string arena = run.Arena;
+            string[] RoleArgs(string role, string app) =>
+            [
+                "--host", "A", "--role", role, "--arena", arena, "--port", "0", "--seed", seed,
+                .. role == "driver" ? new[] { "--wire", $"udp:{portA}:{portB}" } : [],
+                .. role == "user" ? new[] { "--app", app } : [],
+                .. Telemetry(role == "user" ? $"host-a-{app}" : $"host-a-{role}"),
             ];
 
             run.Start(NodeProcess.Start("B", NodeArgs("B", portB, portA)));
-            run.Start(NodeProcess.Start("A", NodeArgs("A", portA, portB)));
+            if (options.Roles)
+            {
+                run.Start(NodeProcess.Start("A", RoleArgs("driver", "app"), "driver", "A/driver"));
+                run.Start(NodeProcess.Start("A", RoleArgs("net", "app"), "net", "A/net"));
+                run.Start(NodeProcess.Start("A", RoleArgs("user", "app"), "user", "A"));
+                if (options.KillHost == "user")
+                {
+                    run.Start(NodeProcess.Start("A", RoleArgs("user", ClusterDemoOptions.VictimApp), "user", ClusterDemoOptions.KillKeyOf("user")));
+                }
+            }
+            else
+            {
+                run.Start(NodeProcess.Start("A", NodeArgs("A", portA, portB)));
+            }
+
             var reader = arrivals.Reader;
 
             // 1. Both hosts up, their apps running.
@@ -74,15 +101,21 @@ public static class ClusterDemo
                 return run.Build(total.Elapsed, coordinator);
             }
 
-            // 2. The echo, with the kill and the restart as they come.
+            // 2. The echo, with the kill and the restart as they come. A victim user process (--kill user) runs an echo
+            // of its own until it is killed, so its sockets are busy when it dies.
             using (system.Tracing.Source.StartActivity("cluster demo", ActivityKind.Producer))
             {
+                if (run.Nodes.TryGetValue(ClusterDemoOptions.KillKeyOf("user"), out var victim) && options.KillHost == "user")
+                {
+                    victim.Node.TellTraced(new ClusterProtocol.RunEcho("udp", int.MaxValue, options.Size, 0, options.EchoTimeout.TotalSeconds, false), coordinator);
+                }
+
                 run.Nodes["A"].Node.TellTraced(
                     new ClusterProtocol.RunEcho(options.Proto, options.Sends, options.Size, options.KillHost is null ? 0 : options.KillAfter, options.EchoTimeout.TotalSeconds, options.Restart),
                     coordinator);
             }
 
-            await run.RunEchoAsync(reader, seed, () => NodeArgs("B", portB, portA), stop);
+            await run.RunEchoAsync(reader, seed, () => options.KillHost is "net" or "driver" ? RoleArgs(options.KillHost, "app") : NodeArgs("B", portB, portA), stop);
 
             // 3. Every surviving host closes and reports its arena.
             await run.FinishAsync(reader, coordinator, stop.IsCancellationRequested ? "a signal" : "the echo ended");
@@ -91,6 +124,7 @@ public static class ClusterDemo
         finally
         {
             run.Dispose();
+            File.Delete(run.Arena);
             await system.Terminate();
             if (telemetry.IsTracing && !telemetry.Flush())
             {
@@ -125,6 +159,7 @@ public static class ClusterDemo
         private NodeProcess? _killed;
         private string? _killedAddress;
         private long _killAt;
+        private long? _killWallMs;
         private int? _killedAfter;
         private double? _unreachable;
         private double? _removed;
@@ -133,6 +168,9 @@ public static class ClusterDemo
         private bool _interrupted;
 
         public RunState(ClusterDemoOptions options) => _options = options;
+
+        /// <summary>Host A's arena file when its roles run as processes (removed when the demo ends).</summary>
+        public string Arena { get; } = Path.Combine("/dev/shm", $"edsos-demo-{Environment.ProcessId}-a.arena");
 
         public Dictionary<string, ClusterProtocol.NodeReady> Nodes { get; } = [];
 
@@ -143,7 +181,7 @@ public static class ClusterDemo
         public async Task<bool> WaitReadyAsync(ChannelReader<ClusterCoordinator.Arrival> reader, TimeSpan limit, CancellationToken stop)
         {
             var deadline = Stopwatch.StartNew();
-            while (!(Nodes.ContainsKey("A") && Nodes.ContainsKey("B")))
+            while (_processes.Any(p => !Nodes.ContainsKey(p.Key)))
             {
                 if (_processes.FirstOrDefault(p => p.HasExited && p != _killed) is { } dead)
                 {
@@ -193,7 +231,7 @@ public static class ClusterDemo
                     Observe(arrival, seed, restartArgs);
                 }
 
-                if (_processes.FirstOrDefault(p => p.Host == "A" && p.HasExited) is { } a)
+                if (_processes.FirstOrDefault(p => p.Key == "A" && p.HasExited) is { } a)
                 {
                     Errors.Add($"host A's process {a.Pid} exited with {a.ExitCode} during the echo: {string.Join(" | ", a.Lines.TakeLast(3))}");
                     return;
@@ -209,30 +247,36 @@ public static class ClusterDemo
 
         public async Task FinishAsync(ChannelReader<ClusterCoordinator.Arrival> reader, IActorRef coordinator, string reason)
         {
-            var live = Nodes.Values.Where(n => Alive(n.Pid)).ToList();
-            foreach (var node in live)
+            // In waves: the apps first (their sockets close in net), then net (its stack lets go of what it shares into
+            // the driver), then the driver, whose report is its arena's last word.
+            var live = Nodes.Where(n => Alive(n.Value.Pid)).ToList();
+            foreach (var wave in live.GroupBy(n => n.Key switch { "A/net" => 1, "A/driver" => 2, _ => 0 }).OrderBy(g => g.Key))
             {
-                node.Node.TellTraced(new ClusterProtocol.Finish(reason), coordinator);
-            }
-
-            var deadline = Stopwatch.StartNew();
-            while (_reports.Count < live.Count && deadline.Elapsed < s_reportTimeout)
-            {
-                var arrival = await ReadAsync(reader, TimeSpan.FromMilliseconds(500), CancellationToken.None);
-                if (arrival is not null)
+                var nodes = wave.Select(n => n.Value).ToList();
+                foreach (var node in nodes)
                 {
-                    Observe(arrival, null, null);
+                    node.Node.TellTraced(new ClusterProtocol.Finish(reason), coordinator);
                 }
 
-                if (live.Where(n => !_reports.Any(r => r.Pid == n.Pid)).Any(n => !Alive(n.Pid)))
+                var deadline = Stopwatch.StartNew();
+                while (nodes.Any(n => !_reports.Any(r => r.Pid == n.Pid)) && deadline.Elapsed < s_reportTimeout)
                 {
-                    break;
+                    var arrival = await ReadAsync(reader, TimeSpan.FromMilliseconds(500), CancellationToken.None);
+                    if (arrival is not null)
+                    {
+                        Observe(arrival, null, null);
+                    }
+
+                    if (nodes.Where(n => !_reports.Any(r => r.Pid == n.Pid)).Any(n => !Alive(n.Pid)))
+                    {
+                        break;
+                    }
                 }
             }
 
-            foreach (var node in live.Where(n => !_reports.Any(r => r.Pid == n.Pid)))
+            foreach (var (_, node) in live.Where(n => !_reports.Any(r => r.Pid == n.Value.Pid)))
             {
-                Errors.Add($"host {node.Host} (pid {node.Pid}) sent no report");
+                Errors.Add($"host {node.Host} {node.Role} (pid {node.Pid}) sent no report");
             }
 
             foreach (var process in _processes.Where(p => p != _killed))
@@ -259,11 +303,16 @@ public static class ClusterDemo
             _ = coordinator;
             var echo = _echo ?? new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, []);
             var processes = _processes.Select(p => new ClusterProcessInfo(
-                "all", p.Host, p.Pid, p == _killed ? "SIGKILL (the demo's kill)" : _ended.GetValueOrDefault(p.Pid) ?? (p.HasExited ? $"exit {p.ExitCode}" : "killed at cleanup"))).ToList();
+                p.Role, p.Host, p.Pid, p == _killed ? "SIGKILL (the demo's kill)" : _ended.GetValueOrDefault(p.Pid) ?? (p.HasExited ? $"exit {p.ExitCode}" : "killed at cleanup"))).ToList();
             var errors = new List<string>(Errors);
-            if (_killed is not null && (_unreachable is null || _removed is null))
+            if (_killed is not null && _options.KillHost == "B" && (_unreachable is null || _removed is null))
             {
                 errors.Add($"the cluster did not see the killed host {(_unreachable is null ? "unreachable" : "removed")} before the run ended");
+            }
+
+            if (_killed is not null && _options.KillHost != "B" && _removed is null)
+            {
+                errors.Add("the killed process was not removed from the cluster before the run ended");
             }
 
             if (Environment.GetEnvironmentVariable("EDSOS_DEBUG") == "1")
@@ -271,13 +320,17 @@ public static class ClusterDemo
                 errors.AddRange(_processes.SelectMany(p => p.Lines.Select(l => $"[{p.Host} {p.Pid}] {l}")));
             }
 
-            errors.AddRange(echo.Errors.Where(e => !e.Contains("the peer went down", StringComparison.Ordinal) && !e.StartsWith("stopped after", StringComparison.Ordinal)));
-            var notes = echo.Errors.Where(e => e.Contains("the peer went down", StringComparison.Ordinal) || e.StartsWith("stopped after", StringComparison.Ordinal));
-            int? afterRestart = _killed is not null && _options.Restart
+            errors.AddRange(echo.Errors.Where(e => !IsNote(e)));
+            var notes = echo.Errors.Where(IsNote).Concat(_reports.SelectMany(r => r.Events.Select(e => $"host {r.Host} {r.Role}: {e}")));
+            int? afterRestart = _killed is not null && _options.Restart && _options.KillHost == "B"
                 ? _reports.Where(r => r.Host == "B").Sum(r => r.EchoedByServer)
                 : null;
             var leaks = _reports.SelectMany(r => r.Leaks).ToList();
-            int leakedPages = _reports.Sum(r => r.LeakedPages);
+
+            // A shared arena's pages are judged by the last of its processes to close (its report covers all of them).
+            int leakedPages = _reports.Where(r => r.Arena.Length == 0).Sum(r => r.LeakedPages)
+                + _reports.Where(r => r.Arena.Length > 0).GroupBy(r => r.Arena).Sum(g => g.Last().LeakedPages);
+            int arenas = _reports.Count(r => r.Arena.Length == 0) + _reports.Where(r => r.Arena.Length > 0).Select(r => r.Arena).Distinct().Count();
             int leakedNodes = _reports.Sum(r => r.LeakedNodes);
             bool ok = Verdict(echo, leakedPages, leakedNodes, afterRestart, errors);
             return new ClusterDemoReport
@@ -299,7 +352,13 @@ public static class ClusterDemo
                 LeakedPages = leakedPages,
                 LeakedCtrns = _reports.Sum(r => r.LeakedCtrns),
                 LeakedNodes = leakedNodes,
-                ArenasReported = _reports.Count,
+                ArenasReported = arenas,
+                LiftedNodes = _reports.Sum(r => r.LiftedNodes),
+                LiftedCtrns = _reports.Sum(r => r.LiftedCtrns),
+                ReapedProcesses = _reports.Sum(r => r.ReapedProcesses),
+                ReapedAfterS = _killWallMs is { } killedAt && _options.KillHost != "B" && _reports.Any(r => r.DeathsHandledAtUnixMs.Length > 0)
+                    ? _reports.Where(r => r.DeathsHandledAtUnixMs.Length > 0).Max(r => r.DeathsHandledAtUnixMs.Max() - killedAt) / 1000.0
+                    : null,
                 SendsPerSec = echo.LoopSeconds > 0 ? echo.Ok / echo.LoopSeconds : 0,
                 SendP50Us = echo.SendP50Us,
                 SendP99Us = echo.SendP99Us,
@@ -349,6 +408,23 @@ public static class ClusterDemo
                 return echo.Ok == _options.Sends;
             }
 
+            if (_options.KillHost == "user")
+            {
+                // Another app's death: this app's echo is untouched, and net closed the victim's sockets (its reap lifted them).
+                return echo.Ok == _options.Sends && _removed is not null && _reports.Sum(r => r.LiftedNodes) > 0
+                    && _reports.Any(r => r.Events.Any(e => e.StartsWith("closed ", StringComparison.Ordinal) && !e.StartsWith("closed 0 ", StringComparison.Ordinal)));
+            }
+
+            if (_options.KillHost is "net" or "driver")
+            {
+                // The app's sends failed ENETDOWN at once (no hang); with a restart the rounds resumed on the new process
+                // (at most the two in flight lost), without one the client stopped at its first ENETDOWN.
+                bool sawDown = echo.Errors.Any(e => e.Contains("ENETDOWN", StringComparison.Ordinal));
+                return _removed is not null && sawDown && echo.Ok >= _options.KillAfter && (_options.Restart
+                    ? _rejoined is not null && echo.Attempted == _options.Sends && echo.Ok >= _options.Sends - 2
+                    : echo.Attempted < _options.Sends);
+            }
+
             // A kill: the cluster saw it and said so in time, at most the rounds in flight were lost, and with a
             // restart every round was sent and the new host echoed some of them.
             bool detected = _killed is not null && _unreachable is not null && _removed is not null && echo.Lost <= 2 && echo.Ok + echo.Lost == echo.Attempted;
@@ -356,6 +432,12 @@ public static class ClusterDemo
                 ? detected && _rejoined is not null && echo.Attempted == _options.Sends && afterRestart > 0
                 : detected && echo.Ok >= _options.KillAfter;
         }
+
+        /// <summary>An echo line that is the expected effect of the kill, not a fault: reported as a note.</summary>
+        private bool IsNote(string line) =>
+            line.Contains("the peer went down", StringComparison.Ordinal) || line.StartsWith("stopped after", StringComparison.Ordinal)
+            || (_options.KillHost is "net" or "driver" && (line.Contains("ENETDOWN", StringComparison.Ordinal) || line.Contains("sent again", StringComparison.Ordinal)
+                || line.Contains("no echo within", StringComparison.Ordinal) || line.Contains("recv failed", StringComparison.Ordinal)));
 
         private bool Alive(int pid) => _processes.Any(p => p.Pid == pid && !p.HasExited);
 
@@ -365,12 +447,13 @@ public static class ClusterDemo
             switch (arrival.Message)
             {
                 case ClusterProtocol.NodeReady ready:
-                    Nodes[ready.Host] = ready;
-                    if (ready.Host == "B" && _restarting)
+                    string key = _processes.LastOrDefault(p => p.Pid == ready.Pid)?.Key ?? ready.Host;
+                    Nodes[key] = ready;
+                    if (_restarting && _killed is not null && key == _killed.Key)
                     {
                         _restarting = false;
                         _rejoined = Since(arrival.At);
-                        if (Nodes.TryGetValue("A", out var a))
+                        if (_options.KillHost == "B" && Nodes.TryGetValue("A", out var a))
                         {
                             a.Node.TellTraced(new ClusterProtocol.PeerStatus(false, "B"));
                         }
@@ -378,15 +461,17 @@ public static class ClusterDemo
 
                     break;
                 case ClusterProtocol.EchoReached reached when _options.KillHost is not null && _killed is null:
-                    _killed = _processes.Last(p => p.Host == _options.KillHost);
-                    _killedAddress = Nodes[_options.KillHost].Address;
+                    string victim = ClusterDemoOptions.KillKeyOf(_options.KillHost);
+                    _killed = _processes.Last(p => p.Key == victim);
+                    _killedAddress = Nodes[victim].Address;
                     _killedAfter = reached.Echoed;
                     _killAt = Stopwatch.GetTimestamp();
+                    _killWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                     _killed.Kill();
                     break;
                 case ClusterEvent.UnreachableMember unreachable when IsKilled(unreachable.Member) && _unreachable is null:
                     _unreachable = Since(arrival.At);
-                    if (Nodes.TryGetValue("A", out var client))
+                    if (_options.KillHost == "B" && Nodes.TryGetValue("A", out var client))
                     {
                         client.Node.TellTraced(new ClusterProtocol.PeerStatus(true, "B"));
                     }
@@ -397,7 +482,7 @@ public static class ClusterDemo
                     if (_options.Restart && restartArgs is not null)
                     {
                         _restarting = true;
-                        Start(NodeProcess.Start("B", restartArgs()));
+                        Start(NodeProcess.Start(_killed!.Host, restartArgs(), _killed.Role, _killed.Key));
                     }
 
                     break;

@@ -27,6 +27,23 @@ public sealed record ClusterDemoOptions
     /// <summary>How long one echo may take before it counts as lost (longer than the failure detection, so a kill shows as the peer going down).</summary>
     public TimeSpan EchoTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Host A's roles as separate processes on one arena file (<c>--roles</c>; implied by <c>--kill user|net|driver@N</c>):
+    /// a driver, a net and a user process (plus a victim user process with <c>--kill user</c>), host B one process.
+    /// </summary>
+    public bool Roles { get; init; }
+
+    /// <summary>The app name of the user process <c>--kill user@N</c> kills; host A's echo client runs beside it and goes on.</summary>
+    public const string VictimApp = "victim";
+
+    /// <summary>The coordinator's key of the process <c>--kill WHO@N</c> kills: <c>B</c>, <c>A/victim</c>, <c>A/net</c> or <c>A/driver</c>.</summary>
+    public static string KillKeyOf(string who) => who switch
+    {
+        "user" => "A/" + VictimApp,
+        "net" or "driver" => "A/" + who,
+        _ => who,
+    };
+
     /// <summary>A directory where every node writes its traces (<c>host-a-1.json</c>, <c>host-b-1.json</c>, a restarted B <c>host-b-2.json</c>); null: none.</summary>
     public string? TraceDirectory { get; init; }
 
@@ -42,7 +59,7 @@ public sealed record ClusterDemoOptions
         string who = at > 0 ? value[..at] : value;
         if (at <= 0 || !int.TryParse(value[(at + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int after) || after < 1)
         {
-            problem = $"--kill must be HOST@N with N at least 1 (for example B@200), not '{value}'";
+            problem = $"--kill must be B@N, user@N, net@N or driver@N with N at least 1 (for example B@200), not '{value}'";
             return null;
         }
 
@@ -54,10 +71,9 @@ public sealed record ClusterDemoOptions
                 problem = "--kill A@N is not supported: host A runs the echo client, so nothing would be left to report; kill B";
                 return null;
             case "user" or "net" or "driver":
-                problem = $"--kill {who}@N needs a host's roles in separate processes on the shared arena, which is not there yet; kill B (a whole host)";
-                return null;
+                return (who, after);
             default:
-                problem = $"--kill names host A or B, not '{who}'";
+                problem = $"--kill names host B or one of host A's roles (user, net, driver), not '{who}'";
                 return null;
         }
     }
@@ -92,7 +108,7 @@ public sealed record ClusterDemoOptions
 
         if (KillHost is not null && KillAfter >= Sends)
         {
-            return $"--kill B@{KillAfter} needs --sends above {KillAfter}";
+            return $"--kill {KillHost}@{KillAfter} needs --sends above {KillAfter}";
         }
 
         if (TraceDirectory is not null && !Directory.Exists(TraceDirectory))

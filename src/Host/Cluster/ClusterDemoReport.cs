@@ -40,6 +40,18 @@ public sealed record ClusterDemoReport
     /// <summary>Arenas whose leak report is in the sums (every host process that was not killed).</summary>
     public required int ArenasReported { get; init; }
 
+    /// <summary>Peer processes the survivors reaped (a killed role process: 1).</summary>
+    public int ReapedProcesses { get; init; }
+
+    /// <summary>Nodes the reaps revoked: every node of the dead process's TSs and every CTRN originating in them.</summary>
+    public int LiftedNodes { get; init; }
+
+    /// <summary>Of <see cref="LiftedNodes"/>, the CTRNs.</summary>
+    public int LiftedCtrns { get; init; }
+
+    /// <summary>A killed role process: seconds from the SIGKILL until the last surviving process of its host had noticed and reaped it.</summary>
+    public double? ReapedAfterS { get; init; }
+
     public required double SendsPerSec { get; init; }
     public required double SendP50Us { get; init; }
     public required double SendP99Us { get; init; }

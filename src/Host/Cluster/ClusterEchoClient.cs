@@ -25,6 +25,7 @@ internal static class ClusterEchoClient
         Libc libc, ClusterProtocol.RunEcho run, PeerGate peer, bool resume, Action<int> reached, CancellationToken stop)
     {
         var tally = new EchoTally();
+        Stopwatch? downSince = null;
         int ok = 0;
         int bad = 0;
         int lostToPeer = 0;
@@ -60,6 +61,45 @@ internal static class ClusterEchoClient
                 libc.WriteBuffer(send, 0, pattern);
                 long start = Stopwatch.GetTimestamp();
                 var sent = await libc.SendToAsync(fd, send.Gva, run.Size, destination);
+                if (!sent.IsOk && sent.Error == Errno.ENETDOWN)
+                {
+                    // The host's driver or net process is gone (a role process killed): the send failed at once.
+                    tally.Attempted--;
+                    if (!resume)
+                    {
+                        tally.Keep($"stopped after {i} rounds: sendto ENETDOWN (the host's driver or net process is gone)");
+                        break;
+                    }
+
+                    if (downSince is null)
+                    {
+                        downSince = Stopwatch.StartNew();
+                        tally.Keep($"sendto #{sequence}: ENETDOWN; waiting for the host's process to come back");
+                    }
+                    else
+                    {
+                        await Task.Delay(100, CancellationToken.None);
+                    }
+
+                    int? reopened = downSince.Elapsed < PeerWait ? await ReopenAsync(libc, fd, pending, stop) : null;
+                    if (reopened is not { } again)
+                    {
+                        tally.Keep($"stopped after {i} rounds: no socket within {PeerWait.TotalSeconds:0} s of ENETDOWN");
+                        fd = -1;
+                        break;
+                    }
+
+                    fd = again;
+                    i--;
+                    continue;
+                }
+
+                if (sent.IsOk && downSince is not null)
+                {
+                    tally.Keep($"sendto #{sequence}: sent again {downSince.Elapsed.TotalSeconds:0.00} s after the first ENETDOWN");
+                    downSince = null;
+                }
+
                 if (!sent.IsOk || sent.Value != run.Size)
                 {
                     tally.Keep($"sendto #{sequence}: {(sent.IsOk ? $"sent {sent.Value} of {run.Size}" : sent.Error.ToString())}");
@@ -105,7 +145,11 @@ internal static class ClusterEchoClient
         finally
         {
             libc.Free(send);
-            await libc.CloseAsync(fd);
+            if (fd >= 0)
+            {
+                await libc.CloseAsync(fd);
+            }
+
             if (pending.Task is { } outstanding)
             {
                 // Closing the descriptor ends it with EBADF; a datagram it got in the meantime is freed here.
@@ -121,6 +165,41 @@ internal static class ClusterEchoClient
             ok, bad, Math.Max(0, tally.Attempted - ok - bad), tally.Attempted, lostToPeer, tally.Elapsed.TotalSeconds,
             tally.SendMicros.PercentileMicros(0.50), tally.SendMicros.PercentileMicros(0.99), tally.RttMicros.PercentileMicros(0.50),
             [.. tally.Errors]);
+    }
+
+    /// <summary>
+    /// After ENETDOWN: closes <paramref name="fd"/> (a descriptor whose socket died with net closes at once), ends the
+    /// receive in flight on it, then asks for a new socket every 100 ms until one is made (net is back) or
+    /// <see cref="PeerWait"/> ran out (null). A driver that is gone leaves the socket usable, but a fresh one costs the
+    /// same and serves both cases.
+    /// </summary>
+    private static async Task<int?> ReopenAsync(Libc libc, int fd, PendingReceive pending, CancellationToken stop)
+    {
+        await libc.CloseAsync(fd);
+        if (pending.Task is { } outstanding)
+        {
+            var last = await outstanding;
+            pending.Task = null;
+            if (last.IsOk && last.Buffer is not null)
+            {
+                libc.Free(last.Buffer);
+            }
+        }
+
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < PeerWait && !stop.IsCancellationRequested)
+        {
+            // The driver may still be on its way back: a send on the new socket fails ENETDOWN again and we come back here.
+            var socket = await libc.SocketAsync(2, SocketKind.Dgram, 0);
+            if (socket.IsOk)
+            {
+                return (int)socket.Value;
+            }
+
+            await Task.Delay(100, CancellationToken.None);
+        }
+
+        return null;
     }
 
     private enum Outcome

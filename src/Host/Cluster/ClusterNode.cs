@@ -28,7 +28,7 @@ public static class ClusterNode
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
         bool isA = options.Host == "A";
-        using var telemetry = Telemetry.TelemetrySession.Start(options.Telemetry, [ClusterConfig.SystemName], options.Host);
+        using var telemetry = Telemetry.TelemetrySession.Start(options.Telemetry, [ClusterConfig.SystemName], options.ServiceHost);
         try
         {
             return await RunHostAsync(options, isA, output, error, stop);
@@ -56,15 +56,23 @@ public static class ClusterNode
         {
             Name = options.Host,
             SystemName = ClusterConfig.SystemName,
-            AkkaConfig = ClusterConfig.Build(options.Port, [options.Role, $"host-{options.Host}"], options.Seed),
+            AkkaConfig = ClusterConfig.Build(options.Port, [options.Role, PeerWatch.HostRole(options.Host), PeerWatch.PidRole(Environment.ProcessId)], options.Seed),
             Address = isA ? DemoRunner.AddressA : DemoRunner.AddressB,
             Mac = MacAddress.Parse(isA ? "02:00:00:00:00:01" : "02:00:00:00:00:02"),
         };
 
-        EdsosHost host;
+        INodeHost host;
+        RoleHost? role = null;
         try
         {
-            host = await EdsosHost.StartAsync(hostOptions, wire);
+            if (options.Role == "all")
+            {
+                host = new AllRolesHost(await EdsosHost.StartAsync(hostOptions, wire));
+            }
+            else
+            {
+                host = role = RoleHost.Create(options, hostOptions);
+            }
         }
         catch
         {
@@ -75,7 +83,7 @@ public static class ClusterNode
         var session = new NodeSession(host, options, udp);
         try
         {
-            if (!isA)
+            if (!isA && role is null)
             {
                 await session.StartEchoAppsAsync();
             }
@@ -92,6 +100,16 @@ public static class ClusterNode
             }
 
             await up.Task.WaitAsync(JoinTimeout, stop);
+            if (role is not null)
+            {
+                // A role process builds its part once it is a member: it finds the roles it needs by the membership.
+                await role.ComposeAsync(udp is null ? null : wire, stop);
+                if (!isA && options.Role == "user")
+                {
+                    await session.StartEchoAppsAsync();
+                }
+            }
+
             var agent = host.System.ActorOf(Props.Create(() => new NodeAgent(session)), "node");
             string address = cluster.SelfAddress.ToString();
             await output.WriteLineAsync($"edsos node: host {options.Host} role {options.Role} pid {Environment.ProcessId} member {address} wire {wire.Name}: ready");
@@ -104,15 +122,25 @@ public static class ClusterNode
             var ended = await Task.WhenAny(session.Finished, gone.Task, Task.Delay(Timeout.Infinite, stop));
             string reason = ended == session.Finished ? "finished" : ended == gone.Task ? await gone.Task : "a signal";
             var report = await session.FinishAsync(reason);
-            await output.WriteLineAsync(
-                $"edsos node: host {options.Host} pid {Environment.ProcessId} closed ({reason}): leaks {report.LeakedPages} pages, {report.LeakedCtrns} CTRNs, {report.LeakedNodes} nodes");
+            foreach (string line in report.Events)
+            {
+                await output.WriteLineAsync($"edsos node: host {options.Host} role {options.Role}: {line}");
+            }
+
+            await output.WriteLineAsync(role is null
+                ? $"edsos node: host {options.Host} pid {Environment.ProcessId} closed ({reason}): leaks {report.LeakedPages} pages, {report.LeakedCtrns} CTRNs, {report.LeakedNodes} nodes"
+                : $"edsos node: host {options.Host} role {options.Role} pid {Environment.ProcessId} closed ({reason}): leaks {report.LeakedCtrns} CTRNs, {report.LeakedNodes} nodes of its TSs; arena {report.LeakedPages} pages, {report.ArenaNodes} nodes live (any role)");
             await output.FlushAsync(CancellationToken.None);
-            bool clean = report.LeakedPages == 0 && report.LeakedNodes == 0 && report.Leaks.Length == 0;
+
+            // A role process answers for its own TSs; the pages of the shared arena are the last closer's to judge.
+            bool clean = (role is not null || report.LeakedPages == 0) && report.LeakedNodes == 0 && report.Leaks.Length == 0;
             return clean && ended != gone.Task ? ExitCodes.Ok : ExitCodes.Failed;
         }
         catch (TimeoutException)
         {
-            await error.WriteLineAsync($"edsos node: host {options.Host} did not become an Up member within {JoinTimeout.TotalSeconds:0} s (seed {options.Seed ?? "itself"})");
+            await error.WriteLineAsync(role is not null && Akka.Cluster.Cluster.Get(host.System).SelfMember.Status == MemberStatus.Up
+                ? $"edsos node: host {options.Host} role {options.Role}: the {(options.Role == "net" ? "driver" : "net")} process of host {options.Host} was not found within a minute"
+                : $"edsos node: host {options.Host} did not become an Up member within {JoinTimeout.TotalSeconds:0} s (seed {options.Seed ?? "itself"})");
             return ExitCodes.Failed;
         }
         finally

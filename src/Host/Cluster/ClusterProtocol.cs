@@ -43,8 +43,35 @@ public static class ClusterProtocol
     /// <summary>Coordinator → node: close every app and the host, then reply <see cref="NodeReport"/> and exit.</summary>
     public sealed record Finish(string Reason) : IClusterMessage;
 
-    /// <summary>Node → coordinator: what the host's arena and NIC counted, read after the host closed everything.</summary>
+    /// <summary>
+    /// Node → coordinator: what the process's arena and NIC counted, read after it closed its part of the host. The
+    /// leaked CTRNs and nodes are those of the process's own TSs; <paramref name="LeakedPages"/> and
+    /// <see cref="ArenaNodes"/> are the whole arena's (a role process's arena is its host's: the last of them to close
+    /// reports what its host leaked).
+    /// </summary>
     public sealed record NodeReport(
         string Host, string Role, int Pid, long PayloadBytesCopied, long HeaderBytesCopied, long DmaBytes, long FramesTx,
-        long WireFramesDropped, int EchoedByServer, int LeakedPages, int LeakedCtrns, int LeakedNodes, string[] Leaks) : IClusterMessage;
+        long WireFramesDropped, int EchoedByServer, int LeakedPages, int LeakedCtrns, int LeakedNodes, string[] Leaks) : IClusterMessage
+    {
+        /// <summary>The arena file (empty: a private arena, <c>--role all</c>).</summary>
+        public string Arena { get; init; } = string.Empty;
+
+        /// <summary>Live nodes in the whole arena when this process closed (any process's).</summary>
+        public int ArenaNodes { get; init; }
+
+        /// <summary>Dead peer processes of its host this process reaped.</summary>
+        public int ReapedProcesses { get; init; }
+
+        /// <summary>Nodes (CTRNs and the rest) the TS exits of those processes revoked.</summary>
+        public int LiftedNodes { get; init; }
+
+        /// <summary>Of <see cref="LiftedNodes"/>, the CTRNs.</summary>
+        public int LiftedCtrns { get; init; }
+
+        /// <summary>When this process noticed each peer death and had reaped it (Unix time, ms; one machine, one clock).</summary>
+        public long[] DeathsHandledAtUnixMs { get; init; } = [];
+
+        /// <summary>What happened to its peers (deaths, reaps, re-attachments), one line each.</summary>
+        public string[] Events { get; init; } = [];
+    }
 }

@@ -6,7 +6,10 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Akka.Actor;
 using Akka.Serialization;
+using Edsos.Driver;
+using Edsos.Protocol;
 using Edsos.Scheduler.Tracing;
+using Edsos.SocketService;
 
 namespace Edsos.Host.Cluster;
 
@@ -32,18 +35,59 @@ public sealed class EdsosJsonSerializer : SerializerWithStringManifest
     public EdsosJsonSerializer(ExtendedActorSystem system)
         : base(system)
     {
-        var options = new JsonSerializerOptions { Converters = { new ActorRefConverter(system) } };
-        _context = new ClusterJsonContext(options);
-        _byManifest = new Dictionary<string, JsonTypeInfo>(StringComparer.Ordinal)
+        var options = new JsonSerializerOptions();
+        foreach (var converter in EdsosJsonConverters.All(system))
         {
-            [nameof(ClusterProtocol.NodeReady)] = _context.NodeReady,
-            [nameof(ClusterProtocol.RunEcho)] = _context.RunEcho,
-            [nameof(ClusterProtocol.EchoReached)] = _context.EchoReached,
-            [nameof(ClusterProtocol.PeerStatus)] = _context.PeerStatus,
-            [nameof(ClusterProtocol.EchoDone)] = _context.EchoDone,
-            [nameof(ClusterProtocol.Finish)] = _context.Finish,
-            [nameof(ClusterProtocol.NodeReport)] = _context.NodeReport,
-        };
+            options.Converters.Add(converter);
+        }
+
+        _context = new ClusterJsonContext(options);
+        _byManifest = new Dictionary<string, JsonTypeInfo>(StringComparer.Ordinal);
+        foreach (var type in MessageTypes)
+        {
+            var info = _context.GetTypeInfo(type) ?? throw new InvalidOperationException($"{type} is in {nameof(MessageTypes)} but not in {nameof(ClusterJsonContext)}");
+            if (!_byManifest.TryAdd(type.Name, info))
+            {
+                throw new InvalidOperationException($"two cluster messages are named {type.Name}: manifests must be unique");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every message type this serializer carries between processes, the one list: <see cref="Bindings"/> binds each to
+    /// it in Akka's configuration, and <see cref="ClusterJsonContext"/> must hold metadata for each (checked when the
+    /// serializer is built). The services' contracts that cross a role boundary of a host (user ↔ net: the socket
+    /// protocol and ping; net ↔ driver: the driver protocol) and the coordinator's messages.
+    /// </summary>
+    public static IReadOnlyList<Type> MessageTypes { get; } =
+    [
+        typeof(ClusterProtocol.NodeReady), typeof(ClusterProtocol.RunEcho), typeof(ClusterProtocol.EchoReached),
+        typeof(ClusterProtocol.PeerStatus), typeof(ClusterProtocol.EchoDone), typeof(ClusterProtocol.Finish),
+        typeof(ClusterProtocol.NodeReport),
+        typeof(SocketProtocol.CreateSocket), typeof(SocketProtocol.SocketCreated), typeof(SocketProtocol.BindSocket),
+        typeof(SocketProtocol.ConnectSocket), typeof(SocketProtocol.ListenSocket), typeof(SocketProtocol.AcceptReqEvent),
+        typeof(SocketProtocol.AcceptRespEvent), typeof(SocketProtocol.AdoptConnection), typeof(SocketProtocol.ShutdownSocket),
+        typeof(SocketProtocol.SendReqEvent), typeof(SocketProtocol.SendRespEvent), typeof(SocketProtocol.RecvReqEvent),
+        typeof(SocketProtocol.RecvCancelEvent), typeof(SocketProtocol.RecvRespEvent), typeof(SocketProtocol.SetSocketOption),
+        typeof(SocketProtocol.GetSocketOption), typeof(SocketProtocol.CloseSocket), typeof(SocketProtocol.GetSocketStats),
+        typeof(SocketProtocol.SocketStats), typeof(SocketProtocol.SocketReply), typeof(SocketProtocol.CloseOrphans),
+        typeof(SocketProtocol.OrphansClosed),
+        typeof(InetProtocol.PingRequest), typeof(InetProtocol.PingReply),
+        typeof(DriverProtocol.XmitSkbEvent), typeof(DriverProtocol.SendCompleteEvent), typeof(DriverProtocol.AttachTx),
+        typeof(DriverProtocol.TxCredit), typeof(DriverProtocol.AttachRx), typeof(DriverProtocol.FrameReceivedEvent),
+        typeof(DriverProtocol.GetNicStatistics), typeof(DriverProtocol.NicStatistics),
+    ];
+
+    /// <summary>The HOCON <c>serialization-bindings</c> entries of <see cref="MessageTypes"/> and the <see cref="Traced"/> carrier.</summary>
+    public static string Bindings(string serializerName)
+    {
+        var lines = new StringBuilder();
+        foreach (var type in MessageTypes.Append(typeof(Traced)))
+        {
+            lines.Append('"').Append(type.FullName).Append(", ").Append(type.Assembly.GetName().Name).Append("\" = ").AppendLine(serializerName);
+        }
+
+        return lines.ToString();
     }
 
     /// <inheritdoc />
@@ -66,7 +110,7 @@ public sealed class EdsosJsonSerializer : SerializerWithStringManifest
         }
 
         string manifest = obj.GetType().Name;
-        if (obj is not IClusterMessage || !_byManifest.TryGetValue(manifest, out var info))
+        if (!_byManifest.TryGetValue(manifest, out var info) || info.Type != obj.GetType())
         {
             throw new SerializationException($"{nameof(EdsosJsonSerializer)} cannot serialize {obj.GetType()}");
         }
@@ -134,24 +178,9 @@ public sealed class EdsosJsonSerializer : SerializerWithStringManifest
             BinaryPrimitives.ReadUInt64BigEndian(span[16..]),
             span[24]);
     }
-
-    /// <summary>An actor reference as its serialized path (with the address of this system when local), resolved on the far side.</summary>
-    private sealed class ActorRefConverter(ExtendedActorSystem system) : JsonConverter<IActorRef>
-    {
-        public override IActorRef? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        {
-            string? path = reader.GetString();
-            return string.IsNullOrEmpty(path) ? ActorRefs.Nobody : system.Provider.ResolveActorRef(path);
-        }
-
-        public override void Write(Utf8JsonWriter writer, IActorRef value, JsonSerializerOptions options)
-        {
-            writer.WriteStringValue(Akka.Serialization.Serialization.SerializedActorPath(value));
-        }
-    }
 }
 
-/// <summary>The source-generated System.Text.Json metadata of <see cref="ClusterProtocol"/>'s records.</summary>
+/// <summary>The source-generated System.Text.Json metadata of <see cref="EdsosJsonSerializer.MessageTypes"/> (one attribute per type).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ClusterProtocol.NodeReady))]
 [JsonSerializable(typeof(ClusterProtocol.RunEcho))]
@@ -160,6 +189,38 @@ public sealed class EdsosJsonSerializer : SerializerWithStringManifest
 [JsonSerializable(typeof(ClusterProtocol.EchoDone))]
 [JsonSerializable(typeof(ClusterProtocol.Finish))]
 [JsonSerializable(typeof(ClusterProtocol.NodeReport))]
+[JsonSerializable(typeof(SocketProtocol.CreateSocket))]
+[JsonSerializable(typeof(SocketProtocol.SocketCreated))]
+[JsonSerializable(typeof(SocketProtocol.BindSocket))]
+[JsonSerializable(typeof(SocketProtocol.ConnectSocket))]
+[JsonSerializable(typeof(SocketProtocol.ListenSocket))]
+[JsonSerializable(typeof(SocketProtocol.AcceptReqEvent))]
+[JsonSerializable(typeof(SocketProtocol.AcceptRespEvent))]
+[JsonSerializable(typeof(SocketProtocol.AdoptConnection))]
+[JsonSerializable(typeof(SocketProtocol.ShutdownSocket))]
+[JsonSerializable(typeof(SocketProtocol.SendReqEvent))]
+[JsonSerializable(typeof(SocketProtocol.SendRespEvent))]
+[JsonSerializable(typeof(SocketProtocol.RecvReqEvent))]
+[JsonSerializable(typeof(SocketProtocol.RecvCancelEvent))]
+[JsonSerializable(typeof(SocketProtocol.RecvRespEvent))]
+[JsonSerializable(typeof(SocketProtocol.SetSocketOption))]
+[JsonSerializable(typeof(SocketProtocol.GetSocketOption))]
+[JsonSerializable(typeof(SocketProtocol.CloseSocket))]
+[JsonSerializable(typeof(SocketProtocol.GetSocketStats))]
+[JsonSerializable(typeof(SocketProtocol.SocketStats))]
+[JsonSerializable(typeof(SocketProtocol.SocketReply))]
+[JsonSerializable(typeof(SocketProtocol.CloseOrphans))]
+[JsonSerializable(typeof(SocketProtocol.OrphansClosed))]
+[JsonSerializable(typeof(InetProtocol.PingRequest))]
+[JsonSerializable(typeof(InetProtocol.PingReply))]
+[JsonSerializable(typeof(DriverProtocol.XmitSkbEvent))]
+[JsonSerializable(typeof(DriverProtocol.SendCompleteEvent))]
+[JsonSerializable(typeof(DriverProtocol.AttachTx))]
+[JsonSerializable(typeof(DriverProtocol.TxCredit))]
+[JsonSerializable(typeof(DriverProtocol.AttachRx))]
+[JsonSerializable(typeof(DriverProtocol.FrameReceivedEvent))]
+[JsonSerializable(typeof(DriverProtocol.GetNicStatistics))]
+[JsonSerializable(typeof(DriverProtocol.NicStatistics))]
 internal sealed partial class ClusterJsonContext : JsonSerializerContext
 {
 }

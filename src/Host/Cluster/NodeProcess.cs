@@ -12,9 +12,11 @@ internal sealed class NodeProcess : IDisposable
     private readonly Process _process;
     private readonly List<string> _lines = [];
 
-    private NodeProcess(string host, Process process)
+    private NodeProcess(string host, string role, string key, Process process)
     {
         Host = host;
+        Role = role;
+        Key = key;
         _process = process;
         Pid = process.Id;
         _process.OutputDataReceived += (_, e) => Keep(e.Data);
@@ -25,6 +27,12 @@ internal sealed class NodeProcess : IDisposable
 
     /// <summary>The EDSOS host the process runs (<c>A</c> or <c>B</c>).</summary>
     public string Host { get; }
+
+    /// <summary>The host's role(s) it runs: <c>all</c>, <c>user</c>, <c>net</c> or <c>driver</c>.</summary>
+    public string Role { get; }
+
+    /// <summary>What the coordinator calls it: the host (<c>A</c>, <c>B</c>) for its app's process, else <c>A/net</c>, <c>A/driver</c>, <c>A/victim</c>.</summary>
+    public string Key { get; }
 
     /// <summary>The process id.</summary>
     public int Pid { get; }
@@ -47,8 +55,8 @@ internal sealed class NodeProcess : IDisposable
         }
     }
 
-    /// <summary>Starts <c>edsos node</c> with <paramref name="args"/>.</summary>
-    public static NodeProcess Start(string host, IEnumerable<string> args)
+    /// <summary>Starts <c>edsos node</c> with <paramref name="args"/>; <paramref name="key"/> defaults to the host.</summary>
+    public static NodeProcess Start(string host, IEnumerable<string> args, string role = "all", string? key = null)
     {
         string self = Environment.ProcessPath ?? "dotnet";
         var start = new ProcessStartInfo(self)
@@ -72,7 +80,7 @@ internal sealed class NodeProcess : IDisposable
 
         // A node's Akka log stays quiet unless the person debugging asked for it; the rest of the environment is inherited.
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start an edsos node process");
-        return new NodeProcess(host, process);
+        return new NodeProcess(host, role, key ?? host, process);
     }
 
     /// <summary>Sends SIGKILL (the process cannot clean up: the point of the kill scenarios).</summary>

@@ -15,7 +15,7 @@ namespace Edsos.Host.Cluster;
 internal sealed class NodeSession
 {
     private static readonly TimeSpan s_appsClose = TimeSpan.FromSeconds(10);
-    private readonly EdsosHost _host;
+    private readonly INodeHost _host;
     private readonly NodeOptions _options;
     private readonly UdpWire? _wire;
     private readonly PeerGate _peer = new();
@@ -29,7 +29,7 @@ internal sealed class NodeSession
     private Task? _client;
     private bool _finishing;
 
-    public NodeSession(EdsosHost host, NodeOptions options, UdpWire? wire)
+    public NodeSession(INodeHost host, NodeOptions options, UdpWire? wire)
     {
         _host = host;
         _options = options;
@@ -43,7 +43,7 @@ internal sealed class NodeSession
     public async Task StartEchoAppsAsync()
     {
         var any = new Ipv4Endpoint(Ipv4Address.Any, DemoRunner.EchoPort);
-        _udpEcho = new EchoServer(_host.StartProcess("echo"), DataPathMode.ZeroCopy);
+        _udpEcho = new EchoServer(await _host.StartProcessAsync("echo", CancellationToken.None), DataPathMode.ZeroCopy);
         Errno bound = await _udpEcho.BindAsync(any);
         if (bound != Errno.None)
         {
@@ -51,7 +51,7 @@ internal sealed class NodeSession
         }
 
         _udpEchoLoop = _udpEcho.RunAsync(DemoOptions.MaxUdpPayload);
-        _tcpEcho = new TcpEchoServer(_host.StartProcess("tcpecho"), DataPathMode.ZeroCopy);
+        _tcpEcho = new TcpEchoServer(await _host.StartProcessAsync("tcpecho", CancellationToken.None), DataPathMode.ZeroCopy);
         Errno listening = await _tcpEcho.ListenAsync(any);
         if (listening != Errno.None)
         {
@@ -128,12 +128,13 @@ internal sealed class NodeSession
                 await _udpEcho.CloseAsync();
             }
 
-            var nic = await NicDriver.GetStatisticsAsync(_host.Nic);
-            long framesTx = nic.FramesSent;
+            long framesTx = await _host.FramesSentAsync();
             if (Environment.GetEnvironmentVariable("EDSOS_DEBUG") == "1")
             {
-                await Console.Error.WriteLineAsync($"edsos node: host {_options.Host}: {nic}; wire {_wire?.Counters} received {_wire?.FramesReceived}");
+                await Console.Error.WriteLineAsync($"edsos node: host {_options.Host} {_options.Role}: {framesTx} frames sent; wire {_wire?.Counters} received {_wire?.FramesReceived}");
             }
+
+            var scope = _host.LeakScope;
 
             await _host.StopAsync();
             foreach (var loop in new[] { _udpEchoLoop, _tcpEchoLoop })
@@ -146,11 +147,24 @@ internal sealed class NodeSession
 
             var leak = _host.Memory.GetLeakReport();
             var counters = _host.Memory.Counters;
-            var leaks = leak.Nodes.Select(n => $"host {_options.Host}: {(n.IsCtrn ? "CTRN" : "node")} {n.Path} ({n.Length} bytes)").Concat(errors).ToArray();
+            var mine = leak.Nodes.Where(n => InScope(n.OwnerPath, scope)).ToList();
+            var leaks = mine.Select(n => $"host {_options.Host}: {(n.IsCtrn ? "CTRN" : "node")} {n.Path} ({n.Length} bytes)")
+                .Concat(leak.DoubleReleases.Select(d => $"host {_options.Host}: double release {d}"))
+                .Concat(errors).ToArray();
+            var (reaped, lifted, liftedCtrns) = _host.Reaped;
             var report = new ClusterProtocol.NodeReport(
                 _options.Host, _options.Role, Environment.ProcessId, counters.PayloadBytesCopied, counters.HeaderBytesCopied,
                 counters.DmaBytesRead + counters.DmaBytesWritten, framesTx, _wire?.Counters.FramesDropped ?? 0,
-                _udpEcho?.Echoed ?? 0, leak.PagesInUse, leak.Nodes.Count(n => n.IsCtrn), leak.Nodes.Count, leaks);
+                _udpEcho?.Echoed ?? 0, leak.PagesInUse, mine.Count(n => n.IsCtrn), mine.Count, leaks)
+            {
+                Arena = _options.Arena ?? string.Empty,
+                ArenaNodes = leak.Nodes.Count,
+                ReapedProcesses = reaped,
+                LiftedNodes = lifted,
+                LiftedCtrns = liftedCtrns,
+                DeathsHandledAtUnixMs = [.. _host.DeathsHandledAt],
+                Events = [.. _host.Events],
+            };
             _finished.TrySetResult(report);
             return report;
         }
@@ -161,9 +175,22 @@ internal sealed class NodeSession
         }
     }
 
+    private static bool InScope(string path, IReadOnlyList<string> scope)
+    {
+        foreach (string root in scope)
+        {
+            if (root == "/" || path == root || path.StartsWith(root + "/", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private async Task<ClusterProtocol.EchoDone> RunClientAsync(ClusterProtocol.RunEcho run, Action<int> reached)
     {
-        var libc = _host.StartProcess("app");
+        var libc = await _host.StartProcessAsync(_options.App, _stopClient.Token);
         if (run.Proto == "tcp")
         {
             var options = new DemoOptions { Proto = "tcp", Sends = run.Sends, Size = run.Size, Pings = 0 };

@@ -29,4 +29,7 @@ internal sealed class FdEntry
 
     /// <summary>Connected: a send without destination is allowed.</summary>
     public bool Connected { get; set; }
+
+    /// <summary>Its socket died with the net process (<see cref="KpnProtocol.NetDown"/>): calls are ENETDOWN, close is 0.</summary>
+    public bool Dead { get; set; }
 }

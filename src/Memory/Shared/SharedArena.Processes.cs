@@ -29,7 +29,7 @@ public sealed unsafe partial class SharedArena
     private ReapReport ReapLocked()
     {
         var pids = new List<int>();
-        int lifted = 0, revoked = 0, pins = 0;
+        int lifted = 0, revoked = 0, ctrns = 0, pins = 0;
         for (int slot = 0; slot < _layout.MaxProcesses; slot++)
         {
             long rec = _layout.Proc(slot);
@@ -39,9 +39,10 @@ public sealed unsafe partial class SharedArena
             }
 
             pids.Add(I32(rec + L.PPid));
-            var (ts, nodes, released) = ReleaseProcess(slot);
+            var (ts, nodes, ctrnsRevoked, released) = ReleaseProcess(slot);
             lifted += ts;
             revoked += nodes;
+            ctrns += ctrnsRevoked;
             pins += released;
         }
 
@@ -51,20 +52,22 @@ public sealed unsafe partial class SharedArena
         {
             if (IsLifting(ts))
             {
-                revoked += FinishLifts(out int exited).NodesRevoked;
+                var finished = FinishLifts(out int exited);
+                revoked += finished.NodesRevoked;
+                ctrns += finished.CtrnsRevoked;
                 lifted += exited;
                 break;
             }
         }
 
-        return new ReapReport(pids.Count, pids, lifted, revoked, pins);
+        return new ReapReport(pids.Count, pids, lifted, revoked, pins, ctrns);
     }
 
     /// <summary>
     /// The TS exit of a whole process: every TS it hosts goes to lifting in one transaction, one
     /// node scan revokes them all, then its pins go and its record is freed.
     /// </summary>
-    private (int Ts, int Nodes, int Pins) ReleaseProcess(int slot)
+    private (int Ts, int Nodes, int Ctrns, int Pins) ReleaseProcess(int slot)
     {
         int pins = 0;
         for (int ts = RootTs; ts < I32(L.HNextTs); ts++)
@@ -79,7 +82,7 @@ public sealed unsafe partial class SharedArena
         Commit();
 
         // Also finishes any other half-done lift it meets: counted here, as this reap exits them.
-        int revoked = FinishLifts(out int lifted).NodesRevoked;
+        var report = FinishLifts(out int lifted);
         Hook("reap");
         for (uint id = 1; id < _layout.MaxPins; id++)
         {
@@ -94,6 +97,6 @@ public sealed unsafe partial class SharedArena
 
         Set32(_layout.Proc(slot) + L.PState, 0);
         Commit();
-        return (lifted, revoked, pins);
+        return (lifted, report.NodesRevoked, report.CtrnsRevoked, pins);
     }
 }
