@@ -37,6 +37,8 @@ public sealed class DriverRxWorker : EdsrtActor
 {
     private readonly NicOptions _options;
     private readonly IActorRef _device;
+    // The unmask a drained poll writes, the same every time: one instance rather than one per poll.
+    private static readonly VirtualNicProtocol.EnableInterrupts s_unmaskRx = new(InterruptCause.RxTimer);
     private readonly List<RxFrame> _frames = [];
     private readonly DriverRxState _state;
     private RxQueue? _queue;
@@ -168,7 +170,7 @@ public sealed class DriverRxWorker : EdsrtActor
             _device.Tell(new VirtualNicProtocol.RxDoorbell(ring.Tail), Self);
         }
 
-        _device.Tell(new VirtualNicProtocol.EnableInterrupts(InterruptCause.RxTimer), Self);
+        _device.Tell(s_unmaskRx, Self);
     }
 
     /// <inheritdoc />
@@ -223,7 +225,7 @@ public sealed class DriverRxWorker : EdsrtActor
 
         // Drained: unmask. A frame that landed after this poll fires at once on unmask.
         _polling = false;
-        _device.Tell(new VirtualNicProtocol.EnableInterrupts(InterruptCause.RxTimer), Self);
+        _device.Tell(s_unmaskRx, Self);
     }
 
     private void OnCollectStatistics(VirtualNicProtocol.CollectStatistics message)
