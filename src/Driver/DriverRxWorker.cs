@@ -167,7 +167,7 @@ public sealed class DriverRxWorker : EdsrtActor
         _device.Tell(new VirtualNicProtocol.ConfigureRx(ring.Extents, ring.Count, Self), Self);
         if (filled.IsOk || _queue.Posted > 0)
         {
-            _device.Tell(new VirtualNicProtocol.RxDoorbell(ring.Tail), Self);
+            _device.Tell(VirtualNicProtocol.RxDoorbell.Of(ring.Tail), Self);
         }
 
         _device.Tell(s_unmaskRx, Self);
@@ -213,7 +213,7 @@ public sealed class DriverRxWorker : EdsrtActor
         _frames.Clear();
         if (consumed > 0 && _queue.Fill().Error != MemoryError.Disposed)
         {
-            _device.Tell(new VirtualNicProtocol.RxDoorbell(_queue.Ring.Tail), Self);
+            _device.Tell(VirtualNicProtocol.RxDoorbell.Of(_queue.Ring.Tail), Self);
         }
 
         if (consumed == _options.NapiBudget)
