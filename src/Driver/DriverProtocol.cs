@@ -38,7 +38,14 @@ public static class DriverProtocol
     public sealed record AttachTx(IActorRef Client);
 
     /// <summary>Driver → TX client: how many descriptors are free; an skb takes <see cref="TxDescriptorBudget"/>'s count of them.</summary>
-    public sealed record TxCredit(int FreeDescriptors);
+    public sealed record TxCredit(int FreeDescriptors)
+    {
+        private static readonly TxCredit?[] s_byCount = new TxCredit?[4097];
+
+        /// <summary>The credit message for <paramref name="freeDescriptors"/>: one shared instance per count (a record is immutable), so the credit after every TX interrupt allocates nothing.</summary>
+        public static TxCredit Of(int freeDescriptors) =>
+            (uint)freeDescriptors < (uint)s_byCount.Length ? s_byCount[freeDescriptors] ??= new TxCredit(freeDescriptors) : new TxCredit(freeDescriptors);
+    }
 
     /// <summary>
     /// Protocol RX worker → driver: deliver received frames to <paramref name="Handler"/> as CTRNs

@@ -37,6 +37,8 @@ public sealed class DriverRxWorker : EdsrtActor
 {
     private readonly NicOptions _options;
     private readonly IActorRef _device;
+    // The unmask a drained poll writes, the same every time: one instance rather than one per poll.
+    private static readonly VirtualNicProtocol.EnableInterrupts s_unmaskRx = new(InterruptCause.RxTimer);
     private readonly List<RxFrame> _frames = [];
     private readonly DriverRxState _state;
     private RxQueue? _queue;
@@ -165,10 +167,10 @@ public sealed class DriverRxWorker : EdsrtActor
         _device.Tell(new VirtualNicProtocol.ConfigureRx(ring.Extents, ring.Count, Self), Self);
         if (filled.IsOk || _queue.Posted > 0)
         {
-            _device.Tell(new VirtualNicProtocol.RxDoorbell(ring.Tail), Self);
+            _device.Tell(VirtualNicProtocol.RxDoorbell.Of(ring.Tail), Self);
         }
 
-        _device.Tell(new VirtualNicProtocol.EnableInterrupts(InterruptCause.RxTimer), Self);
+        _device.Tell(s_unmaskRx, Self);
     }
 
     /// <inheritdoc />
@@ -211,7 +213,7 @@ public sealed class DriverRxWorker : EdsrtActor
         _frames.Clear();
         if (consumed > 0 && _queue.Fill().Error != MemoryError.Disposed)
         {
-            _device.Tell(new VirtualNicProtocol.RxDoorbell(_queue.Ring.Tail), Self);
+            _device.Tell(VirtualNicProtocol.RxDoorbell.Of(_queue.Ring.Tail), Self);
         }
 
         if (consumed == _options.NapiBudget)
@@ -223,7 +225,7 @@ public sealed class DriverRxWorker : EdsrtActor
 
         // Drained: unmask. A frame that landed after this poll fires at once on unmask.
         _polling = false;
-        _device.Tell(new VirtualNicProtocol.EnableInterrupts(InterruptCause.RxTimer), Self);
+        _device.Tell(s_unmaskRx, Self);
     }
 
     private void OnCollectStatistics(VirtualNicProtocol.CollectStatistics message)

@@ -179,7 +179,7 @@ public sealed class DriverTxWorker : EdsrtActor
         Complete(_queue.FreeDescriptors);
         Become(Running);
         ProgramRing();
-        _client?.Tell(new TxCredit(_queue.FreeDescriptors), Self);
+        _client?.Tell(TxCredit.Of(_queue.FreeDescriptors), Self);
         while (_heldDuringRecovery.TryDequeue(out var held))
         {
             OnXmit(held);
@@ -230,7 +230,7 @@ public sealed class DriverTxWorker : EdsrtActor
         // Descriptors posted, doorbell not rung: a TS exit here leaves pinned, lifted pages behind
         // descriptors; a crash here leaves a frame the device never saw (the restart fails it).
         faults.Hit(DriverFaultPoints.DescriptorsPosted, Ts, message.Skb, FaultKind.TsExit | FaultKind.DriverCrash | FaultKind.SocketClose);
-        _device.Tell(new VirtualNicProtocol.TxDoorbell(_queue.Ring.Tail), Self);
+        _device.Tell(VirtualNicProtocol.TxDoorbell.Of(_queue.Ring.Tail), Self);
     }
 
     private void OnTxInterrupt()
@@ -257,13 +257,13 @@ public sealed class DriverTxWorker : EdsrtActor
         DriverMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
 
         Complete(_queue.FreeDescriptors);
-        _client?.Tell(new TxCredit(_queue.FreeDescriptors), Self);
+        _client?.Tell(TxCredit.Of(_queue.FreeDescriptors), Self);
     }
 
     private void Attach(AttachTx message, int free)
     {
         _client = message.Client;
-        _client.Tell(new TxCredit(free), Self);
+        _client.Tell(TxCredit.Of(free), Self);
     }
 
     /// <summary>

@@ -107,6 +107,7 @@ public static class EdsosCli
         bench.Subcommands.Add(BuildRuntimeBench());
         bench.Subcommands.Add(BuildDatapathBench());
         bench.Subcommands.Add(BuildStreamBench());
+        bench.Subcommands.Add(BuildIdleBench());
         bench.Subcommands.Add(TracingBench.BuildCommand());
         bench.Subcommands.Add(TapBench.BuildCommand());
         bench.Subcommands.Add(Cluster.ClusterCli.BuildSerializerBench());
@@ -444,6 +445,25 @@ public static class EdsosCli
                 ReceiveBuffer = result.GetValue(rcvbuf),
             };
             return await DatapathBench.RunAsync(options, result.GetValue(json), Console.Out, Console.Error, stop);
+        });
+        return command;
+    }
+
+    private static Command BuildIdleBench()
+    {
+        var seconds = new Option<double>("--seconds") { Description = "Idle wall time measured, after the warm-up", DefaultValueFactory = _ => 10.0 };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds the hosts sit before the measurement starts", DefaultValueFactory = _ => 3.0 };
+        var json = new Option<bool>("--json") { Description = "One JSON object: {seconds, cpu_seconds, cpu_percent_of_core, threads}" };
+        var command = new Command("idle", "Two hosts started, nothing sent: process CPU as a percentage of one core") { seconds, warmup, json };
+        command.SetAction(async (result, stop) =>
+        {
+            if (result.GetValue(seconds) is not > 0 || result.GetValue(warmup) is not >= 0)
+            {
+                await Console.Error.WriteLineAsync("edsos bench idle: --seconds must be positive and --warmup not negative");
+                return 2;
+            }
+
+            return await IdleBench.RunAsync(result.GetValue(seconds), result.GetValue(warmup), result.GetValue(json), Console.Out, stop);
         });
         return command;
     }

@@ -41,7 +41,10 @@ public abstract partial class SockNode
 
         var payload = data.Payload;
         using var held = Memory.Own(Ts, ref payload);
-        var name = _recvPrefix + (++_recvSeq).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // One string per delivery (the node's name), not a number string and then the concatenation.
+        Span<char> digits = stackalloc char[20];
+        (++_recvSeq).TryFormat(digits, out int written, default, System.Globalization.CultureInfo.InvariantCulture);
+        var name = string.Concat(_recvPrefix.AsSpan(), digits[..written]);
         MemoryResult<Capability> handed;
         if (waiter.Mode == RecvMode.ZeroCopy)
         {

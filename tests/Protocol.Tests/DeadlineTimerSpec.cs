@@ -42,13 +42,31 @@ public sealed class DeadlineTimerSpec : EdsrtTestKit
     }
 
     [Fact]
-    public void Schedule_NothingDue_CancelsSoNoTick()
+    public void Schedule_NothingDue_KeepsTheArmedTimerWhichFiresOnce()
+    {
+        var owner = StartOwner();
+        owner.Tell(new Due(TimeSpan.FromMilliseconds(50)), TestActor);
+        var first = ExpectMsg<ArmedAt>().At;
+
+        owner.Tell(new Due(null), TestActor);
+        owner.Tell(new Due(TimeSpan.FromMilliseconds(80)), TestActor);
+
+        Assert.Equal(first, ExpectMsg<ArmedAt>().At);
+        Assert.Equal(first, ExpectMsg<ArmedAt>().At);
+        Clock.Advance(TimeSpan.FromMilliseconds(60));
+        ExpectMsg<Ticked>();
+        Clock.Advance(TimeSpan.FromMilliseconds(100));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void Cancel_Armed_NoTick()
     {
         var owner = StartOwner();
         owner.Tell(new Due(TimeSpan.FromMilliseconds(50)), TestActor);
         ExpectMsg<ArmedAt>();
 
-        owner.Tell(new Due(null), TestActor);
+        owner.Tell(new CancelIt(), TestActor);
 
         Assert.Null(ExpectMsg<ArmedAt>().At);
         Clock.Advance(TimeSpan.FromMilliseconds(100));
@@ -79,6 +97,8 @@ public sealed class DeadlineTimerSpec : EdsrtTestKit
 
     private sealed record Due(TimeSpan? In);
 
+    private sealed record CancelIt;
+
     private sealed record ArmedAt(DateTimeOffset? At);
 
     private sealed record Ticked;
@@ -95,6 +115,11 @@ public sealed class DeadlineTimerSpec : EdsrtTestKit
             {
                 var now = Context.System.Scheduler.Now;
                 _timer.Schedule(Timers, d.In is { } after ? now + after : null, now);
+                Sender.Tell(new ArmedAt(_timer.Armed));
+            });
+            Receive<CancelIt>(_ =>
+            {
+                _timer.Cancel(Timers);
                 Sender.Tell(new ArmedAt(_timer.Armed));
             });
             Receive<Tick>(_ =>

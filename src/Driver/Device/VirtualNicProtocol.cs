@@ -21,10 +21,30 @@ public static class VirtualNicProtocol
     public sealed record ConfigureRx(IReadOnlyList<PhysExtent> Ring, int Count, IActorRef Interrupts);
 
     /// <summary>The TX doorbell (TDT write). Doorbells that arrive together are processed as one batch. Ignored after a reset.</summary>
-    public sealed record TxDoorbell(int Tail);
+    public sealed record TxDoorbell(int Tail)
+    {
+        private static readonly TxDoorbell?[] s_byTail = new TxDoorbell?[4096];
+
+        /// <summary>
+        /// The doorbell for <paramref name="tail"/>: one shared instance per ring index (a record is immutable;
+        /// a race at worst makes two equal ones), so ringing the TX doorbell per frame allocates nothing.
+        /// </summary>
+        public static TxDoorbell Of(int tail) =>
+            (uint)tail < (uint)s_byTail.Length ? s_byTail[tail] ??= new TxDoorbell(tail) : new TxDoorbell(tail);
+    }
 
     /// <summary>The RX doorbell (RDT write): buffers up to <paramref name="Tail"/> are posted. Ignored after a reset.</summary>
-    public sealed record RxDoorbell(int Tail);
+    public sealed record RxDoorbell(int Tail)
+    {
+        private static readonly RxDoorbell?[] s_byTail = new RxDoorbell?[4096];
+
+        /// <summary>
+        /// The doorbell for <paramref name="tail"/>: one shared instance per ring index (a record is immutable;
+        /// a race at worst makes two equal ones), so ringing the RX doorbell per frame allocates nothing.
+        /// </summary>
+        public static RxDoorbell Of(int tail) =>
+            (uint)tail < (uint)s_byTail.Length ? s_byTail[tail] ??= new RxDoorbell(tail) : new RxDoorbell(tail);
+    }
 
     /// <summary>IMS write: enable interrupt causes; a cause latched while masked fires at once.</summary>
     public sealed record EnableInterrupts(InterruptCause Causes);

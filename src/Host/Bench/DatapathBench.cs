@@ -44,6 +44,7 @@ public static class DatapathBench
             return 2;
         }
 
+        using var sampler = AllocationSampler.FromEnvironment();
         var rows = new List<DatapathBenchRow>();
         var failures = new List<string>();
         foreach (var (proto, size) in options.Cases)
@@ -78,6 +79,8 @@ public static class DatapathBench
         {
             await error.WriteLineAsync($"edsos bench datapath: {failure}");
         }
+
+        sampler?.WriteTo(error);
 
         return failures.Count == 0 ? 0 : 1;
     }

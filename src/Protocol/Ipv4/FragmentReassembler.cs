@@ -15,10 +15,15 @@ public sealed class FragmentReassembler<TFragment>
 {
     private const int MinHeaderLength = 20;
 
+    // Finished reassemblies kept for reuse, so a steady flow of fragmented datagrams allocates no
+    // record and no piece list per datagram.
+    private const int MaxPooled = 8;
+
     private readonly TimeProvider _time;
     private readonly FragmentReassemblerOptions _options;
     private readonly Dictionary<FragmentKey, Reassembly> _reassemblies = new();
     private readonly List<FragmentKey> _scratch = new();
+    private readonly Stack<Reassembly> _pool = new();
 
     /// <summary>Creates an empty reassembler.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
@@ -112,13 +117,15 @@ public sealed class FragmentReassembler<TFragment>
                 // Timed out but not yet collected by Expire: this fragment starts a new datagram.
                 Discard(reassembly, released);
                 _reassemblies.Remove(key);
+                Recycle(reassembly);
             }
             else if (_reassemblies.Count >= _options.MaxReassemblies)
             {
                 EvictOldest(released);
             }
 
-            reassembly = new Reassembly { Deadline = now + _options.Timeout };
+            reassembly = _pool.Count > 0 ? _pool.Pop() : new Reassembly();
+            reassembly.Deadline = now + _options.Timeout;
             _reassemblies.Add(key, reassembly);
         }
 
@@ -173,6 +180,8 @@ public sealed class FragmentReassembler<TFragment>
             }
 
             _reassemblies.Remove(key);
+            pieces.Clear();
+            Recycle(reassembly);
             return ReassemblyResult.Complete;
         }
 
@@ -197,7 +206,10 @@ public sealed class FragmentReassembler<TFragment>
 
         foreach (FragmentKey key in _scratch)
         {
-            _reassemblies.Remove(key);
+            if (_reassemblies.Remove(key, out Reassembly? timedOut))
+            {
+                Recycle(timedOut);
+            }
         }
 
         int expired = _scratch.Count;
@@ -212,6 +224,7 @@ public sealed class FragmentReassembler<TFragment>
         foreach (Reassembly reassembly in _reassemblies.Values)
         {
             Discard(reassembly, released);
+            Recycle(reassembly);
         }
 
         _reassemblies.Clear();
@@ -234,6 +247,18 @@ public sealed class FragmentReassembler<TFragment>
         {
             Discard(oldest, released);
             _reassemblies.Remove(oldestKey);
+            Recycle(oldest);
+        }
+    }
+
+    private void Recycle(Reassembly reassembly)
+    {
+        if (_pool.Count < MaxPooled)
+        {
+            reassembly.TotalLength = -1;
+            reassembly.ReceivedBytes = 0;
+            reassembly.Poisoned = false;
+            _pool.Push(reassembly);
         }
     }
 
