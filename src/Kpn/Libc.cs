@@ -33,6 +33,8 @@ public sealed class Libc
     // exited, by ExitAsync or by anyone) every call out ends with EINTR: one that raced the exit into the KPN's
     // mailbox went to dead letters and would wait forever.
     private readonly CompletionTable _completions;
+    private readonly List<IoRing> _rings = new();
+    private int _nextRingId;
 
     internal Libc(ActorSystem system, string name, TsId ts, TsId kpnTs, IActorRef kpn, UserProcessOptions options)
     {
@@ -44,7 +46,7 @@ public sealed class Libc
         KpnTs = kpnTs;
         Kpn = kpn;
         _completions = new CompletionTable(((ExtendedActorSystem)system).Provider);
-        system.WhenStopped(kpn).ContinueWith(static (_, state) => ((CompletionTable)state!).StopAll(), _completions, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        system.WhenStopped(kpn).ContinueWith(static (_, state) => ((Libc)state!).OnKpnStopped(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>The process name (<c>/user_proc/&lt;name&gt;</c>).</summary>
@@ -58,6 +60,12 @@ public sealed class Libc
 
     /// <summary>The process's KPN actor (diagnostics, tests).</summary>
     public IActorRef Kpn { get; }
+
+    /// <summary>The host's memory manager (the rings read and write their entries through it).</summary>
+    internal MemoryManager Memory => _memory;
+
+    /// <summary>The host's actor system.</summary>
+    internal ActorSystem System => _system;
 
     /// <summary>True once <see cref="ExitAsync"/> ran or the process's TS exited.</summary>
     public bool HasExited => Volatile.Read(ref _exited) != 0 || !IsTsAlive();
@@ -148,6 +156,52 @@ public sealed class Libc
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentNullException.ThrowIfNull(visitor);
         return _memory.Visit(Ts, buffer.Cap, offset, length, ref state, visitor).IsOk ? Errno.None : Errno.EFAULT;
+    }
+
+    /// <summary>
+    /// Creates an io_uring-style ring pair with <paramref name="entries"/> submission entries (a power of two from 1 to
+    /// 4096) and twice as many completion entries, both in the process's TS (see <see cref="IoRing"/>). EINVAL for
+    /// another size, ENOMEM when the rings cannot be allocated, EBADF once the process exited.
+    /// </summary>
+    public Errno TryCreateRing(int entries, out IoRing? ring)
+    {
+        ring = null;
+        if (HasExited)
+        {
+            return Errno.EBADF;
+        }
+
+        if (entries < 1 || entries > 4096 || (entries & (entries - 1)) != 0)
+        {
+            return Errno.EINVAL;
+        }
+
+        var shared = new RingShared(Interlocked.Increment(ref _nextRingId), entries, entries * 2);
+        if (TryAlloc(shared.SqEntries * RingLayout.SqeSize, out var sq) != Errno.None)
+        {
+            return Errno.ENOMEM;
+        }
+
+        if (TryAlloc(shared.CqEntries * RingLayout.CqeSize, out var cq) != Errno.None)
+        {
+            Free(sq!);
+            return Errno.ENOMEM;
+        }
+
+        ring = new IoRing(this, shared, sq!, cq!);
+        lock (_rings)
+        {
+            _rings.Add(ring);
+        }
+
+        // The setup reaches the KPN before any submission of the ring (one sender, in order).
+        Kpn.Tell(new KpnProtocol.RingSetup(shared, sq!.Gva, cq!.Gva), ActorRefs.NoSender);
+        if (_completions.Stopped)
+        {
+            ring.OnKpnStopped();
+        }
+
+        return Errno.None;
     }
 
     /// <summary><c>socket(domain, type, protocol)</c>: the new descriptor, or EAFNOSUPPORT (domain not AF_INET = 2), ESOCKTNOSUPPORT / EPROTONOSUPPORT, EMFILE, ENFILE.</summary>
@@ -442,6 +496,31 @@ public sealed class Libc
         else if (reply is SysResult ok)
         {
             span.SetTag("edsos.result", ok.Value);
+        }
+    }
+
+    /// <summary>A disposed ring leaves the process's list.</summary>
+    internal void Forget(IoRing ring)
+    {
+        lock (_rings)
+        {
+            _rings.Remove(ring);
+        }
+    }
+
+    /// <summary>The KPN stopped: every call out ends with EINTR, every ring closes.</summary>
+    private void OnKpnStopped()
+    {
+        _completions.StopAll();
+        IoRing[] rings;
+        lock (_rings)
+        {
+            rings = _rings.ToArray();
+        }
+
+        foreach (var ring in rings)
+        {
+            ring.OnKpnStopped();
         }
     }
 
