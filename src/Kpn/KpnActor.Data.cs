@@ -22,108 +22,128 @@ public sealed partial class KpnActor
     // The socket may read the bytes, share them on to the transmit worker and let it map them for DMA.
     private const Rights SendShareRights = Rights.Read | Rights.Share | Rights.Map;
 
-    private void OnSendTo(SendTo call)
+    private void OnSendTo(SendTo call) => StartSend(call.Fd, call.Buffer, call.Length, call.Destination, call.Flags, Sender, batch: null);
+
+    /// <summary>
+    /// A send, from a syscall or a ring entry: answered on <paramref name="replyTo"/>. With a <paramref name="batch"/>
+    /// the socket's <see cref="SendReqEvent"/> joins it instead of being sent now (a ring submission sends each
+    /// socket its sends together).
+    /// </summary>
+    private void StartSend(int fd, Gva buffer, int length, Ipv4Endpoint? destination, MsgFlags flags, IActorRef replyTo, SendBatcher? batch)
     {
         // Seed 000 stage 1: descriptor, size and destination first (cheap, nothing touched), then
         // the TLB check on the buffer, then the share.
-        if (!TryGetFd(call.Fd, out var entry))
+        if (!_fds.TryGetValue(fd, out var entry))
         {
+            replyTo.Tell(SysResult.Fail(Errno.EBADF));
             return;
         }
 
-        var error = call.Length switch
+        var error = length switch
         {
             < 0 => Errno.EINVAL,
             > MaxUdpPayload when !entry.Stream => Errno.EMSGSIZE,
             // A CTRN has at least one byte; an empty datagram cannot be shared.
             0 => Errno.EINVAL,
-            _ => call.Destination is null && !entry.Connected && !entry.Stream ? Errno.EDESTADDRREQ : Errno.None,
+            _ => destination is null && !entry.Connected && !entry.Stream ? Errno.EDESTADDRREQ : Errno.None,
         };
         if (error != Errno.None)
         {
-            Sender.Tell(SysResult.Fail(error));
+            replyTo.Tell(SysResult.Fail(error));
             return;
         }
 
-        var hit = _memory.Translate(_userTs, call.Buffer, call.Length, Rights.Read);
+        var hit = _memory.Translate(_userTs, buffer, length, Rights.Read);
         if (!hit.IsOk)
         {
-            Sender.Tell(SysResult.Fail(Errno.EFAULT));
+            replyTo.Tell(SysResult.Fail(Errno.EFAULT));
             return;
         }
 
         var reqId = ++_nextReqId;
-        var ctrn = _memory.CtShare(_userTs, hit.Value.Node, call.Buffer, call.Length, entry.Ts, $"send_q/{reqId}", SendShareRights);
+        var ctrn = _memory.CtShare(_userTs, hit.Value.Node, buffer, length, entry.Ts, $"send_q/{reqId}", SendShareRights);
         if (!ctrn.IsOk)
         {
             // The socket's TS is gone (closed under us), or the buffer cannot be shared.
-            Sender.Tell(SysResult.Fail(ctrn.Error is MemoryError.TsExited or MemoryError.NoSuchTs ? Errno.EBADF : Errno.EFAULT));
+            replyTo.Tell(SysResult.Fail(ctrn.Error is MemoryError.TsExited or MemoryError.NoSuchTs ? Errno.EBADF : Errno.EFAULT));
             return;
         }
 
-        _pending.Add(reqId, new PendingCall(CallKind.Send, Sender, call.Fd, Length: call.Length));
+        _pending.Add(reqId, new PendingCall(CallKind.Send, replyTo, fd, Length: length));
 
         // Never waits: a ts-exit fired here exits this very KPN's subtree asynchronously.
         Context.System.Faults.Hit(KpnFaultPoints.KpnShare, entry.Ts, ctrn.Value, FaultKind.TsExit | FaultKind.SocketClose);
-        var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
+        var nonBlocking = entry.NonBlocking || (flags & MsgFlags.DontWait) != 0;
 
         // The CTRN is mounted in the socket's TS: it is the socket's from here on, on every path.
-        entry.Node.TellTraced(
-            new SendReqEvent(ReqId: reqId, Ctrn: ctrn.Value, Length: call.Length, Destination: call.Destination, NonBlocking: nonBlocking),
-            Self);
+        var request = new SendReqEvent(ReqId: reqId, Ctrn: ctrn.Value, Length: length, Destination: destination, NonBlocking: nonBlocking);
+        if (batch is null)
+        {
+            entry.Node.TellTraced(request, Self);
+        }
+        else
+        {
+            batch.Add(entry.Node, request);
+        }
     }
 
-    private void OnRecvFrom(RecvFrom call)
+    private void OnRecvFrom(RecvFrom call) => StartRecvFrom(call.Fd, call.Buffer, call.Length, call.Flags, call.CallId, Sender);
+
+    /// <summary>A classic receive, from a syscall or a ring entry: answered on <paramref name="replyTo"/>.</summary>
+    private void StartRecvFrom(int fd, Gva buffer, int length, MsgFlags flags, ulong callId, IActorRef replyTo)
     {
-        if (!_fds.TryGetValue(call.Fd, out var entry) || entry.Dead)
+        if (!_fds.TryGetValue(fd, out var entry) || entry.Dead)
         {
-            Sender.Tell(RecvResult.Fail(entry is null ? Errno.EBADF : Errno.ENETDOWN));
+            replyTo.Tell(RecvResult.Fail(entry is null ? Errno.EBADF : Errno.ENETDOWN));
             return;
         }
 
-        if (call.Length < 0)
+        if (length < 0)
         {
-            Sender.Tell(RecvResult.Fail(Errno.EINVAL));
+            replyTo.Tell(RecvResult.Fail(Errno.EINVAL));
             return;
         }
 
         // Check the buffer before a datagram is taken off the queue for it (checked again at the copy).
-        if (call.Length > 0 && !_memory.Translate(_userTs, call.Buffer, call.Length, Rights.Write).IsOk)
+        if (length > 0 && !_memory.Translate(_userTs, buffer, length, Rights.Write).IsOk)
         {
-            Sender.Tell(RecvResult.Fail(Errno.EFAULT));
+            replyTo.Tell(RecvResult.Fail(Errno.EFAULT));
             return;
         }
 
-        if (entry.Stream && call.Length == 0)
+        if (entry.Stream && length == 0)
         {
             // A zero-length read of a stream reads nothing and consumes nothing.
-            Sender.Tell(new RecvResult(0, Errno.None, default));
+            replyTo.Tell(new RecvResult(0, Errno.None, default));
             return;
         }
 
-        var reqId = Track(new PendingCall(CallKind.RecvCopy, Sender, call.Fd, call.Buffer, call.Length, CallId: call.CallId));
-        var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
+        var reqId = Track(new PendingCall(CallKind.RecvCopy, replyTo, fd, buffer, length, CallId: callId));
+        var nonBlocking = entry.NonBlocking || (flags & MsgFlags.DontWait) != 0;
         entry.Node.TellTraced(
-            new RecvReqEvent(ReqId: reqId, Mode: RecvMode.Copy, Target: _kpnTs, NonBlocking: nonBlocking, MaxLength: entry.Stream ? call.Length : 0),
+            new RecvReqEvent(ReqId: reqId, Mode: RecvMode.Copy, Target: _kpnTs, NonBlocking: nonBlocking, MaxLength: entry.Stream ? length : 0),
             Self);
     }
 
-    private void OnRecvZeroCopy(RecvZeroCopy call)
+    private void OnRecvZeroCopy(RecvZeroCopy call) => StartRecvZeroCopy(call.Fd, call.Flags, call.CallId, Sender);
+
+    /// <summary>A zero-copy receive, from a syscall or a ring entry: answered on <paramref name="replyTo"/>.</summary>
+    private void StartRecvZeroCopy(int fd, MsgFlags flags, ulong callId, IActorRef replyTo)
     {
-        if (!_fds.TryGetValue(call.Fd, out var entry) || entry.Dead)
+        if (!_fds.TryGetValue(fd, out var entry) || entry.Dead)
         {
-            Sender.Tell(ZeroCopyRecv.Fail(entry is null ? Errno.EBADF : Errno.ENETDOWN));
+            replyTo.Tell(ZeroCopyRecv.Fail(entry is null ? Errno.EBADF : Errno.ENETDOWN));
             return;
         }
 
         if (_options.Mode == DataPathMode.Copy)
         {
-            Sender.Tell(ZeroCopyRecv.Fail(Errno.EOPNOTSUPP));
+            replyTo.Tell(ZeroCopyRecv.Fail(Errno.EOPNOTSUPP));
             return;
         }
 
-        var reqId = Track(new PendingCall(CallKind.RecvZeroCopy, Sender, call.Fd, CallId: call.CallId));
-        var nonBlocking = entry.NonBlocking || (call.Flags & MsgFlags.DontWait) != 0;
+        var reqId = Track(new PendingCall(CallKind.RecvZeroCopy, replyTo, fd, CallId: callId));
+        var nonBlocking = entry.NonBlocking || (flags & MsgFlags.DontWait) != 0;
         entry.Node.TellTraced(
             new RecvReqEvent(ReqId: reqId, Mode: RecvMode.ZeroCopy, Target: _userTs, NonBlocking: nonBlocking),
             Self);

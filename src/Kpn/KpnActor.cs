@@ -69,6 +69,7 @@ public sealed partial class KpnActor : EdsrtActor
         // Stopped by the process's TS exit (or a crash): nobody will wait for the sockets' answers,
         // so end every pending call now and close every socket still open. The user's CTRNs in
         // them were revoked by the lift already; the close pops what is left.
+        CloseRings();
         foreach (var call in _pending.Values)
         {
             if (call.Cancelled)
@@ -138,6 +139,7 @@ public sealed partial class KpnActor : EdsrtActor
         Receive<GetSockOpt>(OnGetSockOpt);
         Receive<PingRequest>(OnPing);
         Receive<NetDown>(OnNetDown);
+        RingCalls();
 
         Receive<AcceptRespEvent>(OnAcceptResp);
         Receive<SocketReply>(OnSocketReply);

@@ -1,3 +1,4 @@
+using Edsos.Kpn.Internal;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.SocketService;
@@ -84,4 +85,23 @@ public static class KpnProtocol
     /// net process is back). No reply.
     /// </summary>
     public sealed record NetDown(string Reason);
+
+    /// <summary>
+    /// Libc → KPN, no reply: a ring pair of the process (<see cref="IoRing"/>), its submission ring at
+    /// <paramref name="Sq"/> and its completion ring at <paramref name="Cq"/> in the process's TS. The KPN checks both
+    /// (TLB check: readable, writable) once here; a ring that fails it is closed.
+    /// </summary>
+    internal sealed record RingSetup(RingShared Shared, Gva Sq, Gva Cq);
+
+    /// <summary>
+    /// Libc → KPN, no reply (<c>io_uring_enter</c>): the submission ring holds entries up to <paramref name="Tail"/>;
+    /// the KPN reads every new one and starts it. Each operation's result comes back as a completion entry.
+    /// </summary>
+    internal sealed record RingSubmit(int RingId, long Tail);
+
+    /// <summary>Libc → KPN, no reply: the app closed ring <paramref name="RingId"/>; completions still due are dropped (a received node released).</summary>
+    internal sealed record RingClose(int RingId);
+
+    /// <summary>KPN → itself: write the completions staged on ring <paramref name="RingId"/> and wake its reaper.</summary>
+    internal sealed record RingFlush(int RingId);
 }

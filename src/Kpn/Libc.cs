@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Edsos.Kpn.Internal;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Wire;
@@ -27,9 +29,12 @@ public sealed class Libc
     private int _exited;
     private long _nextCallId;
 
-    // Cancelled once the KPN has stopped (the process's TS exited, by ExitAsync or by anyone): a call
-    // that raced the exit into the KPN's mailbox went to dead letters and would wait forever.
-    private readonly CancellationTokenSource _kpnStopped = new();
+    // The calls out, each on a pooled completion the KPN answers directly. Once the KPN has stopped (the process's TS
+    // exited, by ExitAsync or by anyone) every call out ends with EINTR: one that raced the exit into the KPN's
+    // mailbox went to dead letters and would wait forever.
+    private readonly CompletionTable _completions;
+    private readonly List<IoRing> _rings = new();
+    private int _nextRingId;
 
     internal Libc(ActorSystem system, string name, TsId ts, TsId kpnTs, IActorRef kpn, UserProcessOptions options)
     {
@@ -40,7 +45,8 @@ public sealed class Libc
         Ts = ts;
         KpnTs = kpnTs;
         Kpn = kpn;
-        system.WhenStopped(kpn).ContinueWith(static (_, state) => ((CancellationTokenSource)state!).Cancel(), _kpnStopped, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _completions = new CompletionTable(((ExtendedActorSystem)system).Provider);
+        system.WhenStopped(kpn).ContinueWith(static (_, state) => ((Libc)state!).OnKpnStopped(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>The process name (<c>/user_proc/&lt;name&gt;</c>).</summary>
@@ -54,6 +60,12 @@ public sealed class Libc
 
     /// <summary>The process's KPN actor (diagnostics, tests).</summary>
     public IActorRef Kpn { get; }
+
+    /// <summary>The host's memory manager (the rings read and write their entries through it).</summary>
+    internal MemoryManager Memory => _memory;
+
+    /// <summary>The host's actor system.</summary>
+    internal ActorSystem System => _system;
 
     /// <summary>True once <see cref="ExitAsync"/> ran or the process's TS exited.</summary>
     public bool HasExited => Volatile.Read(ref _exited) != 0 || !IsTsAlive();
@@ -146,6 +158,52 @@ public sealed class Libc
         return _memory.Visit(Ts, buffer.Cap, offset, length, ref state, visitor).IsOk ? Errno.None : Errno.EFAULT;
     }
 
+    /// <summary>
+    /// Creates an io_uring-style ring pair with <paramref name="entries"/> submission entries (a power of two from 1 to
+    /// 4096) and twice as many completion entries, both in the process's TS (see <see cref="IoRing"/>). EINVAL for
+    /// another size, ENOMEM when the rings cannot be allocated, EBADF once the process exited.
+    /// </summary>
+    public Errno TryCreateRing(int entries, out IoRing? ring)
+    {
+        ring = null;
+        if (HasExited)
+        {
+            return Errno.EBADF;
+        }
+
+        if (entries < 1 || entries > 4096 || (entries & (entries - 1)) != 0)
+        {
+            return Errno.EINVAL;
+        }
+
+        var shared = new RingShared(Interlocked.Increment(ref _nextRingId), entries, entries * 2);
+        if (TryAlloc(shared.SqEntries * RingLayout.SqeSize, out var sq) != Errno.None)
+        {
+            return Errno.ENOMEM;
+        }
+
+        if (TryAlloc(shared.CqEntries * RingLayout.CqeSize, out var cq) != Errno.None)
+        {
+            Free(sq!);
+            return Errno.ENOMEM;
+        }
+
+        ring = new IoRing(this, shared, sq!, cq!);
+        lock (_rings)
+        {
+            _rings.Add(ring);
+        }
+
+        // The setup reaches the KPN before any submission of the ring (one sender, in order).
+        Kpn.Tell(new KpnProtocol.RingSetup(shared, sq!.Gva, cq!.Gva), ActorRefs.NoSender);
+        if (_completions.Stopped)
+        {
+            ring.OnKpnStopped();
+        }
+
+        return Errno.None;
+    }
+
     /// <summary><c>socket(domain, type, protocol)</c>: the new descriptor, or EAFNOSUPPORT (domain not AF_INET = 2), ESOCKTNOSUPPORT / EPROTONOSUPPORT, EMFILE, ENFILE.</summary>
     public ValueTask<SysResult> SocketAsync(int domain, SocketKind type, int protocol, CancellationToken cancellationToken = default) =>
         CallAsync("socket", new KpnProtocol.Socket(domain, type, protocol), cancellationToken);
@@ -183,6 +241,7 @@ public sealed class Libc
     /// EAGAIN), copies it once into the buffer, truncating it to <paramref name="length"/>, and
     /// returns the bytes copied and the source. EBADF, EFAULT (buffer not writable memory of this process).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<RecvResult> RecvFromAsync(int fd, Gva buffer, int length, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default)
     {
         ulong callId = NextCallId(cancellationToken);
@@ -202,6 +261,7 @@ public sealed class Libc
     /// (<see cref="ReadBuffer"/>, <see cref="Visit{TState}"/>), may send it on, and must
     /// <see cref="Free"/> it. EBADF; EOPNOTSUPP in copy mode (Linux has no such call).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ZeroCopyRecv> RecvZeroCopyAsync(int fd, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default)
     {
         ulong callId = NextCallId(cancellationToken);
@@ -284,21 +344,12 @@ public sealed class Libc
         }
 
         using var span = _system.Tracing.StartSyscall("ping", _tsPath ??= TsPathOf(Ts));
-        try
-        {
-            // The ICMP service answers ETIMEDOUT itself; the slack covers a service that never answers.
-            using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _kpnStopped.Token) : null;
-            var reply = await Kpn.Ask(request, timeout + TimeSpan.FromSeconds(5), linked?.Token ?? _kpnStopped.Token).ConfigureAwait(false);
-            return reply as PingReply ?? new PingReply(Errno.EIO, sequence, default, 0, TimeSpan.Zero);
-        }
-        catch (AskTimeoutException)
-        {
-            return new PingReply(Errno.ETIMEDOUT, sequence, default, 0, TimeSpan.Zero);
-        }
-        catch (OperationCanceledException)
-        {
-            return new PingReply(Errno.EINTR, sequence, default, 0, TimeSpan.Zero);
-        }
+
+        // The ICMP service answers ETIMEDOUT itself; the slack covers a service that never answers.
+        var (reply, answered) = await RoundTripAsync(request, timeout + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        return answered
+            ? reply as PingReply ?? new PingReply(Errno.EIO, sequence, default, 0, TimeSpan.Zero)
+            : new PingReply((Errno)reply, sequence, default, 0, TimeSpan.Zero);
     }
 
     /// <summary>
@@ -316,19 +367,9 @@ public sealed class Libc
             return Errno.None;
         }
 
-        var result = Errno.None;
-        try
-        {
-            await Kpn.Ask<SysResult>(new KpnProtocol.Exit(), _options.ExitTimeout, _kpnStopped.Token).ConfigureAwait(false);
-        }
-        catch (AskTimeoutException)
-        {
-            result = Errno.ETIMEDOUT;
-        }
-        catch (OperationCanceledException)
-        {
-            // The KPN had stopped already (the TS exited under us): nothing left to close.
-        }
+        // Not answered: ETIMEDOUT, or EINTR when the KPN had stopped already (the TS exited under us: nothing left to close).
+        var (reply, answered) = await RoundTripAsync(new KpnProtocol.Exit(), _options.ExitTimeout, CancellationToken.None).ConfigureAwait(false);
+        var result = !answered && reply is Errno.ETIMEDOUT ? Errno.ETIMEDOUT : Errno.None;
 
         if (IsTsAlive())
         {
@@ -338,6 +379,7 @@ public sealed class Libc
         return result;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<SysResult> SendCoreAsync(string name, KpnProtocol.SendTo request, CancellationToken cancellationToken)
     {
         // The latency histogram costs a timestamp only while someone collects it.
@@ -357,6 +399,7 @@ public sealed class Libc
         return result;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<SysResult> CallAsync(string name, object request, CancellationToken cancellationToken)
     {
         var reply = await AskAsync(name, request, cancellationToken).ConfigureAwait(false);
@@ -373,6 +416,7 @@ public sealed class Libc
     /// The root span of the syscall's trace starts here and is current while the request is told
     /// to the KPN, so the request (and every event it causes) carries its context.
     /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<object> AskAsync(string name, object request, CancellationToken cancellationToken)
     {
         if (HasExited)
@@ -383,29 +427,42 @@ public sealed class Libc
 
         using var span = _system.Tracing.StartSyscall(name, _tsPath ??= TsPathOf(Ts));
 
-        // The common call passes no token: the KPN's stop then cancels it without a linked source.
-        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _kpnStopped.Token) : null;
-        try
+        // Ends with the KPN's reply, or ETIMEDOUT, or EINTR when cancelled by the caller or by the process's exit
+        // (if the call raced it into the KPN's mailbox).
+        var (reply, answered) = await RoundTripAsync(request, _options.SyscallTimeout, cancellationToken).ConfigureAwait(false);
+        if (span is not null)
         {
-            // Cancelled by the caller, or by the process's exit if the call raced it into the KPN's mailbox.
-            var reply = await Kpn.Ask(request, _options.SyscallTimeout, linked?.Token ?? _kpnStopped.Token).ConfigureAwait(false);
-            if (span is not null)
+            if (answered)
             {
                 Describe(span, reply);
             }
+            else
+            {
+                span.SetStatus(ActivityStatusCode.Error, reply.ToString());
+            }
+        }
 
-            return reply;
-        }
-        catch (AskTimeoutException)
+        return reply;
+    }
+
+    /// <summary>
+    /// Tells the KPN <paramref name="request"/> with a pooled completion as the reply address and waits for it: the
+    /// reply and true, or (not answered) <see cref="Errno.ETIMEDOUT"/> after <paramref name="timeout"/>,
+    /// <see cref="Errno.EINTR"/> when <paramref name="cancellationToken"/> is cancelled or the KPN stops.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(object Reply, bool Answered)> RoundTripAsync(object request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var slot = _completions.Rent(timeout, cancellationToken);
+        if (slot.IsWaiting)
         {
-            span?.SetStatus(ActivityStatusCode.Error, nameof(Errno.ETIMEDOUT));
-            return Errno.ETIMEDOUT;
+            Kpn.Tell(request, slot);
         }
-        catch (OperationCanceledException)
-        {
-            span?.SetStatus(ActivityStatusCode.Error, nameof(Errno.EINTR));
-            return Errno.EINTR;
-        }
+
+        var reply = await slot.Task.ConfigureAwait(false);
+        bool answered = slot.Answered;
+        _completions.Return(slot);
+        return (reply, answered);
     }
 
     // A receive the caller may cancel gets an id, so that a cancelled one can be withdrawn from its socket:
@@ -439,6 +496,31 @@ public sealed class Libc
         else if (reply is SysResult ok)
         {
             span.SetTag("edsos.result", ok.Value);
+        }
+    }
+
+    /// <summary>A disposed ring leaves the process's list.</summary>
+    internal void Forget(IoRing ring)
+    {
+        lock (_rings)
+        {
+            _rings.Remove(ring);
+        }
+    }
+
+    /// <summary>The KPN stopped: every call out ends with EINTR, every ring closes.</summary>
+    private void OnKpnStopped()
+    {
+        _completions.StopAll();
+        IoRing[] rings;
+        lock (_rings)
+        {
+            rings = _rings.ToArray();
+        }
+
+        foreach (var ring in rings)
+        {
+            ring.OnKpnStopped();
         }
     }
 

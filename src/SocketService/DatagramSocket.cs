@@ -45,6 +45,7 @@ public sealed class DatagramSocket : SockNode
     private void Unbound()
     {
         Receive<SendReqEvent>(message => SendUnbound(message, Sender));
+        Receive<SendBatchReqEvent>(batch => SendBatchUnbound(batch, Sender));
         Receive<BindSocket>(message => BindUnbound(message, Sender));
         Receive<ConnectSocket>(message => ConnectUnbound(message, Sender));
         Receive<CloseSocket>(message => FinishClose(message, portHandedOver: false));
@@ -54,6 +55,13 @@ public sealed class DatagramSocket : SockNode
     private void Binding(BindWaiter waiter)
     {
         Receive<SendReqEvent>(message => _deferred.Enqueue((message, Sender)));
+        Receive<SendBatchReqEvent>(batch =>
+        {
+            foreach (var send in batch.Sends)
+            {
+                _deferred.Enqueue((send, Sender));
+            }
+        });
         Receive<BindSocket>(message => _deferred.Enqueue((message, Sender)));
         Receive<ConnectSocket>(message => _deferred.Enqueue((message, Sender)));
         Receive<BindReply>(reply => Settle(waiter, reply));
@@ -64,6 +72,13 @@ public sealed class DatagramSocket : SockNode
     private void Open()
     {
         Receive<SendReqEvent>(message => SendOpen(message, Sender));
+        Receive<SendBatchReqEvent>(batch =>
+        {
+            foreach (var send in batch.Sends)
+            {
+                SendOpen(send, Sender);
+            }
+        });
         Receive<BindSocket>(message => Sender.Tell(new SocketReply(message.ReqId, Errno.EINVAL, 0)));
         Receive<ConnectSocket>(message => ConnectOpen(message, Sender));
         Receive<CloseSocket>(message => FinishClose(message, portHandedOver: false));
@@ -117,6 +132,26 @@ public sealed class DatagramSocket : SockNode
 
         StartBind(Ephemeral, new BindWaiter(BindPurpose.Send, message.ReqId, replyTo, Send: message));
         return true;
+    }
+
+    /// <summary>
+    /// A batch on an unbound socket: sends are taken as if alone until one starts a bind; the rest wait for the
+    /// bind with the calls deferred meanwhile, in order.
+    /// </summary>
+    private void SendBatchUnbound(SendBatchReqEvent batch, IActorRef replyTo)
+    {
+        bool binding = false;
+        foreach (var send in batch.Sends)
+        {
+            if (binding)
+            {
+                _deferred.Enqueue((send, replyTo));
+            }
+            else
+            {
+                binding = SendUnbound(send, replyTo);
+            }
+        }
     }
 
     private void SendOpen(SendReqEvent message, IActorRef replyTo)

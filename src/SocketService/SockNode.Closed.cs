@@ -78,6 +78,14 @@ public abstract partial class SockNode
             Release(message.Ctrn);
             Sender.Tell(new SendRespEvent(message.ReqId, 0, Errno.EBADF));
         });
+        Receive<SendBatchReqEvent>(batch =>
+        {
+            foreach (var send in batch.Sends)
+            {
+                Release(send.Ctrn);
+                Sender.Tell(new SendRespEvent(send.ReqId, 0, Errno.EBADF));
+            }
+        });
         Receive<DatagramReceivedEvent>(message => Release(message.Payload));
         Receive<RecvReqEvent>(message => Sender.Tell(RecvFailed(message.ReqId, Errno.EBADF)));
         Receive<AcceptReqEvent>(message => Sender.Tell(AcceptFailed(message.ReqId, Errno.EBADF)));

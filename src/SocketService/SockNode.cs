@@ -99,6 +99,19 @@ public abstract partial class SockNode : EdsrtActor
         Receive<XmitComplete>(m => OnXmitComplete(m.RequestId, m.Bytes, m.Error));
         Receive<Ipv4Protocol.IpXmitComplete>(m => OnXmitComplete(m.RequestId, m.Bytes, m.Error));
         Receive<RecvCancelEvent>(OnRecvCancel);
+
+        // A phase that does not take a batch itself (it refuses sends, or is about to change): each send is handed
+        // back to this socket's mailbox in order, and the phase then current answers it.
+        Receive<SendBatchReqEvent>(batch => Unbatch(batch, Sender));
+    }
+
+    /// <summary>Tells this socket each send of <paramref name="batch"/> on its own, from <paramref name="replyTo"/>.</summary>
+    private protected void Unbatch(SendBatchReqEvent batch, IActorRef replyTo)
+    {
+        foreach (var send in batch.Sends)
+        {
+            Self.Tell(send, replyTo);
+        }
     }
 
     /// <summary>Withdraws a waiting receive whose caller gave up (answered <see cref="Errno.EINTR"/>); one already served is left alone.</summary>

@@ -70,6 +70,13 @@ public static class SocketProtocol
     /// </summary>
     public sealed record SendReqEvent(ulong ReqId, Capability Ctrn, int Length, Ipv4Endpoint? Destination, bool NonBlocking);
 
+    /// <summary>
+    /// KPN → sock_node: several <see cref="SendReqEvent"/>s in one event (a ring submission's sends to this socket,
+    /// in submission order). The socket takes each exactly as if it had arrived alone, one after the other, and owns
+    /// every CTRN from now on. Replies: one <see cref="SendRespEvent"/> per send.
+    /// </summary>
+    public sealed record SendBatchReqEvent(IReadOnlyList<SendReqEvent> Sends);
+
     /// <summary>sock_node → KPN (<c>send_resp_event</c>): bytes sent, or the error.</summary>
     public sealed record SendRespEvent(ulong ReqId, int Bytes, Errno Error);
 

@@ -187,19 +187,13 @@ public sealed partial class StreamSocket : SockNode
     private void Connected(bool writeShut)
     {
         Receive<ConnectSocket>(message => Refuse(message.ReqId, Errno.EISCONN));
-        Receive<SendReqEvent>(message =>
+        Receive<SendReqEvent>(message => SendConnected(message, Sender, writeShut));
+        Receive<SendBatchReqEvent>(batch =>
         {
-            var error = _received.Error != Errno.None ? _received.Error
-                : writeShut ? Errno.EPIPE
-                : message.Length <= 0 ? Errno.EINVAL
-                : Errno.None;
-            if (error != Errno.None)
+            foreach (var send in batch.Sends)
             {
-                RejectSend(message, Sender, error);
-                return;
+                SendConnected(send, Sender, writeShut);
             }
-
-            Enqueue(message, Sender, Remote!.Value);
         });
         Receive<ShutdownSocket>(message => Shutdown(message, writeShut), message => message.How is >= 0 and <= 2);
         Receive<SetSocketOption>(
@@ -217,6 +211,22 @@ public sealed partial class StreamSocket : SockNode
             FinishClose(message, portHandedOver: OwnedPort is not null, awaitingRelease: true);
         });
         Open(SocketState.Connected, connected: true);
+    }
+
+    /// <summary>A send on a connected socket: the connection's error, EPIPE after SHUT_WR, else queued to the peer.</summary>
+    private void SendConnected(SendReqEvent message, IActorRef replyTo, bool writeShut)
+    {
+        var error = _received.Error != Errno.None ? _received.Error
+            : writeShut ? Errno.EPIPE
+            : message.Length <= 0 ? Errno.EINVAL
+            : Errno.None;
+        if (error != Errno.None)
+        {
+            RejectSend(message, replyTo, error);
+            return;
+        }
+
+        Enqueue(message, replyTo, Remote!.Value);
     }
 
     /// <summary>
