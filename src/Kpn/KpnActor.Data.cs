@@ -33,9 +33,9 @@ public sealed partial class KpnActor
     {
         // Seed 000 stage 1: descriptor, size and destination first (cheap, nothing touched), then
         // the TLB check on the buffer, then the share.
-        if (!_fds.TryGetValue(fd, out var entry))
+        if (!_fds.TryGetValue(fd, out var entry) || entry.Dead)
         {
-            replyTo.Tell(SysResult.Fail(Errno.EBADF));
+            replyTo.Tell(SysResult.Fail(entry is null ? Errno.EBADF : Errno.ENETDOWN));
             return;
         }
 
