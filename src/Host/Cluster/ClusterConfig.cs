@@ -46,6 +46,8 @@ public static class ClusterConfig
                 dot-netty.tcp {
                   hostname = 127.0.0.1
                   port = {{port}}
+                  # One echo has one message in flight per hop: Akka's write batching would hold each one back.
+                  batching.enabled = false
                 }
                 watch-failure-detector {
                   heartbeat-interval = {{(int)HeartbeatInterval.TotalMilliseconds}}ms
