@@ -115,6 +115,11 @@ public sealed partial class MemoryManager
             return Disposed();
         }
 
+        if (_observers.Length == 0)
+        {
+            return _arena.Pop(caller, node);
+        }
+
         var observed = Before(MemoryOp.Pop, caller, node, out ulong address);
         var popped = _arena.Pop(caller, node);
         if (popped.IsOk)

@@ -39,6 +39,11 @@ public sealed partial class MemoryManager
             return Disposed();
         }
 
+        if (_observers.Length == 0)
+        {
+            return _arena.Release(owner, node, file, line);
+        }
+
         var observed = Before(MemoryOp.Pop, owner, node, out ulong address);
         var released = _arena.Release(owner, node, file, line);
         if (released.IsOk)

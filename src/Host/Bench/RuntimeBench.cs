@@ -7,7 +7,8 @@ namespace Edsos.Host.Bench;
 
 /// <summary>
 /// <c>edsos bench runtime</c>: the EDSRT message rate through a chain of six actors, and the cost of
-/// the memory model's share → merge → pop cycle, each measured in one run on this machine.
+/// the memory model's share → merge → pop cycle (steady state: the fastest of 20 rounds), each
+/// measured in one run on this machine.
 /// </summary>
 public static class RuntimeBench
 {
@@ -75,6 +76,16 @@ public static class RuntimeBench
     /// <summary>share (header part), share (payload part), merge, pop: the per-send memory ops.</summary>
     private const int OperationsPerCycle = 4;
 
+    /// <summary>Rounds the measured cycles are split into; the fastest round is the figure.</summary>
+    private const int Rounds = 20;
+
+    /// <summary>
+    /// Times <paramref name="cycles"/> cycles in <see cref="Rounds"/> rounds and returns the fastest
+    /// round's time per cycle: the steady-state cost of the operations themselves. On a shared
+    /// machine a round that a preemption or another process's cache traffic hit is slower, never
+    /// faster, so the minimum is the least disturbed figure (the whole-run average moved 4× between
+    /// runs at a load of 30).
+    /// </summary>
     private static (double NanosecondsPerCycle, bool Clean) MeasureShareMergePop(int cycles)
     {
         using var memory = new MemoryManager(256);
@@ -82,18 +93,25 @@ public static class RuntimeBench
         TsId socket = memory.CreateTs("/net/sockets/sock_0x0001").Unwrap();
         var buffer = memory.Push(user, "buf", 4096).Unwrap();
         var gva = memory.Inspect(user, buffer).Unwrap().Gva;
-        var watch = Stopwatch.StartNew();
-        for (int i = 0; i < cycles; i++)
+        int perRound = Math.Max(1, cycles / Rounds);
+        double best = double.MaxValue;
+        for (int done = 0; done < cycles; done += perRound)
         {
-            var head = memory.CtShare(user, buffer, gva, 64, socket, "send_q/h", Rights.Read | Rights.Share).Unwrap();
-            var tail = memory.CtShare(user, buffer, gva.Add(64), 4096 - 64, socket, "send_q/p", Rights.Read | Rights.Share).Unwrap();
-            var skb = memory.Merge(socket, head, tail, "skb").Unwrap();
-            memory.Pop(socket, skb).ThrowIfFailed();
+            int round = Math.Min(perRound, cycles - done);
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < round; i++)
+            {
+                var head = memory.CtShare(user, buffer, gva, 64, socket, "send_q/h", Rights.Read | Rights.Share).Unwrap();
+                var tail = memory.CtShare(user, buffer, gva.Add(64), 4096 - 64, socket, "send_q/p", Rights.Read | Rights.Share).Unwrap();
+                var skb = memory.Merge(socket, head, tail, "skb").Unwrap();
+                memory.Pop(socket, skb).ThrowIfFailed();
+            }
+
+            best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalNanoseconds / round);
         }
 
-        double perCycle = watch.Elapsed.TotalNanoseconds / cycles;
         memory.Pop(user, buffer).ThrowIfFailed();
-        return (perCycle, memory.GetLeakReport().IsClean);
+        return (best, memory.GetLeakReport().IsClean);
     }
 
     private sealed record Token;

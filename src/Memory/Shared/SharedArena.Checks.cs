@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using L = Edsos.Memory.Shared.SharedLayout;
 
 namespace Edsos.Memory.Shared;
@@ -176,8 +177,35 @@ public sealed unsafe partial class SharedArena
         return MemoryResult.Ok;
     }
 
-    /// <summary>Caller, tag, generation, ownership, rights: the order in which the in-process manager checks.</summary>
+    /// <summary>
+    /// Caller, tag, generation, ownership, rights: the order in which the in-process manager checks.
+    /// The common case (everything passes) is one straight run of reads; any failure takes
+    /// <see cref="CheckCapInOrder"/>, which finds the first failing check and its error.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private MemoryResult CheckCap(TsId caller, Capability cap, Rights needed, out long node)
+    {
+        if (caller.Value != 0 && caller.Value < _layout.MaxTs && cap.NodeId != 0 && cap.NodeId < (uint)_layout.MaxNodes)
+        {
+            long ts = _layout.TsRec(caller.Value);
+            node = _layout.Node(cap.NodeId);
+            if (I32(ts + L.TState) == TsLive
+                && I32(ts + L.TOwnerProc) == _procSlot
+                && (cap.Rights & needed) == needed
+                && U32(node + L.NGeneration) == cap.Generation
+                && I32(node + L.NState) == NodeLive
+                && I32(node + L.NOwnerTs) == caller.Value
+                && TagMatches(cap))
+            {
+                return MemoryResult.Ok;
+            }
+        }
+
+        return CheckCapInOrder(caller, cap, needed, out node);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private MemoryResult CheckCapInOrder(TsId caller, Capability cap, Rights needed, out long node)
     {
         node = 0;
         var callerCheck = CheckCaller(caller);

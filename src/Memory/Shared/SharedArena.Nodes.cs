@@ -34,12 +34,12 @@ public sealed unsafe partial class SharedArena
     /// </summary>
     public MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights = Rights.All)
     {
-        if (length <= 0 || (length + (long)_layout.PageSize - 1) / _layout.PageSize > _layout.MaxSpansPerNode || !SharedNames.IsValidName(name) || (rights & ~Rights.All) != 0)
+        if (length <= 0 || ((length + (long)_layout.PageSize - 1) >> _pageShift) > _layout.MaxSpansPerNode || !SharedNames.IsValidName(name) || (rights & ~Rights.All) != 0)
         {
             return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs 1 .. {(long)_layout.MaxSpansPerNode * _layout.PageSize} bytes, a valid name and known rights (length {length}, name '{name}')");
         }
 
-        int pages = (length + _layout.PageSize - 1) / _layout.PageSize;
+        int pages = (int)(((long)length + _layout.PageSize - 1) >> _pageShift);
         Enter();
         try
         {
@@ -212,6 +212,8 @@ public sealed unsafe partial class SharedArena
         }
     }
 
+    // The origin buffer is read only up to the count written into it: no zeroing per share.
+    [SkipLocalsInit]
     private MemoryResult<Capability> CtShareLocked(TsId caller, Capability source, Gva gva, int length, TsId target, string name, Rights rights)
     {
         var check = CheckCap(caller, source, Rights.Share, out long src);

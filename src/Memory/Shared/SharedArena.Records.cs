@@ -42,7 +42,7 @@ public sealed unsafe partial class SharedArena
 
         int head = I32(L.HNodeQueueHead);
         uint id = (uint)I32(_layout.NodeQueue + (4L * head));
-        Set32(L.HNodeQueueHead, (head + 1) % _layout.MaxNodes);
+        Set32(L.HNodeQueueHead, head + 1 == _layout.MaxNodes ? 0 : head + 1);
         Set32(L.HNodeQueueCount, I32(L.HNodeQueueCount) - 1);
         return id;
     }
@@ -50,7 +50,13 @@ public sealed unsafe partial class SharedArena
     private void EnqueueNode(uint id)
     {
         int count = I32(L.HNodeQueueCount);
-        int tail = (I32(L.HNodeQueueHead) + count) % _layout.MaxNodes;
+        // head and count are both below MaxNodes: one subtraction wraps (no division on the data path).
+        int tail = I32(L.HNodeQueueHead) + count;
+        if (tail >= _layout.MaxNodes)
+        {
+            tail -= _layout.MaxNodes;
+        }
+
         Set32(_layout.NodeQueue + (4L * tail), (int)id);
         Set32(L.HNodeQueueCount, count + 1);
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using L = Edsos.Memory.Shared.SharedLayout;
 
@@ -16,6 +17,7 @@ public sealed unsafe partial class SharedArena
     /// capability's rights. Fails with the capability errors, <see cref="MemoryError.OutOfRange"/>
     /// unless 0 &lt; offset &lt; length, <see cref="MemoryError.OutOfMemory"/> when records run out.
     /// </summary>
+    [SkipLocalsInit]
     public MemoryResult<(Capability Head, Capability Tail)> Divide(TsId caller, Capability node, int offset)
     {
         Enter();
@@ -129,6 +131,7 @@ public sealed unsafe partial class SharedArena
     /// 2 GiB, <see cref="MemoryError.OutOfMemory"/> for GVA space, records, more page references than
     /// one node may hold or more than 20 origins.
     /// </summary>
+    [SkipLocalsInit]
     public MemoryResult<Capability> Merge(TsId caller, Capability a, Capability b, string name)
     {
         Enter();
