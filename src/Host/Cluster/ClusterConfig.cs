@@ -21,6 +21,14 @@ public static class ClusterConfig
     public static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// Laid over <see cref="Build"/> for a role process (<c>--role user|net|driver</c>), whose every syscall crosses
+    /// Akka.Remote several times: the remoting's endpoint actors run on the host's own dispatcher thread instead of a
+    /// pool of their own, one thread wake-up fewer per hop. Measured with host A as three processes (200 UDP echoes,
+    /// runs interleaved, load 28 to 34 on the 2 cores): 34 to 73 rounds/s against 12 to 25 without it.
+    /// </summary>
+    public const string RoleProcessTuning = "akka.remote.use-dispatcher = \"akka.actor.default-dispatcher\"";
+
+    /// <summary>
     /// The configuration of a member listening on 127.0.0.1:<paramref name="port"/> (0: any free port) with
     /// <paramref name="roles"/>, joining <paramref name="seed"/> (<c>HOST:PORT</c>; null: the member joins itself
     /// later, as the coordinator does).

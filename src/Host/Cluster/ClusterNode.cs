@@ -56,7 +56,8 @@ public static class ClusterNode
         {
             Name = options.Host,
             SystemName = ClusterConfig.SystemName,
-            AkkaConfig = ClusterConfig.Build(options.Port, [options.Role, PeerWatch.HostRole(options.Host), PeerWatch.PidRole(Environment.ProcessId)], options.Seed),
+            AkkaConfig = ClusterConfig.Build(options.Port, [options.Role, PeerWatch.HostRole(options.Host), PeerWatch.PidRole(Environment.ProcessId)], options.Seed)
+                + (options.Role == "all" ? string.Empty : Environment.NewLine + ClusterConfig.RoleProcessTuning),
             Address = isA ? DemoRunner.AddressA : DemoRunner.AddressB,
             Mac = MacAddress.Parse(isA ? "02:00:00:00:00:01" : "02:00:00:00:00:02"),
         };
