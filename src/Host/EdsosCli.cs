@@ -454,7 +454,7 @@ public static class EdsosCli
         var seconds = new Option<double>("--seconds") { Description = "Idle wall time measured, after the warm-up", DefaultValueFactory = _ => 10.0 };
         var warmup = new Option<double>("--warmup") { Description = "Seconds the hosts sit before the measurement starts", DefaultValueFactory = _ => 3.0 };
         var json = new Option<bool>("--json") { Description = "One JSON object: {seconds, cpu_seconds, cpu_percent_of_core, threads}" };
-        var command = new Command("idle", "Two hosts started, nothing sent: process CPU as a percentage of one core") { seconds, warmup, json };
+        var command = new Command("idle", "Two hosts, a few hundred echoes, then nothing sent: process CPU as a percentage of one core") { seconds, warmup, json };
         command.SetAction(async (result, stop) =>
         {
             if (result.GetValue(seconds) is not > 0 || result.GetValue(warmup) is not >= 0)

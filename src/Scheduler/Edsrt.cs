@@ -50,9 +50,10 @@ public static class Edsrt
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.DispatcherThreads, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Throughput, nameof(options));
+        // Akka's default scheduler ticks every 10 ms forever once used; ours sleeps until something is due.
         string scheduler = options.UseTestScheduler
             ? "scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\""
-            : string.Empty;
+            : "scheduler.implementation = \"Edsos.Scheduler.TimerQueueScheduler, Edsos.Scheduler\"";
         // EDSOS_AKKA_LOG=DEBUG|INFO|WARNING|ERROR sends Akka's own events to standard out as well:
         // a debugging aid for a person at a terminal, off by default so no stack trace reaches a user.
         string stdoutLevel = Environment.GetEnvironmentVariable("EDSOS_AKKA_LOG") is { Length: > 0 } level ? level : "OFF";

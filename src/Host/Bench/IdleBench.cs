@@ -11,12 +11,16 @@ namespace Edsos.Host.Bench;
 
 /// <summary>
 /// <c>edsos bench idle</c>: the demo's two hosts joined by a loopback wire, B's echo app bound and
-/// waiting in <c>recv</c>, and nothing sent or received; after a warm-up, the process CPU time over the
+/// waiting in <c>recv</c>; A's app echoes a few hundred datagrams first (so every thread has run and the
+/// code is compiled), then nothing is sent or received; after a warm-up, the process CPU time over the
 /// measured seconds as a percentage of one core. An idle host should cost next to nothing: a dispatcher
 /// thread that spins, a timer that ticks or a driver that polls shows here.
 /// </summary>
 public static class IdleBench
 {
+    /// <summary>Echo rounds before the idle window.</summary>
+    public const int TrafficRounds = 300;
+
     private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>The measurement: CPU per core over the idle window, and what it was measured over.</summary>
@@ -34,7 +38,7 @@ public static class IdleBench
     public static async Task<int> RunAsync(double seconds, double warmupSeconds, bool json, TextWriter output, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var demo = new DemoOptions();
+        var demo = new DemoOptions { Sends = TrafficRounds };
         var (wireA, wireB) = LoopbackWire.CreatePair();
         await using var hostA = await EdsosHost.StartAsync(DemoRunner.HostOptions("A", DemoRunner.AddressA, "02:00:00:00:00:01", demo), wireA);
         await using var hostB = await EdsosHost.StartAsync(DemoRunner.HostOptions("B", DemoRunner.AddressB, "02:00:00:00:00:02", demo), wireB);
@@ -45,10 +49,16 @@ public static class IdleBench
         }
 
         Task echoLoop = echo.RunAsync(demo.Size);
-        _ = hostA.StartProcess("app");
+        var app = hostA.StartProcess("app");
         Result result;
         try
         {
+            var (_, ok, _) = await DemoRunner.RunEchoClientAsync(app, demo, null, new Ipv4Endpoint(DemoRunner.AddressB.Address, DemoRunner.EchoPort), stop);
+            if (ok != TrafficRounds && !stop.IsCancellationRequested)
+            {
+                throw new InvalidOperationException($"only {ok} of {TrafficRounds} warm-up echoes came back right");
+            }
+
             await Task.Delay(TimeSpan.FromSeconds(warmupSeconds), stop);
             using var process = Process.GetCurrentProcess();
             var cpu = process.TotalProcessorTime;
