@@ -220,6 +220,9 @@ public sealed class IoRing : IDisposable
         var bytes = _bytes.AsSpan(0, n * RingLayout.CqeSize);
         if (!Access(_cq, CompletionEntries, RingLayout.CqeSize, _cqHead, bytes, write: false))
         {
+            // The ring's memory is gone (the process's TS exited): so are these completions, and the ring.
+            _cqHead = tail;
+            _shared.Close();
             return false;
         }
 

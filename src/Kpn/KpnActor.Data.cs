@@ -29,7 +29,7 @@ public sealed partial class KpnActor
     /// the socket's <see cref="SendReqEvent"/> joins it instead of being sent now (a ring submission sends each
     /// socket its sends together).
     /// </summary>
-    private void StartSend(int fd, Gva buffer, int length, Ipv4Endpoint? destination, MsgFlags flags, IActorRef replyTo, SendBatcher? batch)
+    private void StartSend(int fd, Gva buffer, int length, Ipv4Endpoint? destination, MsgFlags flags, IActorRef replyTo, SocketBatcher? batch)
     {
         // Seed 000 stage 1: descriptor, size and destination first (cheap, nothing touched), then
         // the TLB check on the buffer, then the share.
@@ -83,14 +83,14 @@ public sealed partial class KpnActor
         }
         else
         {
-            batch.Add(entry.Node, request);
+            batch.AddSend(entry.Node, request);
         }
     }
 
-    private void OnRecvFrom(RecvFrom call) => StartRecvFrom(call.Fd, call.Buffer, call.Length, call.Flags, call.CallId, Sender);
+    private void OnRecvFrom(RecvFrom call) => StartRecvFrom(call.Fd, call.Buffer, call.Length, call.Flags, call.CallId, Sender, batch: null);
 
-    /// <summary>A classic receive, from a syscall or a ring entry: answered on <paramref name="replyTo"/>.</summary>
-    private void StartRecvFrom(int fd, Gva buffer, int length, MsgFlags flags, ulong callId, IActorRef replyTo)
+    /// <summary>A classic receive, from a syscall or a ring entry (its socket's event joining <paramref name="batch"/>): answered on <paramref name="replyTo"/>.</summary>
+    private void StartRecvFrom(int fd, Gva buffer, int length, MsgFlags flags, ulong callId, IActorRef replyTo, SocketBatcher? batch)
     {
         if (!_fds.TryGetValue(fd, out var entry) || entry.Dead)
         {
@@ -120,15 +120,13 @@ public sealed partial class KpnActor
 
         var reqId = Track(new PendingCall(CallKind.RecvCopy, replyTo, fd, buffer, length, CallId: callId));
         var nonBlocking = entry.NonBlocking || (flags & MsgFlags.DontWait) != 0;
-        entry.Node.TellTraced(
-            new RecvReqEvent(ReqId: reqId, Mode: RecvMode.Copy, Target: _kpnTs, NonBlocking: nonBlocking, MaxLength: entry.Stream ? length : 0),
-            Self);
+        TellRecv(entry, new RecvReqEvent(ReqId: reqId, Mode: RecvMode.Copy, Target: _kpnTs, NonBlocking: nonBlocking, MaxLength: entry.Stream ? length : 0), batch);
     }
 
-    private void OnRecvZeroCopy(RecvZeroCopy call) => StartRecvZeroCopy(call.Fd, call.Flags, call.CallId, Sender);
+    private void OnRecvZeroCopy(RecvZeroCopy call) => StartRecvZeroCopy(call.Fd, call.Flags, call.CallId, Sender, batch: null);
 
-    /// <summary>A zero-copy receive, from a syscall or a ring entry: answered on <paramref name="replyTo"/>.</summary>
-    private void StartRecvZeroCopy(int fd, MsgFlags flags, ulong callId, IActorRef replyTo)
+    /// <summary>A zero-copy receive, from a syscall or a ring entry (its socket's event joining <paramref name="batch"/>): answered on <paramref name="replyTo"/>.</summary>
+    private void StartRecvZeroCopy(int fd, MsgFlags flags, ulong callId, IActorRef replyTo, SocketBatcher? batch)
     {
         if (!_fds.TryGetValue(fd, out var entry) || entry.Dead)
         {
@@ -144,9 +142,19 @@ public sealed partial class KpnActor
 
         var reqId = Track(new PendingCall(CallKind.RecvZeroCopy, replyTo, fd, CallId: callId));
         var nonBlocking = entry.NonBlocking || (flags & MsgFlags.DontWait) != 0;
-        entry.Node.TellTraced(
-            new RecvReqEvent(ReqId: reqId, Mode: RecvMode.ZeroCopy, Target: _userTs, NonBlocking: nonBlocking),
-            Self);
+        TellRecv(entry, new RecvReqEvent(ReqId: reqId, Mode: RecvMode.ZeroCopy, Target: _userTs, NonBlocking: nonBlocking), batch);
+    }
+
+    private void TellRecv(FdEntry entry, RecvReqEvent request, SocketBatcher? batch)
+    {
+        if (batch is null)
+        {
+            entry.Node.TellTraced(request, Self);
+        }
+        else
+        {
+            batch.AddRecv(entry.Node, request);
+        }
     }
 
     private void OnCancelRecv(CancelRecv cancel)

@@ -10,7 +10,7 @@ namespace Edsos.Kpn;
 /// The rings (seed 000's closing proposal: io_uring-style batching of CTRN operations): a process queues many sends
 /// and receives in a submission ring in its own TS and signals the KPN once (<see cref="RingSubmit"/>); the KPN reads
 /// the new entries with one or two memory reads, starts each exactly as the matching syscall (the same checks, the
-/// same errors), hands each socket its sends in one event, and writes the answers into the completion ring in the
+/// same errors), hands each socket its sends in one event and its receives in another, and writes the answers into the completion ring in the
 /// same TS, staged so that the answers already in its mailbox are written together and the reaper is woken once.
 /// </summary>
 /// <remarks>
@@ -21,7 +21,7 @@ namespace Edsos.Kpn;
 public sealed partial class KpnActor
 {
     private readonly Dictionary<int, KpnRing> _rings = new();
-    private readonly SendBatcher _batcher = new();
+    private readonly SocketBatcher _batcher = new();
 
     private void RingCalls()
     {
@@ -80,10 +80,10 @@ public sealed partial class KpnActor
                     StartSend(entry.Fd, entry.Buffer, entry.Length, entry.Destination, entry.Flags, replyTo, _batcher);
                     break;
                 case IoOp.RecvZeroCopy:
-                    StartRecvZeroCopy(entry.Fd, entry.Flags, 0, replyTo);
+                    StartRecvZeroCopy(entry.Fd, entry.Flags, 0, replyTo, _batcher);
                     break;
                 case IoOp.Recv:
-                    StartRecvFrom(entry.Fd, entry.Buffer, entry.Length, entry.Flags, 0, replyTo);
+                    StartRecvFrom(entry.Fd, entry.Buffer, entry.Length, entry.Flags, 0, replyTo, _batcher);
                     break;
                 default:
                     replyTo.Tell(SysResult.Fail(Errno.EINVAL));

@@ -90,6 +90,13 @@ public sealed class DatagramSocket : SockNode
     {
         Receive<DatagramReceivedEvent>(OnDatagram);
         Receive<RecvReqEvent>(OnRecv);
+        Receive<RecvBatchReqEvent>(batch =>
+        {
+            foreach (var recv in batch.Recvs)
+            {
+                OnRecv(recv);
+            }
+        });
         Receive<ListenSocket>(message => Sender.Tell(new SocketReply(message.ReqId, Errno.EOPNOTSUPP, 0)));
         Receive<AcceptReqEvent>(message => Sender.Tell(AcceptFailed(message.ReqId, Errno.EOPNOTSUPP)));
         Receive<AdoptConnection>(message => Sender.Tell(new SocketReply(message.ReqId, Errno.EINVAL, 0)));

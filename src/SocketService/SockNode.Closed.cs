@@ -88,6 +88,13 @@ public abstract partial class SockNode
         });
         Receive<DatagramReceivedEvent>(message => Release(message.Payload));
         Receive<RecvReqEvent>(message => Sender.Tell(RecvFailed(message.ReqId, Errno.EBADF)));
+        Receive<RecvBatchReqEvent>(batch =>
+        {
+            foreach (var recv in batch.Recvs)
+            {
+                Sender.Tell(RecvFailed(recv.ReqId, Errno.EBADF));
+            }
+        });
         Receive<AcceptReqEvent>(message => Sender.Tell(AcceptFailed(message.ReqId, Errno.EBADF)));
         Receive<GetSocketStats>(message => ReplyStats(message, SocketState.Closed));
 

@@ -96,6 +96,13 @@ public static class SocketProtocol
     public sealed record RecvReqEvent(ulong ReqId, RecvMode Mode, TsId Target, bool NonBlocking, int MaxLength = 0);
 
     /// <summary>
+    /// KPN → sock_node: several <see cref="RecvReqEvent"/>s in one event (a ring submission's receives on this socket,
+    /// in submission order). The socket takes each exactly as if it had arrived alone, one after the other. Replies:
+    /// one <see cref="RecvRespEvent"/> per receive.
+    /// </summary>
+    public sealed record RecvBatchReqEvent(IReadOnlyList<RecvReqEvent> Recvs);
+
+    /// <summary>
     /// KPN → socket, after its caller gave up on receive <paramref name="ReqId"/>: a waiter still queued is
     /// removed and answered <c>EINTR</c>; one already served is left alone (its reply is on the way).
     /// </summary>

@@ -238,6 +238,13 @@ public sealed partial class StreamSocket : SockNode
     {
         Receive<DatagramReceivedEvent>(OnData);
         Receive<RecvReqEvent>(message => OnRecv(message, connected));
+        Receive<RecvBatchReqEvent>(batch =>
+        {
+            foreach (var recv in batch.Recvs)
+            {
+                OnRecv(recv, connected);
+            }
+        });
         Receive<StreamEofEvent>(_ => OnEof());
         Receive<StreamErrorEvent>(message => OnStreamError(message.Error));
         Receive<SendReqEvent>(message => RejectSend(message, Sender, _received.Error != Errno.None ? _received.Error : Errno.ENOTCONN));

@@ -1,5 +1,6 @@
 using Edsos.Memory;
 using Edsos.Protocol;
+using Edsos.Protocol.Ipv4;
 using Edsos.SocketService;
 using static Edsos.Protocol.InetProtocol;
 
@@ -50,6 +51,39 @@ public sealed class IoRingSpec : KpnSpecBase
             Assert.Equal(Errno.None, App.Free(buffer));
         }
 
+        AssertNoLeaks();
+    }
+
+    [Fact]
+    public async Task BatchOnAnUnboundSocket_BindsOnceThenSendsEveryEntryInOrder()
+    {
+        int fd = await OpenUnboundAsync();
+        Assert.Equal(Errno.None, App.TryCreateRing(4, out var ring));
+        var buffer = Filled(300);
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.True(ring!.PrepareSend(fd, buffer.Gva.Add(i * 10), 100, Peer, userData: (ulong)i));
+        }
+
+        Assert.Equal(SysResult.Ok(4), ring!.Submit());
+
+        var binding = RxWorker.ExpectMsg<Ipv4Protocol.BindingAdded>();
+        Assert.NotEqual(0, binding.Local.Port);
+        for (int i = 0; i < 4; i++)
+        {
+            var request = Tx.ExpectMsg<XmitRequest>();
+            var bytes = new byte[100];
+            Memory.Read(TxTs, request.Payload, 0, bytes, CopyKind.Metadata).ThrowIfFailed();
+            Assert.Equal(Pattern(300)[(i * 10)..((i * 10) + 100)], bytes);
+            Assert.Equal(binding.Local.Port, request.Source.Port);
+            Memory.Pop(TxTs, request.Payload).ThrowIfFailed();
+            request.ReplyTo.Tell(new XmitComplete(request.RequestId, request.Length, Errno.None));
+        }
+
+        Assert.Equal([0UL, 1UL, 2UL, 3UL], (await ReapAsync(ring, 4)).Select(c => c.UserData));
+        RxWorker.ExpectNoMsg(Short);
+        ring.Dispose();
+        Assert.Equal(Errno.None, App.Free(buffer));
         AssertNoLeaks();
     }
 

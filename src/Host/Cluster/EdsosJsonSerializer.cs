@@ -67,7 +67,7 @@ public sealed class EdsosJsonSerializer : SerializerWithStringManifest
         typeof(SocketProtocol.CreateSocket), typeof(SocketProtocol.SocketCreated), typeof(SocketProtocol.BindSocket),
         typeof(SocketProtocol.ConnectSocket), typeof(SocketProtocol.ListenSocket), typeof(SocketProtocol.AcceptReqEvent),
         typeof(SocketProtocol.AcceptRespEvent), typeof(SocketProtocol.AdoptConnection), typeof(SocketProtocol.ShutdownSocket),
-        typeof(SocketProtocol.SendReqEvent), typeof(SocketProtocol.SendBatchReqEvent), typeof(SocketProtocol.SendRespEvent), typeof(SocketProtocol.RecvReqEvent),
+        typeof(SocketProtocol.SendReqEvent), typeof(SocketProtocol.SendBatchReqEvent), typeof(SocketProtocol.RecvBatchReqEvent), typeof(SocketProtocol.SendRespEvent), typeof(SocketProtocol.RecvReqEvent),
         typeof(SocketProtocol.RecvCancelEvent), typeof(SocketProtocol.RecvRespEvent), typeof(SocketProtocol.SetSocketOption),
         typeof(SocketProtocol.GetSocketOption), typeof(SocketProtocol.CloseSocket), typeof(SocketProtocol.GetSocketStats),
         typeof(SocketProtocol.SocketStats), typeof(SocketProtocol.SocketReply), typeof(SocketProtocol.CloseOrphans),
@@ -200,6 +200,7 @@ public sealed class EdsosJsonSerializer : SerializerWithStringManifest
 [JsonSerializable(typeof(SocketProtocol.ShutdownSocket))]
 [JsonSerializable(typeof(SocketProtocol.SendReqEvent))]
 [JsonSerializable(typeof(SocketProtocol.SendBatchReqEvent))]
+[JsonSerializable(typeof(SocketProtocol.RecvBatchReqEvent))]
 [JsonSerializable(typeof(SocketProtocol.SendRespEvent))]
 [JsonSerializable(typeof(SocketProtocol.RecvReqEvent))]
 [JsonSerializable(typeof(SocketProtocol.RecvCancelEvent))]
