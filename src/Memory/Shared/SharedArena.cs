@@ -59,7 +59,7 @@ public sealed unsafe partial class SharedArena : IDisposable
 
     // Genuine tags this process minted or verified, by node id (direct mapped; read and written
     // only under the lock). Saves the SipHash of every check of a capability seen before.
-    private const int VerifiedTagSlots = 4096;
+    private const int VerifiedTagSlots = 2048;   // 48 KiB: below the large object heap
     private readonly VerifiedTag[] _verifiedTags = new VerifiedTag[VerifiedTagSlots];
     private bool _disposed;
     private volatile bool _detached;
