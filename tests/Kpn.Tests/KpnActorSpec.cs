@@ -254,6 +254,36 @@ public sealed class KpnActorSpec : KpnSpecBase
         AwaitAssert(() => Assert.True(Memory.GetLeakReport().IsClean, Memory.GetLeakReport().ToString()));
     }
 
+    [Fact]
+    public async Task NetDown_PendingCallsEndEnetdown_LaterCallsEnetdown_CloseZero()
+    {
+        var (fd, node, _) = await OpenBoundAsync();
+        var buffer = Filled(100);
+        var send = App.SendToAsync(fd, buffer.Gva, 100, Peer).AsTask();
+        var request = Tx.ExpectMsg<XmitRequest>();
+        var recv = App.RecvZeroCopyAsync(fd).AsTask();
+        await AwaitRecvWaitingAsync(node);
+
+        // The net process died (console cluster): its sockets will never answer.
+        App.Kpn.Tell(new KpnProtocol.NetDown("test"));
+
+        Assert.Equal(Errno.ENETDOWN, (await send.WaitAsync(Long)).Error);
+        Assert.Equal(Errno.ENETDOWN, (await recv.WaitAsync(Long)).Error);
+        Assert.Equal(Errno.ENETDOWN, (await Within10s(App.SendToAsync(fd, buffer.Gva, 100, Peer))).Error);
+        Assert.Equal(Errno.ENETDOWN, (await Within10s(App.RecvZeroCopyAsync(fd))).Error);
+        Assert.Equal(Errno.ENETDOWN, (await Within10s(App.SetSockOptAsync(fd, SocketOption.SendBuffer, 4096))).Error);
+        Tx.ExpectNoMsg(Short);
+        Assert.Equal(SysResult.Ok(0), await Within10s(App.CloseAsync(fd)));
+        Assert.Equal(Errno.EBADF, (await Within10s(App.CloseAsync(fd))).Error);
+
+        // Here the socket is alive after all (one process): finish its send and close it as a net restart would have.
+        Memory.Pop(TxTs, request.Payload).ThrowIfFailed();
+        request.ReplyTo.Tell(new XmitComplete(request.RequestId, 100, Errno.None));
+        await node.Ask<SocketProtocol.SocketReply>(new SocketProtocol.CloseSocket(99), Long);
+        Assert.Equal(Errno.None, App.Free(buffer));
+        AwaitAssert(() => Assert.True(Memory.GetLeakReport().IsClean, Memory.GetLeakReport().ToString()));
+    }
+
     private byte[] ReadTx(XmitRequest request)
     {
         var bytes = new byte[request.Length];

@@ -84,4 +84,43 @@ public sealed class SocketTableSpec : SocketSpecBase
             Assert.Equal(2UL, again.SocketId);
         });
     }
+
+    [Fact]
+    public void CloseOrphans_OwnerTsExited_ClosesOnlyItsSocketsWithoutDoubleReleases()
+    {
+        // Console cluster: a user process was SIGKILLed and its TSs lifted; its sockets in net must not outlive it.
+        var table = StartTable();
+        var other = Memory.CreateTs("/user_proc/bystander", TsKind.User).Unwrap();
+        table.Tell(new CreateSocket(1, SocketTable.AfInet, SocketKind.Dgram, 0, UserTs), TestActor);
+        var orphan = ExpectMsg<SocketCreated>();
+        table.Tell(new CreateSocket(2, SocketTable.AfInet, SocketKind.Dgram, 0, other), TestActor);
+        var kept = ExpectMsg<SocketCreated>();
+        orphan.Node!.Tell(new BindSocket(10, Local), TestActor);
+        var added = Family.ExpectMsg<Edsos.Protocol.Ipv4.Ipv4Protocol.BindingAdded>();
+        added.ReplyTo.Tell(added.Reply);
+        Assert.Equal(Errno.None, ExpectMsg<SocketReply>(r => r.ReqId == 10).Error);
+        var buffer = UserBuffer(new byte[300]);
+        orphan.Node.Tell(new SendReqEvent(3, ShareToSocket(buffer, orphan.NodeTs, 300), 300, Peer, NonBlocking: false), TestActor);
+        var xmit = Tx.ExpectMsg<XmitRequest>();
+        Watch(orphan.Node);
+
+        var lift = Memory.Lift(UserTs);
+        table.Tell(new CloseOrphans(), TestActor);
+
+        Assert.True(lift.CtrnsRevoked >= 1, "the share queued in the socket was revoked by the lift");
+        Assert.Equal(1, ExpectMsg<OrphansClosed>().Sockets);
+        Assert.Equal(Errno.EBADF, ExpectMsg<SendRespEvent>(r => r.ReqId == 3).Error);
+        ExpectTerminated(orphan.Node);
+        kept.Node!.Tell(new GetSocketStats(4), TestActor);
+        Assert.Equal(SocketState.Unbound, ExpectMsg<SocketStats>().State);
+        Assert.Equal(MemoryError.InvalidGva, Memory.Pop(TxTs, xmit.Payload).Error);
+        kept.Node.Tell(new CloseSocket(5), TestActor);
+        ExpectMsg<SocketReply>(r => r.ReqId == 5);
+        AwaitAssert(() =>
+        {
+            var report = Memory.GetLeakReport();
+            Assert.Empty(report.DoubleReleases);
+            Assert.Equal(0, report.PagesInUse);
+        });
+    }
 }

@@ -44,7 +44,6 @@ internal sealed class RoleHost : INodeHost
     private readonly List<long> _deaths = [];
     private IActorRef? _driverLink;
     private IActorRef? _netLink;
-    private IActorRef? _peerWatch;
     private int _reaped;
     private int _liftedNodes;
     private int _liftedCtrns;
@@ -167,7 +166,7 @@ internal sealed class RoleHost : INodeHost
             host._netLink = system.ActorOf(Props.Create(() => new NetLink()), "net-link");
         }
 
-        host._peerWatch = system.ActorOf(Props.Create(() => new PeerWatch(options.Host, memory, host.OnPeerEvent)), "peer-watch");
+        system.ActorOf(Props.Create(() => new PeerWatch(options.Host, memory, host.OnPeerEvent)), "peer-watch");
         return host;
     }
 
@@ -183,11 +182,7 @@ internal sealed class RoleHost : INodeHost
                 Nic = await NicDriver.StartAsync(System, NicOptionsFor(HostOptions), wire ?? new NullWire()).ConfigureAwait(false);
                 break;
 
-            case "net":
-                await _peerFound.Task.WaitAsync(s_findTimeout, stop).ConfigureAwait(false);
-                break;
-
-            case "user":
+            case "net" or "user":
                 await _peerFound.Task.WaitAsync(s_findTimeout, stop).ConfigureAwait(false);
                 break;
 
