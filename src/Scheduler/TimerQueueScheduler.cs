@@ -24,12 +24,20 @@ public sealed class TimerQueueScheduler : SchedulerBase, IDisposable
 {
     private static readonly long s_start = Stopwatch.GetTimestamp();
     private static readonly TimeSpan s_longest = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+    private readonly long _tickTicks;
     private volatile bool _disposed;
 
-    /// <summary>Akka calls this with <c>akka.scheduler</c>'s configuration and its log.</summary>
+    /// <summary>
+    /// Akka calls this with <c>akka.scheduler</c>'s configuration and its log. Due times are rounded up to the
+    /// next multiple of <c>tick-duration</c> (default 10 ms) on one clock, as Akka's wheel fires at its ticks:
+    /// timers keep the granularity the protocols were tuned on (TCP's loss probe and RTO, measured against a
+    /// peer whose ACK a loaded machine delays), and timers due close together share one wake-up.
+    /// </summary>
     public TimerQueueScheduler(Config scheduler, ILoggingAdapter log)
         : base(scheduler, log)
     {
+        var tick = scheduler?.GetTimeSpan("tick-duration", TimeSpan.FromMilliseconds(10), allowInfinite: false) ?? TimeSpan.FromMilliseconds(10);
+        _tickTicks = Math.Max(1, tick.Ticks);
     }
 
     /// <inheritdoc />
@@ -79,6 +87,10 @@ public sealed class TimerQueueScheduler : SchedulerBase, IDisposable
         }
 
         TimeSpan due = Clamp(delay);
+        long now = Stopwatch.GetElapsedTime(s_start).Ticks;
+        long at = now + due.Ticks;
+        long aligned = (at + _tickTicks - 1) / _tickTicks * _tickTicks;
+        due = due.Ticks == 0 ? due : Clamp(TimeSpan.FromTicks(aligned - now));
         TimeSpan every = period == Timeout.InfiniteTimeSpan ? period : Clamp(period) is { Ticks: > 0 } p ? p : TimeSpan.FromMilliseconds(1);
         bool suppress = !ExecutionContext.IsFlowSuppressed();
         AsyncFlowControl flow = suppress ? ExecutionContext.SuppressFlow() : default;
