@@ -4,6 +4,7 @@ using Edsos.Memory;
 using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
+using Edsos.Scheduler.Tracing;
 using static Edsos.Driver.DriverProtocol;
 
 namespace Edsos.Driver;
@@ -150,7 +151,7 @@ public sealed class DriverRxWorker : EdsrtActor
         _queue.Poll(_options.RxRingSize, handlerTs, _frames);
         for (var i = 0; i < _frames.Count; i++)
         {
-            _handler!.Tell(new FrameReceivedEvent(_frames[i].Frame, _frames[i].Length), Self);
+            _handler!.TellTraced(new FrameReceivedEvent(_frames[i].Frame, _frames[i].Length), Self);
         }
 
         _frames.Clear();
@@ -207,7 +208,7 @@ public sealed class DriverRxWorker : EdsrtActor
         var consumed = _queue.Poll(_options.NapiBudget, handlerTs, _frames);
         for (var i = 0; i < _frames.Count; i++)
         {
-            _handler!.Tell(new FrameReceivedEvent(_frames[i].Frame, _frames[i].Length), Self);
+            _handler!.TellTraced(new FrameReceivedEvent(_frames[i].Frame, _frames[i].Length), Self);
         }
 
         _frames.Clear();

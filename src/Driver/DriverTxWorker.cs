@@ -5,6 +5,7 @@ using Edsos.Memory;
 using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
+using Edsos.Scheduler.Tracing;
 using static Edsos.Driver.DriverProtocol;
 
 namespace Edsos.Driver;
@@ -298,7 +299,7 @@ public sealed class DriverTxWorker : EdsrtActor
                 ? Context.System.Tracing.Resume(cause, "tx_complete")
                 : default;
             resumed.Span?.SetTag("edsos.tx.status", done.Status.ToString());
-            done.ReplyTo.Tell(new SendCompleteEvent(done.Token, done.Length, done.Status, free), Self);
+            done.ReplyTo.TellTraced(new SendCompleteEvent(done.Token, done.Length, done.Status, free), Self);
             resumed.Dispose();
         }
 

@@ -2,6 +2,7 @@ using Edsos.Memory;
 using Edsos.Protocol;
 using Akka.Actor;
 using Edsos.Scheduler;
+using Edsos.Scheduler.Tracing;
 using Edsos.SocketService.Internal;
 using static Edsos.SocketService.SocketProtocol;
 
@@ -69,7 +70,7 @@ public abstract partial class SockNode
             return;
         }
 
-        waiter.ReplyTo.Tell(new RecvRespEvent(
+        waiter.ReplyTo.TellTraced(new RecvRespEvent(
             ReqId: waiter.ReqId,
             Error: Errno.None,
             Data: handed.Value,

@@ -3,6 +3,7 @@ using Edsos.Protocol;
 using Akka.Actor;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
+using Edsos.Scheduler.Tracing;
 using Edsos.SocketService.Internal;
 using static Edsos.Protocol.InetProtocol;
 using static Edsos.SocketService.SocketProtocol;
@@ -172,7 +173,7 @@ public abstract partial class SockNode
         if (!sent.Replied)
         {
             var bytes = error == Errno.None ? bytesSent : 0;
-            sent.ReplyTo.Tell(new SendRespEvent(sent.ReqId, bytes, error));
+            sent.ReplyTo.TellTraced(new SendRespEvent(sent.ReqId, bytes, error));
         }
 
         PumpParked();
