@@ -1,4 +1,6 @@
 using Edsos.Protocol;
+using Edsos.Protocol.Wire;
+using static Edsos.Protocol.InetProtocol;
 using Edsos.SocketService;
 
 namespace Edsos.Kpn.Tests;
@@ -38,6 +40,29 @@ public sealed class SyscallCompletionSpec : KpnSpecBase
         Assert.Equal(Pattern(40, seed: 2), ReadBack(buffer, 40, timed));
         Assert.Equal(Errno.None, timed.Free(buffer));
         Assert.Equal(Errno.None, await timed.ExitAsync().AsTask().WaitAsync(Long));
+        AssertNoLeaks();
+    }
+
+    [Fact]
+    public async Task EarlierDeadline_MovesTheOneTimer_LaterCallKeepsWaiting()
+    {
+        var (fd, node, socketTs) = await OpenBoundAsync();
+        var buffer = App.Alloc(50);
+
+        // A receive with the default deadline (a day away) arms the process's timer; a ping that nobody answers has
+        // an earlier one (its timeout plus 5 s of slack), which must move the timer forward.
+        var receive = App.RecvFromAsync(fd, buffer.Gva, 50).AsTask();
+        await AwaitRecvWaitingAsync(node);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var ping = await App.PingAsync(Ipv4Address.Parse("10.0.0.9"), 1, 8, TimeSpan.FromMilliseconds(100)).AsTask().WaitAsync(Long);
+
+        Assert.Equal(Errno.ETIMEDOUT, ping.Error);
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(9));
+        Icmp.ExpectMsg<PingRequest>();
+        Assert.False(receive.IsCompleted);
+        Deliver(node, socketTs, Pattern(50));
+        Assert.Equal(50, (await receive.WaitAsync(Long)).Value);
+        Assert.Equal(Errno.None, App.Free(buffer));
         AssertNoLeaks();
     }
 
