@@ -28,7 +28,7 @@ public sealed partial class ClusterProcessTests(ITestOutputHelper output)
         }
 
         string traces = Directory.CreateTempSubdirectory("edsos-cluster-traces-").FullName;
-        var run = await EdsosProcess.RunAsync(["cluster", "demo", "--proto", proto, "--sends", $"{sends}", "--size", $"{size}", "--json", "--trace-dir", traces], s_runLimit);
+        var run = await EdsosProcess.RunAsync(["cluster", "demo", "--layout", "hosts", "--proto", proto, "--sends", $"{sends}", "--size", $"{size}", "--json", "--trace-dir", traces], s_runLimit);
         output.WriteLine(run.Stdout + run.Stderr);
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
@@ -72,7 +72,7 @@ public sealed partial class ClusterProcessTests(ITestOutputHelper output)
         {
             int sends = 400;
             int killAt = random.Next(1, 300);
-            string[] args = ["cluster", "demo", "--sends", $"{sends}", "--kill", $"B@{killAt}", "--json", .. restart ? new[] { "--restart" } : []];
+            string[] args = ["cluster", "demo", "--layout", "hosts", "--sends", $"{sends}", "--kill", $"B@{killAt}", "--json", .. restart ? new[] { "--restart" } : []];
             var watch = Stopwatch.StartNew();
             var run = await EdsosProcess.RunAsync(args, s_runLimit);
             output.WriteLine($"{string.Join(' ', args)}: exit {run.ExitCode} in {watch.Elapsed.TotalSeconds:0.0} s");
@@ -165,6 +165,8 @@ public sealed partial class ClusterProcessTests(ITestOutputHelper output)
         { ["cluster", "demo", "--kill", "B@0"], "--kill must be B@N, user@N, net@N or driver@N" },
         { ["cluster", "demo", "--proto", "tcp", "--kill", "net@3"], "--kill runs over --proto udp" },
         { ["cluster", "demo", "--restart"], "--restart needs --kill" },
+        { ["cluster", "demo", "--layout", "hosts", "--kill", "net@3"], "needs host A's roles as processes" },
+        { ["cluster", "demo", "--layout", "threads"], "--layout" },
         { ["cluster", "demo", "--proto", "tcp", "--kill", "B@3"], "--kill runs over --proto udp" },
         { ["cluster", "demo", "--sends", "10", "--kill", "B@10"], "needs --sends above 10" },
         { ["cluster", "demo", "--size", "4"], "--size must be between 8" },

@@ -83,15 +83,17 @@ public static class ClusterCli
         OneOf(proto, "udp", "tcp");
         var sends = new Option<int>("--sends") { Description = "Datagrams (or TCP writes) host A sends and has echoed", DefaultValueFactory = _ => 1000 }.MustBeAtLeast(1);
         var size = new Option<int>("--size") { Description = "Bytes per datagram or write", DefaultValueFactory = _ => 1024 };
-        var kill = new Option<string?>("--kill") { Description = "SIGKILL a process once A has N echoes back: B@N (host B), or user@N, net@N, driver@N (one of host A's role processes; implies --roles) (UDP)" };
-        var roles = new Option<bool>("--roles") { Description = "Host A as three processes, user, net and driver, on one arena file (zero copy across them)" };
+        var kill = new Option<string?>("--kill") { Description = "SIGKILL a process once A has N echoes back: B@N (host B), or user@N, net@N, driver@N (one of host A's role processes, with --layout roles) (UDP)" };
+        var layout = new Option<string>("--layout") { Description = "roles: host A as three processes, user, net and driver, on one arena file (zero copy across them), host B a fourth; hosts: each host one process (--role all)", DefaultValueFactory = _ => "roles" };
+        OneOf(layout, "roles", "hosts");
+        var roles = new Option<bool>("--roles") { Description = "The same as --layout roles (the default), kept for scripts" };
         var restart = new Option<bool>("--restart") { Description = "With --kill: start the killed host again; it rejoins and the echo resumes" };
         var json = new Option<bool>("--json") { Description = "One JSON object on stdout: the demo's fields summed over every arena, processes, kill timings" };
         var traceDir = new Option<string?>("--trace-dir") { Description = "Each node writes its traces there as Jaeger JSON (host-a-1.json, host-b-1.json; a restarted B host-b-2.json)" };
         var otlp = new Option<string?>("--otlp") { Description = "Each node exports its traces over OTLP to this http(s) endpoint (services edsos-host-a, edsos-host-b)" }.MustBeHttpEndpoint();
-        var demo = new Command("demo", "Hosts A and B as two processes in one Akka.Cluster, NICs joined by a UDP wire: the demo's echo across them, every byte checked")
+        var demo = new Command("demo", "Host A as three processes (user, net, driver) on one arena and host B as a fourth, in one Akka.Cluster, NICs joined by a UDP wire: the demo's echo across them, every byte checked")
         {
-            proto, sends, size, kill, restart, roles, json, traceDir, otlp,
+            proto, sends, size, kill, restart, layout, roles, json, traceDir, otlp,
         };
         demo.SetAction(async (result, stop) =>
         {
@@ -114,7 +116,7 @@ public static class ClusterCli
                 KillHost = killed?.Host,
                 KillAfter = killed?.After ?? 0,
                 Restart = result.GetValue(restart),
-                Roles = result.GetValue(roles) || killed?.Host is "user" or "net" or "driver",
+                Roles = result.GetValue(layout) == "roles" || result.GetValue(roles),
                 TraceDirectory = result.GetValue(traceDir),
                 OtlpEndpoint = result.GetValue(otlp),
             };

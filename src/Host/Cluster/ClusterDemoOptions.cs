@@ -28,7 +28,7 @@ public sealed record ClusterDemoOptions
     public TimeSpan EchoTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Host A's roles as separate processes on one arena file (<c>--roles</c>; implied by <c>--kill user|net|driver@N</c>):
+    /// Host A's roles as separate processes on one arena file (<c>--layout roles</c>, the default; <c>--kill user|net|driver@N</c> needs it):
     /// a driver, a net and a user process (plus a victim user process with <c>--kill user</c>), host B one process.
     /// </summary>
     public bool Roles { get; init; }
@@ -104,6 +104,11 @@ public sealed record ClusterDemoOptions
         if (KillHost is not null && Proto == "tcp")
         {
             return "--kill runs over --proto udp (a killed peer's TCP connection is not yet torn down across processes)";
+        }
+
+        if (KillHost is "user" or "net" or "driver" && !Roles)
+        {
+            return $"--kill {KillHost}@N needs host A's roles as processes (--layout roles), not --layout hosts";
         }
 
         if (KillHost is not null && KillAfter >= Sends)
