@@ -77,8 +77,9 @@ public static class NicDriver
     /// <summary>
     /// Stops a NIC cleanly: resets the device (no more DMA), then has each
     /// worker complete its in-flight frames as <see cref="TxStatus.Aborted"/>, unpin and pop its
-    /// buffers and ring, and finally stops the three actors. Afterwards the NIC holds no arena
-    /// memory. Throws <see cref="AskTimeoutException"/> if a step takes longer than
+    /// buffers and ring, and finally stops the device and RX actors; the TX worker stays in its stopped
+    /// phase, releasing and answering <see cref="TxStatus.Aborted"/> any skb still handed to it, until the runtime
+    /// ends (it is stopped here only when its stop failed). Afterwards the NIC holds no arena memory. Throws <see cref="AskTimeoutException"/> if a step takes longer than
     /// <paramref name="timeout"/> (default 10 s); the actors' stop hooks still release what they hold.
     /// </summary>
     public static async Task StopAsync(ActorSystem system, NicHandle nic, TimeSpan? timeout = null)
@@ -86,15 +87,24 @@ public static class NicDriver
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(nic);
         var wait = timeout ?? s_defaultTimeout;
+        bool txStopped = false;
         try
         {
             await nic.Device.Ask<VirtualNicProtocol.DeviceReset>(new VirtualNicProtocol.ResetDevice(), wait).ConfigureAwait(false);
             await nic.TxWorker.Ask<WorkerProtocol.Stopped>(new WorkerProtocol.Stop(), wait).ConfigureAwait(false);
+            txStopped = true;
             await nic.RxWorker.Ask<WorkerProtocol.Stopped>(new WorkerProtocol.Stop(), wait).ConfigureAwait(false);
         }
         finally
         {
-            system.Stop(nic.TxWorker);
+            // A TX worker in its stopped phase stays until the runtime ends: an skb the stack still hands it (a TCP
+            // timer firing during the host's close) is released and answered Aborted there, where a stopped actor
+            // would leave it, shared into the driver's TS, in dead letters.
+            if (!txStopped)
+            {
+                system.Stop(nic.TxWorker);
+            }
+
             system.Stop(nic.RxWorker);
             system.Stop(nic.Device);
         }
