@@ -164,21 +164,8 @@ public sealed partial class MemoryManager
     /// <see cref="MemoryError.OutOfRange"/> for an extent outside the arena,
     /// <see cref="MemoryError.InvalidArgument"/> for a non-positive length or short destination.
     /// </summary>
-    public MemoryResult DmaRead(PhysExtent extent, Span<byte> destination)
-    {
-        if (_disposed)
-        {
-            return Disposed();
-        }
-
-        var read = _arena.DmaRead(extent, destination);
-        if (read.IsOk)
-        {
-            Interlocked.Add(ref _dmaBytesRead, extent.Length);
-        }
-
-        return read;
-    }
+    public MemoryResult DmaRead(PhysExtent extent, Span<byte> destination) =>
+        DmaRead(new ReadOnlySpan<PhysExtent>(in extent), destination);
 
     /// <summary>
     /// Device side, one frame: the NIC gathers <paramref name="extents"/> (its descriptors' buffers,

@@ -49,18 +49,10 @@ public static partial class StreamBench
     /// <summary>TCP on the ring: <paramref name="inflight"/> writes of <paramref name="size"/> bytes in flight on one connection, each from its own buffer.</summary>
     private static async Task<string?> StreamTcpRingAsync(Libc app, int size, int inflight, MeasureWindow window, CancellationToken stop)
     {
-        var socket = await app.SocketAsync(2, SocketKind.Stream, 0);
-        if (!socket.IsOk)
+        var (fd, refused) = await ConnectToSinkAsync(app);
+        if (refused is not null)
         {
-            return $"socket: {socket.Error}";
-        }
-
-        int fd = (int)socket.Value;
-        var connected = await app.ConnectAsync(fd, new Ipv4Endpoint(DemoRunner.AddressB.Address, SinkPort));
-        if (!connected.IsOk)
-        {
-            await app.CloseAsync(fd);
-            return $"connect: {connected.Error}";
+            return refused;
         }
 
         var buffers = new UserBuffer[inflight];

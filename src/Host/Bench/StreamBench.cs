@@ -241,12 +241,13 @@ public static partial class StreamBench
         return firstError;
     }
 
-    private static async Task<string?> StreamTcpAsync(Libc app, int size, MeasureWindow window, CancellationToken stop)
+    /// <summary>A stream socket of <paramref name="app"/> connected to B's sink: its descriptor, or the failed call in words (the socket closed).</summary>
+    private static async Task<(int Fd, string? Error)> ConnectToSinkAsync(Libc app)
     {
         var socket = await app.SocketAsync(2, SocketKind.Stream, 0);
         if (!socket.IsOk)
         {
-            return $"socket: {socket.Error}";
+            return (-1, $"socket: {socket.Error}");
         }
 
         int fd = (int)socket.Value;
@@ -254,7 +255,18 @@ public static partial class StreamBench
         if (!connected.IsOk)
         {
             await app.CloseAsync(fd);
-            return $"connect: {connected.Error}";
+            return (-1, $"connect: {connected.Error}");
+        }
+
+        return (fd, null);
+    }
+
+    private static async Task<string?> StreamTcpAsync(Libc app, int size, MeasureWindow window, CancellationToken stop)
+    {
+        var (fd, refused) = await ConnectToSinkAsync(app);
+        if (refused is not null)
+        {
+            return refused;
         }
 
         var buffer = app.Alloc(size);

@@ -45,29 +45,8 @@ public sealed unsafe partial class SharedArena
     /// <see cref="MemoryError.InvalidArgument"/> for a non-positive length or a short destination.
     /// Copies under the lock.
     /// </summary>
-    public MemoryResult DmaRead(PhysExtent extent, Span<byte> destination)
-    {
-        if (destination.Length < extent.Length)
-        {
-            return MemoryResult.Fail(MemoryError.InvalidArgument, $"destination of {destination.Length} bytes is shorter than {extent}");
-        }
-
-        Enter();
-        try
-        {
-            var check = CheckDma(extent);
-            if (check.IsOk)
-            {
-                new ReadOnlySpan<byte>(_data + (long)extent.Address, extent.Length).CopyTo(destination);
-            }
-
-            return check;
-        }
-        finally
-        {
-            Leave();
-        }
-    }
+    public MemoryResult DmaRead(PhysExtent extent, Span<byte> destination) =>
+        DmaRead(new ReadOnlySpan<PhysExtent>(in extent), destination);
 
     /// <summary>
     /// Device side, as <see cref="MemoryManager.DmaRead(ReadOnlySpan{PhysExtent}, Span{byte})"/>: the
