@@ -68,6 +68,31 @@ public sealed class ClusterChaosProcessTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>A coordinator SIGKILLed earlier left its arena file in /dev/shm; the next one removes it (and only it).</summary>
+    [Fact]
+    public async Task ClusterDemo_ArenaLeftByAGoneCoordinator_RemovedByTheNext()
+    {
+        int gone = Enumerable.Range(3_000_000, 1000).First(pid => !Directory.Exists($"/proc/{pid}"));
+        string stale = $"/dev/shm/edsos-demo-{gone}-a.arena";
+        string living = $"/dev/shm/edsos-demo-{Environment.ProcessId}-a.arena";
+        File.WriteAllBytes(stale, new byte[4096]);
+        File.WriteAllBytes(living, new byte[4096]);
+        try
+        {
+            var run = await EdsosProcess.RunAsync(["cluster", "demo", "--sends", "20", "--json"], TimeSpan.FromMinutes(4));
+            output.WriteLine(run.Stdout + run.Stderr);
+
+            Assert.Equal(ExitCodes.Ok, run.ExitCode);
+            Assert.False(File.Exists(stale), "the arena of a coordinator that is gone was left in /dev/shm");
+            Assert.True(File.Exists(living), "the arena named after a live process was removed");
+        }
+        finally
+        {
+            File.Delete(stale);
+            File.Delete(living);
+        }
+    }
+
     public static TheoryData<string[], string> BadChaos => new()
     {
         { ["cluster", "demo", "--chaos", "3", "--kill", "net@5"], "--chaos needs --layout roles and no --kill" },

@@ -33,6 +33,7 @@ public static partial class ClusterDemo
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(error);
         var total = Stopwatch.StartNew();
+        RemoveStaleArenas();
         var arrivals = Channel.CreateUnbounded<ClusterCoordinator.Arrival>();
 
         // The coordinator is a service of its own in traces: its RunEcho and Finish carry its span to the nodes.
@@ -142,6 +143,31 @@ public static partial class ClusterDemo
             {
                 Telemetry.JaegerTraceFile.Write(file, collector.Spans);
             }
+        }
+    }
+
+    /// <summary>
+    /// Deletes the arena files of earlier coordinators that are gone (<c>/dev/shm/edsos-demo-PID-a.arena</c> whose PID
+    /// is no live process): a coordinator removes its own at the end, but a SIGKILLed one cannot, and each is tens of MB
+    /// of shared memory.
+    /// </summary>
+    private static void RemoveStaleArenas()
+    {
+        try
+        {
+            foreach (string file in Directory.EnumerateFiles("/dev/shm", "edsos-demo-*-a.arena"))
+            {
+                string name = Path.GetFileName(file);
+                string pid = name["edsos-demo-".Length..^"-a.arena".Length];
+                if (int.TryParse(pid, out int owner) && owner != Environment.ProcessId && !Directory.Exists($"/proc/{owner}"))
+                {
+                    File.Delete(file);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not ours to remove, or /dev/shm is not there: nothing to clean.
         }
     }
 
