@@ -107,7 +107,7 @@ public static class ClusterDemo
             {
                 if (run.Nodes.TryGetValue(ClusterDemoOptions.KillKeyOf("user"), out var victim) && options.KillHost == "user")
                 {
-                    victim.Node.TellTraced(new ClusterProtocol.RunEcho("udp", int.MaxValue, options.Size, 0, options.EchoTimeout.TotalSeconds, false), coordinator);
+                    victim.Node.TellTraced(new ClusterProtocol.RunEcho(options.Proto, int.MaxValue, options.Size, 0, options.EchoTimeout.TotalSeconds, false), coordinator);
                 }
 
                 run.Nodes["A"].Node.TellTraced(
@@ -415,6 +415,16 @@ public static class ClusterDemo
                     && _reports.Any(r => r.Events.Any(e => e.StartsWith("closed ", StringComparison.Ordinal) && !e.StartsWith("closed 0 ", StringComparison.Ordinal)));
             }
 
+            if (_options.KillHost == "driver" && _options.Proto == "tcp")
+            {
+                // TCP's connection lives in net and outlives the driver: with a restart every round came back on it
+                // (the stalled one once TCP retransmitted on the new driver); without one the stalled round ran out
+                // of time and the client stopped there.
+                return _removed is not null && echo.Ok >= _options.KillAfter && (_options.Restart
+                    ? _rejoined is not null && echo.Attempted == _options.Sends && echo.Ok == _options.Sends
+                    : echo.Attempted < _options.Sends && echo.Ok + echo.Lost == echo.Attempted);
+            }
+
             if (_options.KillHost is "net" or "driver")
             {
                 // The app's sends failed ENETDOWN at once (no hang); with a restart the rounds resumed on the new process
@@ -438,7 +448,8 @@ public static class ClusterDemo
         private bool IsNote(string line) =>
             line.Contains("the peer went down", StringComparison.Ordinal) || line.StartsWith("stopped after", StringComparison.Ordinal)
             || (_options.KillHost is "net" or "driver" && (line.Contains("ENETDOWN", StringComparison.Ordinal) || line.Contains("sent again", StringComparison.Ordinal)
-                || line.Contains("no echo within", StringComparison.Ordinal) || line.Contains("recv failed", StringComparison.Ordinal)));
+                || line.Contains("no echo within", StringComparison.Ordinal) || line.Contains("recv failed", StringComparison.Ordinal)))
+            || (_options.KillHost is not null && _options.Proto == "tcp" && (line.StartsWith("connection ", StringComparison.Ordinal) || line.Contains(" came ", StringComparison.Ordinal)));
 
         private bool Alive(int pid) => _processes.Any(p => p.Pid == pid && !p.HasExited);
 

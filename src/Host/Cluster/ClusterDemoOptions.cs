@@ -101,11 +101,6 @@ public sealed record ClusterDemoOptions
             return $"--size must be between 1 and {DemoOptions.MaxTcpWrite} bytes for tcp, not {Size}";
         }
 
-        if (KillHost is not null && Proto == "tcp")
-        {
-            return "--kill runs over --proto udp (a killed peer's TCP connection is not yet torn down across processes)";
-        }
-
         if (KillHost is "user" or "net" or "driver" && !Roles)
         {
             return $"--kill {KillHost}@N needs host A's roles as processes (--layout roles), not --layout hosts";
