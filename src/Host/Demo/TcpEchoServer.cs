@@ -1,3 +1,4 @@
+using System.Globalization;
 using Edsos.Kpn;
 using Edsos.Protocol;
 using Edsos.SocketService;
@@ -70,7 +71,8 @@ public sealed class TcpEchoServer
         int fd = (int)accepted.Value;
         try
         {
-            LastError = _mode == DataPathMode.ZeroCopy ? await EchoZeroCopyAsync(fd) : await EchoCopyAsync(fd);
+            var mine = new ConnectionBytes();
+            LastError = _mode == DataPathMode.ZeroCopy ? await EchoZeroCopyAsync(fd, mine) : await EchoCopyAsync(fd, mine);
         }
         finally
         {
@@ -109,9 +111,10 @@ public sealed class TcpEchoServer
     private async Task EchoOneAsync(int number, int fd)
     {
         Errno ended;
+        var mine = new ConnectionBytes();
         try
         {
-            ended = _mode == DataPathMode.ZeroCopy ? await EchoZeroCopyAsync(fd) : await EchoCopyAsync(fd);
+            ended = _mode == DataPathMode.ZeroCopy ? await EchoZeroCopyAsync(fd, mine) : await EchoCopyAsync(fd, mine);
         }
         finally
         {
@@ -120,11 +123,13 @@ public sealed class TcpEchoServer
 
         lock (_ended)
         {
-            _ended.Add($"tcp echo connection {number} ended: {(ended == Errno.None ? "the client's FIN" : ended.ToString())}");
+            _ended.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"tcp echo connection {number} ended after {mine.Bytes} bytes echoed: {(ended == Errno.None ? "the client's FIN" : ended.ToString())}"));
         }
     }
 
-    private async Task<Errno> EchoZeroCopyAsync(int fd)
+    private async Task<Errno> EchoZeroCopyAsync(int fd, ConnectionBytes mine)
     {
         while (true)
         {
@@ -142,11 +147,12 @@ public sealed class TcpEchoServer
             }
 
             Interlocked.Add(ref _bytesEchoed, sent.Value);
+            mine.Bytes += sent.Value;
             Interlocked.Increment(ref _echoes);
         }
     }
 
-    private async Task<Errno> EchoCopyAsync(int fd)
+    private async Task<Errno> EchoCopyAsync(int fd, ConnectionBytes mine)
     {
         var buffer = _libc.Alloc(64 * 1024);
         try
@@ -166,6 +172,7 @@ public sealed class TcpEchoServer
                 }
 
                 Interlocked.Add(ref _bytesEchoed, sent.Value);
+                mine.Bytes += sent.Value;
                 Interlocked.Increment(ref _echoes);
             }
         }
@@ -173,5 +180,11 @@ public sealed class TcpEchoServer
         {
             _libc.Free(buffer);
         }
+    }
+
+    /// <summary>Bytes one connection's echo sent back (its loop is the only writer).</summary>
+    private sealed class ConnectionBytes
+    {
+        public long Bytes;
     }
 }
