@@ -410,8 +410,11 @@ public static class ClusterDemo
 
             if (_options.KillHost == "user")
             {
-                // Another app's death: this app's echo is untouched, and net closed the victim's sockets (its reap lifted them).
-                return echo.Ok == _options.Sends && _removed is not null && _reports.Sum(r => r.LiftedNodes) > 0
+                // Another app's death: this app's echo is untouched, and net closed the victim's sockets. Over UDP the
+                // victim holds its send buffer all along, so its reap lifts it; the TCP victim frees each round's buffer
+                // once sent, and dies holding nothing when the kill falls between its rounds.
+                return echo.Ok == _options.Sends && _removed is not null && _reports.Sum(r => r.ReapedProcesses) > 0
+                    && (_options.Proto == "tcp" || _reports.Sum(r => r.LiftedNodes) > 0)
                     && _reports.Any(r => r.Events.Any(e => e.StartsWith("closed ", StringComparison.Ordinal) && !e.StartsWith("closed 0 ", StringComparison.Ordinal)));
             }
 
