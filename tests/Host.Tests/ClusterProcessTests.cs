@@ -163,11 +163,11 @@ public sealed partial class ClusterProcessTests(ITestOutputHelper output)
         { ["cluster", "demo", "--kill", "A@3"], "--kill A@N is not supported" },
         { ["cluster", "demo", "--kill", "kernel@3"], "--kill names host B or one of host A's roles" },
         { ["cluster", "demo", "--kill", "B@0"], "--kill must be B@N, user@N, net@N or driver@N" },
-        { ["cluster", "demo", "--proto", "tcp", "--kill", "net@3"], "--kill runs over --proto udp" },
+        { ["cluster", "demo", "--proto", "tcp", "--layout", "hosts", "--kill", "driver@3"], "needs host A's roles as processes" },
         { ["cluster", "demo", "--restart"], "--restart needs --kill" },
         { ["cluster", "demo", "--layout", "hosts", "--kill", "net@3"], "needs host A's roles as processes" },
         { ["cluster", "demo", "--layout", "threads"], "--layout" },
-        { ["cluster", "demo", "--proto", "tcp", "--kill", "B@3"], "--kill runs over --proto udp" },
+        { ["cluster", "demo", "--proto", "tcp", "--sends", "5", "--kill", "user@5"], "needs --sends above 5" },
         { ["cluster", "demo", "--sends", "10", "--kill", "B@10"], "needs --sends above 10" },
         { ["cluster", "demo", "--size", "4"], "--size must be between 8" },
     };

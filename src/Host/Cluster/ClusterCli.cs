@@ -83,7 +83,7 @@ public static class ClusterCli
         OneOf(proto, "udp", "tcp");
         var sends = new Option<int>("--sends") { Description = "Datagrams (or TCP writes) host A sends and has echoed", DefaultValueFactory = _ => 1000 }.MustBeAtLeast(1);
         var size = new Option<int>("--size") { Description = "Bytes per datagram or write", DefaultValueFactory = _ => 1024 };
-        var kill = new Option<string?>("--kill") { Description = "SIGKILL a process once A has N echoes back: B@N (host B), or user@N, net@N, driver@N (one of host A's role processes, with --layout roles) (UDP)" };
+        var kill = new Option<string?>("--kill") { Description = "SIGKILL a process once A has N echoes back: B@N (host B), or user@N, net@N, driver@N (one of host A's role processes, with --layout roles) (UDP or TCP)" };
         var layout = new Option<string>("--layout") { Description = "roles: host A as three processes, user, net and driver, on one arena file (zero copy across them), host B a fourth; hosts: each host one process (--role all)", DefaultValueFactory = _ => "roles" };
         OneOf(layout, "roles", "hosts");
         var roles = new Option<bool>("--roles") { Description = "The same as --layout roles (the default), kept for scripts" };

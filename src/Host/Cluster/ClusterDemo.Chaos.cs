@@ -44,7 +44,7 @@ public static partial class ClusterDemo
             if (Nodes.TryGetValue(ClusterDemoOptions.KillKeyOf("user"), out var victim))
             {
                 victim.Node.TellTraced(
-                    new ClusterProtocol.RunEcho("udp", int.MaxValue, _options.Size, 0, _options.EchoTimeout.TotalSeconds, _options.Chaos > 0), Coordinator);
+                    new ClusterProtocol.RunEcho(_options.Proto, int.MaxValue, _options.Size, 0, _options.EchoTimeout.TotalSeconds, _options.Chaos > 0), Coordinator);
             }
         }
 

@@ -465,9 +465,22 @@ public static partial class ClusterDemo
 
             if (_options.KillHost == "user")
             {
-                // Another app's death: this app's echo is untouched, and net closed the victim's sockets (its reap lifted them).
-                return echo.Ok == _options.Sends && _removed is not null && _reports.Sum(r => r.LiftedNodes) > 0
+                // Another app's death: this app's echo is untouched, and net closed the victim's sockets. Over UDP the
+                // victim holds its send buffer all along, so its reap lifts it; the TCP victim frees each round's buffer
+                // once sent, and dies holding nothing when the kill falls between its rounds.
+                return echo.Ok == _options.Sends && _removed is not null && _reports.Sum(r => r.ReapedProcesses) > 0
+                    && (_options.Proto == "tcp" || _reports.Sum(r => r.LiftedNodes) > 0)
                     && _reports.Any(r => r.Events.Any(e => e.StartsWith("closed ", StringComparison.Ordinal) && !e.StartsWith("closed 0 ", StringComparison.Ordinal)));
+            }
+
+            if (_options.KillHost == "driver" && _options.Proto == "tcp")
+            {
+                // TCP's connection lives in net and outlives the driver: with a restart every round came back on it
+                // (the stalled one once TCP retransmitted on the new driver); without one the stalled round ran out
+                // of time and the client stopped there.
+                return _removed is not null && echo.Ok >= _options.KillAfter && (_options.Restart
+                    ? _rejoined is not null && echo.Attempted == _options.Sends && echo.Ok == _options.Sends
+                    : echo.Attempted < _options.Sends && echo.Ok + echo.Lost == echo.Attempted);
             }
 
             if (_options.KillHost is "net" or "driver")
@@ -493,7 +506,8 @@ public static partial class ClusterDemo
         private bool IsNote(string line) =>
             line.Contains("the peer went down", StringComparison.Ordinal) || line.StartsWith("stopped after", StringComparison.Ordinal)
             || ((_options.KillHost is "net" or "driver" || _options.Chaos > 0) && (line.Contains("ENETDOWN", StringComparison.Ordinal) || line.Contains("sent again", StringComparison.Ordinal)
-                || line.Contains("no echo within", StringComparison.Ordinal) || line.Contains("recv failed", StringComparison.Ordinal)));
+                || line.Contains("no echo within", StringComparison.Ordinal) || line.Contains("recv failed", StringComparison.Ordinal)))
+            || (_options.KillHost is not null && _options.Proto == "tcp" && (line.StartsWith("connection ", StringComparison.Ordinal) || line.Contains(" came ", StringComparison.Ordinal)));
 
         private bool Alive(int pid) => _processes.Any(p => p.Pid == pid && !p.HasExited);
 

@@ -24,7 +24,11 @@ public sealed record ClusterDemoOptions
     /// <summary>Start the killed host again; it rejoins and the echo resumes.</summary>
     public bool Restart { get; init; }
 
-    /// <summary>How long one echo may take before it counts as lost (longer than the failure detection, so a kill shows as the peer going down).</summary>
+    /// <summary>
+    /// How long one echo may take before it counts as lost (longer than the failure detection, so a kill shows as the peer
+    /// going down). A TCP round that a kill may cut waits longer, <see cref="ClusterTcpEchoClient.StallLimit"/>: TCP
+    /// retransmits what a dead driver lost.
+    /// </summary>
     public TimeSpan EchoTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -123,11 +127,6 @@ public sealed record ClusterDemoOptions
         if (Chaos > 0 && Proto == "tcp")
         {
             return "--chaos runs over --proto udp";
-        }
-
-        if (KillHost is not null && Proto == "tcp")
-        {
-            return "--kill runs over --proto udp (a killed peer's TCP connection is not yet torn down across processes)";
         }
 
         if (KillHost is "user" or "net" or "driver" && !Roles)

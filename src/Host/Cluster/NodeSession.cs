@@ -39,7 +39,10 @@ internal sealed class NodeSession
     /// <summary>Completes with the report once <see cref="FinishAsync"/> ran.</summary>
     public Task<ClusterProtocol.NodeReport> Finished => _finished.Task;
 
-    /// <summary>Host B: the UDP and TCP echo apps on port 7. Throws when one cannot bind or listen.</summary>
+    /// <summary>
+    /// Host B: the UDP and TCP echo apps on port 7 (the TCP one serves every connection host A makes, one after another
+    /// or side by side, until B closes). Throws when one cannot bind or listen.
+    /// </summary>
     public async Task StartEchoAppsAsync()
     {
         var any = new Ipv4Endpoint(Ipv4Address.Any, DemoRunner.EchoPort);
@@ -58,7 +61,7 @@ internal sealed class NodeSession
             throw new InvalidOperationException($"the TCP echo app could not listen on port {DemoRunner.EchoPort}: {listening}");
         }
 
-        _tcpEchoLoop = _tcpEcho.RunAsync();
+        _tcpEchoLoop = _tcpEcho.ServeAsync();
     }
 
     /// <summary>Host A: starts the echo client (once); its task ends with the tally.</summary>
@@ -139,6 +142,9 @@ internal sealed class NodeSession
 
             var scope = _host.LeakScope;
 
+            // How the TCP echo's connections ended before the close (those the close ends are not news).
+            var tcpEnded = _tcpEcho?.ConnectionsEnded ?? [];
+
             await _host.StopAsync();
             foreach (var loop in new[] { _udpEchoLoop, _tcpEchoLoop })
             {
@@ -158,7 +164,7 @@ internal sealed class NodeSession
             var report = new ClusterProtocol.NodeReport(
                 _options.Host, _options.Role, Environment.ProcessId, counters.PayloadBytesCopied, counters.HeaderBytesCopied,
                 counters.DmaBytesRead + counters.DmaBytesWritten, framesTx, _wire?.Counters.FramesDropped ?? 0,
-                _udpEcho?.Echoed ?? 0, leak.PagesInUse, mine.Count(n => n.IsCtrn), mine.Count, leaks)
+                (_udpEcho?.Echoed ?? 0) + (_tcpEcho?.Echoes ?? 0), leak.PagesInUse, mine.Count(n => n.IsCtrn), mine.Count, leaks)
             {
                 Arena = _options.Arena ?? string.Empty,
                 ArenaNodes = leak.Nodes.Count,
@@ -166,7 +172,7 @@ internal sealed class NodeSession
                 LiftedNodes = lifted,
                 LiftedCtrns = liftedCtrns,
                 DeathsHandledAtUnixMs = [.. _host.DeathsHandledAt],
-                Events = [.. _host.Events],
+                Events = [.. _host.Events, .. tcpEnded],
             };
             _finished.TrySetResult(report);
             return report;
@@ -194,6 +200,11 @@ internal sealed class NodeSession
     private async Task<ClusterProtocol.EchoDone> RunClientAsync(ClusterProtocol.RunEcho run, Action<int> reached)
     {
         var libc = await _host.StartProcessAsync(_options.App, _stopClient.Token);
+        if (ClusterTcpEchoClient.Serves(run))
+        {
+            return await ClusterTcpEchoClient.RunAsync(libc, run, _peer, reached, _stopClient.Token);
+        }
+
         if (run.Proto == "tcp")
         {
             var options = new DemoOptions { Proto = "tcp", Sends = run.Sends, Size = run.Size, Pings = 0 };

@@ -37,6 +37,7 @@ internal sealed class RoleHost : INodeHost
 
     private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_findTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_settle = TimeSpan.FromSeconds(1);
     private readonly List<Libc> _processes = [];
     private readonly TaskCompletionSource _peerFound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
@@ -47,6 +48,7 @@ internal sealed class RoleHost : INodeHost
     private int _reaped;
     private int _liftedNodes;
     private int _liftedCtrns;
+    private int _sweptFrames;
     private bool _stopped;
 
     private RoleHost(NodeOptions options, EdsosHostOptions hostOptions, ActorSystem system, MemoryManager memory)
@@ -246,7 +248,15 @@ internal sealed class RoleHost : INodeHost
 
         if (Inet is { } inet)
         {
+            // The driver closes after net and may still hand up a frame: once the stack has stopped, it is swept from
+            // the dead letters, and the close waits (briefly) for the frames in flight, so the leak report is true.
+            System.ActorOf(Props.Create(() => new DeadFrameSweeper(Memory, inet.RxTs, n => Volatile.Write(ref _sweptFrames, n))), DeadFrameSweeper.Name);
             await InetStack.StopAsync(System, inet, s_stopTimeout).ConfigureAwait(false);
+            await SettleAsync(inet.RxTs).ConfigureAwait(false);
+            if (Volatile.Read(ref _sweptFrames) is > 0 and int swept)
+            {
+                Note($"{swept} frames reached net after its stack stopped: released from its receive TS");
+            }
         }
 
         if (Nic is { } nic)
@@ -266,6 +276,16 @@ internal sealed class RoleHost : INodeHost
         {
             await System.Terminate().ConfigureAwait(false);
             Memory.Dispose();
+        }
+    }
+
+    /// <summary>Waits until <paramref name="ts"/> holds no node, at most <see cref="s_settle"/> (frames on their way are swept as they land).</summary>
+    private async Task SettleAsync(TsId ts)
+    {
+        var deadline = DateTime.UtcNow + s_settle;
+        while (Memory.GetLeakReport(ts).Nodes.Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20).ConfigureAwait(false);
         }
     }
 
