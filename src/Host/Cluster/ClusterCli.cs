@@ -91,7 +91,7 @@ public static class ClusterCli
         var json = new Option<bool>("--json") { Description = "One JSON object on stdout: the demo's fields summed over every arena, processes, kill timings" };
         var traceDir = new Option<string?>("--trace-dir") { Description = "Each node writes its traces there as Jaeger JSON (host-a-1.json, host-b-1.json; a restarted B host-b-2.json)" };
         var otlp = new Option<string?>("--otlp") { Description = "Each node exports its traces over OTLP to this http(s) endpoint (services edsos-host-a, edsos-host-b)" }.MustBeHttpEndpoint();
-        var chaos = new Option<int>("--chaos") { Description = "K SIGKILLs in a row at seeded random instants while the echo runs, each of a random process (victim user, net, driver or B), each restarted before the next (--layout roles, UDP)", DefaultValueFactory = _ => 0 }.MustBeAtLeast(0);
+        var chaos = new Option<int>("--chaos") { Description = "K SIGKILLs in a row at seeded random instants while the echo runs, each of a random process (victim user, net, driver or B), each restarted before the next (--layout roles; UDP or TCP)", DefaultValueFactory = _ => 0 }.MustBeAtLeast(0);
         var chaosSeed = new Option<int?>("--seed") { Description = "The chaos run's seed (default: from the clock, printed in the report; EDSOS_KILL_SEED also sets it)" };
         var demo = new Command("demo", "Host A as three processes (user, net, driver) on one arena and host B as a fourth, in one Akka.Cluster, NICs joined by a UDP wire: the demo's echo across them, every byte checked")
         {

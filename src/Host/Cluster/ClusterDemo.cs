@@ -507,7 +507,7 @@ public static partial class ClusterDemo
             line.Contains("the peer went down", StringComparison.Ordinal) || line.StartsWith("stopped after", StringComparison.Ordinal)
             || ((_options.KillHost is "net" or "driver" || _options.Chaos > 0) && (line.Contains("ENETDOWN", StringComparison.Ordinal) || line.Contains("sent again", StringComparison.Ordinal)
                 || line.Contains("no echo within", StringComparison.Ordinal) || line.Contains("recv failed", StringComparison.Ordinal)))
-            || (_options.KillHost is not null && _options.Proto == "tcp" && (line.StartsWith("connection ", StringComparison.Ordinal) || line.Contains(" came ", StringComparison.Ordinal)));
+            || ((_options.KillHost is not null || _options.Chaos > 0) && _options.Proto == "tcp" && (line.StartsWith("connection ", StringComparison.Ordinal) || line.Contains(" came ", StringComparison.Ordinal)));
 
         private bool Alive(int pid) => _processes.Any(p => p.Pid == pid && !p.HasExited);
 

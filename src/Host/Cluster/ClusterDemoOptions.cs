@@ -124,11 +124,6 @@ public sealed record ClusterDemoOptions
             return Chaos < 0 ? $"--chaos must be 0 or more, not {Chaos}" : "--chaos needs --layout roles and no --kill (it picks its own kills)";
         }
 
-        if (Chaos > 0 && Proto == "tcp")
-        {
-            return "--chaos runs over --proto udp";
-        }
-
         if (KillHost is "user" or "net" or "driver" && !Roles)
         {
             return $"--kill {KillHost}@N needs host A's roles as processes (--layout roles), not --layout hosts";

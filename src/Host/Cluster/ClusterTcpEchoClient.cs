@@ -43,7 +43,7 @@ internal static class ClusterTcpEchoClient
     /// </summary>
     public static bool Serves(ClusterProtocol.RunEcho run) => run.Proto == "tcp" && (run.NotifyAt > 0 || run.Resume || run.Sends == int.MaxValue);
 
-    /// <summary>Runs the rounds; <paramref name="reached"/> is called once, when <see cref="ClusterProtocol.RunEcho.NotifyAt"/> echoes came back.</summary>
+    /// <summary>Runs the rounds; <paramref name="reached"/> is called each time the verified echoes reach a multiple of <see cref="ClusterProtocol.RunEcho.NotifyAt"/> (never when it is 0).</summary>
     public static async Task<ClusterProtocol.EchoDone> RunAsync(
         Libc libc, ClusterProtocol.RunEcho run, PeerGate peer, Action<int> reached, CancellationToken stop)
     {
@@ -57,6 +57,7 @@ internal static class ClusterTcpEchoClient
         int fd = -1;
         string? lostWhy = null;
         var lostAt = Stopwatch.StartNew();
+        tally.SteadyAfter = run.Sends / 5;
         tally.StartLoop();
         try
         {
@@ -132,13 +133,13 @@ internal static class ClusterTcpEchoClient
                 {
                     case Outcome.Ok:
                         ok++;
-                        tally.RttMicros.Record(took);
+                        tally.Echoed(took);
                         if (took > s_lateEcho)
                         {
                             tally.Keep($"echo #{sequence}: came {took.TotalSeconds:0.00} s after its write (TCP retransmitted it once the path was back)");
                         }
 
-                        if (ok == run.NotifyAt)
+                        if (run.NotifyAt > 0 && ok % run.NotifyAt == 0)
                         {
                             reached(ok);
                         }
@@ -190,7 +191,7 @@ internal static class ClusterTcpEchoClient
         return new ClusterProtocol.EchoDone(
             ok, bad, Math.Max(0, tally.Attempted - ok - bad), tally.Attempted, lostToPeer, tally.Elapsed.TotalSeconds,
             tally.SendMicros.PercentileMicros(0.50), tally.SendMicros.PercentileMicros(0.99), tally.RttMicros.PercentileMicros(0.50),
-            [.. tally.Errors]);
+            [.. tally.Errors], tally.SteadyPerSec);
     }
 
     /// <summary>Closes a lost connection's descriptor (a dead one closes at once) and starts the clock for the next one; returns −1.</summary>
