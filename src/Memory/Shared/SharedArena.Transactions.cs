@@ -11,18 +11,36 @@ public sealed unsafe partial class SharedArena
 
     /// <summary>
     /// Takes the metadata lock. If its holder died, this process inherits it with the dead
-    /// holder's transaction half applied: roll it back, then declare the mutex consistent.
+    /// holder's transaction half applied: roll it back before anything reads the records.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Enter()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_mutex.Lock(_lockTimeout))
         {
-            int undone = RollBack();
-            I32(L.HRecoveries)++;
-            I32(L.HUndoneWrites) += undone;
-            _mutex.MarkConsistent();
+            Recover();
         }
+    }
+
+    /// <summary>
+    /// Test hook: marks the lock held by process <paramref name="pid"/> started at
+    /// <paramref name="startTime"/>, with the undo log as this instance's last transaction left it
+    /// (an operation that died after logging and before its commit). The lock must be free.
+    /// </summary>
+    internal void AbandonLockForTests(int pid, long startTime, int undoEntries)
+    {
+        Enter();
+        I32(L.HUndoCount) = undoEntries;
+        _mutex.ForgeForTests(ArenaLock.TokenOf(pid, startTime));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Recover()
+    {
+        int undone = RollBack();
+        I32(L.HRecoveries)++;
+        I32(L.HUndoneWrites) += undone;
     }
 
     /// <summary>

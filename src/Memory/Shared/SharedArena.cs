@@ -15,8 +15,8 @@ namespace Edsos.Memory.Shared;
 /// <remarks>
 /// Crash design (any process may be SIGKILLed at any instant; see src/Memory/README.md):
 /// <list type="bullet">
-/// <item>One robust, process-shared glibc mutex in the header guards all metadata. A holder's
-/// death hands the lock to the next locker with <c>EOWNERDEAD</c>: no lock is held forever.</item>
+/// <item>One lock word in the header (<see cref="ArenaLock"/>: the holder's pid and start time)
+/// guards all metadata. A waiter finding its holder dead takes it over: no lock is held forever.</item>
 /// <item>Every metadata store inside the lock goes through <see cref="Set32"/>/<see cref="Set64"/>,
 /// which first appends (offset, old value) to the undo log in the header. A completed operation
 /// clears the log (its commit, one aligned store). The inheritor of a dead holder's lock rolls the
@@ -42,7 +42,7 @@ public sealed unsafe partial class SharedArena : IDisposable
     // The data pages: right after the metadata in the file, or an external block (a manager over
     // its own IArenaBacking). Physical address = byte offset from here.
     private readonly byte* _data;
-    private readonly RobustMutex _mutex;
+    private readonly ArenaLock _mutex;
     private readonly TimeSpan _lockTimeout;
     private readonly bool _hostsAll;
     private readonly ulong _key0;
@@ -71,7 +71,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         _view = view;
         _base = pointer;
         _data = data == null ? pointer + layout.MetadataBytes : data;
-        _mutex = new RobustMutex(_base + L.HMutex);
+        _mutex = new ArenaLock(_base + L.HMutex);
         _lockTimeout = lockTimeout;
         _hostsAll = hostsAll;
         _pageShift = System.Numerics.BitOperations.Log2((uint)layout.PageSize);
@@ -291,7 +291,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         *(ulong*)(b + L.HKey0) = BinaryPrimitives.ReadUInt64LittleEndian(key);
         *(ulong*)(b + L.HKey1) = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
         CryptographicOperations.ZeroMemory(key);
-        new RobustMutex(b + L.HMutex).Initialise();
+        new ArenaLock(b + L.HMutex).Initialise();
 
         // Free pages stacked in descending order so a fresh arena hands out 0, 1, 2, ...
         for (int i = 0; i < l.PageCount; i++)
