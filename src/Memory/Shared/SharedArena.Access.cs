@@ -46,7 +46,7 @@ public sealed unsafe partial class SharedArena
             }
 
             uint id = (uint)I32(_layout.FreePinStack + (4L * (free - 1)));
-            Set32(L.HFreePinCount, free - 1);
+            Derive32(L.HFreePinCount, free - 1);
             long pin = _layout.Pin(id);
             int head = CopySlice(I32(node + L.NExtentHead), offset, length, L.GTemp, "access", out int count, out _);
             if (head == 0)

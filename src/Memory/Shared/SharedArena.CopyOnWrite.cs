@@ -81,7 +81,7 @@ public sealed unsafe partial class SharedArena
 
         // The old page had other references, so this release never frees it.
         long oldPage = _layout.Page((int)(piece / pageSize));
-        Set32(oldPage + L.GRefs, I32(oldPage + L.GRefs) - 1);
+        Derive32(oldPage + L.GRefs, I32(oldPage + L.GRefs) - 1);
 
         int added = 0;
         int copy;

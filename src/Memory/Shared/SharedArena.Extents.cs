@@ -110,7 +110,7 @@ public sealed unsafe partial class SharedArena
             for (int pfn = first; pfn <= last; pfn++)
             {
                 long page = _layout.Page(pfn) + counter;
-                Set32(page, I32(page) + 1);
+                Derive32(page, I32(page) + 1);
                 if (spans++ == 0)
                 {
                     Hook(hook);

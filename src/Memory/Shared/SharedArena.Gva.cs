@@ -196,8 +196,8 @@ public sealed unsafe partial class SharedArena
         int slot = GvaSlot(key);
         if (slot >= 0)
         {
-            Init32(node + L.NGvaNext, I32(_layout.GvaEntry(slot) + L.VNode));
-            Set32(_layout.GvaEntry(slot) + L.VNode, (int)id);
+            Derive32(node + L.NGvaNext, I32(_layout.GvaEntry(slot) + L.VNode));
+            Derive32(_layout.GvaEntry(slot) + L.VNode, (int)id);
             return;
         }
 
@@ -208,9 +208,9 @@ public sealed unsafe partial class SharedArena
             slot = (slot + 1) & mask;
         }
 
-        Init32(node + L.NGvaNext, 0);
-        Set32(_layout.GvaEntry(slot) + L.VNode, (int)id);
-        Set64(_layout.GvaEntry(slot) + L.VKey, key);
+        Derive32(node + L.NGvaNext, 0);
+        Derive32(_layout.GvaEntry(slot) + L.VNode, (int)id);
+        Derive64(_layout.GvaEntry(slot) + L.VKey, key);
     }
 
     /// <summary>Takes a live node out of its bucket; an emptied bucket leaves the table by backward-shift deletion (no tombstones).</summary>
@@ -228,13 +228,13 @@ public sealed unsafe partial class SharedArena
                 previous = _layout.Node((uint)I32(previous + L.NGvaNext));
             }
 
-            Set32(previous + L.NGvaNext, next);
+            Derive32(previous + L.NGvaNext, next);
             return;
         }
 
         if (next != 0)
         {
-            Set32(entry + L.VNode, next);
+            Derive32(entry + L.VNode, next);
             return;
         }
 
@@ -252,13 +252,13 @@ public sealed unsafe partial class SharedArena
             bool staysPut = hole <= j ? hole < home && home <= j : hole < home || home <= j;
             if (!staysPut)
             {
-                Set64(_layout.GvaEntry(hole) + L.VKey, key);
-                Set32(_layout.GvaEntry(hole) + L.VNode, I32(_layout.GvaEntry(j) + L.VNode));
+                Derive64(_layout.GvaEntry(hole) + L.VKey, key);
+                Derive32(_layout.GvaEntry(hole) + L.VNode, I32(_layout.GvaEntry(j) + L.VNode));
                 hole = j;
             }
         }
 
-        Set64(_layout.GvaEntry(hole) + L.VKey, 0);
+        Derive64(_layout.GvaEntry(hole) + L.VKey, 0);
     }
 
     /// <summary>

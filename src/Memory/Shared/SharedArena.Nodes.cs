@@ -304,10 +304,13 @@ public sealed unsafe partial class SharedArena
         long node = _layout.Node(id);
         GvaInsert(id);
         Set32(node + L.NState, NodeLive);
-        Set32(L.HLiveNodes, I32(L.HLiveNodes) + 1);
+        Derive32(L.HLiveNodes, I32(L.HLiveNodes) + 1);
         if ((I32(node + L.NFlags) & L.FlagCtrn) != 0)
         {
-            Set32(L.HLiveCtrns, I32(L.HLiveCtrns) + 1);
+            Derive32(L.HLiveCtrns, I32(L.HLiveCtrns) + 1);
         }
+
+        // Derived words changed (index, counts), not yet committed: a death here must be repaired by a rebuild.
+        Hook("publish");
     }
 }

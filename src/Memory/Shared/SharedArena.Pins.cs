@@ -38,7 +38,7 @@ public sealed unsafe partial class SharedArena
             }
 
             uint id = (uint)I32(_layout.FreePinStack + (4L * (free - 1)));
-            Set32(L.HFreePinCount, free - 1);
+            Derive32(L.HFreePinCount, free - 1);
             long pin = _layout.Pin(id);
             int head = CopySlice(I32(node + L.NExtentHead), 0, I32(node + L.NLength), L.GPins, "pin", out int count, out _);
             if (head == 0)
@@ -52,7 +52,7 @@ public sealed unsafe partial class SharedArena
             Init32(pin + L.QExtentHead, head);
             Init32(pin + L.QExtentCount, count);
             Set32(pin + L.QState, 1);
-            Set32(L.HLivePins, I32(L.HLivePins) + 1);
+            Derive32(L.HLivePins, I32(L.HLivePins) + 1);
             Commit();
             if (wantExtents)
             {
@@ -173,7 +173,7 @@ public sealed unsafe partial class SharedArena
             for (int pfn = from; pfn <= to; pfn++)
             {
                 long page = _layout.Page(pfn);
-                Set32(page + counter, I32(page + counter) - 1);
+                Derive32(page + counter, I32(page + counter) - 1);
                 TryFreePage(pfn);
                 if (first)
                 {
@@ -192,11 +192,11 @@ public sealed unsafe partial class SharedArena
         Set32(pin + L.QState, 0);
         if (!temporary)
         {
-            Set32(L.HLivePins, I32(L.HLivePins) - 1);
+            Derive32(L.HLivePins, I32(L.HLivePins) - 1);
         }
 
         int free = I32(L.HFreePinCount);
-        Set32(_layout.FreePinStack + (4L * free), (int)id);
-        Set32(L.HFreePinCount, free + 1);
+        Derive32(_layout.FreePinStack + (4L * free), (int)id);
+        Derive32(L.HFreePinCount, free + 1);
     }
 }

@@ -65,10 +65,10 @@ public sealed unsafe partial class SharedArena
     {
         int count = I32(L.HFreePageCount) - 1;
         int pfn = I32(_layout.FreePageStack + (4L * count));
-        Set32(L.HFreePageCount, count);
+        Derive32(L.HFreePageCount, count);
         long page = _layout.Page(pfn);
-        Set32(page + L.GFree, 0);
-        Set32(page + L.GRefs, 1);
+        Derive32(page + L.GFree, 0);
+        Derive32(page + L.GRefs, 1);
         return pfn;
     }
 
@@ -82,9 +82,9 @@ public sealed unsafe partial class SharedArena
         }
 
         int count = I32(L.HFreePageCount);
-        Set32(page + L.GFree, 1);
-        Set32(_layout.FreePageStack + (4L * count), pfn);
-        Set32(L.HFreePageCount, count + 1);
+        Derive32(page + L.GFree, 1);
+        Derive32(_layout.FreePageStack + (4L * count), pfn);
+        Derive32(L.HFreePageCount, count + 1);
         return true;
     }
 
@@ -97,15 +97,15 @@ public sealed unsafe partial class SharedArena
             return 0;
         }
 
-        Set32(L.HFreeExtentCount, count - 1);
+        Derive32(L.HFreeExtentCount, count - 1);
         return I32(_layout.FreeExtentStack + (4L * (count - 1)));
     }
 
     private void FreeExtent(int id)
     {
         int count = I32(L.HFreeExtentCount);
-        Set32(_layout.FreeExtentStack + (4L * count), id);
-        Set32(L.HFreeExtentCount, count + 1);
+        Derive32(_layout.FreeExtentStack + (4L * count), id);
+        Derive32(L.HFreeExtentCount, count + 1);
     }
 
     private int TakeSpill()
@@ -116,15 +116,15 @@ public sealed unsafe partial class SharedArena
             return 0;
         }
 
-        Set32(L.HFreeSpillCount, count - 1);
+        Derive32(L.HFreeSpillCount, count - 1);
         return I32(_layout.FreeSpillStack + (4L * (count - 1)));
     }
 
     private void FreeSpill(int id)
     {
         int count = I32(L.HFreeSpillCount);
-        Set32(_layout.FreeSpillStack + (4L * count), id);
-        Set32(L.HFreeSpillCount, count + 1);
+        Derive32(_layout.FreeSpillStack + (4L * count), id);
+        Derive32(L.HFreeSpillCount, count + 1);
     }
 
     /// <summary>
@@ -141,7 +141,7 @@ public sealed unsafe partial class SharedArena
             for (int pfn = from; pfn <= to; pfn++)
             {
                 long page = _layout.Page(pfn);
-                Set32(page + L.GRefs, I32(page + L.GRefs) - 1);
+                Derive32(page + L.GRefs, I32(page + L.GRefs) - 1);
                 if (TryFreePage(pfn))
                 {
                     freed++;
@@ -182,10 +182,10 @@ public sealed unsafe partial class SharedArena
     {
         long node = _layout.Node(id);
         GvaRemove(id);
-        Set32(L.HLiveNodes, I32(L.HLiveNodes) - 1);
+        Derive32(L.HLiveNodes, I32(L.HLiveNodes) - 1);
         if ((I32(node + L.NFlags) & L.FlagCtrn) != 0)
         {
-            Set32(L.HLiveCtrns, I32(L.HLiveCtrns) - 1);
+            Derive32(L.HLiveCtrns, I32(L.HLiveCtrns) - 1);
         }
 
         int spill = I32(node + L.NOriginSpill);
@@ -193,6 +193,9 @@ public sealed unsafe partial class SharedArena
         {
             FreeSpill(spill);
         }
+
+        // The node left the index and the counts (derived, unlogged) and is still live in its record.
+        Hook("endnode");
 
         uint generation = U32(node + L.NGeneration);
         Set32(node + (lifted ? L.NLiftedGeneration : L.NReleasedGeneration), (int)generation);

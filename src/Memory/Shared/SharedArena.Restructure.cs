@@ -92,7 +92,7 @@ public sealed unsafe partial class SharedArena
                 int page = (int)((address + cut) >> _pageShift);
                 if (((address + cut) & (_layout.PageSize - 1)) != 0)
                 {
-                    Set32(_layout.Page(page) + L.GRefs, I32(_layout.Page(page) + L.GRefs) + 1);
+                    Derive32(_layout.Page(page) + L.GRefs, I32(_layout.Page(page) + L.GRefs) + 1);
                 }
 
                 tailHead = rest;

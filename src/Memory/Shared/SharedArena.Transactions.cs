@@ -11,7 +11,8 @@ public sealed unsafe partial class SharedArena
 
     /// <summary>
     /// Takes the metadata lock. If its holder died, this process inherits it with the dead
-    /// holder's transaction half applied: roll it back before anything reads the records.
+    /// holder's transaction half applied: roll it back and rebuild the derived state (always: the
+    /// holder may have changed derived words without logging anything) before anything reads them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Enter()
@@ -38,20 +39,22 @@ public sealed unsafe partial class SharedArena
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Recover()
     {
-        int undone = RollBack();
+        int undone = RollBackAndRebuild();
         I32(L.HRecoveries)++;
         I32(L.HUndoneWrites) += undone;
     }
 
     /// <summary>
-    /// Releases the lock. A transaction still open here was cut short by an exception in this
-    /// process: it is rolled back like a dead holder's, so the metadata never stays half updated.
+    /// Releases the lock. A transaction still open here was cut short by an error return after its
+    /// first store or by an exception in this process: it is rolled back like a dead holder's (and
+    /// the derived state rebuilt), so the metadata never stays half updated.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Leave()
     {
-        if (I32(L.HUndoCount) != 0)
+        if (I32(L.HUndoCount) != 0 || _derivedDirty)
         {
-            RollBack();
+            RollBackAndRebuild();
         }
 
         _mutex.Unlock();
@@ -65,6 +68,7 @@ public sealed unsafe partial class SharedArena
     {
         LastCommitEntries = I32(L.HUndoCount);
         Volatile.Write(ref I32(L.HUndoCount), 0);
+        _derivedDirty = false;
     }
 
     /// <summary>Logs the old value, then stores. The entry is complete before the count covers it.</summary>
