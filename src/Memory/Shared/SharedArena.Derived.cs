@@ -7,12 +7,13 @@ namespace Edsos.Memory.Shared;
 /// Derived state: what the records determine and a repair recomputes instead of undoing store by
 /// store. The GVA index (and each live node's next-in-bucket link), the header's live node, CTRN
 /// and pin counts, each page's reference, DMA pin and temporary pin counts and free flag, the free
-/// page stack, and the free extent, spill and pin stacks are stored without an undo entry
+/// page stack, the free node queue, and the free extent, spill and pin stacks are stored without an undo entry
 /// (<see cref="Derive32"/>). Whenever a transaction is rolled back (a dead holder's, or one an
 /// exception cut short here), <see cref="RebuildDerived"/> recomputes all of it from the primary
 /// records the rollback restored: live nodes (state, owner, GVA, flags, extent chain, spill record)
 /// and held pins (state, temporary flag, extent chain). A free stack rebuilt this way may list its
-/// records in another order than before; nothing depends on that order.
+/// records in another order than before (the node queue, FIFO in normal operation, restarts in id
+/// order); nothing but the order of reuse depends on it.
 /// </summary>
 public sealed unsafe partial class SharedArena
 {
@@ -66,6 +67,19 @@ public sealed unsafe partial class SharedArena
             I32(page + L.GTemp) = 0;
         }
 
+        // Free node records below the first never-used id, lowest first (the order they were freed
+        // in is not in the records; only reuse order depends on it).
+        int queued = 0;
+        for (uint id = 1; id < (uint)I32(L.HNextNode); id++)
+        {
+            if (I32(_layout.Node(id) + L.NState) == NodeFree)
+            {
+                I32(_layout.NodeQueue + (4L * queued++)) = (int)id;
+            }
+        }
+
+        I32(L.HNodeQueueHead) = 0;
+        I32(L.HNodeQueueCount) = queued;
         var extentUsed = new bool[_layout.MaxExtents];
         var spillUsed = new bool[_layout.MaxSpills];
         int liveNodes = 0, liveCtrns = 0, livePins = 0;

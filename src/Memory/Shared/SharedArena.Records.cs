@@ -42,8 +42,8 @@ public sealed unsafe partial class SharedArena
 
         int head = I32(L.HNodeQueueHead);
         uint id = (uint)I32(_layout.NodeQueue + (4L * head));
-        Set32(L.HNodeQueueHead, head + 1 == _layout.MaxNodes ? 0 : head + 1);
-        Set32(L.HNodeQueueCount, I32(L.HNodeQueueCount) - 1);
+        Derive32(L.HNodeQueueHead, head + 1 == _layout.MaxNodes ? 0 : head + 1);
+        Derive32(L.HNodeQueueCount, I32(L.HNodeQueueCount) - 1);
         return id;
     }
 
@@ -57,8 +57,8 @@ public sealed unsafe partial class SharedArena
             tail -= _layout.MaxNodes;
         }
 
-        Set32(_layout.NodeQueue + (4L * tail), (int)id);
-        Set32(L.HNodeQueueCount, count + 1);
+        Derive32(_layout.NodeQueue + (4L * tail), (int)id);
+        Derive32(L.HNodeQueueCount, count + 1);
     }
 
     private int TakePage()
