@@ -194,7 +194,12 @@ public sealed partial class MemoryManager : IDisposable
     {
         if (cap.NodeId < (uint)_places.Length)
         {
-            _places[cap.NodeId] = new CodePlace(file, line);
+            // A node id is mostly reused by the same call site: skip the store (and its GC write barrier) then.
+            ref var place = ref _places[cap.NodeId];
+            if (place.Line != line || !ReferenceEquals(place.File, file))
+            {
+                place = new CodePlace(file, line);
+            }
         }
     }
 }

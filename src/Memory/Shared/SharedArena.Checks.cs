@@ -185,10 +185,10 @@ public sealed unsafe partial class SharedArena
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private MemoryResult CheckCap(TsId caller, Capability cap, Rights needed, out long node)
     {
-        if (caller.Value != 0 && caller.Value < _layout.MaxTs && cap.NodeId != 0 && cap.NodeId < (uint)_layout.MaxNodes)
+        if (caller.Value != 0 && caller.Value < _maxTs && cap.NodeId != 0 && cap.NodeId < (uint)_maxNodes)
         {
-            long ts = _layout.TsRec(caller.Value);
-            node = _layout.Node(cap.NodeId);
+            long ts = TsRec(caller.Value);
+            node = NodeRec(cap.NodeId);
             if (I32(ts + L.TState) == TsLive
                 && I32(ts + L.TOwnerProc) == _procSlot
                 && (cap.Rights & needed) == needed
@@ -249,7 +249,7 @@ public sealed unsafe partial class SharedArena
             return MemoryResult.Fail(MemoryError.Forged, $"{cap}: no such node id");
         }
 
-        node = _layout.Node(cap.NodeId);
+        node = NodeRec(cap.NodeId);
         if (U32(node + L.NGeneration) != cap.Generation || I32(node + L.NState) != NodeLive)
         {
             return cap.Generation == U32(node + L.NLiftedGeneration)
@@ -264,7 +264,7 @@ public sealed unsafe partial class SharedArena
     private MemoryResult CheckCaller(TsId ts)
     {
         var check = CheckLive(ts);
-        if (check.IsOk && I32(_layout.TsRec(ts.Value) + L.TOwnerProc) != _procSlot)
+        if (check.IsOk && I32(TsRec(ts.Value) + L.TOwnerProc) != _procSlot)
         {
             return MemoryResult.Fail(MemoryError.NotVisible, $"{ts} is hosted by another process");
         }
@@ -286,12 +286,12 @@ public sealed unsafe partial class SharedArena
 
     private MemoryResult CheckLive(TsId ts)
     {
-        if (ts.Value == 0 || ts.Value >= _layout.MaxTs || I32(_layout.TsRec(ts.Value) + L.TState) == TsUnused)
+        if (ts.Value == 0 || ts.Value >= _layout.MaxTs || I32(TsRec(ts.Value) + L.TState) == TsUnused)
         {
             return MemoryResult.Fail(MemoryError.NoSuchTs, $"no {ts}");
         }
 
-        if (I32(_layout.TsRec(ts.Value) + L.TState) != TsLive)
+        if (I32(TsRec(ts.Value) + L.TState) != TsLive)
         {
             return MemoryResult.Fail(MemoryError.TsExited, $"{ts} has exited");
         }

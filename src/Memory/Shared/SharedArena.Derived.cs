@@ -55,13 +55,13 @@ public sealed unsafe partial class SharedArena
     {
         for (int i = 0; i < _layout.GvaHashSize; i++)
         {
-            I64(_layout.GvaEntry(i) + L.VKey) = 0;
-            I32(_layout.GvaEntry(i) + L.VNode) = 0;
+            I64(GvaEntry(i) + L.VKey) = 0;
+            I32(GvaEntry(i) + L.VNode) = 0;
         }
 
         for (int pfn = 0; pfn < _layout.PageCount; pfn++)
         {
-            long page = _layout.Page(pfn);
+            long page = PageRec(pfn);
             I32(page + L.GRefs) = 0;
             I32(page + L.GPins) = 0;
             I32(page + L.GTemp) = 0;
@@ -72,7 +72,7 @@ public sealed unsafe partial class SharedArena
         int queued = 0;
         for (uint id = 1; id < (uint)I32(L.HNextNode); id++)
         {
-            if (I32(_layout.Node(id) + L.NState) == NodeFree)
+            if (I32(NodeRec(id) + L.NState) == NodeFree)
             {
                 I32(_layout.NodeQueue + (4L * queued++)) = (int)id;
             }
@@ -85,7 +85,7 @@ public sealed unsafe partial class SharedArena
         int liveNodes = 0, liveCtrns = 0, livePins = 0;
         for (uint id = 1; id < _layout.MaxNodes; id++)
         {
-            long node = _layout.Node(id);
+            long node = NodeRec(id);
             if (I32(node + L.NState) != NodeLive)
             {
                 continue;
@@ -106,7 +106,7 @@ public sealed unsafe partial class SharedArena
         int freePins = 0;
         for (uint id = (uint)_layout.MaxPins - 1; id >= 1; id--)
         {
-            long pin = _layout.Pin(id);
+            long pin = PinRec(id);
             if (I32(pin + L.QState) == 0)
             {
                 I32(_layout.FreePinStack + (4L * freePins++)) = (int)id;
@@ -127,7 +127,7 @@ public sealed unsafe partial class SharedArena
         int freePages = 0;
         for (int pfn = _layout.PageCount - 1; pfn >= 0; pfn--)
         {
-            long page = _layout.Page(pfn);
+            long page = PageRec(pfn);
             bool free = I32(page + L.GRefs) == 0 && I32(page + L.GPins) == 0 && I32(page + L.GTemp) == 0;
             I32(page + L.GFree) = free ? 1 : 0;
             if (free)
@@ -163,13 +163,13 @@ public sealed unsafe partial class SharedArena
     private void CountPages(int head, int counter, bool[] extentUsed)
     {
         // Bounded by the pool: a chain is never longer than the extent records there are.
-        for (int e = head, steps = 0; e > 0 && e < _layout.MaxExtents && steps < _layout.MaxExtents; e = I32(_layout.Extent(e) + L.ENext), steps++)
+        for (int e = head, steps = 0; e > 0 && e < _layout.MaxExtents && steps < _layout.MaxExtents; e = I32(ExtentRec(e) + L.ENext), steps++)
         {
             extentUsed[e] = true;
-            var (first, last) = SpannedPages(_layout.Extent(e));
+            var (first, last) = SpannedPages(ExtentRec(e));
             for (int pfn = Math.Max(first, 0); pfn <= last && pfn < _layout.PageCount; pfn++)
             {
-                I32(_layout.Page(pfn) + counter)++;
+                I32(PageRec(pfn) + counter)++;
             }
         }
     }

@@ -60,7 +60,7 @@ public sealed unsafe partial class SharedArena
             }
 
             uint id = DequeueNode();
-            long node = _layout.Node(id);
+            long node = NodeRec(id);
             int head = BuildChain(pages, length, out int count);
             if (head == 0)
             {
@@ -186,7 +186,7 @@ public sealed unsafe partial class SharedArena
             {
                 if (check.Error == MemoryError.Stale)
                 {
-                    long rec = _layout.Node(node.NodeId);
+                    long rec = NodeRec(node.NodeId);
                     if (U32(rec + L.NReleasedGeneration) == node.Generation && U32(rec + L.NLiftedGeneration) != node.Generation)
                     {
                         Set32(L.HDoubleReleases, I32(L.HDoubleReleases) + 1);
@@ -266,7 +266,7 @@ public sealed unsafe partial class SharedArena
         }
 
         uint id = DequeueNode();
-        long node = _layout.Node(id);
+        long node = NodeRec(id);
         Span<int> origins = stackalloc int[L.MaxOrigins];
         int originCount = ReadOrigins(src, origins);
         int head = CopySlice(I32(src + L.NExtentHead), (int)(gva.Offset - start), length, L.GRefs, "ctshare", out int count, out int spans);
@@ -301,7 +301,7 @@ public sealed unsafe partial class SharedArena
     /// <summary>Indexes the node by GVA, marks it live and counts it: the last steps of making a node.</summary>
     private void Publish(uint id)
     {
-        long node = _layout.Node(id);
+        long node = NodeRec(id);
         GvaInsert(id);
         Set32(node + L.NState, NodeLive);
         Derive32(L.HLiveNodes, I32(L.HLiveNodes) + 1);

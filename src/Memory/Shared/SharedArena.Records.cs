@@ -36,7 +36,7 @@ public sealed unsafe partial class SharedArena
             Set32(L.HNextNode, (int)fresh + 1);
 
             // Never used: no capability names it, so its generation may start unlogged.
-            Init32(_layout.Node(fresh) + L.NGeneration, 1);
+            Init32(NodeRec(fresh) + L.NGeneration, 1);
             return fresh;
         }
 
@@ -66,7 +66,7 @@ public sealed unsafe partial class SharedArena
         int count = I32(L.HFreePageCount) - 1;
         int pfn = I32(_layout.FreePageStack + (4L * count));
         Derive32(L.HFreePageCount, count);
-        long page = _layout.Page(pfn);
+        long page = PageRec(pfn);
         Derive32(page + L.GFree, 0);
         Derive32(page + L.GRefs, 1);
         return pfn;
@@ -75,7 +75,7 @@ public sealed unsafe partial class SharedArena
     /// <summary>A page returns to the free stack only when no node references it and no pin (DMA or temporary) holds it. True when freed.</summary>
     private bool TryFreePage(int pfn)
     {
-        long page = _layout.Page(pfn);
+        long page = PageRec(pfn);
         if (I32(page + L.GRefs) != 0 || I32(page + L.GPins) != 0 || I32(page + L.GTemp) != 0)
         {
             return false;
@@ -136,11 +136,11 @@ public sealed unsafe partial class SharedArena
         bool first = true;
         for (int e = head; e != 0;)
         {
-            long ext = _layout.Extent(e);
+            long ext = ExtentRec(e);
             var (from, to) = SpannedPages(ext);
             for (int pfn = from; pfn <= to; pfn++)
             {
-                long page = _layout.Page(pfn);
+                long page = PageRec(pfn);
                 Derive32(page + L.GRefs, I32(page + L.GRefs) - 1);
                 if (TryFreePage(pfn))
                 {
@@ -180,7 +180,7 @@ public sealed unsafe partial class SharedArena
     /// </summary>
     private void EndNode(uint id, bool lifted)
     {
-        long node = _layout.Node(id);
+        long node = NodeRec(id);
         GvaRemove(id);
         Derive32(L.HLiveNodes, I32(L.HLiveNodes) - 1);
         if ((I32(node + L.NFlags) & L.FlagCtrn) != 0)
@@ -215,7 +215,7 @@ public sealed unsafe partial class SharedArena
     /// <summary>Pop or lift of one node: its page references go, then the record ends.</summary>
     private void RevokeNode(uint id, bool lifted, ref int freed, ref int deferred)
     {
-        long node = _layout.Node(id);
+        long node = NodeRec(id);
         DropExtents(I32(node + L.NExtentHead), ref freed, ref deferred, lifted ? "lift" : "pop");
         EndNode(id, lifted);
     }
@@ -227,7 +227,7 @@ public sealed unsafe partial class SharedArena
     /// </summary>
     private LiftReport LiftLocked(int ts)
     {
-        Set32(_layout.TsRec(ts) + L.TState, TsLifting);
+        Set32(TsRec(ts) + L.TState, TsLifting);
         Commit();
         return FinishLifts(out _);
     }
@@ -243,7 +243,7 @@ public sealed unsafe partial class SharedArena
         int revoked = 0, ctrns = 0, freed = 0, deferred = 0;
         for (uint id = 1; id < _layout.MaxNodes; id++)
         {
-            long node = _layout.Node(id);
+            long node = NodeRec(id);
             if (I32(node + L.NState) == NodeLive && (IsLifting(I32(node + L.NOwnerTs)) || AnyOriginLifting(node)))
             {
                 ctrns += (I32(node + L.NFlags) & L.FlagCtrn) != 0 ? 1 : 0;
@@ -262,7 +262,7 @@ public sealed unsafe partial class SharedArena
         {
             if (IsLifting(ts))
             {
-                Set32(_layout.TsRec(ts) + L.TState, TsExited);
+                Set32(TsRec(ts) + L.TState, TsExited);
                 exited++;
             }
         }
@@ -271,7 +271,7 @@ public sealed unsafe partial class SharedArena
         return new LiftReport(revoked, ctrns, freed, deferred);
     }
 
-    private bool IsLifting(int ts) => I32(_layout.TsRec(ts) + L.TState) == TsLifting;
+    private bool IsLifting(int ts) => I32(TsRec(ts) + L.TState) == TsLifting;
 
     private bool AnyOriginLifting(long node)
     {

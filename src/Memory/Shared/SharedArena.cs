@@ -53,6 +53,18 @@ public sealed unsafe partial class SharedArena : IDisposable
     // a 64-bit division (tens of cycles each, several per operation).
     private readonly int _pageShift;
 
+    // Record tables' places and the GVA index's mask, copied out of the layout: every operation
+    // computes record offsets, and a field of this object is one load fewer than one of the layout's.
+    private readonly long _nodeBase;
+    private readonly long _extentBase;
+    private readonly long _pageBase;
+    private readonly long _tsBase;
+    private readonly long _gvaBase;
+    private readonly long _pinBase;
+    private readonly int _gvaMask;
+    private readonly int _maxNodes;
+    private readonly int _maxTs;
+
     // The undo log's place and size, copied out of the layout for the logged store of every mutation.
     private readonly long _undoLog;
     private readonly int _undoEntries;
@@ -75,6 +87,15 @@ public sealed unsafe partial class SharedArena : IDisposable
         _lockTimeout = lockTimeout;
         _hostsAll = hostsAll;
         _pageShift = System.Numerics.BitOperations.Log2((uint)layout.PageSize);
+        _nodeBase = layout.Nodes;
+        _extentBase = layout.Extents;
+        _pageBase = layout.Pages;
+        _tsBase = layout.Ts;
+        _gvaBase = layout.GvaHash;
+        _pinBase = layout.Pins;
+        _gvaMask = layout.GvaHashSize - 1;
+        _maxNodes = layout.MaxNodes;
+        _maxTs = layout.MaxTs;
         _undoLog = layout.UndoEntry(0);
         _undoEntries = layout.UndoEntries;
         _key0 = (ulong)I64(L.HKey0);
@@ -386,9 +407,9 @@ public sealed unsafe partial class SharedArena : IDisposable
                     Set32(rec + L.PPid, pid);
                     Set64(rec + L.PStartTime, start);
                     Set32(rec + L.PState, 1);
-                    if (_hostsAll && I32(_layout.TsRec(RootTs) + L.TOwnerProc) == NoProcess)
+                    if (_hostsAll && I32(TsRec(RootTs) + L.TOwnerProc) == NoProcess)
                     {
-                        Set32(_layout.TsRec(RootTs) + L.TOwnerProc, slot);
+                        Set32(TsRec(RootTs) + L.TOwnerProc, slot);
                     }
 
                     Commit();
@@ -403,6 +424,18 @@ public sealed unsafe partial class SharedArena : IDisposable
             Leave();
         }
     }
+
+    private long NodeRec(uint id) => _nodeBase + ((long)id * L.NodeSize);
+
+    private long ExtentRec(int id) => _extentBase + ((long)id * L.ExtentSize);
+
+    private long PageRec(int pfn) => _pageBase + ((long)pfn * L.PageRecSize);
+
+    private long TsRec(int id) => _tsBase + ((long)id * L.TsSize);
+
+    private long GvaEntry(int index) => _gvaBase + ((long)index * L.GvaEntrySize);
+
+    private long PinRec(uint id) => _pinBase + ((long)id * L.PinSize);
 
     private ref int I32(long offset) => ref *(int*)(_base + offset);
 
