@@ -273,7 +273,20 @@ public sealed unsafe partial class SharedArena
     }
 
     /// <summary>A live TS of any process, other than the caller (the manager's target check).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private MemoryResult CheckTarget(TsId caller, TsId target)
+    {
+        // The common case in one run of reads; anything else takes the ordered checks below.
+        if (target.Value != 0 && target.Value < _maxTs && target != caller && I32(TsRec(target.Value) + L.TState) == TsLive)
+        {
+            return MemoryResult.Ok;
+        }
+
+        return CheckTargetInOrder(caller, target);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private MemoryResult CheckTargetInOrder(TsId caller, TsId target)
     {
         var check = CheckLive(target);
         if (!check.IsOk)
@@ -334,6 +347,7 @@ public sealed unsafe partial class SharedArena
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Remember(uint nodeId, uint generation, Rights rights, ulong tag)
     {
         ref var entry = ref _verifiedTags[nodeId & (VerifiedTagSlots - 1)];
