@@ -77,12 +77,15 @@ internal readonly unsafe struct ArenaLock
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void UnlockSlow()
     {
-        long seen = Interlocked.Exchange(ref *_word, 0);
+        // Checked before the store: a process that does not hold the lock must not free it for
+        // another. Only waiters change the word meanwhile, and only by adding their bit.
+        long seen = Volatile.Read(ref *_word);
         if ((seen & ~Waiters) != Token)
         {
             throw new InvalidOperationException($"shared arena lock released by process {Environment.ProcessId}, which does not hold it (word {seen:x})");
         }
 
+        Interlocked.Exchange(ref *_word, 0);
         LibC.FutexWake((int*)_word, 1);
     }
 
