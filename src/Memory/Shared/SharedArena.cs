@@ -17,11 +17,13 @@ namespace Edsos.Memory.Shared;
 /// <list type="bullet">
 /// <item>One lock word in the header (<see cref="ArenaLock"/>: the holder's pid and start time)
 /// guards all metadata. A waiter finding its holder dead takes it over: no lock is held forever.</item>
-/// <item>Every metadata store inside the lock goes through <see cref="Set32"/>/<see cref="Set64"/>,
+/// <item>Every store to a primary word inside the lock goes through <see cref="Set32"/>/<see cref="Set64"/>,
 /// which first appends (offset, old value) to the undo log in the header. A completed operation
 /// clears the log (its commit, one aligned store). The inheritor of a dead holder's lock rolls the
 /// log back in reverse order, so a half-made update is undone before anyone reads it; rolling back
-/// twice is harmless, so a recoverer may die too.</item>
+/// twice is harmless, so a recoverer may die too. Derived words (the GVA index, counts, free
+/// stacks) are stored unlogged and rebuilt from the records after every rollback
+/// (<see cref="RebuildDerived"/>).</item>
 /// <item>Long operations (lift, reaping a process, a write's copy-on-write) commit after each node,
 /// pin or copied piece; a lift and a reap are idempotent, so a successor that finds them half done
 /// finishes them.</item>
