@@ -11,7 +11,7 @@ namespace Edsos.Memory;
 /// </summary>
 /// <remarks>
 /// The state lives in a <see cref="SharedArena"/>: fixed-size records in a memory-mapped file,
-/// guarded by a robust process-shared mutex with an undo log (src/Memory/README.md). A manager made
+/// guarded by a process-shared lock that survives its holder's death, with an undo log (src/Memory/README.md). A manager made
 /// with a constructor owns a private arena file in <c>/dev/shm</c>, unlinked right after it is
 /// opened (nothing is left behind, even by a crash), and acts as every TS. A manager made with
 /// <see cref="OpenShared"/> attaches to a cluster host's arena file: capabilities minted by any
@@ -194,7 +194,12 @@ public sealed partial class MemoryManager : IDisposable
     {
         if (cap.NodeId < (uint)_places.Length)
         {
-            _places[cap.NodeId] = new CodePlace(file, line);
+            // A node id is mostly reused by the same call site: skip the store (and its GC write barrier) then.
+            ref var place = ref _places[cap.NodeId];
+            if (place.Line != line || !ReferenceEquals(place.File, file))
+            {
+                place = new CodePlace(file, line);
+            }
         }
     }
 }

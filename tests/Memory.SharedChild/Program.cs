@@ -8,7 +8,8 @@ using Edsos.Memory.SharedChild;
 //                                          after a random number of operations it stops inside that operation (lock held,
 //                                          update half made), prints HOLDING and sleeps; with "slow" it lingers a random
 //                                          while inside a third of its operations. Points: push, ctshare, pop, pin, unpin,
-//                                          divide, merge, grant, cow (a write's page copy), lift, longlift (a lift of a TS with 12 nodes, after 8 of
+//                                          divide, merge, grant, cow (a write's page copy), publish (a new node indexed and counted, uncommitted),
+//                                          endnode (a node out of the index and counts, its record still live), lift, longlift (a lift of a TS with 12 nodes, after 8 of
 //                                          them are revoked and committed), reap (after lifting a dead process's TSs,
 //                                          before releasing its pins and record).
 //   bench PATH CYCLES                      after a line on stdin, CYCLES push + ct_share + pop + pop cycles; prints NSOP.

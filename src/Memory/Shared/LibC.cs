@@ -2,18 +2,13 @@ using System.Runtime.InteropServices;
 
 namespace Edsos.Memory.Shared;
 
-/// <summary>The few glibc calls the shared arena needs (Linux only). Errors are returned as errno values by the pthread calls.</summary>
+/// <summary>The few libc calls the shared arena needs (Linux only): the lock's futex wait and wake, and link(2) to publish a new file.</summary>
 internal static unsafe partial class LibC
 {
     private const string Library = "libc";
 
-    public const int PthreadProcessShared = 1;
-    public const int PthreadMutexRobust = 1;
-    public const int ClockMonotonic = 1;
-    public const int EBusy = 16;
-    public const int ETimedOut = 110;
-    public const int EOwnerDead = 130;
-    public const int ENotRecoverable = 131;
+    private const int FutexWaitOp = 0;   // FUTEX_WAIT, shared (not FUTEX_PRIVATE_FLAG): the word is in a file mapping of several processes
+    private const int FutexWakeOp = 1;   // FUTEX_WAKE, shared
 
     /// <summary>struct timespec on LP64.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -23,39 +18,27 @@ internal static unsafe partial class LibC
         public long Nanoseconds;
     }
 
-    [LibraryImport(Library, EntryPoint = "pthread_mutexattr_init")]
-    public static partial int MutexAttrInit(void* attr);
+    private static readonly long s_futexSyscall = RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 202,
+        Architecture.Arm64 => 98,
+        _ => throw new PlatformNotSupportedException("the shared arena lock needs futex(2) on x86-64 or arm64"),
+    };
 
-    [LibraryImport(Library, EntryPoint = "pthread_mutexattr_destroy")]
-    public static partial int MutexAttrDestroy(void* attr);
+    /// <summary>Sleeps while <paramref name="word"/> holds <paramref name="expected"/>, at most <paramref name="timeout"/> (or until woken, or spuriously).</summary>
+    public static void FutexWait(int* word, int expected, TimeSpan timeout)
+    {
+        var relative = new Timespec { Seconds = (long)timeout.TotalSeconds, Nanoseconds = timeout.Ticks % TimeSpan.TicksPerSecond * 100 };
+        Syscall(s_futexSyscall, word, FutexWaitOp, expected, &relative, null, 0);
+    }
 
-    [LibraryImport(Library, EntryPoint = "pthread_mutexattr_setpshared")]
-    public static partial int MutexAttrSetPShared(void* attr, int shared);
+    /// <summary>Wakes at most <paramref name="count"/> sleepers on <paramref name="word"/>.</summary>
+    public static void FutexWake(int* word, int count) => Syscall(s_futexSyscall, word, FutexWakeOp, count, null, null, 0);
 
-    [LibraryImport(Library, EntryPoint = "pthread_mutexattr_setrobust")]
-    public static partial int MutexAttrSetRobust(void* attr, int robust);
-
-    [LibraryImport(Library, EntryPoint = "pthread_mutex_init")]
-    public static partial int MutexInit(void* mutex, void* attr);
-
-    // Never blocks (an uncontended atomic, or a futex wake): no GC transition, the hot path of every operation.
-    [DllImport(Library, EntryPoint = "pthread_mutex_trylock", ExactSpelling = true)]
-    [SuppressGCTransition]
-    public static extern int MutexTryLock(void* mutex);
-
-    [LibraryImport(Library, EntryPoint = "pthread_mutex_clocklock")]
-    public static partial int MutexClockLock(void* mutex, int clock, Timespec* absTime);
-
-    // Never blocks (an uncontended atomic, or a futex wake): no GC transition, the hot path of every operation.
-    [DllImport(Library, EntryPoint = "pthread_mutex_unlock", ExactSpelling = true)]
-    [SuppressGCTransition]
-    public static extern int MutexUnlock(void* mutex);
-
-    [LibraryImport(Library, EntryPoint = "pthread_mutex_consistent")]
-    public static partial int MutexConsistent(void* mutex);
-
-    [LibraryImport(Library, EntryPoint = "clock_gettime")]
-    public static partial int ClockGetTime(int clock, Timespec* time);
+    // syscall(2): the futex call has no glibc wrapper. Integer and pointer arguments only, so the
+    // variadic call is passed in the same registers as a fixed one.
+    [LibraryImport(Library, EntryPoint = "syscall")]
+    private static partial long Syscall(long number, int* word, int op, int value, Timespec* timeout, int* word2, int value3);
 
     [LibraryImport(Library, EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Link(string existing, string created);

@@ -46,8 +46,8 @@ public sealed unsafe partial class SharedArena
             }
 
             uint id = (uint)I32(_layout.FreePinStack + (4L * (free - 1)));
-            Set32(L.HFreePinCount, free - 1);
-            long pin = _layout.Pin(id);
+            Derive32(L.HFreePinCount, free - 1);
+            long pin = PinRec(id);
             int head = CopySlice(I32(node + L.NExtentHead), offset, length, L.GTemp, "access", out int count, out _);
             if (head == 0)
             {
@@ -63,9 +63,9 @@ public sealed unsafe partial class SharedArena
             Commit();
             var extents = new PhysExtent[count];
             int i = 0;
-            for (int e = head; e != 0; e = I32(_layout.Extent(e) + L.ENext))
+            for (int e = head; e != 0; e = I32(ExtentRec(e) + L.ENext))
             {
-                extents[i++] = new PhysExtent((ulong)I64(_layout.Extent(e) + L.EAddress), I32(_layout.Extent(e) + L.ELength));
+                extents[i++] = new PhysExtent((ulong)I64(ExtentRec(e) + L.EAddress), I32(ExtentRec(e) + L.ELength));
             }
 
             return MemoryResult<SharedAccess>.Ok(new SharedAccess(id, U32(pin + L.QGeneration), extents));
@@ -91,7 +91,7 @@ public sealed unsafe partial class SharedArena
         Enter();
         try
         {
-            long rec = access.PinId < _layout.MaxPins ? _layout.Pin(access.PinId) : 0;
+            long rec = access.PinId < _layout.MaxPins ? PinRec(access.PinId) : 0;
             if (rec == 0 || I32(rec + L.QState) != 1 || U32(rec + L.QGeneration) != access.Generation || I32(rec + L.QOwnerProc) != _procSlot || I32(rec + L.QTemp) != 1)
             {
                 return MemoryResult.Fail(MemoryError.NotPinned, $"access pin {access.PinId}#{access.Generation} is ended or not this process's");

@@ -185,10 +185,10 @@ public sealed unsafe partial class SharedArena
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private MemoryResult CheckCap(TsId caller, Capability cap, Rights needed, out long node)
     {
-        if (caller.Value != 0 && caller.Value < _layout.MaxTs && cap.NodeId != 0 && cap.NodeId < (uint)_layout.MaxNodes)
+        if (caller.Value != 0 && caller.Value < _maxTs && cap.NodeId != 0 && cap.NodeId < (uint)_maxNodes)
         {
-            long ts = _layout.TsRec(caller.Value);
-            node = _layout.Node(cap.NodeId);
+            long ts = TsRec(caller.Value);
+            node = NodeRec(cap.NodeId);
             if (I32(ts + L.TState) == TsLive
                 && I32(ts + L.TOwnerProc) == _procSlot
                 && (cap.Rights & needed) == needed
@@ -249,7 +249,7 @@ public sealed unsafe partial class SharedArena
             return MemoryResult.Fail(MemoryError.Forged, $"{cap}: no such node id");
         }
 
-        node = _layout.Node(cap.NodeId);
+        node = NodeRec(cap.NodeId);
         if (U32(node + L.NGeneration) != cap.Generation || I32(node + L.NState) != NodeLive)
         {
             return cap.Generation == U32(node + L.NLiftedGeneration)
@@ -264,7 +264,7 @@ public sealed unsafe partial class SharedArena
     private MemoryResult CheckCaller(TsId ts)
     {
         var check = CheckLive(ts);
-        if (check.IsOk && I32(_layout.TsRec(ts.Value) + L.TOwnerProc) != _procSlot)
+        if (check.IsOk && I32(TsRec(ts.Value) + L.TOwnerProc) != _procSlot)
         {
             return MemoryResult.Fail(MemoryError.NotVisible, $"{ts} is hosted by another process");
         }
@@ -273,7 +273,20 @@ public sealed unsafe partial class SharedArena
     }
 
     /// <summary>A live TS of any process, other than the caller (the manager's target check).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private MemoryResult CheckTarget(TsId caller, TsId target)
+    {
+        // The common case in one run of reads; anything else takes the ordered checks below.
+        if (target.Value != 0 && target.Value < _maxTs && target != caller && I32(TsRec(target.Value) + L.TState) == TsLive)
+        {
+            return MemoryResult.Ok;
+        }
+
+        return CheckTargetInOrder(caller, target);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private MemoryResult CheckTargetInOrder(TsId caller, TsId target)
     {
         var check = CheckLive(target);
         if (!check.IsOk)
@@ -286,12 +299,12 @@ public sealed unsafe partial class SharedArena
 
     private MemoryResult CheckLive(TsId ts)
     {
-        if (ts.Value == 0 || ts.Value >= _layout.MaxTs || I32(_layout.TsRec(ts.Value) + L.TState) == TsUnused)
+        if (ts.Value == 0 || ts.Value >= _layout.MaxTs || I32(TsRec(ts.Value) + L.TState) == TsUnused)
         {
             return MemoryResult.Fail(MemoryError.NoSuchTs, $"no {ts}");
         }
 
-        if (I32(_layout.TsRec(ts.Value) + L.TState) != TsLive)
+        if (I32(TsRec(ts.Value) + L.TState) != TsLive)
         {
             return MemoryResult.Fail(MemoryError.TsExited, $"{ts} has exited");
         }
@@ -334,6 +347,7 @@ public sealed unsafe partial class SharedArena
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Remember(uint nodeId, uint generation, Rights rights, ulong tag)
     {
         ref var entry = ref _verifiedTags[nodeId & (VerifiedTagSlots - 1)];

@@ -22,7 +22,7 @@ public sealed unsafe partial class SharedArena
         long position = 0;
         for (int e = I32(node + L.NExtentHead); e != 0 && position < writeEnd;)
         {
-            long ext = _layout.Extent(e);
+            long ext = ExtentRec(e);
             long address = I64(ext + L.EAddress);
             long end = address + I32(ext + L.ELength);
             long extentStart = position;
@@ -34,7 +34,7 @@ public sealed unsafe partial class SharedArena
                 long pieceEnd = Math.Min((long)(pfn + 1) * pageSize, end);
                 long pieceStart = extentStart + (piece - address);
                 bool touched = pieceStart + (pieceEnd - piece) > writeStart && pieceStart < writeEnd;
-                if (!touched || I32(_layout.Page(pfn) + L.GRefs) <= 1)
+                if (!touched || I32(PageRec(pfn) + L.GRefs) <= 1)
                 {
                     piece = pieceEnd;
                     continue;
@@ -51,7 +51,7 @@ public sealed unsafe partial class SharedArena
                 piece = pieceEnd;
             }
 
-            e = I32(_layout.Extent(current) + L.ENext);
+            e = I32(ExtentRec(current) + L.ENext);
         }
 
         return true;
@@ -67,7 +67,7 @@ public sealed unsafe partial class SharedArena
     private int CopyPiece(long node, int current, long piece, long pieceEnd)
     {
         int pageSize = _layout.PageSize;
-        long ext = _layout.Extent(current);
+        long ext = ExtentRec(current);
         long start = I64(ext + L.EAddress);
         long end = start + I32(ext + L.ELength);
         int next = I32(ext + L.ENext);
@@ -80,8 +80,8 @@ public sealed unsafe partial class SharedArena
         Interlocked.Add(ref _cowBytes, pieceLength);
 
         // The old page had other references, so this release never frees it.
-        long oldPage = _layout.Page((int)(piece / pageSize));
-        Set32(oldPage + L.GRefs, I32(oldPage + L.GRefs) - 1);
+        long oldPage = PageRec((int)(piece / pageSize));
+        Derive32(oldPage + L.GRefs, I32(oldPage + L.GRefs) - 1);
 
         int added = 0;
         int copy;
@@ -95,9 +95,9 @@ public sealed unsafe partial class SharedArena
         {
             copy = TakeExtent();
             Set32(ext + L.ELength, (int)(piece - start));
-            Init64(_layout.Extent(copy) + L.EAddress, copyAddress);
-            Init32(_layout.Extent(copy) + L.ELength, pieceLength);
-            Init32(_layout.Extent(copy) + L.ENext, next);
+            Init64(ExtentRec(copy) + L.EAddress, copyAddress);
+            Init32(ExtentRec(copy) + L.ELength, pieceLength);
+            Init32(ExtentRec(copy) + L.ENext, next);
             Set32(ext + L.ENext, copy);
             added++;
         }
@@ -106,10 +106,10 @@ public sealed unsafe partial class SharedArena
         if (pieceEnd < end)
         {
             rest = TakeExtent();
-            Init64(_layout.Extent(rest) + L.EAddress, pieceEnd);
-            Init32(_layout.Extent(rest) + L.ELength, (int)(end - pieceEnd));
-            Init32(_layout.Extent(rest) + L.ENext, next);
-            Set32(_layout.Extent(copy) + L.ENext, rest);
+            Init64(ExtentRec(rest) + L.EAddress, pieceEnd);
+            Init32(ExtentRec(rest) + L.ELength, (int)(end - pieceEnd));
+            Init32(ExtentRec(rest) + L.ENext, next);
+            Set32(ExtentRec(copy) + L.ENext, rest);
             added++;
         }
 

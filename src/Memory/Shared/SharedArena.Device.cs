@@ -22,9 +22,9 @@ public sealed unsafe partial class SharedArena
             }
 
             var extents = new List<PhysExtent>();
-            for (int e = I32(_layout.Pin(pin.Id) + L.QExtentHead); e != 0; e = I32(_layout.Extent(e) + L.ENext))
+            for (int e = I32(PinRec(pin.Id) + L.QExtentHead); e != 0; e = I32(ExtentRec(e) + L.ENext))
             {
-                extents.Add(new PhysExtent((ulong)I64(_layout.Extent(e) + L.EAddress), I32(_layout.Extent(e) + L.ELength)));
+                extents.Add(new PhysExtent((ulong)I64(ExtentRec(e) + L.EAddress), I32(ExtentRec(e) + L.ELength)));
             }
 
             return MemoryResult<IReadOnlyList<PhysExtent>>.Ok(extents);
@@ -148,7 +148,7 @@ public sealed unsafe partial class SharedArena
         int last = (int)((extent.End - 1) >> _pageShift);
         for (int pfn = first; pfn <= last; pfn++)
         {
-            long page = _layout.Page(pfn);
+            long page = PageRec(pfn);
             if (I32(page + L.GPins) == 0)
             {
                 return MemoryResult.Fail(MemoryError.NotPinned, $"page {pfn} of {extent} is not pinned for DMA");

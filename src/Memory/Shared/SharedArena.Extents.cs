@@ -26,7 +26,7 @@ public sealed unsafe partial class SharedArena
             int bytes = Math.Min(_layout.PageSize, length - (i * _layout.PageSize));
             if (pfn == previousPfn + 1)
             {
-                Init32(_layout.Extent(tail) + L.ELength, I32(_layout.Extent(tail) + L.ELength) + bytes);
+                Init32(ExtentRec(tail) + L.ELength, I32(ExtentRec(tail) + L.ELength) + bytes);
             }
             else
             {
@@ -36,16 +36,16 @@ public sealed unsafe partial class SharedArena
                     return 0;
                 }
 
-                Init64(_layout.Extent(e) + L.EAddress, (long)pfn * _layout.PageSize);
-                Init32(_layout.Extent(e) + L.ELength, bytes);
-                Init32(_layout.Extent(e) + L.ENext, 0);
+                Init64(ExtentRec(e) + L.EAddress, (long)pfn * _layout.PageSize);
+                Init32(ExtentRec(e) + L.ELength, bytes);
+                Init32(ExtentRec(e) + L.ENext, 0);
                 if (tail == 0)
                 {
                     head = e;
                 }
                 else
                 {
-                    Init32(_layout.Extent(tail) + L.ENext, e);
+                    Init32(ExtentRec(tail) + L.ENext, e);
                 }
 
                 tail = e;
@@ -74,9 +74,9 @@ public sealed unsafe partial class SharedArena
         spans = 0;
         int head = 0, tail = 0;
         long position = 0, end = (long)offset + length;
-        for (int e = source; e != 0 && position < end; e = I32(_layout.Extent(e) + L.ENext))
+        for (int e = source; e != 0 && position < end; e = I32(ExtentRec(e) + L.ENext))
         {
-            long ext = _layout.Extent(e);
+            long ext = ExtentRec(e);
             long start = position;
             position += I32(ext + L.ELength);
             if (position <= offset)
@@ -91,7 +91,7 @@ public sealed unsafe partial class SharedArena
                 return 0;
             }
 
-            long rec = _layout.Extent(copy);
+            long rec = ExtentRec(copy);
             Init64(rec + L.EAddress, I64(ext + L.EAddress) + (from - start));
             Init32(rec + L.ELength, (int)(to - from));
             Init32(rec + L.ENext, 0);
@@ -101,7 +101,7 @@ public sealed unsafe partial class SharedArena
             }
             else
             {
-                Init32(_layout.Extent(tail) + L.ENext, copy);
+                Init32(ExtentRec(tail) + L.ENext, copy);
             }
 
             tail = copy;
@@ -109,8 +109,8 @@ public sealed unsafe partial class SharedArena
             var (first, last) = SpannedPages(rec);
             for (int pfn = first; pfn <= last; pfn++)
             {
-                long page = _layout.Page(pfn) + counter;
-                Set32(page, I32(page) + 1);
+                long page = PageRec(pfn) + counter;
+                Derive32(page, I32(page) + 1);
                 if (spans++ == 0)
                 {
                     Hook(hook);
@@ -125,9 +125,9 @@ public sealed unsafe partial class SharedArena
     private int ChainSpans(int head)
     {
         int spans = 0;
-        for (int e = head; e != 0; e = I32(_layout.Extent(e) + L.ENext))
+        for (int e = head; e != 0; e = I32(ExtentRec(e) + L.ENext))
         {
-            var (first, last) = SpannedPages(_layout.Extent(e));
+            var (first, last) = SpannedPages(ExtentRec(e));
             spans += last - first + 1;
         }
 
@@ -139,9 +139,9 @@ public sealed unsafe partial class SharedArena
     {
         long position = 0;
         int done = 0;
-        for (int e = head; e != 0 && done < length; e = I32(_layout.Extent(e) + L.ENext))
+        for (int e = head; e != 0 && done < length; e = I32(ExtentRec(e) + L.ENext))
         {
-            long ext = _layout.Extent(e);
+            long ext = ExtentRec(e);
             int extLength = I32(ext + L.ELength);
             long start = position;
             position += extLength;
@@ -170,9 +170,9 @@ public sealed unsafe partial class SharedArena
     private long ChainAddress(int head, int offset)
     {
         long position = 0;
-        for (int e = head; ; e = I32(_layout.Extent(e) + L.ENext))
+        for (int e = head; ; e = I32(ExtentRec(e) + L.ENext))
         {
-            long ext = _layout.Extent(e);
+            long ext = ExtentRec(e);
             int extLength = I32(ext + L.ELength);
             if (offset < position + extLength)
             {

@@ -48,7 +48,7 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult<GvaHit>.Fail(MemoryError.InvalidGva, $"{gva} names no live node of {TsPath(caller.Value)}");
             }
 
-            long node = _layout.Node(id);
+            long node = NodeRec(id);
             ulong start = (ulong)I64(node + L.NGvaBase);
             ulong end = start + (ulong)I32(node + L.NLength);
             if ((ulong)length > end - gva.Offset)
@@ -111,9 +111,9 @@ public sealed unsafe partial class SharedArena
             }
 
             var extents = new List<PhysExtent>();
-            for (int e = I32(node + L.NExtentHead); e != 0; e = I32(_layout.Extent(e) + L.ENext))
+            for (int e = I32(node + L.NExtentHead); e != 0; e = I32(ExtentRec(e) + L.ENext))
             {
-                extents.Add(new PhysExtent((ulong)I64(_layout.Extent(e) + L.EAddress), I32(_layout.Extent(e) + L.ELength)));
+                extents.Add(new PhysExtent((ulong)I64(ExtentRec(e) + L.EAddress), I32(ExtentRec(e) + L.ELength)));
             }
 
             return MemoryResult<NodeInfo>.Ok(new NodeInfo(
@@ -147,12 +147,12 @@ public sealed unsafe partial class SharedArena
     /// <summary>Where a node of <paramref name="length"/> bytes would start in TS <paramref name="ts"/>; false when the 48-bit space is used up.</summary>
     private bool TryReserveGva(int ts, int length, out ulong gva)
     {
-        gva = (ulong)I64(_layout.TsRec(ts) + L.TNextGva);
+        gva = (ulong)I64(TsRec(ts) + L.TNextGva);
         return RoundUpToPage(length) <= Gva.OffsetMask - gva;
     }
 
     /// <summary>Moves the TS's bump pointer past a node of <paramref name="length"/> bytes at <paramref name="gva"/>: never back.</summary>
-    private void AdvanceGva(int ts, ulong gva, int length) => Set64(_layout.TsRec(ts) + L.TNextGva, (long)(gva + RoundUpToPage(length)));
+    private void AdvanceGva(int ts, ulong gva, int length) => Set64(TsRec(ts) + L.TNextGva, (long)(gva + RoundUpToPage(length)));
 
     private ulong RoundUpToPage(int length) => ((ulong)length + (ulong)_layout.PageSize - 1) & ~((ulong)_layout.PageSize - 1);
 
@@ -166,16 +166,16 @@ public sealed unsafe partial class SharedArena
     private int GvaHome(long key)
     {
         int group = (int)((((ulong)key >> 2) * 0x9E3779B97F4A7C15UL) >> 32);
-        return ((group << 2) | (int)(key & 3)) & (_layout.GvaHashSize - 1);
+        return ((group << 2) | (int)(key & 3)) & _gvaMask;
     }
 
     /// <summary>The table slot holding <paramref name="key"/>, or -1.</summary>
     private int GvaSlot(long key)
     {
-        int mask = _layout.GvaHashSize - 1;
+        int mask = _gvaMask;
         for (int i = GvaHome(key); ; i = (i + 1) & mask)
         {
-            long found = I64(_layout.GvaEntry(i) + L.VKey);
+            long found = I64(GvaEntry(i) + L.VKey);
             if (found == key)
             {
                 return i;
@@ -188,61 +188,66 @@ public sealed unsafe partial class SharedArena
         }
     }
 
-    /// <summary>Adds a node taken in this transaction (owner and GVA set) to the index: the head of its page's bucket.</summary>
+    /// <summary>
+    /// Adds a node taken in this transaction (owner and GVA set) to the index: the head of its
+    /// page's bucket. One probe: with backward-shift deletion there are no tombstones, so the first
+    /// empty slot on the probe path proves the key absent and is where it goes.
+    /// </summary>
     private void GvaInsert(uint id)
     {
-        long node = _layout.Node(id);
+        long node = NodeRec(id);
         long key = GvaKey(I32(node + L.NOwnerTs), (ulong)I64(node + L.NGvaBase));
-        int slot = GvaSlot(key);
-        if (slot >= 0)
+        for (int slot = GvaHome(key); ; slot = (slot + 1) & _gvaMask)
         {
-            Init32(node + L.NGvaNext, I32(_layout.GvaEntry(slot) + L.VNode));
-            Set32(_layout.GvaEntry(slot) + L.VNode, (int)id);
-            return;
-        }
+            long entry = GvaEntry(slot);
+            long found = I64(entry + L.VKey);
+            if (found == key)
+            {
+                Derive32(node + L.NGvaNext, I32(entry + L.VNode));
+                Derive32(entry + L.VNode, (int)id);
+                return;
+            }
 
-        int mask = _layout.GvaHashSize - 1;
-        slot = GvaHome(key);
-        while (I64(_layout.GvaEntry(slot) + L.VKey) != 0)
-        {
-            slot = (slot + 1) & mask;
+            if (found == 0)
+            {
+                Derive32(node + L.NGvaNext, 0);
+                Derive32(entry + L.VNode, (int)id);
+                Derive64(entry + L.VKey, key);
+                return;
+            }
         }
-
-        Init32(node + L.NGvaNext, 0);
-        Set32(_layout.GvaEntry(slot) + L.VNode, (int)id);
-        Set64(_layout.GvaEntry(slot) + L.VKey, key);
     }
 
     /// <summary>Takes a live node out of its bucket; an emptied bucket leaves the table by backward-shift deletion (no tombstones).</summary>
     private void GvaRemove(uint id)
     {
-        long node = _layout.Node(id);
+        long node = NodeRec(id);
         int slot = GvaSlot(GvaKey(I32(node + L.NOwnerTs), (ulong)I64(node + L.NGvaBase)));
-        long entry = _layout.GvaEntry(slot);
+        long entry = GvaEntry(slot);
         int next = I32(node + L.NGvaNext);
         if (I32(entry + L.VNode) != (int)id)
         {
-            long previous = _layout.Node((uint)I32(entry + L.VNode));
+            long previous = NodeRec((uint)I32(entry + L.VNode));
             while (I32(previous + L.NGvaNext) != (int)id)
             {
-                previous = _layout.Node((uint)I32(previous + L.NGvaNext));
+                previous = NodeRec((uint)I32(previous + L.NGvaNext));
             }
 
-            Set32(previous + L.NGvaNext, next);
+            Derive32(previous + L.NGvaNext, next);
             return;
         }
 
         if (next != 0)
         {
-            Set32(entry + L.VNode, next);
+            Derive32(entry + L.VNode, next);
             return;
         }
 
-        int mask = _layout.GvaHashSize - 1;
+        int mask = _gvaMask;
         int hole = slot;
         for (int j = (hole + 1) & mask; ; j = (j + 1) & mask)
         {
-            long key = I64(_layout.GvaEntry(j) + L.VKey);
+            long key = I64(GvaEntry(j) + L.VKey);
             if (key == 0)
             {
                 break;
@@ -252,13 +257,13 @@ public sealed unsafe partial class SharedArena
             bool staysPut = hole <= j ? hole < home && home <= j : hole < home || home <= j;
             if (!staysPut)
             {
-                Set64(_layout.GvaEntry(hole) + L.VKey, key);
-                Set32(_layout.GvaEntry(hole) + L.VNode, I32(_layout.GvaEntry(j) + L.VNode));
+                Derive64(GvaEntry(hole) + L.VKey, key);
+                Derive32(GvaEntry(hole) + L.VNode, I32(GvaEntry(j) + L.VNode));
                 hole = j;
             }
         }
 
-        Set64(_layout.GvaEntry(hole) + L.VKey, 0);
+        Derive64(GvaEntry(hole) + L.VKey, 0);
     }
 
     /// <summary>
@@ -269,7 +274,7 @@ public sealed unsafe partial class SharedArena
     private uint FindByGva(int ts, ulong offset)
     {
         // Past the bump pointer no node was ever placed: no walk.
-        if (offset >= (ulong)I64(_layout.TsRec(ts) + L.TNextGva))
+        if (offset >= (ulong)I64(TsRec(ts) + L.TNextGva))
         {
             return 0;
         }
@@ -290,9 +295,9 @@ public sealed unsafe partial class SharedArena
             }
 
             bool before = false;
-            for (int id = I32(_layout.GvaEntry(slot) + L.VNode); id != 0; id = I32(_layout.Node((uint)id) + L.NGvaNext))
+            for (int id = I32(GvaEntry(slot) + L.VNode); id != 0; id = I32(NodeRec((uint)id) + L.NGvaNext))
             {
-                long node = _layout.Node((uint)id);
+                long node = NodeRec((uint)id);
                 ulong start = (ulong)I64(node + L.NGvaBase);
                 if (start > offset)
                 {

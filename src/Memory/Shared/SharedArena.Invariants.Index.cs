@@ -9,7 +9,7 @@ public sealed unsafe partial class SharedArena
     private void CountChain(int head, int[] pageCounts, int[] extentUser, int user, List<string> problems)
     {
         int steps = 0;
-        for (int e = head; e != 0; e = I32(_layout.Extent(e) + L.ENext))
+        for (int e = head; e != 0; e = I32(ExtentRec(e) + L.ENext))
         {
             if (e < 0 || e >= _layout.MaxExtents || ++steps > _layout.MaxExtents)
             {
@@ -24,7 +24,7 @@ public sealed unsafe partial class SharedArena
             }
 
             extentUser[e] = user;
-            long ext = _layout.Extent(e);
+            long ext = ExtentRec(e);
             long address = I64(ext + L.EAddress);
             int length = I32(ext + L.ELength);
             if (length <= 0 || address < 0 || address + length > (long)_layout.PageCount * _layout.PageSize)
@@ -46,9 +46,9 @@ public sealed unsafe partial class SharedArena
     private long ChainLength(int head)
     {
         long total = 0;
-        for (int e = head, steps = 0; e > 0 && e < _layout.MaxExtents && steps < _layout.MaxExtents; e = I32(_layout.Extent(e) + L.ENext), steps++)
+        for (int e = head, steps = 0; e > 0 && e < _layout.MaxExtents && steps < _layout.MaxExtents; e = I32(ExtentRec(e) + L.ENext), steps++)
         {
-            total += I32(_layout.Extent(e) + L.ELength);
+            total += I32(ExtentRec(e) + L.ELength);
         }
 
         return total;
@@ -57,7 +57,7 @@ public sealed unsafe partial class SharedArena
     private int ChainCount(int head)
     {
         int count = 0;
-        for (int e = head; e > 0 && e < _layout.MaxExtents && count < _layout.MaxExtents; e = I32(_layout.Extent(e) + L.ENext))
+        for (int e = head; e > 0 && e < _layout.MaxExtents && count < _layout.MaxExtents; e = I32(ExtentRec(e) + L.ENext))
         {
             count++;
         }
@@ -97,13 +97,13 @@ public sealed unsafe partial class SharedArena
         for (int i = -1; i < count; i++)
         {
             int ts = i < 0 ? owner : OriginAt(node, i);
-            if (ts <= 0 || ts >= _layout.MaxTs || I32(_layout.TsRec(ts) + L.TState) != TsLive)
+            if (ts <= 0 || ts >= _layout.MaxTs || I32(TsRec(ts) + L.TState) != TsLive)
             {
                 problems.Add($"node {id} is live but its TS {ts} is not");
             }
         }
 
-        if (owner > 0 && owner < _layout.MaxTs && (ulong)I64(node + L.NGvaBase) + (ulong)I32(node + L.NLength) > (ulong)I64(_layout.TsRec(owner) + L.TNextGva))
+        if (owner > 0 && owner < _layout.MaxTs && (ulong)I64(node + L.NGvaBase) + (ulong)I32(node + L.NLength) > (ulong)I64(TsRec(owner) + L.TNextGva))
         {
             problems.Add($"node {id}: its GVA range passes its owner's bump pointer");
         }
@@ -138,7 +138,7 @@ public sealed unsafe partial class SharedArena
         var used = new bool[_layout.MaxSpills];
         for (uint id = 1; id < _layout.MaxNodes; id++)
         {
-            long node = _layout.Node(id);
+            long node = NodeRec(id);
             int spill = I32(node + L.NOriginSpill);
             if (I32(node + L.NState) != NodeLive || spill == 0)
             {
@@ -181,7 +181,7 @@ public sealed unsafe partial class SharedArena
         var indexed = new bool[_layout.MaxNodes];
         for (int slot = 0; slot < _layout.GvaHashSize; slot++)
         {
-            long key = I64(_layout.GvaEntry(slot) + L.VKey);
+            long key = I64(GvaEntry(slot) + L.VKey);
             if (key == 0)
             {
                 continue;
@@ -193,7 +193,7 @@ public sealed unsafe partial class SharedArena
             }
 
             int steps = 0;
-            for (int id = I32(_layout.GvaEntry(slot) + L.VNode); id != 0; id = I32(_layout.Node((uint)id) + L.NGvaNext))
+            for (int id = I32(GvaEntry(slot) + L.VNode); id != 0; id = I32(NodeRec((uint)id) + L.NGvaNext))
             {
                 if (id < 0 || id >= _layout.MaxNodes || indexed[id] || ++steps > _layout.MaxNodes)
                 {
@@ -201,7 +201,7 @@ public sealed unsafe partial class SharedArena
                     break;
                 }
 
-                long node = _layout.Node((uint)id);
+                long node = NodeRec((uint)id);
                 indexed[id] = true;
                 if (I32(node + L.NState) != NodeLive || GvaKey(I32(node + L.NOwnerTs), (ulong)I64(node + L.NGvaBase)) != key)
                 {
@@ -218,7 +218,7 @@ public sealed unsafe partial class SharedArena
         var ranges = new List<(int Ts, ulong Start, ulong End, uint Id)>();
         for (uint id = 1; id < _layout.MaxNodes; id++)
         {
-            long node = _layout.Node(id);
+            long node = NodeRec(id);
             if (I32(node + L.NState) != NodeLive)
             {
                 continue;
@@ -252,7 +252,7 @@ public sealed unsafe partial class SharedArena
 
         for (int ts = RootTs; ts < I32(L.HNextTs); ts++)
         {
-            long rec = _layout.TsRec(ts);
+            long rec = TsRec(ts);
             if (I32(rec + L.TPathOffset) < 0 || I32(rec + L.TPathOffset) + I32(rec + L.TPathLength) > I32(L.HPathBytesUsed))
             {
                 problems.Add($"ts:{ts}: path outside the used path table");

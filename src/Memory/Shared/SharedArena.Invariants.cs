@@ -39,7 +39,7 @@ public sealed unsafe partial class SharedArena
             var extentUser = new int[_layout.MaxExtents];
             for (uint id = 1; id < _layout.MaxNodes; id++)
             {
-                long node = _layout.Node(id);
+                long node = NodeRec(id);
                 int state = I32(node + L.NState);
                 freeNode[id] = state == NodeFree;
                 if (state != NodeLive)
@@ -54,7 +54,7 @@ public sealed unsafe partial class SharedArena
             var freePin = new bool[_layout.MaxPins];
             for (uint id = 1; id < _layout.MaxPins; id++)
             {
-                long pin = _layout.Pin(id);
+                long pin = PinRec(id);
                 freePin[id] = I32(pin + L.QState) == 0;
                 if (freePin[id])
                 {
@@ -75,8 +75,8 @@ public sealed unsafe partial class SharedArena
 
             for (int ts = 1; ts < I32(L.HNextTs); ts++)
             {
-                int state = I32(_layout.TsRec(ts) + L.TState);
-                int host = I32(_layout.TsRec(ts) + L.TOwnerProc);
+                int state = I32(TsRec(ts) + L.TState);
+                int host = I32(TsRec(ts) + L.TOwnerProc);
                 if (state == TsLifting || state == TsUnused || (state == TsLive && host != NoProcess && !Attached(host)))
                 {
                     problems.Add($"ts:{ts} is {(state == TsLifting ? "half lifted" : state == TsUnused ? "unused below the next id" : "live on a detached process record")}");
@@ -86,7 +86,7 @@ public sealed unsafe partial class SharedArena
             int liveNodes = 0, liveCtrns = 0, livePins = 0;
             for (uint id = 1; id < _layout.MaxNodes; id++)
             {
-                long node = _layout.Node(id);
+                long node = NodeRec(id);
                 if (I32(node + L.NState) == NodeLive)
                 {
                     liveNodes++;
@@ -96,7 +96,7 @@ public sealed unsafe partial class SharedArena
 
             for (uint id = 1; id < _layout.MaxPins; id++)
             {
-                livePins += I32(_layout.Pin(id) + L.QState) == 1 && I32(_layout.Pin(id) + L.QTemp) == 0 ? 1 : 0;
+                livePins += I32(PinRec(id) + L.QState) == 1 && I32(PinRec(id) + L.QTemp) == 0 ? 1 : 0;
             }
 
             if (liveNodes != I32(L.HLiveNodes) || liveCtrns != I32(L.HLiveCtrns) || livePins != I32(L.HLivePins))
@@ -124,7 +124,7 @@ public sealed unsafe partial class SharedArena
 
             for (int pfn = 0; pfn < _layout.PageCount; pfn++)
             {
-                long page = _layout.Page(pfn);
+                long page = PageRec(pfn);
                 if (I32(page + L.GRefs) != refs[pfn] || I32(page + L.GPins) != pinCounts[pfn] || I32(page + L.GTemp) != tempCounts[pfn])
                 {
                     problems.Add($"page {pfn}: refs {I32(page + L.GRefs)} pins {I32(page + L.GPins)} temporary {I32(page + L.GTemp)}, nodes over it {refs[pfn]}, pins over it {pinCounts[pfn]}, accesses {tempCounts[pfn]}");

@@ -41,10 +41,10 @@ public sealed unsafe partial class SharedArena
                 return false;
             }
 
-            long rec = _layout.Pin(pin.Id);
+            long rec = PinRec(pin.Id);
             length = I32(rec + L.QLength);
             int head = I32(rec + L.QExtentHead);
-            firstAddress = head == 0 ? 0 : (ulong)I64(_layout.Extent(head) + L.EAddress);
+            firstAddress = head == 0 ? 0 : (ulong)I64(ExtentRec(head) + L.EAddress);
             return true;
         }
         finally
@@ -57,7 +57,7 @@ public sealed unsafe partial class SharedArena
     internal int PageRefCount(ulong address)
     {
         int pfn = (int)(address >> _pageShift);
-        return pfn < _layout.PageCount ? Volatile.Read(ref I32(_layout.Page(pfn) + L.GRefs)) : 0;
+        return pfn < _layout.PageCount ? Volatile.Read(ref I32(PageRec(pfn) + L.GRefs)) : 0;
     }
 
     /// <summary>
@@ -77,14 +77,14 @@ public sealed unsafe partial class SharedArena
                 return false;
             }
 
-            long node = _layout.Node(nodeId);
+            long node = NodeRec(nodeId);
             if (I32(node + L.NState) != NodeLive || U32(node + L.NGeneration) != generation)
             {
                 return false;
             }
 
             int head = I32(node + L.NExtentHead);
-            firstAddress = head == 0 ? 0 : (ulong)I64(_layout.Extent(head) + L.EAddress);
+            firstAddress = head == 0 ? 0 : (ulong)I64(ExtentRec(head) + L.EAddress);
             int refs = head == 0 ? 0 : PageRefCount(firstAddress);
             int owner = I32(node + L.NOwnerTs);
             record = new MemoryOpRecord(op, caller, nodeId, NodePath(node), new TsId((ushort)owner), NodeGva(node), I32(node + L.NLength), refs, TsPath(owner));
@@ -116,7 +116,7 @@ public sealed unsafe partial class SharedArena
         Enter();
         try
         {
-            return nodeId > 0 && nodeId < _layout.MaxNodes && I32(_layout.Node(nodeId) + L.NState) == NodeRetired;
+            return nodeId > 0 && nodeId < _layout.MaxNodes && I32(NodeRec(nodeId) + L.NState) == NodeRetired;
         }
         finally
         {
@@ -139,7 +139,7 @@ public sealed unsafe partial class SharedArena
             Span<int> origins = stackalloc int[L.MaxOrigins];
             for (uint id = 1; id < _layout.MaxNodes; id++)
             {
-                long node = _layout.Node(id);
+                long node = NodeRec(id);
                 if (I32(node + L.NState) != NodeLive)
                 {
                     continue;
@@ -174,7 +174,7 @@ public sealed unsafe partial class SharedArena
             pins = 0;
             for (uint id = 1; id < _layout.MaxPins; id++)
             {
-                long pin = _layout.Pin(id);
+                long pin = PinRec(id);
                 if (I32(pin + L.QState) == 1 && I32(pin + L.QTemp) == 0 && Touches(I32(pin + L.QExtentHead), touched))
                 {
                     pins++;
@@ -210,9 +210,9 @@ public sealed unsafe partial class SharedArena
 
     private void MarkPages(int head, bool[] touched)
     {
-        for (int e = head; e != 0; e = I32(_layout.Extent(e) + L.ENext))
+        for (int e = head; e != 0; e = I32(ExtentRec(e) + L.ENext))
         {
-            var (first, last) = SpannedPages(_layout.Extent(e));
+            var (first, last) = SpannedPages(ExtentRec(e));
             for (int pfn = first; pfn <= last; pfn++)
             {
                 touched[pfn] = true;
@@ -222,9 +222,9 @@ public sealed unsafe partial class SharedArena
 
     private bool Touches(int head, bool[] touched)
     {
-        for (int e = head; e != 0; e = I32(_layout.Extent(e) + L.ENext))
+        for (int e = head; e != 0; e = I32(ExtentRec(e) + L.ENext))
         {
-            var (first, last) = SpannedPages(_layout.Extent(e));
+            var (first, last) = SpannedPages(ExtentRec(e));
             for (int pfn = first; pfn <= last; pfn++)
             {
                 if (touched[pfn])

@@ -60,7 +60,7 @@ public sealed unsafe partial class SharedArena
             }
 
             uint id = DequeueNode();
-            long node = _layout.Node(id);
+            long node = NodeRec(id);
             int head = BuildChain(pages, length, out int count);
             if (head == 0)
             {
@@ -186,7 +186,7 @@ public sealed unsafe partial class SharedArena
             {
                 if (check.Error == MemoryError.Stale)
                 {
-                    long rec = _layout.Node(node.NodeId);
+                    long rec = NodeRec(node.NodeId);
                     if (U32(rec + L.NReleasedGeneration) == node.Generation && U32(rec + L.NLiftedGeneration) != node.Generation)
                     {
                         Set32(L.HDoubleReleases, I32(L.HDoubleReleases) + 1);
@@ -266,7 +266,7 @@ public sealed unsafe partial class SharedArena
         }
 
         uint id = DequeueNode();
-        long node = _layout.Node(id);
+        long node = NodeRec(id);
         Span<int> origins = stackalloc int[L.MaxOrigins];
         int originCount = ReadOrigins(src, origins);
         int head = CopySlice(I32(src + L.NExtentHead), (int)(gva.Offset - start), length, L.GRefs, "ctshare", out int count, out int spans);
@@ -301,13 +301,16 @@ public sealed unsafe partial class SharedArena
     /// <summary>Indexes the node by GVA, marks it live and counts it: the last steps of making a node.</summary>
     private void Publish(uint id)
     {
-        long node = _layout.Node(id);
+        long node = NodeRec(id);
         GvaInsert(id);
         Set32(node + L.NState, NodeLive);
-        Set32(L.HLiveNodes, I32(L.HLiveNodes) + 1);
+        Derive32(L.HLiveNodes, I32(L.HLiveNodes) + 1);
         if ((I32(node + L.NFlags) & L.FlagCtrn) != 0)
         {
-            Set32(L.HLiveCtrns, I32(L.HLiveCtrns) + 1);
+            Derive32(L.HLiveCtrns, I32(L.HLiveCtrns) + 1);
         }
+
+        // Derived words changed (index, counts), not yet committed: a death here must be repaired by a rebuild.
+        Hook("publish");
     }
 }

@@ -88,7 +88,7 @@ public sealed unsafe partial class SharedArena
     /// <summary>A user caller may not share a node with a kernel TS among its origins.</summary>
     private MemoryResult CheckKernelShare(TsId caller, long node)
     {
-        if (I32(_layout.TsRec(caller.Value) + L.TKind) != (int)TsKind.User)
+        if (I32(TsRec(caller.Value) + L.TKind) != (int)TsKind.User)
         {
             return MemoryResult.Ok;
         }
@@ -97,7 +97,7 @@ public sealed unsafe partial class SharedArena
         for (int i = 0; i < count; i++)
         {
             int origin = OriginAt(node, i);
-            if (I32(_layout.TsRec(origin) + L.TKind) == (int)TsKind.Kernel)
+            if (I32(TsRec(origin) + L.TKind) == (int)TsKind.Kernel)
             {
                 return MemoryResult.Fail(MemoryError.KernelShareDenied, $"user TS {TsPath(caller.Value)} may not share memory that originated in kernel TS {TsPath(origin)}");
             }

@@ -38,8 +38,8 @@ public sealed unsafe partial class SharedArena
             }
 
             uint id = (uint)I32(_layout.FreePinStack + (4L * (free - 1)));
-            Set32(L.HFreePinCount, free - 1);
-            long pin = _layout.Pin(id);
+            Derive32(L.HFreePinCount, free - 1);
+            long pin = PinRec(id);
             int head = CopySlice(I32(node + L.NExtentHead), 0, I32(node + L.NLength), L.GPins, "pin", out int count, out _);
             if (head == 0)
             {
@@ -52,15 +52,15 @@ public sealed unsafe partial class SharedArena
             Init32(pin + L.QExtentHead, head);
             Init32(pin + L.QExtentCount, count);
             Set32(pin + L.QState, 1);
-            Set32(L.HLivePins, I32(L.HLivePins) + 1);
+            Derive32(L.HLivePins, I32(L.HLivePins) + 1);
             Commit();
             if (wantExtents)
             {
                 extents = new PhysExtent[count];
                 int i = 0;
-                for (int e = head; e != 0 && i < count; e = I32(_layout.Extent(e) + L.ENext))
+                for (int e = head; e != 0 && i < count; e = I32(ExtentRec(e) + L.ENext))
                 {
-                    extents[i++] = new PhysExtent((ulong)I64(_layout.Extent(e) + L.EAddress), I32(_layout.Extent(e) + L.ELength));
+                    extents[i++] = new PhysExtent((ulong)I64(ExtentRec(e) + L.EAddress), I32(ExtentRec(e) + L.ELength));
                 }
             }
 
@@ -111,7 +111,7 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult.Fail(MemoryError.OutOfRange, $"[{offset}, +{destination.Length}) leaves a pin of {pin.Length} bytes");
             }
 
-            CopyChain(I32(_layout.Pin(pin.Id) + L.QExtentHead), offset, destination.Length, default, destination);
+            CopyChain(I32(PinRec(pin.Id) + L.QExtentHead), offset, destination.Length, default, destination);
             return MemoryResult.Ok;
         }
         finally
@@ -137,7 +137,7 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult<long>.Fail(MemoryError.OutOfRange, $"{offset} outside a pin of {pin.Length} bytes");
             }
 
-            return MemoryResult<long>.Ok(ChainAddress(I32(_layout.Pin(pin.Id) + L.QExtentHead), offset));
+            return MemoryResult<long>.Ok(ChainAddress(I32(PinRec(pin.Id) + L.QExtentHead), offset));
         }
         finally
         {
@@ -152,7 +152,7 @@ public sealed unsafe partial class SharedArena
             return MemoryResult.Fail(MemoryError.NotPinned, $"no pin {pin.Id}");
         }
 
-        long rec = _layout.Pin(pin.Id);
+        long rec = PinRec(pin.Id);
         if (I32(rec + L.QState) != 1 || U32(rec + L.QGeneration) != pin.Generation || I32(rec + L.QOwnerProc) != _procSlot || I32(rec + L.QTemp) != 0)
         {
             return MemoryResult.Fail(MemoryError.NotPinned, $"pin {pin.Id}#{pin.Generation} is released, held by another process or not a DMA pin");
@@ -163,17 +163,17 @@ public sealed unsafe partial class SharedArena
 
     private void ReleasePin(uint id)
     {
-        long pin = _layout.Pin(id);
+        long pin = PinRec(id);
         bool temporary = I32(pin + L.QTemp) != 0;
         int counter = temporary ? L.GTemp : L.GPins;
         bool first = true;
         for (int e = I32(pin + L.QExtentHead); e != 0;)
         {
-            var (from, to) = SpannedPages(_layout.Extent(e));
+            var (from, to) = SpannedPages(ExtentRec(e));
             for (int pfn = from; pfn <= to; pfn++)
             {
-                long page = _layout.Page(pfn);
-                Set32(page + counter, I32(page + counter) - 1);
+                long page = PageRec(pfn);
+                Derive32(page + counter, I32(page + counter) - 1);
                 TryFreePage(pfn);
                 if (first)
                 {
@@ -182,7 +182,7 @@ public sealed unsafe partial class SharedArena
                 }
             }
 
-            int next = I32(_layout.Extent(e) + L.ENext);
+            int next = I32(ExtentRec(e) + L.ENext);
             FreeExtent(e);
             e = next;
         }
@@ -192,11 +192,11 @@ public sealed unsafe partial class SharedArena
         Set32(pin + L.QState, 0);
         if (!temporary)
         {
-            Set32(L.HLivePins, I32(L.HLivePins) - 1);
+            Derive32(L.HLivePins, I32(L.HLivePins) - 1);
         }
 
         int free = I32(L.HFreePinCount);
-        Set32(_layout.FreePinStack + (4L * free), (int)id);
-        Set32(L.HFreePinCount, free + 1);
+        Derive32(_layout.FreePinStack + (4L * free), (int)id);
+        Derive32(L.HFreePinCount, free + 1);
     }
 }

@@ -72,7 +72,7 @@ public sealed unsafe partial class SharedArena
         int pins = 0;
         for (int ts = RootTs; ts < I32(L.HNextTs); ts++)
         {
-            long rec = _layout.TsRec(ts);
+            long rec = TsRec(ts);
             if (I32(rec + L.TOwnerProc) == slot && I32(rec + L.TState) == TsLive)
             {
                 Set32(rec + L.TState, TsLifting);
@@ -86,7 +86,7 @@ public sealed unsafe partial class SharedArena
         Hook("reap");
         for (uint id = 1; id < _layout.MaxPins; id++)
         {
-            long pin = _layout.Pin(id);
+            long pin = PinRec(id);
             if (I32(pin + L.QState) == 1 && I32(pin + L.QOwnerProc) == slot)
             {
                 ReleasePin(id);

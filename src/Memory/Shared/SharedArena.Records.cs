@@ -36,14 +36,14 @@ public sealed unsafe partial class SharedArena
             Set32(L.HNextNode, (int)fresh + 1);
 
             // Never used: no capability names it, so its generation may start unlogged.
-            Init32(_layout.Node(fresh) + L.NGeneration, 1);
+            Init32(NodeRec(fresh) + L.NGeneration, 1);
             return fresh;
         }
 
         int head = I32(L.HNodeQueueHead);
         uint id = (uint)I32(_layout.NodeQueue + (4L * head));
-        Set32(L.HNodeQueueHead, head + 1 == _layout.MaxNodes ? 0 : head + 1);
-        Set32(L.HNodeQueueCount, I32(L.HNodeQueueCount) - 1);
+        Derive32(L.HNodeQueueHead, head + 1 == _layout.MaxNodes ? 0 : head + 1);
+        Derive32(L.HNodeQueueCount, I32(L.HNodeQueueCount) - 1);
         return id;
     }
 
@@ -57,34 +57,34 @@ public sealed unsafe partial class SharedArena
             tail -= _layout.MaxNodes;
         }
 
-        Set32(_layout.NodeQueue + (4L * tail), (int)id);
-        Set32(L.HNodeQueueCount, count + 1);
+        Derive32(_layout.NodeQueue + (4L * tail), (int)id);
+        Derive32(L.HNodeQueueCount, count + 1);
     }
 
     private int TakePage()
     {
         int count = I32(L.HFreePageCount) - 1;
         int pfn = I32(_layout.FreePageStack + (4L * count));
-        Set32(L.HFreePageCount, count);
-        long page = _layout.Page(pfn);
-        Set32(page + L.GFree, 0);
-        Set32(page + L.GRefs, 1);
+        Derive32(L.HFreePageCount, count);
+        long page = PageRec(pfn);
+        Derive32(page + L.GFree, 0);
+        Derive32(page + L.GRefs, 1);
         return pfn;
     }
 
     /// <summary>A page returns to the free stack only when no node references it and no pin (DMA or temporary) holds it. True when freed.</summary>
     private bool TryFreePage(int pfn)
     {
-        long page = _layout.Page(pfn);
+        long page = PageRec(pfn);
         if (I32(page + L.GRefs) != 0 || I32(page + L.GPins) != 0 || I32(page + L.GTemp) != 0)
         {
             return false;
         }
 
         int count = I32(L.HFreePageCount);
-        Set32(page + L.GFree, 1);
-        Set32(_layout.FreePageStack + (4L * count), pfn);
-        Set32(L.HFreePageCount, count + 1);
+        Derive32(page + L.GFree, 1);
+        Derive32(_layout.FreePageStack + (4L * count), pfn);
+        Derive32(L.HFreePageCount, count + 1);
         return true;
     }
 
@@ -97,15 +97,15 @@ public sealed unsafe partial class SharedArena
             return 0;
         }
 
-        Set32(L.HFreeExtentCount, count - 1);
+        Derive32(L.HFreeExtentCount, count - 1);
         return I32(_layout.FreeExtentStack + (4L * (count - 1)));
     }
 
     private void FreeExtent(int id)
     {
         int count = I32(L.HFreeExtentCount);
-        Set32(_layout.FreeExtentStack + (4L * count), id);
-        Set32(L.HFreeExtentCount, count + 1);
+        Derive32(_layout.FreeExtentStack + (4L * count), id);
+        Derive32(L.HFreeExtentCount, count + 1);
     }
 
     private int TakeSpill()
@@ -116,15 +116,15 @@ public sealed unsafe partial class SharedArena
             return 0;
         }
 
-        Set32(L.HFreeSpillCount, count - 1);
+        Derive32(L.HFreeSpillCount, count - 1);
         return I32(_layout.FreeSpillStack + (4L * (count - 1)));
     }
 
     private void FreeSpill(int id)
     {
         int count = I32(L.HFreeSpillCount);
-        Set32(_layout.FreeSpillStack + (4L * count), id);
-        Set32(L.HFreeSpillCount, count + 1);
+        Derive32(_layout.FreeSpillStack + (4L * count), id);
+        Derive32(L.HFreeSpillCount, count + 1);
     }
 
     /// <summary>
@@ -136,12 +136,12 @@ public sealed unsafe partial class SharedArena
         bool first = true;
         for (int e = head; e != 0;)
         {
-            long ext = _layout.Extent(e);
+            long ext = ExtentRec(e);
             var (from, to) = SpannedPages(ext);
             for (int pfn = from; pfn <= to; pfn++)
             {
-                long page = _layout.Page(pfn);
-                Set32(page + L.GRefs, I32(page + L.GRefs) - 1);
+                long page = PageRec(pfn);
+                Derive32(page + L.GRefs, I32(page + L.GRefs) - 1);
                 if (TryFreePage(pfn))
                 {
                     freed++;
@@ -180,12 +180,12 @@ public sealed unsafe partial class SharedArena
     /// </summary>
     private void EndNode(uint id, bool lifted)
     {
-        long node = _layout.Node(id);
+        long node = NodeRec(id);
         GvaRemove(id);
-        Set32(L.HLiveNodes, I32(L.HLiveNodes) - 1);
+        Derive32(L.HLiveNodes, I32(L.HLiveNodes) - 1);
         if ((I32(node + L.NFlags) & L.FlagCtrn) != 0)
         {
-            Set32(L.HLiveCtrns, I32(L.HLiveCtrns) - 1);
+            Derive32(L.HLiveCtrns, I32(L.HLiveCtrns) - 1);
         }
 
         int spill = I32(node + L.NOriginSpill);
@@ -193,6 +193,9 @@ public sealed unsafe partial class SharedArena
         {
             FreeSpill(spill);
         }
+
+        // The node left the index and the counts (derived, unlogged) and is still live in its record.
+        Hook("endnode");
 
         uint generation = U32(node + L.NGeneration);
         Set32(node + (lifted ? L.NLiftedGeneration : L.NReleasedGeneration), (int)generation);
@@ -212,7 +215,7 @@ public sealed unsafe partial class SharedArena
     /// <summary>Pop or lift of one node: its page references go, then the record ends.</summary>
     private void RevokeNode(uint id, bool lifted, ref int freed, ref int deferred)
     {
-        long node = _layout.Node(id);
+        long node = NodeRec(id);
         DropExtents(I32(node + L.NExtentHead), ref freed, ref deferred, lifted ? "lift" : "pop");
         EndNode(id, lifted);
     }
@@ -224,7 +227,7 @@ public sealed unsafe partial class SharedArena
     /// </summary>
     private LiftReport LiftLocked(int ts)
     {
-        Set32(_layout.TsRec(ts) + L.TState, TsLifting);
+        Set32(TsRec(ts) + L.TState, TsLifting);
         Commit();
         return FinishLifts(out _);
     }
@@ -240,7 +243,7 @@ public sealed unsafe partial class SharedArena
         int revoked = 0, ctrns = 0, freed = 0, deferred = 0;
         for (uint id = 1; id < _layout.MaxNodes; id++)
         {
-            long node = _layout.Node(id);
+            long node = NodeRec(id);
             if (I32(node + L.NState) == NodeLive && (IsLifting(I32(node + L.NOwnerTs)) || AnyOriginLifting(node)))
             {
                 ctrns += (I32(node + L.NFlags) & L.FlagCtrn) != 0 ? 1 : 0;
@@ -259,7 +262,7 @@ public sealed unsafe partial class SharedArena
         {
             if (IsLifting(ts))
             {
-                Set32(_layout.TsRec(ts) + L.TState, TsExited);
+                Set32(TsRec(ts) + L.TState, TsExited);
                 exited++;
             }
         }
@@ -268,7 +271,7 @@ public sealed unsafe partial class SharedArena
         return new LiftReport(revoked, ctrns, freed, deferred);
     }
 
-    private bool IsLifting(int ts) => I32(_layout.TsRec(ts) + L.TState) == TsLifting;
+    private bool IsLifting(int ts) => I32(TsRec(ts) + L.TState) == TsLifting;
 
     private bool AnyOriginLifting(long node)
     {

@@ -42,7 +42,7 @@ public sealed unsafe partial class SharedArena
 
             // New records first, old ones freed last (see Init32).
             uint headId = DequeueNode(), tailId = DequeueNode();
-            long head = _layout.Node(headId), tail = _layout.Node(tailId);
+            long head = NodeRec(headId), tail = NodeRec(tailId);
             Span<int> origins = stackalloc int[L.MaxOrigins];
             int originCount = ReadOrigins(whole, origins);
             if (!InitOrigins(head, origins[..originCount]) || !InitOrigins(tail, origins[..originCount]))
@@ -53,11 +53,11 @@ public sealed unsafe partial class SharedArena
             // Find the extent holding the cut.
             int e = I32(whole + L.NExtentHead), previous = 0, index = 0;
             long position = 0;
-            while (position + I32(_layout.Extent(e) + L.ELength) <= offset)
+            while (position + I32(ExtentRec(e) + L.ELength) <= offset)
             {
-                position += I32(_layout.Extent(e) + L.ELength);
+                position += I32(ExtentRec(e) + L.ELength);
                 previous = e;
-                e = I32(_layout.Extent(e) + L.ENext);
+                e = I32(ExtentRec(e) + L.ENext);
                 index++;
             }
 
@@ -65,7 +65,7 @@ public sealed unsafe partial class SharedArena
             if (position == offset)
             {
                 // The cut falls between two extents: unlink them, no page changes hands.
-                Set32(_layout.Extent(previous) + L.ENext, 0);
+                Set32(ExtentRec(previous) + L.ENext, 0);
                 Hook("divide");
                 tailHead = e;
                 headCount = index;
@@ -78,12 +78,12 @@ public sealed unsafe partial class SharedArena
                     return MemoryResult<(Capability, Capability)>.Fail(MemoryError.OutOfMemory, "no free extent record");
                 }
 
-                long ext = _layout.Extent(e);
+                long ext = ExtentRec(e);
                 int cut = (int)(offset - position);
                 long address = I64(ext + L.EAddress);
-                Init64(_layout.Extent(rest) + L.EAddress, address + cut);
-                Init32(_layout.Extent(rest) + L.ELength, I32(ext + L.ELength) - cut);
-                Init32(_layout.Extent(rest) + L.ENext, I32(ext + L.ENext));
+                Init64(ExtentRec(rest) + L.EAddress, address + cut);
+                Init32(ExtentRec(rest) + L.ELength, I32(ext + L.ELength) - cut);
+                Init32(ExtentRec(rest) + L.ENext, I32(ext + L.ENext));
                 Set32(ext + L.ELength, cut);
                 Set32(ext + L.ENext, 0);
                 Hook("divide");
@@ -92,7 +92,7 @@ public sealed unsafe partial class SharedArena
                 int page = (int)((address + cut) >> _pageShift);
                 if (((address + cut) & (_layout.PageSize - 1)) != 0)
                 {
-                    Set32(_layout.Page(page) + L.GRefs, I32(_layout.Page(page) + L.GRefs) + 1);
+                    Derive32(PageRec(page) + L.GRefs, I32(PageRec(page) + L.GRefs) + 1);
                 }
 
                 tailHead = rest;
@@ -176,19 +176,19 @@ public sealed unsafe partial class SharedArena
             }
 
             uint id = DequeueNode();
-            long merged = _layout.Node(id);
+            long merged = NodeRec(id);
             if (!InitOrigins(merged, union[..originCount]))
             {
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free origin spill record");
             }
 
             int last = I32(nodeA + L.NExtentHead);
-            while (I32(_layout.Extent(last) + L.ENext) != 0)
+            while (I32(ExtentRec(last) + L.ENext) != 0)
             {
-                last = I32(_layout.Extent(last) + L.ENext);
+                last = I32(ExtentRec(last) + L.ENext);
             }
 
-            Set32(_layout.Extent(last) + L.ENext, I32(nodeB + L.NExtentHead));
+            Set32(ExtentRec(last) + L.ENext, I32(nodeB + L.NExtentHead));
             Hook("merge");
             var rights = (Rights)(I32(nodeA + L.NRights) & I32(nodeB + L.NRights));
             int flags = (I32(nodeA + L.NFlags) | I32(nodeB + L.NFlags)) & L.FlagCtrn;
@@ -258,7 +258,7 @@ public sealed unsafe partial class SharedArena
             }
 
             uint id = DequeueNode();
-            long granted = _layout.Node(id);
+            long granted = NodeRec(id);
             InitOrigins(granted, [target.Value]);
             InitNode(granted, target.Value, rights, length, flags: 0, gva, rootStart: 0, I32(given + L.NExtentHead), I32(given + L.NExtentCount), I32(given + L.NSpans), utf8);
             Hook("grant");
@@ -336,7 +336,7 @@ public sealed unsafe partial class SharedArena
 
             // Move everything but the generations and state; the spill record and the chain move with it.
             uint id = DequeueNode();
-            long moved = _layout.Node(id);
+            long moved = NodeRec(id);
             for (int field = L.NOwnerTs; field < L.NodeSize; field += 4)
             {
                 if (field != L.NState && field != L.NReleasedGeneration)

@@ -11,29 +11,50 @@ public sealed unsafe partial class SharedArena
 
     /// <summary>
     /// Takes the metadata lock. If its holder died, this process inherits it with the dead
-    /// holder's transaction half applied: roll it back, then declare the mutex consistent.
+    /// holder's transaction half applied: roll it back and rebuild the derived state (always: the
+    /// holder may have changed derived words without logging anything) before anything reads them.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Enter()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_mutex.Lock(_lockTimeout))
         {
-            int undone = RollBack();
-            I32(L.HRecoveries)++;
-            I32(L.HUndoneWrites) += undone;
-            _mutex.MarkConsistent();
+            Recover();
         }
     }
 
     /// <summary>
-    /// Releases the lock. A transaction still open here was cut short by an exception in this
-    /// process: it is rolled back like a dead holder's, so the metadata never stays half updated.
+    /// Test hook: marks the lock held by process <paramref name="pid"/> started at
+    /// <paramref name="startTime"/>, with the undo log as this instance's last transaction left it
+    /// (an operation that died after logging and before its commit). The lock must be free.
     /// </summary>
+    internal void AbandonLockForTests(int pid, long startTime, int undoEntries)
+    {
+        Enter();
+        I32(L.HUndoCount) = undoEntries;
+        _mutex.ForgeForTests(ArenaLock.TokenOf(pid, startTime));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Recover()
+    {
+        int undone = RollBackAndRebuild();
+        I32(L.HRecoveries)++;
+        I32(L.HUndoneWrites) += undone;
+    }
+
+    /// <summary>
+    /// Releases the lock. A transaction still open here was cut short by an error return after its
+    /// first store or by an exception in this process: it is rolled back like a dead holder's (and
+    /// the derived state rebuilt), so the metadata never stays half updated.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Leave()
     {
-        if (I32(L.HUndoCount) != 0)
+        if (I32(L.HUndoCount) != 0 || _derivedDirty)
         {
-            RollBack();
+            RollBackAndRebuild();
         }
 
         _mutex.Unlock();
@@ -47,6 +68,7 @@ public sealed unsafe partial class SharedArena
     {
         LastCommitEntries = I32(L.HUndoCount);
         Volatile.Write(ref I32(L.HUndoCount), 0);
+        _derivedDirty = false;
     }
 
     /// <summary>Logs the old value, then stores. The entry is complete before the count covers it.</summary>

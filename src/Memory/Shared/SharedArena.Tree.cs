@@ -90,11 +90,11 @@ public sealed unsafe partial class SharedArena
                 return false;
             }
 
-            long rec = _layout.TsRec(ts.Value);
+            long rec = TsRec(ts.Value);
             var children = new List<TsId>();
             for (int id = ts.Value + 1; id < I32(L.HNextTs); id++)
             {
-                if (I32(_layout.TsRec(id) + L.TParent) == ts.Value)
+                if (I32(TsRec(id) + L.TParent) == ts.Value)
                 {
                     children.Add(new TsId((ushort)id));
                 }
@@ -129,7 +129,7 @@ public sealed unsafe partial class SharedArena
             var children = new List<int>?[count];
             for (int id = RootTs + 1; id < count; id++)
             {
-                int parent = I32(_layout.TsRec(id) + L.TParent);
+                int parent = I32(TsRec(id) + L.TParent);
                 (children[parent] ??= []).Add(id);
             }
 
@@ -155,7 +155,7 @@ public sealed unsafe partial class SharedArena
         Enter();
         try
         {
-            if (!TsExists(ts.Value) || I32(_layout.TsRec(ts.Value) + L.TState) == TsExited)
+            if (!TsExists(ts.Value) || I32(TsRec(ts.Value) + L.TState) == TsExited)
             {
                 return new LiftReport(0, 0, 0, 0);
             }
@@ -195,9 +195,9 @@ public sealed unsafe partial class SharedArena
     {
         byte[] whole = Encoding.UTF8.GetBytes(path);
         int existing = FindPath(whole, SharedNames.Hash(whole));
-        if (existing != 0 && I32(_layout.TsRec(existing) + L.TState) == TsLive)
+        if (existing != 0 && I32(TsRec(existing) + L.TState) == TsLive)
         {
-            long rec = _layout.TsRec(existing);
+            long rec = TsRec(existing);
             if (I32(rec + L.TOwnerProc) != NoProcess)
             {
                 return MemoryResult<TsId>.Fail(MemoryError.InvalidArgument, $"TS '{path}' already exists");
@@ -222,7 +222,7 @@ public sealed unsafe partial class SharedArena
             prefix.Append('/').Append(segment);
             byte[] utf8 = Encoding.UTF8.GetBytes(prefix.ToString());
             int id = FindPath(utf8, SharedNames.Hash(utf8));
-            if (id != 0 && I32(_layout.TsRec(id) + L.TState) == TsLifting)
+            if (id != 0 && I32(TsRec(id) + L.TState) == TsLifting)
             {
                 LiftLocked(id);
             }
@@ -239,7 +239,7 @@ public sealed unsafe partial class SharedArena
             int id = FindPath(utf8, hash);
             if (id != 0)
             {
-                long rec = _layout.TsRec(id);
+                long rec = TsRec(id);
                 if (I32(rec + L.TState) != TsLive)
                 {
                     Set32(rec + L.TOwnerProc, last || _hostsAll ? _procSlot : NoProcess);
@@ -265,7 +265,7 @@ public sealed unsafe partial class SharedArena
 
             // Bytes past the used mark and a never-used TS record are free space: no undo needed.
             utf8.CopyTo(new Span<byte>(_base + _layout.PathTable + used, utf8.Length));
-            long created = _layout.TsRec(id);
+            long created = TsRec(id);
             Init32(created + L.TKind, (int)(last && kind is { } given ? given : SharedNames.DefaultKind(prefix.ToString())));
             Init32(created + L.TOwnerProc, last || _hostsAll ? _procSlot : NoProcess);
             Init32(created + L.TParent, parent);
@@ -319,13 +319,13 @@ public sealed unsafe partial class SharedArena
 
     private ReadOnlySpan<byte> PathBytes(int ts)
     {
-        long rec = _layout.TsRec(ts);
+        long rec = TsRec(ts);
         return new ReadOnlySpan<byte>(_base + _layout.PathTable + I32(rec + L.TPathOffset), I32(rec + L.TPathLength));
     }
 
     private string TsPath(int ts) => Encoding.UTF8.GetString(PathBytes(ts));
 
-    private bool TsExists(int ts) => ts > 0 && ts < I32(L.HNextTs) && I32(_layout.TsRec(ts) + L.TState) != TsUnused;
+    private bool TsExists(int ts) => ts > 0 && ts < I32(L.HNextTs) && I32(TsRec(ts) + L.TState) != TsUnused;
 
     private void AppendPostOrder(int ts, List<int>?[] children, List<TsId> result)
     {

@@ -15,13 +15,15 @@ namespace Edsos.Memory.Shared;
 /// <remarks>
 /// Crash design (any process may be SIGKILLed at any instant; see src/Memory/README.md):
 /// <list type="bullet">
-/// <item>One robust, process-shared glibc mutex in the header guards all metadata. A holder's
-/// death hands the lock to the next locker with <c>EOWNERDEAD</c>: no lock is held forever.</item>
-/// <item>Every metadata store inside the lock goes through <see cref="Set32"/>/<see cref="Set64"/>,
+/// <item>One lock word in the header (<see cref="ArenaLock"/>: the holder's pid and start time)
+/// guards all metadata. A waiter finding its holder dead takes it over: no lock is held forever.</item>
+/// <item>Every store to a primary word inside the lock goes through <see cref="Set32"/>/<see cref="Set64"/>,
 /// which first appends (offset, old value) to the undo log in the header. A completed operation
 /// clears the log (its commit, one aligned store). The inheritor of a dead holder's lock rolls the
 /// log back in reverse order, so a half-made update is undone before anyone reads it; rolling back
-/// twice is harmless, so a recoverer may die too.</item>
+/// twice is harmless, so a recoverer may die too. Derived words (the GVA index, counts, free
+/// stacks) are stored unlogged and rebuilt from the records after every rollback
+/// (<see cref="RebuildDerived"/>).</item>
 /// <item>Long operations (lift, reaping a process, a write's copy-on-write) commit after each node,
 /// pin or copied piece; a lift and a reap are idempotent, so a successor that finds them half done
 /// finishes them.</item>
@@ -42,7 +44,7 @@ public sealed unsafe partial class SharedArena : IDisposable
     // The data pages: right after the metadata in the file, or an external block (a manager over
     // its own IArenaBacking). Physical address = byte offset from here.
     private readonly byte* _data;
-    private readonly RobustMutex _mutex;
+    private readonly ArenaLock _mutex;
     private readonly TimeSpan _lockTimeout;
     private readonly bool _hostsAll;
     private readonly ulong _key0;
@@ -52,6 +54,18 @@ public sealed unsafe partial class SharedArena : IDisposable
     // log2 of the page size (a power of two, checked by the layout): page numbers by shift, not by
     // a 64-bit division (tens of cycles each, several per operation).
     private readonly int _pageShift;
+
+    // Record tables' places and the GVA index's mask, copied out of the layout: every operation
+    // computes record offsets, and a field of this object is one load fewer than one of the layout's.
+    private readonly long _nodeBase;
+    private readonly long _extentBase;
+    private readonly long _pageBase;
+    private readonly long _tsBase;
+    private readonly long _gvaBase;
+    private readonly long _pinBase;
+    private readonly int _gvaMask;
+    private readonly int _maxNodes;
+    private readonly int _maxTs;
 
     // The undo log's place and size, copied out of the layout for the logged store of every mutation.
     private readonly long _undoLog;
@@ -71,10 +85,19 @@ public sealed unsafe partial class SharedArena : IDisposable
         _view = view;
         _base = pointer;
         _data = data == null ? pointer + layout.MetadataBytes : data;
-        _mutex = new RobustMutex(_base + L.HMutex);
+        _mutex = new ArenaLock(_base + L.HMutex);
         _lockTimeout = lockTimeout;
         _hostsAll = hostsAll;
         _pageShift = System.Numerics.BitOperations.Log2((uint)layout.PageSize);
+        _nodeBase = layout.Nodes;
+        _extentBase = layout.Extents;
+        _pageBase = layout.Pages;
+        _tsBase = layout.Ts;
+        _gvaBase = layout.GvaHash;
+        _pinBase = layout.Pins;
+        _gvaMask = layout.GvaHashSize - 1;
+        _maxNodes = layout.MaxNodes;
+        _maxTs = layout.MaxTs;
         _undoLog = layout.UndoEntry(0);
         _undoEntries = layout.UndoEntries;
         _key0 = (ulong)I64(L.HKey0);
@@ -291,7 +314,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         *(ulong*)(b + L.HKey0) = BinaryPrimitives.ReadUInt64LittleEndian(key);
         *(ulong*)(b + L.HKey1) = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
         CryptographicOperations.ZeroMemory(key);
-        new RobustMutex(b + L.HMutex).Initialise();
+        new ArenaLock(b + L.HMutex).Initialise();
 
         // Free pages stacked in descending order so a fresh arena hands out 0, 1, 2, ...
         for (int i = 0; i < l.PageCount; i++)
@@ -386,9 +409,9 @@ public sealed unsafe partial class SharedArena : IDisposable
                     Set32(rec + L.PPid, pid);
                     Set64(rec + L.PStartTime, start);
                     Set32(rec + L.PState, 1);
-                    if (_hostsAll && I32(_layout.TsRec(RootTs) + L.TOwnerProc) == NoProcess)
+                    if (_hostsAll && I32(TsRec(RootTs) + L.TOwnerProc) == NoProcess)
                     {
-                        Set32(_layout.TsRec(RootTs) + L.TOwnerProc, slot);
+                        Set32(TsRec(RootTs) + L.TOwnerProc, slot);
                     }
 
                     Commit();
@@ -403,6 +426,18 @@ public sealed unsafe partial class SharedArena : IDisposable
             Leave();
         }
     }
+
+    private long NodeRec(uint id) => _nodeBase + ((long)id * L.NodeSize);
+
+    private long ExtentRec(int id) => _extentBase + ((long)id * L.ExtentSize);
+
+    private long PageRec(int pfn) => _pageBase + ((long)pfn * L.PageRecSize);
+
+    private long TsRec(int id) => _tsBase + ((long)id * L.TsSize);
+
+    private long GvaEntry(int index) => _gvaBase + ((long)index * L.GvaEntrySize);
+
+    private long PinRec(uint id) => _pinBase + ((long)id * L.PinSize);
 
     private ref int I32(long offset) => ref *(int*)(_base + offset);
 

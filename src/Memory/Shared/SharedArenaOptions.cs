@@ -53,7 +53,7 @@ public sealed record SharedArenaOptions
 
     /// <summary>
     /// How long a process waits for the metadata lock before it gives up with
-    /// <see cref="TimeoutException"/>. A dead holder never makes anyone wait (the lock is robust);
+    /// <see cref="TimeoutException"/>. A dead holder makes a waiter wait about 10 ms (until it checks the holder in /proc);
     /// this bounds only a live holder that is stopped or stuck.
     /// </summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(20);

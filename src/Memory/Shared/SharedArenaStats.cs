@@ -6,7 +6,7 @@ namespace Edsos.Memory.Shared;
 /// <param name="LiveNodes">Live node records.</param>
 /// <param name="LivePins">Held pins.</param>
 /// <param name="AttachedProcesses">Process records in use (live, or dead and not reaped yet).</param>
-/// <param name="Recoveries">Times a process inherited the lock from a dead holder (EOWNERDEAD).</param>
+/// <param name="Recoveries">Times a process inherited the lock from a dead holder (and rolled its transaction back).</param>
 /// <param name="UndoneWrites">Metadata writes rolled back by those recoveries.</param>
 /// <param name="FreeExtents">Extent records on the free stack.</param>
 /// <param name="DoubleReleases">Double releases seen by every process (see <see cref="SharedArena.Release"/>).</param>

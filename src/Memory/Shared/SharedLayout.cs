@@ -1,7 +1,7 @@
 namespace Edsos.Memory.Shared;
 
 /// <summary>
-/// Byte offsets of the shared arena file: a 4 KiB header (geometry, key, robust lock, counters),
+/// Byte offsets of the shared arena file: a 4 KiB header (geometry, key, the lock word, counters),
 /// then fixed-size record tables (processes, TSs, pages, the free page stack, nodes, the free node
 /// queue, pins, the free pin stack, extents, the free extent stack, origin spills, the free spill
 /// stack, the TS path hash, the path string table, the GVA hash, the undo log), rounded up to a
@@ -11,7 +11,7 @@ namespace Edsos.Memory.Shared;
 internal sealed class SharedLayout
 {
     public const ulong Magic = 0x324D485345445345UL; // "ESDESHM2" little endian
-    public const int Version = 4;
+    public const int Version = 5;   // 5: the lock is an ArenaLock word (was a glibc robust mutex)
 
     /// <summary>Undo entries kept free for an operation's fixed part; the rest bounds a node's page spans.</summary>
     public const int UndoReserve = 512;
@@ -39,13 +39,13 @@ internal sealed class SharedLayout
     public const int HMetadataBytes = 40;
     public const int HKey0 = 48;
     public const int HKey1 = 56;
-    public const int HMutex = 64;            // 64 bytes reserved; glibc's pthread_mutex_t is 40 (x86-64) or 48 (arm64)
+    public const int HMutex = 64;            // the ArenaLock word (8 bytes) in 64 reserved bytes
     public const int HFreePageCount = 128;
     public const int HNodeQueueHead = 132;
     public const int HNodeQueueCount = 136;
     public const int HNextTs = 140;
     public const int HFreePinCount = 144;
-    public const int HRecoveries = 148;       // lock inheritances from a dead holder (EOWNERDEAD)
+    public const int HRecoveries = 148;       // lock inheritances from a dead holder
     public const int HUndoneWrites = 152;     // undo entries rolled back over the arena's life
     public const int HUndoCount = 156;
     public const int HFreeExtentCount = 160;
