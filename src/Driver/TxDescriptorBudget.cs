@@ -24,11 +24,10 @@ public static class TxDescriptorBudget
         offload ? 1 : (length + MaxBytesPerLegacyDescriptor - 1) / MaxBytesPerLegacyDescriptor;
 
     /// <summary>Descriptors for a frame over <paramref name="extents"/>, the context included for a TSO frame.</summary>
-    public static int ForFrame(IReadOnlyList<PhysExtent> extents, bool offload)
+    public static int ForFrame(ReadOnlySpan<PhysExtent> extents, bool offload)
     {
-        ArgumentNullException.ThrowIfNull(extents);
         int count = offload ? 1 : 0;
-        for (int i = 0; i < extents.Count; i++)
+        for (int i = 0; i < extents.Length; i++)
         {
             count += ForExtent(extents[i].Length, offload);
         }

@@ -526,5 +526,5 @@ public sealed class Libc
 
     private string TsPathOf(TsId ts) => _memory.TryGetTs(ts, out var info) ? info.Path : ts.ToString();
 
-    private bool IsTsAlive() => _memory.TryGetTs(Ts, out var info) && info.Alive;
+    private bool IsTsAlive() => _memory.IsTsAlive(Ts);
 }
