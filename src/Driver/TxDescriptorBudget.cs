@@ -24,6 +24,19 @@ public static class TxDescriptorBudget
         offload ? 1 : (length + MaxBytesPerLegacyDescriptor - 1) / MaxBytesPerLegacyDescriptor;
 
     /// <summary>Descriptors for a frame over <paramref name="extents"/>, the context included for a TSO frame.</summary>
+    public static int ForFrame(IReadOnlyList<PhysExtent> extents, bool offload)
+    {
+        ArgumentNullException.ThrowIfNull(extents);
+        int count = offload ? 1 : 0;
+        for (int i = 0; i < extents.Count; i++)
+        {
+            count += ForExtent(extents[i].Length, offload);
+        }
+
+        return count;
+    }
+
+    /// <summary><see cref="ForFrame(IReadOnlyList{PhysExtent}, bool)"/> over a span (the driver's reused pin extents).</summary>
     public static int ForFrame(ReadOnlySpan<PhysExtent> extents, bool offload)
     {
         int count = offload ? 1 : 0;

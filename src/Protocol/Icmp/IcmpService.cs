@@ -264,18 +264,18 @@ public sealed class IcmpService : EdsrtActor
         }
 
         _ipTx.Tell(
-            new Ipv4Protocol.IpQueueXmit(
-                RequestId: requestId,
-                ReplyTo: replyTo,
-                ReportedBytes: repr.DataLength,
-                Source: source,
-                Destination: destination,
-                Protocol: IpProtocol.Icmp,
-                Tos: 0,
-                Headroom: headroom,
-                TransportHeaderLength: IcmpV4Repr.HeaderLength,
-                Payload: data,
-                PayloadLength: repr.DataLength),
+            Ipv4Protocol.IpQueueXmit.Rent(
+                requestId: requestId,
+                replyTo: replyTo,
+                reportedBytes: repr.DataLength,
+                source: source,
+                destination: destination,
+                protocol: IpProtocol.Icmp,
+                tos: 0,
+                headroom: headroom,
+                transportHeaderLength: IcmpV4Repr.HeaderLength,
+                payload: data,
+                payloadLength: repr.DataLength),
             Self);
         return true;
     }

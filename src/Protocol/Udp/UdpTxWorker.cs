@@ -113,18 +113,18 @@ public sealed class UdpTxWorker : EdsrtActor
         }
 
         _ipTx.Tell(
-            new Ipv4Protocol.IpQueueXmit(
-                RequestId: request.RequestId,
-                ReplyTo: request.ReplyTo,
-                ReportedBytes: request.Length,
-                Source: source,
-                Destination: destination,
-                Protocol: IpProtocol.Udp,
-                Tos: 0,
-                Headroom: pushed.Value,
-                TransportHeaderLength: UdpRepr.HeaderLength,
-                Payload: request.Length > 0 ? request.Payload : default,
-                PayloadLength: request.Length),
+            Ipv4Protocol.IpQueueXmit.Rent(
+                requestId: request.RequestId,
+                replyTo: request.ReplyTo,
+                reportedBytes: request.Length,
+                source: source,
+                destination: destination,
+                protocol: IpProtocol.Udp,
+                tos: 0,
+                headroom: pushed.Value,
+                transportHeaderLength: UdpRepr.HeaderLength,
+                payload: request.Length > 0 ? request.Payload : default,
+                payloadLength: request.Length),
             Self);
         if (request.Length == 0)
         {
