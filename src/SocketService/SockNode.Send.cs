@@ -59,7 +59,7 @@ public abstract partial class SockNode
     /// </summary>
     private protected virtual void TellTransmit(ulong xmitId, Capability share, int length, Ipv4Endpoint destination)
         => Options.TxWorker.Tell(
-            new XmitRequest(RequestId: xmitId, Payload: share, Length: length, Source: Local, Destination: destination, ReplyTo: Self),
+            XmitRequest.Rent(requestId: xmitId, payload: share, length: length, source: Local, destination: destination, replyTo: Self),
             Self);
 
     /// <summary>Fails every parked send with <paramref name="error"/>, releasing its CTRN.</summary>

@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
@@ -71,7 +72,11 @@ public sealed class IcmpService : EdsrtActor
 
     private void Common()
     {
-        Receive<Ipv4Protocol.IpXmitComplete>(OnXmitComplete);
+        Receive<Ipv4Protocol.IpXmitComplete>(complete =>
+        {
+            OnXmitComplete(complete);
+            Edsrt.ReturnHandled(complete);
+        });
         Receive<IcmpProtocol.EchoReplyReceivedEvent>(OnEchoReply);
         Receive<PingTimeout>(OnPingTimeout);
         Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(

@@ -133,7 +133,52 @@ public static class Ipv4Protocol
     /// <see cref="Errno.EFAULT"/>, <see cref="Errno.ENOBUFS"/>, <see cref="Errno.EMSGSIZE"/>,
     /// <see cref="Errno.EOPNOTSUPP"/>, <see cref="Errno.ENETDOWN"/>) with <paramref name="Bytes"/> 0. Sent once per datagram.
     /// </summary>
-    public sealed record IpXmitComplete(ulong RequestId, int Bytes, Errno Error);
+    public sealed record IpXmitComplete(ulong RequestId, int Bytes, Errno Error) : IPooledMessage
+    {
+        private static readonly MessagePool<IpXmitComplete> s_pool = new();
+        private MessageLease _lease;
+
+        private ulong _requestId = RequestId;
+        private int _bytes = Bytes;
+        private Errno _error = Error;
+
+        /// <summary>See the record's <c>RequestId</c> parameter.</summary>
+        public ulong RequestId { get => _requestId; init => _requestId = value; }
+
+        /// <summary>See the record's <c>Bytes</c> parameter.</summary>
+        public int Bytes { get => _bytes; init => _bytes = value; }
+
+        /// <summary>See the record's <c>Error</c> parameter.</summary>
+        public Errno Error { get => _error; init => _error = value; }
+
+        /// <summary>A IpXmitComplete with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static IpXmitComplete Rent(ulong requestId, int bytes, Errno error)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new IpXmitComplete(requestId, bytes, error);
+            }
+            else
+            {
+                message._requestId = requestId;
+                message._bytes = bytes;
+                message._error = error;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>
     /// A worker that shared a node into the IPv4 transmit TS and cannot hand it over after all → <see cref="Ipv4TxWorker"/>:

@@ -383,7 +383,7 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
             _tally.Failed++;
         }
 
-        done.ReplyTo?.Tell(new Ipv4Protocol.IpXmitComplete(done.RequestId, done.ReportedBytes, done.Error), Self);
+        done.ReplyTo?.Tell(Ipv4Protocol.IpXmitComplete.Rent(done.RequestId, done.ReportedBytes, done.Error), Self);
     }
 
     private int ReleaseAll()
@@ -406,7 +406,7 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
         _pending.Drain(Errno.ENETDOWN, _drained);
         foreach (OutputCompletion<IActorRef?> done in _drained)
         {
-            done.ReplyTo?.Tell(new Ipv4Protocol.IpXmitComplete(done.RequestId, 0, done.Error), Self);
+            done.ReplyTo?.Tell(Ipv4Protocol.IpXmitComplete.Rent(done.RequestId, 0, done.Error), Self);
         }
 
         _drained.Clear();

@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
@@ -38,7 +39,11 @@ public sealed class UdpTxWorker : EdsrtActor
         _ts = Ts;
         _ipTx = ipTx;
 
-        Receive<InetProtocol.XmitRequest>(OnXmit);
+        Receive<InetProtocol.XmitRequest>(request =>
+        {
+            OnXmit(request);
+            Edsrt.ReturnHandled(request);
+        });
         Receive<InetStackProtocol.Quiesce>(_ =>
         {
             // Quiesced (the stack is stopping): every send is refused with ENETDOWN.
@@ -48,6 +53,7 @@ public sealed class UdpTxWorker : EdsrtActor
                 {
                     _requests++;
                     Reject(request, Errno.ENETDOWN);
+                    Edsrt.ReturnHandled(request);
                 });
                 Receive<InetStackProtocol.Quiesce>(_ => Sender.Tell(new InetStackProtocol.Quiesced(nameof(UdpTxWorker)), Self));
                 Common();
