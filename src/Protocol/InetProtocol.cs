@@ -131,7 +131,57 @@ public static partial class InetProtocol
     /// Receive worker → socket: a datagram for the socket, its payload a CTRN mounted in the
     /// socket's TS (headers divided off). The socket owns it and pops it.
     /// </summary>
-    public sealed record DatagramReceivedEvent(Capability Payload, int Length, Ipv4Endpoint From, Ipv4Endpoint To);
+    public sealed record DatagramReceivedEvent(Capability Payload, int Length, Ipv4Endpoint From, Ipv4Endpoint To) : IPooledMessage
+    {
+        private static readonly MessagePool<DatagramReceivedEvent> s_pool = new();
+        private MessageLease _lease;
+
+        private Capability _payload = Payload;
+        private int _length = Length;
+        private Ipv4Endpoint _from = From;
+        private Ipv4Endpoint _to = To;
+
+        /// <summary>See the record's <c>Payload</c> parameter.</summary>
+        public Capability Payload { get => _payload; init => _payload = value; }
+
+        /// <summary>See the record's <c>Length</c> parameter.</summary>
+        public int Length { get => _length; init => _length = value; }
+
+        /// <summary>See the record's <c>From</c> parameter.</summary>
+        public Ipv4Endpoint From { get => _from; init => _from = value; }
+
+        /// <summary>See the record's <c>To</c> parameter.</summary>
+        public Ipv4Endpoint To { get => _to; init => _to = value; }
+
+        /// <summary>A DatagramReceivedEvent with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static DatagramReceivedEvent Rent(Capability payload, int length, Ipv4Endpoint from, Ipv4Endpoint to)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new DatagramReceivedEvent(payload, length, from, to);
+            }
+            else
+            {
+                message._payload = payload;
+                message._length = length;
+                message._from = from;
+                message._to = to;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>
     /// Anyone → the ICMP service: send one echo request. Reply: <see cref="PingReply"/> when the
