@@ -193,7 +193,7 @@ public sealed partial class KpnActor
         }
 
         // Seed 000 stage 5: send_resp_event carries the byte count back to the caller.
-        call.ReplyTo.Tell(reply.Error == Errno.None ? SysResult.Ok(reply.Bytes) : SysResult.Fail(reply.Error));
+        call.ReplyTo.Tell(reply.Error == Errno.None ? SysResult.BoxedOk(reply.Bytes) : SysResult.Fail(reply.Error));
     }
 
     private void OnRecvResp(RecvRespEvent reply)
