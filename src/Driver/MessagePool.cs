@@ -20,54 +20,74 @@ namespace Edsos.Driver;
 public sealed class MessagePool<T>
     where T : class
 {
-    private readonly T[] _items;
-    private readonly Lock _gate = new();
-    private int _count;
+    // Lock-free (the shape of Microsoft.Extensions.ObjectPool's default pool): one fast slot, then a small array,
+    // each taken and filled with a compare-exchange. Actors of both hosts rent and return from different threads
+    // on an oversubscribed machine, where a lock holder that is preempted would stall every other sender.
+    private readonly T?[] _items;
+    private T? _first;
 
     /// <summary>A pool keeping at most <paramref name="capacity"/> idle instances (returns beyond that are dropped).</summary>
-    public MessagePool(int capacity = 256)
+    public MessagePool(int capacity = 64)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
-        _items = new T[capacity];
+        _items = new T?[capacity - 1];
     }
 
-    /// <summary>Idle instances in the pool (for tests).</summary>
+    /// <summary>Idle instances in the pool (a snapshot, for tests).</summary>
     public int Idle
     {
         get
         {
-            lock (_gate)
+            int idle = Volatile.Read(ref _first) is null ? 0 : 1;
+            for (int i = 0; i < _items.Length; i++)
             {
-                return _count;
+                if (Volatile.Read(ref _items[i]) is not null)
+                {
+                    idle++;
+                }
             }
+
+            return idle;
         }
     }
 
     /// <summary>An idle instance, or null when there is none (the caller then makes one).</summary>
     public T? TryRent()
     {
-        lock (_gate)
+        var item = Volatile.Read(ref _first);
+        if (item is not null && Interlocked.CompareExchange(ref _first, null, item) == item)
         {
-            if (_count == 0)
-            {
-                return null;
-            }
-
-            var item = _items[--_count];
-            _items[_count] = null!;
             return item;
         }
+
+        var items = _items;
+        for (int i = 0; i < items.Length; i++)
+        {
+            item = Volatile.Read(ref items[i]);
+            if (item is not null && Interlocked.CompareExchange(ref items[i], null, item) == item)
+            {
+                return item;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Keeps <paramref name="item"/> for the next rent; dropped when the pool is full. The caller guarantees nothing else holds it.</summary>
     public void Return(T item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        lock (_gate)
+        if (Volatile.Read(ref _first) is null && Interlocked.CompareExchange(ref _first, item, null) is null)
         {
-            if (_count < _items.Length)
+            return;
+        }
+
+        var items = _items;
+        for (int i = 0; i < items.Length; i++)
+        {
+            if (Volatile.Read(ref items[i]) is null && Interlocked.CompareExchange(ref items[i], item, null) is null)
             {
-                _items[_count++] = item;
+                return;
             }
         }
     }
