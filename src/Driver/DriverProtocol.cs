@@ -21,7 +21,64 @@ public static class DriverProtocol
     /// <see cref="TxStatus.Malformed"/> when the offload does not fit the skb. Reply:
     /// <see cref="SendCompleteEvent"/> to <paramref name="ReplyTo"/> carrying <paramref name="Token"/>.
     /// </summary>
-    public sealed record XmitSkbEvent(Capability Skb, int Length, ulong Token, IActorRef ReplyTo, TxOffload? Offload = null);
+    public sealed record XmitSkbEvent(Capability Skb, int Length, ulong Token, IActorRef ReplyTo, TxOffload? Offload = null) : IPooledMessage
+    {
+        private static readonly MessagePool<XmitSkbEvent> s_pool = new();
+        private MessageLease _lease;
+
+        private Capability _skb = Skb;
+        private int _length = Length;
+        private ulong _token = Token;
+        private IActorRef _replyTo = ReplyTo;
+        private TxOffload? _offload = Offload;
+
+        /// <summary>See the record's <c>Skb</c> parameter.</summary>
+        public Capability Skb { get => _skb; init => _skb = value; }
+
+        /// <summary>See the record's <c>Length</c> parameter.</summary>
+        public int Length { get => _length; init => _length = value; }
+
+        /// <summary>See the record's <c>Token</c> parameter.</summary>
+        public ulong Token { get => _token; init => _token = value; }
+
+        /// <summary>See the record's <c>ReplyTo</c> parameter.</summary>
+        public IActorRef ReplyTo { get => _replyTo; init => _replyTo = value; }
+
+        /// <summary>See the record's <c>Offload</c> parameter.</summary>
+        public TxOffload? Offload { get => _offload; init => _offload = value; }
+
+        /// <summary>A XmitSkbEvent with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static XmitSkbEvent Rent(Capability skb, int length, ulong token, IActorRef replyTo, TxOffload? offload = null)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new XmitSkbEvent(skb, length, token, replyTo, offload);
+            }
+            else
+            {
+                message._skb = skb;
+                message._length = length;
+                message._token = token;
+                message._replyTo = replyTo;
+                message._offload = offload;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                _replyTo = null!;
+                _offload = null!;
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>
     /// Driver → the sender of <see cref="XmitSkbEvent"/>: the frame left the NIC (or was dropped,
@@ -29,7 +86,57 @@ public static class DriverProtocol
     /// CTRN. <paramref name="FreeDescriptors"/> is the TX ring's room after this completion, so the
     /// qdisc can resume (netif_wake_queue).
     /// </summary>
-    public sealed record SendCompleteEvent(ulong Token, int Length, TxStatus Status, int FreeDescriptors);
+    public sealed record SendCompleteEvent(ulong Token, int Length, TxStatus Status, int FreeDescriptors) : IPooledMessage
+    {
+        private static readonly MessagePool<SendCompleteEvent> s_pool = new();
+        private MessageLease _lease;
+
+        private ulong _token = Token;
+        private int _length = Length;
+        private TxStatus _status = Status;
+        private int _freeDescriptors = FreeDescriptors;
+
+        /// <summary>See the record's <c>Token</c> parameter.</summary>
+        public ulong Token { get => _token; init => _token = value; }
+
+        /// <summary>See the record's <c>Length</c> parameter.</summary>
+        public int Length { get => _length; init => _length = value; }
+
+        /// <summary>See the record's <c>Status</c> parameter.</summary>
+        public TxStatus Status { get => _status; init => _status = value; }
+
+        /// <summary>See the record's <c>FreeDescriptors</c> parameter.</summary>
+        public int FreeDescriptors { get => _freeDescriptors; init => _freeDescriptors = value; }
+
+        /// <summary>A SendCompleteEvent with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static SendCompleteEvent Rent(ulong token, int length, TxStatus status, int freeDescriptors)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new SendCompleteEvent(token, length, status, freeDescriptors);
+            }
+            else
+            {
+                message._token = token;
+                message._length = length;
+                message._status = status;
+                message._freeDescriptors = freeDescriptors;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>
     /// A qdisc → driver: register as the TX client. Reply: <see cref="TxCredit"/> with the ring's
@@ -57,7 +164,47 @@ public static class DriverProtocol
     /// Driver RX worker → the attached handler: a frame the NIC DMA-wrote into an RX buffer,
     /// shared into the handler's TS. The handler owns <paramref name="Frame"/> and pops it.
     /// </summary>
-    public sealed record FrameReceivedEvent(Capability Frame, int Length);
+    public sealed record FrameReceivedEvent(Capability Frame, int Length) : IPooledMessage
+    {
+        private static readonly MessagePool<FrameReceivedEvent> s_pool = new();
+        private MessageLease _lease;
+
+        private Capability _frame = Frame;
+        private int _length = Length;
+
+        /// <summary>See the record's <c>Frame</c> parameter.</summary>
+        public Capability Frame { get => _frame; init => _frame = value; }
+
+        /// <summary>See the record's <c>Length</c> parameter.</summary>
+        public int Length { get => _length; init => _length = value; }
+
+        /// <summary>A FrameReceivedEvent with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static FrameReceivedEvent Rent(Capability frame, int length)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new FrameReceivedEvent(frame, length);
+            }
+            else
+            {
+                message._frame = frame;
+                message._length = length;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>Anyone → driver: reply with <see cref="NicStatistics"/>.</summary>
     public sealed record GetNicStatistics;

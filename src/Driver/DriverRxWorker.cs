@@ -151,7 +151,7 @@ public sealed class DriverRxWorker : EdsrtActor
         _queue.Poll(_options.RxRingSize, handlerTs, _frames);
         for (var i = 0; i < _frames.Count; i++)
         {
-            _handler!.TellTraced(new FrameReceivedEvent(_frames[i].Frame, _frames[i].Length), Self);
+            _handler!.TellTraced(FrameReceivedEvent.Rent(_frames[i].Frame, _frames[i].Length), Self);
         }
 
         _frames.Clear();
@@ -208,7 +208,7 @@ public sealed class DriverRxWorker : EdsrtActor
         var consumed = _queue.Poll(_options.NapiBudget, handlerTs, _frames);
         for (var i = 0; i < _frames.Count; i++)
         {
-            _handler!.TellTraced(new FrameReceivedEvent(_frames[i].Frame, _frames[i].Length), Self);
+            _handler!.TellTraced(FrameReceivedEvent.Rent(_frames[i].Frame, _frames[i].Length), Self);
         }
 
         _frames.Clear();

@@ -78,7 +78,11 @@ public sealed class DriverTxWorker : EdsrtActor
     /// <summary>The normal phase: transmits go to the ring, interrupts reclaim it.</summary>
     private void Running()
     {
-        Receive<XmitSkbEvent>(OnXmit);
+        Receive<XmitSkbEvent>(message =>
+        {
+            OnXmit(message);
+            Edsrt.ReturnHandled(message);
+        });
         Receive<VirtualNicProtocol.TxQuiesced>(_ => { });
         Receive<VirtualNicProtocol.TxInterrupt>(_ => OnTxInterrupt());
         Receive<AttachTx>(message => Attach(message, _queue?.FreeDescriptors ?? 0));
@@ -101,7 +105,8 @@ public sealed class DriverTxWorker : EdsrtActor
         Receive<XmitSkbEvent>(message =>
         {
             Context.System.Memory.Release(Ts, message.Skb);
-            message.ReplyTo.Tell(new SendCompleteEvent(message.Token, message.Length, TxStatus.Aborted, 0), Self);
+            message.ReplyTo.Tell(SendCompleteEvent.Rent(message.Token, message.Length, TxStatus.Aborted, 0), Self);
+            Edsrt.ReturnHandled(message);
         });
         Receive<VirtualNicProtocol.TxQuiesced>(_ => { });
         Receive<VirtualNicProtocol.TxInterrupt>(_ => { });
@@ -184,6 +189,7 @@ public sealed class DriverTxWorker : EdsrtActor
         while (_heldDuringRecovery.TryDequeue(out var held))
         {
             OnXmit(held);
+            Edsrt.ReturnHandled(held);
         }
     }
 
@@ -200,7 +206,7 @@ public sealed class DriverTxWorker : EdsrtActor
         if (_queue is null)
         {
             Context.System.Memory.Release(Ts, message.Skb);
-            message.ReplyTo.Tell(new SendCompleteEvent(message.Token, message.Length, TxStatus.Aborted, 0), Self);
+            message.ReplyTo.Tell(SendCompleteEvent.Rent(message.Token, message.Length, TxStatus.Aborted, 0), Self);
             return;
         }
 
@@ -209,7 +215,7 @@ public sealed class DriverTxWorker : EdsrtActor
         {
             // Injected: the ring is full. The skb is the driver's, so it goes now, as a real refusal's does.
             Context.System.Memory.Release(Ts, message.Skb);
-            message.ReplyTo.Tell(new SendCompleteEvent(message.Token, message.Length, TxStatus.RingFull, _queue.FreeDescriptors), Self);
+            message.ReplyTo.Tell(SendCompleteEvent.Rent(message.Token, message.Length, TxStatus.RingFull, _queue.FreeDescriptors), Self);
             return;
         }
 
@@ -217,7 +223,7 @@ public sealed class DriverTxWorker : EdsrtActor
         var refused = _queue.Enqueue(message.Skb, message.Length, message.Offload, message.Token, message.ReplyTo);
         if (refused is { } status)
         {
-            message.ReplyTo.Tell(new SendCompleteEvent(message.Token, message.Length, status, _queue.FreeDescriptors), Self);
+            message.ReplyTo.Tell(SendCompleteEvent.Rent(message.Token, message.Length, status, _queue.FreeDescriptors), Self);
             return;
         }
 
@@ -286,7 +292,8 @@ public sealed class DriverTxWorker : EdsrtActor
         while (_heldDuringRecovery.TryDequeue(out var held))
         {
             Context.System.Memory.Release(Ts, held.Skb);
-            held.ReplyTo.Tell(new SendCompleteEvent(held.Token, held.Length, TxStatus.Aborted, 0), Self);
+            held.ReplyTo.Tell(SendCompleteEvent.Rent(held.Token, held.Length, TxStatus.Aborted, 0), Self);
+            Edsrt.ReturnHandled(held);
         }
     }
 
@@ -299,7 +306,7 @@ public sealed class DriverTxWorker : EdsrtActor
                 ? Context.System.Tracing.Resume(cause, "tx_complete")
                 : default;
             resumed.Span?.SetTag("edsos.tx.status", done.Status.ToString());
-            done.ReplyTo.TellTraced(new SendCompleteEvent(done.Token, done.Length, done.Status, free), Self);
+            done.ReplyTo.TellTraced(SendCompleteEvent.Rent(done.Token, done.Length, done.Status, free), Self);
             resumed.Dispose();
         }
 

@@ -24,6 +24,9 @@ internal sealed class RxQueue
     private readonly string[] _bufferNames;
     private readonly string[] _frameNames;
 
+    // The extents of the buffer being posted: reused by every pin, so posting allocates no extent array.
+    private PhysExtent[] _extents = new PhysExtent[2];
+
     public RxQueue(MemoryManager memory, TsId ts, DescriptorRing ring, int bufferSize, string frameNamePrefix)
     {
         _memory = memory;
@@ -72,31 +75,31 @@ internal sealed class RxQueue
             }
 
             var buffer = pushed.Value;
-            var pinned = _memory.Pin(_ts, buffer);
+            var pinned = _memory.Pin(_ts, buffer, ref _extents, out int extentCount);
             var info = pinned.IsOk ? _memory.Locate(_ts, buffer) : default;
 
             // A buffer is one descriptor address, so it must be physically contiguous; push hands
             // out whole pages and coalesces adjacent ones, so a 2 KiB buffer always is.
-            if (!pinned.IsOk || !info.IsOk || pinned.Value.Extents.Count != 1)
+            if (!pinned.IsOk || !info.IsOk || extentCount != 1)
             {
                 if (pinned.IsOk)
                 {
-                    _memory.Unpin(pinned.Value.PinId);
+                    _memory.Unpin(pinned.Value);
                 }
 
                 _memory.Release(_ts, buffer);
                 return MemoryResult<int>.Fail(pinned.IsOk ? MemoryError.InvalidArgument : pinned.Error, "RX buffer is not one pinned contiguous extent");
             }
 
-            var written = _ring.WriteRx(slot, LegacyRxDescriptor.Posted(pinned.Value.Extents[0].Address));
+            var written = _ring.WriteRx(slot, LegacyRxDescriptor.Posted(_extents[0].Address));
             if (!written.IsOk)
             {
-                _memory.Unpin(pinned.Value.PinId);
+                _memory.Unpin(pinned.Value);
                 _memory.Release(_ts, buffer);
                 return MemoryResult<int>.Fail(written.Error, written.Detail);
             }
 
-            _slots[slot] = new Slot(buffer, pinned.Value.PinId, info.Value.Gva);
+            _slots[slot] = new Slot(buffer, pinned.Value, info.Value.Gva);
             _ring.Produce(1);
             posted++;
         }

@@ -36,6 +36,18 @@ public static class TxDescriptorBudget
         return count;
     }
 
+    /// <summary><see cref="ForFrame(IReadOnlyList{PhysExtent}, bool)"/> over a span (the driver's reused pin extents).</summary>
+    public static int ForFrame(ReadOnlySpan<PhysExtent> extents, bool offload)
+    {
+        int count = offload ? 1 : 0;
+        for (int i = 0; i < extents.Length; i++)
+        {
+            count += ForExtent(extents[i].Length, offload);
+        }
+
+        return count;
+    }
+
     /// <summary>
     /// The count from what <see cref="MemoryManager.Locate"/> tells, when that is enough: every TSO frame, and
     /// every legacy frame no longer than <see cref="MaxBytesPerLegacyDescriptor"/> (no extent of it can need a

@@ -26,6 +26,9 @@ internal sealed class TxQueue<TReply>
     private readonly bool _tso;
     private readonly Queue<Pending> _pending = new();
 
+    // The extents of the skb being enqueued: reused by every pin, so a frame allocates no extent array.
+    private PhysExtent[] _extents = new PhysExtent[8];
+
     public TxQueue(MemoryManager memory, TsId ts, DescriptorRing ring, int maxDescriptorsPerFrame, int maxFrameLength, bool tso = false)
     {
         _tso = tso;
@@ -74,7 +77,7 @@ internal sealed class TxQueue<TReply>
             return TxStatus.OffloadUnsupported;
         }
 
-        var pinned = _memory.Pin(_ts, skb);
+        var pinned = _memory.Pin(_ts, skb, ref _extents, out int extentCount);
         if (!pinned.IsOk)
         {
             // Popping a lifted node fails harmlessly (lift already unmounted it); a live one with
@@ -84,15 +87,16 @@ internal sealed class TxQueue<TReply>
             return pinned.Error is MemoryError.RightsDenied or MemoryError.InvalidArgument ? TxStatus.Malformed : TxStatus.InvalidGva;
         }
 
-        var pin = pinned.Value;
+        var pinId = pinned.Value;
+        var extents = new ReadOnlySpan<PhysExtent>(_extents, 0, extentCount);
         var total = 0;
-        for (var i = 0; i < pin.Extents.Count; i++)
+        for (var i = 0; i < extents.Length; i++)
         {
-            total += pin.Extents[i].Length;
+            total += extents[i].Length;
         }
 
         // The same count the qdisc took credit for (one rule, TxDescriptorBudget).
-        var descriptors = TxDescriptorBudget.ForFrame(pin.Extents, offload is not null);
+        var descriptors = TxDescriptorBudget.ForFrame(extents, offload is not null);
 
         TxStatus? refusal = null;
         bool fits = offload is null ? length <= _maxFrameLength : offload.Fits(length, _maxFrameLength);
@@ -104,7 +108,7 @@ internal sealed class TxQueue<TReply>
         {
             refusal = TxStatus.RingFull;
         }
-        else if (!(offload is null ? WriteDescriptors(pin) : WriteTsoDescriptors(pin, length, offload)))
+        else if (!(offload is null ? WriteDescriptors(extents) : WriteTsoDescriptors(extents, length, offload)))
         {
             // The ring node itself failed: nothing was produced, so the device sees nothing.
             refusal = TxStatus.Malformed;
@@ -112,7 +116,7 @@ internal sealed class TxQueue<TReply>
 
         if (refusal is not null)
         {
-            _memory.Unpin(pin.PinId);
+            _memory.Unpin(pinId);
             _memory.Release(_ts, skb);
             Dropped++;
             return refusal;
@@ -120,7 +124,7 @@ internal sealed class TxQueue<TReply>
 
         var first = _ring.Tail;
         _ring.Produce(descriptors);
-        _pending.Enqueue(new Pending(skb, pin.PinId, _ring.Next(first, descriptors - 1), descriptors, token, length, replyTo));
+        _pending.Enqueue(new Pending(skb, pinId, _ring.Next(first, descriptors - 1), descriptors, token, length, replyTo));
         return null;
     }
 
@@ -182,17 +186,17 @@ internal sealed class TxQueue<TReply>
         _ring.Reclaim(pending.Descriptors);
     }
 
-    private bool WriteDescriptors(DmaPin pin)
+    private bool WriteDescriptors(ReadOnlySpan<PhysExtent> extents)
     {
         var slot = _ring.Tail;
-        for (var i = 0; i < pin.Extents.Count; i++)
+        for (var i = 0; i < extents.Length; i++)
         {
-            var extent = pin.Extents[i];
+            var extent = extents[i];
             var done = 0;
             while (done < extent.Length)
             {
                 var chunk = Math.Min(TxDescriptorBudget.MaxBytesPerLegacyDescriptor, extent.Length - done);
-                var last = i == pin.Extents.Count - 1 && done + chunk == extent.Length;
+                var last = i == extents.Length - 1 && done + chunk == extent.Length;
 
                 // RS only on the last descriptor: one DD write-back per frame is all the driver reads.
                 var command = TxCommand.Ifcs | (last ? TxCommand.Eop | TxCommand.Rs : TxCommand.None);
@@ -212,7 +216,7 @@ internal sealed class TxQueue<TReply>
         return true;
     }
 
-    private bool WriteTsoDescriptors(DmaPin pin, int length, TxOffload offload)
+    private bool WriteTsoDescriptors(ReadOnlySpan<PhysExtent> extents, int length, TxOffload offload)
     {
         // The context first (8254x SDM 3.5.x): it occupies its own slot; no RS, the frame's last data descriptor reports.
         var slot = _ring.Tail;
@@ -225,10 +229,10 @@ internal sealed class TxQueue<TReply>
 
         ActorTracing.Recording?.AddEvent(ContextEvent(slot, offload, length - offload.HeaderLength));
         slot = _ring.Next(slot);
-        for (var i = 0; i < pin.Extents.Count; i++)
+        for (var i = 0; i < extents.Length; i++)
         {
-            var extent = pin.Extents[i];
-            var last = i == pin.Extents.Count - 1;
+            var extent = extents[i];
+            var last = i == extents.Length - 1;
             var command = TxDataCommand.Tse | TxDataCommand.Ifcs | (last ? TxDataCommand.Eop | TxDataCommand.Rs : TxDataCommand.None);
 
             // POPTS counts in a packet's first data descriptor: insert both checksums in every segment.

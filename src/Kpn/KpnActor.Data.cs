@@ -76,7 +76,7 @@ public sealed partial class KpnActor
         var nonBlocking = entry.NonBlocking || (flags & MsgFlags.DontWait) != 0;
 
         // The CTRN is mounted in the socket's TS: it is the socket's from here on, on every path.
-        var request = new SendReqEvent(ReqId: reqId, Ctrn: ctrn.Value, Length: length, Destination: destination, NonBlocking: nonBlocking);
+        var request = SendReqEvent.Rent(reqId: reqId, ctrn: ctrn.Value, length: length, destination: destination, nonBlocking: nonBlocking);
         if (batch is null)
         {
             entry.Node.TellTraced(request, Self);
@@ -120,7 +120,7 @@ public sealed partial class KpnActor
 
         var reqId = Track(new PendingCall(CallKind.RecvCopy, replyTo, fd, buffer, length, CallId: callId));
         var nonBlocking = entry.NonBlocking || (flags & MsgFlags.DontWait) != 0;
-        TellRecv(entry, new RecvReqEvent(ReqId: reqId, Mode: RecvMode.Copy, Target: _kpnTs, NonBlocking: nonBlocking, MaxLength: entry.Stream ? length : 0), batch);
+        TellRecv(entry, RecvReqEvent.Rent(reqId: reqId, mode: RecvMode.Copy, target: _kpnTs, nonBlocking: nonBlocking, maxLength: entry.Stream ? length : 0), batch);
     }
 
     private void OnRecvZeroCopy(RecvZeroCopy call) => StartRecvZeroCopy(call.Fd, call.Flags, call.CallId, Sender, batch: null);
@@ -142,7 +142,7 @@ public sealed partial class KpnActor
 
         var reqId = Track(new PendingCall(CallKind.RecvZeroCopy, replyTo, fd, CallId: callId));
         var nonBlocking = entry.NonBlocking || (flags & MsgFlags.DontWait) != 0;
-        TellRecv(entry, new RecvReqEvent(ReqId: reqId, Mode: RecvMode.ZeroCopy, Target: _userTs, NonBlocking: nonBlocking), batch);
+        TellRecv(entry, RecvReqEvent.Rent(reqId: reqId, mode: RecvMode.ZeroCopy, target: _userTs, nonBlocking: nonBlocking), batch);
     }
 
     private void TellRecv(FdEntry entry, RecvReqEvent request, SocketBatcher? batch)
@@ -193,7 +193,7 @@ public sealed partial class KpnActor
         }
 
         // Seed 000 stage 5: send_resp_event carries the byte count back to the caller.
-        call.ReplyTo.Tell(reply.Error == Errno.None ? SysResult.Ok(reply.Bytes) : SysResult.Fail(reply.Error));
+        call.ReplyTo.Tell(reply.Error == Errno.None ? SysResult.BoxedOk(reply.Bytes) : SysResult.Fail(reply.Error));
     }
 
     private void OnRecvResp(RecvRespEvent reply)

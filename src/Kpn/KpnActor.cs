@@ -1,4 +1,5 @@
 using Edsos.Kpn.Internal;
+using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Udp;
@@ -126,9 +127,17 @@ public sealed partial class KpnActor : EdsrtActor
     {
         Receive<Bind>(OnBind);
         Receive<Connect>(OnConnect);
-        Receive<SendTo>(OnSendTo);
+        Receive<SendTo>(call =>
+        {
+            OnSendTo(call);
+            Edsrt.ReturnHandled(call);
+        });
         Receive<RecvFrom>(OnRecvFrom);
-        Receive<RecvZeroCopy>(OnRecvZeroCopy);
+        Receive<RecvZeroCopy>(call =>
+        {
+            OnRecvZeroCopy(call);
+            Edsrt.ReturnHandled(call);
+        });
         Receive<CancelRecv>(OnCancelRecv);
         Receive<Close>(OnClose);
         Receive<Listen>(OnListen);
@@ -143,8 +152,16 @@ public sealed partial class KpnActor : EdsrtActor
 
         Receive<AcceptRespEvent>(OnAcceptResp);
         Receive<SocketReply>(OnSocketReply);
-        Receive<SendRespEvent>(OnSendResp);
-        Receive<RecvRespEvent>(OnRecvResp);
+        Receive<SendRespEvent>(reply =>
+        {
+            OnSendResp(reply);
+            Edsrt.ReturnHandled(reply);
+        });
+        Receive<RecvRespEvent>(reply =>
+        {
+            OnRecvResp(reply);
+            Edsrt.ReturnHandled(reply);
+        });
     }
 
     private void OnSocket(KpnProtocol.Socket call)

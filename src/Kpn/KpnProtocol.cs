@@ -1,4 +1,5 @@
 using Edsos.Kpn.Internal;
+using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.SocketService;
@@ -31,13 +32,113 @@ public static class KpnProtocol
     /// connected socket. Reply: <see cref="SysResult"/> with the bytes sent once the datagram
     /// left (zero copy) or was copied (copy mode); EBADF, EFAULT, EMSGSIZE, EDESTADDRREQ, EAGAIN, ...
     /// </summary>
-    public sealed record SendTo(int Fd, Gva Buffer, int Length, Ipv4Endpoint? Destination, MsgFlags Flags);
+    public sealed record SendTo(int Fd, Gva Buffer, int Length, Ipv4Endpoint? Destination, MsgFlags Flags) : IPooledMessage
+    {
+        private static readonly MessagePool<SendTo> s_pool = new();
+        private MessageLease _lease;
+
+        private int _fd = Fd;
+        private Gva _buffer = Buffer;
+        private int _length = Length;
+        private Ipv4Endpoint? _destination = Destination;
+        private MsgFlags _flags = Flags;
+
+        /// <summary>See the record's <c>Fd</c> parameter.</summary>
+        public int Fd { get => _fd; init => _fd = value; }
+
+        /// <summary>See the record's <c>Buffer</c> parameter.</summary>
+        public Gva Buffer { get => _buffer; init => _buffer = value; }
+
+        /// <summary>See the record's <c>Length</c> parameter.</summary>
+        public int Length { get => _length; init => _length = value; }
+
+        /// <summary>See the record's <c>Destination</c> parameter.</summary>
+        public Ipv4Endpoint? Destination { get => _destination; init => _destination = value; }
+
+        /// <summary>See the record's <c>Flags</c> parameter.</summary>
+        public MsgFlags Flags { get => _flags; init => _flags = value; }
+
+        /// <summary>A SendTo with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static SendTo Rent(int fd, Gva buffer, int length, Ipv4Endpoint? destination, MsgFlags flags)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new SendTo(fd, buffer, length, destination, flags);
+            }
+            else
+            {
+                message._fd = fd;
+                message._buffer = buffer;
+                message._length = length;
+                message._destination = destination;
+                message._flags = flags;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary><c>recvfrom(fd, buffer, length, flags)</c>: one datagram copied (counted) into the buffer, truncated to it. Reply: <see cref="RecvResult"/>.</summary>
     public sealed record RecvFrom(int Fd, Gva Buffer, int Length, MsgFlags Flags, ulong CallId = 0);
 
     /// <summary>Zero-copy receive: the datagram's node is granted to the caller's TS. Reply: <see cref="ZeroCopyRecv"/>.</summary>
-    public sealed record RecvZeroCopy(int Fd, MsgFlags Flags, ulong CallId = 0);
+    public sealed record RecvZeroCopy(int Fd, MsgFlags Flags, ulong CallId = 0) : IPooledMessage
+    {
+        private static readonly MessagePool<RecvZeroCopy> s_pool = new();
+        private MessageLease _lease;
+
+        private int _fd = Fd;
+        private MsgFlags _flags = Flags;
+        private ulong _callId = CallId;
+
+        /// <summary>See the record's <c>Fd</c> parameter.</summary>
+        public int Fd { get => _fd; init => _fd = value; }
+
+        /// <summary>See the record's <c>Flags</c> parameter.</summary>
+        public MsgFlags Flags { get => _flags; init => _flags = value; }
+
+        /// <summary>See the record's <c>CallId</c> parameter.</summary>
+        public ulong CallId { get => _callId; init => _callId = value; }
+
+        /// <summary>A RecvZeroCopy with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static RecvZeroCopy Rent(int fd, MsgFlags flags, ulong callId = 0)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new RecvZeroCopy(fd, flags, callId);
+            }
+            else
+            {
+                message._fd = fd;
+                message._flags = flags;
+                message._callId = callId;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>
     /// Libc → KPN, no reply: the caller of the receive tagged <paramref name="CallId"/> on <paramref name="Fd"/>

@@ -230,11 +230,11 @@ public sealed class Libc
     /// (EHOSTUNREACH, ENETUNREACH, ENOBUFS).
     /// </summary>
     public ValueTask<SysResult> SendToAsync(int fd, Gva buffer, int length, Ipv4Endpoint? destination, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default) =>
-        SendCoreAsync("sendto", new KpnProtocol.SendTo(Fd: fd, Buffer: buffer, Length: length, Destination: destination, Flags: flags), cancellationToken);
+        SendCoreAsync("sendto", KpnProtocol.SendTo.Rent(fd: fd, buffer: buffer, length: length, destination: destination, flags: flags), cancellationToken);
 
     /// <summary><c>send(fd, buffer, length, flags)</c> on a connected socket; errors as <see cref="SendToAsync"/>.</summary>
     public ValueTask<SysResult> SendAsync(int fd, Gva buffer, int length, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default) =>
-        SendCoreAsync("send", new KpnProtocol.SendTo(Fd: fd, Buffer: buffer, Length: length, Destination: null, Flags: flags), cancellationToken);
+        SendCoreAsync("send", KpnProtocol.SendTo.Rent(fd: fd, buffer: buffer, length: length, destination: null, flags: flags), cancellationToken);
 
     /// <summary>
     /// <c>recvfrom(fd, buffer, length, flags)</c>: waits for a datagram (unless non-blocking:
@@ -265,7 +265,7 @@ public sealed class Libc
     public async ValueTask<ZeroCopyRecv> RecvZeroCopyAsync(int fd, MsgFlags flags = MsgFlags.None, CancellationToken cancellationToken = default)
     {
         ulong callId = NextCallId(cancellationToken);
-        var reply = await AskAsync("recv_zerocopy", new KpnProtocol.RecvZeroCopy(fd, flags, callId), cancellationToken).ConfigureAwait(false);
+        var reply = await AskAsync("recv_zerocopy", KpnProtocol.RecvZeroCopy.Rent(fd, flags, callId), cancellationToken).ConfigureAwait(false);
         AbandonIfCancelled(fd, callId, reply, cancellationToken);
         return reply switch
         {
@@ -526,5 +526,5 @@ public sealed class Libc
 
     private string TsPathOf(TsId ts) => _memory.TryGetTs(ts, out var info) ? info.Path : ts.ToString();
 
-    private bool IsTsAlive() => _memory.TryGetTs(Ts, out var info) && info.Alive;
+    private bool IsTsAlive() => _memory.IsTsAlive(Ts);
 }

@@ -16,6 +16,17 @@ public readonly record struct SysResult(long Value, Errno Error)
     /// <summary>A success carrying <paramref name="value"/>.</summary>
     public static SysResult Ok(long value) => new(value, Errno.None);
 
+    // Boxed successes by value, made on first use: a box of this readonly struct never changes, so one per byte count
+    // serves every send reply the KPN tells (a reply travels as an object).
+    private static readonly object?[] s_boxedOk = new object?[65536];
+
+    /// <summary>
+    /// <see cref="Ok"/>(<paramref name="value"/>) boxed, as a reply message: one shared box per value from 0 to 65535
+    /// (every datagram's byte count), a fresh one above. Equal to a fresh box in every way but identity.
+    /// </summary>
+    public static object BoxedOk(long value) =>
+        (ulong)value < (ulong)s_boxedOk.Length ? s_boxedOk[value] ??= Ok(value) : Ok(value);
+
     /// <summary>A failure: -1 and <paramref name="error"/>.</summary>
     public static SysResult Fail(Errno error) => new(-1, error);
 

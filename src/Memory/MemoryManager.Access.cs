@@ -131,6 +131,38 @@ public sealed partial class MemoryManager
     }
 
     /// <summary>
+    /// <see cref="Pin(TsId, Capability)"/> without the <see cref="DmaPin"/> record: returns the pin id
+    /// (released with <see cref="Unpin"/>) and writes the pinned extents into the caller's
+    /// <paramref name="extents"/>, which it replaces with a longer array only when that one is too
+    /// short; the first <paramref name="count"/> entries are the pin's, valid until the caller reuses
+    /// the array. A driver keeps one array per queue, so pinning a frame allocates nothing. Same rights
+    /// and failures as <see cref="Pin(TsId, Capability)"/>; on failure <paramref name="count"/> is 0 and
+    /// nothing is pinned.
+    /// </summary>
+    public MemoryResult<ulong> Pin(TsId caller, Capability cap, ref PhysExtent[] extents, out int count)
+    {
+        ArgumentNullException.ThrowIfNull(extents);
+        count = 0;
+        if (_disposed)
+        {
+            return Disposed();
+        }
+
+        var pinned = _arena.Pin(caller, cap, ref extents, out count);
+        if (!pinned.IsOk)
+        {
+            return pinned.AsResult();
+        }
+
+        if (_observers.Length > 0 && _arena.TryDescribe(cap.NodeId, cap.Generation, MemoryOp.Pin, caller, out var record, out _))
+        {
+            Notify(record);
+        }
+
+        return MemoryResult<ulong>.Ok(((ulong)pinned.Value.Generation << 32) | pinned.Value.Id);
+    }
+
+    /// <summary>
     /// Releases a DMA pin of this process; pages no node references any more return to the free
     /// list now. Fails with <see cref="MemoryError.NotPinned"/> for an unknown, foreign or already
     /// released pin id.

@@ -46,6 +46,13 @@ public sealed partial class MemoryManager
     }
 
     /// <summary>
+    /// True when TS <paramref name="ts"/> exists and is not lifted (false after Dispose): what
+    /// <see cref="TryGetTs"/> says in <see cref="TsInfo.Alive"/>, without building the snapshot, so a
+    /// syscall's liveness check allocates nothing.
+    /// </summary>
+    public bool IsTsAlive(TsId ts) => !_disposed && _arena.IsTsAlive(ts);
+
+    /// <summary>
     /// <paramref name="ts"/> and all its descendants in post-order (children before parents), the
     /// order in which a TS exit lifts them. Empty for an unknown id or after Dispose.
     /// </summary>

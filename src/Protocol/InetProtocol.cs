@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Wire;
 using Akka.Actor;
@@ -48,14 +49,73 @@ public static partial class InetProtocol
     /// failed. A stream socket names its
     /// connection by <paramref name="ConnectionId"/> (TCP goes by it, not by the endpoints); datagram sockets leave it 0.
     /// </summary>
-    public sealed record XmitRequest(
-        ulong RequestId,
-        Capability Payload,
-        int Length,
-        Ipv4Endpoint Source,
-        Ipv4Endpoint Destination,
-        IActorRef ReplyTo,
-        ulong ConnectionId = 0);
+    public sealed record XmitRequest(ulong RequestId, Capability Payload, int Length, Ipv4Endpoint Source, Ipv4Endpoint Destination, IActorRef ReplyTo, ulong ConnectionId = 0) : IPooledMessage
+    {
+        private static readonly MessagePool<XmitRequest> s_pool = new();
+        private MessageLease _lease;
+
+        private ulong _requestId = RequestId;
+        private Capability _payload = Payload;
+        private int _length = Length;
+        private Ipv4Endpoint _source = Source;
+        private Ipv4Endpoint _destination = Destination;
+        private IActorRef _replyTo = ReplyTo;
+        private ulong _connectionId = ConnectionId;
+
+        /// <summary>See the record's <c>RequestId</c> parameter.</summary>
+        public ulong RequestId { get => _requestId; init => _requestId = value; }
+
+        /// <summary>See the record's <c>Payload</c> parameter.</summary>
+        public Capability Payload { get => _payload; init => _payload = value; }
+
+        /// <summary>See the record's <c>Length</c> parameter.</summary>
+        public int Length { get => _length; init => _length = value; }
+
+        /// <summary>See the record's <c>Source</c> parameter.</summary>
+        public Ipv4Endpoint Source { get => _source; init => _source = value; }
+
+        /// <summary>See the record's <c>Destination</c> parameter.</summary>
+        public Ipv4Endpoint Destination { get => _destination; init => _destination = value; }
+
+        /// <summary>See the record's <c>ReplyTo</c> parameter.</summary>
+        public IActorRef ReplyTo { get => _replyTo; init => _replyTo = value; }
+
+        /// <summary>See the record's <c>ConnectionId</c> parameter.</summary>
+        public ulong ConnectionId { get => _connectionId; init => _connectionId = value; }
+
+        /// <summary>A XmitRequest with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static XmitRequest Rent(ulong requestId, Capability payload, int length, Ipv4Endpoint source, Ipv4Endpoint destination, IActorRef replyTo, ulong connectionId = 0)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new XmitRequest(requestId, payload, length, source, destination, replyTo, connectionId);
+            }
+            else
+            {
+                message._requestId = requestId;
+                message._payload = payload;
+                message._length = length;
+                message._source = source;
+                message._destination = destination;
+                message._replyTo = replyTo;
+                message._connectionId = connectionId;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                _replyTo = null!;
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>
     /// Transport worker → the socket that sent <see cref="XmitRequest"/> <paramref name="RequestId"/>: the transport is done
@@ -71,7 +131,57 @@ public static partial class InetProtocol
     /// Receive worker → socket: a datagram for the socket, its payload a CTRN mounted in the
     /// socket's TS (headers divided off). The socket owns it and pops it.
     /// </summary>
-    public sealed record DatagramReceivedEvent(Capability Payload, int Length, Ipv4Endpoint From, Ipv4Endpoint To);
+    public sealed record DatagramReceivedEvent(Capability Payload, int Length, Ipv4Endpoint From, Ipv4Endpoint To) : IPooledMessage
+    {
+        private static readonly MessagePool<DatagramReceivedEvent> s_pool = new();
+        private MessageLease _lease;
+
+        private Capability _payload = Payload;
+        private int _length = Length;
+        private Ipv4Endpoint _from = From;
+        private Ipv4Endpoint _to = To;
+
+        /// <summary>See the record's <c>Payload</c> parameter.</summary>
+        public Capability Payload { get => _payload; init => _payload = value; }
+
+        /// <summary>See the record's <c>Length</c> parameter.</summary>
+        public int Length { get => _length; init => _length = value; }
+
+        /// <summary>See the record's <c>From</c> parameter.</summary>
+        public Ipv4Endpoint From { get => _from; init => _from = value; }
+
+        /// <summary>See the record's <c>To</c> parameter.</summary>
+        public Ipv4Endpoint To { get => _to; init => _to = value; }
+
+        /// <summary>A DatagramReceivedEvent with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static DatagramReceivedEvent Rent(Capability payload, int length, Ipv4Endpoint from, Ipv4Endpoint to)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new DatagramReceivedEvent(payload, length, from, to);
+            }
+            else
+            {
+                message._payload = payload;
+                message._length = length;
+                message._from = from;
+                message._to = to;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>
     /// Anyone → the ICMP service: send one echo request. Reply: <see cref="PingReply"/> when the

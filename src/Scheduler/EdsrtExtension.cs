@@ -143,7 +143,11 @@ public sealed class EdsrtExtension : IExtension
         return new DeliverySubscription(this, observer);
     }
 
-    internal bool HasDeliveryObservers => Volatile.Read(ref _deliveryObservers).Length != 0;
+    /// <summary>
+    /// True while a delivery observer is attached. Observers may keep the messages they are shown, so a
+    /// receiver does not return a pooled message to its pool while this holds (see <c>Edsos.Driver.MessagePool</c>).
+    /// </summary>
+    public bool HasDeliveryObservers => Volatile.Read(ref _deliveryObservers).Length != 0;
 
     internal void NotifyDelivery(IActorRef recipient, TsId ts, IActorRef? sender, object message)
     {

@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Protocol;
 using Akka.Actor;
 using Edsos.Scheduler;
@@ -71,7 +72,11 @@ public sealed class DatagramSocket : SockNode
 
     private void Open()
     {
-        Receive<SendReqEvent>(message => SendOpen(message, Sender));
+        Receive<SendReqEvent>(message =>
+        {
+            SendOpen(message, Sender);
+            Edsrt.ReturnHandled(message);
+        });
         Receive<SendBatchReqEvent>(batch =>
         {
             foreach (var send in batch.Sends)
@@ -88,8 +93,16 @@ public sealed class DatagramSocket : SockNode
     /// <summary>What every open phase serves alike: the receive side, the calls a datagram socket refuses, and <see cref="SockNode.Common"/>.</summary>
     private void Receiving(SocketState state)
     {
-        Receive<DatagramReceivedEvent>(OnDatagram);
-        Receive<RecvReqEvent>(OnRecv);
+        Receive<DatagramReceivedEvent>(message =>
+        {
+            OnDatagram(message);
+            Edsrt.ReturnHandled(message);
+        });
+        Receive<RecvReqEvent>(message =>
+        {
+            OnRecv(message);
+            Edsrt.ReturnHandled(message);
+        });
         Receive<RecvBatchReqEvent>(batch =>
         {
             foreach (var recv in batch.Recvs)

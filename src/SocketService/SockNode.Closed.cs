@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Protocol;
 using Edsos.Protocol.Ipv4;
 using Akka.Actor;
@@ -76,17 +77,21 @@ public abstract partial class SockNode
         Receive<SendReqEvent>(message =>
         {
             Release(message.Ctrn);
-            Sender.Tell(new SendRespEvent(message.ReqId, 0, Errno.EBADF));
+            Sender.Tell(SendRespEvent.Rent(message.ReqId, 0, Errno.EBADF));
         });
         Receive<SendBatchReqEvent>(batch =>
         {
             foreach (var send in batch.Sends)
             {
                 Release(send.Ctrn);
-                Sender.Tell(new SendRespEvent(send.ReqId, 0, Errno.EBADF));
+                Sender.Tell(SendRespEvent.Rent(send.ReqId, 0, Errno.EBADF));
             }
         });
-        Receive<DatagramReceivedEvent>(message => Release(message.Payload));
+        Receive<DatagramReceivedEvent>(message =>
+        {
+            Release(message.Payload);
+            Edsrt.ReturnHandled(message);
+        });
         Receive<RecvReqEvent>(message => Sender.Tell(RecvFailed(message.ReqId, Errno.EBADF)));
         Receive<RecvBatchReqEvent>(batch =>
         {

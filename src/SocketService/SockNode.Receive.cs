@@ -36,7 +36,7 @@ public abstract partial class SockNode
         if (data.Length == 0)
         {
             // An empty datagram is legal UDP (RFC 768) and carries no node: recv returns 0 bytes.
-            waiter.ReplyTo.Tell(new RecvRespEvent(ReqId: waiter.ReqId, Error: Errno.None, Data: default, Length: 0, From: data.From));
+            waiter.ReplyTo.Tell(RecvRespEvent.Rent(reqId: waiter.ReqId, error: Errno.None, data: default, length: 0, from: data.From));
             return;
         }
 
@@ -70,11 +70,11 @@ public abstract partial class SockNode
             return;
         }
 
-        waiter.ReplyTo.TellTraced(new RecvRespEvent(
-            ReqId: waiter.ReqId,
-            Error: Errno.None,
-            Data: handed.Value,
-            Length: data.Length,
-            From: data.From));
+        waiter.ReplyTo.TellTraced(RecvRespEvent.Rent(
+            reqId: waiter.ReqId,
+            error: Errno.None,
+            data: handed.Value,
+            length: data.Length,
+            from: data.From));
     }
 }

@@ -29,7 +29,7 @@ public abstract partial class SockNode
     private protected void RejectSend(SendReqEvent message, IActorRef replyTo, Errno error)
     {
         Release(message.Ctrn);
-        replyTo.Tell(new SendRespEvent(message.ReqId, 0, error));
+        replyTo.Tell(SendRespEvent.Rent(message.ReqId, 0, error));
     }
 
     /// <summary>
@@ -59,7 +59,7 @@ public abstract partial class SockNode
     /// </summary>
     private protected virtual void TellTransmit(ulong xmitId, Capability share, int length, Ipv4Endpoint destination)
         => Options.TxWorker.Tell(
-            new XmitRequest(RequestId: xmitId, Payload: share, Length: length, Source: Local, Destination: destination, ReplyTo: Self),
+            XmitRequest.Rent(requestId: xmitId, payload: share, length: length, source: Local, destination: destination, replyTo: Self),
             Self);
 
     /// <summary>Fails every parked send with <paramref name="error"/>, releasing its CTRN.</summary>
@@ -68,7 +68,7 @@ public abstract partial class SockNode
         while (Sends.TryDrainParked(out var parked))
         {
             Release(parked.Ctrn);
-            parked.ReplyTo.Tell(new SendRespEvent(parked.ReqId, 0, error));
+            parked.ReplyTo.Tell(SendRespEvent.Rent(parked.ReqId, 0, error));
         }
     }
 
@@ -89,7 +89,7 @@ public abstract partial class SockNode
             Release(ctrn);
             if (!copied.IsOk)
             {
-                replyTo.Tell(new SendRespEvent(reqId, 0, MemoryErrno.From(copied.Error)));
+                replyTo.Tell(SendRespEvent.Rent(reqId, 0, MemoryErrno.From(copied.Error)));
                 return;
             }
 
@@ -108,7 +108,7 @@ public abstract partial class SockNode
             }
             else
             {
-                replyTo.Tell(new SendRespEvent(reqId, 0, error));
+                replyTo.Tell(SendRespEvent.Rent(reqId, 0, error));
             }
 
             return;
@@ -117,7 +117,7 @@ public abstract partial class SockNode
         if (replied)
         {
             // Copy mode answers once the data is in the kernel buffer, as Linux's sendmsg does.
-            replyTo.Tell(new SendRespEvent(reqId, length, Errno.None));
+            replyTo.Tell(SendRespEvent.Rent(reqId, length, Errno.None));
         }
 
         Sends.Launch(xmitId, new InFlightSend(reqId, own, length, replyTo, replied));
@@ -173,7 +173,7 @@ public abstract partial class SockNode
         if (!sent.Replied)
         {
             var bytes = error == Errno.None ? bytesSent : 0;
-            sent.ReplyTo.TellTraced(new SendRespEvent(sent.ReqId, bytes, error));
+            sent.ReplyTo.TellTraced(SendRespEvent.Rent(sent.ReqId, bytes, error));
         }
 
         PumpParked();
@@ -200,7 +200,7 @@ public abstract partial class SockNode
             Release(sent.Own);
             if (!sent.Replied)
             {
-                sent.ReplyTo.Tell(new SendRespEvent(sent.ReqId, 0, Errno.EBADF));
+                sent.ReplyTo.Tell(SendRespEvent.Rent(sent.ReqId, 0, Errno.EBADF));
             }
         }
     }

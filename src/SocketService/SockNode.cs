@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Edsos.Protocol.Ipv4;
@@ -97,7 +98,11 @@ public abstract partial class SockNode : EdsrtActor
         Receive<GetSocketOption>(OnGetOption);
         Receive<GetSocketStats>(message => ReplyStats(message, state));
         Receive<XmitComplete>(m => OnXmitComplete(m.RequestId, m.Bytes, m.Error));
-        Receive<Ipv4Protocol.IpXmitComplete>(m => OnXmitComplete(m.RequestId, m.Bytes, m.Error));
+        Receive<Ipv4Protocol.IpXmitComplete>(m =>
+        {
+            OnXmitComplete(m.RequestId, m.Bytes, m.Error);
+            Edsrt.ReturnHandled(m);
+        });
         Receive<RecvCancelEvent>(OnRecvCancel);
 
         // A phase that does not take a batch itself (it refuses sends, or is about to change): each send is handed

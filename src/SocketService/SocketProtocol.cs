@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Akka.Actor;
@@ -68,7 +69,62 @@ public static class SocketProtocol
     /// from now on. A null <paramref name="Destination"/> means the connected peer. Reply:
     /// <see cref="SendRespEvent"/> once the protocol completed the send (or failed it).
     /// </summary>
-    public sealed record SendReqEvent(ulong ReqId, Capability Ctrn, int Length, Ipv4Endpoint? Destination, bool NonBlocking);
+    public sealed record SendReqEvent(ulong ReqId, Capability Ctrn, int Length, Ipv4Endpoint? Destination, bool NonBlocking) : IPooledMessage
+    {
+        private static readonly MessagePool<SendReqEvent> s_pool = new();
+        private MessageLease _lease;
+
+        private ulong _reqId = ReqId;
+        private Capability _ctrn = Ctrn;
+        private int _length = Length;
+        private Ipv4Endpoint? _destination = Destination;
+        private bool _nonBlocking = NonBlocking;
+
+        /// <summary>See the record's <c>ReqId</c> parameter.</summary>
+        public ulong ReqId { get => _reqId; init => _reqId = value; }
+
+        /// <summary>See the record's <c>Ctrn</c> parameter.</summary>
+        public Capability Ctrn { get => _ctrn; init => _ctrn = value; }
+
+        /// <summary>See the record's <c>Length</c> parameter.</summary>
+        public int Length { get => _length; init => _length = value; }
+
+        /// <summary>See the record's <c>Destination</c> parameter.</summary>
+        public Ipv4Endpoint? Destination { get => _destination; init => _destination = value; }
+
+        /// <summary>See the record's <c>NonBlocking</c> parameter.</summary>
+        public bool NonBlocking { get => _nonBlocking; init => _nonBlocking = value; }
+
+        /// <summary>A SendReqEvent with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static SendReqEvent Rent(ulong reqId, Capability ctrn, int length, Ipv4Endpoint? destination, bool nonBlocking)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new SendReqEvent(reqId, ctrn, length, destination, nonBlocking);
+            }
+            else
+            {
+                message._reqId = reqId;
+                message._ctrn = ctrn;
+                message._length = length;
+                message._destination = destination;
+                message._nonBlocking = nonBlocking;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>
     /// KPN → sock_node: several <see cref="SendReqEvent"/>s in one event (a ring submission's sends to this socket,
@@ -78,7 +134,52 @@ public static class SocketProtocol
     public sealed record SendBatchReqEvent(IReadOnlyList<SendReqEvent> Sends);
 
     /// <summary>sock_node → KPN (<c>send_resp_event</c>): bytes sent, or the error.</summary>
-    public sealed record SendRespEvent(ulong ReqId, int Bytes, Errno Error);
+    public sealed record SendRespEvent(ulong ReqId, int Bytes, Errno Error) : IPooledMessage
+    {
+        private static readonly MessagePool<SendRespEvent> s_pool = new();
+        private MessageLease _lease;
+
+        private ulong _reqId = ReqId;
+        private int _bytes = Bytes;
+        private Errno _error = Error;
+
+        /// <summary>See the record's <c>ReqId</c> parameter.</summary>
+        public ulong ReqId { get => _reqId; init => _reqId = value; }
+
+        /// <summary>See the record's <c>Bytes</c> parameter.</summary>
+        public int Bytes { get => _bytes; init => _bytes = value; }
+
+        /// <summary>See the record's <c>Error</c> parameter.</summary>
+        public Errno Error { get => _error; init => _error = value; }
+
+        /// <summary>A SendRespEvent with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static SendRespEvent Rent(ulong reqId, int bytes, Errno error)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new SendRespEvent(reqId, bytes, error);
+            }
+            else
+            {
+                message._reqId = reqId;
+                message._bytes = bytes;
+                message._error = error;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>
     /// KPN → sock_node: receive one datagram. The socket hands its received node to
@@ -93,7 +194,62 @@ public static class SocketProtocol
     /// peer's FIN); <paramref name="MaxLength"/> (0: no limit) splits a received node so that a classic
     /// <c>recv</c> into a smaller buffer loses nothing.
     /// </remarks>
-    public sealed record RecvReqEvent(ulong ReqId, RecvMode Mode, TsId Target, bool NonBlocking, int MaxLength = 0);
+    public sealed record RecvReqEvent(ulong ReqId, RecvMode Mode, TsId Target, bool NonBlocking, int MaxLength = 0) : IPooledMessage
+    {
+        private static readonly MessagePool<RecvReqEvent> s_pool = new();
+        private MessageLease _lease;
+
+        private ulong _reqId = ReqId;
+        private RecvMode _mode = Mode;
+        private TsId _target = Target;
+        private bool _nonBlocking = NonBlocking;
+        private int _maxLength = MaxLength;
+
+        /// <summary>See the record's <c>ReqId</c> parameter.</summary>
+        public ulong ReqId { get => _reqId; init => _reqId = value; }
+
+        /// <summary>See the record's <c>Mode</c> parameter.</summary>
+        public RecvMode Mode { get => _mode; init => _mode = value; }
+
+        /// <summary>See the record's <c>Target</c> parameter.</summary>
+        public TsId Target { get => _target; init => _target = value; }
+
+        /// <summary>See the record's <c>NonBlocking</c> parameter.</summary>
+        public bool NonBlocking { get => _nonBlocking; init => _nonBlocking = value; }
+
+        /// <summary>See the record's <c>MaxLength</c> parameter.</summary>
+        public int MaxLength { get => _maxLength; init => _maxLength = value; }
+
+        /// <summary>A RecvReqEvent with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static RecvReqEvent Rent(ulong reqId, RecvMode mode, TsId target, bool nonBlocking, int maxLength = 0)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new RecvReqEvent(reqId, mode, target, nonBlocking, maxLength);
+            }
+            else
+            {
+                message._reqId = reqId;
+                message._mode = mode;
+                message._target = target;
+                message._nonBlocking = nonBlocking;
+                message._maxLength = maxLength;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>
     /// KPN → sock_node: several <see cref="RecvReqEvent"/>s in one event (a ring submission's receives on this socket,
@@ -109,7 +265,62 @@ public static class SocketProtocol
     public sealed record RecvCancelEvent(ulong ReqId);
 
     /// <summary>Reply to <see cref="RecvReqEvent"/>: the datagram's node, mounted in the target TS.</summary>
-    public sealed record RecvRespEvent(ulong ReqId, Errno Error, Capability Data, int Length, Ipv4Endpoint From);
+    public sealed record RecvRespEvent(ulong ReqId, Errno Error, Capability Data, int Length, Ipv4Endpoint From) : IPooledMessage
+    {
+        private static readonly MessagePool<RecvRespEvent> s_pool = new();
+        private MessageLease _lease;
+
+        private ulong _reqId = ReqId;
+        private Errno _error = Error;
+        private Capability _data = Data;
+        private int _length = Length;
+        private Ipv4Endpoint _from = From;
+
+        /// <summary>See the record's <c>ReqId</c> parameter.</summary>
+        public ulong ReqId { get => _reqId; init => _reqId = value; }
+
+        /// <summary>See the record's <c>Error</c> parameter.</summary>
+        public Errno Error { get => _error; init => _error = value; }
+
+        /// <summary>See the record's <c>Data</c> parameter.</summary>
+        public Capability Data { get => _data; init => _data = value; }
+
+        /// <summary>See the record's <c>Length</c> parameter.</summary>
+        public int Length { get => _length; init => _length = value; }
+
+        /// <summary>See the record's <c>From</c> parameter.</summary>
+        public Ipv4Endpoint From { get => _from; init => _from = value; }
+
+        /// <summary>A RecvRespEvent with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static RecvRespEvent Rent(ulong reqId, Errno error, Capability data, int length, Ipv4Endpoint from)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new RecvRespEvent(reqId, error, data, length, from);
+            }
+            else
+            {
+                message._reqId = reqId;
+                message._error = error;
+                message._data = data;
+                message._length = length;
+                message._from = from;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>KPN → sock_node: <c>setsockopt</c>. Reply: <see cref="SocketReply"/>.</summary>
     public sealed record SetSocketOption(ulong ReqId, SocketOption Option, int Value);

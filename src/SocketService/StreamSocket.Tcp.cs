@@ -63,14 +63,14 @@ public sealed partial class StreamSocket
     /// <summary>A send names its connection by its id (the same <c>XmitRequest</c> a datagram uses, endpoints informative).</summary>
     private protected override void TellTransmit(ulong xmitId, Capability share, int length, Ipv4Endpoint destination)
         => Options.TxWorker.Tell(
-            new XmitRequest(
-                RequestId: xmitId,
-                Payload: share,
-                Length: length,
-                Source: Local,
-                Destination: destination,
-                ReplyTo: Self,
-                ConnectionId: _connectionId),
+            XmitRequest.Rent(
+                requestId: xmitId,
+                payload: share,
+                length: length,
+                source: Local,
+                destination: destination,
+                replyTo: Self,
+                connectionId: _connectionId),
             Self);
 
     /// <summary>TCP's answers that reach the socket after its close: a connection or listener it started is not wanted.</summary>

@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Protocol;
 using Akka.Actor;
 using Edsos.Scheduler;
@@ -236,7 +237,11 @@ public sealed partial class StreamSocket : SockNode
     /// </summary>
     private void Open(SocketState state, bool connected)
     {
-        Receive<DatagramReceivedEvent>(OnData);
+        Receive<DatagramReceivedEvent>(message =>
+        {
+            OnData(message);
+            Edsrt.ReturnHandled(message);
+        });
         Receive<RecvReqEvent>(message => OnRecv(message, connected));
         Receive<RecvBatchReqEvent>(batch =>
         {

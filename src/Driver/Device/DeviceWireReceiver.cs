@@ -23,6 +23,6 @@ internal sealed class DeviceWireReceiver : IWireReceiver
     {
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(frame.Length, 1));
         frame.CopyTo(buffer);
-        _device.Tell(new VirtualNicProtocol.WireFrame(buffer, frame.Length));
+        _device.Tell(VirtualNicProtocol.WireFrame.Rent(buffer, frame.Length));
     }
 }

@@ -144,6 +144,8 @@ public sealed class VirtualNicActor : EdsrtActor
             ArrayPool<byte>.Shared.Return(message.Buffer);
         }
 
+        Edsrt.ReturnHandled(message);
+
         RaiseInterrupts();
     }
 

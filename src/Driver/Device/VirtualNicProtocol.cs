@@ -108,7 +108,48 @@ public static class VirtualNicProtocol
     public sealed record DeviceRegisters(ulong Tdba, int Tdlen, int Tdh, int Tdt, ulong Rdba, int Rdlen, int Rdh, int Rdt, InterruptCause InterruptMask);
 
     /// <summary>A frame that arrived from the wire: <paramref name="Length"/> bytes of a pooled <paramref name="Buffer"/> the device returns to the pool.</summary>
-    internal sealed record WireFrame(byte[] Buffer, int Length);
+    internal sealed record WireFrame(byte[] Buffer, int Length) : IPooledMessage
+    {
+        private static readonly MessagePool<WireFrame> s_pool = new();
+        private MessageLease _lease;
+
+        private byte[] _buffer = Buffer;
+        private int _length = Length;
+
+        /// <summary>See the record's <c>Buffer</c> parameter.</summary>
+        public byte[] Buffer { get => _buffer; init => _buffer = value; }
+
+        /// <summary>See the record's <c>Length</c> parameter.</summary>
+        public int Length { get => _length; init => _length = value; }
+
+        /// <summary>A WireFrame with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static WireFrame Rent(byte[] buffer, int length)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new WireFrame(buffer, length);
+            }
+            else
+            {
+                message._buffer = buffer;
+                message._length = length;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                _buffer = null!;
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>Self-message: process the TX ring up to TDT (coalesces doorbells).</summary>
     internal sealed record ProcessTxRing

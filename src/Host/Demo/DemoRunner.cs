@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Edsos.Driver;
 using Edsos.Driver.Wires;
 using Edsos.Kpn;
@@ -113,6 +114,7 @@ public static class DemoRunner
         UserBuffer? receive = options.Mode == DataPathMode.Copy ? libc.Alloc(options.Size) : null;
         byte[] pattern = new byte[options.Size];
         rounds.SteadyAfter = options.Sends / 5;
+        using var deadline = new EchoDeadline(stop);
         rounds.StartLoop();
         try
         {
@@ -139,7 +141,7 @@ public static class DemoRunner
                 }
 
                 rounds.SendMicros.Record(Stopwatch.GetElapsedTime(start, afterSend));
-                bool ok = await ReceiveEchoAsync(libc, fd, receive, sequence, options, rounds, destination, stop);
+                bool ok = await ReceiveEchoAsync(libc, fd, receive, sequence, options, rounds, destination, deadline, stop);
                 if (ok)
                 {
                     rounds.Ok++;
@@ -165,10 +167,10 @@ public static class DemoRunner
         return rounds;
     }
 
-    private static async Task<bool> ReceiveEchoAsync(Libc libc, int fd, UserBuffer? receive, ulong sequence, DemoOptions options, Rounds rounds, Ipv4Endpoint destination, CancellationToken stop)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<bool> ReceiveEchoAsync(Libc libc, int fd, UserBuffer? receive, ulong sequence, DemoOptions options, Rounds rounds, Ipv4Endpoint destination, EchoDeadline deadline, CancellationToken stop)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        timeout.CancelAfter(options.EchoTimeout);
+        using var timeout = deadline.Arm(options.EchoTimeout);
         UserBuffer buffer;
         int length;
         Ipv4Endpoint from;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Edsos.Kpn;
 using Edsos.Protocol;
 using Edsos.SocketService;
@@ -80,7 +81,9 @@ public sealed class EchoServer
         }
     }
 
-    private async Task<Errno> EchoZeroCopyAsync()
+    // Pooled builders: one echo per datagram would otherwise allocate a state machine box each.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Errno> EchoZeroCopyAsync()
     {
         var received = await _libc.RecvZeroCopyAsync(_fd);
         if (!received.IsOk)
@@ -94,7 +97,8 @@ public sealed class EchoServer
         return sent.Error;
     }
 
-    private async Task<Errno> EchoCopyAsync(UserBuffer buffer)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Errno> EchoCopyAsync(UserBuffer buffer)
     {
         var received = await _libc.RecvFromAsync(_fd, buffer.Gva, buffer.Length);
         if (!received.IsOk)

@@ -11,17 +11,42 @@ public sealed unsafe partial class SharedArena
     /// <see cref="Unpin"/> or, if this process dies, by the survivors. Fails with the capability
     /// errors or <see cref="MemoryError.OutOfMemory"/> when the pin table is full.
     /// </summary>
-    public MemoryResult<SharedPin> Pin(TsId caller, Capability cap) => Pin(caller, cap, wantExtents: false, out _);
+    public MemoryResult<SharedPin> Pin(TsId caller, Capability cap)
+    {
+        PhysExtent[]? none = null;
+        return Pin(caller, cap, wantExtents: false, ref none, out _);
+    }
 
     /// <summary>
     /// <see cref="Pin(TsId, Capability)"/> that also returns the pinned extents, in the same
     /// transaction: what a driver puts in its descriptors (the manager's <c>DmaPin</c>).
     /// </summary>
-    internal MemoryResult<SharedPin> Pin(TsId caller, Capability cap, out PhysExtent[] extents) => Pin(caller, cap, wantExtents: true, out extents);
-
-    private MemoryResult<SharedPin> Pin(TsId caller, Capability cap, bool wantExtents, out PhysExtent[] extents)
+    internal MemoryResult<SharedPin> Pin(TsId caller, Capability cap, out PhysExtent[] extents)
     {
-        extents = [];
+        PhysExtent[]? exact = null;
+        var pinned = Pin(caller, cap, wantExtents: true, ref exact, out _);
+        extents = exact ?? [];
+        return pinned;
+    }
+
+    /// <summary>
+    /// <see cref="Pin(TsId, Capability)"/> that writes the pinned extents into the caller's
+    /// <paramref name="extents"/>, replaced by a longer array only when it is too short (a driver
+    /// keeps one per queue, so a frame's pin allocates nothing); the first <paramref name="count"/>
+    /// entries are the pin's.
+    /// </summary>
+    internal MemoryResult<SharedPin> Pin(TsId caller, Capability cap, ref PhysExtent[] extents, out int count)
+    {
+        PhysExtent[]? reused = extents;
+        var pinned = Pin(caller, cap, wantExtents: true, ref reused, out count);
+        extents = reused!;
+        return pinned;
+    }
+
+    // buffer: null asks for an array of exactly the pin's extents; a given one is reused when long enough.
+    private MemoryResult<SharedPin> Pin(TsId caller, Capability cap, bool wantExtents, ref PhysExtent[]? buffer, out int extentCount)
+    {
+        extentCount = 0;
         Enter();
         try
         {
@@ -56,12 +81,18 @@ public sealed unsafe partial class SharedArena
             Commit();
             if (wantExtents)
             {
-                extents = new PhysExtent[count];
+                if (buffer is null || buffer.Length < count)
+                {
+                    buffer = new PhysExtent[buffer is null ? count : Math.Max(count, 2 * buffer.Length)];
+                }
+
                 int i = 0;
                 for (int e = head; e != 0 && i < count; e = I32(ExtentRec(e) + L.ENext))
                 {
-                    extents[i++] = new PhysExtent((ulong)I64(ExtentRec(e) + L.EAddress), I32(ExtentRec(e) + L.ELength));
+                    buffer[i++] = new PhysExtent((ulong)I64(ExtentRec(e) + L.EAddress), I32(ExtentRec(e) + L.ELength));
                 }
+
+                extentCount = i;
             }
 
             return MemoryResult<SharedPin>.Ok(new SharedPin(id, U32(pin + L.QGeneration), I32(node + L.NLength)));

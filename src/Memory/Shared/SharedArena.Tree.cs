@@ -109,6 +109,20 @@ public sealed unsafe partial class SharedArena
         }
     }
 
+    /// <summary>True when TS <paramref name="ts"/> exists and is not lifted: <see cref="TryGetTs"/>'s <c>Alive</c> without the snapshot (allocates nothing).</summary>
+    public bool IsTsAlive(TsId ts)
+    {
+        Enter();
+        try
+        {
+            return TsExists(ts.Value) && I32(_layout.TsRec(ts.Value) + L.TState) == TsLive;
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
     /// <summary>
     /// <paramref name="ts"/> and its descendants in post-order (children before parents, siblings in
     /// creation order), the order in which a TS exit lifts them. Empty for an unknown id.

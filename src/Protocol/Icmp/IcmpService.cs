@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
@@ -71,7 +72,11 @@ public sealed class IcmpService : EdsrtActor
 
     private void Common()
     {
-        Receive<Ipv4Protocol.IpXmitComplete>(OnXmitComplete);
+        Receive<Ipv4Protocol.IpXmitComplete>(complete =>
+        {
+            OnXmitComplete(complete);
+            Edsrt.ReturnHandled(complete);
+        });
         Receive<IcmpProtocol.EchoReplyReceivedEvent>(OnEchoReply);
         Receive<PingTimeout>(OnPingTimeout);
         Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(
@@ -264,18 +269,18 @@ public sealed class IcmpService : EdsrtActor
         }
 
         _ipTx.Tell(
-            new Ipv4Protocol.IpQueueXmit(
-                RequestId: requestId,
-                ReplyTo: replyTo,
-                ReportedBytes: repr.DataLength,
-                Source: source,
-                Destination: destination,
-                Protocol: IpProtocol.Icmp,
-                Tos: 0,
-                Headroom: headroom,
-                TransportHeaderLength: IcmpV4Repr.HeaderLength,
-                Payload: data,
-                PayloadLength: repr.DataLength),
+            Ipv4Protocol.IpQueueXmit.Rent(
+                requestId: requestId,
+                replyTo: replyTo,
+                reportedBytes: repr.DataLength,
+                source: source,
+                destination: destination,
+                protocol: IpProtocol.Icmp,
+                tos: 0,
+                headroom: headroom,
+                transportHeaderLength: IcmpV4Repr.HeaderLength,
+                payload: data,
+                payloadLength: repr.DataLength),
             Self);
         return true;
     }

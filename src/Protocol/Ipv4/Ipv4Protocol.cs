@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Wire;
 using Akka.Actor;
@@ -31,19 +32,98 @@ public static class Ipv4Protocol
     /// <see cref="InetStackOptions.Tso"/>, the protocol is TCP and the destination is not one of ours (loopback
     /// has no NIC to cut it).
     /// </summary>
-    public sealed record IpQueueXmit(
-        ulong RequestId,
-        IActorRef? ReplyTo,
-        int ReportedBytes,
-        Ipv4Address Source,
-        Ipv4Address Destination,
-        IpProtocol Protocol,
-        byte Tos,
-        Capability Headroom,
-        int TransportHeaderLength,
-        Capability Payload,
-        int PayloadLength,
-        int GsoSize = 0);
+    public sealed record IpQueueXmit(ulong RequestId, IActorRef? ReplyTo, int ReportedBytes, Ipv4Address Source, Ipv4Address Destination, IpProtocol Protocol, byte Tos, Capability Headroom, int TransportHeaderLength, Capability Payload, int PayloadLength, int GsoSize = 0) : IPooledMessage
+    {
+        private static readonly MessagePool<IpQueueXmit> s_pool = new();
+        private MessageLease _lease;
+
+        private ulong _requestId = RequestId;
+        private IActorRef? _replyTo = ReplyTo;
+        private int _reportedBytes = ReportedBytes;
+        private Ipv4Address _source = Source;
+        private Ipv4Address _destination = Destination;
+        private IpProtocol _protocol = Protocol;
+        private byte _tos = Tos;
+        private Capability _headroom = Headroom;
+        private int _transportHeaderLength = TransportHeaderLength;
+        private Capability _payload = Payload;
+        private int _payloadLength = PayloadLength;
+        private int _gsoSize = GsoSize;
+
+        /// <summary>See the record's <c>RequestId</c> parameter.</summary>
+        public ulong RequestId { get => _requestId; init => _requestId = value; }
+
+        /// <summary>See the record's <c>ReplyTo</c> parameter.</summary>
+        public IActorRef? ReplyTo { get => _replyTo; init => _replyTo = value; }
+
+        /// <summary>See the record's <c>ReportedBytes</c> parameter.</summary>
+        public int ReportedBytes { get => _reportedBytes; init => _reportedBytes = value; }
+
+        /// <summary>See the record's <c>Source</c> parameter.</summary>
+        public Ipv4Address Source { get => _source; init => _source = value; }
+
+        /// <summary>See the record's <c>Destination</c> parameter.</summary>
+        public Ipv4Address Destination { get => _destination; init => _destination = value; }
+
+        /// <summary>See the record's <c>Protocol</c> parameter.</summary>
+        public IpProtocol Protocol { get => _protocol; init => _protocol = value; }
+
+        /// <summary>See the record's <c>Tos</c> parameter.</summary>
+        public byte Tos { get => _tos; init => _tos = value; }
+
+        /// <summary>See the record's <c>Headroom</c> parameter.</summary>
+        public Capability Headroom { get => _headroom; init => _headroom = value; }
+
+        /// <summary>See the record's <c>TransportHeaderLength</c> parameter.</summary>
+        public int TransportHeaderLength { get => _transportHeaderLength; init => _transportHeaderLength = value; }
+
+        /// <summary>See the record's <c>Payload</c> parameter.</summary>
+        public Capability Payload { get => _payload; init => _payload = value; }
+
+        /// <summary>See the record's <c>PayloadLength</c> parameter.</summary>
+        public int PayloadLength { get => _payloadLength; init => _payloadLength = value; }
+
+        /// <summary>See the record's <c>GsoSize</c> parameter.</summary>
+        public int GsoSize { get => _gsoSize; init => _gsoSize = value; }
+
+        /// <summary>A IpQueueXmit with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static IpQueueXmit Rent(ulong requestId, IActorRef? replyTo, int reportedBytes, Ipv4Address source, Ipv4Address destination, IpProtocol protocol, byte tos, Capability headroom, int transportHeaderLength, Capability payload, int payloadLength, int gsoSize = 0)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new IpQueueXmit(requestId, replyTo, reportedBytes, source, destination, protocol, tos, headroom, transportHeaderLength, payload, payloadLength, gsoSize);
+            }
+            else
+            {
+                message._requestId = requestId;
+                message._replyTo = replyTo;
+                message._reportedBytes = reportedBytes;
+                message._source = source;
+                message._destination = destination;
+                message._protocol = protocol;
+                message._tos = tos;
+                message._headroom = headroom;
+                message._transportHeaderLength = transportHeaderLength;
+                message._payload = payload;
+                message._payloadLength = payloadLength;
+                message._gsoSize = gsoSize;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                _replyTo = null!;
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>
     /// <see cref="Ipv4TxWorker"/> → the <see cref="IpQueueXmit.ReplyTo"/> of a datagram (the ICMP service, TCP for each
@@ -53,7 +133,52 @@ public static class Ipv4Protocol
     /// <see cref="Errno.EFAULT"/>, <see cref="Errno.ENOBUFS"/>, <see cref="Errno.EMSGSIZE"/>,
     /// <see cref="Errno.EOPNOTSUPP"/>, <see cref="Errno.ENETDOWN"/>) with <paramref name="Bytes"/> 0. Sent once per datagram.
     /// </summary>
-    public sealed record IpXmitComplete(ulong RequestId, int Bytes, Errno Error);
+    public sealed record IpXmitComplete(ulong RequestId, int Bytes, Errno Error) : IPooledMessage
+    {
+        private static readonly MessagePool<IpXmitComplete> s_pool = new();
+        private MessageLease _lease;
+
+        private ulong _requestId = RequestId;
+        private int _bytes = Bytes;
+        private Errno _error = Error;
+
+        /// <summary>See the record's <c>RequestId</c> parameter.</summary>
+        public ulong RequestId { get => _requestId; init => _requestId = value; }
+
+        /// <summary>See the record's <c>Bytes</c> parameter.</summary>
+        public int Bytes { get => _bytes; init => _bytes = value; }
+
+        /// <summary>See the record's <c>Error</c> parameter.</summary>
+        public Errno Error { get => _error; init => _error = value; }
+
+        /// <summary>A IpXmitComplete with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static IpXmitComplete Rent(ulong requestId, int bytes, Errno error)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new IpXmitComplete(requestId, bytes, error);
+            }
+            else
+            {
+                message._requestId = requestId;
+                message._bytes = bytes;
+                message._error = error;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>
     /// A worker that shared a node into the IPv4 transmit TS and cannot hand it over after all → <see cref="Ipv4TxWorker"/>:

@@ -66,7 +66,7 @@ public sealed partial class Ipv4RxWorker
 
         _tally.UdpDelivered++;
         socket.Socket.Tell(
-            new InetProtocol.DatagramReceivedEvent(
+            InetProtocol.DatagramReceivedEvent.Rent(
                 delivered,
                 payloadLength,
                 new Ipv4Endpoint(ip.Source, udp.SourcePort),

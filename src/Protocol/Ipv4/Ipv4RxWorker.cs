@@ -74,7 +74,11 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
     /// <summary>The normal phase: frames are parsed and delivered.</summary>
     private void Running()
     {
-        Receive<DriverProtocol.FrameReceivedEvent>(OnFrame);
+        Receive<DriverProtocol.FrameReceivedEvent>(received =>
+        {
+            OnFrame(received);
+            Edsrt.ReturnHandled(received);
+        });
         Receive<InetStackProtocol.Quiesce>(_ =>
         {
             Become(Quiesced);
@@ -90,6 +94,7 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
         {
             _tally.Frames++;
             Drop(received.Frame);
+            Edsrt.ReturnHandled(received);
         });
         Receive<InetStackProtocol.Quiesce>(_ => Sender.Tell(new InetStackProtocol.Quiesced(nameof(Ipv4RxWorker)), Self));
         Common();

@@ -201,13 +201,13 @@ public sealed partial class Ipv4TxWorker
         {
             _pending.FrameQueued(outputId);
             _qdisc.Tell(
-                new QdiscProtocol.DevQueueXmit(
-                    Skb: skb,
-                    Length: length,
-                    Priority: PfifoFast<object>.PriorityFromTos(tos),
-                    Token: outputId,
-                    Owner: Self,
-                    Offload: offload),
+                QdiscProtocol.DevQueueXmit.Rent(
+                    skb: skb,
+                    length: length,
+                    priority: PfifoFast<object>.PriorityFromTos(tos),
+                    token: outputId,
+                    owner: Self,
+                    offload: offload),
                 Self);
             return;
         }
@@ -222,6 +222,6 @@ public sealed partial class Ipv4TxWorker
             return;
         }
 
-        _rxWorker.Tell(new DriverProtocol.FrameReceivedEvent(shared.Value, length), Self);
+        _rxWorker.Tell(DriverProtocol.FrameReceivedEvent.Rent(shared.Value, length), Self);
     }
 }

@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Arp;
 using Edsos.Protocol.Qdisc;
@@ -75,7 +76,11 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
     /// <summary>The normal phase: datagrams are routed, resolved and sent.</summary>
     private void Running()
     {
-        Receive<Ipv4Protocol.IpQueueXmit>(OnQueueXmit);
+        Receive<Ipv4Protocol.IpQueueXmit>(request =>
+        {
+            OnQueueXmit(request);
+            Edsrt.ReturnHandled(request);
+        });
         Receive<Ipv4Protocol.ArpLearnedEvent>(OnArpLearned);
         Receive<Ipv4Protocol.ArpReplyNeeded>(OnArpReplyNeeded);
         Receive<ArpTick>(_ => OnArpTick());
@@ -91,7 +96,11 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
     /// <summary>The stack is stopping: new datagrams fail with ENETDOWN, ARP is ignored; frames out still complete.</summary>
     private void Quiesced()
     {
-        Receive<Ipv4Protocol.IpQueueXmit>(request => Fail(Accept(request), Errno.ENETDOWN));
+        Receive<Ipv4Protocol.IpQueueXmit>(request =>
+        {
+            Fail(Accept(request), Errno.ENETDOWN);
+            Edsrt.ReturnHandled(request);
+        });
         Receive<Ipv4Protocol.ArpLearnedEvent>(_ => { });
         Receive<Ipv4Protocol.ArpReplyNeeded>(_ => { });
         Receive<ArpTick>(_ => _arpTimer.Fired());
@@ -101,7 +110,11 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
 
     private void Common()
     {
-        Receive<QdiscProtocol.SkbSentEvent>(OnSkbSent);
+        Receive<QdiscProtocol.SkbSentEvent>(sent =>
+        {
+            OnSkbSent(sent);
+            Edsrt.ReturnHandled(sent);
+        });
         Receive<Ipv4Protocol.ReleaseNode>(release => _memory.Release(_ts, release.Node));
         Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(_tally.Snapshot(), Self));
         Receive<InetStackProtocol.Release>(_ => Sender.Tell(new InetStackProtocol.Released(nameof(Ipv4TxWorker), ReleaseAll()), Self));
@@ -328,12 +341,12 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
 
         // Token 0: an ARP frame belongs to no datagram, its completion needs no bookkeeping.
         _qdisc.Tell(
-            new QdiscProtocol.DevQueueXmit(
-                Skb: pushed.Value,
-                Length: FrameLayout.ArpFrameLength,
-                Priority: 0,
-                Token: 0,
-                Owner: Self),
+            QdiscProtocol.DevQueueXmit.Rent(
+                skb: pushed.Value,
+                length: FrameLayout.ArpFrameLength,
+                priority: 0,
+                token: 0,
+                owner: Self),
             Self);
     }
 
@@ -370,7 +383,7 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
             _tally.Failed++;
         }
 
-        done.ReplyTo?.Tell(new Ipv4Protocol.IpXmitComplete(done.RequestId, done.ReportedBytes, done.Error), Self);
+        done.ReplyTo?.Tell(Ipv4Protocol.IpXmitComplete.Rent(done.RequestId, done.ReportedBytes, done.Error), Self);
     }
 
     private int ReleaseAll()
@@ -393,7 +406,7 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
         _pending.Drain(Errno.ENETDOWN, _drained);
         foreach (OutputCompletion<IActorRef?> done in _drained)
         {
-            done.ReplyTo?.Tell(new Ipv4Protocol.IpXmitComplete(done.RequestId, 0, done.Error), Self);
+            done.ReplyTo?.Tell(Ipv4Protocol.IpXmitComplete.Rent(done.RequestId, 0, done.Error), Self);
         }
 
         _drained.Clear();

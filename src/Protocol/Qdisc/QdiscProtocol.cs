@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Memory;
 using Akka.Actor;
 using Edsos.Scheduler;
@@ -18,7 +19,69 @@ public static class QdiscProtocol
     /// <paramref name="Offload"/> the frame is a TCP super-frame for the NIC's segmentation offload: it needs
     /// one more descriptor (the context) and is handed to the driver with the offload.
     /// </summary>
-    public sealed record DevQueueXmit(Capability Skb, int Length, int Priority, ulong Token, IActorRef Owner, Driver.TxOffload? Offload = null);
+    public sealed record DevQueueXmit(Capability Skb, int Length, int Priority, ulong Token, IActorRef Owner, TxOffload? Offload = null) : IPooledMessage
+    {
+        private static readonly MessagePool<DevQueueXmit> s_pool = new();
+        private MessageLease _lease;
+
+        private Capability _skb = Skb;
+        private int _length = Length;
+        private int _priority = Priority;
+        private ulong _token = Token;
+        private IActorRef _owner = Owner;
+        private TxOffload? _offload = Offload;
+
+        /// <summary>See the record's <c>Skb</c> parameter.</summary>
+        public Capability Skb { get => _skb; init => _skb = value; }
+
+        /// <summary>See the record's <c>Length</c> parameter.</summary>
+        public int Length { get => _length; init => _length = value; }
+
+        /// <summary>See the record's <c>Priority</c> parameter.</summary>
+        public int Priority { get => _priority; init => _priority = value; }
+
+        /// <summary>See the record's <c>Token</c> parameter.</summary>
+        public ulong Token { get => _token; init => _token = value; }
+
+        /// <summary>See the record's <c>Owner</c> parameter.</summary>
+        public IActorRef Owner { get => _owner; init => _owner = value; }
+
+        /// <summary>See the record's <c>Offload</c> parameter.</summary>
+        public TxOffload? Offload { get => _offload; init => _offload = value; }
+
+        /// <summary>A DevQueueXmit with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static DevQueueXmit Rent(Capability skb, int length, int priority, ulong token, IActorRef owner, TxOffload? offload = null)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new DevQueueXmit(skb, length, priority, token, owner, offload);
+            }
+            else
+            {
+                message._skb = skb;
+                message._length = length;
+                message._priority = priority;
+                message._token = token;
+                message._owner = owner;
+                message._offload = offload;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                _owner = null!;
+                _offload = null!;
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>
     /// Qdisc → owner: the frame of <paramref name="Token"/> is done: <see cref="Errno.None"/> when it left
@@ -27,7 +90,47 @@ public static class QdiscProtocol
     /// <see cref="Errno.EOPNOTSUPP"/> when it asked for an offload the NIC does not have enabled,
     /// <see cref="Errno.ENETDOWN"/> when the stack or the device stopped first (driver reset: Aborted).
     /// </summary>
-    public sealed record SkbSentEvent(ulong Token, Errno Error);
+    public sealed record SkbSentEvent(ulong Token, Errno Error) : IPooledMessage
+    {
+        private static readonly MessagePool<SkbSentEvent> s_pool = new();
+        private MessageLease _lease;
+
+        private ulong _token = Token;
+        private Errno _error = Error;
+
+        /// <summary>See the record's <c>Token</c> parameter.</summary>
+        public ulong Token { get => _token; init => _token = value; }
+
+        /// <summary>See the record's <c>Error</c> parameter.</summary>
+        public Errno Error { get => _error; init => _error = value; }
+
+        /// <summary>A SkbSentEvent with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
+        public static SkbSentEvent Rent(ulong token, Errno error)
+        {
+            var message = s_pool.TryRent();
+            if (message is null)
+            {
+                message = new SkbSentEvent(token, error);
+            }
+            else
+            {
+                message._token = token;
+                message._error = error;
+            }
+
+            message._lease.Begin();
+            return message;
+        }
+
+        /// <inheritdoc />
+        public void Return()
+        {
+            if (_lease.TryEnd())
+            {
+                s_pool.Return(this);
+            }
+        }
+    }
 
     /// <summary>Qdisc → itself: run again (Linux raises NET_TX_SOFTIRQ when the quota ran out).</summary>
     public sealed record NetTxAction

@@ -66,14 +66,22 @@ public sealed class QdiscWorker : EdsrtActor
     /// <summary>The normal phase: frames are queued and handed to the driver as credit allows.</summary>
     private void Running()
     {
-        Receive<QdiscProtocol.DevQueueXmit>(OnEnqueue);
+        Receive<QdiscProtocol.DevQueueXmit>(xmit =>
+        {
+            OnEnqueue(xmit);
+            Edsrt.ReturnHandled(xmit);
+        });
         Receive<QdiscProtocol.NetTxAction>(_ =>
         {
             _runScheduled = false;
             Run();
         });
         Receive<DriverProtocol.TxCredit>(OnCredit);
-        Receive<DriverProtocol.SendCompleteEvent>(OnSendComplete);
+        Receive<DriverProtocol.SendCompleteEvent>(complete =>
+        {
+            OnSendComplete(complete);
+            Edsrt.ReturnHandled(complete);
+        });
         Receive<InetStackProtocol.Quiesce>(_ =>
         {
             Become(Quiesced);
@@ -88,11 +96,16 @@ public sealed class QdiscWorker : EdsrtActor
         Receive<QdiscProtocol.DevQueueXmit>(xmit =>
         {
             NodeOps.Release(_memory, _ts, xmit.Skb);
-            xmit.Owner.Tell(new QdiscProtocol.SkbSentEvent(xmit.Token, Errno.ENETDOWN), Self);
+            xmit.Owner.Tell(QdiscProtocol.SkbSentEvent.Rent(xmit.Token, Errno.ENETDOWN), Self);
+            Edsrt.ReturnHandled(xmit);
         });
         Receive<QdiscProtocol.NetTxAction>(_ => _runScheduled = false);
         Receive<DriverProtocol.TxCredit>(credit => _credit.OnCredit(credit.FreeDescriptors));
-        Receive<DriverProtocol.SendCompleteEvent>(complete => Complete(complete));
+        Receive<DriverProtocol.SendCompleteEvent>(complete =>
+        {
+            Complete(complete);
+            Edsrt.ReturnHandled(complete);
+        });
         Receive<InetStackProtocol.Quiesce>(_ => Sender.Tell(new InetStackProtocol.Quiesced(nameof(QdiscWorker)), Self));
         Common();
     }
@@ -116,7 +129,7 @@ public sealed class QdiscWorker : EdsrtActor
         if (!descriptors.IsOk)
         {
             NodeOps.Release(_memory, _ts, xmit.Skb);
-            xmit.Owner.Tell(new QdiscProtocol.SkbSentEvent(xmit.Token, NodeOps.ToErrno(descriptors.Error)), Self);
+            xmit.Owner.Tell(QdiscProtocol.SkbSentEvent.Rent(xmit.Token, NodeOps.ToErrno(descriptors.Error)), Self);
             return;
         }
 
@@ -127,7 +140,7 @@ public sealed class QdiscWorker : EdsrtActor
         {
             _dropped++;
             NodeOps.Release(_memory, _ts, xmit.Skb);
-            xmit.Owner.Tell(new QdiscProtocol.SkbSentEvent(xmit.Token, Errno.ENOBUFS), Self);
+            xmit.Owner.Tell(QdiscProtocol.SkbSentEvent.Rent(xmit.Token, Errno.ENOBUFS), Self);
             return;
         }
 
@@ -177,7 +190,7 @@ public sealed class QdiscWorker : EdsrtActor
             TxStatus.OffloadUnsupported => Errno.EOPNOTSUPP,
             _ => Errno.EMSGSIZE,
         };
-        skb.Owner.Tell(new QdiscProtocol.SkbSentEvent(skb.Token, error), Self);
+        skb.Owner.Tell(QdiscProtocol.SkbSentEvent.Rent(skb.Token, error), Self);
         return true;
     }
 
@@ -219,7 +232,7 @@ public sealed class QdiscWorker : EdsrtActor
         {
             // Revoked under us (the payload's TS exited): drop it here, it would fail at the driver anyway.
             NodeOps.Release(_memory, _ts, skb.Skb);
-            skb.Owner.Tell(new QdiscProtocol.SkbSentEvent(skb.Token, NodeOps.ToErrno(shared.Error)), Self);
+            skb.Owner.Tell(QdiscProtocol.SkbSentEvent.Rent(skb.Token, NodeOps.ToErrno(shared.Error)), Self);
             return true;
         }
 
@@ -227,7 +240,7 @@ public sealed class QdiscWorker : EdsrtActor
         _inFlight.Add(token, skb);
         _credit.Take(skb.Descriptors);
         _transmitted++;
-        _driver.Tell(new DriverProtocol.XmitSkbEvent(Skb: shared.Value, Length: skb.Length, Token: token, ReplyTo: Self, Offload: skb.Offload), Self);
+        _driver.Tell(DriverProtocol.XmitSkbEvent.Rent(shared.Value, skb.Length, token, Self, skb.Offload), Self);
         return true;
     }
 

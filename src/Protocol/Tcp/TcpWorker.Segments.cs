@@ -230,7 +230,7 @@ public sealed partial class TcpWorker
             return false;
         }
 
-        slot.Socket!.Tell(new InetProtocol.DatagramReceivedEvent(shared.Value, length, connection.Remote, connection.Local), Self);
+        slot.Socket!.Tell(InetProtocol.DatagramReceivedEvent.Rent(shared.Value, length, connection.Remote, connection.Local), Self);
         return true;
     }
 }

@@ -139,19 +139,19 @@ public sealed partial class TcpWorker
         }
 
         _ipTx.Tell(
-            new Ipv4Protocol.IpQueueXmit(
-                RequestId: requestId,
-                ReplyTo: replyTo,
-                ReportedBytes: length,
-                Source: local.Address,
-                Destination: remote.Address,
-                Protocol: IpProtocol.Tcp,
-                Tos: 0,
-                Headroom: headroom.Value,
-                TransportHeaderLength: headerLength,
-                Payload: slice,
-                PayloadLength: length,
-                GsoSize: gsoSize),
+            Ipv4Protocol.IpQueueXmit.Rent(
+                requestId: requestId,
+                replyTo: replyTo,
+                reportedBytes: length,
+                source: local.Address,
+                destination: remote.Address,
+                protocol: IpProtocol.Tcp,
+                tos: 0,
+                headroom: headroom.Value,
+                transportHeaderLength: headerLength,
+                payload: slice,
+                payloadLength: length,
+                gsoSize: gsoSize),
             Self);
         return TransmitOutcome.Sent;
     }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Tcp.Core;
 using Edsos.Protocol.Wire;
@@ -76,7 +77,11 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
     private void Running()
     {
         Receive<InetProtocol.StreamConnect>(OnConnect);
-        Receive<InetProtocol.XmitRequest>(OnXmit);
+        Receive<InetProtocol.XmitRequest>(request =>
+        {
+            OnXmit(request);
+            Edsrt.ReturnHandled(request);
+        });
         Receive<TcpProtocol.SegmentReceivedEvent>(OnSegment);
         Receive<TcpProtocol.Tick>(_ => OnTimer());
         Receive<InetStackProtocol.Quiesce>(_ =>
@@ -96,7 +101,10 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         Receive<InetProtocol.StreamConnect>(connect =>
             Sender.Tell(new InetProtocol.StreamConnected(connect.ReqId, Errno.ENETDOWN, connect.Local, connect.Remote), Self));
         Receive<InetProtocol.XmitRequest>(request =>
-            RejectXmit(request, _byId.ContainsKey(request.ConnectionId) ? Errno.ENETDOWN : Errno.ENOTCONN));
+        {
+            RejectXmit(request, _byId.ContainsKey(request.ConnectionId) ? Errno.ENETDOWN : Errno.ENOTCONN);
+            Edsrt.ReturnHandled(request);
+        });
         Receive<TcpProtocol.SegmentReceivedEvent>(segment =>
         {
             _segmentsReceived++;
@@ -110,7 +118,11 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
     /// <summary>Handlers both phases share.</summary>
     private void Common()
     {
-        Receive<Ipv4.Ipv4Protocol.IpXmitComplete>(OnSegmentComplete);
+        Receive<Ipv4.Ipv4Protocol.IpXmitComplete>(complete =>
+        {
+            OnSegmentComplete(complete);
+            Edsrt.ReturnHandled(complete);
+        });
         Receive<InetProtocol.StreamListen>(OnListen);
         Receive<InetProtocol.StreamUnlisten>(OnUnlisten);
         Receive<InetProtocol.StreamAttach>(OnAttach);

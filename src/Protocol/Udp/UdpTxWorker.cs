@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Ipv4;
 using Edsos.Protocol.Wire;
@@ -38,7 +39,11 @@ public sealed class UdpTxWorker : EdsrtActor
         _ts = Ts;
         _ipTx = ipTx;
 
-        Receive<InetProtocol.XmitRequest>(OnXmit);
+        Receive<InetProtocol.XmitRequest>(request =>
+        {
+            OnXmit(request);
+            Edsrt.ReturnHandled(request);
+        });
         Receive<InetStackProtocol.Quiesce>(_ =>
         {
             // Quiesced (the stack is stopping): every send is refused with ENETDOWN.
@@ -48,6 +53,7 @@ public sealed class UdpTxWorker : EdsrtActor
                 {
                     _requests++;
                     Reject(request, Errno.ENETDOWN);
+                    Edsrt.ReturnHandled(request);
                 });
                 Receive<InetStackProtocol.Quiesce>(_ => Sender.Tell(new InetStackProtocol.Quiesced(nameof(UdpTxWorker)), Self));
                 Common();
@@ -113,18 +119,18 @@ public sealed class UdpTxWorker : EdsrtActor
         }
 
         _ipTx.Tell(
-            new Ipv4Protocol.IpQueueXmit(
-                RequestId: request.RequestId,
-                ReplyTo: request.ReplyTo,
-                ReportedBytes: request.Length,
-                Source: source,
-                Destination: destination,
-                Protocol: IpProtocol.Udp,
-                Tos: 0,
-                Headroom: pushed.Value,
-                TransportHeaderLength: UdpRepr.HeaderLength,
-                Payload: request.Length > 0 ? request.Payload : default,
-                PayloadLength: request.Length),
+            Ipv4Protocol.IpQueueXmit.Rent(
+                requestId: request.RequestId,
+                replyTo: request.ReplyTo,
+                reportedBytes: request.Length,
+                source: source,
+                destination: destination,
+                protocol: IpProtocol.Udp,
+                tos: 0,
+                headroom: pushed.Value,
+                transportHeaderLength: UdpRepr.HeaderLength,
+                payload: request.Length > 0 ? request.Payload : default,
+                payloadLength: request.Length),
             Self);
         if (request.Length == 0)
         {
