@@ -111,6 +111,7 @@ public static class EdsosCli
         bench.Subcommands.Add(TracingBench.BuildCommand());
         bench.Subcommands.Add(TapBench.BuildCommand());
         bench.Subcommands.Add(Cluster.ClusterCli.BuildSerializerBench());
+        bench.Subcommands.Add(ClusterBench.BuildCommand());
         root.Subcommands.Add(bench);
         root.Subcommands.Add(Cluster.ClusterCli.BuildNode());
         root.Subcommands.Add(Cluster.ClusterCli.BuildCluster());

@@ -91,9 +91,11 @@ public static class ClusterCli
         var json = new Option<bool>("--json") { Description = "One JSON object on stdout: the demo's fields summed over every arena, processes, kill timings" };
         var traceDir = new Option<string?>("--trace-dir") { Description = "Each node writes its traces there as Jaeger JSON (host-a-1.json, host-b-1.json; a restarted B host-b-2.json)" };
         var otlp = new Option<string?>("--otlp") { Description = "Each node exports its traces over OTLP to this http(s) endpoint (services edsos-host-a, edsos-host-b)" }.MustBeHttpEndpoint();
+        var chaos = new Option<int>("--chaos") { Description = "K SIGKILLs in a row at seeded random instants while the echo runs, each of a random process (victim user, net, driver or B), each restarted before the next (--layout roles, UDP)", DefaultValueFactory = _ => 0 }.MustBeAtLeast(0);
+        var chaosSeed = new Option<int?>("--seed") { Description = "The chaos run's seed (default: from the clock, printed in the report; EDSOS_KILL_SEED also sets it)" };
         var demo = new Command("demo", "Host A as three processes (user, net, driver) on one arena and host B as a fourth, in one Akka.Cluster, NICs joined by a UDP wire: the demo's echo across them, every byte checked")
         {
-            proto, sends, size, kill, restart, layout, roles, json, traceDir, otlp,
+            proto, sends, size, kill, restart, layout, roles, json, traceDir, otlp, chaos, chaosSeed,
         };
         demo.SetAction(async (result, stop) =>
         {
@@ -119,6 +121,9 @@ public static class ClusterCli
                 Roles = result.GetValue(layout) == "roles" || result.GetValue(roles),
                 TraceDirectory = result.GetValue(traceDir),
                 OtlpEndpoint = result.GetValue(otlp),
+                Chaos = result.GetValue(chaos),
+                ChaosSeed = result.GetValue(chaosSeed)
+                    ?? (int.TryParse(Environment.GetEnvironmentVariable("EDSOS_KILL_SEED"), out int fromEnvironment) ? fromEnvironment : Environment.TickCount & int.MaxValue),
             };
             if (options.Validate() is { } invalid)
             {
@@ -194,9 +199,19 @@ public static class ClusterCli
         output.WriteLine($"  payload copied     {report.PayloadBytesCopied:N0} bytes by the CPU (stack, {report.ArenasReported} arena(s))");
         output.WriteLine($"  headers copied     {report.HeaderBytesCopied:N0} bytes");
         output.WriteLine($"  device DMA         {report.DmaBytes:N0} bytes");
-        output.WriteLine($"  sends/s            {report.SendsPerSec:N0} (send+echo rounds across processes)");
+        output.WriteLine($"  sends/s            {report.SendsPerSec:N0} (send+echo rounds across processes, warm-up included); {report.SteadySendsPerSec:N0} after the first fifth");
         output.WriteLine($"  sendto latency     p50 {report.SendP50Us:0.0} µs, p99 {report.SendP99Us:0.0} µs; round trip p50 {report.RttP50Us:0.0} µs");
-        if (report.Killed is { } killed)
+        if (report.ChaosSeed is { } chaosSeed)
+        {
+            output.WriteLine($"  chaos              {report.Kills.Count} kills, seed {chaosSeed} (--seed {chaosSeed} replays the picks)");
+            foreach (var (kill, index) in report.Kills.Select((k, i) => (k, i + 1)))
+            {
+                output.WriteLine($"    kill {index,2}          {kill.Target,-6} pid {kill.Pid,-7} after {kill.AfterEchoes,5} echoes +{kill.JitterUs,4} µs: removed after {Seconds(kill.RemovedAfterS)}, back after {Seconds(kill.RejoinedAfterS)}");
+            }
+
+            output.WriteLine($"  reaped (last)      {report.ReapedProcesses} process(es) by the surviving processes: {report.LiftedNodes} nodes lifted, of them {report.LiftedCtrns} CTRNs");
+        }
+        else if (report.Killed is { } killed)
         {
             output.WriteLine($"  killed             host {killed.Host} {killed.Role} pid {killed.Pid} by SIGKILL after {report.KilledAfterEchoes} echoes");
             if (report.ReapedProcesses > 0)

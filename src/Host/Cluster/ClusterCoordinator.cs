@@ -19,7 +19,7 @@ internal sealed class ClusterCoordinator : ReceiveActor
         Receive<ClusterEvent.IMemberEvent>(e => arrivals.TryWrite(new Arrival(e, System.Diagnostics.Stopwatch.GetTimestamp())));
         Receive<ClusterEvent.UnreachableMember>(e => arrivals.TryWrite(new Arrival(e, System.Diagnostics.Stopwatch.GetTimestamp())));
         Receive<ClusterEvent.ReachableMember>(e => arrivals.TryWrite(new Arrival(e, System.Diagnostics.Stopwatch.GetTimestamp())));
-        Receive<IClusterMessage>(m => arrivals.TryWrite(new Arrival(m, System.Diagnostics.Stopwatch.GetTimestamp())));
+        Receive<IClusterMessage>(m => arrivals.TryWrite(new Arrival(m, System.Diagnostics.Stopwatch.GetTimestamp()) { From = Sender }));
         Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
     }
 
@@ -29,5 +29,9 @@ internal sealed class ClusterCoordinator : ReceiveActor
     protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
 
     /// <summary>A message or cluster event and when it arrived (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
-    public sealed record Arrival(object Message, long At);
+    public sealed record Arrival(object Message, long At)
+    {
+        /// <summary>The node that sent a cluster message (null for membership events).</summary>
+        public IActorRef? From { get; init; }
+    }
 }

@@ -18,7 +18,7 @@ namespace Edsos.Host.Cluster;
 /// <c>--restart</c> it starts B again and A resumes once the new B is up. Every process it started is killed on
 /// every path out.
 /// </summary>
-public static class ClusterDemo
+public static partial class ClusterDemo
 {
     private static readonly TimeSpan s_readyTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan s_reportTimeout = TimeSpan.FromSeconds(40);
@@ -33,6 +33,7 @@ public static class ClusterDemo
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(error);
         var total = Stopwatch.StartNew();
+        RemoveStaleArenas();
         var arrivals = Channel.CreateUnbounded<ClusterCoordinator.Arrival>();
 
         // The coordinator is a service of its own in traces: its RunEcho and Finish carry its span to the nodes.
@@ -47,12 +48,13 @@ public static class ClusterDemo
             ExtraConfig = ClusterConfig.Build(0, [ClusterNode.CoordinatorRole], null),
             DispatcherThreads = 1,
         });
-        var run = new RunState(options);
+        var run = new RunState(options, error);
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
             cluster.Join(cluster.SelfAddress);
             var coordinator = system.ActorOf(Props.Create(() => new ClusterCoordinator(arrivals.Writer)), ClusterCoordinator.Name);
+            run.Coordinator = coordinator;
             string seed = $"127.0.0.1:{cluster.SelfAddress.Port}";
             var (portA, portB) = FreeUdpPortPair();
             var started = new Dictionary<string, int>();
@@ -82,7 +84,7 @@ public static class ClusterDemo
                 run.Start(NodeProcess.Start("A", RoleArgs("driver", "app"), "driver", "A/driver"));
                 run.Start(NodeProcess.Start("A", RoleArgs("net", "app"), "net", "A/net"));
                 run.Start(NodeProcess.Start("A", RoleArgs("user", "app"), "user", "A"));
-                if (options.KillHost == "user")
+                if (options.KillHost == "user" || options.Chaos > 0)
                 {
                     run.Start(NodeProcess.Start("A", RoleArgs("user", ClusterDemoOptions.VictimApp), "user", ClusterDemoOptions.KillKeyOf("user")));
                 }
@@ -105,17 +107,23 @@ public static class ClusterDemo
             // of its own until it is killed, so its sockets are busy when it dies.
             using (system.Tracing.Source.StartActivity("cluster demo", ActivityKind.Producer))
             {
-                if (run.Nodes.TryGetValue(ClusterDemoOptions.KillKeyOf("user"), out var victim) && options.KillHost == "user")
+                if (run.Nodes.ContainsKey(ClusterDemoOptions.KillKeyOf("user")) && (options.KillHost == "user" || options.Chaos > 0))
                 {
-                    victim.Node.TellTraced(new ClusterProtocol.RunEcho(options.Proto, int.MaxValue, options.Size, 0, options.EchoTimeout.TotalSeconds, false), coordinator);
+                    run.RunVictimEcho();
                 }
 
+                int notifyAt = options.Chaos > 0 ? ChaosNotifyEvery : options.KillHost is null ? 0 : options.KillAfter;
                 run.Nodes["A"].Node.TellTraced(
-                    new ClusterProtocol.RunEcho(options.Proto, options.Sends, options.Size, options.KillHost is null ? 0 : options.KillAfter, options.EchoTimeout.TotalSeconds, options.Restart),
+                    new ClusterProtocol.RunEcho(options.Proto, options.Chaos > 0 ? int.MaxValue : options.Sends, options.Size, notifyAt, options.EchoTimeout.TotalSeconds, options.Restart || options.Chaos > 0),
                     coordinator);
             }
 
-            await run.RunEchoAsync(reader, seed, () => options.KillHost is "net" or "driver" ? RoleArgs(options.KillHost, "app") : NodeArgs("B", portB, portA), stop);
+            await run.RunEchoAsync(reader, seed, target => target switch
+            {
+                "net" or "driver" => RoleArgs(target, "app"),
+                "user" => RoleArgs("user", ClusterDemoOptions.VictimApp),
+                _ => NodeArgs("B", portB, portA),
+            }, stop);
 
             // 3. Every surviving host closes and reports its arena.
             await run.FinishAsync(reader, coordinator, stop.IsCancellationRequested ? "a signal" : "the echo ended");
@@ -138,6 +146,31 @@ public static class ClusterDemo
         }
     }
 
+    /// <summary>
+    /// Deletes the arena files of earlier coordinators that are gone (<c>/dev/shm/edsos-demo-PID-a.arena</c> whose PID
+    /// is no live process): a coordinator removes its own at the end, but a SIGKILLed one cannot, and each is tens of MB
+    /// of shared memory.
+    /// </summary>
+    private static void RemoveStaleArenas()
+    {
+        try
+        {
+            foreach (string file in Directory.EnumerateFiles("/dev/shm", "edsos-demo-*-a.arena"))
+            {
+                string name = Path.GetFileName(file);
+                string pid = name["edsos-demo-".Length..^"-a.arena".Length];
+                if (int.TryParse(pid, out int owner) && owner != Environment.ProcessId && !Directory.Exists($"/proc/{owner}"))
+                {
+                    File.Delete(file);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not ours to remove, or /dev/shm is not there: nothing to clean.
+        }
+    }
+
     /// <summary>Two distinct UDP ports free on 127.0.0.1 a moment ago (the kernel's picks for port 0, held together).</summary>
     private static (int A, int B) FreeUdpPortPair()
     {
@@ -149,7 +182,7 @@ public static class ClusterDemo
     }
 
     /// <summary>What the coordinator knows as the run goes; read from the arrivals channel only (one reader).</summary>
-    private sealed class RunState : IDisposable
+    private sealed partial class RunState : IDisposable
     {
         private readonly ClusterDemoOptions _options;
         private readonly List<NodeProcess> _processes = [];
@@ -167,7 +200,20 @@ public static class ClusterDemo
         private bool _restarting;
         private bool _interrupted;
 
-        public RunState(ClusterDemoOptions options) => _options = options;
+        public RunState(ClusterDemoOptions options, TextWriter progress)
+        {
+            _options = options;
+            _progress = progress;
+            _chaos = new Random(options.ChaosSeed);
+        }
+
+        /// <summary>The coordinator actor: the sender of what the run tells the nodes.</summary>
+        public IActorRef Coordinator { get; set; } = ActorRefs.Nobody;
+
+        /// <summary>The process the current kill is of: <c>B</c>, <c>user</c>, <c>net</c> or <c>driver</c> (a chaos run picks one per kill).</summary>
+        private string? Target => _chaosTarget ?? _options.KillHost;
+
+        private bool Restarts => _options.Restart || _options.Chaos > 0;
 
         /// <summary>Host A's arena file when its roles run as processes (removed when the demo ends).</summary>
         public string Arena { get; } = Path.Combine("/dev/shm", $"edsos-demo-{Environment.ProcessId}-a.arena");
@@ -183,7 +229,7 @@ public static class ClusterDemo
             var deadline = Stopwatch.StartNew();
             while (_processes.Any(p => !Nodes.ContainsKey(p.Key)))
             {
-                if (_processes.FirstOrDefault(p => p.HasExited && p != _killed) is { } dead)
+                if (_processes.FirstOrDefault(p => p.HasExited && !WasKilled(p)) is { } dead)
                 {
                     Errors.Add($"host {dead.Host}'s process {dead.Pid} exited with {dead.ExitCode} before it was ready: {string.Join(" | ", dead.Lines.TakeLast(3))}");
                     return false;
@@ -211,13 +257,14 @@ public static class ClusterDemo
             return true;
         }
 
-        public async Task RunEchoAsync(ChannelReader<ClusterCoordinator.Arrival> reader, string seed, Func<string[]> restartArgs, CancellationToken stop)
+        public async Task RunEchoAsync(ChannelReader<ClusterCoordinator.Arrival> reader, string seed, Func<string, string[]> restartArgs, CancellationToken stop)
         {
-            // Generous on a loaded machine: a minute plus 20 ms a round, plus the kill's detection and restart.
-            var limit = TimeSpan.FromSeconds(60 + (_options.Sends * 0.02) + (_options.KillHost is null ? 0 : 120));
+            // Generous on a loaded machine: a minute plus 20 ms a round, plus each kill's detection and restart.
+            var limit = TimeSpan.FromSeconds(60 + (_options.Sends * 0.02) + (_options.KillHost is null ? 0 : 120) + (_options.Chaos * 60));
             var deadline = Stopwatch.StartNew();
-            // With a kill the run is over when the echo ended and the cluster removed the killed member.
-            while (_echo is null || (_killed is not null && _removed is null && deadline.Elapsed < limit))
+            // With a kill the run is over when the echo ended and the cluster removed the killed member (and, in a chaos
+            // run, the restarted process is back: a process still starting when the finish goes out would send no report).
+            while (_echo is null || (_killed is not null && (_removed is null || (_options.Chaos > 0 && _rejoined is null)) && deadline.Elapsed < limit))
             {
                 var arrival = await ReadAsync(reader, TimeSpan.FromMilliseconds(500), stop);
                 if (stop.IsCancellationRequested)
@@ -279,7 +326,7 @@ public static class ClusterDemo
                 Errors.Add($"host {node.Host} {node.Role} (pid {node.Pid}) sent no report");
             }
 
-            foreach (var process in _processes.Where(p => p != _killed))
+            foreach (var process in _processes.Where(p => !WasKilled(p)))
             {
                 if (!await process.WaitForExitAsync(s_exitTimeout))
                 {
@@ -301,16 +348,16 @@ public static class ClusterDemo
         public ClusterDemoReport Build(TimeSpan elapsed, IActorRef coordinator)
         {
             _ = coordinator;
-            var echo = _echo ?? new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, []);
+            var echo = _echo ?? new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, [], 0);
             var processes = _processes.Select(p => new ClusterProcessInfo(
-                p.Role, p.Host, p.Pid, p == _killed ? "SIGKILL (the demo's kill)" : _ended.GetValueOrDefault(p.Pid) ?? (p.HasExited ? $"exit {p.ExitCode}" : "killed at cleanup"))).ToList();
+                p.Role, p.Host, p.Pid, WasKilled(p) ? "SIGKILL (the demo's kill)" : _ended.GetValueOrDefault(p.Pid) ?? (p.HasExited ? $"exit {p.ExitCode}" : "killed at cleanup"))).ToList();
             var errors = new List<string>(Errors);
-            if (_killed is not null && _options.KillHost == "B" && (_unreachable is null || _removed is null))
+            if (_killed is not null && Target == "B" && _options.Chaos == 0 && (_unreachable is null || _removed is null))
             {
                 errors.Add($"the cluster did not see the killed host {(_unreachable is null ? "unreachable" : "removed")} before the run ended");
             }
 
-            if (_killed is not null && _options.KillHost != "B" && _removed is null)
+            if (_killed is not null && Target != "B" && _removed is null)
             {
                 errors.Add("the killed process was not removed from the cluster before the run ended");
             }
@@ -337,7 +384,7 @@ public static class ClusterDemo
             {
                 Mode = "zerocopy",
                 Proto = _options.Proto,
-                Sends = _options.Sends,
+                Sends = _options.Chaos > 0 ? echo.Attempted : _options.Sends,
                 Size = _options.Size,
                 EchoedOk = echo.Ok,
                 EchoedBad = echo.Bad,
@@ -356,10 +403,11 @@ public static class ClusterDemo
                 LiftedNodes = _reports.Sum(r => r.LiftedNodes),
                 LiftedCtrns = _reports.Sum(r => r.LiftedCtrns),
                 ReapedProcesses = _reports.Sum(r => r.ReapedProcesses),
-                ReapedAfterS = _killWallMs is { } killedAt && _options.KillHost != "B" && KillReaps().Any()
+                ReapedAfterS = _killWallMs is { } killedAt && _options.KillHost is not (null or "B") && KillReaps().Any()
                     ? KillReaps().Max(at => at - killedAt) / 1000.0
                     : null,
                 SendsPerSec = echo.LoopSeconds > 0 ? echo.Ok / echo.LoopSeconds : 0,
+                SteadySendsPerSec = echo.SteadyPerSec,
                 SendP50Us = echo.SendP50Us,
                 SendP99Us = echo.SendP99Us,
                 RttP50Us = echo.RttP50Us,
@@ -371,6 +419,8 @@ public static class ClusterDemo
                 RemovedAfterS = _removed,
                 RejoinedAfterS = _rejoined,
                 EchoedAfterRestart = afterRestart,
+                ChaosSeed = _options.Chaos > 0 ? _options.ChaosSeed : null,
+                Kills = [.. Kills],
                 FailureDetection = $"heartbeat {ClusterConfig.HeartbeatInterval.TotalMilliseconds:0} ms, acceptable pause {ClusterConfig.AcceptableHeartbeatPause.TotalSeconds:0.#} s; split-brain resolver keep-majority, stable-after {ClusterConfig.StableAfter.TotalSeconds:0.#} s",
                 Serializer = SerializerName,
                 Leaks = leaks,
@@ -383,7 +433,7 @@ public static class ClusterDemo
         {
             foreach (var process in _processes)
             {
-                if (!process.HasExited && process != _killed)
+                if (!process.HasExited && !WasKilled(process))
                 {
                     _ended.TryAdd(process.Pid, "killed at cleanup");
                 }
@@ -396,11 +446,16 @@ public static class ClusterDemo
         {
             bool clean = errors.Count == 0 && leakedPages == 0 && leakedNodes == 0 && echo.Bad == 0 && !_interrupted
                 && _reports.Sum(r => r.PayloadBytesCopied) == 0
-                && _reports.Count == _processes.Count(p => p != _killed)
+                && _reports.Count == _processes.Count(p => !WasKilled(p))
                 && _processes.Select(p => p.Pid).Distinct().Count() == _processes.Count;
             if (!clean || _echo is null)
             {
                 return false;
+            }
+
+            if (_options.Chaos > 0)
+            {
+                return ChaosVerdict(echo, errors);
             }
 
             if (_options.KillHost is null)
@@ -458,13 +513,13 @@ public static class ClusterDemo
         /// <summary>An echo line that is the expected effect of the kill, not a fault: reported as a note.</summary>
         private bool IsNote(string line) =>
             line.Contains("the peer went down", StringComparison.Ordinal) || line.StartsWith("stopped after", StringComparison.Ordinal)
-            || (_options.KillHost is "net" or "driver" && (line.Contains("ENETDOWN", StringComparison.Ordinal) || line.Contains("sent again", StringComparison.Ordinal)
+            || ((_options.KillHost is "net" or "driver" || _options.Chaos > 0) && (line.Contains("ENETDOWN", StringComparison.Ordinal) || line.Contains("sent again", StringComparison.Ordinal)
                 || line.Contains("no echo within", StringComparison.Ordinal) || line.Contains("recv failed", StringComparison.Ordinal)))
             || (_options.KillHost is not null && _options.Proto == "tcp" && (line.StartsWith("connection ", StringComparison.Ordinal) || line.Contains(" came ", StringComparison.Ordinal)));
 
         private bool Alive(int pid) => _processes.Any(p => p.Pid == pid && !p.HasExited);
 
-        private void Observe(ClusterCoordinator.Arrival arrival, string? seed, Func<string[]>? restartArgs)
+        private void Observe(ClusterCoordinator.Arrival arrival, string? seed, Func<string, string[]>? restartArgs)
         {
             _ = seed;
             switch (arrival.Message)
@@ -476,14 +531,22 @@ public static class ClusterDemo
                     {
                         _restarting = false;
                         _rejoined = Since(arrival.At);
-                        if (_options.KillHost == "B" && Nodes.TryGetValue("A", out var a))
+                        if (Target == "B" && Nodes.TryGetValue("A", out var a))
                         {
                             a.Node.TellTraced(new ClusterProtocol.PeerStatus(false, "B"));
+                        }
+
+                        if (_options.Chaos > 0)
+                        {
+                            OnChaosRejoined();
                         }
                     }
 
                     break;
-                case ClusterProtocol.EchoReached reached when _options.KillHost is not null && _killed is null:
+                case ClusterProtocol.EchoReached reached when _options.Chaos > 0 && FromApp(arrival):
+                    OnChaosProgress(reached.Echoed);
+                    break;
+                case ClusterProtocol.EchoReached reached when _options.KillHost is not null && _killed is null && FromApp(arrival):
                     string victim = ClusterDemoOptions.KillKeyOf(_options.KillHost);
                     _killed = _processes.Last(p => p.Key == victim);
                     _killedAddress = Nodes[victim].Address;
@@ -494,7 +557,7 @@ public static class ClusterDemo
                     break;
                 case ClusterEvent.UnreachableMember unreachable when IsKilled(unreachable.Member) && _unreachable is null:
                     _unreachable = Since(arrival.At);
-                    if (_options.KillHost == "B" && Nodes.TryGetValue("A", out var client))
+                    if (Target == "B" && Nodes.TryGetValue("A", out var client))
                     {
                         client.Node.TellTraced(new ClusterProtocol.PeerStatus(true, "B"));
                     }
@@ -502,14 +565,14 @@ public static class ClusterDemo
                     break;
                 case ClusterEvent.MemberRemoved removed when IsKilled(removed.Member) && _removed is null:
                     _removed = Since(arrival.At);
-                    if (_options.Restart && restartArgs is not null)
+                    if (Restarts && restartArgs is not null)
                     {
                         _restarting = true;
-                        Start(NodeProcess.Start(_killed!.Host, restartArgs(), _killed.Role, _killed.Key));
+                        Start(NodeProcess.Start(_killed!.Host, restartArgs(Target!), _killed.Role, _killed.Key));
                     }
 
                     break;
-                case ClusterProtocol.EchoDone done:
+                case ClusterProtocol.EchoDone done when FromApp(arrival):
                     _echo = done;
                     break;
                 case ClusterProtocol.NodeReport report:

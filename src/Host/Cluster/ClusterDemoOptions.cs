@@ -48,6 +48,20 @@ public sealed record ClusterDemoOptions
         _ => who,
     };
 
+    /// <summary>
+    /// <c>--chaos K</c>: K SIGKILLs one after another at seeded random instants while the echo runs, each of a process
+    /// picked at random (the victim user process, net, driver or host B), each restarted and rejoined before the next
+    /// (0: none). Needs <c>--layout roles</c> and no <c>--kill</c>. The app's echo runs until the last process is back and
+    /// <see cref="ChaosEchoesAfterLast"/> more echoes came (<see cref="Sends"/> is not used).
+    /// </summary>
+    public int Chaos { get; init; }
+
+    /// <summary>The seed of <see cref="Chaos"/>'s picks (which process, after how many echoes, how far into the round); printed, so a run can be replayed.</summary>
+    public int ChaosSeed { get; init; }
+
+    /// <summary>Echoes a chaos run's app makes after the last killed process came back, before the coordinator ends its echo.</summary>
+    public const int ChaosEchoesAfterLast = 200;
+
     /// <summary>A directory where every node writes its traces (<c>host-a-1.json</c>, <c>host-b-1.json</c>, a restarted B <c>host-b-2.json</c>); null: none.</summary>
     public string? TraceDirectory { get; init; }
 
@@ -105,6 +119,16 @@ public sealed record ClusterDemoOptions
             return $"--size must be between 1 and {DemoOptions.MaxTcpWrite} bytes for tcp, not {Size}";
         }
 
+        if (Chaos < 0 || (Chaos > 0 && (KillHost is not null || !Roles)))
+        {
+            return Chaos < 0 ? $"--chaos must be 0 or more, not {Chaos}" : "--chaos needs --layout roles and no --kill (it picks its own kills)";
+        }
+
+        if (Chaos > 0 && Proto == "tcp")
+        {
+            return "--chaos runs over --proto udp";
+        }
+
         if (KillHost is "user" or "net" or "driver" && !Roles)
         {
             return $"--kill {KillHost}@N needs host A's roles as processes (--layout roles), not --layout hosts";
@@ -120,7 +144,7 @@ public sealed record ClusterDemoOptions
             return $"--trace-dir names no directory: {TraceDirectory}";
         }
 
-        if (Restart && KillHost is null)
+        if (Restart && KillHost is null && Chaos == 0)
         {
             return "--restart needs --kill";
         }

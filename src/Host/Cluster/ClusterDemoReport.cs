@@ -53,6 +53,9 @@ public sealed record ClusterDemoReport
     public double? ReapedAfterS { get; init; }
 
     public required double SendsPerSec { get; init; }
+
+    /// <summary>The client's verified rounds per second after the first fifth of the rounds asked for came back (every process's JIT warm-up left out).</summary>
+    public double SteadySendsPerSec { get; init; }
     public required double SendP50Us { get; init; }
     public required double SendP99Us { get; init; }
     public required double RttP50Us { get; init; }
@@ -78,6 +81,12 @@ public sealed record ClusterDemoReport
 
     /// <summary>Echoes verified after the restarted host came back.</summary>
     public int? EchoedAfterRestart { get; init; }
+
+    /// <summary>A chaos run's seed (<c>--chaos K --seed S</c>), or null.</summary>
+    public int? ChaosSeed { get; init; }
+
+    /// <summary>A chaos run's kills in order, each with the cluster's removal and the successor's return (empty without <c>--chaos</c>).</summary>
+    public IReadOnlyList<ClusterKillRecord> Kills { get; init; } = [];
 
     /// <summary>The failure detector and downing in force (the same for every member).</summary>
     public required string FailureDetection { get; init; }

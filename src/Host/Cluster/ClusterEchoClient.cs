@@ -20,7 +20,7 @@ internal static class ClusterEchoClient
     /// <summary>How long the client waits for a peer that went down to come back before it stops.</summary>
     public static readonly TimeSpan PeerWait = TimeSpan.FromSeconds(90);
 
-    /// <summary>Runs the rounds; <paramref name="reached"/> is called once, when <paramref name="notifyAt"/> echoes came back.</summary>
+    /// <summary>Runs the rounds; <paramref name="reached"/> is called each time the verified echoes reach a multiple of <see cref="ClusterProtocol.RunEcho.NotifyAt"/> (never when it is 0).</summary>
     public static async Task<ClusterProtocol.EchoDone> RunAsync(
         Libc libc, ClusterProtocol.RunEcho run, PeerGate peer, bool resume, Action<int> reached, CancellationToken stop)
     {
@@ -41,6 +41,7 @@ internal static class ClusterEchoClient
         byte[] pattern = new byte[run.Size];
         var timeout = TimeSpan.FromSeconds(run.EchoTimeoutSeconds);
         var pending = new PendingReceive();
+        tally.SteadyAfter = run.Sends / 5;
         tally.StartLoop();
         try
         {
@@ -112,8 +113,8 @@ internal static class ClusterEchoClient
                 {
                     case Outcome.Ok:
                         ok++;
-                        tally.RttMicros.Record(Stopwatch.GetElapsedTime(start));
-                        if (ok == run.NotifyAt)
+                        tally.Echoed(Stopwatch.GetElapsedTime(start));
+                        if (run.NotifyAt > 0 && ok % run.NotifyAt == 0)
                         {
                             reached(ok);
                         }
@@ -164,7 +165,7 @@ internal static class ClusterEchoClient
         return new ClusterProtocol.EchoDone(
             ok, bad, Math.Max(0, tally.Attempted - ok - bad), tally.Attempted, lostToPeer, tally.Elapsed.TotalSeconds,
             tally.SendMicros.PercentileMicros(0.50), tally.SendMicros.PercentileMicros(0.99), tally.RttMicros.PercentileMicros(0.50),
-            [.. tally.Errors]);
+            [.. tally.Errors], tally.SteadyPerSec);
     }
 
     /// <summary>

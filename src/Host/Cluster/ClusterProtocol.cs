@@ -20,13 +20,13 @@ public static class ClusterProtocol
 
     /// <summary>
     /// Coordinator → host A's node: run the echo client against host B's echo app. When
-    /// <paramref name="NotifyAt"/> is positive, the node tells <see cref="EchoReached"/> once that many echoes
-    /// came back (the coordinator's cue to kill a process). With <paramref name="Resume"/>, a client whose peer went
+    /// <paramref name="NotifyAt"/> is positive, the node tells <see cref="EchoReached"/> each time the echoes that
+    /// came back reach a multiple of it (the coordinator's cue to kill a process). With <paramref name="Resume"/>, a client whose peer went
     /// down waits for it to come back (it is being restarted) instead of stopping. Reply: <see cref="EchoDone"/>.
     /// </summary>
     public sealed record RunEcho(string Proto, int Sends, int Size, int NotifyAt, double EchoTimeoutSeconds, bool Resume) : IClusterMessage;
 
-    /// <summary>Node A → coordinator: <paramref name="Echoed"/> echoes verified so far (sent once, at <see cref="RunEcho.NotifyAt"/>).</summary>
+    /// <summary>Node A → coordinator: <paramref name="Echoed"/> echoes verified so far (sent at every multiple of <see cref="RunEcho.NotifyAt"/>).</summary>
     public sealed record EchoReached(int Echoed) : IClusterMessage;
 
     /// <summary>
@@ -38,7 +38,13 @@ public static class ClusterProtocol
     /// <summary>Node A → coordinator: the echo client's tally (reply to <see cref="RunEcho"/>).</summary>
     public sealed record EchoDone(
         int Ok, int Bad, int Lost, int Attempted, int LostToPeerDown, double LoopSeconds,
-        double SendP50Us, double SendP99Us, double RttP50Us, string[] Errors) : IClusterMessage;
+        double SendP50Us, double SendP99Us, double RttP50Us, string[] Errors, double SteadyPerSec) : IClusterMessage;
+
+    /// <summary>
+    /// Coordinator → host A's node: end the echo client's loop now (a chaos run's echo runs until its kills are done);
+    /// a round waiting for its echo is not counted, and the client answers <see cref="EchoDone"/> as usual.
+    /// </summary>
+    public sealed record EndEcho(string Reason) : IClusterMessage;
 
     /// <summary>Coordinator → node: close every app and the host, then reply <see cref="NodeReport"/> and exit.</summary>
     public sealed record Finish(string Reason) : IClusterMessage;

@@ -57,6 +57,7 @@ internal static class ClusterTcpEchoClient
         int fd = -1;
         string? lostWhy = null;
         var lostAt = Stopwatch.StartNew();
+        tally.SteadyAfter = run.Sends / 5;
         tally.StartLoop();
         try
         {
@@ -132,7 +133,7 @@ internal static class ClusterTcpEchoClient
                 {
                     case Outcome.Ok:
                         ok++;
-                        tally.RttMicros.Record(took);
+                        tally.Echoed(took);
                         if (took > s_lateEcho)
                         {
                             tally.Keep($"echo #{sequence}: came {took.TotalSeconds:0.00} s after its write (TCP retransmitted it once the path was back)");
@@ -190,7 +191,7 @@ internal static class ClusterTcpEchoClient
         return new ClusterProtocol.EchoDone(
             ok, bad, Math.Max(0, tally.Attempted - ok - bad), tally.Attempted, lostToPeer, tally.Elapsed.TotalSeconds,
             tally.SendMicros.PercentileMicros(0.50), tally.SendMicros.PercentileMicros(0.99), tally.RttMicros.PercentileMicros(0.50),
-            [.. tally.Errors]);
+            [.. tally.Errors], tally.SteadyPerSec);
     }
 
     /// <summary>Closes a lost connection's descriptor (a dead one closes at once) and starts the clock for the next one; returns −1.</summary>

@@ -63,7 +63,7 @@ public sealed class EdsosJsonSerializer : SerializerWithStringManifest
     [
         typeof(ClusterProtocol.NodeReady), typeof(ClusterProtocol.RunEcho), typeof(ClusterProtocol.EchoReached),
         typeof(ClusterProtocol.PeerStatus), typeof(ClusterProtocol.EchoDone), typeof(ClusterProtocol.Finish),
-        typeof(ClusterProtocol.NodeReport),
+        typeof(ClusterProtocol.NodeReport), typeof(ClusterProtocol.EndEcho),
         typeof(SocketProtocol.CreateSocket), typeof(SocketProtocol.SocketCreated), typeof(SocketProtocol.BindSocket),
         typeof(SocketProtocol.ConnectSocket), typeof(SocketProtocol.ListenSocket), typeof(SocketProtocol.AcceptReqEvent),
         typeof(SocketProtocol.AcceptRespEvent), typeof(SocketProtocol.AdoptConnection), typeof(SocketProtocol.ShutdownSocket),
@@ -189,6 +189,7 @@ public sealed class EdsosJsonSerializer : SerializerWithStringManifest
 [JsonSerializable(typeof(ClusterProtocol.EchoDone))]
 [JsonSerializable(typeof(ClusterProtocol.Finish))]
 [JsonSerializable(typeof(ClusterProtocol.NodeReport))]
+[JsonSerializable(typeof(ClusterProtocol.EndEcho))]
 [JsonSerializable(typeof(SocketProtocol.CreateSocket))]
 [JsonSerializable(typeof(SocketProtocol.SocketCreated))]
 [JsonSerializable(typeof(SocketProtocol.BindSocket))]

@@ -16,11 +16,14 @@ internal sealed class NodeAgent : EdsrtActor
     {
         Receive<ClusterProtocol.RunEcho>(run =>
         {
+            // Sent as this agent, so the coordinator tells the app's echo from a bystander's.
             var replyTo = Sender;
-            session.StartEcho(run, reached => replyTo.Tell(new ClusterProtocol.EchoReached(reached)))
-                .PipeTo(replyTo, failure: e => new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, [$"echo client failed: {e.Message}"]));
+            var self = Self;
+            session.StartEcho(run, reached => replyTo.Tell(new ClusterProtocol.EchoReached(reached), self))
+                .PipeTo(replyTo, self, failure: e => new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, [$"echo client failed: {e.Message}"], 0));
         });
         Receive<ClusterProtocol.PeerStatus>(session.OnPeerStatus);
+        Receive<ClusterProtocol.EndEcho>(_ => session.EndEcho());
         ReceiveAsync<ClusterProtocol.Finish>(async finish =>
         {
             var replyTo = Sender;

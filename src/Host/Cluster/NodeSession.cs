@@ -71,7 +71,7 @@ internal sealed class NodeSession
         {
             if (_client is not null || _finishing)
             {
-                return Task.FromResult(new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, ["the echo client runs once per node"]));
+                return Task.FromResult(new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, ["the echo client runs once per node"], 0));
             }
 
             // Without the agent's span: each syscall of the client is a trace of its own, as in the one-process demo.
@@ -85,6 +85,9 @@ internal sealed class NodeSession
             return task;
         }
     }
+
+    /// <summary>Ends the echo client's loop (its task then ends with the tally); the host and its apps go on until the finish.</summary>
+    public void EndEcho() => _stopClient.Cancel();
 
     /// <summary>The cluster's word on the peer host.</summary>
     public void OnPeerStatus(ClusterProtocol.PeerStatus status)
@@ -209,7 +212,7 @@ internal sealed class NodeSession
             return new ClusterProtocol.EchoDone(
                 ok, bad, Math.Max(0, tally.Attempted - ok - bad), tally.Attempted, 0, tally.Elapsed.TotalSeconds,
                 tally.SendMicros.PercentileMicros(0.50), tally.SendMicros.PercentileMicros(0.99), tally.RttMicros.PercentileMicros(0.50),
-                [.. tally.Errors]);
+                [.. tally.Errors], tally.SteadyPerSec);
         }
 
         return await ClusterEchoClient.RunAsync(libc, run, _peer, run.Resume, reached, _stopClient.Token);

@@ -61,6 +61,9 @@ public sealed record DemoReport
     /// <summary>Completed send-and-echo rounds per second.</summary>
     public required double SendsPerSec { get; init; }
 
+    /// <summary>Verified rounds per second after the first fifth of the rounds asked for came back (the JIT's first tiers left out); 0 when the run was too short.</summary>
+    public double SteadySendsPerSec { get; init; }
+
     /// <summary>Process CPU time per completed round while the echo loop ran, in microseconds (both hosts and the apps).</summary>
     public double CpuUsPerRound { get; init; }
 

@@ -46,6 +46,7 @@ internal static class DemoReportBuilder
             LeakedNodes = leaks.Nodes,
             DoubleReleases = leaks.DoubleReleases,
             SendsPerSec = tally.Elapsed.TotalSeconds > 0 ? ok / tally.Elapsed.TotalSeconds : 0,
+            SteadySendsPerSec = tally.SteadyPerSec,
             CpuUsPerRound = ok > 0 ? tally.LoopCpu.TotalMicroseconds / ok : 0,
             AllocBytesPerRound = ok > 0 ? (double)tally.LoopAllocatedBytes / ok : 0,
             SendP50Us = tally.SendMicros.PercentileMicros(0.50),

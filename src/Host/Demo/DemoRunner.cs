@@ -112,6 +112,7 @@ public static class DemoRunner
         UserBuffer send = libc.Alloc(options.Size);
         UserBuffer? receive = options.Mode == DataPathMode.Copy ? libc.Alloc(options.Size) : null;
         byte[] pattern = new byte[options.Size];
+        rounds.SteadyAfter = options.Sends / 5;
         rounds.StartLoop();
         try
         {
@@ -142,7 +143,7 @@ public static class DemoRunner
                 if (ok)
                 {
                     rounds.Ok++;
-                    rounds.RttMicros.Record(Stopwatch.GetElapsedTime(start));
+                    rounds.Echoed(Stopwatch.GetElapsedTime(start));
                 }
 
                 progress?.Report(i + 1);

@@ -24,6 +24,18 @@ internal class EchoTally
     private long _loopStart;
     private TimeSpan _cpuStart;
     private long _allocatedStart;
+    private int _echoed;
+    private long _steadyStart;
+
+    /// <summary>
+    /// Verified rounds left out of the steady-state rate: the window opens when this many came back (set before
+    /// <see cref="StartLoop"/>; 0 opens it at the loop's start). The runners set a fifth of the rounds asked for, so the
+    /// rate leaves out the JIT's first tiers and a cluster's first connections.
+    /// </summary>
+    public int SteadyAfter;
+
+    /// <summary>Verified rounds per second from the moment <see cref="SteadyAfter"/> rounds had come back to the loop's end (0 when the window never opened or held no round).</summary>
+    public double SteadyPerSec;
 
     /// <summary>Rounds whose send was started (fewer than asked for when the run was interrupted).</summary>
     public int Attempted;
@@ -37,12 +49,27 @@ internal class EchoTally
         _cpuStart = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         _allocatedStart = GC.GetTotalAllocatedBytes(precise: false);
         _loopStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        _steadyStart = SteadyAfter == 0 ? _loopStart : 0;
+    }
+
+    /// <summary>Records a verified round's round trip and counts it towards the steady-state rate.</summary>
+    public void Echoed(TimeSpan roundTrip)
+    {
+        RttMicros.Record(roundTrip);
+        _echoed++;
+        if (_echoed == SteadyAfter)
+        {
+            _steadyStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
     }
 
     /// <summary>Marks the end of the echo loop and keeps what it cost since <see cref="StartLoop"/>.</summary>
     public void EndLoop()
     {
-        Elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(_loopStart);
+        long end = System.Diagnostics.Stopwatch.GetTimestamp();
+        Elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(_loopStart, end);
+        double steadySeconds = _steadyStart == 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(_steadyStart, end).TotalSeconds;
+        SteadyPerSec = steadySeconds > 0 && _echoed > SteadyAfter ? (_echoed - SteadyAfter) / steadySeconds : 0;
         LoopAllocatedBytes = GC.GetTotalAllocatedBytes(precise: false) - _allocatedStart;
         LoopCpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - _cpuStart;
     }

@@ -215,6 +215,7 @@ public static class TcpDemoRunner
 
         var run = new Run();
         long streamLength = (long)options.Sends * options.Size;
+        run.SteadyAfter = options.Sends / 5;
         run.StartLoop();
         // After a signal: no new write, and a second for the write under way and the echo to finish.
         using var drained = new CancellationTokenSource();
@@ -353,7 +354,7 @@ public static class TcpDemoRunner
                 {
                     // The writer queued this write's start before sending it, so it is there by now.
                     run.WriteStarted.TryDequeue(out long started);
-                    run.RttMicros.Record(Stopwatch.GetElapsedTime(started));
+                    run.Echoed(Stopwatch.GetElapsedTime(started));
                     writesDone++;
                     progress?.Report(writesDone);
                 }
