@@ -403,8 +403,8 @@ public static partial class ClusterDemo
                 LiftedNodes = _reports.Sum(r => r.LiftedNodes),
                 LiftedCtrns = _reports.Sum(r => r.LiftedCtrns),
                 ReapedProcesses = _reports.Sum(r => r.ReapedProcesses),
-                ReapedAfterS = _killWallMs is { } killedAt && _options.KillHost is not (null or "B") && _reports.Any(r => r.DeathsHandledAtUnixMs.Length > 0)
-                    ? _reports.Where(r => r.DeathsHandledAtUnixMs.Length > 0).Max(r => r.DeathsHandledAtUnixMs.Max() - killedAt) / 1000.0
+                ReapedAfterS = _killWallMs is { } killedAt && _options.KillHost is not (null or "B") && KillReaps().Any()
+                    ? KillReaps().Max(at => at - killedAt) / 1000.0
                     : null,
                 SendsPerSec = echo.LoopSeconds > 0 ? echo.Ok / echo.LoopSeconds : 0,
                 SteadySendsPerSec = echo.SteadyPerSec,
@@ -501,6 +501,14 @@ public static partial class ClusterDemo
                 ? detected && _rejoined is not null && echo.Attempted == _options.Sends && afterRestart > 0
                 : detected && echo.Ok >= _options.KillAfter;
         }
+
+        /// <summary>
+        /// When each process alive at the kill handled the kill: its first peer death. A peer's normal exit at the close
+        /// (the apps close first) is a death to a reaper still running, but later; a restarted process saw only those.
+        /// </summary>
+        private IEnumerable<long> KillReaps() => _reports
+            .Where(r => r.DeathsHandledAtUnixMs.Length > 0 && !_processes.Any(p => p.Pid == r.Pid && p != _killed && p.Key == _killed?.Key))
+            .Select(r => r.DeathsHandledAtUnixMs.Min());
 
         /// <summary>An echo line that is the expected effect of the kill, not a fault: reported as a note.</summary>
         private bool IsNote(string line) =>

@@ -347,6 +347,13 @@ internal sealed class RoleHost : INodeHost
             sockets.Ask<SocketProtocol.OrphansClosed>(new SocketProtocol.CloseOrphans(), s_stopTimeout)
                 .ContinueWith(t => Note(t.IsCompletedSuccessfully ? $"closed {t.Result.Sockets} sockets of the dead user's TSs" : "the socket table did not answer CloseOrphans"), TaskScheduler.Default);
         }
+        else if (Options.Role == "driver" && role == "net" && Nic is { } nic)
+        {
+            // Net's receive worker is gone: what the NIC receives until a net attaches again is dropped here. Shared into
+            // net's receive TS it would reach no one, and a restarted net revives that TS before its AttachRx arrives, so
+            // each such frame (a peer's TCP retransmission, say) would stay there, a leak of the new net.
+            nic.RxWorker.Tell(new DriverProtocol.AttachRx(ActorRefs.Nobody, TsId.None), ActorRefs.NoSender);
+        }
         else if (Options.Role == "user" && role == "net")
         {
             _netLink?.Tell(new NetLink.NetDown("the net process died"));
