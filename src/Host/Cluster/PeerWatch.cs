@@ -24,14 +24,16 @@ internal sealed class PeerWatch : ReceiveActor, IWithTimers
     private readonly MemoryManager _memory;
     private readonly Action<object> _notify;
     private readonly Dictionary<Address, (string Role, int Pid)> _peers = [];
+    private readonly HashSet<Address> _announced = [];
 
     public PeerWatch(string host, MemoryManager memory, Action<object> notify)
     {
         _hostRole = HostRole(host);
         _memory = memory;
         _notify = notify;
-        Receive<ClusterEvent.MemberUp>(up => OnUp(up.Member));
-        Receive<ClusterEvent.MemberWeaklyUp>(up => OnUp(up.Member));
+        Receive<ClusterEvent.MemberJoined>(joined => Track(joined.Member, announce: false));
+        Receive<ClusterEvent.MemberUp>(up => Track(up.Member, announce: true));
+        Receive<ClusterEvent.MemberWeaklyUp>(up => Track(up.Member, announce: true));
         Receive<ClusterEvent.UnreachableMember>(_ => Check());
         Receive<ClusterEvent.MemberRemoved>(_ => Check());
         Receive<Poll>(_ => Check());
@@ -82,11 +84,25 @@ internal sealed class PeerWatch : ReceiveActor, IWithTimers
 
     protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
 
-    private void OnUp(Member member)
+    /// <summary>
+    /// Watches a same-host member's pid from the moment it joins (a process killed before the leader moved it up must
+    /// still be reaped), and announces it (<see cref="PeerUp"/>) once, when it is up.
+    /// </summary>
+    private void Track(Member member, bool announce)
     {
         var self = Akka.Cluster.Cluster.Get(Context.System).SelfAddress;
-        if (member.Address == self || !member.HasRole(_hostRole) || _peers.ContainsKey(member.Address))
+        if (member.Address == self || !member.HasRole(_hostRole))
         {
+            return;
+        }
+
+        if (_peers.TryGetValue(member.Address, out var known))
+        {
+            if (announce && _announced.Add(member.Address))
+            {
+                _notify(new PeerUp(known.Role, known.Pid, member.Address));
+            }
+
             return;
         }
 
@@ -110,7 +126,10 @@ internal sealed class PeerWatch : ReceiveActor, IWithTimers
         }
 
         _peers[member.Address] = (role, pid);
-        _notify(new PeerUp(role, pid, member.Address));
+        if (announce && _announced.Add(member.Address))
+        {
+            _notify(new PeerUp(role, pid, member.Address));
+        }
     }
 
     private void Check()
@@ -136,6 +155,7 @@ internal sealed class PeerWatch : ReceiveActor, IWithTimers
         {
             var (role, pid) = _peers[address];
             _peers.Remove(address);
+            _announced.Remove(address);
 
             // Its pid is gone: the member can never come back, so the cluster need not wait for the failure detector.
             cluster.Down(address);
