@@ -26,7 +26,6 @@ public static partial class ClusterDemo
         private readonly Random _chaos;
         private readonly List<ClusterKillRecord> _kills = [];
         private string? _chaosTarget;
-        private int _chaosJitterUs;
         private bool _chaosArmed;
         private int _chaosNextAt;
         private int _lastEchoed;
@@ -80,7 +79,7 @@ public static partial class ClusterDemo
 
             _chaosArmed = false;
             _chaosTarget = NextChaosTarget();
-            _chaosJitterUs = _chaos.Next(0, 1500);
+            int jitterUs = _chaos.Next(0, 1500);
             string key = ClusterDemoOptions.KillKeyOf(_chaosTarget);
             var process = _processes.LastOrDefault(p => p.Key == key && !p.HasExited);
             if (process is null || !Nodes.TryGetValue(key, out var node))
@@ -90,7 +89,7 @@ public static partial class ClusterDemo
             }
 
             // Strike somewhere inside a round: the coordinator heard of the echo a moment after it came back.
-            long until = Stopwatch.GetTimestamp() + (_chaosJitterUs * Stopwatch.Frequency / 1_000_000);
+            long until = Stopwatch.GetTimestamp() + (jitterUs * Stopwatch.Frequency / 1_000_000);
             while (Stopwatch.GetTimestamp() < until)
             {
                 Thread.SpinWait(50);
@@ -110,8 +109,8 @@ public static partial class ClusterDemo
             _killAt = Stopwatch.GetTimestamp();
             _killWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             process.Kill();
-            _kills.Add(new ClusterKillRecord(_chaosTarget, process.Host, process.Pid, echoed, _chaosJitterUs, null, null));
-            _progress.WriteLine($"edsos cluster demo: chaos kill {_kills.Count}/{_options.Chaos}: host {process.Host} {process.Role} pid {process.Pid} after {echoed} echoes (+{_chaosJitterUs} µs)");
+            _kills.Add(new ClusterKillRecord(_chaosTarget, process.Host, process.Pid, echoed, jitterUs, null, null));
+            _progress.WriteLine($"edsos cluster demo: chaos kill {_kills.Count}/{_options.Chaos}: host {process.Host} {process.Role} pid {process.Pid} after {echoed} echoes (+{jitterUs} µs)");
         }
 
         /// <summary>The next kill's target: each of the four once in a seeded order, then any at random.</summary>
