@@ -30,6 +30,12 @@ public sealed record NodeOptions
     /// <summary>The seed member to join (<c>HOST:PORT</c>); null: this node starts a cluster of its own.</summary>
     public string? Seed { get; init; }
 
+    /// <summary>
+    /// Role processes: true (<c>--transport lanes</c>, the default) sends the services' events to the host's other role
+    /// processes by lane (<see cref="Lanes.LaneRoute"/>); false (<c>--transport akka</c>) over Akka.Remote only.
+    /// </summary>
+    public bool Lanes { get; init; } = true;
+
     /// <summary>The NIC's wire: <c>null</c> (frames go nowhere) or <c>udp:LOCAL:PEER</c> (<see cref="Driver.Wires.UdpWire"/>).</summary>
     public string Wire { get; init; } = "null";
 
