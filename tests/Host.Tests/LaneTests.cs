@@ -34,11 +34,17 @@ public sealed class LaneTests : IAsyncLifetime
         await _y.Terminate();
     }
 
-    [Fact]
-    public async Task TellTraced_ToAnotherSystem_GoesByLane_InOrder_WithSenderAndTrace()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TellTraced_ToAnotherSystem_GoesByLane_InOrder_WithSenderAndTrace(bool readOnDispatcher)
     {
-        using var laneX = LaneRoute.Start(_x);
-        using var laneY = LaneRoute.Start(_y);
+        using var laneX = LaneRoute.Start(_x, readOnDispatcher);
+        using var laneY = LaneRoute.Start(_y, readOnDispatcher);
+
+        // Every cluster member's default dispatcher is a one-thread parking executor: its thread can read the lanes.
+        Assert.Equal(readOnDispatcher, laneX.ReadOnDispatcher);
+        Assert.Equal(readOnDispatcher, laneY.ReadOnDispatcher);
         var (sink, received) = await StartSinkAsync();
         var replies = new Collector();
         var collector = _x.ActorOf(Props.Create(() => new CollectorActor(replies)), "collector");
@@ -61,6 +67,7 @@ public sealed class LaneTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, Messages), received.Select(r => r.Echoed));
         Assert.All(received, r => Assert.Equal(activity.TraceId, r.TraceId));
         Assert.Equal(Enumerable.Range(1, Messages), replies.Items.Select(r => r.Echoed));
+        Assert.Contains(readOnDispatcher ? "read by the dispatcher's thread" : "read by reader threads", laneY.Describe(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,13 +17,14 @@ public static class ClusterCli
     };
 
     /// <summary>
-    /// <c>--transport lanes|akka</c>: how a host's role processes send each other the services' events, by lane (a Unix
-    /// socket per pair of processes, the default) or over Akka.Remote like everything else.
+    /// <c>--transport lanes|lane-threads|akka</c>: how a host's role processes send each other the services' events: by
+    /// lane (a Unix socket per pair of processes) read by the dispatcher's own thread (the default), by lane read by a
+    /// reader thread per connection, or over Akka.Remote like everything else.
     /// </summary>
     public static Option<string> TransportOption()
     {
-        var transport = new Option<string>("--transport") { Description = "Role processes: the services' events by lane (a Unix socket per pair of processes) or over Akka.Remote", DefaultValueFactory = _ => "lanes" };
-        OneOf(transport, "lanes", "akka");
+        var transport = new Option<string>("--transport") { Description = "Role processes: the services' events by lane (a Unix socket per pair of processes) read by the dispatcher's thread (lanes), by lane read by reader threads (lane-threads), or over Akka.Remote (akka)", DefaultValueFactory = _ => "lanes" };
+        OneOf(transport, "lanes", "lane-threads", "akka");
         return transport;
     }
 
@@ -75,7 +76,7 @@ public static class ClusterCli
                 Wire = result.GetValue(wire)!,
                 Arena = result.GetValue(arena),
                 App = result.GetValue(app)!,
-                Lanes = result.GetValue(transport) == "lanes",
+                Transport = result.GetValue(transport)!,
                 Telemetry = new Telemetry.TelemetryOptions { OtlpEndpoint = result.GetValue(otlp), TraceFile = result.GetValue(traceFile) },
             };
             if (options.RefuseRole() is { } refused)
@@ -134,7 +135,7 @@ public static class ClusterCli
                 Restart = result.GetValue(restart),
                 Roles = result.GetValue(layout) == "roles" || result.GetValue(roles),
                 TraceDirectory = result.GetValue(traceDir),
-                Lanes = result.GetValue(transport) == "lanes",
+                Transport = result.GetValue(transport)!,
                 OtlpEndpoint = result.GetValue(otlp),
                 Chaos = result.GetValue(chaos),
                 ChaosSeed = result.GetValue(chaosSeed)

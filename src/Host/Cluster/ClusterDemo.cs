@@ -73,7 +73,7 @@ public static partial class ClusterDemo
             string arena = run.Arena;
             string[] RoleArgs(string role, string app) =>
             [
-                "--host", "A", "--role", role, "--arena", arena, "--port", "0", "--seed", seed, "--transport", options.Lanes ? "lanes" : "akka",
+                "--host", "A", "--role", role, "--arena", arena, "--port", "0", "--seed", seed, "--transport", options.Transport,
                 .. role == "driver" ? new[] { "--wire", $"udp:{portA}:{portB}" } : [],
                 .. role == "user" ? new[] { "--app", app } : [],
                 .. Telemetry(role == "user" ? $"host-a-{app}" : $"host-a-{role}"),

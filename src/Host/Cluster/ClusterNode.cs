@@ -82,7 +82,7 @@ public static class ClusterNode
         }
 
         // A role process's events to the host's other role processes go by lane, not Akka.Remote (Lanes/LaneRoute.cs).
-        var lanes = role is not null && options.Lanes ? Lanes.LaneRoute.Start(host.System) : null;
+        var lanes = role is not null && options.Transport != "akka" ? Lanes.LaneRoute.Start(host.System, readOnDispatcher: options.Transport == "lanes") : null;
         var session = new NodeSession(host, options, udp);
         try
         {

@@ -1,46 +1,47 @@
-using System.Buffers.Binary;
 using System.Net.Sockets;
-using System.Text;
 using Akka.Actor;
-using Edsos.Scheduler.Tracing;
 
 namespace Edsos.Host.Cluster.Lanes;
 
 /// <summary>
 /// The receiving end of the lanes into this process (<see cref="LaneRoute"/>): accepts on the process's abstract Unix
-/// socket and gives each connection a reader thread that parses frames, resolves the recipient and the sender by
-/// their paths (cached), deserializes the message with the serializer the frame names and tells it to the recipient,
-/// wrapped in <see cref="Traced"/> when the frame carries a trace context. A malformed frame or one that does not
-/// deserialize is counted (<see cref="Dropped"/>) and its connection closed; a closed connection ends its thread.
+/// socket and reads each connection (<see cref="LaneInbound"/>: frames parsed, recipient and sender resolved by their
+/// paths, the message told to its recipient in its <c>Traced</c> carrier when the frame has a context). With a
+/// <see cref="LanePoller"/> the connections are read by the default dispatcher's own thread when it has nothing else to
+/// do (one thread wake per message instead of two); without one, each connection has a reader thread. A malformed frame
+/// or one that does not deserialize is counted (<see cref="Dropped"/>) and its connection closed.
 /// </summary>
 internal sealed class LaneListener : IDisposable
 {
-    private const int CacheLimit = 4096;
-    private readonly ExtendedActorSystem _system;
     private readonly Socket _socket;
+    private readonly LanePoller? _poller;
     private readonly Lock _gate = new();
     private readonly List<Socket> _connections = [];
     private long _delivered;
     private long _dropped;
     private bool _disposed;
 
-    private LaneListener(ExtendedActorSystem system, Socket socket)
+    private LaneListener(ExtendedActorSystem system, Socket socket, LanePoller? poller)
     {
-        _system = system;
+        System = system;
         _socket = socket;
+        _poller = poller;
     }
+
+    /// <summary>The actor system the messages are delivered in.</summary>
+    public ExtendedActorSystem System { get; }
 
     /// <summary>Messages told to their recipients.</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
 
-    /// <summary>Time from a frame's write in the sending process to its parse here (the kernel's and this reader thread's wake-up).</summary>
-    public Demo.LatencyHistogram Transit { get; } = new();
-
     /// <summary>Frames that were malformed or did not deserialize.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Binds <paramref name="name"/> (an abstract Unix socket name) and starts accepting.</summary>
-    public static LaneListener Start(ExtendedActorSystem system, string name)
+    /// <summary>Time from a frame's write in the sending process to its parse here (the kernel's and the reading thread's wake-up).</summary>
+    public Demo.LatencyHistogram Transit { get; } = new();
+
+    /// <summary>Binds <paramref name="name"/> (an abstract Unix socket name) and starts accepting; connections are read by <paramref name="poller"/> when given.</summary>
+    public static LaneListener Start(ExtendedActorSystem system, string name, LanePoller? poller)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -54,12 +55,38 @@ internal sealed class LaneListener : IDisposable
             throw;
         }
 
-        var listener = new LaneListener(system, socket);
+        var listener = new LaneListener(system, socket, poller);
         new Thread(listener.AcceptLoop) { IsBackground = true, Name = "edsos-lane-accept" }.Start();
         return listener;
     }
 
-    /// <summary>Stops accepting and closes every connection (their threads end).</summary>
+    /// <summary>Counts a message told to its recipient.</summary>
+    public void CountDelivered() => Interlocked.Increment(ref _delivered);
+
+    /// <summary>Counts a frame dropped with its connection.</summary>
+    public void CountDropped() => Interlocked.Increment(ref _dropped);
+
+    /// <summary>Records the transit time of a frame written at <paramref name="sentAt"/> (a <c>Stopwatch</c> timestamp).</summary>
+    public void RecordTransit(long sentAt)
+    {
+        lock (Transit)
+        {
+            Transit.Record(global::System.Diagnostics.Stopwatch.GetElapsedTime(sentAt));
+        }
+    }
+
+    /// <summary>Forgets a connection that ended and closes it.</summary>
+    public void Forget(Socket connection)
+    {
+        lock (_gate)
+        {
+            _connections.Remove(connection);
+        }
+
+        connection.Dispose();
+    }
+
+    /// <summary>Stops accepting and closes every connection (their readers end).</summary>
     public void Dispose()
     {
         lock (_gate)
@@ -101,127 +128,34 @@ internal sealed class LaneListener : IDisposable
                 _connections.Add(connection);
             }
 
-            new Thread(() => ReadLoop(connection)) { IsBackground = true, Name = "edsos-lane-read" }.Start();
+            var inbound = new LaneInbound(this, connection);
+            if (_poller is { } poller)
+            {
+                connection.Blocking = false;
+                poller.Add(inbound);
+            }
+            else
+            {
+                new Thread(() => ReadLoop(inbound)) { IsBackground = true, Name = "edsos-lane-read" }.Start();
+            }
         }
     }
 
-    private void ReadLoop(Socket connection)
+    private void ReadLoop(LaneInbound inbound)
     {
-        var recipients = new Dictionary<string, IActorRef>();
-        var senders = new Dictionary<string, IActorRef>();
-        byte[] buffer = new byte[64 * 1024];
-        int filled = 0;
         try
         {
-            while (true)
+            while (inbound.ReceiveAvailable())
             {
-                int read = connection.Receive(buffer.AsSpan(filled));
-                if (read == 0)
-                {
-                    return;
-                }
-
-                filled += read;
-                int at = 0;
-                while (filled - at >= LaneFrame.LengthBytes)
-                {
-                    int length = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(at));
-                    if (length <= 0 || length > LaneFrame.MaxFrame + 64 * 1024)
-                    {
-                        Interlocked.Increment(ref _dropped);
-                        return;
-                    }
-
-                    if (filled - at - LaneFrame.LengthBytes < length)
-                    {
-                        if (LaneFrame.LengthBytes + length > buffer.Length)
-                        {
-                            Array.Resize(ref buffer, LaneFrame.LengthBytes + length);
-                        }
-
-                        break;
-                    }
-
-                    if (!Deliver(buffer.AsSpan(at + LaneFrame.LengthBytes, length), recipients, senders))
-                    {
-                        Interlocked.Increment(ref _dropped);
-                        return;
-                    }
-
-                    at += LaneFrame.LengthBytes + length;
-                }
-
-                // Keep the partial frame at the buffer's start.
-                buffer.AsSpan(at, filled - at).CopyTo(buffer);
-                filled -= at;
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (ObjectDisposedException)
         {
-            // The peer closed or died, or this listener was disposed.
+            // This listener was disposed.
         }
         finally
         {
-            lock (_gate)
-            {
-                _connections.Remove(connection);
-            }
-
-            connection.Dispose();
+            inbound.Close();
         }
-    }
-
-    private bool Deliver(ReadOnlySpan<byte> body, Dictionary<string, IActorRef> recipients, Dictionary<string, IActorRef> senders)
-    {
-        var header = LaneFrame.Read(body);
-        if (!header.Valid)
-        {
-            return false;
-        }
-
-        lock (Transit)
-        {
-            Transit.Record(System.Diagnostics.Stopwatch.GetElapsedTime(header.SentAt));
-        }
-
-        object message;
-        try
-        {
-            message = _system.Serialization.Deserialize(header.Payload.ToArray(), header.SerializerId, Encoding.UTF8.GetString(header.Manifest));
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return false;
-        }
-
-        var recipient = Resolve(recipients, header.Recipient);
-        var sender = header.Sender.IsEmpty ? ActorRefs.NoSender : Resolve(senders, header.Sender);
-        recipient.Tell(header.Traced ? new Traced(message, header.TraceHigh, header.TraceLow, header.SpanId, header.TraceFlags) : message, sender);
-        Interlocked.Increment(ref _delivered);
-        return true;
-    }
-
-    private IActorRef Resolve(Dictionary<string, IActorRef> cache, ReadOnlySpan<byte> path)
-    {
-        string key = Encoding.UTF8.GetString(path);
-        if (cache.TryGetValue(key, out var actor))
-        {
-            return actor;
-        }
-
-        actor = _system.Provider.ResolveActorRef(key);
-        if (actor.IsNobody())
-        {
-            // Not (yet) an actor here: resolve again next time rather than remember dead letters.
-            return actor;
-        }
-
-        if (cache.Count >= CacheLimit)
-        {
-            cache.Clear();
-        }
-
-        cache[key] = actor;
-        return actor;
     }
 }

@@ -36,7 +36,9 @@ internal sealed class LaneRoute : IRemoteTellRoute, IDisposable
     private readonly Dictionary<Address, Socket> _lanes = [];
     private readonly Dictionary<Address, long> _refusedUntil = [];
     private readonly Dictionary<IActorRef, byte[]> _paths = [];
+    private const string DefaultDispatcher = "akka.actor.default-dispatcher";
     private readonly LaneListener _listener;
+    private Scheduler.ParkingExecutor? _executor;
     private long _sent;
     private long _declined;
     private bool _disposed;
@@ -62,7 +64,7 @@ internal sealed class LaneRoute : IRemoteTellRoute, IDisposable
         var transit = _listener.Transit;
         lock (transit)
         {
-            return $"lanes: {Sent:N0} message(s) sent, {Received:N0} received ({_listener.Dropped} dropped), {Declined:N0} left to Akka.Remote; transit p50 {transit.PercentileMicros(0.5):0.0} µs, p99 {transit.PercentileMicros(0.99):0.0} µs";
+            return $"lanes: {Sent:N0} message(s) sent, {Received:N0} received ({_listener.Dropped} dropped), {Declined:N0} left to Akka.Remote; transit p50 {transit.PercentileMicros(0.5):0.0} µs, p99 {transit.PercentileMicros(0.99):0.0} µs; read by {(ReadOnDispatcher ? "the dispatcher's thread" : "reader threads")}";
         }
     }
 
@@ -77,15 +79,30 @@ internal sealed class LaneRoute : IRemoteTellRoute, IDisposable
     /// Listens for lanes at this process's Akka address and registers the route for <paramref name="system"/>'s
     /// remote <c>TellTraced</c> calls; throws <see cref="SocketException"/> when the name is taken.
     /// </summary>
-    public static LaneRoute Start(ActorSystem system)
+    /// <remarks>
+    /// With <paramref name="readOnDispatcher"/> (the default) and a default dispatcher on a one-thread
+    /// <see cref="Scheduler.ParkingExecutor"/> (every cluster member's), the lanes into this process are read by that
+    /// dispatcher's own thread (<see cref="LanePoller"/>); otherwise each by a reader thread of its own.
+    /// </remarks>
+    public static LaneRoute Start(ActorSystem system, bool readOnDispatcher = true)
     {
         ArgumentNullException.ThrowIfNull(system);
         var extended = (ExtendedActorSystem)system;
-        var listener = LaneListener.Start(extended, EndpointName(extended.Provider.DefaultAddress));
-        var route = new LaneRoute(extended, listener);
+        var executor = readOnDispatcher ? Scheduler.ParkingExecutor.Find(system, DefaultDispatcher) : null;
+        var poller = executor is { ThreadCount: 1 } ? new LanePoller() : null;
+        var listener = LaneListener.Start(extended, EndpointName(extended.Provider.DefaultAddress), poller);
+        var route = new LaneRoute(extended, listener) { _executor = poller is null ? null : executor };
+        if (poller is not null)
+        {
+            executor!.IdleWait = poller;
+        }
+
         TracedTellExtensions.RegisterRoute(system, route);
         return route;
     }
+
+    /// <summary>True when the lanes into this process are read by the default dispatcher's thread.</summary>
+    public bool ReadOnDispatcher => _executor is not null;
 
     /// <inheritdoc />
     public bool TryTell(IActorRef target, object message, IActorRef? sender, in ActivityContext context)
@@ -148,6 +165,13 @@ internal sealed class LaneRoute : IRemoteTellRoute, IDisposable
     public void Dispose()
     {
         TracedTellExtensions.UnregisterRoute(_system);
+        if (_executor is { } executor)
+        {
+            // The dispatcher parks on its monitor again; the poller's eventfd stays open (the executor's thread may be
+            // in its last poll now), one descriptor until the process ends.
+            executor.IdleWait = null;
+        }
+
         lock (_gate)
         {
             _disposed = true;
