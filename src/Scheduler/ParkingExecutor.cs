@@ -27,6 +27,9 @@ public sealed class ParkingExecutor : ExecutorService
     private readonly IDispatcherPrerequisites? _prerequisites;
     private static readonly List<WeakReference<ParkingExecutor>> s_live = [];
 
+    [ThreadStatic]
+    private static ParkingExecutor? t_current;
+
     /// <summary>Starts <paramref name="threads"/> background threads named <c>edsrt-N</c> and the dispatcher id.</summary>
     /// <param name="id">The dispatcher's id.</param>
     /// <param name="threads">Worker threads (at least 1).</param>
@@ -95,6 +98,9 @@ public sealed class ParkingExecutor : ExecutorService
         }
     }
 
+    /// <summary>True on one of this executor's worker threads.</summary>
+    public bool IsWorkerThread => ReferenceEquals(t_current, this);
+
     /// <summary>The executor's worker threads.</summary>
     public int ThreadCount => _threads.Length;
 
@@ -134,6 +140,7 @@ public sealed class ParkingExecutor : ExecutorService
 
     private void Work()
     {
+        t_current = this;
         int sincePoll = 0;
         while (!_shutdown)
         {

@@ -117,6 +117,38 @@ public sealed class LaneTests : IAsyncLifetime
         Assert.Contains(received, r => r.Echoed == next);
     }
 
+    /// <summary>
+    /// Two processes' dispatchers writing to each other at once, far more than a socket buffer holds: each reads its own
+    /// lanes while its write waits, so neither waits on the other; every message arrives, in order, none by Akka.Remote.
+    /// </summary>
+    [Fact]
+    public async Task BothDispatchersFloodingEachOther_NeitherWaitsOnTheOther_EveryMessageInOrder()
+    {
+        const int Flood = 3000;
+        using var laneX = LaneRoute.Start(_x);
+        using var laneY = LaneRoute.Start(_y);
+        var gotX = new ConcurrentQueue<int>();
+        var gotY = new ConcurrentQueue<int>();
+        var floodX = _x.ActorOf(Props.Create(() => new FloodActor(gotX)), "flood");
+        var floodY = _y.ActorOf(Props.Create(() => new FloodActor(gotY)), "flood");
+        var yFromX = await _x.ActorSelection($"{((ExtendedActorSystem)_y).Provider.DefaultAddress}/user/flood").ResolveOne(TimeSpan.FromSeconds(10));
+        var xFromY = await _y.ActorSelection($"{((ExtendedActorSystem)_x).Provider.DefaultAddress}/user/flood").ResolveOne(TimeSpan.FromSeconds(10));
+
+        floodX.Tell(new FloodActor.Start(yFromX, Flood));
+        floodY.Tell(new FloodActor.Start(xFromY, Flood));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while ((gotX.Count < Flood || gotY.Count < Flood) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(Enumerable.Range(1, Flood), gotX);
+        Assert.Equal(Enumerable.Range(1, Flood), gotY);
+        Assert.Equal(0, laneX.Declined);
+        Assert.Equal(0, laneY.Declined);
+        Assert.True(laneX.Sent >= Flood && laneY.Sent >= Flood);
+    }
+
     [Fact]
     public void Frame_RoundTrips_AndACutFrameIsRejected()
     {
@@ -161,6 +193,27 @@ public sealed class LaneTests : IAsyncLifetime
                 Sender.TellTraced(reached);
             });
         }
+    }
+
+    /// <summary>On <see cref="Start"/> tells its peer that many 4 KiB messages in one handler; records the numbers it gets.</summary>
+    private sealed class FloodActor : EdsrtActor
+    {
+        private static readonly string s_filler = new('x', 4096);
+
+        public FloodActor(ConcurrentQueue<int> got)
+        {
+            Receive<Start>(start =>
+            {
+                for (int i = 1; i <= start.Count; i++)
+                {
+                    start.Peer.TellTraced(new ClusterProtocol.EndEcho($"{i}:{s_filler}"));
+                }
+            });
+            Receive<ClusterProtocol.EndEcho>(end => got.Enqueue(int.Parse(end.Reason.AsSpan(0, end.Reason.IndexOf(':')), System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        /// <summary>Local only: whom to flood and how many.</summary>
+        public sealed record Start(IActorRef Peer, int Count);
     }
 
     /// <summary>An EDSRT actor, as every service is: a reply in a trace arrives in its <see cref="Traced"/> carrier.</summary>

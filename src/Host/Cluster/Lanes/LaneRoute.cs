@@ -39,6 +39,7 @@ internal sealed class LaneRoute : IRemoteTellRoute, IDisposable
     private const string DefaultDispatcher = "akka.actor.default-dispatcher";
     private readonly LaneListener _listener;
     private Scheduler.ParkingExecutor? _executor;
+    private LanePoller? _poller;
     private long _sent;
     private long _declined;
     private bool _disposed;
@@ -91,7 +92,7 @@ internal sealed class LaneRoute : IRemoteTellRoute, IDisposable
         var executor = readOnDispatcher ? Scheduler.ParkingExecutor.Find(system, DefaultDispatcher) : null;
         var poller = executor is { ThreadCount: 1 } ? new LanePoller() : null;
         var listener = LaneListener.Start(extended, EndpointName(extended.Provider.DefaultAddress), poller);
-        var route = new LaneRoute(extended, listener) { _executor = poller is null ? null : executor };
+        var route = new LaneRoute(extended, listener) { _executor = poller is null ? null : executor, _poller = poller };
         if (poller is not null)
         {
             executor!.IdleWait = poller;
@@ -141,14 +142,10 @@ internal sealed class LaneRoute : IRemoteTellRoute, IDisposable
         {
             lock (lane)
             {
-                var written = buffer.WrittenSpan;
-                while (!written.IsEmpty)
-                {
-                    written = written[lane.Send(written)..];
-                }
+                Write(lane, buffer.WrittenSpan);
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or TimeoutException)
         {
             // The peer process died (or hangs): this lane is done; the tell goes over Akka.Remote, and a later one
             // reconnects (a restarted process listens under its own address).
@@ -186,6 +183,47 @@ internal sealed class LaneRoute : IRemoteTellRoute, IDisposable
         _listener.Dispose();
     }
 
+    /// <summary>
+    /// Writes a whole frame. The lanes are non-blocking: when the peer's socket buffer is full (its thread is not reading,
+    /// perhaps because it is writing to this process the same moment), the dispatcher's thread reads its own inbound
+    /// lanes while it waits, so two processes writing to each other never wait on each other; another thread just waits
+    /// to write. A peer that takes none of it for <see cref="s_sendTimeout"/> is taken as hung (the lane is dropped).
+    /// </summary>
+    private void Write(Socket lane, ReadOnlySpan<byte> frame)
+    {
+        long start = 0;
+        while (!frame.IsEmpty)
+        {
+            int sent = lane.Send(frame, SocketFlags.None, out var error);
+            if (error == SocketError.Success)
+            {
+                frame = frame[sent..];
+                continue;
+            }
+
+            if (error != SocketError.WouldBlock)
+            {
+                throw new SocketException((int)error);
+            }
+
+            if (start == 0)
+            {
+                start = Stopwatch.GetTimestamp();
+            }
+            else if (Stopwatch.GetElapsedTime(start) > s_sendTimeout)
+            {
+                throw new TimeoutException("the peer process took nothing from its lane");
+            }
+
+            if (_poller is { } poller && _executor is { IsWorkerThread: true })
+            {
+                ((Scheduler.IIdleWait)poller).Poll();
+            }
+
+            lane.Poll(200, SelectMode.SelectWrite);
+        }
+    }
+
     private Socket? LaneTo(Address address)
     {
         lock (_gate)
@@ -210,7 +248,7 @@ internal sealed class LaneRoute : IRemoteTellRoute, IDisposable
             try
             {
                 socket.Connect(new UnixDomainSocketEndPoint(EndpointName(address)));
-                socket.SendTimeout = (int)s_sendTimeout.TotalMilliseconds;
+                socket.Blocking = false;
             }
             catch (SocketException)
             {
