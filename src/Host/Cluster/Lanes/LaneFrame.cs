@@ -24,17 +24,29 @@ internal static class LaneFrame
     /// <summary>What a frame's header says (the strings still as UTF-8 bytes).</summary>
     public readonly ref struct Header
     {
+        /// <summary>False when the body was malformed (the other members are then default).</summary>
         public bool Valid { get; init; }
+        /// <summary>The sender's <c>Stopwatch</c> timestamp at the write.</summary>
         public required long SentAt { get; init; }
+        /// <summary>The trace id's first 8 bytes (big-endian value), when <see cref="Traced"/>.</summary>
         public required ulong TraceHigh { get; init; }
+        /// <summary>The trace id's last 8 bytes.</summary>
         public required ulong TraceLow { get; init; }
+        /// <summary>The sender's span id.</summary>
         public required ulong SpanId { get; init; }
+        /// <summary>The W3C trace flags.</summary>
         public required byte TraceFlags { get; init; }
+        /// <summary>True when the frame carries a trace context.</summary>
         public required bool Traced { get; init; }
+        /// <summary>The Akka serializer that made <see cref="Payload"/>.</summary>
         public required int SerializerId { get; init; }
+        /// <summary>The recipient's serialized actor path, UTF-8.</summary>
         public required ReadOnlySpan<byte> Recipient { get; init; }
+        /// <summary>The sender's serialized actor path, UTF-8; empty for no sender.</summary>
         public required ReadOnlySpan<byte> Sender { get; init; }
+        /// <summary>The serializer's manifest, UTF-8.</summary>
         public required ReadOnlySpan<byte> Manifest { get; init; }
+        /// <summary>The serializer's bytes.</summary>
         public required ReadOnlySpan<byte> Payload { get; init; }
     }
 
