@@ -45,7 +45,7 @@ public static class ClusterBench
                 r.AddError($"--proto must be udp or tcp, not '{r.GetValueOrDefault<string>()}'");
             }
         });
-        var sends = new Option<int>("--sends") { Description = "Echo rounds per run (at least the first fifth is warm-up)", DefaultValueFactory = _ => 20000 }.MustBeAtLeast(50);
+        var sends = new Option<int>("--sends") { Description = "Echo rounds per run (at least the first fifth is warm-up)", DefaultValueFactory = _ => 30000 }.MustBeAtLeast(50);
         var size = new Option<int>("--size") { Description = "Bytes per send", DefaultValueFactory = _ => 1024 }.MustBeAtLeast(8);
         var reps = new Option<int>("--reps") { Description = "Runs per layout, interleaved A B C D D C B A", DefaultValueFactory = _ => 2 }.MustBeAtLeast(1);
         var json = new Option<bool>("--json") { Description = "Print {\"rows\":[...]} instead of the table" };
