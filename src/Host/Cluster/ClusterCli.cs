@@ -215,7 +215,7 @@ public static class ClusterCli
         output.WriteLine($"  payload copied     {report.PayloadBytesCopied:N0} bytes by the CPU (stack, {report.ArenasReported} arena(s))");
         output.WriteLine($"  headers copied     {report.HeaderBytesCopied:N0} bytes");
         output.WriteLine($"  device DMA         {report.DmaBytes:N0} bytes");
-        output.WriteLine($"  sends/s            {report.SendsPerSec:N0} (send+echo rounds across processes, warm-up included){(report.SteadySendsPerSec > 0 ? $"; {report.SteadySendsPerSec:N0} once settled (after {report.SteadyFromRound:N0} warm-up rounds)" : string.Empty)}");
+        output.WriteLine($"  sends/s            {report.SendsPerSec:N0} (send+echo rounds across processes, warm-up included){(report.SteadySendsPerSec > 0 ? $"; {report.SteadySendsPerSec:N0} settled, from round {report.SteadyFromRound:N0}" : string.Empty)}");
         output.WriteLine($"  sendto latency     p50 {report.SendP50Us:0.0} µs, p99 {report.SendP99Us:0.0} µs; round trip p50 {report.RttP50Us:0.0} µs");
         if (report.ChaosSeed is { } chaosSeed)
         {
