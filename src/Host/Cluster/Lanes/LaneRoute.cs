@@ -118,16 +118,29 @@ internal sealed class LaneRoute : IRemoteTellRoute, IDisposable
 
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
         buffer.ResetWrittenCount();
-        var serialization = _system.Serialization;
-        var serializer = serialization.FindSerializerFor(message);
-        byte[] payload = serializer.ToBinary(message);
+        Akka.Serialization.Serializer serializer;
+        byte[] payload;
+        string manifest;
+        try
+        {
+            serializer = _system.Serialization.FindSerializerFor(message);
+            payload = serializer.ToBinary(message);
+            manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Not serializable: Akka.Remote takes it and logs and drops it there, as it always did; the sender's
+            // handler must not fail for it.
+            Interlocked.Increment(ref _declined);
+            return false;
+        }
+
         if (payload.Length > LaneFrame.MaxFrame)
         {
             Interlocked.Increment(ref _declined);
             return false;
         }
 
-        string manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
         bool traced = context != default;
         ulong high = 0, low = 0, span = 0;
         byte flags = 0;
