@@ -182,13 +182,7 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free origin spill record");
             }
 
-            int last = I32(nodeA + L.NExtentHead);
-            while (I32(ExtentRec(last) + L.ENext) != 0)
-            {
-                last = I32(ExtentRec(last) + L.ENext);
-            }
-
-            Set32(ExtentRec(last) + L.ENext, I32(nodeB + L.NExtentHead));
+            Set32(ExtentRec(LastExtent(I32(nodeA + L.NExtentHead))) + L.ENext, I32(nodeB + L.NExtentHead));
             Hook("merge");
             var rights = (Rights)(I32(nodeA + L.NRights) & I32(nodeB + L.NRights));
             int flags = (I32(nodeA + L.NFlags) | I32(nodeB + L.NFlags)) & L.FlagCtrn;
@@ -204,6 +198,24 @@ public sealed unsafe partial class SharedArena
         {
             Leave();
         }
+    }
+
+    /// <summary>
+    /// The last extent record of the chain starting at <paramref name="head"/>. Out of line so that
+    /// <see cref="Merge"/> has no loop: a method with a loop and a <c>stackalloc</c> cannot be
+    /// replaced on stack, so the JIT compiles it fully optimised at once, without the profile-guided
+    /// tier-1 code every other operation gets.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int LastExtent(int head)
+    {
+        int last = head;
+        for (int next = I32(ExtentRec(last) + L.ENext); next != 0; next = I32(ExtentRec(last) + L.ENext))
+        {
+            last = next;
+        }
+
+        return last;
     }
 
     /// <summary>
