@@ -18,7 +18,7 @@ public sealed unsafe partial class SharedArena
     private void Enter()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_mutex.Lock(_lockTimeout))
+        if (_mutex.Lock(_lockTimeout, _mySleepers))
         {
             Recover();
         }
@@ -35,6 +35,24 @@ public sealed unsafe partial class SharedArena
         I32(L.HUndoCount) = undoEntries;
         _mutex.ForgeForTests(ArenaLock.TokenOf(pid, startTime));
     }
+
+    /// <summary>
+    /// Takes back from the lock's sleepers count what process record <paramref name="slot"/> says its
+    /// waiters added (a process killed while waiting for the lock). Not logged: the count is the
+    /// lock's, outside every transaction; cleared first, so a reaper killed between the two steps
+    /// leaves a count too high (an unlock then makes a needless futex wake), never too low.
+    /// </summary>
+    private void ForgetLockSleepers(int slot)
+    {
+        int stale = Interlocked.Exchange(ref I32(_layout.Proc(slot) + L.PLockSleepers), 0);
+        if (stale != 0)
+        {
+            _mutex.ForgetSleepers(stale);
+        }
+    }
+
+    /// <summary>Threads of any process counted as waiting for the lock (tests read it).</summary>
+    internal int LockSleepers => _mutex.Sleepers;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Recover()

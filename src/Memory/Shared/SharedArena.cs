@@ -45,6 +45,10 @@ public sealed unsafe partial class SharedArena : IDisposable
     // its own IArenaBacking). Physical address = byte offset from here.
     private readonly byte* _data;
     private readonly ArenaLock _mutex;
+
+    // This process's share of the lock's sleepers count, in its process record (null before it has
+    // a record and after it detached): a reaper takes a dead process's share back.
+    private int* _mySleepers;
     private readonly TimeSpan _lockTimeout;
     private readonly bool _hostsAll;
     private readonly ulong _key0;
@@ -85,7 +89,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         _view = view;
         _base = pointer;
         _data = data == null ? pointer + layout.MetadataBytes : data;
-        _mutex = new ArenaLock(_base + L.HMutex);
+        _mutex = new ArenaLock(_base + L.HMutex, _base + L.HLockSleepers);
         _lockTimeout = lockTimeout;
         _hostsAll = hostsAll;
         _pageShift = System.Numerics.BitOperations.Log2((uint)layout.PageSize);
@@ -106,6 +110,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         // No record yet: Attach's reap must not skip slot 0 as "ours".
         _procSlot = -1;
         _procSlot = Attach();
+        _mySleepers = (int*)(_base + layout.Proc(_procSlot) + L.PLockSleepers);
     }
 
     // Per thread: tests running in parallel use arenas too (every MemoryManager), and a crash a
@@ -235,6 +240,9 @@ public sealed unsafe partial class SharedArena : IDisposable
             {
                 ReleaseProcess(_procSlot);
                 _detached = true;
+
+                // The record may go to another process now: a late wait must not count itself there.
+                _mySleepers = null;
             }
         }
         finally
@@ -314,7 +322,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         *(ulong*)(b + L.HKey0) = BinaryPrimitives.ReadUInt64LittleEndian(key);
         *(ulong*)(b + L.HKey1) = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
         CryptographicOperations.ZeroMemory(key);
-        new ArenaLock(b + L.HMutex).Initialise();
+        new ArenaLock(b + L.HMutex, b + L.HLockSleepers).Initialise();
 
         // Free pages stacked in descending order so a fresh arena hands out 0, 1, 2, ...
         for (int i = 0; i < l.PageCount; i++)
@@ -406,6 +414,7 @@ public sealed unsafe partial class SharedArena : IDisposable
                 long rec = _layout.Proc(slot);
                 if (I32(rec + L.PState) == 0)
                 {
+                    ForgetLockSleepers(slot);
                     Set32(rec + L.PPid, pid);
                     Set64(rec + L.PStartTime, start);
                     Set32(rec + L.PState, 1);
