@@ -65,6 +65,7 @@ public sealed unsafe partial class SharedArena : IDisposable
     private readonly long _extentBase;
     private readonly long _pageBase;
     private readonly long _tsBase;
+    private readonly long _tsCtrnIndexed;
     private readonly long _gvaBase;
     private readonly long _pinBase;
     private readonly int _gvaMask;
@@ -97,6 +98,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         _extentBase = layout.Extents;
         _pageBase = layout.Pages;
         _tsBase = layout.Ts;
+        _tsCtrnIndexed = layout.TsCtrnIndexed;
         _gvaBase = layout.GvaHash;
         _pinBase = layout.Pins;
         _gvaMask = layout.GvaHashSize - 1;

@@ -11,7 +11,7 @@ namespace Edsos.Memory.Shared;
 internal sealed class SharedLayout
 {
     public const ulong Magic = 0x324D485345445345UL; // "ESDESHM2" little endian
-    public const int Version = 6;   // 5: the lock is an ArenaLock word (was a glibc robust mutex); 6: its sleepers count (unlock by plain store)
+    public const int Version = 6;   // 5: the lock is an ArenaLock word (was a glibc robust mutex); 6: its sleepers count (unlock by plain store), CTRNs indexed by GVA per TS on demand
 
     /// <summary>Undo entries kept free for an operation's fixed part; the rest bounds a node's page spans.</summary>
     public const int UndoReserve = 512;
@@ -175,6 +175,7 @@ internal sealed class SharedLayout
         long at = HeaderBytes;
         Procs = at; at += (long)ProcSize * MaxProcesses;
         Ts = at; at += (long)TsSize * MaxTs;
+        TsCtrnIndexed = at; at += 4L * MaxTs;
         Pages = at; at += (long)PageRecSize * PageCount;
         FreePageStack = at; at += 4L * PageCount;
         Nodes = at; at += (long)NodeSize * MaxNodes;
@@ -210,6 +211,9 @@ internal sealed class SharedLayout
     public int MaxSpansPerNode { get; }
     public long Procs { get; }
     public long Ts { get; }
+
+    /// <summary>Per TS, 1 once a <c>Translate</c> ran in it: its CTRNs are in the GVA index from then on (see SharedArena.Gva).</summary>
+    public long TsCtrnIndexed { get; }
     public long Pages { get; }
     public long FreePageStack { get; }
     public long Nodes { get; }
