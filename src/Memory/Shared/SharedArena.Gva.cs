@@ -185,6 +185,7 @@ public sealed unsafe partial class SharedArena
     }
 
     /// <summary>Whether a live node belongs in the GVA index: every node but a CTRN of a TS in which no <see cref="Translate"/> has run yet.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsIndexed(long node) =>
         (I32(node + L.NFlags) & L.FlagCtrn) == 0 || I32(_tsCtrnIndexed + (4L * I32(node + L.NOwnerTs))) != 0;
 
@@ -240,14 +241,18 @@ public sealed unsafe partial class SharedArena
     /// page's bucket. One probe: with backward-shift deletion there are no tombstones, so the first
     /// empty slot on the probe path proves the key absent and is where it goes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void GvaInsert(uint id)
     {
-        long node = NodeRec(id);
-        if (!IsIndexed(node))
+        if (IsIndexed(NodeRec(id)))
         {
-            return;
+            GvaAdd(id);
         }
+    }
 
+    private void GvaAdd(uint id)
+    {
+        long node = NodeRec(id);
         long key = GvaKey(I32(node + L.NOwnerTs), (ulong)I64(node + L.NGvaBase));
         for (int slot = GvaHome(key); ; slot = (slot + 1) & _gvaMask)
         {
@@ -271,14 +276,18 @@ public sealed unsafe partial class SharedArena
     }
 
     /// <summary>Takes a live node out of its bucket; an emptied bucket leaves the table by backward-shift deletion (no tombstones).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void GvaRemove(uint id)
     {
-        long node = NodeRec(id);
-        if (!IsIndexed(node))
+        if (IsIndexed(NodeRec(id)))
         {
-            return;
+            GvaTake(id);
         }
+    }
 
+    private void GvaTake(uint id)
+    {
+        long node = NodeRec(id);
         int slot = GvaSlot(GvaKey(I32(node + L.NOwnerTs), (ulong)I64(node + L.NGvaBase)));
         long entry = GvaEntry(slot);
         int next = I32(node + L.NGvaNext);

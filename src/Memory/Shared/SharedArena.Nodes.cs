@@ -212,8 +212,6 @@ public sealed unsafe partial class SharedArena
         }
     }
 
-    // The origin buffer is read only up to the count written into it: no zeroing per share.
-    [SkipLocalsInit]
     private MemoryResult<Capability> CtShareLocked(TsId caller, Capability source, Gva gva, int length, TsId target, string name, Rights rights)
     {
         var check = CheckCap(caller, source, Rights.Share, out long src);
@@ -267,10 +265,8 @@ public sealed unsafe partial class SharedArena
 
         uint id = DequeueNode();
         long node = NodeRec(id);
-        Span<int> origins = stackalloc int[L.MaxOrigins];
-        int originCount = ReadOrigins(src, origins);
         int head = CopySlice(I32(src + L.NExtentHead), (int)(gva.Offset - start), length, L.GRefs, "ctshare", out int count, out int spans);
-        if (head == 0 || !InitOrigins(node, origins[..originCount]))
+        if (head == 0 || !CopyOrigins(src, node))
         {
             return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free extent or origin spill record");
         }

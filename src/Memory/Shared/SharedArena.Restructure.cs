@@ -131,7 +131,6 @@ public sealed unsafe partial class SharedArena
     /// 2 GiB, <see cref="MemoryError.OutOfMemory"/> for GVA space, records, more page references than
     /// one node may hold or more than 20 origins.
     /// </summary>
-    [SkipLocalsInit]
     public MemoryResult<Capability> Merge(TsId caller, Capability a, Capability b, string name)
     {
         Enter();
@@ -156,10 +155,10 @@ public sealed unsafe partial class SharedArena
             }
 
             int spans = I32(nodeA + L.NSpans) + I32(nodeB + L.NSpans);
-            Span<int> originsA = stackalloc int[L.MaxOrigins];
-            Span<int> originsB = stackalloc int[L.MaxOrigins];
-            Span<int> union = stackalloc int[L.MaxOrigins];
-            int originCount = UnionOrigins(originsA[..ReadOrigins(nodeA, originsA)], originsB[..ReadOrigins(nodeB, originsB)], union);
+
+            // The send path merges a header and a payload of one origin (the socket's app): no union to compute.
+            bool oneOrigin = I32(nodeA + L.NOriginCount) == 1 && I32(nodeB + L.NOriginCount) == 1 && I32(nodeA + L.NOrigins) == I32(nodeB + L.NOrigins);
+            int originCount = oneOrigin ? 1 : UnionOriginCount(nodeA, nodeB);
             if (spans > _layout.MaxSpansPerNode || originCount < 0)
             {
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"a merged node would hold {spans} page references (at most {_layout.MaxSpansPerNode}) or more than {L.MaxOrigins} origins");
@@ -177,7 +176,7 @@ public sealed unsafe partial class SharedArena
 
             uint id = DequeueNode();
             long merged = NodeRec(id);
-            if (!InitOrigins(merged, union[..originCount]))
+            if (!(oneOrigin ? CopyOrigins(nodeA, merged) : InitUnionOrigins(merged, nodeA, nodeB)))
             {
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free origin spill record");
             }
