@@ -166,9 +166,6 @@ public sealed unsafe partial class SharedArena
         return RoundUpToPage(length) <= Gva.OffsetMask - gva;
     }
 
-    /// <summary>Moves the TS's bump pointer past a node of <paramref name="length"/> bytes at <paramref name="gva"/>: never back.</summary>
-    private void AdvanceGva(int ts, ulong gva, int length) => Set64(TsRec(ts) + L.TNextGva, (long)(gva + RoundUpToPage(length)));
-
     private ulong RoundUpToPage(int length) => ((ulong)length + (ulong)_layout.PageSize - 1) & ~((ulong)_layout.PageSize - 1);
 
     private long GvaKey(int ts, ulong offset) => ((long)ts << 48) | (long)(offset >> _pageShift);

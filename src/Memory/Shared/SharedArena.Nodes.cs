@@ -70,8 +70,7 @@ public sealed unsafe partial class SharedArena
             TryEncodeName(name, out var utf8);
             InitOrigins(node, [caller.Value]);
             InitNode(node, caller.Value, rights, length, flags: 0, gva, rootStart: 0, head, count, pages, utf8);
-            AdvanceGva(caller.Value, gva, length);
-            Publish(id);
+            Publish(id, caller.Value, gva, length);
             Commit();
             return MemoryResult<Capability>.Ok(Mint(id, U32(node + L.NGeneration), rights));
         }
@@ -272,8 +271,7 @@ public sealed unsafe partial class SharedArena
         }
 
         InitNode(node, target.Value, rights, length, L.FlagCtrn, targetGva, rootStart: 0, head, count, spans, utf8);
-        AdvanceGva(target.Value, targetGva, length);
-        Publish(id);
+        Publish(id, target.Value, targetGva, length);
         Commit();
         return MemoryResult<Capability>.Ok(Mint(id, U32(node + L.NGeneration), rights));
     }
@@ -294,12 +292,29 @@ public sealed unsafe partial class SharedArena
         name.CopyTo(new Span<byte>(_base + node + L.NName, L.MaxNameBytes));
     }
 
-    /// <summary>Indexes the node by GVA, marks it live and counts it: the last steps of making a node.</summary>
+    /// <summary>
+    /// The last steps of making a node at <paramref name="gva"/> in TS <paramref name="ts"/>: moves the
+    /// TS's bump pointer past it and marks it live (two logged stores, one append to the undo log),
+    /// then indexes and counts it (<see cref="IndexAndCount"/>).
+    /// </summary>
+    private void Publish(uint id, int ts, ulong gva, int length)
+    {
+        long node = NodeRec(id);
+        Set64And32(TsRec(ts) + L.TNextGva, (long)(gva + RoundUpToPage(length)), node + L.NState, NodeLive);
+        IndexAndCount(id, node);
+    }
+
+    /// <summary>Marks a node live, indexes it by GVA and counts it: the last steps of making a node at a GVA already reserved (divide).</summary>
     private void Publish(uint id)
     {
         long node = NodeRec(id);
-        GvaInsert(id);
         Set32(node + L.NState, NodeLive);
+        IndexAndCount(id, node);
+    }
+
+    private void IndexAndCount(uint id, long node)
+    {
+        GvaInsert(id);
         Derive32(L.HLiveNodes, I32(L.HLiveNodes) + 1);
         if ((I32(node + L.NFlags) & L.FlagCtrn) != 0)
         {

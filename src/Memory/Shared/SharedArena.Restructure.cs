@@ -188,8 +188,7 @@ public sealed unsafe partial class SharedArena
             InitNode(merged, caller.Value, rights, (int)total, flags, gva, rootStart: 0, I32(nodeA + L.NExtentHead), I32(nodeA + L.NExtentCount) + I32(nodeB + L.NExtentCount), spans, utf8);
             EndNode(a.NodeId, lifted: false);
             EndNode(b.NodeId, lifted: false);
-            AdvanceGva(caller.Value, gva, (int)total);
-            Publish(id);
+            Publish(id, caller.Value, gva, (int)total);
             Commit();
             return MemoryResult<Capability>.Ok(Mint(id, U32(merged + L.NGeneration), a.Rights & b.Rights));
         }
@@ -274,8 +273,7 @@ public sealed unsafe partial class SharedArena
             InitNode(granted, target.Value, rights, length, flags: 0, gva, rootStart: 0, I32(given + L.NExtentHead), I32(given + L.NExtentCount), I32(given + L.NSpans), utf8);
             Hook("grant");
             EndNode(node.NodeId, lifted: false);
-            AdvanceGva(target.Value, gva, length);
-            Publish(id);
+            Publish(id, target.Value, gva, length);
             Commit();
             return MemoryResult<Capability>.Ok(Mint(id, U32(granted + L.NGeneration), rights));
         }
