@@ -32,6 +32,7 @@ public sealed unsafe partial class SharedArena
     /// rights, and <see cref="MemoryError.OutOfMemory"/> when pages, node or extent records or GVA
     /// space run out (nothing taken).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights = Rights.All)
     {
         if (length <= 0 || ((length + (long)_layout.PageSize - 1) >> _pageShift) > _layout.MaxSpansPerNode || !SharedNames.IsValidName(name) || (rights & ~Rights.All) != 0)
@@ -211,6 +212,11 @@ public sealed unsafe partial class SharedArena
         }
     }
 
+    // Not inlined: an operation's body compiled on its own keeps the inlining budget for what it
+    // calls (the SipHash rounds, the logged stores); inlined into a caller's loop (the JIT does
+    // that under PGO once the body has no stackalloc) it ran out and called SipHash.Round eight
+    // times per mint: 25 % slower in bench runtime.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private MemoryResult<Capability> CtShareLocked(TsId caller, Capability source, Gva gva, int length, TsId target, string name, Rights rights)
     {
         var check = CheckCap(caller, source, Rights.Share, out long src);

@@ -18,6 +18,7 @@ public sealed unsafe partial class SharedArena
     /// unless 0 &lt; offset &lt; length, <see cref="MemoryError.OutOfMemory"/> when records run out.
     /// </summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public MemoryResult<(Capability Head, Capability Tail)> Divide(TsId caller, Capability node, int offset)
     {
         Enter();
@@ -131,6 +132,7 @@ public sealed unsafe partial class SharedArena
     /// 2 GiB, <see cref="MemoryError.OutOfMemory"/> for GVA space, records, more page references than
     /// one node may hold or more than 20 origins.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public MemoryResult<Capability> Merge(TsId caller, Capability a, Capability b, string name)
     {
         Enter();
@@ -223,6 +225,7 @@ public sealed unsafe partial class SharedArena
     /// Share. Fails like <see cref="CtShare(TsId, Capability, Gva, int, TsId, string, Rights)"/>
     /// (rights beyond the capability's, kernel memory from a user caller, bad target or name).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public MemoryResult<Capability> Grant(TsId caller, Capability node, TsId target, string name, Rights rights)
     {
         Enter();
