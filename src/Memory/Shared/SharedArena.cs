@@ -72,6 +72,9 @@ public sealed unsafe partial class SharedArena : IDisposable
     private readonly int _maxNodes;
     private readonly int _maxTs;
 
+    // Whether capability tags hash the 7-byte message (every node id fits 20 bits; see ComputeTag).
+    private readonly bool _shortTags;
+
     // The undo log's place and size, copied out of the layout for the logged store of every mutation.
     private readonly long _undoLog;
     private readonly int _undoEntries;
@@ -104,6 +107,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         _gvaMask = layout.GvaHashSize - 1;
         _maxNodes = layout.MaxNodes;
         _maxTs = layout.MaxTs;
+        _shortTags = (uint)layout.MaxNodes <= SipHash.ShortNodeIds;
         _undoLog = layout.UndoEntry(0);
         _undoEntries = layout.UndoEntries;
         _key0 = (ulong)I64(L.HKey0);
