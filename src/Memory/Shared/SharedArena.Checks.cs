@@ -326,8 +326,11 @@ public sealed unsafe partial class SharedArena
     /// the stack uses) hashes the 7-byte message, one block less than the 9-byte one other files
     /// use: 6 SipRounds instead of 8. The choice is the file's geometry, so every process of a file
     /// computes the same tags. Callers pass rights of <see cref="Rights.All"/> or less and an id
-    /// below the node count (<see cref="TagMatches"/> refuses others before hashing).
+    /// below the node count (<see cref="TagMatches"/> refuses others before hashing). Not inlined:
+    /// compiled on its own it always inlines the SipHash rounds, where a large caller (divide,
+    /// compiled with both hash forms) ran out of inlining budget and called them one by one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private ulong ComputeTag(uint nodeId, uint generation, Rights rights) => _shortTags
         ? SipHash.ComputeCapabilityShort(_key0, _key1, nodeId, generation, (byte)rights)
         : SipHash.ComputeCapability(_key0, _key1, nodeId, generation, (byte)rights);

@@ -17,7 +17,6 @@ public sealed unsafe partial class SharedArena
     /// capability's rights. Fails with the capability errors, <see cref="MemoryError.OutOfRange"/>
     /// unless 0 &lt; offset &lt; length, <see cref="MemoryError.OutOfMemory"/> when records run out.
     /// </summary>
-    [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.NoInlining)]
     public MemoryResult<(Capability Head, Capability Tail)> Divide(TsId caller, Capability node, int offset)
     {
@@ -44,9 +43,9 @@ public sealed unsafe partial class SharedArena
             // New records first, old ones freed last (see Init32).
             uint headId = DequeueNode(), tailId = DequeueNode();
             long head = NodeRec(headId), tail = NodeRec(tailId);
-            Span<int> origins = stackalloc int[L.MaxOrigins];
-            int originCount = ReadOrigins(whole, origins);
-            if (!InitOrigins(head, origins[..originCount]) || !InitOrigins(tail, origins[..originCount]))
+            // No stackalloc here (CopyOrigins has its own for the rare spill): a method with one and a
+            // loop (the extent walk below) is compiled fully optimised at once, without PGO.
+            if (!CopyOrigins(whole, head) || !CopyOrigins(whole, tail))
             {
                 return MemoryResult<(Capability, Capability)>.Fail(MemoryError.OutOfMemory, "no free origin spill record");
             }
