@@ -184,6 +184,13 @@ public static partial class InetProtocol
     }
 
     /// <summary>
+    /// Receive worker → socket, with <see cref="InetStackOptions.Batching"/>: the datagrams for one socket that one batch
+    /// of frames carried, in arrival order, each a <see cref="DatagramReceivedEvent"/> the socket owns as it would own it
+    /// alone. Pooled (<see cref="MessageBatch{TSelf, TItem}"/>).
+    /// </summary>
+    public sealed record DatagramReceivedBatchEvent : MessageBatch<DatagramReceivedBatchEvent, DatagramReceivedEvent>;
+
+    /// <summary>
     /// Anyone → the ICMP service: send one echo request. Reply: <see cref="PingReply"/> when the
     /// echo reply arrives, or with <see cref="Errno.ETIMEDOUT"/> after <paramref name="Timeout"/>.
     /// </summary>

@@ -98,6 +98,16 @@ public sealed class DatagramSocket : SockNode
             OnDatagram(message);
             Edsrt.ReturnHandled(message);
         });
+        Receive<DatagramReceivedBatchEvent>(batch =>
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                OnDatagram(batch[i]);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+
+            Edsrt.ReturnHandled(batch);
+        });
         Receive<RecvReqEvent>(message =>
         {
             OnRecv(message);

@@ -92,6 +92,16 @@ public abstract partial class SockNode
             Release(message.Payload);
             Edsrt.ReturnHandled(message);
         });
+        Receive<DatagramReceivedBatchEvent>(batch =>
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                Release(batch[i].Payload);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+
+            Edsrt.ReturnHandled(batch);
+        });
         Receive<RecvReqEvent>(message => Sender.Tell(RecvFailed(message.ReqId, Errno.EBADF)));
         Receive<RecvBatchReqEvent>(batch =>
         {

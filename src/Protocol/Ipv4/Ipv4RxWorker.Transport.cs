@@ -65,13 +65,15 @@ public sealed partial class Ipv4RxWorker
         }
 
         _tally.UdpDelivered++;
-        socket.Socket.Tell(
-            InetProtocol.DatagramReceivedEvent.Rent(
-                delivered,
-                payloadLength,
-                new Ipv4Endpoint(ip.Source, udp.SourcePort),
-                new Ipv4Endpoint(ip.Destination, udp.DestinationPort)),
-            Self);
+        var datagram = InetProtocol.DatagramReceivedEvent.Rent(
+            delivered,
+            payloadLength,
+            new Ipv4Endpoint(ip.Source, udp.SourcePort),
+            new Ipv4Endpoint(ip.Destination, udp.DestinationPort));
+        if (!_toSockets.TryAdd(socket.Socket, datagram))
+        {
+            socket.Socket.Tell(datagram, Self);
+        }
     }
 
     /// <summary>

@@ -46,6 +46,7 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
     private readonly ReassemblyStage _reassembly;
     private readonly UdpDemultiplexer<UdpSocket> _udp = new();
     private readonly Ipv4RxTally _tally = new();
+    private readonly BatchOutbox<InetProtocol.DatagramReceivedBatchEvent, InetProtocol.DatagramReceivedEvent> _toSockets = new();
     private IActorRef _txWorker = ActorRefs.Nobody;
     private IActorRef _icmp = ActorRefs.Nobody;
     private IActorRef? _tcp;
@@ -79,6 +80,7 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
             OnFrame(received);
             Edsrt.ReturnHandled(received);
         });
+        Receive<DriverProtocol.FrameReceivedBatchEvent>(OnFrameBatch);
         Receive<InetStackProtocol.Quiesce>(_ =>
         {
             Become(Quiesced);
@@ -96,6 +98,17 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
             Drop(received.Frame);
             Edsrt.ReturnHandled(received);
         });
+        Receive<DriverProtocol.FrameReceivedBatchEvent>(batch =>
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                _tally.Frames++;
+                Drop(batch[i].Frame);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+
+            Edsrt.ReturnHandled(batch);
+        });
         Receive<InetStackProtocol.Quiesce>(_ => Sender.Tell(new InetStackProtocol.Quiesced(nameof(Ipv4RxWorker)), Self));
         Common();
     }
@@ -110,13 +123,36 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
             _icmp = peers.Icmp;
             _tcp = peers.Tcp;
             _tcpTs = peers.TcpTs;
-            _driverRx.Tell(new DriverProtocol.AttachRx(Self, _ts), Self);
+            _driverRx.Tell(new DriverProtocol.AttachRx(Self, _ts, _options.Batching), Self);
         });
         Receive<Ipv4Protocol.BindingAdded>(OnBindingAdded);
         Receive<Ipv4Protocol.BindingRemoved>(OnBindingRemoved);
         Receive<ReassemblyTick>(_ => OnReassemblyTick());
         Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(_tally.Snapshot(), Self));
         Receive<InetStackProtocol.Release>(_ => Sender.Tell(new InetStackProtocol.Released(nameof(Ipv4RxWorker), ReleaseAll()), Self));
+    }
+
+    /// <summary>
+    /// A NAPI poll's frames: each handled as if it had come alone, the datagrams they carry for one socket collected
+    /// and handed up in one <see cref="InetProtocol.DatagramReceivedBatchEvent"/> once the batch is done.
+    /// </summary>
+    private void OnFrameBatch(DriverProtocol.FrameReceivedBatchEvent batch)
+    {
+        _toSockets.Open();
+        try
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                OnFrame(batch[i]);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+        }
+        finally
+        {
+            _toSockets.Flush(Self);
+        }
+
+        Edsrt.ReturnHandled(batch);
     }
 
     private void OnFrame(DriverProtocol.FrameReceivedEvent received)
