@@ -118,6 +118,14 @@ public static partial class InetProtocol
     }
 
     /// <summary>
+    /// Socket → UDP transmit worker: the sends of one batch (a ring submission's <c>SendBatchReqEvent</c>), in order,
+    /// each an <see cref="XmitRequest"/> meaning what it means alone (its CTRN is the worker's, its completion comes as
+    /// it would). The worker hands IPv4 the datagrams it passes on in one <see cref="Ipv4.Ipv4Protocol.IpQueueXmitBatch"/>.
+    /// Pooled (<see cref="MessageBatch{TSelf, TItem}"/>).
+    /// </summary>
+    public sealed record XmitBatchRequest : MessageBatch<XmitBatchRequest, XmitRequest>;
+
+    /// <summary>
     /// Transport worker → the socket that sent <see cref="XmitRequest"/> <paramref name="RequestId"/>: the transport is done
     /// with it, <paramref name="Bytes"/> payload bytes sent, or it failed with <paramref name="Error"/>. The UDP worker
     /// sends it only when it refuses a request before IPv4 (<see cref="Errno.EMSGSIZE"/>, <see cref="Errno.EFAULT"/>,

@@ -116,6 +116,7 @@ public abstract partial class SockNode
         // The socket gave its sends up at close (the worker releases its own share); every waiter was answered then.
         Receive<XmitComplete>(_ => { });
         Receive<Ipv4Protocol.IpXmitComplete>(_ => { });
+        Receive<Ipv4Protocol.IpXmitCompleteBatch>(_ => { });
         Receive<RecvCancelEvent>(_ => { });
 
         Receive<BindSocket>(message => Sender.Tell(BadDescriptor(message.ReqId)));
