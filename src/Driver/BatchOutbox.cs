@@ -9,7 +9,7 @@ namespace Edsos.Driver;
 /// <see cref="TryAdd"/> for each event (false while closed: the caller then tells the event alone, as before),
 /// <see cref="Flush"/> after it, in a <c>finally</c> so that nothing collected is left behind. Events to one receiver
 /// keep their order; a receiver that would get a batch of one gets the event alone (a batch of one costs no more than
-/// the classic path). Actor-local, not thread-safe: one outbox per actor, used only on its thread.
+/// the classic path), and a batch that reaches 64 items leaves at once (the rest of the burst starts the next). Actor-local, not thread-safe: one outbox per actor, used only on its thread.
 /// </summary>
 /// <typeparam name="TBatch">The batch event (a <see cref="MessageBatch{TSelf, TItem}"/>).</typeparam>
 /// <typeparam name="TItem">The one-item event.</typeparam>
@@ -20,6 +20,9 @@ public sealed class BatchOutbox<TBatch, TItem>
     // Receivers of a burst: almost always one (a socket, the next stage), so a list searched linearly.
     private readonly List<(IActorRef Target, TBatch Batch)> _open = new();
     private int _depth;
+
+    // A batch is cut at this many items (the NAPI budget's size), so one burst cannot grow one message without bound.
+    private const int MaxItems = 64;
 
     /// <summary>Whether a burst is being collected (between <see cref="Open"/> and its <see cref="Flush"/>).</summary>
     public bool IsOpen => _depth > 0;
@@ -42,7 +45,14 @@ public sealed class BatchOutbox<TBatch, TItem>
         {
             if (_open[i].Target.Equals(target))
             {
-                _open[i].Batch.Add(item);
+                var batch = _open[i].Batch;
+                batch.Add(item);
+                if (batch.Count >= MaxItems)
+                {
+                    target.TellTraced(batch, ActorCell.GetCurrentSelfOrNoSender());
+                    _open[i] = (target, MessageBatch<TBatch, TItem>.Rent());
+                }
+
                 return true;
             }
         }
@@ -65,7 +75,11 @@ public sealed class BatchOutbox<TBatch, TItem>
         for (int i = 0; i < _open.Count; i++)
         {
             var (target, batch) = _open[i];
-            if (batch.Count == 1)
+            if (batch.Count == 0)
+            {
+                batch.Return();
+            }
+            else if (batch.Count == 1)
             {
                 target.TellTraced(batch[0], sender);
                 batch.Return();

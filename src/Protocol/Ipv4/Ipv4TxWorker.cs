@@ -178,8 +178,12 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
     /// <summary>A transport's batch of datagrams: each handled as if alone, their frames handed to the qdisc in one batch.</summary>
     private void OnQueueXmitBatch(Ipv4Protocol.IpQueueXmitBatch batch)
     {
-        _toQdisc.Open();
-        _toSenders.Open();
+        if (_options.Batching)
+        {
+            _toQdisc.Open();
+            _toSenders.Open();
+        }
+
         try
         {
             for (int i = 0; i < batch.Count; i++)

@@ -47,8 +47,12 @@ public sealed class UdpTxWorker : EdsrtActor
         });
         Receive<InetProtocol.XmitBatchRequest>(batch =>
         {
-            // A socket's batch of sends leaves for IPv4 as one IpQueueXmitBatch.
-            _toIp.Open();
+            // With batching, a socket's batch of sends leaves for IPv4 as one IpQueueXmitBatch.
+            if (_options.Batching)
+            {
+                _toIp.Open();
+            }
+
             try
             {
                 for (int i = 0; i < batch.Count; i++)
