@@ -148,14 +148,52 @@ public sealed partial class Ipv4RxWorker
         }
 
         _tally.TcpSegments++;
-        _tcp!.Tell(
-            new Tcp.TcpProtocol.SegmentReceivedEvent(
-                Header: tcp,
-                Payload: delivered,
-                Length: payloadLength,
-                Source: ip.Source,
-                Destination: ip.Destination),
-            Self);
+        DeliverTcp(new Tcp.TcpProtocol.SegmentReceivedEvent(
+            Header: tcp,
+            Payload: delivered,
+            Length: payloadLength,
+            Source: ip.Source,
+            Destination: ip.Destination));
+    }
+
+    /// <summary>
+    /// Hands a segment to TCP; within a batch of frames (with <see cref="InetStackOptions.Batching"/>), in-order data of
+    /// one flow is first joined into one segment (<see cref="Tcp.TcpCoalescing"/>, payload nodes merged, no copy), held
+    /// until a segment that does not join or the batch's end.
+    /// </summary>
+    private void DeliverTcp(Tcp.TcpProtocol.SegmentReceivedEvent segment)
+    {
+        if (!_coalescing)
+        {
+            _tcp!.Tell(segment, Self);
+            return;
+        }
+
+        if (_heldSegment is { } held
+            && Tcp.TcpCoalescing.CanAppend(held.Header, held.Length, held.Source, held.Destination, segment.Header, segment.Length, segment.Source, segment.Destination))
+        {
+            // Merge consumes both nodes on success and neither on failure.
+            var merged = _memory.Merge(_tcpTs, held.Payload, segment.Payload, "tcp-data");
+            if (merged.IsOk)
+            {
+                _tally.TcpCoalesced++;
+                _heldSegment = held with { Header = Tcp.TcpCoalescing.Append(held.Header, segment.Header), Payload = merged.Value, Length = held.Length + segment.Length };
+                return;
+            }
+        }
+
+        FlushHeldSegment();
+        _heldSegment = segment;
+    }
+
+    /// <summary>Hands the segment held for coalescing (if any) to TCP.</summary>
+    private void FlushHeldSegment()
+    {
+        if (_heldSegment is { } held)
+        {
+            _heldSegment = null;
+            _tcp!.Tell(held, Self);
+        }
     }
 
     /// <summary>

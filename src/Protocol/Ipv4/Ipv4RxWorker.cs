@@ -47,6 +47,10 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
     private readonly UdpDemultiplexer<UdpSocket> _udp = new();
     private readonly Ipv4RxTally _tally = new();
     private readonly BatchOutbox<InetProtocol.DatagramReceivedBatchEvent, InetProtocol.DatagramReceivedEvent> _toSockets = new();
+
+    // Receive offload within a batch of frames: whether it is on, and the TCP segment held for the next to join.
+    private bool _coalescing;
+    private Tcp.TcpProtocol.SegmentReceivedEvent? _heldSegment;
     private IActorRef _txWorker = ActorRefs.Nobody;
     private IActorRef _icmp = ActorRefs.Nobody;
     private IActorRef? _tcp;
@@ -134,11 +138,13 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
 
     /// <summary>
     /// A NAPI poll's frames: each handled as if it had come alone, the datagrams they carry for one socket collected
-    /// and handed up in one <see cref="InetProtocol.DatagramReceivedBatchEvent"/> once the batch is done.
+    /// and handed up in one <see cref="InetProtocol.DatagramReceivedBatchEvent"/> once the batch is done, and in-order
+    /// TCP data of one flow joined into one segment (receive offload) before TCP sees it.
     /// </summary>
     private void OnFrameBatch(DriverProtocol.FrameReceivedBatchEvent batch)
     {
         _toSockets.Open();
+        _coalescing = _tcp is not null;
         try
         {
             for (int i = 0; i < batch.Count; i++)
@@ -149,6 +155,8 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
         }
         finally
         {
+            _coalescing = false;
+            FlushHeldSegment();
             _toSockets.Flush(Self);
         }
 
