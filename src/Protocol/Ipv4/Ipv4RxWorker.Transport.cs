@@ -141,16 +141,18 @@ public sealed partial class Ipv4RxWorker
             return;
         }
 
-        Capability delivered = ShareSlice(held.Transfer(), nodeLength, offset + headerLength, payloadLength, _tcpTs, "tcp-data");
-        if (delivered == default && payloadLength > 0)
+        // The payload stays in our TS until it is handed to TCP (joined with the next segments first, when it may be).
+        Capability slice = Slice(held.Transfer(), nodeLength, offset + headerLength, payloadLength);
+        if (slice == default && payloadLength > 0)
         {
+            _tally.Faults++;
             return;
         }
 
         _tally.TcpSegments++;
         DeliverTcp(new Tcp.TcpProtocol.SegmentReceivedEvent(
             Header: tcp,
-            Payload: delivered,
+            Payload: slice,
             Length: payloadLength,
             Source: ip.Source,
             Destination: ip.Destination));
@@ -165,15 +167,16 @@ public sealed partial class Ipv4RxWorker
     {
         if (!_coalescing)
         {
-            _tcp!.Tell(segment, Self);
+            HandToTcp(segment);
             return;
         }
 
         if (_heldSegment is { } held
             && Tcp.TcpCoalescing.CanAppend(held.Header, held.Length, held.Source, held.Destination, segment.Header, segment.Length, segment.Source, segment.Destination))
         {
-            // Merge consumes both nodes on success and neither on failure.
-            var merged = _memory.Merge(_tcpTs, held.Payload, segment.Payload, "tcp-data");
+            // Merged here, in our TS, so the run is shared into TCP's TS once. Merge consumes both nodes on success
+            // and neither on failure.
+            var merged = _memory.Merge(_ts, held.Payload, segment.Payload, "tcp-gro");
             if (merged.IsOk)
             {
                 _tally.TcpCoalesced++;
@@ -192,8 +195,28 @@ public sealed partial class Ipv4RxWorker
         if (_heldSegment is { } held)
         {
             _heldSegment = null;
-            _tcp!.Tell(held, Self);
+            HandToTcp(held);
         }
+    }
+
+    /// <summary>Shares the segment's payload (a node of ours, released here) into TCP's TS and tells TCP.</summary>
+    private void HandToTcp(Tcp.TcpProtocol.SegmentReceivedEvent segment)
+    {
+        if (segment.Length > 0)
+        {
+            var payload = segment.Payload;
+            using var held = _memory.Own(_ts, ref payload);
+            var shared = NodeOps.ShareWhole(_memory, _ts, held.Node, _tcpTs, "tcp-data", SharedRights);
+            if (!shared.IsOk)
+            {
+                _tally.Faults++;
+                return;
+            }
+
+            segment = segment with { Payload = shared.Value };
+        }
+
+        _tcp!.Tell(segment, Self);
     }
 
     /// <summary>
