@@ -413,20 +413,22 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
     /// </summary>
     private Capability ShareSlice(Capability node, int nodeLength, int offset, int length, TsId target, string name)
     {
-        Capability slice = Slice(node, nodeLength, offset, length);
-        if (slice == default)
+        // The node is ours either way. Bytes [offset, +length) are mounted in the target by one ct_share of that
+        // range (seed 000's ct_share(gva, len, target)): no divide, no pop of the cut-off headers; our node goes here.
+        using var held = _memory.Own(_ts, ref node);
+        if (length <= 0)
         {
-            if (length > 0)
-            {
-                _tally.Faults++;
-            }
-
             return default;
         }
 
-        // The slice is ours either way: the CTRN (if made) is the target's.
-        using var held = _memory.Own(_ts, ref slice);
-        var shared = NodeOps.ShareWhole(_memory, _ts, held.Node, target, name, SharedRights);
+        var info = _memory.Locate(_ts, held.Node);
+        if (!info.IsOk || offset + length > nodeLength)
+        {
+            _tally.Faults++;
+            return default;
+        }
+
+        var shared = _memory.CtShare(_ts, held.Node, info.Value.Gva.Add(offset), length, target, name, SharedRights & held.Node.Rights);
         if (!shared.IsOk)
         {
             _tally.Faults++;
