@@ -226,7 +226,8 @@ public sealed class DriverRxWorker : EdsrtActor
 
     /// <summary>
     /// Hands the polled frames to the handler: one <see cref="FrameReceivedBatchEvent"/> per poll when it attached with
-    /// batches (NAPI: the cost of a hop is shared by the poll's frames), else one <see cref="FrameReceivedEvent"/> each.
+    /// batches (NAPI: the cost of a hop is shared by the poll's frames), else, and for a poll of one frame, one
+    /// <see cref="FrameReceivedEvent"/> each.
     /// </summary>
     private void HandUp()
     {
@@ -235,7 +236,7 @@ public sealed class DriverRxWorker : EdsrtActor
             return;
         }
 
-        if (_handlerBatches)
+        if (_handlerBatches && _frames.Count > 1)
         {
             var batch = FrameReceivedBatchEvent.Rent();
             for (var i = 0; i < _frames.Count; i++)
