@@ -141,31 +141,10 @@ public static class DriverProtocol
     /// <summary>
     /// A qdisc → driver: register as the TX client. Reply: <see cref="TxCredit"/> with the ring's
     /// free descriptor count. The driver sends a fresh <see cref="TxCredit"/> whenever room frees.
-    /// With <paramref name="Batches"/> the client takes <see cref="SendCompleteBatchEvent"/>: the completions
+    /// With <paramref name="Batches"/> the client takes <see cref="DriverBatchProtocol.SendCompleteBatchEvent"/>: the completions
     /// one TX interrupt reclaims for it come in one event (without, one <see cref="SendCompleteEvent"/> each).
     /// </summary>
     public sealed record AttachTx(IActorRef Client, bool Batches = false);
-
-    /// <summary>
-    /// Protocol (qdisc) → driver TX worker: the frames of one qdisc run, in order, each an <see cref="XmitSkbEvent"/>
-    /// meaning exactly what it means alone; the driver writes all their descriptors and rings the doorbell once (one
-    /// DMA pass of the NIC over them). Each skb completes on its own (<see cref="SendCompleteEvent"/>, or within a
-    /// <see cref="SendCompleteBatchEvent"/> to a client attached with batches). Pooled (<see cref="MessageBatch{TSelf, TItem}"/>).
-    /// </summary>
-    public sealed record XmitSkbBatchEvent : MessageBatch<XmitSkbBatchEvent, XmitSkbEvent>;
-
-    /// <summary>
-    /// Driver TX worker → the TX client attached with <see cref="AttachTx.Batches"/>: the completions of its frames that
-    /// one interrupt reclaimed, in ring order, each a <see cref="SendCompleteEvent"/> meaning what it means alone. Pooled.
-    /// </summary>
-    public sealed record SendCompleteBatchEvent : MessageBatch<SendCompleteBatchEvent, SendCompleteEvent>;
-
-    /// <summary>
-    /// Driver RX worker → the handler attached with <see cref="AttachRx.Batches"/>: the frames of one NAPI poll (at most
-    /// <see cref="NicOptions.NapiBudget"/>), in ring order, each a <see cref="FrameReceivedEvent"/> the handler owns as
-    /// it would own it alone. Pooled.
-    /// </summary>
-    public sealed record FrameReceivedBatchEvent : MessageBatch<FrameReceivedBatchEvent, FrameReceivedEvent>;
 
     /// <summary>Driver → TX client: how many descriptors are free; an skb takes <see cref="TxDescriptorBudget"/>'s count of them.</summary>
     public sealed record TxCredit(int FreeDescriptors)
@@ -180,7 +159,7 @@ public static class DriverProtocol
     /// <summary>
     /// Protocol RX worker → driver: deliver received frames to <paramref name="Handler"/> as CTRNs
     /// mounted in <paramref name="HandlerTs"/>. With <paramref name="Batches"/> each NAPI poll's frames come in one
-    /// <see cref="FrameReceivedBatchEvent"/> (without, one <see cref="FrameReceivedEvent"/> each).
+    /// <see cref="DriverBatchProtocol.FrameReceivedBatchEvent"/> (without, one <see cref="FrameReceivedEvent"/> each).
     /// </summary>
     public sealed record AttachRx(IActorRef Handler, Edsos.Memory.TsId HandlerTs, bool Batches = false);
 

@@ -6,6 +6,7 @@ using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
 using Edsos.Scheduler.Tracing;
 using static Edsos.Driver.DriverProtocol;
+using static Edsos.Driver.DriverBatchProtocol;
 
 namespace Edsos.Driver;
 

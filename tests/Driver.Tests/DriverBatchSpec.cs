@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.TestKit;
 using Edsos.Scheduler;
 using static Edsos.Driver.DriverProtocol;
+using static Edsos.Driver.DriverBatchProtocol;
 
 namespace Edsos.Driver.Tests;
 

@@ -9,7 +9,7 @@ namespace Edsos.Protocol.Tests;
 
 /// <summary>
 /// Batching below the socket (<see cref="InetStackOptions.Batching"/>): a socket's batch of sends crosses the UDP worker,
-/// IPv4 and the qdisc as one event per hop and reaches the driver as one <see cref="DriverProtocol.XmitSkbBatchEvent"/>;
+/// IPv4 and the qdisc as one event per hop and reaches the driver as one <see cref="DriverBatchProtocol.XmitSkbBatchEvent"/>;
 /// the driver's batch of completions comes back up as one event per hop; a NAPI poll's frames reach the socket as one
 /// <see cref="InetProtocol.DatagramReceivedBatchEvent"/>. Real stack and memory; probes for the driver and the socket.
 /// </summary>
@@ -25,9 +25,9 @@ public sealed class BatchingSpec : InetSpecBase
 
         Stack.UdpTx.Tell(SendBatch(out var payloads), Socket.Ref);
 
-        var frames = DriverTx.ExpectMsg<DriverProtocol.XmitSkbBatchEvent>();
+        var frames = DriverTx.ExpectMsg<DriverBatchProtocol.XmitSkbBatchEvent>();
         Assert.Equal(Datagrams, frames.Count);
-        var completions = DriverProtocol.SendCompleteBatchEvent.Rent();
+        var completions = DriverBatchProtocol.SendCompleteBatchEvent.Rent();
         for (int i = 0; i < frames.Count; i++)
         {
             var parsed = TestFrames.ParseIpv4(ReadFrame(frames[i]));
@@ -83,7 +83,7 @@ public sealed class BatchingSpec : InetSpecBase
         StartStack(o => o with { Batching = true });
         Assert.Equal(Errno.None, Bind(7).Error);
 
-        var batch = DriverProtocol.FrameReceivedBatchEvent.Rent();
+        var batch = DriverBatchProtocol.FrameReceivedBatchEvent.Rent();
         for (int i = 0; i < 3; i++)
         {
             batch.Add(ToFrame(TestFrames.Udp(OurMac, PeerMac, PeerIp, OurIp, (ushort)(3000 + i), 7, TestFrames.Pattern(40 + i, i))));
@@ -112,7 +112,7 @@ public sealed class BatchingSpec : InetSpecBase
         Bind(7);
         await Stack.RxWorker.Ask<InetStackProtocol.Quiesced>(InetStackProtocol.Quiesce.Instance, TimeSpan.FromSeconds(15));
 
-        var batch = DriverProtocol.FrameReceivedBatchEvent.Rent();
+        var batch = DriverBatchProtocol.FrameReceivedBatchEvent.Rent();
         for (int i = 0; i < 3; i++)
         {
             batch.Add(ToFrame(TestFrames.Udp(OurMac, PeerMac, PeerIp, OurIp, 3000, 7, TestFrames.Pattern(40))));

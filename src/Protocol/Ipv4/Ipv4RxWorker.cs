@@ -84,7 +84,7 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
             OnFrame(received);
             Edsrt.ReturnHandled(received);
         });
-        Receive<DriverProtocol.FrameReceivedBatchEvent>(OnFrameBatch);
+        Receive<DriverBatchProtocol.FrameReceivedBatchEvent>(OnFrameBatch);
         Receive<InetStackProtocol.Quiesce>(_ =>
         {
             Become(Quiesced);
@@ -102,7 +102,7 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
             Drop(received.Frame);
             Edsrt.ReturnHandled(received);
         });
-        Receive<DriverProtocol.FrameReceivedBatchEvent>(batch =>
+        Receive<DriverBatchProtocol.FrameReceivedBatchEvent>(batch =>
         {
             for (int i = 0; i < batch.Count; i++)
             {
@@ -141,7 +141,7 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
     /// and handed up in one <see cref="InetProtocol.DatagramReceivedBatchEvent"/> once the batch is done, and in-order
     /// TCP data of one flow joined into one segment (receive offload) before TCP sees it.
     /// </summary>
-    private void OnFrameBatch(DriverProtocol.FrameReceivedBatchEvent batch)
+    private void OnFrameBatch(DriverBatchProtocol.FrameReceivedBatchEvent batch)
     {
         _toSockets.Open();
         _coalescing = _tcp is not null;

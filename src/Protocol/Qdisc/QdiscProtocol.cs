@@ -135,7 +135,7 @@ public static class QdiscProtocol
     /// <summary>
     /// IPv4 → qdisc: the frames of one batch of datagrams, in order, each a <see cref="DevQueueXmit"/> meaning what it
     /// means alone; the qdisc queues them all and then runs once, so with batching on (<see cref="InetStackOptions.Batching"/>)
-    /// the driver gets them in one <see cref="Edsos.Driver.DriverProtocol.XmitSkbBatchEvent"/>. Pooled
+    /// the driver gets them in one <see cref="Edsos.Driver.DriverBatchProtocol.XmitSkbBatchEvent"/>. Pooled
     /// (<see cref="MessageBatch{TSelf, TItem}"/>).
     /// </summary>
     public sealed record DevQueueXmitBatch : MessageBatch<DevQueueXmitBatch, DevQueueXmit>;

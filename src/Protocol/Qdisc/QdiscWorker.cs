@@ -37,7 +37,7 @@ public sealed class QdiscWorker : EdsrtActor
 
     private readonly TxCreditLedger _credit = new();
     private readonly bool _batching;
-    private readonly BatchOutbox<DriverProtocol.XmitSkbBatchEvent, DriverProtocol.XmitSkbEvent> _toDriver = new();
+    private readonly BatchOutbox<DriverBatchProtocol.XmitSkbBatchEvent, DriverProtocol.XmitSkbEvent> _toDriver = new();
     private readonly BatchOutbox<QdiscProtocol.SkbSentBatchEvent, QdiscProtocol.SkbSentEvent> _toOwners = new();
     private bool _runScheduled;
     private ulong _nextDriverToken = 1;
@@ -107,7 +107,7 @@ public sealed class QdiscWorker : EdsrtActor
             OnSendComplete(complete);
             Edsrt.ReturnHandled(complete);
         });
-        Receive<DriverProtocol.SendCompleteBatchEvent>(batch =>
+        Receive<DriverBatchProtocol.SendCompleteBatchEvent>(batch =>
         {
             // The owners hear of these completions in one batch each; the freed room is used by one run.
             bool completed = false;
@@ -165,7 +165,7 @@ public sealed class QdiscWorker : EdsrtActor
             Complete(complete);
             Edsrt.ReturnHandled(complete);
         });
-        Receive<DriverProtocol.SendCompleteBatchEvent>(batch =>
+        Receive<DriverBatchProtocol.SendCompleteBatchEvent>(batch =>
         {
             for (int i = 0; i < batch.Count; i++)
             {

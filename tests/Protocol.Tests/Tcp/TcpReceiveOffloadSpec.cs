@@ -20,7 +20,7 @@ public sealed class TcpReceiveOffloadSpec : TcpSpecBase
     {
         var synAck = StartBatching();
         uint ack = synAck.Sequence + 1;
-        var batch = DriverProtocol.FrameReceivedBatchEvent.Rent();
+        var batch = DriverBatchProtocol.FrameReceivedBatchEvent.Rent();
         var expected = new List<byte>();
         for (int i = 0; i < 4; i++)
         {
@@ -46,7 +46,7 @@ public sealed class TcpReceiveOffloadSpec : TcpSpecBase
     {
         var synAck = StartBatching();
         uint ack = synAck.Sequence + 1;
-        var batch = DriverProtocol.FrameReceivedBatchEvent.Rent();
+        var batch = DriverBatchProtocol.FrameReceivedBatchEvent.Rent();
         batch.Add(Frame(Segment(PeerIss + 1, ack, TcpFlags.Ack), TestFrames.Pattern(500, 1)));
         batch.Add(Frame(Segment(PeerIss + 501, ack, TcpFlags.Ack), TestFrames.Pattern(500, 2)));
 
