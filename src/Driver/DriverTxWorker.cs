@@ -139,7 +139,7 @@ public sealed class DriverTxWorker : EdsrtActor
         Receive<XmitSkbEvent>(message =>
         {
             Context.System.Memory.Release(Ts, message.Skb);
-            message.ReplyTo.Tell(SendCompleteEvent.Rent(message.Token, message.Length, TxStatus.Aborted, 0), Self);
+            message.ReplyTo.TellTraced(SendCompleteEvent.Rent(message.Token, message.Length, TxStatus.Aborted, 0), Self);
             Edsrt.ReturnHandled(message);
         });
         Receive<XmitSkbBatchEvent>(batch =>
@@ -147,7 +147,7 @@ public sealed class DriverTxWorker : EdsrtActor
             for (int i = 0; i < batch.Count; i++)
             {
                 Context.System.Memory.Release(Ts, batch[i].Skb);
-                batch[i].ReplyTo.Tell(SendCompleteEvent.Rent(batch[i].Token, batch[i].Length, TxStatus.Aborted, 0), Self);
+                batch[i].ReplyTo.TellTraced(SendCompleteEvent.Rent(batch[i].Token, batch[i].Length, TxStatus.Aborted, 0), Self);
                 Edsrt.ReturnHandled(batch[i]);
             }
 
@@ -232,7 +232,7 @@ public sealed class DriverTxWorker : EdsrtActor
         Complete(_queue.FreeDescriptors);
         Become(Running);
         ProgramRing();
-        _client?.Tell(TxCredit.Of(_queue.FreeDescriptors), Self);
+        _client?.TellTraced(TxCredit.Of(_queue.FreeDescriptors), Self);
         bool posted = false;
         while (_heldDuringRecovery.TryDequeue(out var held))
         {
@@ -260,7 +260,7 @@ public sealed class DriverTxWorker : EdsrtActor
         if (_queue is null)
         {
             Context.System.Memory.Release(Ts, message.Skb);
-            message.ReplyTo.Tell(SendCompleteEvent.Rent(message.Token, message.Length, TxStatus.Aborted, 0), Self);
+            message.ReplyTo.TellTraced(SendCompleteEvent.Rent(message.Token, message.Length, TxStatus.Aborted, 0), Self);
             return false;
         }
 
@@ -269,7 +269,7 @@ public sealed class DriverTxWorker : EdsrtActor
         {
             // Injected: the ring is full. The skb is the driver's, so it goes now, as a real refusal's does.
             Context.System.Memory.Release(Ts, message.Skb);
-            message.ReplyTo.Tell(SendCompleteEvent.Rent(message.Token, message.Length, TxStatus.RingFull, _queue.FreeDescriptors), Self);
+            message.ReplyTo.TellTraced(SendCompleteEvent.Rent(message.Token, message.Length, TxStatus.RingFull, _queue.FreeDescriptors), Self);
             return false;
         }
 
@@ -277,7 +277,7 @@ public sealed class DriverTxWorker : EdsrtActor
         var refused = _queue.Enqueue(message.Skb, message.Length, message.Offload, message.Token, message.ReplyTo);
         if (refused is { } status)
         {
-            message.ReplyTo.Tell(SendCompleteEvent.Rent(message.Token, message.Length, status, _queue.FreeDescriptors), Self);
+            message.ReplyTo.TellTraced(SendCompleteEvent.Rent(message.Token, message.Length, status, _queue.FreeDescriptors), Self);
             return false;
         }
 
@@ -327,14 +327,14 @@ public sealed class DriverTxWorker : EdsrtActor
         DriverMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
 
         Complete(_queue.FreeDescriptors);
-        _client?.Tell(TxCredit.Of(_queue.FreeDescriptors), Self);
+        _client?.TellTraced(TxCredit.Of(_queue.FreeDescriptors), Self);
     }
 
     private void Attach(AttachTx message, int free)
     {
         _client = message.Client;
         _clientBatches = message.Batches;
-        _client.Tell(TxCredit.Of(free), Self);
+        _client.TellTraced(TxCredit.Of(free), Self);
     }
 
     /// <summary>
@@ -356,7 +356,7 @@ public sealed class DriverTxWorker : EdsrtActor
         while (_heldDuringRecovery.TryDequeue(out var held))
         {
             Context.System.Memory.Release(Ts, held.Skb);
-            held.ReplyTo.Tell(SendCompleteEvent.Rent(held.Token, held.Length, TxStatus.Aborted, 0), Self);
+            held.ReplyTo.TellTraced(SendCompleteEvent.Rent(held.Token, held.Length, TxStatus.Aborted, 0), Self);
             Edsrt.ReturnHandled(held);
         }
     }

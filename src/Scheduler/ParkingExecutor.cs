@@ -23,14 +23,32 @@ public sealed class ParkingExecutor : ExecutorService
     private readonly int _spin;
     private int _sleeping;
     private volatile bool _shutdown;
+    private volatile IIdleWait? _idleWait;
+    private readonly IDispatcherPrerequisites? _prerequisites;
+    private static readonly List<WeakReference<ParkingExecutor>> s_live = [];
+
+    [ThreadStatic]
+    private static ParkingExecutor? t_current;
 
     /// <summary>Starts <paramref name="threads"/> background threads named <c>edsrt-N</c> and the dispatcher id.</summary>
     /// <param name="id">The dispatcher's id.</param>
     /// <param name="threads">Worker threads (at least 1).</param>
     /// <param name="spin">Empty-queue checks a worker makes, a short pause apart, before it parks (0: park at once).</param>
     public ParkingExecutor(string id, int threads, int spin)
+        : this(id, threads, spin, null)
+    {
+    }
+
+    /// <summary>As the other constructor, for the actor system whose dispatchers have <paramref name="prerequisites"/> (see <see cref="Find"/>).</summary>
+    public ParkingExecutor(string id, int threads, int spin, IDispatcherPrerequisites? prerequisites)
         : base(id)
     {
+        _prerequisites = prerequisites;
+        lock (s_live)
+        {
+            s_live.Add(new WeakReference<ParkingExecutor>(this));
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
         ArgumentOutOfRangeException.ThrowIfNegative(spin);
         _spin = spin;
@@ -49,6 +67,7 @@ public sealed class ParkingExecutor : ExecutorService
         _queue.Enqueue(run);
         if (Volatile.Read(ref _sleeping) > 0)
         {
+            _idleWait?.Wake();
             lock (_gate)
             {
                 Monitor.Pulse(_gate);
@@ -56,10 +75,63 @@ public sealed class ParkingExecutor : ExecutorService
         }
     }
 
+    /// <summary>
+    /// What the executor's one thread waits on when idle, in place of its monitor (null: the monitor), and polls every
+    /// <see cref="PollEvery"/> runs while busy; set once the actor system runs (see <see cref="Find"/>). Throws
+    /// <see cref="InvalidOperationException"/> for an executor of more than one thread.
+    /// </summary>
+    public IIdleWait? IdleWait
+    {
+        get => _idleWait;
+        set
+        {
+            if (_threads.Length != 1)
+            {
+                throw new InvalidOperationException($"executor {Id} has {_threads.Length} threads; an idle wait needs exactly one");
+            }
+
+            _idleWait = value;
+            lock (_gate)
+            {
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    /// <summary>True on one of this executor's worker threads.</summary>
+    public bool IsWorkerThread => ReferenceEquals(t_current, this);
+
+    /// <summary>The executor's worker threads.</summary>
+    public int ThreadCount => _threads.Length;
+
+    /// <summary>Runs between two polls of <see cref="IdleWait"/> while the queue never empties.</summary>
+    public const int PollEvery = 16;
+
+    /// <summary>The live executor <paramref name="system"/>'s dispatcher <paramref name="dispatcherId"/> runs on, if it is a parking one.</summary>
+    public static ParkingExecutor? Find(Akka.Actor.ActorSystem system, string dispatcherId)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        var prerequisites = ((Akka.Actor.ExtendedActorSystem)system).Dispatchers.Prerequisites;
+        lock (s_live)
+        {
+            s_live.RemoveAll(w => !w.TryGetTarget(out var e) || e._shutdown);
+            foreach (var weak in s_live)
+            {
+                if (weak.TryGetTarget(out var executor) && executor.Id == dispatcherId && ReferenceEquals(executor._prerequisites, prerequisites))
+                {
+                    return executor;
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Stops the workers after the run each is in; queued runs are not run.</summary>
     public override void Shutdown()
     {
         _shutdown = true;
+        _idleWait?.Wake();
         lock (_gate)
         {
             Monitor.PulseAll(_gate);
@@ -68,16 +140,40 @@ public sealed class ParkingExecutor : ExecutorService
 
     private void Work()
     {
+        t_current = this;
+        int sincePoll = 0;
         while (!_shutdown)
         {
             if (_queue.TryDequeue(out var run))
             {
                 Run(run);
+                if (_idleWait is { } busy && ++sincePoll >= PollEvery)
+                {
+                    sincePoll = 0;
+                    busy.Poll();
+                }
+
                 continue;
             }
 
             if (SpinFor())
             {
+                continue;
+            }
+
+            if (_idleWait is { } idle)
+            {
+                // Dekker with Execute: the count is raised (a full fence) before the queue is looked at, so a run
+                // enqueued after the look sees a sleeper and wakes the wait.
+                Interlocked.Increment(ref _sleeping);
+                if (_queue.IsEmpty && !_shutdown)
+                {
+                    idle.Wait();
+                }
+
+                Interlocked.Decrement(ref _sleeping);
+                sincePoll = 0;
+                idle.Poll();
                 continue;
             }
 

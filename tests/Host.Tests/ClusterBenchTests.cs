@@ -23,10 +23,11 @@ public sealed class ClusterBenchTests(ITestOutputHelper output)
         var root = json.RootElement;
         Assert.Empty(root.GetProperty("failures").EnumerateArray());
         var rows = root.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("layout").GetString()!);
-        Assert.Equal(["hosts", "one-process", "roles"], rows.Keys.Order());
+        Assert.Equal(["hosts", "one-process", "roles", "roles-akka"], rows.Keys.Order());
         Assert.Equal(1, rows["one-process"].GetProperty("processes").GetInt32());
         Assert.Equal(2, rows["hosts"].GetProperty("processes").GetInt32());
         Assert.Equal(4, rows["roles"].GetProperty("processes").GetInt32());
+        Assert.Equal(4, rows["roles-akka"].GetProperty("processes").GetInt32());
         double baseline = rows["one-process"].GetProperty("steady_rounds_per_s").GetDouble();
         Assert.True(baseline > 0);
         Assert.Equal(1.0, rows["one-process"].GetProperty("vs_one_process").GetDouble(), 6);

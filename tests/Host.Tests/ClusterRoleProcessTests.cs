@@ -43,9 +43,23 @@ public sealed class ClusterRoleProcessTests(ITestOutputHelper output)
         var processes = root.GetProperty("processes").EnumerateArray().ToList();
         Assert.Equal(["all", "driver", "net", "user"], processes.Select(p => p.GetProperty("role").GetString()).Order());
         Assert.All(processes, p => Assert.Equal("exit 0", p.GetProperty("ended").GetString()));
+
+        // Host A's role processes sent each other the data path's events by lane (a round's send and receive at least).
+        foreach (var role in processes.Where(p => p.GetProperty("role").GetString() != "all"))
+        {
+            string lanes = role.GetProperty("lanes").GetString() ?? string.Empty;
+            var counts = System.Text.RegularExpressions.Regex.Match(lanes, @"^lanes: ([\d,]+) message\(s\) sent, ([\d,]+) received \(0 dropped\)");
+            Assert.True(counts.Success, $"role {role.GetProperty("role").GetString()} reported no lane figures: '{lanes}'");
+            Assert.True(int.Parse(counts.Groups[1].Value.Replace(",", string.Empty)) >= sends, lanes);
+            Assert.True(int.Parse(counts.Groups[2].Value.Replace(",", string.Empty)) >= sends, lanes);
+        }
+
+        Assert.Null(processes.Single(p => p.GetProperty("role").GetString() == "all").GetProperty("lanes").GetString());
         var pids = processes.Select(p => p.GetProperty("pid").GetInt32()).ToList();
         Assert.Equal(4, pids.Distinct().Count());
         AssertGone(pids);
+
+        // The trace context rode in the lanes' frames: one sendto trace holds spans of all three of host A's processes.
         AssertSendtoTraceSpansHostAsThreeProcesses(traces);
         Directory.Delete(traces, recursive: true);
     }

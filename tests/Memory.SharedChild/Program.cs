@@ -12,6 +12,9 @@ using Edsos.Memory.SharedChild;
 //                                          endnode (a node out of the index and counts, its record still live), lift, longlift (a lift of a TS with 12 nodes, after 8 of
 //                                          them are revoked and committed), reap (after lifting a dead process's TSs,
 //                                          before releasing its pins and record).
+//   indexctrns PATH                        ct_shares 3 CTRNs into a second TS of its own, then translates a GVA there: the
+//                                          first translate of that TS indexes its CTRNs; stops inside it after 2 of them
+//                                          (switch set, index half made): prints HOLDING indexctrns and sleeps.
 //   bench PATH CYCLES                      after a line on stdin, CYCLES push + ct_share + pop + pop cycles; prints NSOP.
 //   liftother PATH TS                      lifts TS (hosted by another process) and stops inside the lift after 8 nodes
 //                                          are revoked and committed: prints HOLDING longlift and sleeps.
@@ -80,6 +83,30 @@ if (mode == "visit")
         output.WriteLine("HOLDING visit");
         Thread.Sleep(Timeout.Infinite);
     });
+    return 1;
+}
+
+if (mode == "indexctrns")
+{
+    var own = arena.CreateTs(TsKind.User).Unwrap();
+    var holder = arena.CreateTs(TsKind.User).Unwrap();
+    var buffer = arena.Push(own, "buf", 3 * arena.PageSize).Unwrap();
+    Capability last = default;
+    for (int i = 0; i < 3; i++)
+    {
+        last = arena.CtShare(own, buffer, i * arena.PageSize, arena.PageSize, holder, Rights.Read).Unwrap();
+    }
+
+    var gva = arena.Locate(holder, last).Unwrap().Gva;
+    SharedArena.TestHook = point =>
+    {
+        if (point == "indexctrns")
+        {
+            output.WriteLine($"HOLDING {point}");
+            Thread.Sleep(Timeout.Infinite);
+        }
+    };
+    arena.Translate(holder, gva, 1, Rights.Read);
     return 1;
 }
 

@@ -33,4 +33,38 @@ public sealed class SipHashTests
 
         Assert.Equal(SipHash.Compute(k0, k1, message), SipHash.ComputeCapability(k0, k1, nodeId, generation, rights));
     }
+
+    // The short form (node ids below 2^20, rights below 16) is the same PRF over the 7-byte message:
+    // the generation little endian, then node id | rights << 20 in three bytes.
+    [Theory]
+    [InlineData(0x0706050403020100UL, 0x0f0e0d0c0b0a0908UL, 0x000f0100U, 0x07060504U, (byte)8)]
+    [InlineData(0UL, 0UL, 0U, 0U, (byte)0)]
+    [InlineData(0xdeadbeefcafebabeUL, 0x0123456789abcdefUL, (1u << 20) - 1, uint.MaxValue - 1, (byte)15)]
+    public void ComputeCapabilityShort_EqualsComputeOverTheSevenByteMessage(ulong k0, ulong k1, uint nodeId, uint generation, byte rights)
+    {
+        var message = new byte[7];
+        BitConverter.TryWriteBytes(message.AsSpan(0, 4), generation);
+        uint rest = nodeId | ((uint)rights << 20);
+        message[4] = (byte)rest;
+        message[5] = (byte)(rest >> 8);
+        message[6] = (byte)(rest >> 16);
+
+        Assert.Equal(SipHash.Compute(k0, k1, message), SipHash.ComputeCapabilityShort(k0, k1, nodeId, generation, rights));
+    }
+
+    // Distinct capabilities hash distinct messages: node ids and rights at the ends of their ranges.
+    [Fact]
+    public void ComputeCapabilityShort_NeighbouringCapabilities_DifferentTags()
+    {
+        var tags = new HashSet<ulong>
+        {
+            SipHash.ComputeCapabilityShort(1, 2, (1u << 20) - 1, 7, 15),
+            SipHash.ComputeCapabilityShort(1, 2, (1u << 20) - 1, 7, 14),
+            SipHash.ComputeCapabilityShort(1, 2, (1u << 20) - 2, 7, 15),
+            SipHash.ComputeCapabilityShort(1, 2, (1u << 20) - 1, 8, 15),
+            SipHash.ComputeCapabilityShort(1, 2, 0, 7, 15),
+        };
+
+        Assert.Equal(5, tags.Count);
+    }
 }

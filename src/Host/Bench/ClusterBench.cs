@@ -5,20 +5,23 @@ using System.Text.Json;
 namespace Edsos.Host.Bench;
 
 /// <summary>
-/// <c>edsos bench cluster</c>: the demo's echo in one process beside the console cluster's two layouts (one host per
-/// process, and host A as user, net and driver processes), measured in one run. Each run is a child process of this
+/// <c>edsos bench cluster</c>: the demo's echo in one process beside the console cluster's layouts (one host per
+/// process; host A as user, net and driver processes, by lane and, for comparison, over Akka.Remote only), measured
+/// in one run. Each run is a child process of this
 /// program (<c>edsos demo --json</c> or <c>edsos cluster demo --json</c>), so every layout pays its own start and JIT
-/// warm-up, and the figure compared is the steady-state rate the demos report (verified rounds per second after the
-/// first fifth of the rounds came back). The layouts run interleaved, A B C C B A, and each row gives the median,
+/// warm-up, and the figure compared is the steady-state rate the demos report (verified rounds per second once the rate
+/// settled: from the first window after the first fifth whose rate reaches 90 % of the final third's, see
+/// <c>EchoTally.SteadyPerSec</c>; a process's JIT tiers up for thousands of rounds, longer with four processes on two
+/// cores). The layouts run interleaved, A B C D D C B A, and each row gives the median,
 /// min and max over its runs; a run that did not behave as designed is reported and fails the bench (exit 1).
 /// </summary>
 public static class ClusterBench
 {
     /// <summary>The layouts in the order the first repetition runs them.</summary>
-    public static readonly string[] Layouts = ["one-process", "hosts", "roles"];
+    public static readonly string[] Layouts = ["one-process", "hosts", "roles", "roles-akka"];
 
     /// <summary>One layout's figures over its runs.</summary>
-    /// <param name="Layout">one-process, hosts or roles.</param>
+    /// <param name="Layout">one-process, hosts, roles (host A's role processes joined by lanes) or roles-akka (over Akka.Remote only).</param>
     /// <param name="Processes">OS processes the layout runs the two hosts in.</param>
     /// <param name="SteadyRoundsPerS">Median steady-state rounds per second.</param>
     /// <param name="SteadyRoundsPerSMin">Slowest run's.</param>
@@ -42,9 +45,9 @@ public static class ClusterBench
                 r.AddError($"--proto must be udp or tcp, not '{r.GetValueOrDefault<string>()}'");
             }
         });
-        var sends = new Option<int>("--sends") { Description = "Echo rounds per run (the first fifth is warm-up)", DefaultValueFactory = _ => 5000 }.MustBeAtLeast(50);
+        var sends = new Option<int>("--sends") { Description = "Echo rounds per run (at least the first fifth is warm-up)", DefaultValueFactory = _ => 30000 }.MustBeAtLeast(50);
         var size = new Option<int>("--size") { Description = "Bytes per send", DefaultValueFactory = _ => 1024 }.MustBeAtLeast(8);
-        var reps = new Option<int>("--reps") { Description = "Runs per layout, interleaved A B C C B A", DefaultValueFactory = _ => 2 }.MustBeAtLeast(1);
+        var reps = new Option<int>("--reps") { Description = "Runs per layout, interleaved A B C D D C B A", DefaultValueFactory = _ => 2 }.MustBeAtLeast(1);
         var json = new Option<bool>("--json") { Description = "Print {\"rows\":[...]} instead of the table" };
         var command = new Command("cluster", "The echo in one process against the console cluster's layouts, steady state, interleaved, in one run")
         {
@@ -110,7 +113,7 @@ public static class ClusterBench
         }
         else
         {
-            await output.WriteLineAsync($"{proto} echo, {sends} × {size} bytes per run, {reps} run(s) per layout interleaved; steady state = after the first fifth of the rounds");
+            await output.WriteLineAsync($"{proto} echo, {sends} × {size} bytes per run, {reps} run(s) per layout interleaved; steady state = once the rate settled (at least the first fifth left out)");
             await output.WriteLineAsync($"{"layout",-12} {"processes",9} {"steady rounds/s (min-max)",28} {"whole run",10} {"RTT p50 µs",11} {"vs one process",15}");
             foreach (var row in rows)
             {
@@ -142,6 +145,7 @@ public static class ClusterBench
         {
             "one-process" => ["demo", "--pings", "0"],
             "hosts" => ["cluster", "demo", "--layout", "hosts"],
+            "roles-akka" => ["cluster", "demo", "--layout", "roles", "--transport", "akka"],
             _ => ["cluster", "demo", "--layout", "roles"],
         };
         foreach (string arg in args.Concat(["--proto", proto, "--sends", $"{sends}", "--size", $"{size}", "--json"]))

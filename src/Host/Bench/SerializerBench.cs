@@ -74,7 +74,7 @@ public static class SerializerBench
         new ClusterProtocol.RunEcho("udp", 1000, 1024, 200, 5, true),
         new ClusterProtocol.EchoReached(200),
         new ClusterProtocol.PeerStatus(true, "B"),
-        new ClusterProtocol.EchoDone(999, 0, 1, 1000, 1, 7.5, 191.6, 2676.7, 645.6, ["echo #201: lost, the peer went down"], 166.2),
+        new ClusterProtocol.EchoDone(999, 0, 1, 1000, 1, 7.5, 191.6, 2676.7, 645.6, ["echo #201: lost, the peer went down"], 166.2, 200),
         new ClusterProtocol.Finish("the echo ended"),
         new ClusterProtocol.NodeReport("A", "all", 4243, 0, 151_494, 3_937_546, 1804, 0, 0, 0, 0, 0, []),
         Traced.Wrap(new ClusterProtocol.PeerStatus(false, "B"), new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded)),

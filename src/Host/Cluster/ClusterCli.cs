@@ -16,6 +16,18 @@ public static class ClusterCli
         WriteIndented = true,
     };
 
+    /// <summary>
+    /// <c>--transport lanes|lane-threads|akka</c>: how a host's role processes send each other the services' events: by
+    /// lane (a Unix socket per pair of processes) read by the dispatcher's own thread (the default), by lane read by a
+    /// reader thread per connection, or over Akka.Remote like everything else.
+    /// </summary>
+    public static Option<string> TransportOption()
+    {
+        var transport = new Option<string>("--transport") { Description = "Role processes: the services' events by lane (a Unix socket per pair of processes) read by the dispatcher's thread (lanes), by lane read by reader threads (lane-threads), or over Akka.Remote (akka)", DefaultValueFactory = _ => "lanes" };
+        OneOf(transport, "lanes", "lane-threads", "akka");
+        return transport;
+    }
+
     /// <summary><c>edsos node --host A|B --role all --port P [--seed HOST:PORT] [--wire null|udp:LOCAL:PEER]</c>.</summary>
     public static Command BuildNode()
     {
@@ -44,13 +56,14 @@ public static class ClusterCli
                 r.AddError(e.Message);
             }
         });
+        var transport = TransportOption();
         var arena = new Option<string?>("--arena") { Description = "The host's arena file (in /dev/shm), shared by its user, net and driver processes; the first creates it" };
         var app = new Option<string>("--app") { Description = "User role: the app's process name (/user_proc/NAME); a bystander user process takes another", DefaultValueFactory = _ => "app" };
         var otlp = new Option<string?>("--otlp") { Description = "Export this host's traces over OTLP (service edsos-host-a or -b)" }.MustBeHttpEndpoint();
         var traceFile = new Option<string?>("--trace-file") { Description = "Write this host's traces to a Jaeger JSON file when the node ends" }.MustBeWritableFile();
         var command = new Command("node", "Run one EDSOS host in this process as a member of an Akka.Cluster on 127.0.0.1, until SIGINT/SIGTERM or the coordinator's finish")
         {
-            host, role, port, seed, wire, arena, app, otlp, traceFile,
+            host, role, port, seed, wire, arena, app, otlp, traceFile, transport,
         };
         command.SetAction(async (result, stop) =>
         {
@@ -63,6 +76,7 @@ public static class ClusterCli
                 Wire = result.GetValue(wire)!,
                 Arena = result.GetValue(arena),
                 App = result.GetValue(app)!,
+                Transport = result.GetValue(transport)!,
                 Telemetry = new Telemetry.TelemetryOptions { OtlpEndpoint = result.GetValue(otlp), TraceFile = result.GetValue(traceFile) },
             };
             if (options.RefuseRole() is { } refused)
@@ -86,6 +100,7 @@ public static class ClusterCli
         var kill = new Option<string?>("--kill") { Description = "SIGKILL a process once A has N echoes back: B@N (host B), or user@N, net@N, driver@N (one of host A's role processes, with --layout roles) (UDP or TCP)" };
         var layout = new Option<string>("--layout") { Description = "roles: host A as three processes, user, net and driver, on one arena file (zero copy across them), host B a fourth; hosts: each host one process (--role all)", DefaultValueFactory = _ => "roles" };
         OneOf(layout, "roles", "hosts");
+        var transport = TransportOption();
         var roles = new Option<bool>("--roles") { Description = "The same as --layout roles (the default), kept for scripts" };
         var restart = new Option<bool>("--restart") { Description = "With --kill: start the killed host again; it rejoins and the echo resumes" };
         var json = new Option<bool>("--json") { Description = "One JSON object on stdout: the demo's fields summed over every arena, processes, kill timings" };
@@ -95,7 +110,7 @@ public static class ClusterCli
         var chaosSeed = new Option<int?>("--seed") { Description = "The chaos run's seed (default: from the clock, printed in the report; EDSOS_KILL_SEED also sets it)" };
         var demo = new Command("demo", "Host A as three processes (user, net, driver) on one arena and host B as a fourth, in one Akka.Cluster, NICs joined by a UDP wire: the demo's echo across them, every byte checked")
         {
-            proto, sends, size, kill, restart, layout, roles, json, traceDir, otlp, chaos, chaosSeed,
+            proto, sends, size, kill, restart, layout, roles, json, traceDir, otlp, chaos, chaosSeed, transport,
         };
         demo.SetAction(async (result, stop) =>
         {
@@ -120,6 +135,7 @@ public static class ClusterCli
                 Restart = result.GetValue(restart),
                 Roles = result.GetValue(layout) == "roles" || result.GetValue(roles),
                 TraceDirectory = result.GetValue(traceDir),
+                Transport = result.GetValue(transport)!,
                 OtlpEndpoint = result.GetValue(otlp),
                 Chaos = result.GetValue(chaos),
                 ChaosSeed = result.GetValue(chaosSeed)
@@ -190,7 +206,7 @@ public static class ClusterCli
 
         foreach (var process in report.Processes)
         {
-            output.WriteLine($"  process            host {process.Host}, role {process.Role}, pid {process.Pid} ({process.Ended})");
+            output.WriteLine($"  process            host {process.Host}, role {process.Role}, pid {process.Pid} ({process.Ended}){(process.Lanes is { } lanes ? $"; {lanes}" : string.Empty)}");
         }
 
         string lost = report.Lost > 0 ? $" ({report.Lost} lost{(report.LostToPeerDown > 0 ? $", {report.LostToPeerDown} to the peer going down" : string.Empty)})" : string.Empty;
@@ -199,7 +215,7 @@ public static class ClusterCli
         output.WriteLine($"  payload copied     {report.PayloadBytesCopied:N0} bytes by the CPU (stack, {report.ArenasReported} arena(s))");
         output.WriteLine($"  headers copied     {report.HeaderBytesCopied:N0} bytes");
         output.WriteLine($"  device DMA         {report.DmaBytes:N0} bytes");
-        output.WriteLine($"  sends/s            {report.SendsPerSec:N0} (send+echo rounds across processes, warm-up included){(report.SteadySendsPerSec > 0 ? $"; {report.SteadySendsPerSec:N0} after the first fifth" : string.Empty)}");
+        output.WriteLine($"  sends/s            {report.SendsPerSec:N0} (send+echo rounds across processes, warm-up included){(report.SteadySendsPerSec > 0 ? $"; {report.SteadySendsPerSec:N0} settled, from round {report.SteadyFromRound:N0}" : string.Empty)}");
         output.WriteLine($"  sendto latency     p50 {report.SendP50Us:0.0} µs, p99 {report.SendP99Us:0.0} µs; round trip p50 {report.RttP50Us:0.0} µs");
         if (report.ChaosSeed is { } chaosSeed)
         {

@@ -18,6 +18,9 @@ namespace Edsos.Host.Cluster;
 /// </summary>
 public static partial class ClusterDemo
 {
+    /// <summary>What precedes a role process's lane figures in its last lines (<c>edsos node: host A role net: lanes: ...</c>).</summary>
+    private const string LaneMark = ": lanes: ";
+
     private static readonly TimeSpan s_readyTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan s_reportTimeout = TimeSpan.FromSeconds(40);
     private static readonly TimeSpan s_exitTimeout = TimeSpan.FromSeconds(20);
@@ -70,7 +73,7 @@ public static partial class ClusterDemo
             string arena = run.Arena;
             string[] RoleArgs(string role, string app) =>
             [
-                "--host", "A", "--role", role, "--arena", arena, "--port", "0", "--seed", seed,
+                "--host", "A", "--role", role, "--arena", arena, "--port", "0", "--seed", seed, "--transport", options.Transport,
                 .. role == "driver" ? new[] { "--wire", $"udp:{portA}:{portB}" } : [],
                 .. role == "user" ? new[] { "--app", app } : [],
                 .. Telemetry(role == "user" ? $"host-a-{app}" : $"host-a-{role}"),
@@ -311,9 +314,10 @@ public static partial class ClusterDemo
         public ClusterDemoReport Build(TimeSpan elapsed, IActorRef coordinator)
         {
             _ = coordinator;
-            var echo = _echo ?? new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, [], 0);
+            var echo = _echo ?? new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, [], 0, 0);
             var processes = _processes.Select(p => new ClusterProcessInfo(
-                p.Role, p.Host, p.Pid, WasKilled(p) ? "SIGKILL (the demo's kill)" : _ended.GetValueOrDefault(p.Pid) ?? (p.HasExited ? $"exit {p.ExitCode}" : "killed at cleanup"))).ToList();
+                p.Role, p.Host, p.Pid, WasKilled(p) ? "SIGKILL (the demo's kill)" : _ended.GetValueOrDefault(p.Pid) ?? (p.HasExited ? $"exit {p.ExitCode}" : "killed at cleanup"),
+                p.Lines.Select(l => l.IndexOf(LaneMark, StringComparison.Ordinal) is int at and >= 0 ? l[(at + 2)..] : null).LastOrDefault(l => l is not null))).ToList();
             var errors = new List<string>(Errors);
             if (_killed is not null && Target == "B" && _options.Chaos == 0 && (_unreachable is null || _removed is null))
             {
@@ -371,6 +375,7 @@ public static partial class ClusterDemo
                     : null,
                 SendsPerSec = echo.LoopSeconds > 0 ? echo.Ok / echo.LoopSeconds : 0,
                 SteadySendsPerSec = echo.SteadyPerSec,
+                SteadyFromRound = echo.SteadyFromRound,
                 SendP50Us = echo.SendP50Us,
                 SendP99Us = echo.SendP99Us,
                 RttP50Us = echo.RttP50Us,

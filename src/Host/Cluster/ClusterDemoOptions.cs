@@ -65,6 +65,9 @@ public sealed record ClusterDemoOptions
     /// <summary>A directory where every node writes its traces (<c>host-a-1.json</c>, <c>host-b-1.json</c>, a restarted B <c>host-b-2.json</c>); null: none.</summary>
     public string? TraceDirectory { get; init; }
 
+    /// <summary>How host A's role processes send each other the services' events: <c>lanes</c>, <c>lane-threads</c> or <c>akka</c> (<see cref="NodeOptions.Transport"/>).</summary>
+    public string Transport { get; init; } = "lanes";
+
     /// <summary>An OTLP endpoint every node exports its traces to; null: none.</summary>
     public string? OtlpEndpoint { get; init; }
 

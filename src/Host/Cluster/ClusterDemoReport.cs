@@ -5,7 +5,8 @@ namespace Edsos.Host.Cluster;
 /// <param name="Host">The EDSOS host it ran (<c>A</c> or <c>B</c>).</param>
 /// <param name="Pid">Its process id.</param>
 /// <param name="Ended">How it ended: <c>exit N</c>, <c>SIGKILL (the demo's kill)</c>, or <c>killed at cleanup</c>.</param>
-public sealed record ClusterProcessInfo(string Role, string Host, int Pid, string Ended);
+/// <param name="Lanes">A role process's lane figures as it reported them at its end (messages sent and received by lane, left to Akka.Remote, transit p50 and p99); null for a process without lanes or one that did not end cleanly.</param>
+public sealed record ClusterProcessInfo(string Role, string Host, int Pid, string Ended, string? Lanes = null);
 
 /// <summary>
 /// What <c>edsos cluster demo</c> measured, with the demo's field names (snake_case in <c>--json</c>): the echo tally
@@ -54,8 +55,11 @@ public sealed record ClusterDemoReport
 
     public required double SendsPerSec { get; init; }
 
-    /// <summary>The client's verified rounds per second after the first fifth of the rounds asked for came back (every process's JIT warm-up left out).</summary>
+    /// <summary>The client's verified rounds per second once the rate settled (every process's JIT warm-up left out; rule in <c>EchoTally.SteadyPerSec</c>).</summary>
     public double SteadySendsPerSec { get; init; }
+
+    /// <summary>The verified rounds <see cref="SteadySendsPerSec"/> left out as warm-up.</summary>
+    public int SteadyFromRound { get; init; }
     public required double SendP50Us { get; init; }
     public required double SendP99Us { get; init; }
     public required double RttP50Us { get; init; }

@@ -42,6 +42,7 @@ internal static class ClusterEchoClient
         var timeout = TimeSpan.FromSeconds(run.EchoTimeoutSeconds);
         var pending = new PendingReceive();
         tally.SteadyAfter = run.Sends / 5;
+        tally.Planned = run.Sends;
         tally.StartLoop();
         try
         {
@@ -165,7 +166,7 @@ internal static class ClusterEchoClient
         return new ClusterProtocol.EchoDone(
             ok, bad, Math.Max(0, tally.Attempted - ok - bad), tally.Attempted, lostToPeer, tally.Elapsed.TotalSeconds,
             tally.SendMicros.PercentileMicros(0.50), tally.SendMicros.PercentileMicros(0.99), tally.RttMicros.PercentileMicros(0.50),
-            [.. tally.Errors], tally.SteadyPerSec);
+            [.. tally.Errors], tally.SteadyPerSec, tally.SteadyFromRound);
     }
 
     /// <summary>

@@ -81,6 +81,8 @@ public static class ClusterNode
             throw;
         }
 
+        // A role process's events to the host's other role processes go by lane, not Akka.Remote (Lanes/LaneRoute.cs).
+        var lanes = role is not null && options.Transport != "akka" ? Lanes.LaneRoute.Start(host.System, readOnDispatcher: options.Transport == "lanes") : null;
         var session = new NodeSession(host, options, udp);
         try
         {
@@ -123,6 +125,11 @@ public static class ClusterNode
             var ended = await Task.WhenAny(session.Finished, gone.Task, Task.Delay(Timeout.Infinite, stop));
             string reason = ended == session.Finished ? "finished" : ended == gone.Task ? await gone.Task : "a signal";
             var report = await session.FinishAsync(reason);
+            if (lanes is not null)
+            {
+                await output.WriteLineAsync($"edsos node: host {options.Host} role {options.Role}: {lanes.Describe()}");
+            }
+
             foreach (string line in report.Events)
             {
                 await output.WriteLineAsync($"edsos node: host {options.Host} role {options.Role}: {line}");
@@ -147,6 +154,7 @@ public static class ClusterNode
         finally
         {
             // Terminate runs Akka's coordinated shutdown: the member leaves the cluster before the system stops.
+            lanes?.Dispose();
             await host.DisposeAsync();
             udp?.Dispose();
         }

@@ -38,7 +38,7 @@ public static class ClusterProtocol
     /// <summary>Node A → coordinator: the echo client's tally (reply to <see cref="RunEcho"/>).</summary>
     public sealed record EchoDone(
         int Ok, int Bad, int Lost, int Attempted, int LostToPeerDown, double LoopSeconds,
-        double SendP50Us, double SendP99Us, double RttP50Us, string[] Errors, double SteadyPerSec) : IClusterMessage;
+        double SendP50Us, double SendP99Us, double RttP50Us, string[] Errors, double SteadyPerSec, int SteadyFromRound) : IClusterMessage;
 
     /// <summary>
     /// Coordinator → host A's node: end the echo client's loop now (a chaos run's echo runs until its kills are done);

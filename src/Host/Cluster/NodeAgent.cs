@@ -20,7 +20,7 @@ internal sealed class NodeAgent : EdsrtActor
             var replyTo = Sender;
             var self = Self;
             session.StartEcho(run, reached => replyTo.Tell(new ClusterProtocol.EchoReached(reached), self))
-                .PipeTo(replyTo, self, failure: e => new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, [$"echo client failed: {e.Message}"], 0));
+                .PipeTo(replyTo, self, failure: e => new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, [$"echo client failed: {e.Message}"], 0, 0));
         });
         Receive<ClusterProtocol.PeerStatus>(session.OnPeerStatus);
         Receive<ClusterProtocol.EndEcho>(_ => session.EndEcho());

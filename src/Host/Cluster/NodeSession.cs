@@ -71,7 +71,7 @@ internal sealed class NodeSession
         {
             if (_client is not null || _finishing)
             {
-                return Task.FromResult(new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, ["the echo client runs once per node"], 0));
+                return Task.FromResult(new ClusterProtocol.EchoDone(0, 0, 0, 0, 0, 0, 0, 0, 0, ["the echo client runs once per node"], 0, 0));
             }
 
             // Without the agent's span: each syscall of the client is a trace of its own, as in the one-process demo.
@@ -212,7 +212,7 @@ internal sealed class NodeSession
             return new ClusterProtocol.EchoDone(
                 ok, bad, Math.Max(0, tally.Attempted - ok - bad), tally.Attempted, 0, tally.Elapsed.TotalSeconds,
                 tally.SendMicros.PercentileMicros(0.50), tally.SendMicros.PercentileMicros(0.99), tally.RttMicros.PercentileMicros(0.50),
-                [.. tally.Errors], tally.SteadyPerSec);
+                [.. tally.Errors], tally.SteadyPerSec, tally.SteadyFromRound);
         }
 
         return await ClusterEchoClient.RunAsync(libc, run, _peer, run.Resume, reached, _stopClient.Token);

@@ -61,8 +61,11 @@ public sealed record DemoReport
     /// <summary>Completed send-and-echo rounds per second.</summary>
     public required double SendsPerSec { get; init; }
 
-    /// <summary>Verified rounds per second after the first fifth of the rounds asked for came back (the JIT's first tiers left out); 0 when the run was too short.</summary>
+    /// <summary>Verified rounds per second once the rate settled (the JIT's tiers left out; rule in <c>EchoTally.SteadyPerSec</c>); 0 when the run was too short.</summary>
     public double SteadySendsPerSec { get; init; }
+
+    /// <summary>The verified rounds <see cref="SteadySendsPerSec"/> left out as warm-up.</summary>
+    public int SteadyFromRound { get; init; }
 
     /// <summary>Process CPU time per completed round while the echo loop ran, in microseconds (both hosts and the apps).</summary>
     public double CpuUsPerRound { get; init; }

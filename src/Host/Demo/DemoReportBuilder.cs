@@ -47,6 +47,7 @@ internal static class DemoReportBuilder
             DoubleReleases = leaks.DoubleReleases,
             SendsPerSec = tally.Elapsed.TotalSeconds > 0 ? ok / tally.Elapsed.TotalSeconds : 0,
             SteadySendsPerSec = tally.SteadyPerSec,
+            SteadyFromRound = tally.SteadyFromRound,
             CpuUsPerRound = ok > 0 ? tally.LoopCpu.TotalMicroseconds / ok : 0,
             AllocBytesPerRound = ok > 0 ? (double)tally.LoopAllocatedBytes / ok : 0,
             SendP50Us = tally.SendMicros.PercentileMicros(0.50),

@@ -114,6 +114,7 @@ public static class DemoRunner
         UserBuffer? receive = options.Mode == DataPathMode.Copy ? libc.Alloc(options.Size) : null;
         byte[] pattern = new byte[options.Size];
         rounds.SteadyAfter = options.Sends / 5;
+        rounds.Planned = options.Sends;
         using var deadline = new EchoDeadline(stop);
         rounds.StartLoop();
         try

@@ -24,7 +24,7 @@ public static class DemoSummary
         output.WriteLine($"  headers copied     {report.HeaderBytesCopied:N0} bytes");
         output.WriteLine($"  device DMA         {report.DmaBytes:N0} bytes");
         output.WriteLine($"  app's own buffers  {report.ApplicationBytesCopied:N0} bytes written/read by the apps");
-        output.WriteLine($"  sends/s            {report.SendsPerSec:N0} (send+echo rounds, JIT warm-up included); {report.SteadySendsPerSec:N0} after the first fifth; steady state: `bench datapath`");
+        output.WriteLine($"  sends/s            {report.SendsPerSec:N0} (send+echo rounds, JIT warm-up included); {report.SteadySendsPerSec:N0} settled, from round {report.SteadyFromRound:N0} (a short run is all JIT warm-up: --sends 30000, or `bench datapath`)");
         output.WriteLine($"  cost per round     {report.CpuUsPerRound:N1} µs of CPU, {report.AllocBytesPerRound:N0} bytes allocated (whole process)");
         output.WriteLine($"  sendto latency     p50 {report.SendP50Us:0.0} µs, p99 {report.SendP99Us:0.0} µs; round trip p50 {report.RttP50Us:0.0} µs");
         if (report.Proto == "tcp")

@@ -21,21 +21,39 @@ internal class EchoTally
     /// <summary>Bytes the process allocated while the echo loop ran.</summary>
     public long LoopAllocatedBytes;
 
+    /// <summary>Windows the loop is cut into for the steady-state rule (one timestamp each, kept in one array).</summary>
+    private const int Windows = 50;
+
+    /// <summary>A window counts as warm once its rate reaches this share of the final third's rate.</summary>
+    private const double WarmShare = 0.9;
+
     private long _loopStart;
     private TimeSpan _cpuStart;
     private long _allocatedStart;
     private int _echoed;
-    private long _steadyStart;
+    private int _windowRounds;
+    private readonly long[] _marks = new long[Windows + 1];
+    private int _markCount;
 
     /// <summary>
-    /// Verified rounds left out of the steady-state rate: the window opens when this many came back (set before
-    /// <see cref="StartLoop"/>; 0 opens it at the loop's start). The runners set a fifth of the rounds asked for, so the
-    /// rate leaves out the JIT's first tiers and a cluster's first connections.
+    /// The least number of verified rounds left out of the steady-state rate (set before <see cref="StartLoop"/>).
+    /// The runners set a fifth of the rounds asked for; the warm-up then lasts until the rate has settled (see
+    /// <see cref="SteadyPerSec"/>), so the rate leaves out the JIT's tiers and a cluster's first connections however
+    /// long they take. 0 (or a run without a known length) counts from the loop's start.
     /// </summary>
     public int SteadyAfter;
 
-    /// <summary>Verified rounds per second from the moment <see cref="SteadyAfter"/> rounds had come back to the loop's end (0 when the window never opened or held no round).</summary>
+    /// <summary>
+    /// Verified rounds per second once the rate has settled, to the loop's end: the loop is cut into
+    /// <see cref="Windows"/> windows of equal rounds; the reference is the rate over the final third of them, and the
+    /// warm-up ends with the first window after <see cref="SteadyAfter"/> rounds whose rate reaches 90 % of it
+    /// (<see cref="SteadyFromRound"/>). A JIT still tiering up, or a cluster still connecting, makes the early windows
+    /// slower; a window that happens to be fast early only lowers the figure. 0 when the run was too short.
+    /// </summary>
     public double SteadyPerSec;
+
+    /// <summary>The verified rounds the steady-state rate left out as warm-up (see <see cref="SteadyPerSec"/>).</summary>
+    public int SteadyFromRound;
 
     /// <summary>Rounds whose send was started (fewer than asked for when the run was interrupted).</summary>
     public int Attempted;
@@ -49,17 +67,22 @@ internal class EchoTally
         _cpuStart = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         _allocatedStart = GC.GetTotalAllocatedBytes(precise: false);
         _loopStart = System.Diagnostics.Stopwatch.GetTimestamp();
-        _steadyStart = SteadyAfter == 0 ? _loopStart : 0;
+        _marks[0] = _loopStart;
+        _markCount = 1;
+        _windowRounds = Planned is > 0 and < int.MaxValue / 2 ? Math.Max(1, Planned / Windows) : 0;
     }
+
+    /// <summary>Rounds the loop means to run (set before <see cref="StartLoop"/>); 0 or unbounded: no windows, the steady rate counts from <see cref="SteadyAfter"/>.</summary>
+    public int Planned;
 
     /// <summary>Records a verified round's round trip and counts it towards the steady-state rate.</summary>
     public void Echoed(TimeSpan roundTrip)
     {
         RttMicros.Record(roundTrip);
         _echoed++;
-        if (_echoed == SteadyAfter)
+        if (_windowRounds > 0 && _echoed % _windowRounds == 0 && _markCount < _marks.Length)
         {
-            _steadyStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            _marks[_markCount++] = System.Diagnostics.Stopwatch.GetTimestamp();
         }
     }
 
@@ -68,11 +91,36 @@ internal class EchoTally
     {
         long end = System.Diagnostics.Stopwatch.GetTimestamp();
         Elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(_loopStart, end);
-        double steadySeconds = _steadyStart == 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(_steadyStart, end).TotalSeconds;
-        SteadyPerSec = steadySeconds > 0 && _echoed > SteadyAfter ? (_echoed - SteadyAfter) / steadySeconds : 0;
+        (SteadyPerSec, SteadyFromRound) = Settle(end);
         LoopAllocatedBytes = GC.GetTotalAllocatedBytes(precise: false) - _allocatedStart;
         LoopCpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - _cpuStart;
     }
+
+    private (double PerSec, int From) Settle(long end)
+    {
+        int windows = _markCount - 1;
+        if (_windowRounds == 0 || windows < 3)
+        {
+            // No windows (an unbounded loop) or too few rounds came back: no steady state to speak of.
+            return (0, 0);
+        }
+
+        int lastThird = windows - (windows / 3);
+        double reference = _windowRounds * (windows - lastThird) / Seconds(lastThird, windows);
+        int first = Math.Min((SteadyAfter + _windowRounds - 1) / _windowRounds, lastThird);
+        int from = first;
+        while (from < lastThird && _windowRounds / Seconds(from, from + 1) < WarmShare * reference)
+        {
+            from++;
+        }
+
+        int rounds = _echoed - (from * _windowRounds);
+        double steadySeconds = System.Diagnostics.Stopwatch.GetElapsedTime(_marks[from], end).TotalSeconds;
+        return (steadySeconds > 0 && rounds > 0 ? rounds / steadySeconds : 0, from * _windowRounds);
+    }
+
+    private double Seconds(int fromMark, int toMark) =>
+        Math.Max(1e-9, System.Diagnostics.Stopwatch.GetElapsedTime(_marks[fromMark], _marks[toMark]).TotalSeconds);
 
     /// <summary>Keeps the first few errors for the report. Locked: the TCP runner's reader and writer report from two tasks.</summary>
     public void Keep(string error)

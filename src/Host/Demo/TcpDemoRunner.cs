@@ -216,6 +216,7 @@ public static class TcpDemoRunner
         var run = new Run();
         long streamLength = (long)options.Sends * options.Size;
         run.SteadyAfter = options.Sends / 5;
+        run.Planned = options.Sends;
         run.StartLoop();
         // After a signal: no new write, and a second for the write under way and the echo to finish.
         using var drained = new CancellationTokenSource();

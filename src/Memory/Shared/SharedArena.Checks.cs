@@ -320,7 +320,20 @@ public sealed unsafe partial class SharedArena
         return new Capability(nodeId, generation, rights, tag);
     }
 
-    private ulong ComputeTag(uint nodeId, uint generation, Rights rights) => SipHash.ComputeCapability(_key0, _key1, nodeId, generation, (byte)rights);
+    /// <summary>
+    /// The capability's MAC: SipHash-2-4 keyed with the file's key over (node id, generation,
+    /// rights). A file whose node ids all fit 20 bits (up to 1,048,576 node records, every geometry
+    /// the stack uses) hashes the 7-byte message, one block less than the 9-byte one other files
+    /// use: 6 SipRounds instead of 8. The choice is the file's geometry, so every process of a file
+    /// computes the same tags. Callers pass rights of <see cref="Rights.All"/> or less and an id
+    /// below the node count (<see cref="TagMatches"/> refuses others before hashing). Not inlined:
+    /// compiled on its own it always inlines the SipHash rounds, where a large caller (divide,
+    /// compiled with both hash forms) ran out of inlining budget and called them one by one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong ComputeTag(uint nodeId, uint generation, Rights rights) => _shortTags
+        ? SipHash.ComputeCapabilityShort(_key0, _key1, nodeId, generation, (byte)rights)
+        : SipHash.ComputeCapability(_key0, _key1, nodeId, generation, (byte)rights);
 
     /// <summary>
     /// Whether the tag is the MAC of the other fields. A tag this process minted or verified is
@@ -336,6 +349,14 @@ public sealed unsafe partial class SharedArena
         if (entry.NodeId == cap.NodeId && cap.NodeId != 0 && entry.Generation == cap.Generation && entry.Rights == cap.Rights && entry.Tag == cap.Tag)
         {
             return true;
+        }
+
+        // Outside what any mint produces: never genuine, and must not reach the 7-byte encoding,
+        // which holds only 20 bits of node id and 4 of rights (the result, Forged, is the same as
+        // a tag mismatch's).
+        if (cap.NodeId >= (uint)_maxNodes || (cap.Rights & ~Rights.All) != 0)
+        {
+            return false;
         }
 
         if ((ComputeTag(cap.NodeId, cap.Generation, cap.Rights) ^ cap.Tag) != 0)

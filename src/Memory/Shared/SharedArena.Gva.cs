@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using L = Edsos.Memory.Shared.SharedLayout;
 
@@ -10,6 +11,15 @@ namespace Edsos.Memory.Shared;
 /// indexed by GVA page would grow with every push; keyed by live nodes it holds at most one entry
 /// per live node, whatever the GVAs.
 /// </summary>
+/// <remarks>
+/// Only <see cref="Translate"/> reads the index, and the TSs that receive most CTRNs (a socket's,
+/// the protocols', the driver's) never translate: they hold capabilities. So the CTRNs of a TS join
+/// the index only once a <see cref="Translate"/> has run in it: the first one indexes the TS's live
+/// CTRNs (one scan of the node records) and sets the TS's switch (<see cref="SharedLayout.TsCtrnIndexed"/>),
+/// after which its CTRNs are indexed as they are made, like every other node. The switch never goes
+/// back. It is stored unlogged: both of its values are consistent states, and a rollback's rebuild
+/// indexes exactly the nodes the switches say (<see cref="IsIndexed"/>).
+/// </remarks>
 public sealed unsafe partial class SharedArena
 {
     /// <summary>
@@ -40,6 +50,11 @@ public sealed unsafe partial class SharedArena
             if (gva.Ts != caller)
             {
                 return MemoryResult<GvaHit>.Fail(MemoryError.InvalidGva, $"{gva} belongs to {gva.Ts}, not to the caller {caller}");
+            }
+
+            if (I32(_tsCtrnIndexed + (4L * caller.Value)) == 0)
+            {
+                IndexCtrnsOf(caller.Value);
             }
 
             uint id = FindByGva(caller.Value, gva.Offset);
@@ -151,9 +166,6 @@ public sealed unsafe partial class SharedArena
         return RoundUpToPage(length) <= Gva.OffsetMask - gva;
     }
 
-    /// <summary>Moves the TS's bump pointer past a node of <paramref name="length"/> bytes at <paramref name="gva"/>: never back.</summary>
-    private void AdvanceGva(int ts, ulong gva, int length) => Set64(TsRec(ts) + L.TNextGva, (long)(gva + RoundUpToPage(length)));
-
     private ulong RoundUpToPage(int length) => ((ulong)length + (ulong)_layout.PageSize - 1) & ~((ulong)_layout.PageSize - 1);
 
     private long GvaKey(int ts, ulong offset) => ((long)ts << 48) | (long)(offset >> _pageShift);
@@ -167,6 +179,39 @@ public sealed unsafe partial class SharedArena
     {
         int group = (int)((((ulong)key >> 2) * 0x9E3779B97F4A7C15UL) >> 32);
         return ((group << 2) | (int)(key & 3)) & _gvaMask;
+    }
+
+    /// <summary>Whether a live node belongs in the GVA index: every node but a CTRN of a TS in which no <see cref="Translate"/> has run yet.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsIndexed(long node) =>
+        (I32(node + L.NFlags) & L.FlagCtrn) == 0 || I32(_tsCtrnIndexed + (4L * I32(node + L.NOwnerTs))) != 0;
+
+    /// <summary>
+    /// The first <see cref="Translate"/> in <paramref name="ts"/>: sets its switch, then indexes its
+    /// live CTRNs (one scan of the node records; once per TS for the arena's life) and commits. A
+    /// death or an exception midway leaves the switch set and the index rebuilt by the rollback,
+    /// which follows the switches, so the CTRNs indexed so far and the rest agree again.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void IndexCtrnsOf(int ts)
+    {
+        Derive32(_tsCtrnIndexed + (4L * ts), 1);
+        int indexed = 0;
+        for (uint id = 1; id < (uint)_maxNodes; id++)
+        {
+            long node = NodeRec(id);
+            if (I32(node + L.NState) == NodeLive && I32(node + L.NOwnerTs) == ts && (I32(node + L.NFlags) & L.FlagCtrn) != 0)
+            {
+                GvaInsert(id);
+                if (++indexed == 2)
+                {
+                    // Switch set, some of the TS's CTRNs indexed and not all: a death here must be repaired by the rebuild.
+                    Hook("indexctrns");
+                }
+            }
+        }
+
+        Commit();
     }
 
     /// <summary>The table slot holding <paramref name="key"/>, or -1.</summary>
@@ -193,7 +238,16 @@ public sealed unsafe partial class SharedArena
     /// page's bucket. One probe: with backward-shift deletion there are no tombstones, so the first
     /// empty slot on the probe path proves the key absent and is where it goes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void GvaInsert(uint id)
+    {
+        if (IsIndexed(NodeRec(id)))
+        {
+            GvaAdd(id);
+        }
+    }
+
+    private void GvaAdd(uint id)
     {
         long node = NodeRec(id);
         long key = GvaKey(I32(node + L.NOwnerTs), (ulong)I64(node + L.NGvaBase));
@@ -219,7 +273,16 @@ public sealed unsafe partial class SharedArena
     }
 
     /// <summary>Takes a live node out of its bucket; an emptied bucket leaves the table by backward-shift deletion (no tombstones).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void GvaRemove(uint id)
+    {
+        if (IsIndexed(NodeRec(id)))
+        {
+            GvaTake(id);
+        }
+    }
+
+    private void GvaTake(uint id)
     {
         long node = NodeRec(id);
         int slot = GvaSlot(GvaKey(I32(node + L.NOwnerTs), (ulong)I64(node + L.NGvaBase)));

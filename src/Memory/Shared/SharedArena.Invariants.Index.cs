@@ -207,6 +207,10 @@ public sealed unsafe partial class SharedArena
                 {
                     problems.Add($"GVA index slot {slot} lists node {id}, which is not live or starts in another page");
                 }
+                else if (!IsIndexed(node))
+                {
+                    problems.Add($"GVA index slot {slot} lists node {id}, a CTRN of a TS whose CTRNs are not indexed yet");
+                }
             }
 
             if (steps == 0)
@@ -224,7 +228,7 @@ public sealed unsafe partial class SharedArena
                 continue;
             }
 
-            if (!indexed[id])
+            if (!indexed[id] && IsIndexed(node))
             {
                 problems.Add($"node {id} is live but not in the GVA index");
             }

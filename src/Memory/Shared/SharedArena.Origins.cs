@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using L = Edsos.Memory.Shared.SharedLayout;
 
 namespace Edsos.Memory.Shared;
@@ -22,6 +23,30 @@ public sealed unsafe partial class SharedArena
         return index < L.InlineOrigins
             ? I32(node + L.NOrigins + (4L * index))
             : I32(_layout.Spill(I32(node + L.NOriginSpill)) + (4L * (index - L.InlineOrigins)));
+    }
+
+    /// <summary>
+    /// Gives a node record taken in this transaction the origins of <paramref name="from"/>: the
+    /// common case (at most four, all inline) as a copy of the four inline words; more through a spill
+    /// record as <see cref="InitOrigins"/>. False when no spill record is free.
+    /// </summary>
+    [SkipLocalsInit]
+    private bool CopyOrigins(long from, long into)
+    {
+        int count = I32(from + L.NOriginCount);
+        if (count <= L.InlineOrigins)
+        {
+            Init32(into + L.NOriginCount, count);
+            Init32(into + L.NOriginSpill, 0);
+            Init32(into + L.NOrigins, I32(from + L.NOrigins));
+            Init32(into + L.NOrigins + 4, I32(from + L.NOrigins + 4));
+            Init32(into + L.NOrigins + 8, I32(from + L.NOrigins + 8));
+            Init32(into + L.NOrigins + 12, I32(from + L.NOrigins + 12));
+            return true;
+        }
+
+        Span<int> origins = stackalloc int[L.MaxOrigins];
+        return InitOrigins(into, origins[..ReadOrigins(from, origins)]);
     }
 
     /// <summary>
@@ -55,6 +80,27 @@ public sealed unsafe partial class SharedArena
         }
 
         return true;
+    }
+
+    /// <summary>How many origins the union of two nodes' origins holds; -1 when more than <see cref="SharedLayout.MaxOrigins"/>.</summary>
+    [SkipLocalsInit]
+    private int UnionOriginCount(long a, long b)
+    {
+        Span<int> originsA = stackalloc int[L.MaxOrigins];
+        Span<int> originsB = stackalloc int[L.MaxOrigins];
+        Span<int> union = stackalloc int[L.MaxOrigins];
+        return UnionOrigins(originsA[..ReadOrigins(a, originsA)], originsB[..ReadOrigins(b, originsB)], union);
+    }
+
+    /// <summary>Gives a node record taken in this transaction the union of two nodes' origins (at most <see cref="SharedLayout.MaxOrigins"/>, checked before); false when no spill record is free.</summary>
+    [SkipLocalsInit]
+    private bool InitUnionOrigins(long into, long a, long b)
+    {
+        Span<int> originsA = stackalloc int[L.MaxOrigins];
+        Span<int> originsB = stackalloc int[L.MaxOrigins];
+        Span<int> union = stackalloc int[L.MaxOrigins];
+        int count = UnionOrigins(originsA[..ReadOrigins(a, originsA)], originsB[..ReadOrigins(b, originsB)], union);
+        return InitOrigins(into, union[..count]);
     }
 
     /// <summary>The sorted, distinct union of two ascending sets; -1 when it has more than <see cref="SharedLayout.MaxOrigins"/>.</summary>

@@ -39,6 +39,7 @@ public sealed unsafe partial class SharedArena
             }
 
             pids.Add(I32(rec + L.PPid));
+            ForgetLockSleepers(slot);
             var (ts, nodes, ctrnsRevoked, released) = ReleaseProcess(slot);
             lifted += ts;
             revoked += nodes;

@@ -198,16 +198,13 @@ public sealed unsafe partial class SharedArena
         Hook("endnode");
 
         uint generation = U32(node + L.NGeneration);
-        Set32(node + (lifted ? L.NLiftedGeneration : L.NReleasedGeneration), (int)generation);
         uint next = generation >= LastGeneration - 1 ? LastGeneration : generation + 1;
-        Set32(node + L.NGeneration, (int)next);
-        if (next == LastGeneration)
+        Set32Three(
+            node + (lifted ? L.NLiftedGeneration : L.NReleasedGeneration), (int)generation,
+            node + L.NGeneration, (int)next,
+            node + L.NState, next == LastGeneration ? NodeRetired : NodeFree);
+        if (next != LastGeneration)
         {
-            Set32(node + L.NState, NodeRetired);
-        }
-        else
-        {
-            Set32(node + L.NState, NodeFree);
             EnqueueNode(id);
         }
     }

@@ -17,7 +17,7 @@ public sealed unsafe partial class SharedArena
     /// capability's rights. Fails with the capability errors, <see cref="MemoryError.OutOfRange"/>
     /// unless 0 &lt; offset &lt; length, <see cref="MemoryError.OutOfMemory"/> when records run out.
     /// </summary>
-    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public MemoryResult<(Capability Head, Capability Tail)> Divide(TsId caller, Capability node, int offset)
     {
         Enter();
@@ -43,9 +43,9 @@ public sealed unsafe partial class SharedArena
             // New records first, old ones freed last (see Init32).
             uint headId = DequeueNode(), tailId = DequeueNode();
             long head = NodeRec(headId), tail = NodeRec(tailId);
-            Span<int> origins = stackalloc int[L.MaxOrigins];
-            int originCount = ReadOrigins(whole, origins);
-            if (!InitOrigins(head, origins[..originCount]) || !InitOrigins(tail, origins[..originCount]))
+            // No stackalloc here (CopyOrigins has its own for the rare spill): a method with one and a
+            // loop (the extent walk below) is compiled fully optimised at once, without PGO.
+            if (!CopyOrigins(whole, head) || !CopyOrigins(whole, tail))
             {
                 return MemoryResult<(Capability, Capability)>.Fail(MemoryError.OutOfMemory, "no free origin spill record");
             }
@@ -131,7 +131,7 @@ public sealed unsafe partial class SharedArena
     /// 2 GiB, <see cref="MemoryError.OutOfMemory"/> for GVA space, records, more page references than
     /// one node may hold or more than 20 origins.
     /// </summary>
-    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public MemoryResult<Capability> Merge(TsId caller, Capability a, Capability b, string name)
     {
         Enter();
@@ -156,10 +156,10 @@ public sealed unsafe partial class SharedArena
             }
 
             int spans = I32(nodeA + L.NSpans) + I32(nodeB + L.NSpans);
-            Span<int> originsA = stackalloc int[L.MaxOrigins];
-            Span<int> originsB = stackalloc int[L.MaxOrigins];
-            Span<int> union = stackalloc int[L.MaxOrigins];
-            int originCount = UnionOrigins(originsA[..ReadOrigins(nodeA, originsA)], originsB[..ReadOrigins(nodeB, originsB)], union);
+
+            // The send path merges a header and a payload of one origin (the socket's app): no union to compute.
+            bool oneOrigin = I32(nodeA + L.NOriginCount) == 1 && I32(nodeB + L.NOriginCount) == 1 && I32(nodeA + L.NOrigins) == I32(nodeB + L.NOrigins);
+            int originCount = oneOrigin ? 1 : UnionOriginCount(nodeA, nodeB);
             if (spans > _layout.MaxSpansPerNode || originCount < 0)
             {
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"a merged node would hold {spans} page references (at most {_layout.MaxSpansPerNode}) or more than {L.MaxOrigins} origins");
@@ -177,26 +177,19 @@ public sealed unsafe partial class SharedArena
 
             uint id = DequeueNode();
             long merged = NodeRec(id);
-            if (!InitOrigins(merged, union[..originCount]))
+            if (!(oneOrigin ? CopyOrigins(nodeA, merged) : InitUnionOrigins(merged, nodeA, nodeB)))
             {
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free origin spill record");
             }
 
-            int last = I32(nodeA + L.NExtentHead);
-            while (I32(ExtentRec(last) + L.ENext) != 0)
-            {
-                last = I32(ExtentRec(last) + L.ENext);
-            }
-
-            Set32(ExtentRec(last) + L.ENext, I32(nodeB + L.NExtentHead));
+            Set32(ExtentRec(LastExtent(I32(nodeA + L.NExtentHead))) + L.ENext, I32(nodeB + L.NExtentHead));
             Hook("merge");
             var rights = (Rights)(I32(nodeA + L.NRights) & I32(nodeB + L.NRights));
             int flags = (I32(nodeA + L.NFlags) | I32(nodeB + L.NFlags)) & L.FlagCtrn;
             InitNode(merged, caller.Value, rights, (int)total, flags, gva, rootStart: 0, I32(nodeA + L.NExtentHead), I32(nodeA + L.NExtentCount) + I32(nodeB + L.NExtentCount), spans, utf8);
             EndNode(a.NodeId, lifted: false);
             EndNode(b.NodeId, lifted: false);
-            AdvanceGva(caller.Value, gva, (int)total);
-            Publish(id);
+            Publish(id, caller.Value, gva, (int)total);
             Commit();
             return MemoryResult<Capability>.Ok(Mint(id, U32(merged + L.NGeneration), a.Rights & b.Rights));
         }
@@ -207,12 +200,31 @@ public sealed unsafe partial class SharedArena
     }
 
     /// <summary>
+    /// The last extent record of the chain starting at <paramref name="head"/>. Out of line so that
+    /// <see cref="Merge"/> has no loop: a method with a loop and a <c>stackalloc</c> cannot be
+    /// replaced on stack, so the JIT compiles it fully optimised at once, without the profile-guided
+    /// tier-1 code every other operation gets.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int LastExtent(int head)
+    {
+        int last = head;
+        for (int next = I32(ExtentRec(last) + L.ENext); next != 0; next = I32(ExtentRec(last) + L.ENext))
+        {
+            last = next;
+        }
+
+        return last;
+    }
+
+    /// <summary>
     /// Receive-side hand-over, as <see cref="MemoryManager.Grant"/>: consumes the caller's node and
     /// mounts its scatter list (moved, not copied) as an ordinary node named <paramref name="name"/>
     /// owned by <paramref name="target"/>, at a fresh GVA, whose only origin is the target. Needs
     /// Share. Fails like <see cref="CtShare(TsId, Capability, Gva, int, TsId, string, Rights)"/>
     /// (rights beyond the capability's, kernel memory from a user caller, bad target or name).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public MemoryResult<Capability> Grant(TsId caller, Capability node, TsId target, string name, Rights rights)
     {
         Enter();
@@ -263,8 +275,7 @@ public sealed unsafe partial class SharedArena
             InitNode(granted, target.Value, rights, length, flags: 0, gva, rootStart: 0, I32(given + L.NExtentHead), I32(given + L.NExtentCount), I32(given + L.NSpans), utf8);
             Hook("grant");
             EndNode(node.NodeId, lifted: false);
-            AdvanceGva(target.Value, gva, length);
-            Publish(id);
+            Publish(id, target.Value, gva, length);
             Commit();
             return MemoryResult<Capability>.Ok(Mint(id, U32(granted + L.NGeneration), rights));
         }

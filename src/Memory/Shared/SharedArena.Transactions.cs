@@ -18,7 +18,7 @@ public sealed unsafe partial class SharedArena
     private void Enter()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_mutex.Lock(_lockTimeout))
+        if (_mutex.Lock(_lockTimeout, _mySleepers))
         {
             Recover();
         }
@@ -35,6 +35,24 @@ public sealed unsafe partial class SharedArena
         I32(L.HUndoCount) = undoEntries;
         _mutex.ForgeForTests(ArenaLock.TokenOf(pid, startTime));
     }
+
+    /// <summary>
+    /// Takes back from the lock's sleepers count what process record <paramref name="slot"/> says its
+    /// waiters added (a process killed while waiting for the lock). Not logged: the count is the
+    /// lock's, outside every transaction; cleared first, so a reaper killed between the two steps
+    /// leaves a count too high (an unlock then makes a needless futex wake), never too low.
+    /// </summary>
+    private void ForgetLockSleepers(int slot)
+    {
+        int stale = Interlocked.Exchange(ref I32(_layout.Proc(slot) + L.PLockSleepers), 0);
+        if (stale != 0)
+        {
+            _mutex.ForgetSleepers(stale);
+        }
+    }
+
+    /// <summary>Threads of any process counted as waiting for the lock (tests read it).</summary>
+    internal int LockSleepers => _mutex.Sleepers;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Recover()
@@ -77,6 +95,54 @@ public sealed unsafe partial class SharedArena
     {
         Log(offset, I32(offset), wide: false);
         I32(offset) = value;
+    }
+
+    /// <summary>
+    /// Three <see cref="Set32"/>s with one append to the log: the three entries, then one release
+    /// store of the count covering them, then the three stores. The same guarantee (every entry is
+    /// complete before the count covers it, every store comes after its entry is covered) with one
+    /// read and one write of the count instead of three of each: the count is a serial chain
+    /// through memory from one logged store to the next. The old values are read before any store,
+    /// so offsets may repeat (the oldest entry holds the original and is restored last).
+    /// </summary>
+    private void Set32Three(long a, int valueA, long b, int valueB, long c, int valueC)
+    {
+        int count = I32(L.HUndoCount);
+        if ((uint)count > (uint)(_undoEntries - 3))
+        {
+            ThrowUndoLogFull();
+        }
+
+        long* entry = (long*)(_base + _undoLog + ((long)count * L.UndoEntrySize));
+        entry[0] = a;
+        entry[1] = I32(a);
+        entry[2] = b;
+        entry[3] = I32(b);
+        entry[4] = c;
+        entry[5] = I32(c);
+        Volatile.Write(ref I32(L.HUndoCount), count + 3);
+        I32(a) = valueA;
+        I32(b) = valueB;
+        I32(c) = valueC;
+    }
+
+    /// <summary>A <see cref="Set64"/> and a <see cref="Set32"/> with one append to the log, as <see cref="Set32Three"/>.</summary>
+    private void Set64And32(long wide, long wideValue, long narrow, int narrowValue)
+    {
+        int count = I32(L.HUndoCount);
+        if ((uint)count > (uint)(_undoEntries - 2))
+        {
+            ThrowUndoLogFull();
+        }
+
+        long* entry = (long*)(_base + _undoLog + ((long)count * L.UndoEntrySize));
+        entry[0] = wide | long.MinValue;
+        entry[1] = I64(wide);
+        entry[2] = narrow;
+        entry[3] = I32(narrow);
+        Volatile.Write(ref I32(L.HUndoCount), count + 2);
+        I64(wide) = wideValue;
+        I32(narrow) = narrowValue;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -45,6 +45,10 @@ public sealed unsafe partial class SharedArena : IDisposable
     // its own IArenaBacking). Physical address = byte offset from here.
     private readonly byte* _data;
     private readonly ArenaLock _mutex;
+
+    // This process's share of the lock's sleepers count, in its process record (null before it has
+    // a record and after it detached): a reaper takes a dead process's share back.
+    private int* _mySleepers;
     private readonly TimeSpan _lockTimeout;
     private readonly bool _hostsAll;
     private readonly ulong _key0;
@@ -61,11 +65,15 @@ public sealed unsafe partial class SharedArena : IDisposable
     private readonly long _extentBase;
     private readonly long _pageBase;
     private readonly long _tsBase;
+    private readonly long _tsCtrnIndexed;
     private readonly long _gvaBase;
     private readonly long _pinBase;
     private readonly int _gvaMask;
     private readonly int _maxNodes;
     private readonly int _maxTs;
+
+    // Whether capability tags hash the 7-byte message (every node id fits 20 bits; see ComputeTag).
+    private readonly bool _shortTags;
 
     // The undo log's place and size, copied out of the layout for the logged store of every mutation.
     private readonly long _undoLog;
@@ -85,7 +93,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         _view = view;
         _base = pointer;
         _data = data == null ? pointer + layout.MetadataBytes : data;
-        _mutex = new ArenaLock(_base + L.HMutex);
+        _mutex = new ArenaLock(_base + L.HMutex, _base + L.HLockSleepers);
         _lockTimeout = lockTimeout;
         _hostsAll = hostsAll;
         _pageShift = System.Numerics.BitOperations.Log2((uint)layout.PageSize);
@@ -93,11 +101,13 @@ public sealed unsafe partial class SharedArena : IDisposable
         _extentBase = layout.Extents;
         _pageBase = layout.Pages;
         _tsBase = layout.Ts;
+        _tsCtrnIndexed = layout.TsCtrnIndexed;
         _gvaBase = layout.GvaHash;
         _pinBase = layout.Pins;
         _gvaMask = layout.GvaHashSize - 1;
         _maxNodes = layout.MaxNodes;
         _maxTs = layout.MaxTs;
+        _shortTags = (uint)layout.MaxNodes <= SipHash.ShortNodeIds;
         _undoLog = layout.UndoEntry(0);
         _undoEntries = layout.UndoEntries;
         _key0 = (ulong)I64(L.HKey0);
@@ -106,6 +116,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         // No record yet: Attach's reap must not skip slot 0 as "ours".
         _procSlot = -1;
         _procSlot = Attach();
+        _mySleepers = (int*)(_base + layout.Proc(_procSlot) + L.PLockSleepers);
     }
 
     // Per thread: tests running in parallel use arenas too (every MemoryManager), and a crash a
@@ -235,6 +246,9 @@ public sealed unsafe partial class SharedArena : IDisposable
             {
                 ReleaseProcess(_procSlot);
                 _detached = true;
+
+                // The record may go to another process now: a late wait must not count itself there.
+                _mySleepers = null;
             }
         }
         finally
@@ -314,7 +328,7 @@ public sealed unsafe partial class SharedArena : IDisposable
         *(ulong*)(b + L.HKey0) = BinaryPrimitives.ReadUInt64LittleEndian(key);
         *(ulong*)(b + L.HKey1) = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
         CryptographicOperations.ZeroMemory(key);
-        new ArenaLock(b + L.HMutex).Initialise();
+        new ArenaLock(b + L.HMutex, b + L.HLockSleepers).Initialise();
 
         // Free pages stacked in descending order so a fresh arena hands out 0, 1, 2, ...
         for (int i = 0; i < l.PageCount; i++)
@@ -406,6 +420,7 @@ public sealed unsafe partial class SharedArena : IDisposable
                 long rec = _layout.Proc(slot);
                 if (I32(rec + L.PState) == 0)
                 {
+                    ForgetLockSleepers(slot);
                     Set32(rec + L.PPid, pid);
                     Set64(rec + L.PStartTime, start);
                     Set32(rec + L.PState, 1);

@@ -11,7 +11,7 @@ namespace Edsos.Memory.Shared;
 internal sealed class SharedLayout
 {
     public const ulong Magic = 0x324D485345445345UL; // "ESDESHM2" little endian
-    public const int Version = 5;   // 5: the lock is an ArenaLock word (was a glibc robust mutex)
+    public const int Version = 6;   // 5: the lock is an ArenaLock word (was a glibc robust mutex); 6: its sleepers count (unlock by plain store), CTRNs indexed by GVA per TS on demand
 
     /// <summary>Undo entries kept free for an operation's fixed part; the rest bounds a node's page spans.</summary>
     public const int UndoReserve = 512;
@@ -40,6 +40,7 @@ internal sealed class SharedLayout
     public const int HKey0 = 48;
     public const int HKey1 = 56;
     public const int HMutex = 64;            // the ArenaLock word (8 bytes) in 64 reserved bytes
+    public const int HLockSleepers = 72;     // threads of any process sleeping or about to sleep on it (ArenaLock)
     public const int HFreePageCount = 128;
     public const int HNodeQueueHead = 132;
     public const int HNodeQueueCount = 136;
@@ -67,6 +68,7 @@ internal sealed class SharedLayout
     public const int PState = 0;              // 0 free, 1 attached
     public const int PPid = 4;
     public const int PStartTime = 8;          // /proc/PID/stat field 22: tells a reused pid apart
+    public const int PLockSleepers = 16;      // this process's share of HLockSleepers (a reaper takes a dead process's back)
 
     // TS record.
     public const int TsSize = 32;
@@ -173,6 +175,7 @@ internal sealed class SharedLayout
         long at = HeaderBytes;
         Procs = at; at += (long)ProcSize * MaxProcesses;
         Ts = at; at += (long)TsSize * MaxTs;
+        TsCtrnIndexed = at; at += 4L * MaxTs;
         Pages = at; at += (long)PageRecSize * PageCount;
         FreePageStack = at; at += 4L * PageCount;
         Nodes = at; at += (long)NodeSize * MaxNodes;
@@ -208,6 +211,9 @@ internal sealed class SharedLayout
     public int MaxSpansPerNode { get; }
     public long Procs { get; }
     public long Ts { get; }
+
+    /// <summary>Per TS, 1 once a <c>Translate</c> ran in it: its CTRNs are in the GVA index from then on (see SharedArena.Gva).</summary>
+    public long TsCtrnIndexed { get; }
     public long Pages { get; }
     public long FreePageStack { get; }
     public long Nodes { get; }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Edsos.Memory.Shared;
+using Edsos.Memory.SharedChild;
 
 namespace Edsos.Memory.Tests.Shared;
 
@@ -118,8 +119,55 @@ public sealed class ArenaLockTests : IDisposable
 
         Assert.Equal(20_000, shared);
         Assert.Equal(0, arena.GetStats().Recoveries);
+
+        // Every waiter that counted itself to sleep took its count back: unlocks no longer wake anyone.
+        Assert.Equal(0, arena.LockSleepers);
         Assert.Equal(1, arena.GetStats().LiveNodes);
         Assert.Empty(arena.CheckInvariants());
+    }
+
+    [Fact]
+    public void WaiterKilledWhileCounted_ReaperTakesItsCountBack()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"edsos-lock-child-{Guid.NewGuid():N}.arena");
+        try
+        {
+            using var arena = SharedArena.Open(path, ChildGeometry.Options);
+            using var child = ChildProcess.Start("bench", path, "1000000");
+            child.WaitForLine("READY", TimeSpan.FromSeconds(30));
+            var (pid, start) = StartedSleeper(out var sleeper);
+            try
+            {
+                // A live holder the child must wait for: it spins, counts itself and sleeps.
+                arena.AbandonLockForTests(pid, start, 0);
+                child.SendLine("go");
+                var clock = Stopwatch.StartNew();
+                while (arena.LockSleepers == 0 && clock.Elapsed < TimeSpan.FromSeconds(20))
+                {
+                    Thread.Sleep(5);
+                }
+
+                Assert.Equal(1, arena.LockSleepers);
+                child.Kill();
+                Assert.Equal(1, arena.LockSleepers);
+            }
+            finally
+            {
+                sleeper.Kill();
+                sleeper.WaitForExit();
+            }
+
+            // This process takes the dead sleeper's lock over; the reap of the child takes its count back.
+            var reaped = arena.ReapDeadProcesses();
+            Assert.Equal(1, reaped.Processes);
+            Assert.Equal(0, arena.LockSleepers);
+            Assert.Equal(1, arena.GetStats().Recoveries);
+            Assert.Empty(arena.CheckInvariants());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>A running <c>sleep</c> process with its pid and start time (field 22 of its /proc stat).</summary>

@@ -152,6 +152,27 @@ public sealed class SharedArenaProcessTests : IDisposable
     }
 
     [Fact]
+    public void Kill_InsideTheFirstTranslateOfATs_InheritorRebuildsTheIndexItsSwitchSays()
+    {
+        using var arena = SharedArena.Open(_path, ChildGeometry.Options);
+        var me = arena.CreateTs(TsKind.Kernel).Unwrap();
+        var before = arena.GetStats();
+        using var victim = ChildProcess.Start("indexctrns", _path);
+        victim.WaitForLine("HOLDING", s_startTimeout);
+        victim.Kill();
+
+        // This process inherits the lock with the TS's switch set and 2 of its 3 CTRNs indexed:
+        // the rebuild indexes all three (an invariant would name the missing one).
+        Assert.Empty(arena.CheckInvariants());
+        var after = arena.GetStats();
+        Assert.Equal(before.Recoveries + 1, after.Recoveries);
+        Assert.Equal(before.LiveNodes + 4, after.LiveNodes);
+        Assert.Equal(before.LiveCtrns + 3, after.LiveCtrns);
+        AssertReaped(TimedReap(arena, "killed inside the first translate"), victim.Pid, arena);
+        FinishAndAssertEverythingReturned(arena, me, []);
+    }
+
+    [Fact]
     public void Kill_ReaperMidReap_NextReaperFinishesBothProcesses()
     {
         using var arena = SharedArena.Open(_path, ChildGeometry.Options);

@@ -23,6 +23,51 @@ public sealed class SharedArenaTests : IDisposable
     public void Dispose() => File.Delete(_path);
 
     [Fact]
+    public void Translate_CtrnsMadeBeforeAndAfterTheFirstTranslateOfTheirTs_EachFound()
+    {
+        using var arena = SharedArena.Open(_path, s_options);
+        var user = arena.CreateTs(TsKind.User).Unwrap();
+        var socket = arena.CreateTs(TsKind.User).Unwrap();
+        var buffer = arena.Push(user, "buf", 4 * 4096).Unwrap();
+        var early = new List<Capability>();
+        for (int i = 0; i < 3; i++)
+        {
+            early.Add(arena.CtShare(user, buffer, i * 4096, 100 + i, socket, Rights.Read).Unwrap());
+        }
+
+        // A merge and a pop while the socket's CTRNs are not indexed yet keep the index exact.
+        var merged = arena.Merge(socket, early[1], early[2], "skb").Unwrap();
+        early.RemoveRange(1, 2);
+        early.Add(merged);
+        Assert.Empty(arena.CheckInvariants());
+
+        // The first translate in the socket's TS indexes what is there; later CTRNs join as made.
+        foreach (var ctrn in early)
+        {
+            var location = arena.Locate(socket, ctrn).Unwrap();
+            var hit = arena.Translate(socket, location.Gva.Add(location.Length - 1), 1, Rights.Read).Unwrap();
+            Assert.Equal(ctrn.NodeId, hit.Node.NodeId);
+            Assert.Equal(location.Length - 1, hit.Offset);
+        }
+
+        var late = arena.CtShare(user, buffer, 3 * 4096, 4096, socket, Rights.Read).Unwrap();
+        var lateGva = arena.Locate(socket, late).Unwrap().Gva;
+        Assert.Equal(late.NodeId, arena.Translate(socket, lateGva, 4096, Rights.Read).Unwrap().Node.NodeId);
+        Assert.Empty(arena.CheckInvariants());
+
+        // Popped, each is gone from the index: its GVA names no node.
+        arena.Pop(socket, late).ThrowIfFailed();
+        Assert.Equal(MemoryError.InvalidGva, arena.Translate(socket, lateGva, 1, Rights.Read).Error);
+        foreach (var ctrn in early)
+        {
+            arena.Pop(socket, ctrn).ThrowIfFailed();
+        }
+
+        Assert.Empty(arena.CheckInvariants());
+        Assert.Equal(1, arena.GetStats().LiveNodes);
+    }
+
+    [Fact]
     public void PushCtSharePop_AcrossTwoAttachments_SharesPagesAndReturnsThem()
     {
         using var a = SharedArena.Open(_path, s_options);
