@@ -23,9 +23,10 @@ public static partial class InetProtocol
     /// <summary>
     /// Reply to <see cref="OpenEndpoint"/>: the transmit worker to send to and the TS to
     /// <c>ct_share</c> payload into (<see cref="Errno.EPROTONOSUPPORT"/> /
-    /// <see cref="Errno.ESOCKTNOSUPPORT"/> when the table has no implementation).
+    /// <see cref="Errno.ESOCKTNOSUPPORT"/> when the table has no implementation). <paramref name="TxBatches"/>: the
+    /// worker also takes <see cref="XmitBatchRequest"/> (a datagram worker of a stack with <see cref="InetStackOptions.Batching"/>).
     /// </summary>
-    public sealed record EndpointOpened(Errno Error, int Protocol, IActorRef? TxWorker, TsId TxTs, int MaxPayload);
+    public sealed record EndpointOpened(Errno Error, int Protocol, IActorRef? TxWorker, TsId TxTs, int MaxPayload, bool TxBatches = false);
 
     /// <summary>
     /// Socket → inet family: deliver datagrams for <paramref name="Local"/> (port 0: pick an

@@ -32,9 +32,16 @@ public abstract partial class SockNode
 
     /// <summary>
     /// Starts collecting the transmit requests of a burst (a batch of sends or of completions): until the matching
-    /// <see cref="EndTransmitBatch"/> they go to the transmit worker in one <see cref="XmitBatchRequest"/>.
+    /// <see cref="EndTransmitBatch"/> they go to the transmit worker in one <see cref="XmitBatchRequest"/>, when it takes
+    /// batches (<see cref="SockNodeOptions.TxBatches"/>).
     /// </summary>
-    private protected void BeginTransmitBatch() => _toTx.Open();
+    private protected void BeginTransmitBatch()
+    {
+        if (Options.TxBatches)
+        {
+            _toTx.Open();
+        }
+    }
 
     /// <summary>Hands the burst's transmit requests to the worker (one alone as itself); call it in a <c>finally</c>.</summary>
     private protected void EndTransmitBatch() => _toTx.Flush(Self);

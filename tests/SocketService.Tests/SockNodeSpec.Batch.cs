@@ -13,7 +13,7 @@ public sealed class SockNodeBatchSpec : SocketSpecBase
     [Fact]
     public void SendBatch_Open_OneXmitBatchRequestThenCompletionBatchAnswersEachSend()
     {
-        var (node, ts) = StartBoundSocket();
+        var (node, ts) = StartBoundSocket(txBatches: true);
         var payloads = new List<byte[]>();
         var users = new List<Capability>();
         var sends = new List<SendReqEvent>();
@@ -57,7 +57,7 @@ public sealed class SockNodeBatchSpec : SocketSpecBase
     [Fact]
     public void SendBatch_OneSend_TransmittedAsAPlainXmitRequest()
     {
-        var (node, ts) = StartBoundSocket();
+        var (node, ts) = StartBoundSocket(txBatches: true);
         var payload = Pattern(64);
         var user = UserBuffer(payload);
         node.Tell(new SendBatchReqEvent([new SendReqEvent(1, ShareToSocket(user, ts, payload.Length), payload.Length, Peer, false)]), TestActor);
@@ -66,6 +66,32 @@ public sealed class SockNodeBatchSpec : SocketSpecBase
         var answer = ExpectMsg<SendRespEvent>();
         Assert.Equal((1UL, 64, Errno.None), (answer.ReqId, answer.Bytes, answer.Error));
         Memory.Pop(UserTs, user).ThrowIfFailed();
+        node.Tell(new CloseSocket(99), TestActor);
+        ExpectMsg<SocketReply>(r => r.ReqId == 99);
+        AssertNoLeaks();
+    }
+
+    [Fact]
+    public void SendBatch_WorkerWithoutBatches_OneXmitRequestPerSend()
+    {
+        var (node, ts) = StartBoundSocket();
+        var users = new List<Capability>();
+        var sends = new List<SendReqEvent>();
+        for (int i = 0; i < 3; i++)
+        {
+            users.Add(UserBuffer(Pattern(50, i)));
+            sends.Add(new SendReqEvent((ulong)(30 + i), ShareToSocket(users[i], ts, 50), 50, Peer, false));
+        }
+
+        node.Tell(new SendBatchReqEvent(sends), TestActor);
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(50, CompleteNextXmit().Length);
+            Assert.Equal((ulong)(30 + i), ExpectMsg<SendRespEvent>().ReqId);
+        }
+
+        users.ForEach(user => Memory.Pop(UserTs, user).ThrowIfFailed());
         node.Tell(new CloseSocket(99), TestActor);
         ExpectMsg<SocketReply>(r => r.ReqId == 99);
         AssertNoLeaks();
