@@ -141,8 +141,10 @@ public static class DriverProtocol
     /// <summary>
     /// A qdisc → driver: register as the TX client. Reply: <see cref="TxCredit"/> with the ring's
     /// free descriptor count. The driver sends a fresh <see cref="TxCredit"/> whenever room frees.
+    /// With <paramref name="Batches"/> the client takes <see cref="DriverBatchProtocol.SendCompleteBatchEvent"/>: the completions
+    /// one TX interrupt reclaims for it come in one event (without, one <see cref="SendCompleteEvent"/> each).
     /// </summary>
-    public sealed record AttachTx(IActorRef Client);
+    public sealed record AttachTx(IActorRef Client, bool Batches = false);
 
     /// <summary>Driver → TX client: how many descriptors are free; an skb takes <see cref="TxDescriptorBudget"/>'s count of them.</summary>
     public sealed record TxCredit(int FreeDescriptors)
@@ -156,9 +158,10 @@ public static class DriverProtocol
 
     /// <summary>
     /// Protocol RX worker → driver: deliver received frames to <paramref name="Handler"/> as CTRNs
-    /// mounted in <paramref name="HandlerTs"/>.
+    /// mounted in <paramref name="HandlerTs"/>. With <paramref name="Batches"/> each NAPI poll's frames come in one
+    /// <see cref="DriverBatchProtocol.FrameReceivedBatchEvent"/> (without, one <see cref="FrameReceivedEvent"/> each).
     /// </summary>
-    public sealed record AttachRx(IActorRef Handler, Edsos.Memory.TsId HandlerTs);
+    public sealed record AttachRx(IActorRef Handler, Edsos.Memory.TsId HandlerTs, bool Batches = false);
 
     /// <summary>
     /// Driver RX worker → the attached handler: a frame the NIC DMA-wrote into an RX buffer,

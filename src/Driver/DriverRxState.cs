@@ -16,4 +16,6 @@ public sealed class DriverRxState
     internal IActorRef? Handler { get; set; }
 
     internal TsId HandlerTs { get; set; }
+
+    internal bool HandlerBatches { get; set; }
 }

@@ -6,6 +6,7 @@ using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
 using Edsos.Scheduler.Tracing;
 using static Edsos.Driver.DriverProtocol;
+using static Edsos.Driver.DriverBatchProtocol;
 
 namespace Edsos.Driver;
 
@@ -17,7 +18,8 @@ namespace Edsos.Driver;
 /// On an RX interrupt (the device masked further RX interrupts when it raised it) it polls
 /// NAPI-style: at most <see cref="NicOptions.NapiBudget"/> frames per turn; each done buffer is
 /// unpinned, its frame bytes <c>ct_share</c>d into the attached handler's TS and the driver's
-/// node popped, and the handler gets <see cref="FrameReceivedEvent"/>; fresh buffers are posted
+/// node popped, and the handler gets <see cref="FrameReceivedEvent"/> (attached with batches, the poll's frames in one
+/// <see cref="FrameReceivedBatchEvent"/>); fresh buffers are posted
 /// in their place. When the budget runs out it sends itself another poll rather than loop (so
 /// other mail is served in between); when the ring is drained it re-enables RX interrupts.
 /// With no handler attached, frames are dropped and counted (their buffers are popped too).
@@ -45,6 +47,7 @@ public sealed class DriverRxWorker : EdsrtActor
     private RxQueue? _queue;
     private IActorRef? _handler;
     private TsId _handlerTs;
+    private bool _handlerBatches;
 
     // NAPI's "poll scheduled" bit, flipped on every interrupt and every drained poll: a flag, not a Become,
     // because a ReceiveActor's Become builds a new handler table each time (kilobytes per interrupt).
@@ -97,6 +100,7 @@ public sealed class DriverRxWorker : EdsrtActor
         {
             _handler = m.Handler;
             _handlerTs = m.HandlerTs;
+            _handlerBatches = m.Batches;
         });
         Receive<VirtualNicProtocol.CollectStatistics>(OnCollectStatistics);
         Receive<WorkerProtocol.AwaitReady>(_ => _device.Tell(new VirtualNicProtocol.Fence(Sender, WorkerProtocol.Ready.Instance), Self));
@@ -118,6 +122,7 @@ public sealed class DriverRxWorker : EdsrtActor
         _state.Queue = _queue;
         _state.Handler = _handler;
         _state.HandlerTs = _handlerTs;
+        _state.HandlerBatches = _handlerBatches;
     }
 
     /// <inheritdoc />
@@ -126,6 +131,7 @@ public sealed class DriverRxWorker : EdsrtActor
         _queue = _state.Queue;
         _handler = _state.Handler;
         _handlerTs = _state.HandlerTs;
+        _handlerBatches = _state.HandlerBatches;
         _state.Queue = null;
         if (_queue is null)
         {
@@ -149,12 +155,7 @@ public sealed class DriverRxWorker : EdsrtActor
         _frames.Clear();
         var handlerTs = _handler is null ? TsId.None : _handlerTs;
         _queue.Poll(_options.RxRingSize, handlerTs, _frames);
-        for (var i = 0; i < _frames.Count; i++)
-        {
-            _handler!.TellTraced(FrameReceivedEvent.Rent(_frames[i].Frame, _frames[i].Length), Self);
-        }
-
-        _frames.Clear();
+        HandUp();
         _queue.Release();
         ProgramRing();
     }
@@ -206,12 +207,7 @@ public sealed class DriverRxWorker : EdsrtActor
         _frames.Clear();
         var handlerTs = _handler is null ? TsId.None : _handlerTs;
         var consumed = _queue.Poll(_options.NapiBudget, handlerTs, _frames);
-        for (var i = 0; i < _frames.Count; i++)
-        {
-            _handler!.TellTraced(FrameReceivedEvent.Rent(_frames[i].Frame, _frames[i].Length), Self);
-        }
-
-        _frames.Clear();
+        HandUp();
         if (consumed > 0 && _queue.Fill().Error != MemoryError.Disposed)
         {
             _device.Tell(VirtualNicProtocol.RxDoorbell.Of(_queue.Ring.Tail), Self);
@@ -227,6 +223,39 @@ public sealed class DriverRxWorker : EdsrtActor
         // Drained: unmask. A frame that landed after this poll fires at once on unmask.
         _polling = false;
         _device.Tell(s_unmaskRx, Self);
+    }
+
+    /// <summary>
+    /// Hands the polled frames to the handler: one <see cref="FrameReceivedBatchEvent"/> per poll when it attached with
+    /// batches (NAPI: the cost of a hop is shared by the poll's frames), else, and for a poll of one frame, one
+    /// <see cref="FrameReceivedEvent"/> each.
+    /// </summary>
+    private void HandUp()
+    {
+        if (_frames.Count == 0)
+        {
+            return;
+        }
+
+        if (_handlerBatches && _frames.Count > 1)
+        {
+            var batch = FrameReceivedBatchEvent.Rent();
+            for (var i = 0; i < _frames.Count; i++)
+            {
+                batch.Add(FrameReceivedEvent.Rent(_frames[i].Frame, _frames[i].Length));
+            }
+
+            _handler!.TellTraced(batch, Self);
+        }
+        else
+        {
+            for (var i = 0; i < _frames.Count; i++)
+            {
+                _handler!.TellTraced(FrameReceivedEvent.Rent(_frames[i].Frame, _frames[i].Length), Self);
+            }
+        }
+
+        _frames.Clear();
     }
 
     private void OnCollectStatistics(VirtualNicProtocol.CollectStatistics message)

@@ -15,6 +15,8 @@ public sealed class DriverTxState
 
     internal IActorRef? Client { get; set; }
 
+    internal bool ClientBatches { get; set; }
+
     /// <summary>Transmits that arrived while the worker recovered, replayed once the fresh ring is programmed.</summary>
     internal Queue<DriverProtocol.XmitSkbEvent> Held { get; } = new();
 

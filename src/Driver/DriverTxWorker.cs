@@ -7,6 +7,7 @@ using Edsos.Scheduler;
 using Edsos.Scheduler.Faults;
 using Edsos.Scheduler.Tracing;
 using static Edsos.Driver.DriverProtocol;
+using static Edsos.Driver.DriverBatchProtocol;
 
 namespace Edsos.Driver;
 
@@ -55,6 +56,8 @@ public sealed class DriverTxWorker : EdsrtActor
     private KeyValuePair<string, object?> _hostTag;
     private TxQueue<IActorRef>? _queue;
     private IActorRef? _client;
+    private bool _clientBatches;
+    private readonly BatchOutbox<SendCompleteBatchEvent, SendCompleteEvent> _toClient = new();
 
     /// <summary>Creates the worker for the NIC described by <paramref name="options"/>, driving <paramref name="device"/>.</summary>
     public DriverTxWorker(NicOptions options, IActorRef device)
@@ -80,8 +83,29 @@ public sealed class DriverTxWorker : EdsrtActor
     {
         Receive<XmitSkbEvent>(message =>
         {
-            OnXmit(message);
+            if (OnXmit(message))
+            {
+                RingDoorbell();
+            }
+
             Edsrt.ReturnHandled(message);
+        });
+        Receive<XmitSkbBatchEvent>(batch =>
+        {
+            // Every skb's descriptors written, then one doorbell: the NIC reads them all in one DMA pass.
+            bool posted = false;
+            for (int i = 0; i < batch.Count; i++)
+            {
+                posted |= OnXmit(batch[i]);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+
+            if (posted)
+            {
+                RingDoorbell();
+            }
+
+            Edsrt.ReturnHandled(batch);
         });
         Receive<VirtualNicProtocol.TxQuiesced>(_ => { });
         Receive<VirtualNicProtocol.TxInterrupt>(_ => OnTxInterrupt());
@@ -93,6 +117,16 @@ public sealed class DriverTxWorker : EdsrtActor
     private void Recovering()
     {
         Receive<XmitSkbEvent>(message => _heldDuringRecovery.Enqueue(message));
+        Receive<XmitSkbBatchEvent>(batch =>
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                _heldDuringRecovery.Enqueue(batch[i]);
+            }
+
+            // The items are held (returned when handled); the batch itself is done.
+            Edsrt.ReturnHandled(batch);
+        });
         Receive<VirtualNicProtocol.TxQuiesced>(_ => OnTxQuiesced());
         Receive<VirtualNicProtocol.TxInterrupt>(_ => { });
         Receive<AttachTx>(message => Attach(message, _queue?.FreeDescriptors ?? 0));
@@ -107,6 +141,17 @@ public sealed class DriverTxWorker : EdsrtActor
             Context.System.Memory.Release(Ts, message.Skb);
             message.ReplyTo.TellTraced(SendCompleteEvent.Rent(message.Token, message.Length, TxStatus.Aborted, 0), Self);
             Edsrt.ReturnHandled(message);
+        });
+        Receive<XmitSkbBatchEvent>(batch =>
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                Context.System.Memory.Release(Ts, batch[i].Skb);
+                batch[i].ReplyTo.TellTraced(SendCompleteEvent.Rent(batch[i].Token, batch[i].Length, TxStatus.Aborted, 0), Self);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+
+            Edsrt.ReturnHandled(batch);
         });
         Receive<VirtualNicProtocol.TxQuiesced>(_ => { });
         Receive<VirtualNicProtocol.TxInterrupt>(_ => { });
@@ -143,6 +188,7 @@ public sealed class DriverTxWorker : EdsrtActor
         // while the device may still be reading the ring, could let it DMA from reused pages.
         _state.Queue = _queue;
         _state.Client = _client;
+        _state.ClientBatches = _clientBatches;
     }
 
     /// <inheritdoc />
@@ -152,6 +198,7 @@ public sealed class DriverTxWorker : EdsrtActor
         _hostTag = EdsosMetrics.HostTag(Context.System);
         _queue = _state.Queue;
         _client = _state.Client;
+        _clientBatches = _state.ClientBatches;
         _state.Queue = null;
         if (_queue is null)
         {
@@ -186,10 +233,16 @@ public sealed class DriverTxWorker : EdsrtActor
         Become(Running);
         ProgramRing();
         _client?.TellTraced(TxCredit.Of(_queue.FreeDescriptors), Self);
+        bool posted = false;
         while (_heldDuringRecovery.TryDequeue(out var held))
         {
-            OnXmit(held);
+            posted |= OnXmit(held);
             Edsrt.ReturnHandled(held);
+        }
+
+        if (posted)
+        {
+            RingDoorbell();
         }
     }
 
@@ -201,13 +254,14 @@ public sealed class DriverTxWorker : EdsrtActor
         Release();
     }
 
-    private void OnXmit(XmitSkbEvent message)
+    /// <summary>Writes the skb's descriptors (true), or refuses it (false: popped and answered); the caller rings the doorbell.</summary>
+    private bool OnXmit(XmitSkbEvent message)
     {
         if (_queue is null)
         {
             Context.System.Memory.Release(Ts, message.Skb);
             message.ReplyTo.TellTraced(SendCompleteEvent.Rent(message.Token, message.Length, TxStatus.Aborted, 0), Self);
-            return;
+            return false;
         }
 
         var faults = Context.System.Faults;
@@ -216,7 +270,7 @@ public sealed class DriverTxWorker : EdsrtActor
             // Injected: the ring is full. The skb is the driver's, so it goes now, as a real refusal's does.
             Context.System.Memory.Release(Ts, message.Skb);
             message.ReplyTo.TellTraced(SendCompleteEvent.Rent(message.Token, message.Length, TxStatus.RingFull, _queue.FreeDescriptors), Self);
-            return;
+            return false;
         }
 
         int inUse = _queue.InUse;
@@ -224,7 +278,7 @@ public sealed class DriverTxWorker : EdsrtActor
         if (refused is { } status)
         {
             message.ReplyTo.TellTraced(SendCompleteEvent.Rent(message.Token, message.Length, status, _queue.FreeDescriptors), Self);
-            return;
+            return false;
         }
 
         DriverMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
@@ -237,7 +291,16 @@ public sealed class DriverTxWorker : EdsrtActor
         // Descriptors posted, doorbell not rung: a TS exit here leaves pinned, lifted pages behind
         // descriptors; a crash here leaves a frame the device never saw (the restart fails it).
         faults.Hit(DriverFaultPoints.DescriptorsPosted, Ts, message.Skb, FaultKind.TsExit | FaultKind.DriverCrash | FaultKind.SocketClose);
-        _device.Tell(VirtualNicProtocol.TxDoorbell.Of(_queue.Ring.Tail), Self);
+        return true;
+    }
+
+    /// <summary>Tells the device the ring's new tail (the TDT write): it fetches every descriptor posted since the last one.</summary>
+    private void RingDoorbell()
+    {
+        if (_queue is not null)
+        {
+            _device.Tell(VirtualNicProtocol.TxDoorbell.Of(_queue.Ring.Tail), Self);
+        }
     }
 
     private void OnTxInterrupt()
@@ -270,6 +333,7 @@ public sealed class DriverTxWorker : EdsrtActor
     private void Attach(AttachTx message, int free)
     {
         _client = message.Client;
+        _clientBatches = message.Batches;
         _client.TellTraced(TxCredit.Of(free), Self);
     }
 
@@ -297,17 +361,34 @@ public sealed class DriverTxWorker : EdsrtActor
         }
     }
 
+    /// <summary>
+    /// Answers every reclaimed frame: one <see cref="SendCompleteEvent"/> each, or, for a client attached with batches,
+    /// its frames' completions in one <see cref="SendCompleteBatchEvent"/>.
+    /// </summary>
     private void Complete(int free)
     {
-        for (var i = 0; i < _completions.Count; i++)
+        _toClient.Open();
+        try
         {
-            var done = _completions[i];
-            var resumed = _causes.Count != 0 && _causes.Remove((done.ReplyTo, done.Token), out var cause)
-                ? Context.System.Tracing.Resume(cause, "tx_complete")
-                : default;
-            resumed.Span?.SetTag("edsos.tx.status", done.Status.ToString());
-            done.ReplyTo.TellTraced(SendCompleteEvent.Rent(done.Token, done.Length, done.Status, free), Self);
-            resumed.Dispose();
+            for (var i = 0; i < _completions.Count; i++)
+            {
+                var done = _completions[i];
+                var resumed = _causes.Count != 0 && _causes.Remove((done.ReplyTo, done.Token), out var cause)
+                    ? Context.System.Tracing.Resume(cause, "tx_complete")
+                    : default;
+                resumed.Span?.SetTag("edsos.tx.status", done.Status.ToString());
+                var complete = SendCompleteEvent.Rent(done.Token, done.Length, done.Status, free);
+                if (!_clientBatches || !done.ReplyTo.Equals(_client) || !_toClient.TryAdd(done.ReplyTo, complete))
+                {
+                    done.ReplyTo.TellTraced(complete, Self);
+                }
+
+                resumed.Dispose();
+            }
+        }
+        finally
+        {
+            _toClient.Flush(Self);
         }
 
         _completions.Clear();

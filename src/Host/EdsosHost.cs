@@ -86,7 +86,7 @@ public sealed class EdsosHost : IAsyncDisposable
             var tcp = options.Tcp.NicReceiveBuffers == 0 ? options.Tcp with { NicReceiveBuffers = nicOptions.RxRingSize - 1 } : options.Tcp;
             var inet = InetStack.Start(
                 system,
-                new InetStackOptions { Mac = options.Mac, Address = options.Address, Mtu = options.Mtu, Tso = options.Tso, ProbeGatewayOnStart = false, Tcp = tcp },
+                new InetStackOptions { Mac = options.Mac, Address = options.Address, Mtu = options.Mtu, Tso = options.Tso, ProbeGatewayOnStart = false, Tcp = tcp, Batching = options.Batching && Environment.GetEnvironmentVariable("EDSOS_BATCHING") != "0" },
                 nic.TxWorker,
                 nic.RxWorker,
                 nic.DriverTs);

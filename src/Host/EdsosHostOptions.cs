@@ -47,4 +47,11 @@ public sealed record EdsosHostOptions
     /// <c>tcp_tx_worker</c> cut every segment itself and the NIC refuse offloaded skbs. UDP is the same either way.
     /// </summary>
     public bool Tso { get; init; } = true;
+
+    /// <summary>
+    /// Batching below the socket (<see cref="Protocol.InetStackOptions.Batching"/>): a burst travels between the
+    /// stack's stages and the driver as one event per stage. Default true; false sends one event per frame. The
+    /// environment variable <c>EDSOS_BATCHING=0</c> turns it off for a run (to compare the two in one build).
+    /// </summary>
+    public bool Batching { get; init; } = true;
 }

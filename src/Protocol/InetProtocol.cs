@@ -23,9 +23,10 @@ public static partial class InetProtocol
     /// <summary>
     /// Reply to <see cref="OpenEndpoint"/>: the transmit worker to send to and the TS to
     /// <c>ct_share</c> payload into (<see cref="Errno.EPROTONOSUPPORT"/> /
-    /// <see cref="Errno.ESOCKTNOSUPPORT"/> when the table has no implementation).
+    /// <see cref="Errno.ESOCKTNOSUPPORT"/> when the table has no implementation). <paramref name="TxBatches"/>: the
+    /// worker also takes <see cref="XmitBatchRequest"/> (a datagram worker of a stack with <see cref="InetStackOptions.Batching"/>).
     /// </summary>
-    public sealed record EndpointOpened(Errno Error, int Protocol, IActorRef? TxWorker, TsId TxTs, int MaxPayload);
+    public sealed record EndpointOpened(Errno Error, int Protocol, IActorRef? TxWorker, TsId TxTs, int MaxPayload, bool TxBatches = false);
 
     /// <summary>
     /// Socket → inet family: deliver datagrams for <paramref name="Local"/> (port 0: pick an
@@ -118,6 +119,14 @@ public static partial class InetProtocol
     }
 
     /// <summary>
+    /// Socket → UDP transmit worker: the sends of one batch (a ring submission's <c>SendBatchReqEvent</c>), in order,
+    /// each an <see cref="XmitRequest"/> meaning what it means alone (its CTRN is the worker's, its completion comes as
+    /// it would). The worker hands IPv4 the datagrams it passes on in one <see cref="Ipv4.Ipv4Protocol.IpQueueXmitBatch"/>.
+    /// Pooled (<see cref="MessageBatch{TSelf, TItem}"/>).
+    /// </summary>
+    public sealed record XmitBatchRequest : MessageBatch<XmitBatchRequest, XmitRequest>;
+
+    /// <summary>
     /// Transport worker → the socket that sent <see cref="XmitRequest"/> <paramref name="RequestId"/>: the transport is done
     /// with it, <paramref name="Bytes"/> payload bytes sent, or it failed with <paramref name="Error"/>. The UDP worker
     /// sends it only when it refuses a request before IPv4 (<see cref="Errno.EMSGSIZE"/>, <see cref="Errno.EFAULT"/>,
@@ -182,6 +191,13 @@ public static partial class InetProtocol
             }
         }
     }
+
+    /// <summary>
+    /// Receive worker → socket, with <see cref="InetStackOptions.Batching"/>: the datagrams for one socket that one batch
+    /// of frames carried, in arrival order, each a <see cref="DatagramReceivedEvent"/> the socket owns as it would own it
+    /// alone. Pooled (<see cref="MessageBatch{TSelf, TItem}"/>).
+    /// </summary>
+    public sealed record DatagramReceivedBatchEvent : MessageBatch<DatagramReceivedBatchEvent, DatagramReceivedEvent>;
 
     /// <summary>
     /// Anyone → the ICMP service: send one echo request. Reply: <see cref="PingReply"/> when the

@@ -52,6 +52,18 @@ public sealed record InetStackOptions
     /// <summary>Frames the qdisc holds before it tail-drops (txqueuelen).</summary>
     public int QdiscLimit { get; init; } = PfifoFast<object>.DefaultLimit;
 
+    /// <summary>
+    /// Batching below the socket (seed 000's io_uring-style proposal carried down the chain): a burst a stage handles
+    /// leaves it as one batch event per receiver (the socket's batch of sends to the UDP worker, IPv4, the qdisc and
+    /// the driver; the driver's completions and each NAPI poll's frames back up; IPv4's datagrams to each socket), so
+    /// the cost per datagram falls as load rises. The stack attaches to the driver with batches, so the driver end must
+    /// take them (<see cref="Edsos.Driver.DriverBatchProtocol.XmitSkbBatchEvent"/>: the in-process driver does; the console
+    /// cluster's link to a driver process does not, and leaves this off). Every receiver of a batch handles it as its
+    /// items one after another, so a batch means exactly what its events mean alone. False (the default): one event per
+    /// item, as before.
+    /// </summary>
+    public bool Batching { get; init; }
+
     /// <summary>Send a gratuitous ARP announcement of our address at start (RFC 5227 2.3).</summary>
     public bool AnnounceOnStart { get; init; } = true;
 

@@ -79,9 +79,18 @@ public sealed class DatagramSocket : SockNode
         });
         Receive<SendBatchReqEvent>(batch =>
         {
-            foreach (var send in batch.Sends)
+            // The batch goes on down as one XmitBatchRequest (seed 000's batching below the socket).
+            BeginTransmitBatch();
+            try
             {
-                SendOpen(send, Sender);
+                foreach (var send in batch.Sends)
+                {
+                    SendOpen(send, Sender);
+                }
+            }
+            finally
+            {
+                EndTransmitBatch();
             }
         });
         Receive<BindSocket>(message => Sender.Tell(new SocketReply(message.ReqId, Errno.EINVAL, 0)));
@@ -97,6 +106,16 @@ public sealed class DatagramSocket : SockNode
         {
             OnDatagram(message);
             Edsrt.ReturnHandled(message);
+        });
+        Receive<DatagramReceivedBatchEvent>(batch =>
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                OnDatagram(batch[i]);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+
+            Edsrt.ReturnHandled(batch);
         });
         Receive<RecvReqEvent>(message =>
         {

@@ -92,6 +92,16 @@ public abstract partial class SockNode
             Release(message.Payload);
             Edsrt.ReturnHandled(message);
         });
+        Receive<DatagramReceivedBatchEvent>(batch =>
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                Release(batch[i].Payload);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+
+            Edsrt.ReturnHandled(batch);
+        });
         Receive<RecvReqEvent>(message => Sender.Tell(RecvFailed(message.ReqId, Errno.EBADF)));
         Receive<RecvBatchReqEvent>(batch =>
         {
@@ -106,6 +116,7 @@ public abstract partial class SockNode
         // The socket gave its sends up at close (the worker releases its own share); every waiter was answered then.
         Receive<XmitComplete>(_ => { });
         Receive<Ipv4Protocol.IpXmitComplete>(_ => { });
+        Receive<Ipv4Protocol.IpXmitCompleteBatch>(_ => { });
         Receive<RecvCancelEvent>(_ => { });
 
         Receive<BindSocket>(message => Sender.Tell(BadDescriptor(message.ReqId)));

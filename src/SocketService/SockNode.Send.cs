@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol;
 using Akka.Actor;
@@ -24,6 +25,26 @@ public abstract partial class SockNode
     private const Rights TxRights = Rights.Read | Rights.Share | Rights.Map;
 
     private readonly string _txPrefix;
+
+    // The sends of one batch (a ring submission, or the parked sends a batch of completions frees) reach the
+    // transmit worker in one XmitBatchRequest.
+    private readonly BatchOutbox<XmitBatchRequest, XmitRequest> _toTx = new();
+
+    /// <summary>
+    /// Starts collecting the transmit requests of a burst (a batch of sends or of completions): until the matching
+    /// <see cref="EndTransmitBatch"/> they go to the transmit worker in one <see cref="XmitBatchRequest"/>, when it takes
+    /// batches (<see cref="SockNodeOptions.TxBatches"/>).
+    /// </summary>
+    private protected void BeginTransmitBatch()
+    {
+        if (Options.TxBatches)
+        {
+            _toTx.Open();
+        }
+    }
+
+    /// <summary>Hands the burst's transmit requests to the worker (one alone as itself); call it in a <c>finally</c>.</summary>
+    private protected void EndTransmitBatch() => _toTx.Flush(Self);
 
     /// <summary>Refuses a send: releases its CTRN and answers <paramref name="error"/>.</summary>
     private protected void RejectSend(SendReqEvent message, IActorRef replyTo, Errno error)
@@ -58,9 +79,13 @@ public abstract partial class SockNode
     /// The stream socket overrides it to name its connection (see <c>StreamSocket.Tcp.cs</c>).
     /// </summary>
     private protected virtual void TellTransmit(ulong xmitId, Capability share, int length, Ipv4Endpoint destination)
-        => Options.TxWorker.Tell(
-            XmitRequest.Rent(requestId: xmitId, payload: share, length: length, source: Local, destination: destination, replyTo: Self),
-            Self);
+    {
+        var request = XmitRequest.Rent(requestId: xmitId, payload: share, length: length, source: Local, destination: destination, replyTo: Self);
+        if (!_toTx.TryAdd(Options.TxWorker, request))
+        {
+            Options.TxWorker.Tell(request, Self);
+        }
+    }
 
     /// <summary>Fails every parked send with <paramref name="error"/>, releasing its CTRN.</summary>
     private protected void FailParked(Errno error)

@@ -103,6 +103,25 @@ public abstract partial class SockNode : EdsrtActor
             OnXmitComplete(m.RequestId, m.Bytes, m.Error);
             Edsrt.ReturnHandled(m);
         });
+        Receive<Ipv4Protocol.IpXmitCompleteBatch>(batch =>
+        {
+            // Sends parked for SO_SNDBUF room that these completions free leave in one batch too.
+            BeginTransmitBatch();
+            try
+            {
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    OnXmitComplete(batch[i].RequestId, batch[i].Bytes, batch[i].Error);
+                    Edsrt.ReturnHandled(batch[i]);
+                }
+            }
+            finally
+            {
+                EndTransmitBatch();
+            }
+
+            Edsrt.ReturnHandled(batch);
+        });
         Receive<RecvCancelEvent>(OnRecvCancel);
 
         // A phase that does not take a batch itself (it refuses sends, or is about to change): each send is handed

@@ -30,6 +30,12 @@ public sealed record SockNodeOptions
     /// <summary>Largest payload one send may carry (<see cref="Edsos.Protocol.Udp.UdpLimits.MaxPayload"/> for UDP over IPv4, as the family registered it); more gets <c>EMSGSIZE</c>.</summary>
     public required int MaxPayload { get; init; }
 
+    /// <summary>
+    /// Whether the transmit worker takes <c>XmitBatchRequest</c>: then a batch of sends (a ring submission) reaches it in
+    /// one event. False: one <c>XmitRequest</c> per send.
+    /// </summary>
+    public bool TxBatches { get; init; }
+
     /// <summary>The socket type: <see cref="SocketKind.Stream"/> sockets run connections through the transmit worker (TCP).</summary>
     public SocketKind Type { get; init; } = SocketKind.Dgram;
 

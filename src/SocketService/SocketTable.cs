@@ -108,6 +108,7 @@ public sealed class SocketTable : EdsrtActor
             TxWorker = opened.TxWorker,
             TxTs = opened.TxTs,
             MaxPayload = opened.MaxPayload,
+            TxBatches = opened.TxBatches,
             Type = request.Type,
             Mode = _options.Mode,
             SendBuffer = _options.DefaultSendBuffer,

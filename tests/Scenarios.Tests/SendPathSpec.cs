@@ -124,9 +124,14 @@ public sealed class SendPathSpec : EdsrtTestKit
             r => r.Op == MemoryOp.CtShare && r.Path.StartsWith("/net/ipv4/rx/", StringComparison.Ordinal) && r.Length == 742, s_wait);
         var frameEvent = events.FishForMessage<MessageDelivery>(d => d.Message is DriverProtocol.FrameReceivedEvent { Length: 742 }, s_wait);
         Assert.Equal("/net/ipv4/rx", TsPath(hosts.B, frameEvent.RecipientTs));
-        // The worker divides the headers off and shares the payload with the socket.
-        ops.FishForMessage<MemoryOpRecord>(r => r.Op == MemoryOp.Divide && r.Path.StartsWith(frame.Path, StringComparison.Ordinal), s_wait);
-        var toSocket = ops.FishForMessage<MemoryOpRecord>(r => r.Op == MemoryOp.CtShare && r.Path.StartsWith("/net/sockets/", StringComparison.Ordinal), s_wait);
+        // The worker shares the payload's byte range with the socket: one ct_share of the range, the frame not divided.
+        var toSocket = ops.FishForMessage<MemoryOpRecord>(
+            r =>
+            {
+                Assert.False(r.Op == MemoryOp.Divide && r.Path.StartsWith(frame.Path, StringComparison.Ordinal), "the frame was divided");
+                return r.Op == MemoryOp.CtShare && r.Path.StartsWith("/net/sockets/", StringComparison.Ordinal);
+            },
+            s_wait);
         Assert.Equal(700, toSocket.Length);
         Assert.StartsWith("/net/sockets/sock_0x", TsPath(hosts.B, Next<InetProtocol.DatagramReceivedEvent>(events).RecipientTs));
         // The socket grants the node to the user TS (the KPN maps it): the app reads the NIC's own page.

@@ -48,7 +48,7 @@ public abstract class SocketSpecBase : EdsrtTestKit
     protected TsId UserTs { get; }
 
     /// <summary>Starts a socket in its own TS with the probes as family and transmit worker.</summary>
-    protected (IActorRef Node, TsId Ts) StartSocket(DataPathMode mode = DataPathMode.ZeroCopy, int sendBuffer = SocketTableOptions.LinuxDefaultBuffer, int receiveBuffer = SocketTableOptions.LinuxDefaultBuffer, int maxPayload = UdpLimits.MaxPayload, SocketKind type = SocketKind.Dgram)
+    protected (IActorRef Node, TsId Ts) StartSocket(DataPathMode mode = DataPathMode.ZeroCopy, int sendBuffer = SocketTableOptions.LinuxDefaultBuffer, int receiveBuffer = SocketTableOptions.LinuxDefaultBuffer, int maxPayload = UdpLimits.MaxPayload, SocketKind type = SocketKind.Dgram, bool txBatches = false)
     {
         var id = (ulong)Interlocked.Increment(ref _socketSeq);
         var path = SockNode.TsPathOf("/net/sockets", id);
@@ -61,6 +61,7 @@ public abstract class SocketSpecBase : EdsrtTestKit
             TxWorker = Tx,
             TxTs = TxTs,
             MaxPayload = maxPayload,
+            TxBatches = txBatches,
             Mode = mode,
             SendBuffer = sendBuffer,
             ReceiveBuffer = receiveBuffer,
@@ -72,9 +73,9 @@ public abstract class SocketSpecBase : EdsrtTestKit
     }
 
     /// <summary>Starts a socket and binds it to <see cref="Local"/>.</summary>
-    protected (IActorRef Node, TsId Ts) StartBoundSocket(DataPathMode mode = DataPathMode.ZeroCopy, int sendBuffer = SocketTableOptions.LinuxDefaultBuffer, int receiveBuffer = SocketTableOptions.LinuxDefaultBuffer)
+    protected (IActorRef Node, TsId Ts) StartBoundSocket(DataPathMode mode = DataPathMode.ZeroCopy, int sendBuffer = SocketTableOptions.LinuxDefaultBuffer, int receiveBuffer = SocketTableOptions.LinuxDefaultBuffer, bool txBatches = false)
     {
-        var socket = StartSocket(mode, sendBuffer, receiveBuffer);
+        var socket = StartSocket(mode, sendBuffer, receiveBuffer, txBatches: txBatches);
         socket.Node.Tell(new BindSocket(900, Local), TestActor);
         var request = Family.ExpectMsg<BindRequest>();
         Assert.Equal(Local, request.Local);

@@ -81,7 +81,8 @@ public sealed class InetFamily : EdsrtActor
                     Protocol: entry.Protocol,
                     TxWorker: entry.TxWorker,
                     TxTs: entry.TxTs,
-                    MaxPayload: entry.MaxPayload), Self);
+                    MaxPayload: entry.MaxPayload,
+                    TxBatches: _options.Batching && open.Type == SocketKind.Dgram), Self);
                 return;
             }
 

@@ -126,6 +126,22 @@ public static class Ipv4Protocol
     }
 
     /// <summary>
+    /// Transport → IPv4 transmit worker: the datagrams of one batch, in order, each an <see cref="IpQueueXmit"/> meaning
+    /// what it means alone. Their frames go to the qdisc in one <see cref="Qdisc.QdiscProtocol.DevQueueXmitBatch"/>, and
+    /// the completions of datagrams that came in a batch go back to their <c>ReplyTo</c> in one
+    /// <see cref="IpXmitCompleteBatch"/> per burst of completions (so a receiver must take that too). Pooled
+    /// (<see cref="MessageBatch{TSelf, TItem}"/>).
+    /// </summary>
+    public sealed record IpQueueXmitBatch : MessageBatch<IpQueueXmitBatch, IpQueueXmit>;
+
+    /// <summary>
+    /// IPv4 → the <c>ReplyTo</c> of datagrams that came in an <see cref="IpQueueXmitBatch"/>: their completions that one
+    /// burst of frame completions finished, in order, each an <see cref="IpXmitComplete"/> meaning what it means alone.
+    /// Pooled.
+    /// </summary>
+    public sealed record IpXmitCompleteBatch : MessageBatch<IpXmitCompleteBatch, IpXmitComplete>;
+
+    /// <summary>
     /// <see cref="Ipv4TxWorker"/> → the <see cref="IpQueueXmit.ReplyTo"/> of a datagram (the ICMP service, TCP for each
     /// segment, or a UDP socket directly, which the UDP worker names as the reply target so no hop is added): every
     /// frame of datagram <paramref name="RequestId"/> completed, <paramref name="Bytes"/> being the request's

@@ -21,6 +21,7 @@ namespace Edsos.Protocol.Ipv4;
 /// <param name="IcmpOther">Other ICMP messages (errors) received and dropped.</param>
 /// <param name="Faults">Frames whose memory failed to read or share (revoked), dropped.</param>
 /// <param name="TcpSegments">TCP segments handed to the TCP worker.</param>
+/// <param name="TcpCoalesced">TCP segments joined to the one before them (receive offload, <see cref="Tcp.TcpCoalescing"/>) instead of handed on alone.</param>
 /// <param name="BadTcpChecksum">TCP segments whose checksum did not verify, dropped.</param>
 public sealed record Ipv4RxCounters(
     long Frames,
@@ -43,7 +44,8 @@ public sealed record Ipv4RxCounters(
     long IcmpOther,
     long Faults,
     long TcpSegments = 0,
-    long BadTcpChecksum = 0)
+    long BadTcpChecksum = 0,
+    long TcpCoalesced = 0)
 {
     /// <summary>Every frame dropped for a fault of its own (all the drop counters summed).</summary>
     public long Dropped => Truncated + Malformed + BadIpChecksum + BadUdpChecksum + BadIcmpChecksum + NotForUs + NoSocket + UnknownProtocol + FragmentsDropped + Faults + BadTcpChecksum;

@@ -47,6 +47,8 @@ internal sealed class Ipv4RxTally
 
     public long BadTcpChecksum { get; set; }
 
+    public long TcpCoalesced { get; set; }
+
     /// <summary>Counts a drop for <paramref name="error"/> from a transport or ARP parser.</summary>
     public void Count(WireError error)
     {
@@ -102,5 +104,6 @@ internal sealed class Ipv4RxTally
         IcmpOther: IcmpOther,
         Faults: Faults,
         TcpSegments: TcpSegments,
-        BadTcpChecksum: BadTcpChecksum);
+        BadTcpChecksum: BadTcpChecksum,
+        TcpCoalesced: TcpCoalesced);
 }

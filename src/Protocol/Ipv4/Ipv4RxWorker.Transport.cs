@@ -65,13 +65,15 @@ public sealed partial class Ipv4RxWorker
         }
 
         _tally.UdpDelivered++;
-        socket.Socket.Tell(
-            InetProtocol.DatagramReceivedEvent.Rent(
-                delivered,
-                payloadLength,
-                new Ipv4Endpoint(ip.Source, udp.SourcePort),
-                new Ipv4Endpoint(ip.Destination, udp.DestinationPort)),
-            Self);
+        var datagram = InetProtocol.DatagramReceivedEvent.Rent(
+            delivered,
+            payloadLength,
+            new Ipv4Endpoint(ip.Source, udp.SourcePort),
+            new Ipv4Endpoint(ip.Destination, udp.DestinationPort));
+        if (!_toSockets.TryAdd(socket.Socket, datagram))
+        {
+            socket.Socket.Tell(datagram, Self);
+        }
     }
 
     /// <summary>
@@ -139,21 +141,82 @@ public sealed partial class Ipv4RxWorker
             return;
         }
 
-        Capability delivered = ShareSlice(held.Transfer(), nodeLength, offset + headerLength, payloadLength, _tcpTs, "tcp-data");
-        if (delivered == default && payloadLength > 0)
+        // The payload stays in our TS until it is handed to TCP (joined with the next segments first, when it may be).
+        Capability slice = Slice(held.Transfer(), nodeLength, offset + headerLength, payloadLength);
+        if (slice == default && payloadLength > 0)
         {
+            _tally.Faults++;
             return;
         }
 
         _tally.TcpSegments++;
-        _tcp!.Tell(
-            new Tcp.TcpProtocol.SegmentReceivedEvent(
-                Header: tcp,
-                Payload: delivered,
-                Length: payloadLength,
-                Source: ip.Source,
-                Destination: ip.Destination),
-            Self);
+        DeliverTcp(new Tcp.TcpProtocol.SegmentReceivedEvent(
+            Header: tcp,
+            Payload: slice,
+            Length: payloadLength,
+            Source: ip.Source,
+            Destination: ip.Destination));
+    }
+
+    /// <summary>
+    /// Hands a segment to TCP; within a batch of frames (with <see cref="InetStackOptions.Batching"/>), in-order data of
+    /// one flow is first joined into one segment (<see cref="Tcp.TcpCoalescing"/>, payload nodes merged, no copy), held
+    /// until a segment that does not join or the batch's end.
+    /// </summary>
+    private void DeliverTcp(Tcp.TcpProtocol.SegmentReceivedEvent segment)
+    {
+        if (!_coalescing)
+        {
+            HandToTcp(segment);
+            return;
+        }
+
+        if (_heldSegment is { } held
+            && Tcp.TcpCoalescing.CanAppend(held.Header, held.Length, held.Source, held.Destination, segment.Header, segment.Length, segment.Source, segment.Destination))
+        {
+            // Merged here, in our TS, so the run is shared into TCP's TS once. Merge consumes both nodes on success
+            // and neither on failure.
+            var merged = _memory.Merge(_ts, held.Payload, segment.Payload, "tcp-gro");
+            if (merged.IsOk)
+            {
+                _tally.TcpCoalesced++;
+                _heldSegment = held with { Header = Tcp.TcpCoalescing.Append(held.Header, segment.Header), Payload = merged.Value, Length = held.Length + segment.Length };
+                return;
+            }
+        }
+
+        FlushHeldSegment();
+        _heldSegment = segment;
+    }
+
+    /// <summary>Hands the segment held for coalescing (if any) to TCP.</summary>
+    private void FlushHeldSegment()
+    {
+        if (_heldSegment is { } held)
+        {
+            _heldSegment = null;
+            HandToTcp(held);
+        }
+    }
+
+    /// <summary>Shares the segment's payload (a node of ours, released here) into TCP's TS and tells TCP.</summary>
+    private void HandToTcp(Tcp.TcpProtocol.SegmentReceivedEvent segment)
+    {
+        if (segment.Length > 0)
+        {
+            var payload = segment.Payload;
+            using var held = _memory.Own(_ts, ref payload);
+            var shared = NodeOps.ShareWhole(_memory, _ts, held.Node, _tcpTs, "tcp-data", SharedRights);
+            if (!shared.IsOk)
+            {
+                _tally.Faults++;
+                return;
+            }
+
+            segment = segment with { Payload = shared.Value };
+        }
+
+        _tcp!.Tell(segment, Self);
     }
 
     /// <summary>

@@ -46,6 +46,11 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
     private readonly ReassemblyStage _reassembly;
     private readonly UdpDemultiplexer<UdpSocket> _udp = new();
     private readonly Ipv4RxTally _tally = new();
+    private readonly BatchOutbox<InetProtocol.DatagramReceivedBatchEvent, InetProtocol.DatagramReceivedEvent> _toSockets = new();
+
+    // Receive offload within a batch of frames: whether it is on, and the TCP segment held for the next to join.
+    private bool _coalescing;
+    private Tcp.TcpProtocol.SegmentReceivedEvent? _heldSegment;
     private IActorRef _txWorker = ActorRefs.Nobody;
     private IActorRef _icmp = ActorRefs.Nobody;
     private IActorRef? _tcp;
@@ -79,6 +84,7 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
             OnFrame(received);
             Edsrt.ReturnHandled(received);
         });
+        Receive<DriverBatchProtocol.FrameReceivedBatchEvent>(OnFrameBatch);
         Receive<InetStackProtocol.Quiesce>(_ =>
         {
             Become(Quiesced);
@@ -96,6 +102,17 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
             Drop(received.Frame);
             Edsrt.ReturnHandled(received);
         });
+        Receive<DriverBatchProtocol.FrameReceivedBatchEvent>(batch =>
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                _tally.Frames++;
+                Drop(batch[i].Frame);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+
+            Edsrt.ReturnHandled(batch);
+        });
         Receive<InetStackProtocol.Quiesce>(_ => Sender.Tell(new InetStackProtocol.Quiesced(nameof(Ipv4RxWorker)), Self));
         Common();
     }
@@ -110,13 +127,40 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
             _icmp = peers.Icmp;
             _tcp = peers.Tcp;
             _tcpTs = peers.TcpTs;
-            _driverRx.Tell(new DriverProtocol.AttachRx(Self, _ts), Self);
+            _driverRx.Tell(new DriverProtocol.AttachRx(Self, _ts, _options.Batching), Self);
         });
         Receive<Ipv4Protocol.BindingAdded>(OnBindingAdded);
         Receive<Ipv4Protocol.BindingRemoved>(OnBindingRemoved);
         Receive<ReassemblyTick>(_ => OnReassemblyTick());
         Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(_tally.Snapshot(), Self));
         Receive<InetStackProtocol.Release>(_ => Sender.Tell(new InetStackProtocol.Released(nameof(Ipv4RxWorker), ReleaseAll()), Self));
+    }
+
+    /// <summary>
+    /// A NAPI poll's frames: each handled as if it had come alone, the datagrams they carry for one socket collected
+    /// and handed up in one <see cref="InetProtocol.DatagramReceivedBatchEvent"/> once the batch is done, and in-order
+    /// TCP data of one flow joined into one segment (receive offload) before TCP sees it.
+    /// </summary>
+    private void OnFrameBatch(DriverBatchProtocol.FrameReceivedBatchEvent batch)
+    {
+        _toSockets.Open();
+        _coalescing = _tcp is not null;
+        try
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                OnFrame(batch[i]);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+        }
+        finally
+        {
+            _coalescing = false;
+            FlushHeldSegment();
+            _toSockets.Flush(Self);
+        }
+
+        Edsrt.ReturnHandled(batch);
     }
 
     private void OnFrame(DriverProtocol.FrameReceivedEvent received)
@@ -369,20 +413,22 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
     /// </summary>
     private Capability ShareSlice(Capability node, int nodeLength, int offset, int length, TsId target, string name)
     {
-        Capability slice = Slice(node, nodeLength, offset, length);
-        if (slice == default)
+        // The node is ours either way. Bytes [offset, +length) are mounted in the target by one ct_share of that
+        // range (seed 000's ct_share(gva, len, target)): no divide, no pop of the cut-off headers; our node goes here.
+        using var held = _memory.Own(_ts, ref node);
+        if (length <= 0)
         {
-            if (length > 0)
-            {
-                _tally.Faults++;
-            }
-
             return default;
         }
 
-        // The slice is ours either way: the CTRN (if made) is the target's.
-        using var held = _memory.Own(_ts, ref slice);
-        var shared = NodeOps.ShareWhole(_memory, _ts, held.Node, target, name, SharedRights);
+        var info = _memory.Locate(_ts, held.Node);
+        if (!info.IsOk || offset + length > nodeLength)
+        {
+            _tally.Faults++;
+            return default;
+        }
+
+        var shared = _memory.CtShare(_ts, held.Node, info.Value.Gva.Add(offset), length, target, name, SharedRights & held.Node.Rights);
         if (!shared.IsOk)
         {
             _tally.Faults++;

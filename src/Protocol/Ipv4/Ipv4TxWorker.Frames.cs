@@ -200,15 +200,18 @@ public sealed partial class Ipv4TxWorker
         if (!loopback)
         {
             _pending.FrameQueued(outputId);
-            _qdisc.Tell(
-                QdiscProtocol.DevQueueXmit.Rent(
-                    skb: skb,
-                    length: length,
-                    priority: PfifoFast<object>.PriorityFromTos(tos),
-                    token: outputId,
-                    owner: Self,
-                    offload: offload),
-                Self);
+            var xmit = QdiscProtocol.DevQueueXmit.Rent(
+                skb: skb,
+                length: length,
+                priority: PfifoFast<object>.PriorityFromTos(tos),
+                token: outputId,
+                owner: Self,
+                offload: offload);
+            if (!_toQdisc.TryAdd(_qdisc, xmit))
+            {
+                _qdisc.Tell(xmit, Self);
+            }
+
             return;
         }
 

@@ -40,7 +40,7 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
     private readonly Ipv4OutputRouter _router;
     private readonly ArpResolver<OutgoingDatagram> _arp;
     private readonly FragmentationPlanner _planner;
-    private readonly PendingOutputTable<IActorRef?> _pending = new();
+    private readonly PendingOutputTable<ReplyTarget> _pending = new();
     private readonly Ipv4TxTally _tally = new();
     private readonly IActorRef _qdisc;
     private readonly IActorRef _rxWorker;
@@ -48,7 +48,9 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
     private readonly List<OutgoingDatagram> _ready = new();
     private readonly List<OutgoingDatagram> _failed = new();
     private readonly List<Ipv4Address> _requests = new();
-    private readonly List<OutputCompletion<IActorRef?>> _drained = new();
+    private readonly List<OutputCompletion<ReplyTarget>> _drained = new();
+    private readonly BatchOutbox<QdiscProtocol.DevQueueXmitBatch, QdiscProtocol.DevQueueXmit> _toQdisc = new();
+    private readonly BatchOutbox<Ipv4Protocol.IpXmitCompleteBatch, Ipv4Protocol.IpXmitComplete> _toSenders = new();
 
     /// <summary>Creates the worker; <see cref="InetStack.Start"/> does this.</summary>
     public Ipv4TxWorker(
@@ -78,9 +80,10 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
     {
         Receive<Ipv4Protocol.IpQueueXmit>(request =>
         {
-            OnQueueXmit(request);
+            OnQueueXmit(request, batched: false);
             Edsrt.ReturnHandled(request);
         });
+        Receive<Ipv4Protocol.IpQueueXmitBatch>(OnQueueXmitBatch);
         Receive<Ipv4Protocol.ArpLearnedEvent>(OnArpLearned);
         Receive<Ipv4Protocol.ArpReplyNeeded>(OnArpReplyNeeded);
         Receive<ArpTick>(_ => OnArpTick());
@@ -98,8 +101,18 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
     {
         Receive<Ipv4Protocol.IpQueueXmit>(request =>
         {
-            Fail(Accept(request), Errno.ENETDOWN);
+            Fail(Accept(request, batched: false), Errno.ENETDOWN);
             Edsrt.ReturnHandled(request);
+        });
+        Receive<Ipv4Protocol.IpQueueXmitBatch>(batch =>
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                Fail(Accept(batch[i], batched: false), Errno.ENETDOWN);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+
+            Edsrt.ReturnHandled(batch);
         });
         Receive<Ipv4Protocol.ArpLearnedEvent>(_ => { });
         Receive<Ipv4Protocol.ArpReplyNeeded>(_ => { });
@@ -115,6 +128,7 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
             OnSkbSent(sent);
             Edsrt.ReturnHandled(sent);
         });
+        Receive<QdiscProtocol.SkbSentBatchEvent>(OnSkbSentBatch);
         Receive<Ipv4Protocol.ReleaseNode>(release => _memory.Release(_ts, release.Node));
         Receive<InetStackProtocol.GetCounters>(_ => Sender.Tell(_tally.Snapshot(), Self));
         Receive<InetStackProtocol.Release>(_ => Sender.Tell(new InetStackProtocol.Released(nameof(Ipv4TxWorker), ReleaseAll()), Self));
@@ -139,11 +153,14 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
         }
     }
 
-    /// <summary>Takes the request's nodes over as a datagram with a pending completion.</summary>
-    private OutgoingDatagram Accept(Ipv4Protocol.IpQueueXmit request)
+    /// <summary>
+    /// Takes the request's nodes over as a datagram with a pending completion; one that came in a batch
+    /// (<paramref name="batched"/>) completes within an <see cref="Ipv4Protocol.IpXmitCompleteBatch"/> when others complete with it.
+    /// </summary>
+    private OutgoingDatagram Accept(Ipv4Protocol.IpQueueXmit request, bool batched)
     {
         _tally.Datagrams++;
-        ulong outputId = _pending.Add(request.RequestId, request.ReplyTo, request.ReportedBytes);
+        ulong outputId = _pending.Add(request.RequestId, new ReplyTarget(request.ReplyTo, batched), request.ReportedBytes);
         return new OutgoingDatagram(
             OutputId: outputId,
             Source: request.Source,
@@ -158,9 +175,55 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
             Cause: ActorTracing.CaptureCause());
     }
 
-    private void OnQueueXmit(Ipv4Protocol.IpQueueXmit request)
+    /// <summary>A transport's batch of datagrams: each handled as if alone, their frames handed to the qdisc in one batch.</summary>
+    private void OnQueueXmitBatch(Ipv4Protocol.IpQueueXmitBatch batch)
     {
-        OutgoingDatagram datagram = Accept(request);
+        if (_options.Batching)
+        {
+            _toQdisc.Open();
+            _toSenders.Open();
+        }
+
+        try
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                OnQueueXmit(batch[i], batched: true);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+        }
+        finally
+        {
+            _toQdisc.Flush(Self);
+            _toSenders.Flush(Self);
+        }
+
+        Edsrt.ReturnHandled(batch);
+    }
+
+    /// <summary>The qdisc's batch of frame completions: the datagrams they finish answered in one batch per sender that batches.</summary>
+    private void OnSkbSentBatch(QdiscProtocol.SkbSentBatchEvent batch)
+    {
+        _toSenders.Open();
+        try
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                OnSkbSent(batch[i]);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+        }
+        finally
+        {
+            _toSenders.Flush(Self);
+        }
+
+        Edsrt.ReturnHandled(batch);
+    }
+
+    private void OnQueueXmit(Ipv4Protocol.IpQueueXmit request, bool batched)
+    {
+        OutgoingDatagram datagram = Accept(request, batched);
         OutputDecision decision = _router.Decide(
             destination: request.Destination,
             protocol: request.Protocol,
@@ -369,7 +432,7 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
 
     private void TryComplete(ulong outputId)
     {
-        if (!_pending.TryComplete(outputId, out OutputCompletion<IActorRef?> done))
+        if (!_pending.TryComplete(outputId, out OutputCompletion<ReplyTarget> done))
         {
             return;
         }
@@ -383,7 +446,16 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
             _tally.Failed++;
         }
 
-        done.ReplyTo?.Tell(Ipv4Protocol.IpXmitComplete.Rent(done.RequestId, done.ReportedBytes, done.Error), Self);
+        if (done.ReplyTo.Actor is not { } replyTo)
+        {
+            return;
+        }
+
+        var complete = Ipv4Protocol.IpXmitComplete.Rent(done.RequestId, done.ReportedBytes, done.Error);
+        if (!done.ReplyTo.TakesBatches || !_toSenders.TryAdd(replyTo, complete))
+        {
+            replyTo.Tell(complete, Self);
+        }
     }
 
     private int ReleaseAll()
@@ -404,14 +476,17 @@ public sealed partial class Ipv4TxWorker : EdsrtActor
         // Whatever is still out sits in the qdisc, which pops it in its own release; answer the senders now.
         _drained.Clear();
         _pending.Drain(Errno.ENETDOWN, _drained);
-        foreach (OutputCompletion<IActorRef?> done in _drained)
+        foreach (OutputCompletion<ReplyTarget> done in _drained)
         {
-            done.ReplyTo?.Tell(Ipv4Protocol.IpXmitComplete.Rent(done.RequestId, 0, done.Error), Self);
+            done.ReplyTo.Actor?.Tell(Ipv4Protocol.IpXmitComplete.Rent(done.RequestId, 0, done.Error), Self);
         }
 
         _drained.Clear();
         return popped;
     }
+
+    /// <summary>Whom a datagram's completion goes to, and whether it may go in an <see cref="Ipv4Protocol.IpXmitCompleteBatch"/> (the datagram came in a batch).</summary>
+    private readonly record struct ReplyTarget(IActorRef? Actor, bool TakesBatches);
 
     /// <summary>Timer message: run the ARP cache's retransmits and give-ups.</summary>
     private sealed record ArpTick

@@ -132,6 +132,20 @@ public static class QdiscProtocol
         }
     }
 
+    /// <summary>
+    /// IPv4 → qdisc: the frames of one batch of datagrams, in order, each a <see cref="DevQueueXmit"/> meaning what it
+    /// means alone; the qdisc queues them all and then runs once, so with batching on (<see cref="InetStackOptions.Batching"/>)
+    /// the driver gets them in one <see cref="Edsos.Driver.DriverBatchProtocol.XmitSkbBatchEvent"/>. Pooled
+    /// (<see cref="MessageBatch{TSelf, TItem}"/>).
+    /// </summary>
+    public sealed record DevQueueXmitBatch : MessageBatch<DevQueueXmitBatch, DevQueueXmit>;
+
+    /// <summary>
+    /// Qdisc → a frame's owner, with batching on: the completions of its frames that one driver completion batch
+    /// finished, in order, each a <see cref="SkbSentEvent"/> meaning what it means alone. Pooled.
+    /// </summary>
+    public sealed record SkbSentBatchEvent : MessageBatch<SkbSentBatchEvent, SkbSentEvent>;
+
     /// <summary>Qdisc → itself: run again (Linux raises NET_TX_SOFTIRQ when the quota ran out).</summary>
     public sealed record NetTxAction
     {

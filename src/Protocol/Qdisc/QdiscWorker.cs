@@ -36,6 +36,9 @@ public sealed class QdiscWorker : EdsrtActor
     private readonly KeyValuePair<string, object?> _hostTag;
 
     private readonly TxCreditLedger _credit = new();
+    private readonly bool _batching;
+    private readonly BatchOutbox<DriverBatchProtocol.XmitSkbBatchEvent, DriverProtocol.XmitSkbEvent> _toDriver = new();
+    private readonly BatchOutbox<QdiscProtocol.SkbSentBatchEvent, QdiscProtocol.SkbSentEvent> _toOwners = new();
     private bool _runScheduled;
     private ulong _nextDriverToken = 1;
 
@@ -55,6 +58,7 @@ public sealed class QdiscWorker : EdsrtActor
         _driver = driverTx;
         _driverTs = driverTs;
         _quota = options.QdiscQuota;
+        _batching = options.Batching;
         _queue = new PfifoFast<QueuedSkb>(options.QdiscLimit);
         _transmit = TryTransmit;
         _tracing = Context.System.Tracing;
@@ -68,8 +72,29 @@ public sealed class QdiscWorker : EdsrtActor
     {
         Receive<QdiscProtocol.DevQueueXmit>(xmit =>
         {
-            OnEnqueue(xmit);
+            if (Enqueue(xmit) && !_runScheduled)
+            {
+                Run();
+            }
+
             Edsrt.ReturnHandled(xmit);
+        });
+        Receive<QdiscProtocol.DevQueueXmitBatch>(batch =>
+        {
+            // Every frame of the batch queued first, then one run: the driver gets them in one batch.
+            bool queued = false;
+            for (int i = 0; i < batch.Count; i++)
+            {
+                queued |= Enqueue(batch[i]);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+
+            if (queued && !_runScheduled)
+            {
+                Run();
+            }
+
+            Edsrt.ReturnHandled(batch);
         });
         Receive<QdiscProtocol.NetTxAction>(_ =>
         {
@@ -81,6 +106,31 @@ public sealed class QdiscWorker : EdsrtActor
         {
             OnSendComplete(complete);
             Edsrt.ReturnHandled(complete);
+        });
+        Receive<DriverBatchProtocol.SendCompleteBatchEvent>(batch =>
+        {
+            // The owners hear of these completions in one batch each; the freed room is used by one run.
+            bool completed = false;
+            _toOwners.Open();
+            try
+            {
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    completed |= Complete(batch[i]);
+                    Edsrt.ReturnHandled(batch[i]);
+                }
+            }
+            finally
+            {
+                _toOwners.Flush(Self);
+            }
+
+            if (completed && !_runScheduled)
+            {
+                Run();
+            }
+
+            Edsrt.ReturnHandled(batch);
         });
         Receive<InetStackProtocol.Quiesce>(_ =>
         {
@@ -95,9 +145,18 @@ public sealed class QdiscWorker : EdsrtActor
     {
         Receive<QdiscProtocol.DevQueueXmit>(xmit =>
         {
-            NodeOps.Release(_memory, _ts, xmit.Skb);
-            xmit.Owner.Tell(QdiscProtocol.SkbSentEvent.Rent(xmit.Token, Errno.ENETDOWN), Self);
+            Refuse(xmit);
             Edsrt.ReturnHandled(xmit);
+        });
+        Receive<QdiscProtocol.DevQueueXmitBatch>(batch =>
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                Refuse(batch[i]);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+
+            Edsrt.ReturnHandled(batch);
         });
         Receive<QdiscProtocol.NetTxAction>(_ => _runScheduled = false);
         Receive<DriverProtocol.TxCredit>(credit => _credit.OnCredit(credit.FreeDescriptors));
@@ -105,6 +164,16 @@ public sealed class QdiscWorker : EdsrtActor
         {
             Complete(complete);
             Edsrt.ReturnHandled(complete);
+        });
+        Receive<DriverBatchProtocol.SendCompleteBatchEvent>(batch =>
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                Complete(batch[i]);
+                Edsrt.ReturnHandled(batch[i]);
+            }
+
+            Edsrt.ReturnHandled(batch);
         });
         Receive<InetStackProtocol.Quiesce>(_ => Sender.Tell(new InetStackProtocol.Quiesced(nameof(QdiscWorker)), Self));
         Common();
@@ -117,9 +186,17 @@ public sealed class QdiscWorker : EdsrtActor
     }
 
     /// <inheritdoc />
-    protected override void PreStart() => _driver.Tell(new DriverProtocol.AttachTx(Self), Self);
+    protected override void PreStart() => _driver.Tell(new DriverProtocol.AttachTx(Self, _batching), Self);
 
-    private void OnEnqueue(QdiscProtocol.DevQueueXmit xmit)
+    /// <summary>A quiesced qdisc's answer to a frame: popped, its owner told ENETDOWN.</summary>
+    private void Refuse(QdiscProtocol.DevQueueXmit xmit)
+    {
+        NodeOps.Release(_memory, _ts, xmit.Skb);
+        xmit.Owner.Tell(QdiscProtocol.SkbSentEvent.Rent(xmit.Token, Errno.ENETDOWN), Self);
+    }
+
+    /// <summary>Queues one frame; false when it was refused (its node popped, its owner answered).</summary>
+    private bool Enqueue(QdiscProtocol.DevQueueXmit xmit)
     {
         // The descriptor count (the driver's rule) and the GVA for ct_share are fixed at enqueue.
         var info = _memory.Locate(_ts, xmit.Skb);
@@ -130,7 +207,7 @@ public sealed class QdiscWorker : EdsrtActor
         {
             NodeOps.Release(_memory, _ts, xmit.Skb);
             xmit.Owner.Tell(QdiscProtocol.SkbSentEvent.Rent(xmit.Token, NodeOps.ToErrno(descriptors.Error)), Self);
-            return;
+            return false;
         }
 
         // The cause rides with the frame: a later run (a reschedule, a TX credit) sends it under its own syscall's trace.
@@ -141,15 +218,12 @@ public sealed class QdiscWorker : EdsrtActor
             _dropped++;
             NodeOps.Release(_memory, _ts, xmit.Skb);
             xmit.Owner.Tell(QdiscProtocol.SkbSentEvent.Rent(xmit.Token, Errno.ENOBUFS), Self);
-            return;
+            return false;
         }
 
         _enqueued++;
         QdiscMetrics.QdiscBacklog.Add(1, _hostTag);
-        if (!_runScheduled)
-        {
-            Run();
-        }
+        return true;
     }
 
     private void OnCredit(DriverProtocol.TxCredit credit)
@@ -190,7 +264,12 @@ public sealed class QdiscWorker : EdsrtActor
             TxStatus.OffloadUnsupported => Errno.EOPNOTSUPP,
             _ => Errno.EMSGSIZE,
         };
-        skb.Owner.Tell(QdiscProtocol.SkbSentEvent.Rent(skb.Token, error), Self);
+        var sent = QdiscProtocol.SkbSentEvent.Rent(skb.Token, error);
+        if (!_toOwners.TryAdd(skb.Owner, sent))
+        {
+            skb.Owner.Tell(sent, Self);
+        }
+
         return true;
     }
 
@@ -203,7 +282,26 @@ public sealed class QdiscWorker : EdsrtActor
         }
 
         _runs++;
-        switch (_queue.Run(_quota, _transmit))
+        QdiscRunResult result;
+        if (_batching)
+        {
+            // With batching the run's frames reach the driver in one XmitSkbBatchEvent (one doorbell, one DMA pass).
+            _toDriver.Open();
+            try
+            {
+                result = _queue.Run(_quota, _transmit);
+            }
+            finally
+            {
+                _toDriver.Flush(Self);
+            }
+        }
+        else
+        {
+            result = _queue.Run(_quota, _transmit);
+        }
+
+        switch (result)
         {
             case QdiscRunResult.QuotaExhausted:
                 _reschedules++;
@@ -240,7 +338,11 @@ public sealed class QdiscWorker : EdsrtActor
         _inFlight.Add(token, skb);
         _credit.Take(skb.Descriptors);
         _transmitted++;
-        _driver.Tell(DriverProtocol.XmitSkbEvent.Rent(shared.Value, skb.Length, token, Self, skb.Offload), Self);
+        var xmit = DriverProtocol.XmitSkbEvent.Rent(shared.Value, skb.Length, token, Self, skb.Offload);
+        if (!_toDriver.TryAdd(_driver, xmit))
+        {
+            _driver.Tell(xmit, Self);
+        }
         return true;
     }
 

@@ -28,6 +28,7 @@ public sealed class UdpTxWorker : EdsrtActor
     private readonly MemoryManager _memory;
     private readonly TsId _ts;
     private readonly IActorRef _ipTx;
+    private readonly BatchOutbox<Ipv4Protocol.IpQueueXmitBatch, Ipv4Protocol.IpQueueXmit> _toIp = new();
     private long _requests;
     private long _faults;
 
@@ -44,6 +45,29 @@ public sealed class UdpTxWorker : EdsrtActor
             OnXmit(request);
             Edsrt.ReturnHandled(request);
         });
+        Receive<InetProtocol.XmitBatchRequest>(batch =>
+        {
+            // With batching, a socket's batch of sends leaves for IPv4 as one IpQueueXmitBatch.
+            if (_options.Batching)
+            {
+                _toIp.Open();
+            }
+
+            try
+            {
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    OnXmit(batch[i]);
+                    Edsrt.ReturnHandled(batch[i]);
+                }
+            }
+            finally
+            {
+                _toIp.Flush(Self);
+            }
+
+            Edsrt.ReturnHandled(batch);
+        });
         Receive<InetStackProtocol.Quiesce>(_ =>
         {
             // Quiesced (the stack is stopping): every send is refused with ENETDOWN.
@@ -54,6 +78,17 @@ public sealed class UdpTxWorker : EdsrtActor
                     _requests++;
                     Reject(request, Errno.ENETDOWN);
                     Edsrt.ReturnHandled(request);
+                });
+                Receive<InetProtocol.XmitBatchRequest>(batch =>
+                {
+                    for (int i = 0; i < batch.Count; i++)
+                    {
+                        _requests++;
+                        Reject(batch[i], Errno.ENETDOWN);
+                        Edsrt.ReturnHandled(batch[i]);
+                    }
+
+                    Edsrt.ReturnHandled(batch);
                 });
                 Receive<InetStackProtocol.Quiesce>(_ => Sender.Tell(new InetStackProtocol.Quiesced(nameof(UdpTxWorker)), Self));
                 Common();
@@ -118,20 +153,23 @@ public sealed class UdpTxWorker : EdsrtActor
             return;
         }
 
-        _ipTx.Tell(
-            Ipv4Protocol.IpQueueXmit.Rent(
-                requestId: request.RequestId,
-                replyTo: request.ReplyTo,
-                reportedBytes: request.Length,
-                source: source,
-                destination: destination,
-                protocol: IpProtocol.Udp,
-                tos: 0,
-                headroom: pushed.Value,
-                transportHeaderLength: UdpRepr.HeaderLength,
-                payload: request.Length > 0 ? request.Payload : default,
-                payloadLength: request.Length),
-            Self);
+        var queued = Ipv4Protocol.IpQueueXmit.Rent(
+            requestId: request.RequestId,
+            replyTo: request.ReplyTo,
+            reportedBytes: request.Length,
+            source: source,
+            destination: destination,
+            protocol: IpProtocol.Udp,
+            tos: 0,
+            headroom: pushed.Value,
+            transportHeaderLength: UdpRepr.HeaderLength,
+            payload: request.Length > 0 ? request.Payload : default,
+            payloadLength: request.Length);
+        if (!_toIp.TryAdd(_ipTx, queued))
+        {
+            _ipTx.Tell(queued, Self);
+        }
+
         if (request.Length == 0)
         {
             // A zero-length datagram has no payload to merge; the socket may still have shared a node.

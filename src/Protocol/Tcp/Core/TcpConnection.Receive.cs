@@ -258,7 +258,10 @@ public sealed partial class TcpConnection
         Deliver(held.Transfer(), length);
         RcvNxt += (uint)length;
         bool filled = DeliverHeldData();
-        UnackedSegments++;
+
+        // A segment longer than one MSS is several full-sized segments joined by receive offload (TcpCoalescing):
+        // RFC 5681 4.2's "at least every second full-sized segment" then asks for the ACK now.
+        UnackedSegments += length > Mss ? 2 : 1;
         if (filled || _outOfOrder.Count > 0 || UnackedSegments >= 2)
         {
             SendAck();
