@@ -146,7 +146,7 @@ public static class ClusterBench
             "one-process" => ["demo", "--pings", "0"],
             "hosts" => ["cluster", "demo", "--layout", "hosts"],
             "roles-akka" => ["cluster", "demo", "--layout", "roles", "--transport", "akka"],
-            _ => ["cluster", "demo", "--layout", "roles"],
+            _ => ["cluster", "demo", "--layout", "roles", "--transport", "lanes"],
         };
         foreach (string arg in args.Concat(["--proto", proto, "--sends", $"{sends}", "--size", $"{size}", "--json"]))
         {
