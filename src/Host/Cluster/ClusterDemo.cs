@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Cluster;
+using Edsos.Host.Demo;
 using Edsos.Scheduler;
 using Edsos.Scheduler.Tracing;
 
@@ -480,7 +481,7 @@ public static partial class ClusterDemo
 
         /// <summary>An echo line that is the expected effect of the kill, not a fault: reported as a note.</summary>
         private bool IsNote(string line) =>
-            line.Contains("the peer went down", StringComparison.Ordinal) || line.StartsWith("stopped after", StringComparison.Ordinal)
+            line.StartsWith(EchoTally.ErrorsInAll, StringComparison.Ordinal) || line.Contains("the peer went down", StringComparison.Ordinal) || line.StartsWith("stopped after", StringComparison.Ordinal)
             || ((_options.KillHost is "net" or "driver" || _options.Chaos > 0) && (line.Contains("ENETDOWN", StringComparison.Ordinal) || line.Contains("sent again", StringComparison.Ordinal)
                 || line.Contains("no echo within", StringComparison.Ordinal) || line.Contains("recv failed", StringComparison.Ordinal)))
             || ((_options.KillHost is not null || _options.Chaos > 0) && _options.Proto == "tcp" && (line.StartsWith("connection ", StringComparison.Ordinal) || line.Contains(" came ", StringComparison.Ordinal)));

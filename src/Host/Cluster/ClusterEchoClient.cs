@@ -137,7 +137,7 @@ internal static class ClusterEchoClient
                         tally.Interrupted = true;
                         break;
                     default:
-                        tally.Keep($"echo #{sequence}: recv failed");
+                        tally.Keep($"echo #{sequence}: recv failed ({pending.LastError})");
                         break;
                 }
             }
@@ -166,7 +166,7 @@ internal static class ClusterEchoClient
         return new ClusterProtocol.EchoDone(
             ok, bad, Math.Max(0, tally.Attempted - ok - bad), tally.Attempted, lostToPeer, tally.Elapsed.TotalSeconds,
             tally.SendMicros.PercentileMicros(0.50), tally.SendMicros.PercentileMicros(0.99), tally.RttMicros.PercentileMicros(0.50),
-            [.. tally.Errors], tally.SteadyPerSec, tally.SteadyFromRound);
+            [.. tally.ErrorsForReport()], tally.SteadyPerSec, tally.SteadyFromRound);
     }
 
     /// <summary>
@@ -238,6 +238,7 @@ internal static class ClusterEchoClient
             pending.Task = null;
             if (!received.IsOk)
             {
+                pending.LastError = received.Error;
                 return received.Error == Errno.EINTR ? Ended(stop, peerDown) : Outcome.Failed;
             }
 
@@ -271,6 +272,9 @@ internal static class ClusterEchoClient
     private sealed class PendingReceive
     {
         public Task<ZeroCopyRecv>? Task;
+
+        /// <summary>The error of the last receive that failed (for the report).</summary>
+        public Errno LastError;
     }
 
     private static Outcome Ended(CancellationToken stop, CancellationToken peerDown) =>

@@ -192,7 +192,7 @@ internal static class ClusterTcpEchoClient
         return new ClusterProtocol.EchoDone(
             ok, bad, Math.Max(0, tally.Attempted - ok - bad), tally.Attempted, lostToPeer, tally.Elapsed.TotalSeconds,
             tally.SendMicros.PercentileMicros(0.50), tally.SendMicros.PercentileMicros(0.99), tally.RttMicros.PercentileMicros(0.50),
-            [.. tally.Errors], tally.SteadyPerSec, tally.SteadyFromRound);
+            [.. tally.ErrorsForReport()], tally.SteadyPerSec, tally.SteadyFromRound);
     }
 
     /// <summary>Closes a lost connection's descriptor (a dead one closes at once) and starts the clock for the next one; returns −1.</summary>

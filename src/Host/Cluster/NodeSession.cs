@@ -212,7 +212,7 @@ internal sealed class NodeSession
             return new ClusterProtocol.EchoDone(
                 ok, bad, Math.Max(0, tally.Attempted - ok - bad), tally.Attempted, 0, tally.Elapsed.TotalSeconds,
                 tally.SendMicros.PercentileMicros(0.50), tally.SendMicros.PercentileMicros(0.99), tally.RttMicros.PercentileMicros(0.50),
-                [.. tally.Errors], tally.SteadyPerSec, tally.SteadyFromRound);
+                [.. tally.ErrorsForReport()], tally.SteadyPerSec, tally.SteadyFromRound);
         }
 
         return await ClusterEchoClient.RunAsync(libc, run, _peer, run.Resume, reached, _stopClient.Token);

@@ -60,7 +60,7 @@ internal static class DemoReportBuilder
             ElapsedSeconds = elapsed.TotalSeconds,
             Tso = options.Tso,
             Leaks = leaks.Lines,
-            Errors = tally.Errors,
+            Errors = tally.ErrorsForReport(),
         };
     }
 }

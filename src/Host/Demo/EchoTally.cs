@@ -122,15 +122,80 @@ internal class EchoTally
     private double Seconds(int fromMark, int toMark) =>
         Math.Max(1e-9, System.Diagnostics.Stopwatch.GetElapsedTime(_marks[fromMark], _marks[toMark]).TotalSeconds);
 
-    /// <summary>Keeps the first few errors for the report. Locked: the TCP runner's reader and writer report from two tasks.</summary>
+    /// <summary>
+    /// Keeps the first few errors for the report verbatim and counts every error by kind (its text with the numbers
+    /// left out), with the first and last of each kind and when they came, so a run that lost many rounds says how.
+    /// Locked: the TCP runner's reader and writer report from two tasks.
+    /// </summary>
     public void Keep(string error)
     {
         lock (Errors)
         {
+            _errorCount++;
             if (Errors.Count < MaxErrorsKept)
             {
                 Errors.Add(error);
             }
+
+            string kind = KindOf(error);
+            double at = _loopStart == 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(_loopStart).TotalSeconds;
+            _kinds[kind] = _kinds.TryGetValue(kind, out var seen)
+                ? seen with { Count = seen.Count + 1, Last = error, LastAt = at }
+                : new ErrorKind(1, error, at, error, at);
         }
     }
+
+    /// <summary>
+    /// The errors for a report: the first few kept verbatim, then, when there were more, one line counting all of
+    /// them by kind ("errors in all: ..."), each kind with its first and last instance and the loop time of each.
+    /// </summary>
+    public List<string> ErrorsForReport()
+    {
+        lock (Errors)
+        {
+            var lines = new List<string>(Errors);
+            if (_errorCount > Errors.Count)
+            {
+                var byKind = new System.Text.StringBuilder();
+                foreach (var (kind, seen) in _kinds.OrderByDescending(k => k.Value.Count))
+                {
+                    byKind.Append(byKind.Length == 0 ? string.Empty : "; ")
+                        .Append($"{seen.Count}x '{kind}' (first at {seen.FirstAt:0.00} s: {seen.First}; last at {seen.LastAt:0.00} s: {seen.Last})");
+                }
+
+                lines.Add($"{ErrorsInAll} {_errorCount}, by kind: {byKind}");
+            }
+
+            return lines;
+        }
+    }
+
+    /// <summary>How the line counting every error by kind starts (a report treats it as a note, not an error of its own).</summary>
+    public const string ErrorsInAll = "errors in all:";
+
+    private static string KindOf(string error)
+    {
+        var kind = new System.Text.StringBuilder(error.Length);
+        foreach (char c in error)
+        {
+            if (char.IsAsciiDigit(c) || c == '.')
+            {
+                if (kind.Length == 0 || kind[^1] != '#')
+                {
+                    kind.Append('#');
+                }
+            }
+            else
+            {
+                kind.Append(c);
+            }
+        }
+
+        return kind.ToString();
+    }
+
+    private int _errorCount;
+    private readonly Dictionary<string, ErrorKind> _kinds = [];
+
+    private readonly record struct ErrorKind(int Count, string First, double FirstAt, string Last, double LastAt);
 }
