@@ -64,8 +64,11 @@ public sealed partial class KpnActor
         var ctrn = _memory.CtShare(_userTs, hit.Value.Node, buffer, length, entry.Ts, $"send_q/{reqId}", SendShareRights);
         if (!ctrn.IsOk)
         {
-            // The socket's TS is gone (closed under us), or the buffer cannot be shared.
-            replyTo.Tell(SysResult.Fail(ctrn.Error is MemoryError.TsExited or MemoryError.NoSuchTs ? Errno.EBADF : Errno.EFAULT));
+            // The socket's TS is gone while its descriptor is open: the socket died under us (in a console cluster its
+            // net process died and a survivor reaped its TSs before this KPN heard NetDown), so the call fails as it
+            // will once NetDown comes, ENETDOWN, not EBADF (the descriptor is valid; a caller that took EBADF as "my
+            // bug" would not reopen). Otherwise the buffer cannot be shared.
+            replyTo.Tell(SysResult.Fail(ctrn.Error is MemoryError.TsExited or MemoryError.NoSuchTs ? Errno.ENETDOWN : Errno.EFAULT));
             return;
         }
 

@@ -284,6 +284,26 @@ public sealed class KpnActorSpec : KpnSpecBase
         AwaitAssert(() => Assert.True(Memory.GetLeakReport().IsClean, Memory.GetLeakReport().ToString()));
     }
 
+    [Fact]
+    public async Task SendTo_SocketsTsExitedBeforeNetDown_EnetdownNotEbadfAndNothingShared()
+    {
+        var (fd, node, socketTs) = await OpenBoundAsync();
+        var buffer = Filled(100);
+
+        // A console cluster's net process died and a survivor reaped its TSs; this KPN has not heard NetDown yet.
+        Memory.Lift(socketTs);
+
+        Assert.Equal(Errno.ENETDOWN, (await Within10s(App.SendToAsync(fd, buffer.Gva, 100, Peer))).Error);
+        Assert.Equal(Errno.ENETDOWN, (await Within10s(App.SendToAsync(fd, buffer.Gva, 100, Peer))).Error);
+        Tx.ExpectNoMsg(Short);
+        App.Kpn.Tell(new KpnProtocol.NetDown("test"));
+        Assert.Equal(Errno.ENETDOWN, (await Within10s(App.SendToAsync(fd, buffer.Gva, 100, Peer))).Error);
+        Assert.Equal(SysResult.Ok(0), await Within10s(App.CloseAsync(fd)));
+        Assert.Equal(Errno.None, App.Free(buffer));
+        await node.Ask<SocketProtocol.SocketReply>(new SocketProtocol.CloseSocket(99), Long);
+        AwaitAssert(() => Assert.DoesNotContain(Memory.GetLeakReport().Nodes, n => n.OwnerPath.StartsWith("/user_proc", StringComparison.Ordinal)));
+    }
+
     private byte[] ReadTx(XmitRequest request)
     {
         var bytes = new byte[request.Length];

@@ -47,15 +47,26 @@ public sealed record Traced(object Message, ulong TraceIdHigh, ulong TraceIdLow,
             return new Traced(message, 0, 0, 0, 0);
         }
 
+        var (high, low, span, flags) = Split(context);
+        return new Traced(message, high, low, span, flags);
+    }
+
+    /// <summary>
+    /// The four numbers a <see cref="Traced"/> carries for <paramref name="context"/> (all 0 for default), without
+    /// making one: for a transport that writes them into a frame of its own.
+    /// </summary>
+    public static (ulong TraceIdHigh, ulong TraceIdLow, ulong SpanId, byte Flags) Split(in ActivityContext context)
+    {
+        if (context == default)
+        {
+            return (0, 0, 0, 0);
+        }
+
         Span<byte> trace = stackalloc byte[16];
         context.TraceId.CopyTo(trace);
         Span<byte> span = stackalloc byte[8];
         context.SpanId.CopyTo(span);
-        return new Traced(
-            message,
-            BinaryPrimitives.ReadUInt64BigEndian(trace),
-            BinaryPrimitives.ReadUInt64BigEndian(trace[8..]),
-            BinaryPrimitives.ReadUInt64BigEndian(span),
-            (byte)context.TraceFlags);
+        return (BinaryPrimitives.ReadUInt64BigEndian(trace), BinaryPrimitives.ReadUInt64BigEndian(trace[8..]),
+            BinaryPrimitives.ReadUInt64BigEndian(span), (byte)context.TraceFlags);
     }
 }

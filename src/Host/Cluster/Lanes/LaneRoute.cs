@@ -142,13 +142,7 @@ internal sealed class LaneRoute : IRemoteTellRoute, IDisposable
         }
 
         bool traced = context != default;
-        ulong high = 0, low = 0, span = 0;
-        byte flags = 0;
-        if (traced)
-        {
-            var wrapped = Traced.Wrap(message, context);
-            (high, low, span, flags) = (wrapped.TraceIdHigh, wrapped.TraceIdLow, wrapped.SpanId, wrapped.Flags);
-        }
+        var (high, low, span, flags) = Traced.Split(context);
 
         LaneFrame.Write(buffer, high, low, span, flags, traced, serializer.Identifier, PathOf(target), sender is null ? [] : PathOf(sender), manifest, payload);
         try
