@@ -297,7 +297,7 @@ public static partial class ClusterDemo
             {
                 if (!await process.WaitForExitAsync(s_exitTimeout))
                 {
-                    Errors.Add($"host {process.Host}'s process {process.Pid} did not exit within {s_exitTimeout.TotalSeconds:0} s of its report; killed");
+                    Errors.Add($"host {process.Host}'s process {process.Pid} did not exit within {s_exitTimeout.TotalSeconds:0} s of its report; killed (its last line: {process.Lines.LastOrDefault() ?? "none"})");
                     process.Kill();
                     _ended[process.Pid] = "killed at cleanup";
                 }

@@ -84,6 +84,8 @@ public static class ClusterNode
         // A role process's events to the host's other role processes go by lane, not Akka.Remote (Lanes/LaneRoute.cs).
         var lanes = role is not null && options.Transport != "akka" ? Lanes.LaneRoute.Start(host.System, readOnDispatcher: options.Transport == "lanes") : null;
         var session = new NodeSession(host, options, udp);
+        var closing = new ClosingWatch(output, $"edsos node: host {options.Host} role {options.Role}");
+        session.Finishing = closing.Step;
         try
         {
             if (!isA && role is null)
@@ -124,7 +126,9 @@ public static class ClusterNode
 
             var ended = await Task.WhenAny(session.Finished, gone.Task, Task.Delay(Timeout.Infinite, stop));
             string reason = ended == session.Finished ? "finished" : ended == gone.Task ? await gone.Task : "a signal";
+            closing.Step($"the run ended ({reason}): closing the host");
             var report = await session.FinishAsync(reason);
+            closing.Step("printing the report");
             if (lanes is not null)
             {
                 await output.WriteLineAsync($"edsos node: host {options.Host} role {options.Role}: {lanes.Describe()}");
@@ -154,9 +158,12 @@ public static class ClusterNode
         finally
         {
             // Terminate runs Akka's coordinated shutdown: the member leaves the cluster before the system stops.
+            closing.Step("closing the lanes");
             lanes?.Dispose();
+            closing.Step("stopping the actor system");
             await host.DisposeAsync();
             udp?.Dispose();
+            closing.Dispose();
         }
     }
 

@@ -36,6 +36,9 @@ internal sealed class NodeSession
         _wire = wire;
     }
 
+    /// <summary>Called with each step <see cref="FinishAsync"/>'s close enters (from the caller's thread).</summary>
+    public Action<string>? Finishing { get; set; }
+
     /// <summary>Completes with the report once <see cref="FinishAsync"/> ran.</summary>
     public Task<ClusterProtocol.NodeReport> Finished => _finished.Task;
 
@@ -126,6 +129,7 @@ internal sealed class NodeSession
 
         try
         {
+            Finishing?.Invoke("ending the echo client");
             _stopClient.Cancel();
             await client.WaitAsync(s_appsClose).ContinueWith(_ => { }, TaskScheduler.Default);
             var errors = new List<string>();
@@ -145,7 +149,9 @@ internal sealed class NodeSession
             // How the TCP echo's connections ended before the close (those the close ends are not news).
             var tcpEnded = _tcpEcho?.ConnectionsEnded ?? [];
 
+            Finishing?.Invoke("stopping the host");
             await _host.StopAsync();
+            Finishing?.Invoke("waiting for the echo apps");
             foreach (var loop in new[] { _udpEchoLoop, _tcpEchoLoop })
             {
                 if (loop is not null && await Task.WhenAny(loop, Task.Delay(s_appsClose)) != loop)
@@ -174,6 +180,7 @@ internal sealed class NodeSession
                 DeathsHandledAtUnixMs = [.. _host.DeathsHandledAt],
                 Events = [.. _host.Events, .. tcpEnded],
             };
+            Finishing?.Invoke("report made (the node's main task prints it next)");
             _finished.TrySetResult(report);
             return report;
         }

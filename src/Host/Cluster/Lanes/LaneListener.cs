@@ -112,7 +112,18 @@ internal sealed class LaneListener : IDisposable
             {
                 connection = _socket.Accept();
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException) when (!Volatile.Read(ref _disposed))
+            {
+                // A connection that failed before it was taken (or a descriptor limit): the listener stays; a loop
+                // that ended here would leave peers' connects queued unread until they time out.
+                Thread.Sleep(10);
+                continue;
+            }
+            catch (SocketException)
             {
                 return;
             }

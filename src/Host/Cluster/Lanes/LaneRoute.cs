@@ -254,12 +254,15 @@ internal sealed class LaneRoute : IRemoteTellRoute, IDisposable
             var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             try
             {
-                socket.Connect(new UnixDomainSocketEndPoint(EndpointName(address)));
+                // Non-blocking before the connect: a Unix listener whose backlog is full (a peer that stopped
+                // accepting) makes a blocking connect wait for ever, here under the gate every remote tell takes;
+                // non-blocking it fails at once (EAGAIN) and the tell goes over Akka.Remote.
                 socket.Blocking = false;
+                socket.Connect(new UnixDomainSocketEndPoint(EndpointName(address)));
             }
             catch (SocketException)
             {
-                // No lane there (the coordinator, a one-process host, a process not up yet or gone): Akka.Remote.
+                // No lane there (the coordinator, a one-process host, a process not up yet, gone or not accepting): Akka.Remote.
                 socket.Dispose();
                 _refusedUntil[address] = now + (long)s_retryAfter.TotalMilliseconds;
                 return null;
