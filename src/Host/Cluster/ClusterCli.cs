@@ -19,11 +19,11 @@ public static class ClusterCli
     /// <summary>
     /// <c>--transport lanes|lane-threads|akka</c>: how a host's role processes send each other the services' events: by
     /// lane (a Unix socket per pair of processes) read by the dispatcher's own thread, by lane read by a reader thread
-    /// per connection, or over Akka.Remote like everything else (the default for now: see README, "Lanes").
+    /// per connection, or over Akka.Remote like everything else. Lanes are the default (README, "Lanes").
     /// </summary>
     public static Option<string> TransportOption()
     {
-        var transport = new Option<string>("--transport") { Description = "Role processes: the services' events by lane (a Unix socket per pair of processes) read by the dispatcher's thread (lanes), by lane read by reader threads (lane-threads), or over Akka.Remote (akka, the default until two rare failures with lanes are understood)", DefaultValueFactory = _ => "akka" };
+        var transport = new Option<string>("--transport") { Description = "Role processes: the services' events by lane (a Unix socket per pair of processes) read by the dispatcher's thread (lanes), by lane read by reader threads (lane-threads), or over Akka.Remote (akka); default lanes", DefaultValueFactory = _ => "lanes" };
         OneOf(transport, "lanes", "lane-threads", "akka");
         return transport;
     }

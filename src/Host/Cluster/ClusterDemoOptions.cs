@@ -66,7 +66,7 @@ public sealed record ClusterDemoOptions
     public string? TraceDirectory { get; init; }
 
     /// <summary>How host A's role processes send each other the services' events: <c>lanes</c>, <c>lane-threads</c> or <c>akka</c> (<see cref="NodeOptions.Transport"/>).</summary>
-    public string Transport { get; init; } = "akka";
+    public string Transport { get; init; } = "lanes";
 
     /// <summary>An OTLP endpoint every node exports its traces to; null: none.</summary>
     public string? OtlpEndpoint { get; init; }

@@ -33,9 +33,9 @@ public sealed record NodeOptions
     /// <summary>
     /// Role processes: how the services' events go to the host's other role processes. <c>lanes</c>: by lane
     /// (<see cref="Lanes.LaneRoute"/>), read by the default dispatcher's thread; <c>lane-threads</c>: by lane, read by a
-    /// reader thread per connection; <c>akka</c> (the default for now): over Akka.Remote only.
+    /// reader thread per connection; <c>akka</c>: over Akka.Remote only. Default: <c>lanes</c>.
     /// </summary>
-    public string Transport { get; init; } = "akka";
+    public string Transport { get; init; } = "lanes";
 
     /// <summary>The NIC's wire: <c>null</c> (frames go nowhere) or <c>udp:LOCAL:PEER</c> (<see cref="Driver.Wires.UdpWire"/>).</summary>
     public string Wire { get; init; } = "null";
