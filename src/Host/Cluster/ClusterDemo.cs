@@ -26,6 +26,9 @@ public static partial class ClusterDemo
     private static readonly TimeSpan s_reportTimeout = TimeSpan.FromSeconds(40);
     private static readonly TimeSpan s_exitTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long a restarted process may take to say it is ready before the run ends with an error (no hang).</summary>
+    private static readonly TimeSpan s_restartLimit = TimeSpan.FromSeconds(90);
+
     /// <summary>The serializer named in reports (see <see cref="EdsosJsonSerializer"/>).</summary>
     public const string SerializerName = "EdsosJsonSerializer (System.Text.Json, source-generated)";
 
@@ -165,6 +168,7 @@ public static partial class ClusterDemo
         private double? _removed;
         private double? _rejoined;
         private bool _restarting;
+        private long _restartedAt;
         private bool _interrupted;
 
         public RunState(ClusterDemoOptions options, TextWriter progress)
@@ -229,9 +233,11 @@ public static partial class ClusterDemo
             // Generous on a loaded machine: a minute plus 20 ms a round, plus each kill's detection and restart.
             var limit = TimeSpan.FromSeconds(60 + (_options.Sends * 0.02) + (_options.KillHost is null ? 0 : 120) + (_options.Chaos * 60));
             var deadline = Stopwatch.StartNew();
-            // With a kill the run is over when the echo ended and the cluster removed the killed member (and, in a chaos
-            // run, the restarted process is back: a process still starting when the finish goes out would send no report).
-            while (_echo is null || (_killed is not null && (_removed is null || (_options.Chaos > 0 && _rejoined is null)) && deadline.Elapsed < limit))
+            // With a kill the run is over when the echo ended and the cluster removed the killed member, and, with a
+            // restart, the restarted process is back (told the coordinator it is ready): the echo can end first (the app
+            // found the new process by the membership), and a process still starting when the finish goes out would get
+            // no finish and wait for one.
+            while (_echo is null || (_killed is not null && (_removed is null || (Restarts && _rejoined is null)) && deadline.Elapsed < limit))
             {
                 var arrival = await ReadAsync(reader, TimeSpan.FromMilliseconds(500), stop);
                 if (stop.IsCancellationRequested)
@@ -256,58 +262,14 @@ public static partial class ClusterDemo
                     Errors.Add($"the echo did not finish within {limit.TotalSeconds:0} s");
                     return;
                 }
-            }
-        }
 
-        public async Task FinishAsync(ChannelReader<ClusterCoordinator.Arrival> reader, IActorRef coordinator, string reason)
-        {
-            // In waves: the apps first (their sockets close in net), then net (its stack lets go of what it shares into
-            // the driver), then the driver, whose report is its arena's last word.
-            var live = Nodes.Where(n => Alive(n.Value.Pid)).ToList();
-            foreach (var wave in live.GroupBy(n => n.Key switch { "A/net" => 1, "A/driver" => 2, _ => 0 }).OrderBy(g => g.Key))
-            {
-                var nodes = wave.Select(n => n.Value).ToList();
-                foreach (var node in nodes)
+                if (_restarting && _processes.LastOrDefault(p => p.Key == _killed?.Key) is { } restarted
+                    && (restarted.HasExited || Stopwatch.GetElapsedTime(_restartedAt) > s_restartLimit))
                 {
-                    node.Node.TellTraced(new ClusterProtocol.Finish(reason), coordinator);
-                }
-
-                var deadline = Stopwatch.StartNew();
-                while (nodes.Any(n => !_reports.Any(r => r.Pid == n.Pid)) && deadline.Elapsed < s_reportTimeout)
-                {
-                    var arrival = await ReadAsync(reader, TimeSpan.FromMilliseconds(500), CancellationToken.None);
-                    if (arrival is not null)
-                    {
-                        Observe(arrival, null, null);
-                    }
-
-                    if (nodes.Where(n => !_reports.Any(r => r.Pid == n.Pid)).Any(n => !Alive(n.Pid)))
-                    {
-                        break;
-                    }
-                }
-            }
-
-            foreach (var (_, node) in live.Where(n => !_reports.Any(r => r.Pid == n.Value.Pid)))
-            {
-                Errors.Add($"host {node.Host} {node.Role} (pid {node.Pid}) sent no report");
-            }
-
-            foreach (var process in _processes.Where(p => !WasKilled(p)))
-            {
-                if (!await process.WaitForExitAsync(s_exitTimeout))
-                {
-                    Errors.Add($"host {process.Host}'s process {process.Pid} did not exit within {s_exitTimeout.TotalSeconds:0} s of its report; killed (its last line: {process.Lines.LastOrDefault() ?? "none"})");
-                    process.Kill();
-                    _ended[process.Pid] = "killed at cleanup";
-                }
-                else
-                {
-                    _ended[process.Pid] = $"exit {process.ExitCode}";
-                    if (process.ExitCode != 0)
-                    {
-                        Errors.Add($"host {process.Host}'s process {process.Pid} exited with {process.ExitCode}: {string.Join(" | ", process.Lines.TakeLast(2))}");
-                    }
+                    Errors.Add(restarted.HasExited
+                        ? $"the restarted {restarted.Role} process {restarted.Pid} exited with {restarted.ExitCode} before it was ready: {string.Join(" | ", restarted.Lines.TakeLast(2))}"
+                        : $"the restarted {restarted.Role} process {restarted.Pid} did not say it was ready within {s_restartLimit.TotalSeconds:0} s (its last line: {restarted.Lines.LastOrDefault() ?? "none"})");
+                    return;
                 }
             }
         }
@@ -537,6 +499,7 @@ public static partial class ClusterDemo
                     if (Restarts && restartArgs is not null)
                     {
                         _restarting = true;
+                        _restartedAt = Stopwatch.GetTimestamp();
                         Start(NodeProcess.Start(_killed!.Host, restartArgs(Target!), _killed.Role, _killed.Key));
                     }
 

@@ -169,15 +169,28 @@ public static class ClusterNode
 
     private static async Task TellCoordinatorAsync(ActorSystem system, NodeOptions options, string address, IActorRef agent)
     {
-        try
+        var wait = TimeSpan.FromSeconds(10);
+        for (int attempt = 1; ; attempt++)
         {
-            var coordinator = await system.ActorSelection($"akka.tcp://{ClusterConfig.SystemName}@{options.Seed}/user/{ClusterCoordinator.Name}")
-                .ResolveOne(TimeSpan.FromSeconds(10));
-            coordinator.Tell(new ClusterProtocol.NodeReady(options.Host, options.Role, Environment.ProcessId, address, agent), agent);
-        }
-        catch (ActorNotFoundException)
-        {
-            // The seed is another node, not a coordinator: a cluster a person started by hand.
+            var asked = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                var coordinator = await system.ActorSelection($"akka.tcp://{ClusterConfig.SystemName}@{options.Seed}/user/{ClusterCoordinator.Name}")
+                    .ResolveOne(wait);
+                coordinator.Tell(new ClusterProtocol.NodeReady(options.Host, options.Role, Environment.ProcessId, address, agent), agent);
+                return;
+            }
+            catch (ActorNotFoundException) when (asked.Elapsed < wait * 0.9 || attempt == 3)
+            {
+                // The seed answered that it has no coordinator: a cluster a person started by hand (or, after three
+                // unanswered tries, none will answer).
+                return;
+            }
+            catch (ActorNotFoundException)
+            {
+                // No answer within the wait (a loaded machine): a coordinator that never hears of this node would never
+                // send it its finish, so ask again.
+            }
         }
     }
 
