@@ -23,7 +23,7 @@ public sealed class ClusterRoleProcessTests(ITestOutputHelper output)
     public async Task ClusterDemo_RolesAsProcesses_EchoVerifiedZeroCopyNoLeakOneTraceAcrossThree(string proto, int sends, int size)
     {
         string traces = Directory.CreateTempSubdirectory("edsos-roles-traces-").FullName;
-        var run = await EdsosProcess.RunAsync(["cluster", "demo", "--roles", "--transport", "lanes", "--proto", proto, "--sends", $"{sends}", "--size", $"{size}", "--json", "--trace-dir", traces], s_runLimit);
+        var run = await EdsosProcess.RunAsync(["cluster", "demo", "--roles", "--proto", proto, "--sends", $"{sends}", "--size", $"{size}", "--json", "--trace-dir", traces], s_runLimit);
         output.WriteLine(run.Stdout + run.Stderr);
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
