@@ -101,11 +101,9 @@ public abstract partial class SockNode
     {
         var xmitId = Sends.NextXmitId();
         Capability own;
-        bool replied;
         if (Options.Mode == DataPathMode.ZeroCopy)
         {
             own = ctrn;
-            replied = false;
         }
         else
         {
@@ -119,36 +117,39 @@ public abstract partial class SockNode
             }
 
             own = copied.Value;
-            replied = true;
         }
 
         var share = ShareToTx(xmitId, own, length);
         if (!share.IsOk)
         {
+            // Nothing reached the worker: the send fails, in either mode, before anyone was answered.
             Release(own);
-            var error = MemoryErrno.From(share.Error);
-            if (replied)
-            {
-                SoError = error;
-            }
-            else
-            {
-                replyTo.Tell(SendRespEvent.Rent(reqId, 0, error));
-            }
-
+            replyTo.Tell(SendRespEvent.Rent(reqId, 0, MemoryErrno.From(share.Error)));
             return;
         }
 
-        if (replied)
+        // Copy mode answers once the data is in the kernel buffer, as Linux's sendmsg does; a zero-copy send on a
+        // socket that answers at the hand-over (a stream) answers now too: the worker holds its own share, and a
+        // later write to the app's pages is copy-on-write, so the bytes sent stay the bytes the app gave.
+        bool answerNow = Options.Mode == DataPathMode.Copy || AnswersZeroCopySendAtHandOver;
+        if (answerNow)
         {
-            // Copy mode answers once the data is in the kernel buffer, as Linux's sendmsg does.
             replyTo.Tell(SendRespEvent.Rent(reqId, length, Errno.None));
         }
 
-        Sends.Launch(xmitId, new InFlightSend(reqId, own, length, replyTo, replied));
+        Sends.Launch(xmitId, new InFlightSend(reqId, own, length, replyTo, answerNow));
         Context.System.Faults.Hit(SocketFaultPoints.SocketQueue, Ts, own, FaultKind.TsExit | FaultKind.SocketClose);
         TellTransmit(xmitId, share.Value, length, destination);
     }
+
+    /// <summary>
+    /// Whether a zero-copy send is answered once its share is handed to the transmit worker (true: a stream, whose
+    /// <c>send()</c> returns once TCP has the bytes, as Linux's <c>tcp_sendmsg</c> returns once they are queued) or only
+    /// at the worker's completion (false: a datagram, seed 000 stage 4 step 15). Either way the socket keeps its node in
+    /// <c>send_q</c>, counted against SO_SNDBUF, until the completion; an error that comes after the answer is kept in
+    /// SO_ERROR on a connected socket.
+    /// </summary>
+    private protected abstract bool AnswersZeroCopySendAtHandOver { get; }
 
     private MemoryResult<Capability> CopyIntoKernelBuffer(ulong xmitId, Capability ctrn, int length)
     {

@@ -15,6 +15,9 @@ namespace Edsos.SocketService;
 /// </summary>
 public sealed partial class StreamSocket
 {
+    // The node a zero-copy read's joined segments become, until it is granted to the app under its own name.
+    private const string JoinedNodeName = "recv-join";
+
     private void OnData(DatagramReceivedEvent message)
     {
         var data = new QueuedDatagram(message.Payload, message.Length, message.From);
@@ -63,6 +66,11 @@ public sealed partial class StreamSocket
     /// </summary>
     private void DeliverSplit(in RecvWaiter waiter, QueuedDatagram data)
     {
+        if (waiter.Mode == RecvMode.ZeroCopy)
+        {
+            data = JoinQueued(data);
+        }
+
         int limit = StreamReceiveQueue.SplitAt(waiter, data.Length);
         if (limit > 0)
         {
@@ -77,6 +85,29 @@ public sealed partial class StreamSocket
 
         TellConsumed(data.Length);
         Deliver(waiter, data);
+    }
+
+    /// <summary>
+    /// A zero-copy read takes every unread byte, as a copy read into a large enough buffer would: the segments queued
+    /// behind <paramref name="data"/> are joined onto it (<c>merge</c>: their extents linked, nothing copied), so the app
+    /// gets them in one receive and can send them on in one write. Merge consumes both nodes (the joined one is this
+    /// socket's) or neither: a segment that cannot be joined (a node's page or origin limit) goes back first in line.
+    /// </summary>
+    private QueuedDatagram JoinQueued(QueuedDatagram data)
+    {
+        while (_received.TryTake(out var next))
+        {
+            var joined = Memory.Merge(Ts, data.Payload, next.Payload, JoinedNodeName);
+            if (!joined.IsOk)
+            {
+                _received.PutBackFront(next);
+                break;
+            }
+
+            data = new QueuedDatagram(joined.Value, data.Length + next.Length, data.From);
+        }
+
+        return data;
     }
 
     private RecvRespEvent EndOfStream(ulong reqId) => new(ReqId: reqId, Error: Errno.None, Data: default, Length: 0, From: Remote ?? default);

@@ -45,6 +45,8 @@ public sealed partial class StreamSocket : SockNode
 
     private protected override bool KeepsTransmitErrors => Remote is not null;
 
+    private protected override bool AnswersZeroCopySendAtHandOver => true;
+
     private void Unbound()
     {
         Receive<BindSocket>(message => StartBind(message.Local, new BindWaiter(BindPurpose.Explicit, message.ReqId, Sender)));
