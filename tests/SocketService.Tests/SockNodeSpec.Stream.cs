@@ -120,6 +120,97 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
         Memory.Pop(UserTs, rest.Data).ThrowIfFailed();
     }
 
+    [Fact]
+    public void Recv_ZeroCopyWithSegmentsQueued_JoinsThemIntoOneNodeWithOneMergeEachAndNoCopy()
+    {
+        var (node, ts) = StartSocket(type: SocketKind.Stream);
+        Connect(node);
+        byte[][] segments = [Pattern(100, seed: 1), Pattern(1460, seed: 2), Pattern(7, seed: 3), Pattern(1460, seed: 4)];
+        foreach (var segment in segments)
+        {
+            Deliver(node, ts, segment, Peer);
+        }
+
+        var ops = new List<MemoryOp>();
+        long payloadCopiedBefore = Memory.Counters.PayloadBytesCopied;
+        using (Memory.Observe(record =>
+        {
+            lock (ops)
+            {
+                ops.Add(record.Op);
+            }
+        }))
+        {
+            node.Tell(new RecvReqEvent(2, RecvMode.ZeroCopy, UserTs, false), TestActor);
+            var received = ExpectMsg<RecvRespEvent>();
+            Assert.Equal(payloadCopiedBefore, Memory.Counters.PayloadBytesCopied);
+
+            byte[] expected = [.. segments[0], .. segments[1], .. segments[2], .. segments[3]];
+            Assert.Equal(Errno.None, received.Error);
+            Assert.Equal(expected.Length, received.Length);
+            Assert.Equal(expected, ReadAll(UserTs, received.Data, expected.Length));
+            Assert.Equal(segments.Length, Memory.Inspect(UserTs, received.Data).Unwrap().Extents.Count);
+            Assert.Equal(new StreamConsumed(ConnectionId, expected.Length), Tx.ExpectMsg<StreamConsumed>());
+            Memory.Pop(UserTs, received.Data).ThrowIfFailed();
+        }
+
+        // The hand-over of four segments: three merges and one grant, and not one payload byte copied.
+        lock (ops)
+        {
+            Assert.Equal(3, ops.Count(op => op == MemoryOp.Merge));
+            Assert.Equal(1, ops.Count(op => op == MemoryOp.Grant));
+        }
+
+        node.Tell(new RecvReqEvent(3, RecvMode.ZeroCopy, UserTs, NonBlocking: true), TestActor);
+        Assert.Equal(Errno.EAGAIN, ExpectMsg<RecvRespEvent>().Error);
+        AssertNoLeaks();
+    }
+
+    [Fact]
+    public void Send_ZeroCopy_AnswersAtTheHandOverKeepsItsNodeUntilTheCompletionAndAWriteAfterwardsIsCopyOnWrite()
+    {
+        var (node, ts) = StartSocket(type: SocketKind.Stream);
+        Connect(node);
+        var payload = Pattern(3000);
+        var user = UserBuffer(payload);
+        var ctrn = ShareToSocket(user, ts, payload.Length);
+
+        node.Tell(new SendReqEvent(4, ctrn, payload.Length, null, false), TestActor);
+
+        // Answered before TCP completed anything, as Linux's send() returns once the bytes are queued.
+        var request = Tx.ExpectMsg<XmitRequest>();
+        Assert.Equal(new SendRespEvent(4, payload.Length, Errno.None), ExpectMsg<SendRespEvent>());
+        Assert.True(Memory.Inspect(ts, ctrn).IsOk);
+
+        // The app reuses its buffer at once: what TCP holds keeps the bytes that were sent.
+        Memory.Write(UserTs, user, 0, Pattern(payload.Length, seed: 9), CopyKind.Application).ThrowIfFailed();
+        Assert.Equal(payload, ReadAll(TxTs, request.Payload, payload.Length));
+
+        Memory.Pop(TxTs, request.Payload).ThrowIfFailed();
+        request.ReplyTo.Tell(new XmitComplete(request.RequestId, payload.Length, Errno.None));
+        AwaitAssert(() => Assert.Equal(MemoryError.Stale, Memory.Inspect(ts, ctrn).Error));
+        ExpectNoMsg(Short);
+        Memory.Pop(UserTs, user).ThrowIfFailed();
+        AssertNoLeaks();
+    }
+
+    [Fact]
+    public void Send_ZeroCopyFailingAfterTheAnswer_KeepsTheErrorInSoError()
+    {
+        var (node, ts) = StartSocket(type: SocketKind.Stream);
+        Connect(node);
+        var user = UserBuffer(Pattern(10));
+        node.Tell(new SendReqEvent(4, ShareToSocket(user, ts, 10), 10, null, false), TestActor);
+        Assert.Equal(new SendRespEvent(4, 10, Errno.None), ExpectMsg<SendRespEvent>());
+
+        CompleteNextXmit(Errno.ECONNRESET);
+
+        node.Tell(new GetSocketOption(5, SocketOption.Error), TestActor);
+        Assert.Equal((long)Errno.ECONNRESET, ExpectMsg<SocketReply>(r => r.ReqId == 5).Value);
+        Memory.Pop(UserTs, user).ThrowIfFailed();
+        AssertNoLeaks();
+    }
+
     /// <summary>A blocking connect: autobind on 0.0.0.0, then TCP reports the connection on the routed address.</summary>
     private void Connect(IActorRef node)
     {
