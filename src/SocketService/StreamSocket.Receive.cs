@@ -66,11 +66,7 @@ public sealed partial class StreamSocket
     /// </summary>
     private void DeliverSplit(in RecvWaiter waiter, QueuedDatagram data)
     {
-        if (waiter.Mode == RecvMode.ZeroCopy)
-        {
-            data = JoinQueued(data);
-        }
-
+        data = JoinQueued(data, StreamReceiveQueue.JoinLimit(waiter));
         int limit = StreamReceiveQueue.SplitAt(waiter, data.Length);
         if (limit > 0)
         {
@@ -88,14 +84,15 @@ public sealed partial class StreamSocket
     }
 
     /// <summary>
-    /// A zero-copy read takes every unread byte, as a copy read into a large enough buffer would: the segments queued
-    /// behind <paramref name="data"/> are joined onto it (<c>merge</c>: their extents linked, nothing copied), so the app
-    /// gets them in one receive and can send them on in one write. Merge consumes both nodes (the joined one is this
-    /// socket's) or neither: a segment that cannot be joined (a node's page or origin limit) goes back first in line.
+    /// A read takes every unread byte its buffer holds, as Linux's <c>tcp_recvmsg</c> does: the whole segments queued behind
+    /// <paramref name="data"/> that fit under <paramref name="limit"/> are joined onto it (<c>merge</c>: their extents
+    /// linked, nothing copied), so a zero-copy app gets them in one node it can send on in one write, and a copy read fills
+    /// its buffer in one copy. Merge consumes both nodes (the joined one is this socket's) or neither: a segment that cannot
+    /// be joined (a node's page or origin limit) stays first in line.
     /// </summary>
-    private QueuedDatagram JoinQueued(QueuedDatagram data)
+    private QueuedDatagram JoinQueued(QueuedDatagram data, int limit)
     {
-        while (_received.TryTake(out var next))
+        while (_received.TryTakeWithin(limit - data.Length, out var next))
         {
             var joined = Memory.Merge(Ts, data.Payload, next.Payload, JoinedNodeName);
             if (!joined.IsOk)

@@ -167,6 +167,33 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
     }
 
     [Fact]
+    public void Recv_CopyWithSegmentsQueued_JoinsWholeSegmentsThatFitTheBufferAndLeavesTheRestInOrder()
+    {
+        var (node, ts) = StartSocket(mode: DataPathMode.Copy, type: SocketKind.Stream);
+        Connect(node);
+        byte[][] segments = [Pattern(1000, seed: 1), Pattern(1000, seed: 2), Pattern(1000, seed: 3)];
+        foreach (var segment in segments)
+        {
+            Deliver(node, ts, segment, Peer);
+        }
+
+        node.Tell(new RecvReqEvent(2, RecvMode.Copy, UserTs, false, MaxLength: 2500), TestActor);
+        var first = ExpectMsg<RecvRespEvent>();
+        node.Tell(new RecvReqEvent(3, RecvMode.Copy, UserTs, false, MaxLength: 2500), TestActor);
+        var rest = ExpectMsg<RecvRespEvent>();
+
+        Assert.Equal(2000, first.Length);
+        Assert.Equal([.. segments[0], .. segments[1]], ReadAll(UserTs, first.Data, 2000));
+        Assert.Equal(1000, rest.Length);
+        Assert.Equal(segments[2], ReadAll(UserTs, rest.Data, 1000));
+        Assert.Equal(new StreamConsumed(ConnectionId, 2000), Tx.ExpectMsg<StreamConsumed>());
+        Assert.Equal(new StreamConsumed(ConnectionId, 1000), Tx.ExpectMsg<StreamConsumed>());
+        Memory.Pop(UserTs, first.Data).ThrowIfFailed();
+        Memory.Pop(UserTs, rest.Data).ThrowIfFailed();
+        AssertNoLeaks();
+    }
+
+    [Fact]
     public void Send_ZeroCopy_AnswersAtTheHandOverKeepsItsNodeUntilTheCompletionAndAWriteAfterwardsIsCopyOnWrite()
     {
         var (node, ts) = StartSocket(type: SocketKind.Stream);
