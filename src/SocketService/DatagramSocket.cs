@@ -43,8 +43,6 @@ public sealed class DatagramSocket : SockNode
 
     private protected override bool KeepsTransmitErrors => Remote is not null;
 
-    private protected override bool AnswersZeroCopySendAtHandOver => false;
-
     private void Unbound()
     {
         Receive<SendReqEvent>(message => SendUnbound(message, Sender));

@@ -128,28 +128,17 @@ public abstract partial class SockNode
             return;
         }
 
-        // Copy mode answers once the data is in the kernel buffer, as Linux's sendmsg does; a zero-copy send on a
-        // socket that answers at the hand-over (a stream) answers now too: the worker holds its own share, and a
-        // later write to the app's pages is copy-on-write, so the bytes sent stay the bytes the app gave.
-        bool answerNow = Options.Mode == DataPathMode.Copy || AnswersZeroCopySendAtHandOver;
-        if (answerNow)
+        // Copy mode answers once the data is in the kernel buffer, as Linux's sendmsg does; zero copy at the completion.
+        bool answered = Options.Mode == DataPathMode.Copy;
+        if (answered)
         {
             replyTo.Tell(SendRespEvent.Rent(reqId, length, Errno.None));
         }
 
-        Sends.Launch(xmitId, new InFlightSend(reqId, own, length, replyTo, answerNow));
+        Sends.Launch(xmitId, new InFlightSend(reqId, own, length, replyTo, answered));
         Context.System.Faults.Hit(SocketFaultPoints.SocketQueue, Ts, own, FaultKind.TsExit | FaultKind.SocketClose);
         TellTransmit(xmitId, share.Value, length, destination);
     }
-
-    /// <summary>
-    /// Whether a zero-copy send is answered once its share is handed to the transmit worker (true: a stream, whose
-    /// <c>send()</c> returns once TCP has the bytes, as Linux's <c>tcp_sendmsg</c> returns once they are queued) or only
-    /// at the worker's completion (false: a datagram, seed 000 stage 4 step 15). Either way the socket keeps its node in
-    /// <c>send_q</c>, counted against SO_SNDBUF, until the completion; an error that comes after the answer is kept in
-    /// SO_ERROR on a connected socket.
-    /// </summary>
-    private protected abstract bool AnswersZeroCopySendAtHandOver { get; }
 
     private MemoryResult<Capability> CopyIntoKernelBuffer(ulong xmitId, Capability ctrn, int length)
     {

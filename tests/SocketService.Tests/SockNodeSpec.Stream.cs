@@ -193,51 +193,6 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
         AssertNoLeaks();
     }
 
-    [Fact]
-    public void Send_ZeroCopy_AnswersAtTheHandOverKeepsItsNodeUntilTheCompletionAndAWriteAfterwardsIsCopyOnWrite()
-    {
-        var (node, ts) = StartSocket(type: SocketKind.Stream);
-        Connect(node);
-        var payload = Pattern(3000);
-        var user = UserBuffer(payload);
-        var ctrn = ShareToSocket(user, ts, payload.Length);
-
-        node.Tell(new SendReqEvent(4, ctrn, payload.Length, null, false), TestActor);
-
-        // Answered before TCP completed anything, as Linux's send() returns once the bytes are queued.
-        var request = Tx.ExpectMsg<XmitRequest>();
-        Assert.Equal(new SendRespEvent(4, payload.Length, Errno.None), ExpectMsg<SendRespEvent>());
-        Assert.True(Memory.Inspect(ts, ctrn).IsOk);
-
-        // The app reuses its buffer at once: what TCP holds keeps the bytes that were sent.
-        Memory.Write(UserTs, user, 0, Pattern(payload.Length, seed: 9), CopyKind.Application).ThrowIfFailed();
-        Assert.Equal(payload, ReadAll(TxTs, request.Payload, payload.Length));
-
-        Memory.Pop(TxTs, request.Payload).ThrowIfFailed();
-        request.ReplyTo.Tell(new XmitComplete(request.RequestId, payload.Length, Errno.None));
-        AwaitAssert(() => Assert.Equal(MemoryError.Stale, Memory.Inspect(ts, ctrn).Error));
-        ExpectNoMsg(Short);
-        Memory.Pop(UserTs, user).ThrowIfFailed();
-        AssertNoLeaks();
-    }
-
-    [Fact]
-    public void Send_ZeroCopyFailingAfterTheAnswer_KeepsTheErrorInSoError()
-    {
-        var (node, ts) = StartSocket(type: SocketKind.Stream);
-        Connect(node);
-        var user = UserBuffer(Pattern(10));
-        node.Tell(new SendReqEvent(4, ShareToSocket(user, ts, 10), 10, null, false), TestActor);
-        Assert.Equal(new SendRespEvent(4, 10, Errno.None), ExpectMsg<SendRespEvent>());
-
-        CompleteNextXmit(Errno.ECONNRESET);
-
-        node.Tell(new GetSocketOption(5, SocketOption.Error), TestActor);
-        Assert.Equal((long)Errno.ECONNRESET, ExpectMsg<SocketReply>(r => r.ReqId == 5).Value);
-        Memory.Pop(UserTs, user).ThrowIfFailed();
-        AssertNoLeaks();
-    }
-
     /// <summary>A blocking connect: autobind on 0.0.0.0, then TCP reports the connection on the routed address.</summary>
     private void Connect(IActorRef node)
     {
