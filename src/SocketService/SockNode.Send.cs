@@ -101,11 +101,9 @@ public abstract partial class SockNode
     {
         var xmitId = Sends.NextXmitId();
         Capability own;
-        bool replied;
         if (Options.Mode == DataPathMode.ZeroCopy)
         {
             own = ctrn;
-            replied = false;
         }
         else
         {
@@ -119,33 +117,25 @@ public abstract partial class SockNode
             }
 
             own = copied.Value;
-            replied = true;
         }
 
         var share = ShareToTx(xmitId, own, length);
         if (!share.IsOk)
         {
+            // Nothing reached the worker: the send fails, in either mode, before anyone was answered.
             Release(own);
-            var error = MemoryErrno.From(share.Error);
-            if (replied)
-            {
-                SoError = error;
-            }
-            else
-            {
-                replyTo.Tell(SendRespEvent.Rent(reqId, 0, error));
-            }
-
+            replyTo.Tell(SendRespEvent.Rent(reqId, 0, MemoryErrno.From(share.Error)));
             return;
         }
 
-        if (replied)
+        // Copy mode answers once the data is in the kernel buffer, as Linux's sendmsg does; zero copy at the completion.
+        bool answered = Options.Mode == DataPathMode.Copy;
+        if (answered)
         {
-            // Copy mode answers once the data is in the kernel buffer, as Linux's sendmsg does.
             replyTo.Tell(SendRespEvent.Rent(reqId, length, Errno.None));
         }
 
-        Sends.Launch(xmitId, new InFlightSend(reqId, own, length, replyTo, replied));
+        Sends.Launch(xmitId, new InFlightSend(reqId, own, length, replyTo, answered));
         Context.System.Faults.Hit(SocketFaultPoints.SocketQueue, Ts, own, FaultKind.TsExit | FaultKind.SocketClose);
         TellTransmit(xmitId, share.Value, length, destination);
     }

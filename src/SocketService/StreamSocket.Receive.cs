@@ -15,6 +15,9 @@ namespace Edsos.SocketService;
 /// </summary>
 public sealed partial class StreamSocket
 {
+    // The node a zero-copy read's joined segments become, until it is granted to the app under its own name.
+    private const string JoinedNodeName = "recv-join";
+
     private void OnData(DatagramReceivedEvent message)
     {
         var data = new QueuedDatagram(message.Payload, message.Length, message.From);
@@ -63,6 +66,7 @@ public sealed partial class StreamSocket
     /// </summary>
     private void DeliverSplit(in RecvWaiter waiter, QueuedDatagram data)
     {
+        data = JoinQueued(data, StreamReceiveQueue.JoinLimit(waiter));
         int limit = StreamReceiveQueue.SplitAt(waiter, data.Length);
         if (limit > 0)
         {
@@ -77,6 +81,30 @@ public sealed partial class StreamSocket
 
         TellConsumed(data.Length);
         Deliver(waiter, data);
+    }
+
+    /// <summary>
+    /// A read takes every unread byte its buffer holds, as Linux's <c>tcp_recvmsg</c> does: the whole segments queued behind
+    /// <paramref name="data"/> that fit under <paramref name="limit"/> are joined onto it (<c>merge</c>: their extents
+    /// linked, nothing copied), so a zero-copy app gets them in one node it can send on in one write, and a copy read fills
+    /// its buffer in one copy. Merge consumes both nodes (the joined one is this socket's) or neither: a segment that cannot
+    /// be joined (a node's page or origin limit) stays first in line.
+    /// </summary>
+    private QueuedDatagram JoinQueued(QueuedDatagram data, int limit)
+    {
+        while (_received.TryTakeWithin(limit - data.Length, out var next))
+        {
+            var joined = Memory.Merge(Ts, data.Payload, next.Payload, JoinedNodeName);
+            if (!joined.IsOk)
+            {
+                _received.PutBackFront(next);
+                break;
+            }
+
+            data = new QueuedDatagram(joined.Value, data.Length + next.Length, data.From);
+        }
+
+        return data;
     }
 
     private RecvRespEvent EndOfStream(ulong reqId) => new(ReqId: reqId, Error: Errno.None, Data: default, Length: 0, From: Remote ?? default);

@@ -12,8 +12,9 @@ namespace Edsos.SocketService;
 /// A stream (TCP) socket. Phases: unbound, binding, bound, listen pending, listening, connecting (a handshake, or
 /// the adoption of an accepted connection), connected (with the write side open or shut), closed. Connect is
 /// blocking or <see cref="Errno.EINPROGRESS"/>; accept hands a connection to a fresh socket that adopts it; each
-/// <c>send()</c> is one <c>XmitRequest</c> answered once TCP transmitted every byte; a receive returns the next
-/// in-order bytes (partial reads in copy mode, the window opened as the app consumes), then 0 at the end.
+/// <c>send()</c> is one <c>XmitRequest</c> answered once TCP transmitted every byte (copy mode: once copied); a receive
+/// returns every unread in-order byte its buffer holds (a zero-copy one all of them, joined into one node; partial reads
+/// in copy mode; the window opened as the app consumes), then 0 at the end.
 /// A call the phase cannot take is answered as Linux does (<see cref="Errno.EINVAL"/>, <see cref="Errno.EALREADY"/>,
 /// <see cref="Errno.EISCONN"/>, <see cref="Errno.ENOTCONN"/>), including a call made while a bind is in flight.
 /// </summary>

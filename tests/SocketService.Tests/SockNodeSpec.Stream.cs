@@ -120,6 +120,79 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
         Memory.Pop(UserTs, rest.Data).ThrowIfFailed();
     }
 
+    [Fact]
+    public void Recv_ZeroCopyWithSegmentsQueued_JoinsThemIntoOneNodeWithOneMergeEachAndNoCopy()
+    {
+        var (node, ts) = StartSocket(type: SocketKind.Stream);
+        Connect(node);
+        byte[][] segments = [Pattern(100, seed: 1), Pattern(1460, seed: 2), Pattern(7, seed: 3), Pattern(1460, seed: 4)];
+        foreach (var segment in segments)
+        {
+            Deliver(node, ts, segment, Peer);
+        }
+
+        var ops = new List<MemoryOp>();
+        long payloadCopiedBefore = Memory.Counters.PayloadBytesCopied;
+        using (Memory.Observe(record =>
+        {
+            lock (ops)
+            {
+                ops.Add(record.Op);
+            }
+        }))
+        {
+            node.Tell(new RecvReqEvent(2, RecvMode.ZeroCopy, UserTs, false), TestActor);
+            var received = ExpectMsg<RecvRespEvent>();
+            Assert.Equal(payloadCopiedBefore, Memory.Counters.PayloadBytesCopied);
+
+            byte[] expected = [.. segments[0], .. segments[1], .. segments[2], .. segments[3]];
+            Assert.Equal(Errno.None, received.Error);
+            Assert.Equal(expected.Length, received.Length);
+            Assert.Equal(expected, ReadAll(UserTs, received.Data, expected.Length));
+            Assert.Equal(segments.Length, Memory.Inspect(UserTs, received.Data).Unwrap().Extents.Count);
+            Assert.Equal(new StreamConsumed(ConnectionId, expected.Length), Tx.ExpectMsg<StreamConsumed>());
+            Memory.Pop(UserTs, received.Data).ThrowIfFailed();
+        }
+
+        // The hand-over of four segments: three merges and one grant, and not one payload byte copied.
+        lock (ops)
+        {
+            Assert.Equal(3, ops.Count(op => op == MemoryOp.Merge));
+            Assert.Equal(1, ops.Count(op => op == MemoryOp.Grant));
+        }
+
+        node.Tell(new RecvReqEvent(3, RecvMode.ZeroCopy, UserTs, NonBlocking: true), TestActor);
+        Assert.Equal(Errno.EAGAIN, ExpectMsg<RecvRespEvent>().Error);
+        AssertNoLeaks();
+    }
+
+    [Fact]
+    public void Recv_CopyWithSegmentsQueued_JoinsWholeSegmentsThatFitTheBufferAndLeavesTheRestInOrder()
+    {
+        var (node, ts) = StartSocket(mode: DataPathMode.Copy, type: SocketKind.Stream);
+        Connect(node);
+        byte[][] segments = [Pattern(1000, seed: 1), Pattern(1000, seed: 2), Pattern(1000, seed: 3)];
+        foreach (var segment in segments)
+        {
+            Deliver(node, ts, segment, Peer);
+        }
+
+        node.Tell(new RecvReqEvent(2, RecvMode.Copy, UserTs, false, MaxLength: 2500), TestActor);
+        var first = ExpectMsg<RecvRespEvent>();
+        node.Tell(new RecvReqEvent(3, RecvMode.Copy, UserTs, false, MaxLength: 2500), TestActor);
+        var rest = ExpectMsg<RecvRespEvent>();
+
+        Assert.Equal(2000, first.Length);
+        Assert.Equal([.. segments[0], .. segments[1]], ReadAll(UserTs, first.Data, 2000));
+        Assert.Equal(1000, rest.Length);
+        Assert.Equal(segments[2], ReadAll(UserTs, rest.Data, 1000));
+        Assert.Equal(new StreamConsumed(ConnectionId, 2000), Tx.ExpectMsg<StreamConsumed>());
+        Assert.Equal(new StreamConsumed(ConnectionId, 1000), Tx.ExpectMsg<StreamConsumed>());
+        Memory.Pop(UserTs, first.Data).ThrowIfFailed();
+        Memory.Pop(UserTs, rest.Data).ThrowIfFailed();
+        AssertNoLeaks();
+    }
+
     /// <summary>A blocking connect: autobind on 0.0.0.0, then TCP reports the connection on the routed address.</summary>
     private void Connect(IActorRef node)
     {

@@ -234,4 +234,22 @@ public sealed partial class SockNodeSpec : SocketSpecBase
         Assert.Equal(new SendRespEvent(1, 0, Errno.EFAULT), ExpectMsg<SendRespEvent>());
         AssertNoLeaks();
     }
+
+    [Theory]
+    [InlineData(DataPathMode.Copy)]
+    [InlineData(DataPathMode.ZeroCopy)]
+    public async Task Send_TransmitWorkersTsGone_AnswersTheSendWithTheErrorAndLeaksNothing(DataPathMode mode)
+    {
+        var (node, ts) = StartBoundSocket(mode);
+        var user = UserBuffer(Pattern(700));
+        await Sys.ExitTsAsync(TxTs);
+
+        node.Tell(new SendReqEvent(1, ShareToSocket(user, ts, 700), 700, Peer, false), TestActor);
+
+        // Nothing reached the worker, so the send fails in either mode (copy mode used to leave the call unanswered).
+        Assert.Equal(new SendRespEvent(1, 0, Errno.ENETDOWN), ExpectMsg<SendRespEvent>());
+        Tx.ExpectNoMsg(Short);
+        Memory.Pop(UserTs, user).ThrowIfFailed();
+        AssertNoLeaks();
+    }
 }

@@ -48,6 +48,13 @@ internal sealed class StreamReceiveQueue
         => waiter.Mode == RecvMode.Copy && waiter.MaxLength > 0 && length > waiter.MaxLength ? waiter.MaxLength : 0;
 
     /// <summary>
+    /// How many bytes a read by <paramref name="waiter"/> takes in one node: a copy read its buffer's size (a limit of 0
+    /// means none), a zero-copy read everything unread.
+    /// </summary>
+    public static int JoinLimit(in RecvWaiter waiter)
+        => waiter.Mode == RecvMode.Copy && waiter.MaxLength > 0 ? waiter.MaxLength : int.MaxValue;
+
+    /// <summary>
     /// In-order bytes arrive: <see cref="StreamArrival.Discard"/> when the read side is shut (the caller still owns
     /// them), <see cref="StreamArrival.HandToWaiter"/> with the oldest <paramref name="waiter"/> when nothing is
     /// unread, else <see cref="StreamArrival.Queued"/> (the queue owns them now).
@@ -130,6 +137,22 @@ internal sealed class StreamReceiveQueue
 
     /// <summary>Removes the waiting receive <paramref name="reqId"/>, keeping the others' order; false when it is not waiting.</summary>
     public bool TryCancel(ulong reqId, out RecvWaiter cancelled) => WaiterQueue.TryRemove(_waiters, reqId, out cancelled);
+
+    /// <summary>
+    /// Takes the next unread segment (the rest of a split one first) when it is at most <paramref name="room"/> bytes, to
+    /// join it onto what a read already took; the caller owns it. False when nothing is unread or it does not fit.
+    /// </summary>
+    public bool TryTakeWithin(int room, out QueuedDatagram segment)
+    {
+        var next = _front ?? (_segments.Count > 0 ? _segments.Peek() : default);
+        if (!HasUnread || next.Length > room)
+        {
+            segment = default;
+            return false;
+        }
+
+        return TryTake(out segment);
+    }
 
     /// <summary>Takes the next unread bytes (the rest of a split segment first); the caller owns them.</summary>
     public bool TryTake(out QueuedDatagram segment)

@@ -140,4 +140,34 @@ public sealed class StreamReceiveQueueTests
         Assert.Equal(1, queue.Count);
         Assert.True(queue.HasUnread);
     }
+
+    [Theory]
+    [InlineData(RecvMode.Copy, 3000, 3000)]
+    [InlineData(RecvMode.Copy, 0, int.MaxValue)]
+    [InlineData(RecvMode.ZeroCopy, 3000, int.MaxValue)]
+    public void JoinLimit_ACopyReadTakesItsBufferAZeroCopyReadEverything(RecvMode mode, int maxLength, int expected)
+    {
+        Assert.Equal(expected, StreamReceiveQueue.JoinLimit(Waiter(1, mode, maxLength)));
+    }
+
+    [Fact]
+    public void TryTakeWithin_TakesWholeSegmentsInOrderWhileTheyFit()
+    {
+        var queue = new StreamReceiveQueue();
+        queue.PutBackFront(Segment(1, 10));
+        queue.Arrive(Segment(2, 20), out _);
+        queue.Arrive(Segment(3, 30), out _);
+
+        Assert.False(queue.TryTakeWithin(9, out _));
+        Assert.True(queue.TryTakeWithin(10, out var first));
+        Assert.Equal(1U, first.Payload.NodeId);
+        Assert.False(queue.TryTakeWithin(19, out _));
+        Assert.True(queue.TryTakeWithin(int.MaxValue, out var second));
+        Assert.Equal(2U, second.Payload.NodeId);
+        Assert.Equal(30, queue.QueuedBytes);
+        Assert.True(queue.TryTakeWithin(30, out var third));
+        Assert.Equal(3U, third.Payload.NodeId);
+        Assert.False(queue.TryTakeWithin(int.MaxValue, out _));
+        Assert.Equal(0, queue.QueuedBytes);
+    }
 }
