@@ -17,6 +17,13 @@ public sealed record NicOptions
     /// <summary>Bytes per RX buffer; a longer frame is dropped by the device. Default 2048.</summary>
     public int RxBufferSize { get; init; } = 2048;
 
+    /// <summary>
+    /// RX buffers posted per pushed node (one push, one pin for all of them; the node is popped when the last is
+    /// polled). More than one needs <see cref="RxBufferSize"/> of one page (4096), so no buffer crosses a physical
+    /// extent. Default 1: a node per buffer.
+    /// </summary>
+    public int RxBuffersPerBlock { get; init; } = 1;
+
     /// <summary>Frames the RX worker handles per NAPI poll before it yields to its mailbox. Default 64.</summary>
     public int NapiBudget { get; init; } = 64;
 
@@ -38,6 +45,14 @@ public sealed record NicOptions
     /// </summary>
     public bool Tso { get; init; } = true;
 
+    /// <summary>
+    /// Large frames on the wire (<see cref="VirtualNicOptions.LargeFrames"/>): with <see cref="Tso"/> a super-frame
+    /// crosses the wire whole instead of as MSS-sized frames, and the device writes a frame longer than
+    /// <see cref="RxBufferSize"/> across consecutive RX buffers, which the RX worker joins into one frame by
+    /// <c>merge</c> (no copy). Both NICs of a wire must have it, as both ends of a link agree on its MTU. Default false.
+    /// </summary>
+    public bool LargeFrames { get; init; }
+
     /// <summary>The driver's TS path, <c>/drivers/net/&lt;Name&gt;</c>.</summary>
     public string TsPath => "/drivers/net/" + Name;
 
@@ -51,6 +66,7 @@ public sealed record NicOptions
         RxBufferSize = RxBufferSize,
         MaxDescriptorsPerFrame = MaxDescriptorsPerFrame,
         Tso = Tso,
+        LargeFrames = LargeFrames,
     };
 
     /// <summary>Throws <see cref="ArgumentException"/> for a bad name, ring size, buffer size or budget.</summary>
@@ -64,6 +80,12 @@ public sealed record NicOptions
         CheckRing(TxRingSize, nameof(TxRingSize));
         CheckRing(RxRingSize, nameof(RxRingSize));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(NapiBudget);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(RxBuffersPerBlock);
+        if (RxBuffersPerBlock > 1 && RxBufferSize != 4096)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RxBuffersPerBlock), RxBuffersPerBlock, "more than one RX buffer per block needs page-sized (4096-byte) buffers");
+        }
+
         DeviceOptions.Validate();
     }
 

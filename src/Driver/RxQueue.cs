@@ -5,13 +5,20 @@ namespace Edsos.Driver;
 
 /// <summary>
 /// The driver's receive logic over an RX <see cref="DescriptorRing"/>, without the actor: post
-/// buffers (push, pin, descriptor), and poll done descriptors, turning each filled buffer into a
+/// buffers (push, pin, descriptors), and poll done descriptors, turning each received frame into a
 /// CTRN in the handler's TS. Not thread-safe: one actor owns it.
 /// <para>
-/// Ownership: a posted buffer is a node of the driver's TS, pinned for the device. When its
-/// descriptor is done the driver unpins it, <c>ct_share</c>s the frame's bytes to the handler
-/// (which then owns that CTRN) and pops its own node, so the pages live exactly as long as the
-/// handler's CTRN. With no handler the node is popped and the frame counted as dropped.
+/// Buffers are posted in blocks: one pushed, pinned node of up to <c>buffersPerBlock</c> buffers,
+/// one descriptor per buffer (each physically contiguous), so posting costs one push, one pin and one
+/// locate per block rather than per buffer. With one buffer per block (the default) this is one node per
+/// descriptor. A frame is shared to the handler straight out of its block (<c>ct_share</c> of the bytes
+/// it fills); a frame written across buffers of two blocks (large frames) is shared as one CTRN per block
+/// and the pieces joined by <c>merge</c> in the handler's TS, before the frame is handed over.
+/// </para>
+/// <para>
+/// Ownership: a block is a node of the driver's TS, pinned for the device, until the last of its
+/// descriptors is polled; the driver then unpins and pops it. The pages of a delivered frame live as long
+/// as the handler's CTRN, which holds its own references. With no handler a frame is counted as dropped.
 /// </para>
 /// </summary>
 internal sealed class RxQueue
@@ -20,20 +27,41 @@ internal sealed class RxQueue
     private readonly TsId _ts;
     private readonly DescriptorRing _ring;
     private readonly int _bufferSize;
+    private readonly int _buffersPerBlock;
     private readonly Slot[] _slots;
+    private readonly Block[] _blocks;
+    private readonly int[] _freeBlocks;
+    private readonly Run[] _runs;
     private readonly string[] _bufferNames;
     private readonly string[] _frameNames;
+    private int _freeBlockCount;
 
-    // The extents of the buffer being posted: reused by every pin, so posting allocates no extent array.
+    // The extents of the block being posted: reused by every pin, so posting allocates no extent array.
     private PhysExtent[] _extents = new PhysExtent[2];
 
-    public RxQueue(MemoryManager memory, TsId ts, DescriptorRing ring, int bufferSize, string frameNamePrefix)
+    /// <summary>
+    /// A queue over <paramref name="ring"/> posting buffers of <paramref name="bufferSize"/> bytes, up to
+    /// <paramref name="buffersPerBlock"/> of them per pushed node (more than one needs page-sized, page-aligned
+    /// buffers: a buffer must not cross a physical extent).
+    /// </summary>
+    public RxQueue(MemoryManager memory, TsId ts, DescriptorRing ring, int bufferSize, string frameNamePrefix, int buffersPerBlock = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(buffersPerBlock);
         _memory = memory;
         _ts = ts;
         _ring = ring;
         _bufferSize = bufferSize;
+        _buffersPerBlock = Math.Min(buffersPerBlock, ring.Count - 1);
         _slots = new Slot[ring.Count];
+        _blocks = new Block[ring.Count];
+        _freeBlocks = new int[ring.Count];
+        _runs = new Run[ring.Count];
+        for (var i = 0; i < ring.Count; i++)
+        {
+            _freeBlocks[i] = ring.Count - 1 - i;
+        }
+
+        _freeBlockCount = ring.Count;
 
         // Names are fixed per slot, so posting and delivering allocate no strings.
         _bufferNames = new string[ring.Count];
@@ -58,17 +86,24 @@ internal sealed class RxQueue
     public long Dropped { get; private set; }
 
     /// <summary>
-    /// Posts fresh buffers into every free slot. Returns how many it posted; stops early (and
-    /// returns the memory error) only if the arena runs out, leaving the ring partly filled.
-    /// The caller writes <see cref="DescriptorRing.Tail"/> to RDT when this returns more than zero.
+    /// Posts fresh buffers into the free slots, a block at a time. While at least a block's worth of buffers
+    /// is still posted it waits for a whole block of free slots, so blocks stay large. Returns how many buffers
+    /// it posted; stops early (and returns the memory error) only if the arena runs out, leaving the ring
+    /// partly filled. The caller writes <see cref="DescriptorRing.Tail"/> to RDT when this returns more than zero.
     /// </summary>
     public MemoryResult<int> Fill()
     {
         var posted = 0;
         while (!_ring.IsFull)
         {
-            var slot = _ring.Tail;
-            var pushed = _memory.Push(_ts, _bufferNames[slot], _bufferSize, Rights.All);
+            int count = Math.Min(_ring.Free, _buffersPerBlock);
+            if (count < _buffersPerBlock && _ring.InUse >= _buffersPerBlock)
+            {
+                break;
+            }
+
+            var first = _ring.Tail;
+            var pushed = _memory.Push(_ts, _bufferNames[first], count * _bufferSize, Rights.All);
             if (!pushed.IsOk)
             {
                 return MemoryResult<int>.Fail(pushed.Error, pushed.Detail);
@@ -77,10 +112,8 @@ internal sealed class RxQueue
             var buffer = pushed.Value;
             var pinned = _memory.Pin(_ts, buffer, ref _extents, out int extentCount);
             var info = pinned.IsOk ? _memory.Locate(_ts, buffer) : default;
-
-            // A buffer is one descriptor address, so it must be physically contiguous; push hands
-            // out whole pages and coalesces adjacent ones, so a 2 KiB buffer always is.
-            if (!pinned.IsOk || !info.IsOk || extentCount != 1)
+            var written = pinned.IsOk && info.IsOk ? WriteBlock(first, count, extentCount) : MemoryResult.Fail(pinned.IsOk ? info.Error : pinned.Error, "RX block not pinned");
+            if (!written.IsOk)
             {
                 if (pinned.IsOk)
                 {
@@ -88,61 +121,48 @@ internal sealed class RxQueue
                 }
 
                 _memory.Release(_ts, buffer);
-                return MemoryResult<int>.Fail(pinned.IsOk ? MemoryError.InvalidArgument : pinned.Error, "RX buffer is not one pinned contiguous extent");
-            }
-
-            var written = _ring.WriteRx(slot, LegacyRxDescriptor.Posted(_extents[0].Address));
-            if (!written.IsOk)
-            {
-                _memory.Unpin(pinned.Value);
-                _memory.Release(_ts, buffer);
                 return MemoryResult<int>.Fail(written.Error, written.Detail);
             }
 
-            _slots[slot] = new Slot(buffer, pinned.Value, info.Value.Gva);
-            _ring.Produce(1);
-            posted++;
+            int block = _freeBlocks[--_freeBlockCount];
+            _blocks[block] = new Block(buffer, pinned.Value, info.Value.Gva, count);
+            for (var i = 0; i < count; i++)
+            {
+                _slots[(first + i) & (_ring.Count - 1)] = new Slot(block, i * _bufferSize);
+            }
+
+            _ring.Produce(count);
+            posted += count;
         }
 
         return MemoryResult<int>.Ok(posted);
     }
 
     /// <summary>
-    /// NAPI poll: takes up to <paramref name="budget"/> done descriptors in ring order. Each
-    /// filled buffer is unpinned; with a <paramref name="handlerTs"/> its first Length bytes are
-    /// shared there as a CTRN and added to <paramref name="frames"/>, otherwise it is dropped;
-    /// either way the driver pops its own node. Returns how many descriptors it consumed (equal
-    /// to the budget means more may be waiting). Call <see cref="Fill"/> afterwards to repost.
+    /// NAPI poll: takes the done frames in ring order until <paramref name="budget"/> descriptors are
+    /// consumed (a frame spanning several is taken whole, even past the budget). With a
+    /// <paramref name="handlerTs"/> each frame's bytes are shared there as one CTRN and added to
+    /// <paramref name="frames"/>; without one, or with an error bit on any of its descriptors, it is
+    /// dropped. A block whose last descriptor is consumed is unpinned and popped. Returns how many
+    /// descriptors it consumed (at least the budget means more may be waiting). Call <see cref="Fill"/>
+    /// afterwards to repost.
     /// </summary>
     public int Poll(int budget, TsId handlerTs, List<RxFrame> frames)
     {
         var consumed = 0;
         while (consumed < budget && !_ring.IsEmpty)
         {
-            var index = _ring.Clean;
-            var read = _ring.ReadRx(index);
-            if (!read.IsOk || (read.Value.Status & RxDescriptorStatus.Dd) == 0)
+            if (!FindFrame(out int count, out int length, out bool bad))
             {
                 break;
             }
 
-            var descriptor = read.Value;
-            var slot = _slots[index];
-            _slots[index] = default;
-            _ring.Reclaim(1);
-            consumed++;
-            _memory.Unpin(slot.PinId);
-
-            var deliverable = handlerTs.IsValid
-                && descriptor.Errors == 0
-                && descriptor.Length > 0
-                && (descriptor.Status & RxDescriptorStatus.Eop) != 0;
-            if (deliverable)
+            if (handlerTs.IsValid && !bad && length > 0)
             {
-                var shared = _memory.CtShare(_ts, slot.Buffer, slot.Gva, descriptor.Length, handlerTs, _frameNames[index], Rights.All);
+                var shared = ShareFrame(count, length, handlerTs);
                 if (shared.IsOk)
                 {
-                    frames.Add(new RxFrame(shared.Value, descriptor.Length));
+                    frames.Add(new RxFrame(shared.Value, length));
                     Delivered++;
                 }
                 else
@@ -155,8 +175,13 @@ internal sealed class RxQueue
                 Dropped++;
             }
 
-            // The CTRN (if any) holds its own page references; the driver's node goes either way.
-            _memory.Release(_ts, slot.Buffer);
+            // The CTRN (if any) holds its own page references; the blocks go once all their buffers are consumed.
+            for (var k = 0; k < count; k++)
+            {
+                ReclaimOne();
+            }
+
+            consumed += count;
         }
 
         return consumed;
@@ -177,23 +202,175 @@ internal sealed class RxQueue
     }
 
     /// <summary>
-    /// Shutdown, after the device was reset: unpins and pops every posted buffer, then releases
+    /// Shutdown, after the device was reset: unpins and pops every posted block, then releases
     /// the ring. Frames the device wrote but nobody polled are dropped.
     /// </summary>
     public void Release()
     {
         while (!_ring.IsEmpty)
         {
-            var index = _ring.Clean;
-            var slot = _slots[index];
-            _slots[index] = default;
-            _ring.Reclaim(1);
-            _memory.Unpin(slot.PinId);
-            _memory.Release(_ts, slot.Buffer);
+            ReclaimOne();
         }
 
         _ring.Release();
     }
 
-    private readonly record struct Slot(Capability Buffer, ulong PinId, Gva Gva);
+    /// <summary>
+    /// Writes the descriptors of a block of <paramref name="count"/> buffers starting at ring slot
+    /// <paramref name="first"/> from the pinned extents: each buffer must lie inside one extent.
+    /// </summary>
+    private MemoryResult WriteBlock(int first, int count, int extentCount)
+    {
+        int extent = 0;
+        long inExtent = 0;
+        for (var i = 0; i < count; i++)
+        {
+            while (extent < extentCount && inExtent >= _extents[extent].Length)
+            {
+                inExtent -= _extents[extent].Length;
+                extent++;
+            }
+
+            if (extent == extentCount || inExtent + _bufferSize > _extents[extent].Length)
+            {
+                return MemoryResult.Fail(MemoryError.InvalidArgument, "RX buffer is not one pinned contiguous extent");
+            }
+
+            var written = _ring.WriteRx((first + i) & (_ring.Count - 1), LegacyRxDescriptor.Posted(_extents[extent].Address + (ulong)inExtent));
+            if (!written.IsOk)
+            {
+                return written;
+            }
+
+            inExtent += _bufferSize;
+        }
+
+        return MemoryResult.Ok;
+    }
+
+    /// <summary>
+    /// The frame at the clean index: its descriptors up to the first with EOP, all done. False (nothing to
+    /// take) while its first or last descriptor is not done yet. Bad: an error bit, or a buffer before the
+    /// last that is not full (the device fills them in order).
+    /// </summary>
+    private bool FindFrame(out int count, out int length, out bool bad)
+    {
+        count = 0;
+        length = 0;
+        bad = false;
+        while (count < _ring.InUse)
+        {
+            var read = _ring.ReadRx((_ring.Clean + count) & (_ring.Count - 1));
+            if (!read.IsOk || (read.Value.Status & RxDescriptorStatus.Dd) == 0)
+            {
+                return false;
+            }
+
+            count++;
+            length += read.Value.Length;
+            bool eop = (read.Value.Status & RxDescriptorStatus.Eop) != 0;
+            bad |= read.Value.Errors != 0 || (!eop && read.Value.Length != _bufferSize);
+            if (eop)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Shares the <paramref name="length"/> bytes of the frame in the next <paramref name="count"/> descriptors to
+    /// <paramref name="handlerTs"/>: one <c>ct_share</c> per block it touches, joined by <c>merge</c> there when it
+    /// touches more than one. On failure nothing is left in the handler's TS.
+    /// </summary>
+    private MemoryResult<Capability> ShareFrame(int count, int length, TsId handlerTs)
+    {
+        // The frame's runs: consecutive buffers of one block are consecutive bytes of its node.
+        int runs = 0;
+        int left = length;
+        for (var k = 0; k < count; k++)
+        {
+            var slot = _slots[(_ring.Clean + k) & (_ring.Count - 1)];
+            int piece = Math.Min(left, _bufferSize);
+            left -= piece;
+            if (runs > 0 && _runs[runs - 1].Block == slot.Block)
+            {
+                _runs[runs - 1] = _runs[runs - 1] with { Length = _runs[runs - 1].Length + piece };
+            }
+            else
+            {
+                _runs[runs++] = new Run(slot.Block, slot.Offset, piece);
+            }
+        }
+
+        string name = _frameNames[_ring.Clean];
+        Capability frame = default;
+        for (var r = 0; r < runs; r++)
+        {
+            var run = _runs[r];
+            var block = _blocks[run.Block];
+            var shared = _memory.CtShare(_ts, block.Buffer, block.Gva.Add(run.Offset), run.Length, handlerTs, name, Rights.All);
+            if (!shared.IsOk)
+            {
+                if (r > 0)
+                {
+                    _memory.Release(handlerTs, frame);
+                }
+
+                return shared;
+            }
+
+            if (r == 0)
+            {
+                frame = shared.Value;
+                continue;
+            }
+
+            // Both pieces are CTRNs the driver minted in the handler's TS and still holds (one owner): they are
+            // joined there, where they live, before the frame is handed over. Merge consumes both on success only.
+            var merged = _memory.Merge(handlerTs, frame, shared.Value, name);
+            if (!merged.IsOk)
+            {
+                _memory.Release(handlerTs, frame);
+                _memory.Release(handlerTs, shared.Value);
+                return merged;
+            }
+
+            frame = merged.Value;
+        }
+
+        return MemoryResult<Capability>.Ok(frame);
+    }
+
+    /// <summary>Reclaims the descriptor at the clean index; its block is unpinned and popped with its last one.</summary>
+    private void ReclaimOne()
+    {
+        int index = _ring.Clean;
+        int blockIndex = _slots[index].Block;
+        _slots[index] = default;
+        _ring.Reclaim(1);
+        ref var block = ref _blocks[blockIndex];
+        if (--block.Remaining > 0)
+        {
+            return;
+        }
+
+        _memory.Unpin(block.PinId);
+        _memory.Release(_ts, block.Buffer);
+        block = default;
+        _freeBlocks[_freeBlockCount++] = blockIndex;
+    }
+
+    private readonly record struct Slot(int Block, int Offset);
+
+    private readonly record struct Run(int Block, int Offset, int Length);
+
+    private struct Block(Capability buffer, ulong pinId, Gva gva, int remaining)
+    {
+        public readonly Capability Buffer = buffer;
+        public readonly ulong PinId = pinId;
+        public readonly Gva Gva = gva;
+        public int Remaining = remaining;
+    }
 }

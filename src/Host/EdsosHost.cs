@@ -21,6 +21,11 @@ namespace Edsos.Host;
 public sealed class EdsosHost : IAsyncDisposable
 {
     private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(10);
+
+    // With large frames: one page per RX buffer (a 64 KiB frame takes 17), and a ring that holds many such frames.
+    private const int LargeFrameRxBuffer = 4096;
+    private const int LargeFrameRxRing = 1024;
+    private const int LargeFrameRxBlock = 32;
     private readonly List<Libc> _processes = [];
     private bool _stopped;
 
@@ -79,7 +84,9 @@ public sealed class EdsosHost : IAsyncDisposable
         system.RegisterOnTermination(services.Dispose);
         try
         {
-            var nicOptions = new NicOptions { Name = "eth0", Tso = options.Tso };
+            var nicOptions = options.LargeFrames
+                ? new NicOptions { Name = "eth0", Tso = options.Tso, LargeFrames = true, RxBufferSize = LargeFrameRxBuffer, RxRingSize = LargeFrameRxRing, RxBuffersPerBlock = LargeFrameRxBlock }
+                : new NicOptions { Name = "eth0", Tso = options.Tso };
             var nic = await NicDriver.StartAsync(system, nicOptions, wire).ConfigureAwait(false);
 
             // TCP's window never promises more than the NIC's posted RX buffers can take at once.

@@ -54,4 +54,14 @@ public sealed record EdsosHostOptions
     /// environment variable <c>EDSOS_BATCHING=0</c> turns it off for a run (to compare the two in one build).
     /// </summary>
     public bool Batching { get; init; } = true;
+
+    /// <summary>
+    /// Large frames on the wire (<see cref="Driver.NicOptions.LargeFrames"/>), for a wire whose other end has them
+    /// too (a <c>LoopbackWire</c> pair of two such hosts; never a TAP device or a peer built without it): with
+    /// <see cref="Tso"/> a TCP super-segment of up to 64 KiB crosses the wire as one frame instead of about 45, as over
+    /// Linux's loopback with its 64 KiB MTU; the NIC then posts page-sized RX buffers (4096 bytes) on a 1024-slot RX
+    /// ring and joins the buffers of a large frame by <c>merge</c>. The IPv4 MTU, and so UDP and what TCP announces,
+    /// stay as <see cref="Mtu"/> says. Default false.
+    /// </summary>
+    public bool LargeFrames { get; init; }
 }

@@ -112,7 +112,7 @@ public sealed class TcpTsoSpec
     /// Connects a client on A to an echo server on B, sends <paramref name="size"/> pattern bytes in one
     /// <c>send()</c>, reads the echo back while it is sent, then shuts down and closes both ends.
     /// </summary>
-    private static async Task<(SysResult Sent, byte[] Pattern, byte[] Back)> EchoOnceAsync(TwoHosts hosts, int size, int seed)
+    internal static async Task<(SysResult Sent, byte[] Pattern, byte[] Back)> EchoOnceAsync(TwoHosts hosts, int size, int seed)
     {
         var server = hosts.B.StartProcess("server");
         int listener = await TcpSockets.ListenAsync(server, 7);
@@ -142,7 +142,7 @@ public sealed class TcpTsoSpec
     /// round): the last ACKs of the close may still be leaving when the echo completes. Fails if the two
     /// counts do not meet within the wait.
     /// </summary>
-    private static async Task<DriverProtocol.NicStatistics> SettledStatisticsAsync(EdsosHost host, FrameSizeWire watch)
+    internal static async Task<DriverProtocol.NicStatistics> SettledStatisticsAsync(EdsosHost host, FrameSizeWire watch)
     {
         var deadline = DateTime.UtcNow + s_wait;
         while (true)

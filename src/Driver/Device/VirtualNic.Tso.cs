@@ -13,7 +13,9 @@ namespace Edsos.Driver.Device;
 /// length, identification + segment index, IPv4 header checksum (IXSM); TCP sequence number + payload
 /// offset, FIN and PSH kept on the last segment only, CWR on the first only, and the TCP checksum over
 /// pseudo-header, header and the segment's payload (TXSM). The model computes both checksums from the
-/// segment's own bytes; whatever the driver left in the checksum fields is ignored.
+/// segment's own bytes; whatever the driver left in the checksum fields is ignored. With
+/// <see cref="VirtualNicOptions.LargeFrames"/> the super-frame is not cut: it leaves as one frame, fixed up as one
+/// segment (virtio-net's HOST_TSO4 towards a peer that offers GUEST_TSO4).
 /// </summary>
 public sealed partial class VirtualNic
 {
@@ -75,6 +77,20 @@ public sealed partial class VirtualNic
         int ip = context.IpChecksumStart;
         int ipEnd = IpChecksumEnd(context);
         int tcp = context.TcpChecksumStart;
+        if (_options.LargeFrames && total <= _options.ReceiveLimit && total - ip <= ushort.MaxValue)
+        {
+            // The peer takes large frames: the super-frame leaves whole, fixed up once as one segment.
+            Span<byte> whole = _tsoBuffer.AsSpan(0, total);
+            FixSegment(context, options, whole, ip, ipEnd, tcp, headerLength, whole.Length - headerLength);
+            wire.Transmit(whole);
+            _framesSent++;
+            _bytesSent += total;
+            _tsoFrames++;
+            _tsoSegments++;
+            frames = 1;
+            return true;
+        }
+
         ushort identification = BinaryPrimitives.ReadUInt16BigEndian(super[(ip + 4)..]);
         uint sequence = BinaryPrimitives.ReadUInt32BigEndian(super[(tcp + 4)..]);
         byte flags = super[tcp + 13];
@@ -88,7 +104,6 @@ public sealed partial class VirtualNic
             super[..headerLength].CopyTo(frame);
             super.Slice(headerLength + offset, payload).CopyTo(frame[headerLength..]);
 
-            BinaryPrimitives.WriteUInt16BigEndian(frame[(ip + 2)..], (ushort)(headerLength - ip + payload));
             BinaryPrimitives.WriteUInt16BigEndian(frame[(ip + 4)..], unchecked((ushort)(identification + i)));
             BinaryPrimitives.WriteUInt32BigEndian(frame[(tcp + 4)..], unchecked(sequence + (uint)offset));
             byte segmentFlags = flags;
@@ -103,23 +118,7 @@ public sealed partial class VirtualNic
             }
 
             frame[tcp + 13] = segmentFlags;
-            if ((options & TxPacketOptions.Ixsm) != 0)
-            {
-                frame.Slice(context.IpChecksumOffset, 2).Clear();
-                ushort ipChecksum = DeviceChecksum.Finish(DeviceChecksum.Add(0, frame[ip..(ipEnd + 1)]));
-                BinaryPrimitives.WriteUInt16BigEndian(frame[context.IpChecksumOffset..], ipChecksum);
-            }
-
-            if ((options & TxPacketOptions.Txsm) != 0)
-            {
-                // RFC 9293 3.1: pseudo-header (source, destination, zero, protocol, TCP length), then the segment.
-                frame.Slice(context.TcpChecksumOffset, 2).Clear();
-                ulong sum = DeviceChecksum.Add(0, frame.Slice(ip + 12, 8));
-                sum += IpProtocolTcp + (ulong)(frame.Length - tcp);
-                sum = DeviceChecksum.Add(sum, frame[tcp..]);
-                BinaryPrimitives.WriteUInt16BigEndian(frame[context.TcpChecksumOffset..], DeviceChecksum.Finish(sum));
-            }
-
+            FixSegment(context, options, frame, ip, ipEnd, tcp, headerLength, payload);
             wire.Transmit(frame);
             _framesSent++;
             _bytesSent += frame.Length;
@@ -129,6 +128,31 @@ public sealed partial class VirtualNic
         _tsoSegments += segments;
         frames = segments;
         return true;
+    }
+
+    /// <summary>
+    /// The per-segment fixes that do not depend on the segment's place: IPv4 total length, and the IPv4 header
+    /// checksum (IXSM) and the TCP checksum over pseudo-header, header and payload (TXSM) when asked for.
+    /// </summary>
+    private static void FixSegment(in TcpIpContextTxDescriptor context, TxPacketOptions options, Span<byte> frame, int ip, int ipEnd, int tcp, int headerLength, int payload)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(frame[(ip + 2)..], (ushort)(headerLength - ip + payload));
+        if ((options & TxPacketOptions.Ixsm) != 0)
+        {
+            frame.Slice(context.IpChecksumOffset, 2).Clear();
+            ushort ipChecksum = DeviceChecksum.Finish(DeviceChecksum.Add(0, frame[ip..(ipEnd + 1)]));
+            BinaryPrimitives.WriteUInt16BigEndian(frame[context.IpChecksumOffset..], ipChecksum);
+        }
+
+        if ((options & TxPacketOptions.Txsm) != 0)
+        {
+            // RFC 9293 3.1: pseudo-header (source, destination, zero, protocol, TCP length), then the segment.
+            frame.Slice(context.TcpChecksumOffset, 2).Clear();
+            ulong sum = DeviceChecksum.Add(0, frame.Slice(ip + 12, 8));
+            sum += IpProtocolTcp + (ulong)(frame.Length - tcp);
+            sum = DeviceChecksum.Add(sum, frame[tcp..]);
+            BinaryPrimitives.WriteUInt16BigEndian(frame[context.TcpChecksumOffset..], DeviceChecksum.Finish(sum));
+        }
     }
 
     /// <summary>

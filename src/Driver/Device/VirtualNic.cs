@@ -64,7 +64,7 @@ public sealed partial class VirtualNic : IDisposable
         _frameExtents = new PhysExtent[_options.MaxDescriptorsPerFrame];
 
         // The device's own memory: frames are assembled here, outside the arena, before the wire.
-        _wireBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(_options.MaxFrameLength, _options.RxBufferSize));
+        _wireBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(_options.ReceiveLimit, _options.RxBufferSize));
 
         // A TSO super-frame is gathered whole before it is cut: headers plus up to 64 KiB of payload.
         _tsoBuffer = _options.Tso ? ArrayPool<byte>.Shared.Rent(MaxTsoHeaderLength + MaxTsoPayload) : null;
@@ -296,7 +296,10 @@ public sealed partial class VirtualNic : IDisposable
     /// Takes one frame from the wire: DMA-writes it into the buffer of the descriptor at RDH,
     /// writes its length and DD | EOP, advances RDH and latches <see cref="InterruptCause.RxTimer"/>.
     /// With no descriptor posted (RDH == RDT) the frame is dropped and counted in RxMissed; a
-    /// frame longer than a buffer is dropped and counted in RxErrors without using a descriptor.
+    /// frame longer than a buffer is dropped and counted in RxErrors without using a descriptor,
+    /// unless the device takes <see cref="VirtualNicOptions.LargeFrames"/>: such a frame then fills
+    /// consecutive buffers (each descriptor DD with its own length, EOP on the last only), and is
+    /// missed whole when fewer buffers are posted than it needs.
     /// </summary>
     public RxOutcome Receive(ReadOnlySpan<byte> frame)
     {
@@ -306,39 +309,83 @@ public sealed partial class VirtualNic : IDisposable
             return RxOutcome.Missed;
         }
 
-        if (frame.Length > _options.RxBufferSize || frame.Length > _options.MaxFrameLength)
+        if (frame.Length > _options.ReceiveLimit || (frame.Length > _options.RxBufferSize && !_options.LargeFrames))
         {
             _rxErrors++;
             return RxOutcome.TooLong;
         }
 
-        Span<byte> slot = stackalloc byte[LegacyRxDescriptor.Size];
-        var offset = Rdh * LegacyRxDescriptor.Size;
-        if (!_rxRing.Read(offset, slot).IsOk)
+        int buffers = Math.Max(1, (frame.Length + _options.RxBufferSize - 1) / _options.RxBufferSize);
+        if (buffers > ((Rdt - Rdh) & (_rxCount - 1)))
         {
-            // The ring itself is unreachable: behave as if nothing was posted.
             _rxMissed++;
             return RxOutcome.Missed;
         }
 
-        var posted = LegacyRxDescriptor.Read(slot);
-        var outcome = RxOutcome.Delivered;
-        RxDescriptorStatus status = RxDescriptorStatus.Dd | RxDescriptorStatus.Eop;
-        byte errors = 0;
-        var length = (ushort)frame.Length;
         var injected = Faults?.Hit(DriverFaultPoints.RxDma, accept: FaultKind.TsExit | FaultKind.DmaFail) ?? FaultKind.None;
-        if (frame.Length > 0 && (injected == FaultKind.DmaFail || !_memory.DmaWrite(new PhysExtent(posted.BufferAddress, frame.Length), frame).IsOk))
+        var outcome = RxOutcome.Delivered;
+        for (int i = 0; i < buffers; i++)
         {
-            // RXE: the buffer could not take the data; the descriptor still completes so the ring moves on.
-            outcome = RxOutcome.DmaFault;
-            errors = 0x80;
-            length = 0;
-            _rxErrors++;
+            int start = i * _options.RxBufferSize;
+            var piece = frame.Slice(start, Math.Min(_options.RxBufferSize, frame.Length - start));
+            var written = WriteRxBuffer(piece, last: i == buffers - 1, injected == FaultKind.DmaFail);
+            if (written == RxOutcome.Missed && i == 0)
+            {
+                // The ring itself is unreachable: behave as if nothing was posted.
+                _rxMissed++;
+                return RxOutcome.Missed;
+            }
+
+            if (written != RxOutcome.Delivered)
+            {
+                // RXE on a piece: the driver drops the frame whole. A ring unreachable mid-frame ends it here.
+                outcome = RxOutcome.DmaFault;
+                if (written == RxOutcome.Missed)
+                {
+                    break;
+                }
+            }
         }
-        else
+
+        if (outcome == RxOutcome.Delivered)
         {
             _framesReceived++;
             _bytesReceived += frame.Length;
+        }
+        else
+        {
+            _rxErrors++;
+        }
+
+        _icr |= InterruptCause.RxTimer;
+        return outcome;
+    }
+
+    /// <summary>
+    /// One descriptor of a received frame: the piece DMA-written into the buffer at RDH, the descriptor's length,
+    /// DD (and EOP when <paramref name="last"/>) written back, RDH advanced. <see cref="RxOutcome.DmaFault"/> when the
+    /// buffer could not take the piece (RXE: the descriptor completes with length 0 and the error bit, so the ring
+    /// moves on); <see cref="RxOutcome.Missed"/> when the ring cannot be read (nothing completes).
+    /// </summary>
+    private RxOutcome WriteRxBuffer(ReadOnlySpan<byte> piece, bool last, bool failDma)
+    {
+        Span<byte> slot = stackalloc byte[LegacyRxDescriptor.Size];
+        var offset = Rdh * LegacyRxDescriptor.Size;
+        if (!_rxRing!.Read(offset, slot).IsOk)
+        {
+            return RxOutcome.Missed;
+        }
+
+        var posted = LegacyRxDescriptor.Read(slot);
+        RxDescriptorStatus status = last ? RxDescriptorStatus.Dd | RxDescriptorStatus.Eop : RxDescriptorStatus.Dd;
+        byte errors = 0;
+        var length = (ushort)piece.Length;
+        var outcome = RxOutcome.Delivered;
+        if (piece.Length > 0 && (failDma || !_memory.DmaWrite(new PhysExtent(posted.BufferAddress, piece.Length), piece).IsOk))
+        {
+            errors = 0x80;
+            length = 0;
+            outcome = RxOutcome.DmaFault;
         }
 
         var done = new LegacyRxDescriptor(posted.BufferAddress, length, 0, status, errors, posted.Special);
@@ -347,7 +394,6 @@ public sealed partial class VirtualNic : IDisposable
         // Write back everything after the address: the driver owns the address field.
         _rxRing.Write(offset + LegacyRxDescriptor.LengthOffset, slot[LegacyRxDescriptor.LengthOffset..]);
         Rdh = (Rdh + 1) & (_rxCount - 1);
-        _icr |= InterruptCause.RxTimer;
         return outcome;
     }
 

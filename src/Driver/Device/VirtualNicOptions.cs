@@ -29,6 +29,23 @@ public sealed record VirtualNicOptions
     /// </summary>
     public bool Tso { get; init; } = true;
 
+    /// <summary>
+    /// Large frames on the wire, both ways (virtio-net's HOST_TSO4 and GUEST_TSO4 with mergeable RX buffers; Linux
+    /// loopback's 64 KiB MTU): a TSO super-frame leaves whole, as one IPv4/TCP frame of up to
+    /// <see cref="MaxLargeFrameLength"/> bytes with its IPv4 total length and both checksums fixed for the whole,
+    /// instead of cut into MSS-sized frames; and a received frame longer than one RX buffer is written across
+    /// consecutive posted buffers (e1000 long packet reception, RCTL.LPE: DD on each, EOP on the last only), or
+    /// missed when too few are posted. Both NICs of a wire must have it: a peer without it drops such frames as too
+    /// long. Default false.
+    /// </summary>
+    public bool LargeFrames { get; init; }
+
+    /// <summary>The longest frame a NIC with <see cref="LargeFrames"/> sends or takes: Ethernet's 14 bytes and the largest IPv4 datagram.</summary>
+    public const int MaxLargeFrameLength = 14 + ushort.MaxValue;
+
+    /// <summary>The longest frame the device receives: <see cref="MaxLargeFrameLength"/> with <see cref="LargeFrames"/>, else <see cref="MaxFrameLength"/>.</summary>
+    public int ReceiveLimit => LargeFrames ? Math.Max(MaxFrameLength, MaxLargeFrameLength) : MaxFrameLength;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a non-positive or inconsistent value.</summary>
     public void Validate()
     {

@@ -26,6 +26,11 @@ public static partial class StreamBench
 {
     private const ushort SinkPort = 9;
     private const double MaxWarmUpSeconds = 10;
+
+    // The shape of Linux's loopback beside it: 64 KiB frames on the wire (its MTU is 65536) and a receive window well
+    // past one write (Linux autotunes its buffer to megabytes; here 1 MiB, which the NIC's RX ring clamps further).
+    private const bool LargeFrames = true;
+    private static readonly TcpOptions StreamTcp = new() { ReceiveBuffer = 1 << 20 };
     private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>The default cases: UDP 1 KiB datagrams and TCP 64 KiB writes.</summary>
@@ -152,8 +157,8 @@ public static partial class StreamBench
     {
         var demo = new DemoOptions { Proto = tcp ? "tcp" : "udp", Size = size, Mode = mode, Pings = 0 };
         var (wireA, wireB) = LoopbackWire.CreatePair();
-        var optionsA = DemoRunner.HostOptions("A", DemoRunner.AddressA, "02:00:00:00:00:01", demo) with { Tcp = new TcpOptions(), ArenaPages = 16384 };
-        var optionsB = DemoRunner.HostOptions("B", DemoRunner.AddressB, "02:00:00:00:00:02", demo) with { Tcp = new TcpOptions(), ArenaPages = 16384 };
+        var optionsA = DemoRunner.HostOptions("A", DemoRunner.AddressA, "02:00:00:00:00:01", demo) with { Tcp = StreamTcp, ArenaPages = 16384, LargeFrames = LargeFrames };
+        var optionsB = DemoRunner.HostOptions("B", DemoRunner.AddressB, "02:00:00:00:00:02", demo) with { Tcp = StreamTcp, ArenaPages = 16384, LargeFrames = LargeFrames };
         var hostA = await EdsosHost.StartAsync(optionsA, wireA);
         var hostB = await EdsosHost.StartAsync(optionsB, wireB);
         string label = $"{demo.Proto} {size} {(mode == DataPathMode.Copy ? "copy" : "zerocopy")}";

@@ -1,0 +1,150 @@
+using Edsos.Driver.Tests.Support;
+using Edsos.Memory;
+using Edsos.Scheduler;
+using Akka.Actor;
+using static Edsos.Driver.DriverProtocol;
+
+namespace Edsos.Driver.Tests;
+
+/// <summary>
+/// Large frames on the wire (<see cref="NicOptions.LargeFrames"/>) and RX buffers posted in blocks
+/// (<see cref="NicOptions.RxBuffersPerBlock"/>): a TSO super-frame crosses the wire whole and arrives as one frame,
+/// a frame spread over buffers of two blocks arrives joined, and posting costs one push per block.
+/// </summary>
+public sealed class LargeFrameSpec : DriverSpecBase
+{
+    private static readonly TxOffload s_offload = new(1460, TcpFrames.Ipv4Offset, TcpFrames.TcpOffset, TcpFrames.HeaderLength);
+
+    private static NicOptions Large(string name, int buffersPerBlock = 8) => Small(name, txRing: 64, rxRing: 64) with
+    {
+        LargeFrames = true,
+        RxBufferSize = 4096,
+        RxBuffersPerBlock = buffersPerBlock,
+        MaxFrameLength = 16_000,
+    };
+
+    [Fact]
+    public async Task Xmit_OffloadSkbBetweenLargeFrameNics_OneFrameOnTheWireOneFrameReceived()
+    {
+        // Arrange
+        var (a, b) = await NicDriver.StartPairAsync(Sys, Large("nic_a"), Large("nic_b"), Long);
+        var handler = CreateTestProbe("rx-handler");
+        b.RxWorker.Tell(new AttachRx(handler, Skbs.HandlerTs));
+        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
+        const int payloadLength = 60_000;
+        var payload = Bytes.Pattern(payloadLength, 3);
+        var skb = Skbs.Build(a.DriverTs, TcpFrames.Header(payloadLength, 7, 5000, TcpFrames.Ack | TcpFrames.Psh), payload, "tso");
+
+        // Act
+        a.TxWorker.Tell(new XmitSkbEvent(Skb: skb.Capability, Length: skb.Length, Token: 1, ReplyTo: TestActor, Offload: s_offload), TestActor);
+
+        // Assert: one frame of the whole super-segment, fixed up as one TCP segment, in one CTRN.
+        ExpectMsg<SendCompleteEvent>(m => m.Status == TxStatus.Sent);
+        var received = handler.ExpectMsg<FrameReceivedEvent>();
+        handler.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(TcpFrames.HeaderLength + payloadLength, received.Length);
+        var frame = Skbs.ReadAndPop(received.Frame, received.Length);
+        Assert.Equal(payload, frame[TcpFrames.HeaderLength..]);
+        Assert.Equal(received.Length - TcpFrames.Ipv4Offset, TcpFrames.IpTotalLength(frame));
+        Assert.Equal(5000u, TcpFrames.Sequence(frame));
+        Assert.Equal(TcpFrames.Ack | TcpFrames.Psh, TcpFrames.Flags(frame));
+        Assert.True(TcpFrames.Ipv4ChecksumValid(frame));
+        Assert.True(TcpFrames.TcpChecksumValid(frame));
+        var sent = await NicDriver.GetStatisticsAsync(a, Long);
+        var taken = await NicDriver.GetStatisticsAsync(b, Long);
+        Assert.Equal(1, sent.FramesSent);
+        Assert.Equal(1, sent.TsoFrames);
+        Assert.Equal(1, taken.FramesReceived);
+        Assert.Equal(0, taken.RxMissed);
+        await NicDriver.StopAsync(Sys, a, Long);
+        await NicDriver.StopAsync(Sys, b, Long);
+        AssertNoLeak();
+    }
+
+    [Fact]
+    public async Task Xmit_OffloadSkbToNicWithoutLargeFrames_PeerDropsItAsTooLong()
+    {
+        var (a, b) = await NicDriver.StartPairAsync(Sys, Large("nic_a"), Small("nic_b"), Long);
+        var handler = CreateTestProbe("rx-handler");
+        b.RxWorker.Tell(new AttachRx(handler, Skbs.HandlerTs));
+        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
+        var skb = Skbs.Build(a.DriverTs, TcpFrames.Header(20_000, 7, 1, TcpFrames.Ack), Bytes.Pattern(20_000, 1), "tso");
+
+        a.TxWorker.Tell(new XmitSkbEvent(Skb: skb.Capability, Length: skb.Length, Token: 1, ReplyTo: TestActor, Offload: s_offload), TestActor);
+
+        ExpectMsg<SendCompleteEvent>(m => m.Status == TxStatus.Sent);
+        handler.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(0, (await NicDriver.GetStatisticsAsync(b, Long)).FramesReceived);
+        await NicDriver.StopAsync(Sys, a, Long);
+        await NicDriver.StopAsync(Sys, b, Long);
+        AssertNoLeak();
+    }
+
+    [Fact]
+    public async Task Receive_FrameAcrossTwoBlocks_ArrivesWholeAsOneCtrn()
+    {
+        // Arrange: blocks of 4 page-sized buffers; a small frame takes the first buffer of the first block, so the
+        // next 14,000-byte frame (4 buffers) takes the other 3 and the first of the second block.
+        var (a, b) = await NicDriver.StartPairAsync(Sys, Large("nic_a", 4), Large("nic_b", 4), Long);
+        var handler = CreateTestProbe("rx-handler");
+        b.RxWorker.Tell(new AttachRx(handler, Skbs.HandlerTs));
+        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
+        var large = Bytes.Pattern(14_000 - 14, 9);
+
+        // Act
+        Send(a, Bytes.Pattern(14, 0), Bytes.Pattern(100, 1), 1, TestActor);
+        Send(a, Bytes.Pattern(14, 0), large, 2, TestActor);
+
+        // Assert
+        ExpectMsg<SendCompleteEvent>();
+        ExpectMsg<SendCompleteEvent>();
+        var small = handler.ExpectMsg<FrameReceivedEvent>();
+        Assert.Equal(114, small.Length);
+        Skbs.ReadAndPop(small.Frame, small.Length);
+        var joined = handler.ExpectMsg<FrameReceivedEvent>();
+        Assert.Equal(14_000, joined.Length);
+        Assert.Equal(large, Skbs.ReadAndPop(joined.Frame, joined.Length)[14..]);
+        await NicDriver.StopAsync(Sys, a, Long);
+        await NicDriver.StopAsync(Sys, b, Long);
+        AssertNoLeak();
+    }
+
+    [Fact]
+    public async Task Receive_SmallFramesWithBlocksOfEight_OnePushPerBlockAndAllDeliveredInOrder()
+    {
+        // Arrange
+        var (a, b) = await NicDriver.StartPairAsync(Sys, Large("nic_a"), Large("nic_b", 8), Long);
+        var handler = CreateTestProbe("rx-handler");
+        b.RxWorker.Tell(new AttachRx(handler, Skbs.HandlerTs));
+        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
+        int pushes = 0;
+        var driverTs = b.DriverTs;
+        using var observer = Memory.Observe(r =>
+        {
+            if (r.Op == MemoryOp.Push && r.Caller == driverTs)
+            {
+                Interlocked.Increment(ref pushes);
+            }
+        });
+
+        // Act: 24 frames, one buffer each: 3 blocks' worth (two TX descriptors each fit the 64-slot TX ring).
+        const int frames = 24;
+        for (var i = 0; i < frames; i++)
+        {
+            Send(a, Bytes.Pattern(14, 0), [(byte)i, .. Bytes.Pattern(50, 1)], (ulong)i, TestActor);
+        }
+
+        // Assert
+        for (var i = 0; i < frames; i++)
+        {
+            var received = handler.ExpectMsg<FrameReceivedEvent>();
+            Assert.Equal((byte)i, Skbs.ReadAndPop(received.Frame, received.Length)[14]);
+        }
+
+        ReceiveN(frames);
+        Assert.InRange(Volatile.Read(ref pushes), frames / 8, (frames / 8) + 1);
+        await NicDriver.StopAsync(Sys, a, Long);
+        await NicDriver.StopAsync(Sys, b, Long);
+        AssertNoLeak();
+    }
+}
