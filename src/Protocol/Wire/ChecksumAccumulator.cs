@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Numerics;
-using System.Runtime.InteropServices;
 
 namespace Edsos.Protocol.Wire;
 
@@ -41,48 +39,10 @@ public struct ChecksumAccumulator
             _odd = false;
         }
 
-        if (data.Length >= 64 && BitConverter.IsLittleEndian)
-        {
-            // Bulk: little-endian 32-bit words summed by vector into 64-bit lanes; the sum of byte-swapped words is
-            // the byte-swapped sum once folded (RFC 1071 2(B)), so the folded result is swapped back and added.
-            int bulk = data.Length & ~(Vector<byte>.Count - 1);
-            var words = MemoryMarshal.Cast<byte, uint>(data[..bulk]);
-            var low = Vector<ulong>.Zero;
-            var high = Vector<ulong>.Zero;
-            for (int i = 0; i < words.Length; i += Vector<uint>.Count)
-            {
-                Vector.Widen(new Vector<uint>(words[i..]), out var a, out var b);
-                low += a;
-                high += b;
-            }
-
-            sum += BinaryPrimitives.ReverseEndianness((ushort)Fold(Vector.Sum(low + high)));
-            data = data[bulk..];
-        }
-
-        // Summing 32-bit big-endian words into 64 bits equals summing the 16-bit words modulo
-        // 0xFFFF once folded (RFC 1071 2(B), byte-order and word-size independence); it halves the
-        // loop count. 2^32 words of 2^32 each cannot overflow 64 bits for any span length .NET allows.
-        while (data.Length >= 4)
-        {
-            sum += BinaryPrimitives.ReadUInt32BigEndian(data);
-            data = data[4..];
-        }
-
-        if (data.Length >= 2)
-        {
-            sum += BinaryPrimitives.ReadUInt16BigEndian(data);
-            data = data[2..];
-        }
-
-        if (data.Length == 1)
-        {
-            // A trailing odd byte is the high half of a word whose low half comes next (or is the
-            // zero pad RFC 1071 prescribes if nothing follows).
-            sum += (ulong)data[0] << 8;
-            _odd = true;
-        }
-
+        // The word sum itself is the one the NIC's offload uses; a trailing odd byte is the high half of a word whose
+        // low half comes next (or is the zero pad RFC 1071 prescribes if nothing follows).
+        sum = Edsos.Driver.OnesComplement.AddWords(sum, data);
+        _odd = (data.Length & 1) != 0;
         _sum = sum;
     }
 
@@ -128,13 +88,5 @@ public struct ChecksumAccumulator
     /// Over data that already contains a correct checksum field this returns 0.</summary>
     public readonly ushort Finish() => (ushort)~Sum;
 
-    private static ulong Fold(ulong sum)
-    {
-        while ((sum >> 16) != 0)
-        {
-            sum = (sum & 0xFFFF) + (sum >> 16);
-        }
-
-        return sum;
-    }
+    private static ulong Fold(ulong sum) => Edsos.Driver.OnesComplement.Fold(sum);
 }
