@@ -79,7 +79,9 @@ public sealed partial class KpnActor
         var nonBlocking = entry.NonBlocking || (flags & MsgFlags.DontWait) != 0;
 
         // The CTRN is mounted in the socket's TS: it is the socket's from here on, on every path.
-        var request = SendReqEvent.Rent(reqId: reqId, ctrn: ctrn.Value, length: length, destination: destination, nonBlocking: nonBlocking);
+        var request = SendReqEvent.Rent(
+            reqId: reqId, ctrn: ctrn.Value, length: length, destination: destination, nonBlocking: nonBlocking,
+            answerQueued: (flags & MsgFlags.ZeroCopy) != 0);
         if (batch is null)
         {
             entry.Node.TellTraced(request, Self);

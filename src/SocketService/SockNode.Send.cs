@@ -67,11 +67,11 @@ public abstract partial class SockNode
                 return;
             }
 
-            Sends.Park(new ParkedSend(message.ReqId, message.Ctrn, message.Length, destination, replyTo));
+            Sends.Park(new ParkedSend(message.ReqId, message.Ctrn, message.Length, destination, replyTo, message.AnswerQueued));
             return;
         }
 
-        Transmit(message.ReqId, message.Ctrn, message.Length, destination, replyTo);
+        Transmit(message.ReqId, message.Ctrn, message.Length, destination, replyTo, message.AnswerQueued);
     }
 
     /// <summary>
@@ -97,7 +97,7 @@ public abstract partial class SockNode
         }
     }
 
-    private void Transmit(ulong reqId, Capability ctrn, int length, Ipv4Endpoint destination, IActorRef replyTo)
+    private void Transmit(ulong reqId, Capability ctrn, int length, Ipv4Endpoint destination, IActorRef replyTo, bool answerQueued)
     {
         var xmitId = Sends.NextXmitId();
         Capability own;
@@ -128,11 +128,13 @@ public abstract partial class SockNode
             return;
         }
 
-        // Copy mode answers once the data is in the kernel buffer, as Linux's sendmsg does; zero copy at the completion.
-        bool answered = Options.Mode == DataPathMode.Copy;
+        // Copy mode answers once the data is in the kernel buffer, as Linux's sendmsg does; zero copy at the completion,
+        // or now for MSG_ZEROCOPY (answerQueued): the pages stay shared until the completion, copy-on-write for the app.
+        bool answered = Options.Mode == DataPathMode.Copy || answerQueued;
         if (answered)
         {
-            replyTo.Tell(SendRespEvent.Rent(reqId, length, Errno.None));
+            // Traced as the completion's answer is: in a console cluster it takes the same lane back to the KPN.
+            replyTo.TellTraced(SendRespEvent.Rent(reqId, length, Errno.None));
         }
 
         Sends.Launch(xmitId, new InFlightSend(reqId, own, length, replyTo, answered));
@@ -201,7 +203,7 @@ public abstract partial class SockNode
     {
         while (Sends.TryTakeParked(out var next))
         {
-            Transmit(next.ReqId, next.Ctrn, next.Length, next.Destination, next.ReplyTo);
+            Transmit(next.ReqId, next.Ctrn, next.Length, next.Destination, next.ReplyTo, next.AnswerQueued);
         }
     }
 

@@ -67,9 +67,11 @@ public static class SocketProtocol
     /// KPN → sock_node (<c>send_req_event</c>, seed 000 stage 2): queue <paramref name="Ctrn"/>, the
     /// user's buffer <c>ct_share</c>d under the socket's <c>send_q</c>. The socket owns the CTRN
     /// from now on. A null <paramref name="Destination"/> means the connected peer. Reply:
-    /// <see cref="SendRespEvent"/> once the protocol completed the send (or failed it).
+    /// <see cref="SendRespEvent"/> once the protocol completed the send (or failed it); with
+    /// <paramref name="AnswerQueued"/> (MSG_ZEROCOPY) once the socket has handed it to the protocol, its pages still
+    /// shared until transmitted (copy mode always answers once the bytes are copied in).
     /// </summary>
-    public sealed record SendReqEvent(ulong ReqId, Capability Ctrn, int Length, Ipv4Endpoint? Destination, bool NonBlocking) : IPooledMessage
+    public sealed record SendReqEvent(ulong ReqId, Capability Ctrn, int Length, Ipv4Endpoint? Destination, bool NonBlocking, bool AnswerQueued = false) : IPooledMessage
     {
         private static readonly MessagePool<SendReqEvent> s_pool = new();
         private MessageLease _lease;
@@ -79,12 +81,16 @@ public static class SocketProtocol
         private int _length = Length;
         private Ipv4Endpoint? _destination = Destination;
         private bool _nonBlocking = NonBlocking;
+        private bool _answerQueued = AnswerQueued;
 
         /// <summary>See the record's <c>ReqId</c> parameter.</summary>
         public ulong ReqId { get => _reqId; init => _reqId = value; }
 
         /// <summary>See the record's <c>Ctrn</c> parameter.</summary>
         public Capability Ctrn { get => _ctrn; init => _ctrn = value; }
+
+        /// <summary>See the record's <c>AnswerQueued</c> parameter.</summary>
+        public bool AnswerQueued { get => _answerQueued; init => _answerQueued = value; }
 
         /// <summary>See the record's <c>Length</c> parameter.</summary>
         public int Length { get => _length; init => _length = value; }
@@ -96,12 +102,12 @@ public static class SocketProtocol
         public bool NonBlocking { get => _nonBlocking; init => _nonBlocking = value; }
 
         /// <summary>A SendReqEvent with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
-        public static SendReqEvent Rent(ulong reqId, Capability ctrn, int length, Ipv4Endpoint? destination, bool nonBlocking)
+        public static SendReqEvent Rent(ulong reqId, Capability ctrn, int length, Ipv4Endpoint? destination, bool nonBlocking, bool answerQueued = false)
         {
             var message = s_pool.TryRent();
             if (message is null)
             {
-                message = new SendReqEvent(reqId, ctrn, length, destination, nonBlocking);
+                message = new SendReqEvent(reqId, ctrn, length, destination, nonBlocking, answerQueued);
             }
             else
             {
@@ -110,6 +116,7 @@ public static class SocketProtocol
                 message._length = length;
                 message._destination = destination;
                 message._nonBlocking = nonBlocking;
+                message._answerQueued = answerQueued;
             }
 
             message._lease.Begin();

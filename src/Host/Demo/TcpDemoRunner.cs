@@ -238,6 +238,10 @@ public static class TcpDemoRunner
     private static async Task WriteAsync(Libc libc, int fd, DemoOptions options, Run run, CancellationToken stop, CancellationToken drained)
     {
         byte[] pattern = new byte[options.Size];
+
+        // Zero copy writes with MSG_ZEROCOPY: each returns once the socket has its pages, as a copy-mode write returns
+        // once its bytes are copied, so both modes keep SO_SNDBUF's worth in flight.
+        var flags = options.Mode == DataPathMode.ZeroCopy ? MsgFlags.ZeroCopy : MsgFlags.None;
         for (int i = 0; i < options.Sends; i++)
         {
             if (stop.IsCancellationRequested)
@@ -257,7 +261,7 @@ public static class TcpDemoRunner
             SysResult sent;
             try
             {
-                sent = await libc.SendAsync(fd, buffer.Gva, options.Size, MsgFlags.None, drained);
+                sent = await libc.SendAsync(fd, buffer.Gva, options.Size, flags, drained);
             }
             catch (OperationCanceledException) when (drained.IsCancellationRequested)
             {

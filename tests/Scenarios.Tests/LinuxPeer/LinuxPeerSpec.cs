@@ -19,7 +19,7 @@ namespace Edsos.Scenarios.Tests.LinuxPeer;
 [Collection(LinuxPeerCollection.Name)]
 public sealed class LinuxPeerSpec(ITestOutputHelper output)
 {
-    [LinuxPeerFact]
+    [LinuxPeerFact(Tools = ["ping"])]
     public async Task Arp_BothWays_EachSideLearnsTheOther()
     {
         var peer = await LinuxPeerHarness.StartAsync();
@@ -46,7 +46,7 @@ public sealed class LinuxPeerSpec(ITestOutputHelper output)
         }
     }
 
-    [LinuxPeerFact]
+    [LinuxPeerFact(Tools = ["ping"])]
     public async Task Ping_FromLinux_SmallAnd4000Bytes_EveryReplyBack()
     {
         var peer = await LinuxPeerHarness.StartAsync();
@@ -70,7 +70,7 @@ public sealed class LinuxPeerSpec(ITestOutputHelper output)
         }
     }
 
-    [LinuxPeerFact]
+    [LinuxPeerFact(Tools = ["ping"])]
     public async Task Noise_Ipv6MulticastBroadcastAndIpOptions_IgnoredOrAnsweredNothingBreaks()
     {
         var peer = await LinuxPeerHarness.StartAsync();

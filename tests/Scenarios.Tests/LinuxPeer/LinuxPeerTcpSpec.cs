@@ -133,7 +133,7 @@ public sealed class LinuxPeerTcpSpec(ITestOutputHelper output)
         }
     }
 
-    [LinuxPeerFact]
+    [LinuxPeerFact(Tools = ["sysctl"])]
     public async Task Handshake_LinuxOffersSackTimestampsWindowScaleAndEcn_WeDeclineAllButWindowScale()
     {
         var peer = await LinuxPeerHarness.StartAsync();

@@ -17,7 +17,7 @@ namespace Edsos.Scenarios.Tests.LinuxPeer;
 [Collection(LinuxPeerCollection.Name)]
 public sealed partial class ServeTapSpec(ITestOutputHelper output)
 {
-    [LinuxPeerFact]
+    [LinuxPeerFact(Tools = ["ping"])]
     public async Task Serve_LinuxToolsThenSigterm_ServesCleanlyAndRemovesTheNamespace()
     {
         string pcap = Path.Combine(Path.GetTempPath(), $"edsos-serve-{Environment.ProcessId}.pcap");
