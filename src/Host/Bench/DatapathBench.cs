@@ -95,6 +95,9 @@ public static class DatapathBench
             Pings = 0,
             Tso = true,
             ReceiveBuffer = options.ReceiveBuffer,
+
+            // TCP as over Linux's loopback beside it (MTU 65536): a super-segment crosses the wire as one frame.
+            LargeFrames = tcp,
         };
         using var linux = LinuxLoopbackEcho.Open(tcp, size);
         var runners = new Dictionary<string, Func<int, Task<Sample>>>

@@ -37,6 +37,12 @@ public sealed record DemoOptions
     /// <summary>TCP segmentation offload on both hosts (<see cref="EdsosHostOptions.Tso"/>); only TCP uses it. Default on.</summary>
     public bool Tso { get; init; } = true;
 
+    /// <summary>
+    /// Both hosts take frames up to 64 KiB on their wire (<see cref="EdsosHostOptions.LargeFrames"/>: a TSO super-frame
+    /// crosses whole, as over Linux's loopback, whose MTU is 65536). Off by default; <c>bench datapath</c>'s TCP rows set it.
+    /// </summary>
+    public bool LargeFrames { get; init; }
+
     /// <summary>TCP: probability that the wire drops a frame (each direction, seeded schedule); 0 for a perfect wire.</summary>
     public double Loss { get; init; }
 

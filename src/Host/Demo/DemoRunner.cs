@@ -88,6 +88,7 @@ public static class DemoRunner
         Mac = MacAddress.Parse(mac),
         Mode = options.Mode,
         Tso = options.Tso,
+        LargeFrames = options.LargeFrames,
     };
 
     /// <summary>
