@@ -85,7 +85,7 @@ public sealed class EdsosHost : IAsyncDisposable
         try
         {
             var nicOptions = options.LargeFrames
-                ? new NicOptions { Name = "eth0", Tso = options.Tso, LargeFrames = true, RxBufferSize = LargeFrameRxBuffer, RxRingSize = LargeFrameRxRing, RxBuffersPerBlock = LargeFrameRxBlock }
+                ? new NicOptions { Name = "eth0", Tso = options.Tso, LargeFrames = true, MaxFrameLength = Driver.Device.VirtualNicOptions.MaxLargeFrameLength, RxBufferSize = LargeFrameRxBuffer, RxRingSize = LargeFrameRxRing, RxBuffersPerBlock = LargeFrameRxBlock }
                 : new NicOptions { Name = "eth0", Tso = options.Tso };
             var nic = await NicDriver.StartAsync(system, nicOptions, wire).ConfigureAwait(false);
 

@@ -96,8 +96,8 @@ public static class DatapathBench
             Tso = true,
             ReceiveBuffer = options.ReceiveBuffer,
 
-            // TCP as over Linux's loopback beside it (MTU 65536): a super-segment crosses the wire as one frame.
-            LargeFrames = tcp,
+            // As Linux's loopback beside it (MTU 65536): a datagram or a super-segment crosses the wire as one frame.
+            LargeFrames = true,
         };
         using var linux = LinuxLoopbackEcho.Open(tcp, size);
         var runners = new Dictionary<string, Func<int, Task<Sample>>>

@@ -81,15 +81,21 @@ public static class DemoRunner
     }
 
     /// <summary>Options for one of the two demo hosts; the TCP runner adds its own with <c>with</c>.</summary>
-    internal static EdsosHostOptions HostOptions(string name, Ipv4Cidr address, string mac, DemoOptions options) => new()
+    internal static EdsosHostOptions HostOptions(string name, Ipv4Cidr address, string mac, DemoOptions options)
     {
-        Name = name,
-        Address = address,
-        Mac = MacAddress.Parse(mac),
-        Mode = options.Mode,
-        Tso = options.Tso,
-        LargeFrames = options.LargeFrames,
-    };
+        var host = new EdsosHostOptions
+        {
+            Name = name,
+            Address = address,
+            Mac = MacAddress.Parse(mac),
+            Mode = options.Mode,
+            Tso = options.Tso,
+            LargeFrames = options.LargeFrames,
+        };
+
+        // Large frames as over Linux's loopback: its MTU too, so a datagram up to 65507 bytes goes unfragmented.
+        return options.LargeFrames ? host with { Mtu = ushort.MaxValue } : host;
+    }
 
     /// <summary>
     /// The UDP echo client against any echo server at <paramref name="destination"/> (host B, or Linux):
