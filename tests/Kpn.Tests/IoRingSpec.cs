@@ -229,6 +229,7 @@ public sealed class IoRingSpec : KpnSpecBase
         // One datagram is granted to the app (its completion written, not reaped) when the process exits.
         Deliver(node, socketTs, Pattern(60));
         await AwaitAssertAsync(async () => Assert.Equal(Errno.None, await ring.WaitAsync().AsTask().WaitAsync(Long)));
+        var granted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reaper = Task.Run(async () =>
         {
             // Reap until the ring closes: the exit's close of the descriptor answers what is still out (EBADF).
@@ -238,6 +239,10 @@ public sealed class IoRingSpec : KpnSpecBase
                 while (ring.TryReap(out var completion))
                 {
                     reaped.Add(completion);
+                    if (completion.UserData == 3)
+                    {
+                        granted.TrySetResult();
+                    }
                 }
             }
             while (await ring.WaitAsync() == Errno.None);
@@ -245,6 +250,9 @@ public sealed class IoRingSpec : KpnSpecBase
             return reaped;
         });
 
+        // The exit comes once the reaper holds the granted datagram (not yet freed): a completion still in the ring
+        // when the process's TS goes is gone with the ring's memory, so under load the reaper could miss it.
+        await granted.Task.WaitAsync(Long);
         Assert.Equal(Errno.None, await App.ExitAsync().AsTask().WaitAsync(Long));
 
         var byUserData = (await reaper.WaitAsync(Long)).ToDictionary(c => c.UserData);

@@ -23,7 +23,9 @@ public sealed class TcpTimeWaitSpec
     [Fact]
     public async Task ActiveClose_ExplicitPort_HeldThroughTimeWaitThenReusableAndNoBindingLeft()
     {
-        await using var hosts = await TwoHosts.StartAsync();
+        // 2·MSL of 3 s: under load, the default 500 ms could pass between seeing TIME_WAIT and the refused bind.
+        var (wireA, wireB) = LoopbackWire.CreatePair();
+        await using var hosts = await TwoHosts.StartAsync(wireA, wireB, o => o with { Tcp = new TcpOptions { Msl = TimeSpan.FromSeconds(1.5) } });
         var server = hosts.B.StartProcess("server");
         int listener = await TcpSockets.ListenAsync(server, 7);
         var client = hosts.A.StartProcess("client");
@@ -44,7 +46,7 @@ public sealed class TcpTimeWaitSpec
         Assert.Equal(Errno.EADDRINUSE, refused.Error);
         Assert.Equal(baseline + 1, await BindingsAsync(hosts.A));
 
-        // Once 2·MSL (500 ms by default) passed, it can, and a connect from it to the same server works.
+        // Once 2·MSL passed, it can, and a connect from it to the same server works.
         var refusedFor = Stopwatch.StartNew();
         SysResult bound;
         do
