@@ -47,10 +47,7 @@ public sealed class UdpLargeFrameSpec
 
         Assert.Equal(Errno.None, server.Free(got.Buffer!));
         Assert.Equal(Errno.None, client.Free(buffer));
-        await hosts.A.StopAsync().WaitAsync(s_wait);
-        await hosts.B.StopAsync().WaitAsync(s_wait);
-        TcpSockets.AssertNoLeaks(hosts.A.Memory);
-        TcpSockets.AssertNoLeaks(hosts.B.Memory);
         Assert.Equal(0, hosts.A.Memory.Counters.PayloadBytesCopied);
+        await TcpSockets.StopAndAssertNoLeaksAsync(hosts, s_wait);
     }
 }
