@@ -241,50 +241,79 @@ public static class TcpDemoRunner
 
         // Zero copy writes with MSG_ZEROCOPY: each returns once the socket has its pages, as a copy-mode write returns
         // once its bytes are copied, so both modes keep SO_SNDBUF's worth in flight.
-        var flags = options.Mode == DataPathMode.ZeroCopy ? MsgFlags.ZeroCopy : MsgFlags.None;
-        for (int i = 0; i < options.Sends; i++)
+        bool zeroCopy = options.Mode == DataPathMode.ZeroCopy;
+        var flags = zeroCopy ? MsgFlags.ZeroCopy : MsgFlags.None;
+
+        // Copy mode writes from one buffer, as a Linux app does: its bytes are in the kernel once the call returns.
+        UserBuffer? reused = zeroCopy ? null : libc.Alloc(options.Size);
+        try
         {
-            if (stop.IsCancellationRequested)
+            for (int i = 0; i < options.Sends; i++)
             {
-                run.Interrupted = true;
-                return;
-            }
-
-            // A fresh buffer per write: TCP still holds the last one's pages until they are acknowledged, and
-            // writing into those would be copy-on-write (correct, but not what this demo measures).
-            var buffer = libc.Alloc(options.Size);
-            StreamPattern.Fill(pattern, (long)i * options.Size);
-            libc.WriteBuffer(buffer, 0, pattern);
-            long start = Stopwatch.GetTimestamp();
-            run.WriteStarted.Enqueue(start);
-            run.Attempted++;
-            SysResult sent;
-            try
-            {
-                sent = await libc.SendAsync(fd, buffer.Gva, options.Size, flags, drained);
-            }
-            catch (OperationCanceledException) when (drained.IsCancellationRequested)
-            {
-                sent = SysResult.Fail(Errno.EINTR);
-            }
-
-            // TCP keeps its own reference to pages it has not had acknowledged: freeing ours is safe either way.
-            libc.Free(buffer);
-            if (!sent.IsOk && sent.Error == Errno.EINTR && drained.IsCancellationRequested)
-            {
-                // A stalled write cut by the signal: interrupted, not failed.
-                run.Attempted--;
-                run.Interrupted = true;
-                return;
-            }
-
-            run.SendMicros.Record(Stopwatch.GetElapsedTime(start));
-            if (!sent.IsOk || sent.Value != options.Size)
-            {
-                run.Keep($"send #{i + 1}: {(sent.IsOk ? $"sent {sent.Value} of {options.Size}" : sent.Error.ToString())}");
-                return;
+                if (!await WriteOnceAsync(libc, fd, options, run, pattern, i, reused, flags, stop, drained))
+                {
+                    return;
+                }
             }
         }
+        finally
+        {
+            if (reused is not null)
+            {
+                libc.Free(reused);
+            }
+        }
+    }
+
+    /// <summary>One write of the echo's stream: false when the loop must stop (interrupted or failed, kept in <paramref name="run"/>).</summary>
+    private static async Task<bool> WriteOnceAsync(Libc libc, int fd, DemoOptions options, Run run, byte[] pattern, int i, UserBuffer? reused, MsgFlags flags, CancellationToken stop, CancellationToken drained)
+    {
+        if (stop.IsCancellationRequested)
+        {
+            run.Interrupted = true;
+            return false;
+        }
+
+        // Zero copy: a fresh buffer per write. TCP still holds the last one's pages until they are acknowledged,
+        // and writing into those would be copy-on-write (correct, but not what this demo measures).
+        var buffer = reused ?? libc.Alloc(options.Size);
+        StreamPattern.Fill(pattern, (long)i * options.Size);
+        libc.WriteBuffer(buffer, 0, pattern);
+        long start = Stopwatch.GetTimestamp();
+        run.WriteStarted.Enqueue(start);
+        run.Attempted++;
+        SysResult sent;
+        try
+        {
+            sent = await libc.SendAsync(fd, buffer.Gva, options.Size, flags, drained);
+        }
+        catch (OperationCanceledException) when (drained.IsCancellationRequested)
+        {
+            sent = SysResult.Fail(Errno.EINTR);
+        }
+
+        // TCP keeps its own reference to pages it has not had acknowledged: freeing ours is safe either way.
+        if (reused is null)
+        {
+            libc.Free(buffer);
+        }
+
+        if (!sent.IsOk && sent.Error == Errno.EINTR && drained.IsCancellationRequested)
+        {
+            // A stalled write cut by the signal: interrupted, not failed.
+            run.Attempted--;
+            run.Interrupted = true;
+            return false;
+        }
+
+        run.SendMicros.Record(Stopwatch.GetElapsedTime(start));
+        if (!sent.IsOk || sent.Value != options.Size)
+        {
+            run.Keep($"send #{i + 1}: {(sent.IsOk ? $"sent {sent.Value} of {options.Size}" : sent.Error.ToString())}");
+            return false;
+        }
+
+        return true;
     }
 
     private static async Task ReadAsync(Libc libc, int fd, DemoOptions options, long streamLength, Run run, IProgress<int>? progress, CancellationToken stop)
