@@ -22,8 +22,9 @@ namespace Edsos.Driver.Device;
 /// Legacy descriptors and the TCP/IP context + data descriptors both work; a TSE frame is cut
 /// into MSS-sized frames (TCP segmentation offload, <c>VirtualNic.Tso.cs</c>).
 /// RX (<see cref="Receive"/>): DMA-writes a frame into the buffer of the descriptor at RDH,
-/// writes length and DD | EOP, advances RDH and latches an RX interrupt; with no descriptor
-/// posted the frame is dropped and counted in RxMissed.
+/// verifying its IPv4 and TCP/UDP checksums in the same pass (receive checksum offload), writes
+/// length, DD | EOP and the checksum report, advances RDH and latches an RX interrupt; with no
+/// descriptor posted the frame is dropped and counted in RxMissed.
 /// </para>
 /// Not thread-safe: one actor owns it.
 /// </summary>
@@ -324,11 +325,12 @@ public sealed partial class VirtualNic : IDisposable
 
         var injected = Faults?.Hit(DriverFaultPoints.RxDma, accept: FaultKind.TsExit | FaultKind.DmaFail) ?? FaultKind.None;
         var outcome = RxOutcome.Delivered;
+        var checksum = _options.RxChecksumOffload ? RxChecksumCheck.Begin(frame) : RxChecksumCheck.Ignored;
         for (int i = 0; i < buffers; i++)
         {
             int start = i * _options.RxBufferSize;
             var piece = frame.Slice(start, Math.Min(_options.RxBufferSize, frame.Length - start));
-            var written = WriteRxBuffer(piece, last: i == buffers - 1, injected == FaultKind.DmaFail);
+            var written = WriteRxBuffer(piece, start, last: i == buffers - 1, injected == FaultKind.DmaFail, ref checksum);
             if (written == RxOutcome.Missed && i == 0)
             {
                 // The ring itself is unreachable: behave as if nothing was posted.
@@ -362,12 +364,13 @@ public sealed partial class VirtualNic : IDisposable
     }
 
     /// <summary>
-    /// One descriptor of a received frame: the piece DMA-written into the buffer at RDH, the descriptor's length,
-    /// DD (and EOP when <paramref name="last"/>) written back, RDH advanced. <see cref="RxOutcome.DmaFault"/> when the
-    /// buffer could not take the piece (RXE: the descriptor completes with length 0 and the error bit, so the ring
-    /// moves on); <see cref="RxOutcome.Missed"/> when the ring cannot be read (nothing completes).
+    /// One descriptor of a received frame: the piece (the frame's bytes from <paramref name="frameOffset"/>) DMA-written into
+    /// the buffer at RDH and added to the receive checksum while it is fresh, the descriptor's length, DD (and EOP with
+    /// the checksum report when <paramref name="last"/>) written back, RDH advanced. <see cref="RxOutcome.DmaFault"/>
+    /// when the buffer could not take the piece (RXE: the descriptor completes with length 0 and the error bit, so the
+    /// ring moves on); <see cref="RxOutcome.Missed"/> when the ring cannot be read (nothing completes).
     /// </summary>
-    private RxOutcome WriteRxBuffer(ReadOnlySpan<byte> piece, bool last, bool failDma)
+    private RxOutcome WriteRxBuffer(ReadOnlySpan<byte> piece, int frameOffset, bool last, bool failDma, ref RxChecksumCheck checksum)
     {
         Span<byte> slot = stackalloc byte[LegacyRxDescriptor.Size];
         var offset = Rdh * LegacyRxDescriptor.Size;
@@ -377,18 +380,29 @@ public sealed partial class VirtualNic : IDisposable
         }
 
         var posted = LegacyRxDescriptor.Read(slot);
-        RxDescriptorStatus status = last ? RxDescriptorStatus.Dd | RxDescriptorStatus.Eop : RxDescriptorStatus.Dd;
-        byte errors = 0;
+        RxDescriptorStatus status = RxDescriptorStatus.Dd;
+        var errors = RxDescriptorErrors.None;
         var length = (ushort)piece.Length;
         var outcome = RxOutcome.Delivered;
         if (piece.Length > 0 && (failDma || !_memory.DmaWrite(new PhysExtent(posted.BufferAddress, piece.Length), piece).IsOk))
         {
-            errors = 0x80;
+            errors = RxDescriptorErrors.Rxe;
             length = 0;
             outcome = RxOutcome.DmaFault;
         }
+        else
+        {
+            checksum.Add(frameOffset, piece);
+        }
 
-        var done = new LegacyRxDescriptor(posted.BufferAddress, length, 0, status, errors, posted.Special);
+        if (last)
+        {
+            // The checksum indication is valid on the EOP descriptor only (8254x SDM 3.2.3.1).
+            status |= RxDescriptorStatus.Eop | checksum.Status;
+            errors |= checksum.Errors;
+        }
+
+        var done = new LegacyRxDescriptor(posted.BufferAddress, length, 0, status, (byte)errors, posted.Special);
         done.Write(slot);
 
         // Write back everything after the address: the driver owns the address field.
