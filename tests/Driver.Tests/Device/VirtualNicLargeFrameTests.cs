@@ -57,6 +57,37 @@ public sealed class VirtualNicLargeFrameTests : IDisposable
     }
 
     [Fact]
+    public void Receive_FrameWhoseBuffersWrapAroundTheRingsEnd_FillsThemInRingOrder()
+    {
+        // Move RDH to slot 14: fourteen one-buffer frames, their slots reclaimed and reposted.
+        for (var i = 0; i < 14; i++)
+        {
+            PostRxBuffer();
+            Assert.Equal(RxOutcome.Delivered, _nic.Receive(new byte[60]));
+            _rxRing.Reclaim(1);
+        }
+
+        var buffers = new[] { PostRxBuffer(), PostRxBuffer(), PostRxBuffer() };
+        var frame = Bytes.Pattern(5000, 3);
+
+        Assert.Equal(RxOutcome.Delivered, _nic.Receive(frame));
+
+        Assert.Equal(1, _nic.Rdh);
+        var joined = new List<byte>();
+        var slots = new[] { 14, 15, 0 };
+        for (var i = 0; i < 3; i++)
+        {
+            var done = _rxRing.ReadRx(slots[i]).Unwrap();
+            Assert.Equal(i == 2 ? RxDescriptorStatus.Dd | RxDescriptorStatus.Eop : RxDescriptorStatus.Dd, done.Status);
+            var read = new byte[done.Length];
+            _memory.Read(_driver, buffers[i], 0, read, CopyKind.Payload).ThrowIfFailed();
+            joined.AddRange(read);
+        }
+
+        Assert.Equal(frame, joined.ToArray());
+    }
+
+    [Fact]
     public void Receive_LargeFrameWithTooFewBuffersPosted_MissedWholeWithoutUsingAny()
     {
         PostRxBuffer();
