@@ -6,8 +6,9 @@ namespace Edsos.Driver.Device;
 
 /// <summary>
 /// The receive side of the device model: a frame from the wire DMA-written into the posted buffers at RDH, its
-/// checksums verified in the same pass (<see cref="RxChecksumCheck"/>), and its descriptors fetched and written back in
-/// one DMA pass each (two where they wrap around the ring's end), as a NIC fetches descriptors in bursts.
+/// checksums verified in the same pass (<see cref="RxChecksumCheck"/>), buffers that lie back to back written in one
+/// DMA burst, and its descriptors fetched and written back in one DMA pass each (two where they wrap around the ring's
+/// end), as a NIC fetches descriptors in bursts.
 /// </summary>
 public sealed partial class VirtualNic
 {
@@ -55,15 +56,30 @@ public sealed partial class VirtualNic
         var injected = Faults?.Hit(DriverFaultPoints.RxDma, accept: FaultKind.TsExit | FaultKind.DmaFail) ?? FaultKind.None;
         var outcome = RxOutcome.Delivered;
         var checksum = _options.RxChecksumOffload ? RxChecksumCheck.Begin(frame) : RxChecksumCheck.Ignored;
-        for (int i = 0; i < buffers; i++)
+        int size = _options.RxBufferSize;
+        for (int i = 0; i < buffers;)
         {
-            int start = i * _options.RxBufferSize;
-            var piece = frame.Slice(start, Math.Min(_options.RxBufferSize, frame.Length - start));
-            var slot = descriptors.Slice(i * LegacyRxDescriptor.Size, LegacyRxDescriptor.Size);
-            if (!WriteRxBuffer(slot, piece, start, last: i == buffers - 1, injected == FaultKind.DmaFail, ref checksum))
+            // A run of buffers that lie back to back in physical memory takes its bytes in one DMA burst.
+            ulong address = LegacyRxDescriptor.Read(descriptors[(i * LegacyRxDescriptor.Size)..]).BufferAddress;
+            int run = 1;
+            while (i + run < buffers && LegacyRxDescriptor.Read(descriptors[((i + run) * LegacyRxDescriptor.Size)..]).BufferAddress == address + (ulong)(run * size))
             {
-                // RXE on a piece: the driver drops the frame whole.
+                run++;
+            }
+
+            int start = i * size;
+            var bytes = frame.Slice(start, Math.Min(run * size, frame.Length - start));
+            bool written = bytes.IsEmpty || (injected != FaultKind.DmaFail && _memory.DmaWrite(new PhysExtent(address, bytes.Length), bytes).IsOk);
+            if (!written)
+            {
+                // RXE on the run's descriptors: the driver drops the frame whole.
                 outcome = RxOutcome.DmaFault;
+            }
+
+            for (int k = 0; k < run; k++, i++)
+            {
+                var piece = bytes.Slice(k * size, Math.Min(size, bytes.Length - (k * size)));
+                CompleteRxDescriptor(descriptors.Slice(i * LegacyRxDescriptor.Size, LegacyRxDescriptor.Size), piece, start + (k * size), last: i == buffers - 1, written, ref checksum);
             }
         }
 
@@ -86,28 +102,26 @@ public sealed partial class VirtualNic
     }
 
     /// <summary>
-    /// One descriptor of a received frame (<paramref name="slot"/>, its fetched bytes, completed in place): the piece
-    /// (the frame's bytes from <paramref name="frameOffset"/>) DMA-written into its buffer and added to the receive
-    /// checksum while it is fresh, the descriptor's length, DD (and EOP with the checksum report when
-    /// <paramref name="last"/>). False when the buffer could not take the piece (RXE: the descriptor completes with
-    /// length 0 and the error bit, so the ring moves on).
+    /// One descriptor of a received frame (<paramref name="slot"/>, its fetched bytes, completed in place) whose piece
+    /// (the frame's bytes from <paramref name="frameOffset"/>) the DMA burst <paramref name="written"/> into its buffer:
+    /// the piece is added to the receive checksum while it is fresh, and the descriptor gets its length, DD (and EOP
+    /// with the checksum report when <paramref name="last"/>); a piece not written gets length 0 and RXE, so the ring
+    /// moves on and the driver drops the frame.
     /// </summary>
-    private bool WriteRxBuffer(Span<byte> slot, ReadOnlySpan<byte> piece, int frameOffset, bool last, bool failDma, ref RxChecksumCheck checksum)
+    private static void CompleteRxDescriptor(Span<byte> slot, ReadOnlySpan<byte> piece, int frameOffset, bool last, bool written, ref RxChecksumCheck checksum)
     {
         var posted = LegacyRxDescriptor.Read(slot);
         RxDescriptorStatus status = RxDescriptorStatus.Dd;
         var errors = RxDescriptorErrors.None;
         var length = (ushort)piece.Length;
-        bool written = true;
-        if (piece.Length > 0 && (failDma || !_memory.DmaWrite(new PhysExtent(posted.BufferAddress, piece.Length), piece).IsOk))
+        if (written)
         {
-            errors = RxDescriptorErrors.Rxe;
-            length = 0;
-            written = false;
+            checksum.Add(frameOffset, piece);
         }
         else
         {
-            checksum.Add(frameOffset, piece);
+            errors = RxDescriptorErrors.Rxe;
+            length = 0;
         }
 
         if (last)
@@ -118,7 +132,6 @@ public sealed partial class VirtualNic
         }
 
         new LegacyRxDescriptor(posted.BufferAddress, length, 0, status, (byte)errors, posted.Special).Write(slot);
-        return written;
     }
 
     /// <summary>
