@@ -166,14 +166,17 @@ public static class DriverProtocol
     /// <summary>
     /// Driver RX worker → the attached handler: a frame the NIC DMA-wrote into an RX buffer,
     /// shared into the handler's TS. The handler owns <paramref name="Frame"/> and pops it.
+    /// <paramref name="Checksum"/> is what the NIC's receive checksum offload found (<see cref="RxChecksum.None"/>: it
+    /// checked nothing); a frame with a checksum it found wrong still comes up, for the handler to count and drop.
     /// </summary>
-    public sealed record FrameReceivedEvent(Capability Frame, int Length) : IPooledMessage
+    public sealed record FrameReceivedEvent(Capability Frame, int Length, RxChecksum Checksum = RxChecksum.None) : IPooledMessage
     {
         private static readonly MessagePool<FrameReceivedEvent> s_pool = new();
         private MessageLease _lease;
 
         private Capability _frame = Frame;
         private int _length = Length;
+        private RxChecksum _checksum = Checksum;
 
         /// <summary>See the record's <c>Frame</c> parameter.</summary>
         public Capability Frame { get => _frame; init => _frame = value; }
@@ -181,18 +184,22 @@ public static class DriverProtocol
         /// <summary>See the record's <c>Length</c> parameter.</summary>
         public int Length { get => _length; init => _length = value; }
 
+        /// <summary>See the record's <c>Checksum</c> parameter.</summary>
+        public RxChecksum Checksum { get => _checksum; init => _checksum = value; }
+
         /// <summary>A FrameReceivedEvent with these fields, from the pool when it has one (the sender tells it once and lets go; see <see cref="MessagePool{T}"/>).</summary>
-        public static FrameReceivedEvent Rent(Capability frame, int length)
+        public static FrameReceivedEvent Rent(Capability frame, int length, RxChecksum checksum = RxChecksum.None)
         {
             var message = s_pool.TryRent();
             if (message is null)
             {
-                message = new FrameReceivedEvent(frame, length);
+                message = new FrameReceivedEvent(frame, length, checksum);
             }
             else
             {
                 message._frame = frame;
                 message._length = length;
+                message._checksum = checksum;
             }
 
             message._lease.Begin();

@@ -242,7 +242,7 @@ public sealed class DriverRxWorker : EdsrtActor
             var batch = FrameReceivedBatchEvent.Rent();
             for (var i = 0; i < _frames.Count; i++)
             {
-                batch.Add(FrameReceivedEvent.Rent(_frames[i].Frame, _frames[i].Length));
+                batch.Add(FrameReceivedEvent.Rent(_frames[i].Frame, _frames[i].Length, _frames[i].Checksum));
             }
 
             _handler!.TellTraced(batch, Self);
@@ -251,7 +251,7 @@ public sealed class DriverRxWorker : EdsrtActor
         {
             for (var i = 0; i < _frames.Count; i++)
             {
-                _handler!.TellTraced(FrameReceivedEvent.Rent(_frames[i].Frame, _frames[i].Length), Self);
+                _handler!.TellTraced(FrameReceivedEvent.Rent(_frames[i].Frame, _frames[i].Length, _frames[i].Checksum), Self);
             }
         }
 

@@ -53,6 +53,14 @@ public sealed record NicOptions
     /// </summary>
     public bool LargeFrames { get; init; }
 
+    /// <summary>
+    /// The driver enables receive checksum offload (<see cref="VirtualNicOptions.RxChecksumOffload"/>): each received
+    /// frame comes up with what the NIC found (<see cref="DriverProtocol.FrameReceivedEvent.Checksum"/>), and the stack
+    /// skips its own sum of a TCP or UDP checksum reported good. False: frames come up with <see cref="RxChecksum.None"/>
+    /// and the stack verifies everything itself. Default true.
+    /// </summary>
+    public bool RxChecksumOffload { get; init; } = true;
+
     /// <summary>The driver's TS path, <c>/drivers/net/&lt;Name&gt;</c>.</summary>
     public string TsPath => "/drivers/net/" + Name;
 
@@ -67,6 +75,7 @@ public sealed record NicOptions
         MaxDescriptorsPerFrame = MaxDescriptorsPerFrame,
         Tso = Tso,
         LargeFrames = LargeFrames,
+        RxChecksumOffload = RxChecksumOffload,
     };
 
     /// <summary>Throws <see cref="ArgumentException"/> for a bad name, ring size, buffer size or budget.</summary>

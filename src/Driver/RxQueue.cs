@@ -152,7 +152,7 @@ internal sealed class RxQueue
         var consumed = 0;
         while (consumed < budget && !_ring.IsEmpty)
         {
-            if (!FindFrame(out int count, out int length, out bool bad))
+            if (!FindFrame(out int count, out int length, out bool bad, out RxChecksum checksum))
             {
                 break;
             }
@@ -162,7 +162,7 @@ internal sealed class RxQueue
                 var shared = ShareFrame(count, length, handlerTs);
                 if (shared.IsOk)
                 {
-                    frames.Add(new RxFrame(shared.Value, length));
+                    frames.Add(new RxFrame(shared.Value, length, checksum));
                     Delivered++;
                 }
                 else
@@ -250,14 +250,16 @@ internal sealed class RxQueue
 
     /// <summary>
     /// The frame at the clean index: its descriptors up to the first with EOP, all done. False (nothing to
-    /// take) while its first or last descriptor is not done yet. Bad: an error bit, or a buffer before the
-    /// last that is not full (the device fills them in order).
+    /// take) while its first or last descriptor is not done yet. Bad: a frame error bit (not a checksum report), or
+    /// a buffer before the last that is not full (the device fills them in order). <paramref name="checksum"/>: the
+    /// EOP descriptor's checksum indication.
     /// </summary>
-    private bool FindFrame(out int count, out int length, out bool bad)
+    private bool FindFrame(out int count, out int length, out bool bad, out RxChecksum checksum)
     {
         count = 0;
         length = 0;
         bad = false;
+        checksum = RxChecksum.None;
         while (count < _ring.InUse)
         {
             var read = _ring.ReadRx((_ring.Clean + count) & (_ring.Count - 1));
@@ -269,14 +271,38 @@ internal sealed class RxQueue
             count++;
             length += read.Value.Length;
             bool eop = (read.Value.Status & RxDescriptorStatus.Eop) != 0;
-            bad |= read.Value.Errors != 0 || (!eop && read.Value.Length != _bufferSize);
+            var errors = (RxDescriptorErrors)read.Value.Errors;
+            bad |= (errors & ~RxDescriptorErrors.Checksums) != 0 || (!eop && read.Value.Length != _bufferSize);
             if (eop)
             {
+                checksum = ChecksumOf(read.Value.Status, errors);
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>The checksum indication of an EOP descriptor (Linux's e1000_rx_checksum): nothing under IXSM, else IPCS/TCPCS with IPE/TCPE.</summary>
+    internal static RxChecksum ChecksumOf(RxDescriptorStatus status, RxDescriptorErrors errors)
+    {
+        if ((status & RxDescriptorStatus.Ixsm) != 0)
+        {
+            return RxChecksum.None;
+        }
+
+        var checksum = RxChecksum.None;
+        if ((status & RxDescriptorStatus.IpCs) != 0)
+        {
+            checksum |= (errors & RxDescriptorErrors.Ipe) != 0 ? RxChecksum.Ipv4Bad : RxChecksum.Ipv4Good;
+        }
+
+        if ((status & RxDescriptorStatus.TcpCs) != 0)
+        {
+            checksum |= (errors & RxDescriptorErrors.Tcpe) != 0 ? RxChecksum.TransportBad : RxChecksum.TransportGood;
+        }
+
+        return checksum;
     }
 
     /// <summary>

@@ -140,14 +140,14 @@ public abstract class InetSpecBase : EdsrtTestKit
     }
 
     /// <summary>Delivers <paramref name="frame"/> as the driver's RX worker would: an RX buffer in the driver TS shared into the receive TS.</summary>
-    protected void Deliver(byte[] frame)
+    protected void Deliver(byte[] frame, RxChecksum checksum = RxChecksum.None)
     {
         var buffer = Memory.Push(DriverTs, "rx_ring/buf", frame.Length).Unwrap();
         Memory.Write(DriverTs, buffer, 0, frame, CopyKind.Metadata).ThrowIfFailed();
         var info = Memory.Inspect(DriverTs, buffer).Unwrap();
         var shared = Memory.CtShare(DriverTs, buffer, info.Gva, frame.Length, Stack.RxTs, "rx/frame", Rights.Read | Rights.Share | Rights.Map).Unwrap();
         Memory.Pop(DriverTs, buffer).ThrowIfFailed();
-        Stack.RxWorker.Tell(new DriverProtocol.FrameReceivedEvent(shared, frame.Length), DriverRx.Ref);
+        Stack.RxWorker.Tell(new DriverProtocol.FrameReceivedEvent(shared, frame.Length, checksum), DriverRx.Ref);
     }
 
     /// <summary>The peer ARPs for us: the stack learns it (RFC 826 merge) and answers; the reply is checked and completed.</summary>

@@ -8,7 +8,8 @@ namespace Edsos.Driver.Device;
 /// <summary>
 /// The device's receive port on its wire: copies each arriving frame out of the sender's buffer
 /// into a pooled buffer (the receiving device's memory) and hands it to the device actor, so
-/// frames cross the wire by value and the peer's DMA happens on the peer's own thread.
+/// frames cross the wire by value and the peer's DMA happens on the peer's own thread. A frame handed
+/// over in a pooled buffer of its own (<see cref="IWireReceiver.OnFrameOwned"/>) goes to the actor as it is.
 /// </summary>
 internal sealed class DeviceWireReceiver : IWireReceiver
 {
@@ -25,4 +26,6 @@ internal sealed class DeviceWireReceiver : IWireReceiver
         frame.CopyTo(buffer);
         _device.Tell(VirtualNicProtocol.WireFrame.Rent(buffer, frame.Length));
     }
+
+    public void OnFrameOwned(byte[] buffer, int length) => _device.Tell(VirtualNicProtocol.WireFrame.Rent(buffer, length));
 }

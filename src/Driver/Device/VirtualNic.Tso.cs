@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Edsos.Driver.Ring;
 using Edsos.Driver.Wires;
@@ -63,6 +64,14 @@ public sealed partial class VirtualNic
 
         int headerLength = context.HeaderLength;
         int total = headerLength + context.PayloadLength;
+        int ip = context.IpChecksumStart;
+        int ipEnd = IpChecksumEnd(context);
+        int tcp = context.TcpChecksumStart;
+        if (_options.LargeFrames && total <= _options.ReceiveLimit && total - ip <= ushort.MaxValue)
+        {
+            return SendWhole(wire, count, context, options, total, out frames);
+        }
+
         if (!GatherFrame(count, _tsoBuffer, total, out var length) || length != total)
         {
             return false;
@@ -72,23 +81,6 @@ public sealed partial class VirtualNic
         if (!HeadersMatch(context, super))
         {
             return false;
-        }
-
-        int ip = context.IpChecksumStart;
-        int ipEnd = IpChecksumEnd(context);
-        int tcp = context.TcpChecksumStart;
-        if (_options.LargeFrames && total <= _options.ReceiveLimit && total - ip <= ushort.MaxValue)
-        {
-            // The peer takes large frames: the super-frame leaves whole, fixed up once as one segment.
-            Span<byte> whole = _tsoBuffer.AsSpan(0, total);
-            FixSegment(context, options, whole, ip, ipEnd, tcp, headerLength, whole.Length - headerLength);
-            wire.Transmit(whole);
-            _framesSent++;
-            _bytesSent += total;
-            _tsoFrames++;
-            _tsoSegments++;
-            frames = 1;
-            return true;
         }
 
         ushort identification = BinaryPrimitives.ReadUInt16BigEndian(super[(ip + 4)..]);
@@ -127,6 +119,31 @@ public sealed partial class VirtualNic
         _tsoFrames++;
         _tsoSegments += segments;
         frames = segments;
+        return true;
+    }
+
+    /// <summary>
+    /// The peer takes large frames: the super-frame is gathered into a frame buffer of its own, fixed up once as one
+    /// segment and handed to the wire whole (<see cref="IWire.TransmitOwned"/>), so an in-process wire passes it to the
+    /// peer's device without copying it again. False, with nothing sent, as <see cref="SendTso"/>.
+    /// </summary>
+    private bool SendWhole(IWire wire, int count, in TcpIpContextTxDescriptor context, TxPacketOptions options, int total, out int frames)
+    {
+        frames = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(total);
+        if (!GatherFrame(count, buffer, total, out var length) || length != total || !HeadersMatch(context, buffer.AsSpan(0, total)))
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return false;
+        }
+
+        FixSegment(context, options, buffer.AsSpan(0, total), context.IpChecksumStart, IpChecksumEnd(context), context.TcpChecksumStart, context.HeaderLength, total - context.HeaderLength);
+        wire.TransmitOwned(buffer, total);
+        _framesSent++;
+        _bytesSent += total;
+        _tsoFrames++;
+        _tsoSegments++;
+        frames = 1;
         return true;
     }
 

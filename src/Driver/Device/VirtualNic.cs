@@ -22,8 +22,9 @@ namespace Edsos.Driver.Device;
 /// Legacy descriptors and the TCP/IP context + data descriptors both work; a TSE frame is cut
 /// into MSS-sized frames (TCP segmentation offload, <c>VirtualNic.Tso.cs</c>).
 /// RX (<see cref="Receive"/>): DMA-writes a frame into the buffer of the descriptor at RDH,
-/// writes length and DD | EOP, advances RDH and latches an RX interrupt; with no descriptor
-/// posted the frame is dropped and counted in RxMissed.
+/// verifying its IPv4 and TCP/UDP checksums in the same pass (receive checksum offload), writes
+/// length, DD | EOP and the checksum report, advances RDH and latches an RX interrupt; with no
+/// descriptor posted the frame is dropped and counted in RxMissed.
 /// </para>
 /// Not thread-safe: one actor owns it.
 /// </summary>
@@ -38,6 +39,9 @@ public sealed partial class VirtualNic : IDisposable
     private byte[]? _tsoBuffer;
     private DmaRegion? _txRing;
     private int _txCount;
+
+    // The descriptors from TDH to TDT as one TX pass fetched them (one ring's worth at most).
+    private byte[] _txDescriptors = [];
     private DmaRegion? _rxRing;
     private int _rxCount;
     private InterruptCause _icr;
@@ -129,6 +133,7 @@ public sealed partial class VirtualNic : IDisposable
     {
         _txRing = CreateRegion(ringExtents, count);
         _txCount = count;
+        _txDescriptors = new byte[count * TxDescriptorLayout.Size];
         Tdh = 0;
         Tdt = 0;
     }
@@ -138,6 +143,7 @@ public sealed partial class VirtualNic : IDisposable
     {
         _rxRing = CreateRegion(ringExtents, count);
         _rxCount = count;
+        _rxDescriptors = new byte[count * LegacyRxDescriptor.Size];
         Rdh = 0;
         Rdt = 0;
     }
@@ -214,23 +220,22 @@ public sealed partial class VirtualNic : IDisposable
         var descriptors = 0;
         var sent = 0;
         var failed = 0;
-        Span<byte> slot = stackalloc byte[TxDescriptorLayout.Size];
-        while (Tdh != Tdt)
+
+        // Every descriptor handed over is fetched in one DMA pass (two where they wrap around the ring's end), as a NIC
+        // fetches descriptors in bursts; a ring that cannot be read leaves everything where it is, as a hung device would.
+        int fetchedFrom = Tdh;
+        var fetchedRing = _txDescriptors.AsSpan(0, ((Tdt - Tdh) & (_txCount - 1)) * TxDescriptorLayout.Size);
+        bool fetchFault = !AccessRing(_txRing, _txCount, fetchedFrom, fetchedRing, write: false);
+        while (Tdh != Tdt && !fetchFault)
         {
-            // Fetch one frame's descriptors before touching its buffers: an incomplete frame stays put.
+            // Take one frame's descriptors before touching its buffers: an incomplete frame stays put.
             var count = 0;
             var index = Tdh;
             var eop = false;
-            var fetchFault = false;
             var contextCut = false;
             while (index != Tdt && count < _frameDescriptors.Length)
             {
-                if (!_txRing.Read(index * TxDescriptorLayout.Size, slot).IsOk)
-                {
-                    fetchFault = true;
-                    break;
-                }
-
+                var slot = fetchedRing.Slice(((index - fetchedFrom) & (_txCount - 1)) * TxDescriptorLayout.Size, TxDescriptorLayout.Size);
                 var fetched = FetchedTxDescriptor.Parse(slot);
                 if (fetched.Kind == TxDescriptorKind.Context)
                 {
@@ -259,9 +264,9 @@ public sealed partial class VirtualNic : IDisposable
                 }
             }
 
-            if (count == 0 || fetchFault || (!eop && !contextCut && count < _frameDescriptors.Length))
+            if (count == 0 || (!eop && !contextCut && count < _frameDescriptors.Length))
             {
-                // Nothing but contexts (all loaded), a hung ring, or a frame whose EOP has not been handed over yet.
+                // Nothing but contexts (all loaded), or a frame whose EOP has not been handed over yet.
                 break;
             }
 
@@ -290,111 +295,6 @@ public sealed partial class VirtualNic : IDisposable
         }
 
         return new TxBatch(descriptors, sent, failed);
-    }
-
-    /// <summary>
-    /// Takes one frame from the wire: DMA-writes it into the buffer of the descriptor at RDH,
-    /// writes its length and DD | EOP, advances RDH and latches <see cref="InterruptCause.RxTimer"/>.
-    /// With no descriptor posted (RDH == RDT) the frame is dropped and counted in RxMissed; a
-    /// frame longer than a buffer is dropped and counted in RxErrors without using a descriptor,
-    /// unless the device takes <see cref="VirtualNicOptions.LargeFrames"/>: such a frame then fills
-    /// consecutive buffers (each descriptor DD with its own length, EOP on the last only), and is
-    /// missed whole when fewer buffers are posted than it needs.
-    /// </summary>
-    public RxOutcome Receive(ReadOnlySpan<byte> frame)
-    {
-        if (_rxRing is null || Rdh == Rdt)
-        {
-            _rxMissed++;
-            return RxOutcome.Missed;
-        }
-
-        if (frame.Length > _options.ReceiveLimit || (frame.Length > _options.RxBufferSize && !_options.LargeFrames))
-        {
-            _rxErrors++;
-            return RxOutcome.TooLong;
-        }
-
-        int buffers = Math.Max(1, (frame.Length + _options.RxBufferSize - 1) / _options.RxBufferSize);
-        if (buffers > ((Rdt - Rdh) & (_rxCount - 1)))
-        {
-            _rxMissed++;
-            return RxOutcome.Missed;
-        }
-
-        var injected = Faults?.Hit(DriverFaultPoints.RxDma, accept: FaultKind.TsExit | FaultKind.DmaFail) ?? FaultKind.None;
-        var outcome = RxOutcome.Delivered;
-        for (int i = 0; i < buffers; i++)
-        {
-            int start = i * _options.RxBufferSize;
-            var piece = frame.Slice(start, Math.Min(_options.RxBufferSize, frame.Length - start));
-            var written = WriteRxBuffer(piece, last: i == buffers - 1, injected == FaultKind.DmaFail);
-            if (written == RxOutcome.Missed && i == 0)
-            {
-                // The ring itself is unreachable: behave as if nothing was posted.
-                _rxMissed++;
-                return RxOutcome.Missed;
-            }
-
-            if (written != RxOutcome.Delivered)
-            {
-                // RXE on a piece: the driver drops the frame whole. A ring unreachable mid-frame ends it here.
-                outcome = RxOutcome.DmaFault;
-                if (written == RxOutcome.Missed)
-                {
-                    break;
-                }
-            }
-        }
-
-        if (outcome == RxOutcome.Delivered)
-        {
-            _framesReceived++;
-            _bytesReceived += frame.Length;
-        }
-        else
-        {
-            _rxErrors++;
-        }
-
-        _icr |= InterruptCause.RxTimer;
-        return outcome;
-    }
-
-    /// <summary>
-    /// One descriptor of a received frame: the piece DMA-written into the buffer at RDH, the descriptor's length,
-    /// DD (and EOP when <paramref name="last"/>) written back, RDH advanced. <see cref="RxOutcome.DmaFault"/> when the
-    /// buffer could not take the piece (RXE: the descriptor completes with length 0 and the error bit, so the ring
-    /// moves on); <see cref="RxOutcome.Missed"/> when the ring cannot be read (nothing completes).
-    /// </summary>
-    private RxOutcome WriteRxBuffer(ReadOnlySpan<byte> piece, bool last, bool failDma)
-    {
-        Span<byte> slot = stackalloc byte[LegacyRxDescriptor.Size];
-        var offset = Rdh * LegacyRxDescriptor.Size;
-        if (!_rxRing!.Read(offset, slot).IsOk)
-        {
-            return RxOutcome.Missed;
-        }
-
-        var posted = LegacyRxDescriptor.Read(slot);
-        RxDescriptorStatus status = last ? RxDescriptorStatus.Dd | RxDescriptorStatus.Eop : RxDescriptorStatus.Dd;
-        byte errors = 0;
-        var length = (ushort)piece.Length;
-        var outcome = RxOutcome.Delivered;
-        if (piece.Length > 0 && (failDma || !_memory.DmaWrite(new PhysExtent(posted.BufferAddress, piece.Length), piece).IsOk))
-        {
-            errors = 0x80;
-            length = 0;
-            outcome = RxOutcome.DmaFault;
-        }
-
-        var done = new LegacyRxDescriptor(posted.BufferAddress, length, 0, status, errors, posted.Special);
-        done.Write(slot);
-
-        // Write back everything after the address: the driver owns the address field.
-        _rxRing.Write(offset + LegacyRxDescriptor.LengthOffset, slot[LegacyRxDescriptor.LengthOffset..]);
-        Rdh = (Rdh + 1) & (_rxCount - 1);
-        return outcome;
     }
 
     /// <summary>

@@ -40,6 +40,15 @@ public sealed record VirtualNicOptions
     /// </summary>
     public bool LargeFrames { get; init; }
 
+    /// <summary>
+    /// Receive checksum offload (RXCSUM.IPOFL | TUOFL): the device checks each received IPv4 frame's header checksum and
+    /// its TCP or UDP checksum in the pass that DMA-writes it, and reports them in the EOP descriptor (IPCS/TCPCS, with
+    /// IPE/TCPE when wrong; <see cref="RxChecksumCheck"/>). A frame with a wrong checksum is still written and handed up
+    /// with that report. False: nothing is checked and the EOP descriptor says IXSM (ignore the checksum indication).
+    /// Default true.
+    /// </summary>
+    public bool RxChecksumOffload { get; init; } = true;
+
     /// <summary>The longest frame a NIC with <see cref="LargeFrames"/> sends or takes: Ethernet's 14 bytes and the largest IPv4 datagram.</summary>
     public const int MaxLargeFrameLength = 14 + ushort.MaxValue;
 

@@ -9,13 +9,13 @@ namespace Edsos.Driver.Ring;
 /// | addr | length | checksum | status | errors | special |
 /// </code>
 /// The driver posts it with the buffer address and a clear status; the device fills in the
-/// length, the status (DD | EOP) and the errors.
+/// length, the status (DD | EOP, and on the EOP descriptor the checksum indication) and the errors.
 /// </summary>
 /// <param name="BufferAddress">Physical address of the receive buffer (an arena offset).</param>
 /// <param name="Length">Bytes the device wrote into the buffer.</param>
 /// <param name="Checksum">Packet checksum (unused by the model, written as zero).</param>
-/// <param name="Status">Status bits.</param>
-/// <param name="Errors">Error bits (the model never sets any: a bad frame is not written at all).</param>
+/// <param name="Status">Status bits (<see cref="RxDescriptorStatus"/>).</param>
+/// <param name="Errors">Error bits (<see cref="RxDescriptorErrors"/>): RXE for a failed write, IPE/TCPE for a checksum the device found wrong.</param>
 /// <param name="Special">VLAN tag (unused by the model).</param>
 public readonly record struct LegacyRxDescriptor(
     ulong BufferAddress,

@@ -12,4 +12,13 @@ public enum RxDescriptorStatus : byte
 
     /// <summary>End of packet: this buffer holds the frame's last bytes.</summary>
     Eop = 0x02,
+
+    /// <summary>Ignore checksum indication: the device checked no checksum (receive checksum offload is off, RXCSUM clear).</summary>
+    Ixsm = 0x04,
+
+    /// <summary>TCP/UDP checksum calculated on the packet; <see cref="RxDescriptorErrors.Tcpe"/> tells whether it failed. On the EOP descriptor only.</summary>
+    TcpCs = 0x20,
+
+    /// <summary>IPv4 header checksum calculated on the packet; <see cref="RxDescriptorErrors.Ipe"/> tells whether it failed. On the EOP descriptor only.</summary>
+    IpCs = 0x40,
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Edsos.Driver.Wires;
 
 /// <summary>
@@ -20,6 +22,25 @@ public interface IWire
     /// counts it as dropped (a wire loses frames, it does not fail the sender).
     /// </summary>
     void Transmit(ReadOnlySpan<byte> frame);
+
+    /// <summary>
+    /// Puts the first <paramref name="length"/> bytes of <paramref name="buffer"/> on the wire, handing the buffer over:
+    /// it was rented from <see cref="ArrayPool{T}.Shared"/> and the caller never touches it again; the wire (or the
+    /// receiver it hands it to) returns it. A wire that delivers in process may pass it to the far end's receiver as it
+    /// is (<see cref="IWireReceiver.OnFrameOwned"/>), so the frame crosses by value without a copy. By default: as
+    /// <see cref="Transmit"/>, then the buffer goes back to the pool.
+    /// </summary>
+    void TransmitOwned(byte[] buffer, int length)
+    {
+        try
+        {
+            Transmit(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     /// <summary>
     /// Attaches the receiver of the frames arriving at this end, replacing any previous one.

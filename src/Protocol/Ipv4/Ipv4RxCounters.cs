@@ -23,6 +23,7 @@ namespace Edsos.Protocol.Ipv4;
 /// <param name="TcpSegments">TCP segments handed to the TCP worker.</param>
 /// <param name="TcpCoalesced">TCP segments joined to the one before them (receive offload, <see cref="Tcp.TcpCoalescing"/>) instead of handed on alone.</param>
 /// <param name="BadTcpChecksum">TCP segments whose checksum did not verify, dropped.</param>
+/// <param name="ChecksumOffloaded">TCP segments and UDP datagrams whose checksum the NIC verified good (receive checksum offload), so it was not summed here.</param>
 public sealed record Ipv4RxCounters(
     long Frames,
     long Truncated,
@@ -45,7 +46,8 @@ public sealed record Ipv4RxCounters(
     long Faults,
     long TcpSegments = 0,
     long BadTcpChecksum = 0,
-    long TcpCoalesced = 0)
+    long TcpCoalesced = 0,
+    long ChecksumOffloaded = 0)
 {
     /// <summary>Every frame dropped for a fault of its own (all the drop counters summed).</summary>
     public long Dropped => Truncated + Malformed + BadIpChecksum + BadUdpChecksum + BadIcmpChecksum + NotForUs + NoSocket + UnknownProtocol + FragmentsDropped + Faults + BadTcpChecksum;

@@ -49,6 +49,8 @@ internal sealed class Ipv4RxTally
 
     public long TcpCoalesced { get; set; }
 
+    public long ChecksumOffloaded { get; set; }
+
     /// <summary>Counts a drop for <paramref name="error"/> from a transport or ARP parser.</summary>
     public void Count(WireError error)
     {
@@ -105,5 +107,6 @@ internal sealed class Ipv4RxTally
         Faults: Faults,
         TcpSegments: TcpSegments,
         BadTcpChecksum: BadTcpChecksum,
-        TcpCoalesced: TcpCoalesced);
+        TcpCoalesced: TcpCoalesced,
+        ChecksumOffloaded: ChecksumOffloaded);
 }

@@ -10,10 +10,11 @@ public sealed partial class Ipv4RxWorker
 {
     /// <summary>
     /// A UDP datagram: the header checked against the IPv4 payload length, the checksum verified over
-    /// pseudo-header, header and the payload summed in place (RFC 768), then delivered to the bound socket
-    /// or answered with port unreachable.
+    /// pseudo-header, header and the payload summed in place (RFC 768), unless the NIC verified it
+    /// (<paramref name="verified"/>, counted in <see cref="Ipv4RxCounters.ChecksumOffloaded"/>), then delivered to the
+    /// bound socket or answered with port unreachable.
     /// </summary>
-    private void OnUdp(Capability node, int nodeLength, int offset, in Ipv4Repr ip, ReadOnlySpan<byte> transport, bool quotable)
+    private void OnUdp(Capability node, int nodeLength, int offset, in Ipv4Repr ip, ReadOnlySpan<byte> transport, bool quotable, bool verified)
     {
         using var held = _memory.Own(_ts, ref node);
         Span<byte> bytes = stackalloc byte[UdpRepr.HeaderLength];
@@ -27,13 +28,18 @@ public sealed partial class Ipv4RxWorker
 
         int payloadLength = header.Length - UdpRepr.HeaderLength;
         ChecksumAccumulator payloadSum = default;
-        if (header.Checksum != 0 && !NodeOps.Sum(_memory, _ts, held.Node, offset + UdpRepr.HeaderLength, payloadLength, ref payloadSum).IsOk)
+        verified &= header.Checksum != 0;
+        if (verified)
+        {
+            _tally.ChecksumOffloaded++;
+        }
+        else if (header.Checksum != 0 && !NodeOps.Sum(_memory, _ts, held.Node, offset + UdpRepr.HeaderLength, payloadLength, ref payloadSum).IsOk)
         {
             _tally.Faults++;
             return;
         }
 
-        if (!UdpRepr.TryParse(header, ip.Source, ip.Destination, payloadSum, out UdpRepr udp, out error))
+        if (!UdpRepr.TryParse(header, ip.Source, ip.Destination, payloadSum, out UdpRepr udp, out error, verifyChecksum: !verified))
         {
             if (error == WireError.BadChecksum)
             {
@@ -78,11 +84,12 @@ public sealed partial class Ipv4RxWorker
 
     /// <summary>
     /// A TCP segment: the header (options included) is read, the checksum verified over pseudo-header, header
-    /// and the payload summed in place (RFC 9293 3.1), the headers divided off and the payload shared into the
+    /// and the payload summed in place (RFC 9293 3.1) unless the NIC verified it (<paramref name="verified"/>, counted in
+    /// <see cref="Ipv4RxCounters.ChecksumOffloaded"/>), the headers divided off and the payload shared into the
     /// TCP worker's TS. Demultiplexing to connections and listeners is the TCP worker's (it owns the TCBs).
     /// Segments to or from a broadcast address are dropped (<see cref="Ipv4RxPolicy.AcceptsTcp"/>).
     /// </summary>
-    private void OnTcp(Capability node, int nodeLength, int offset, in Ipv4Repr ip)
+    private void OnTcp(Capability node, int nodeLength, int offset, in Ipv4Repr ip, bool verified)
     {
         int length = ip.PayloadLength;
         using var held = _memory.Own(_ts, ref node);
@@ -122,17 +129,24 @@ public sealed partial class Ipv4RxWorker
 
         int headerLength = packet.HeaderLength;
         int payloadLength = length - headerLength;
-        ChecksumAccumulator payloadSum = default;
-        if (!NodeOps.Sum(_memory, _ts, held.Node, offset + headerLength, payloadLength, ref payloadSum).IsOk)
+        if (verified)
         {
-            _tally.Faults++;
-            return;
+            _tally.ChecksumOffloaded++;
         }
-
-        if (!TcpRepr.VerifyChecksum(packet.Buffer, ip.Source, ip.Destination, in payloadSum))
+        else
         {
-            _tally.BadTcpChecksum++;
-            return;
+            ChecksumAccumulator payloadSum = default;
+            if (!NodeOps.Sum(_memory, _ts, held.Node, offset + headerLength, payloadLength, ref payloadSum).IsOk)
+            {
+                _tally.Faults++;
+                return;
+            }
+
+            if (!TcpRepr.VerifyChecksum(packet.Buffer, ip.Source, ip.Destination, in payloadSum))
+            {
+                _tally.BadTcpChecksum++;
+                return;
+            }
         }
 
         if (!TcpRepr.TryParse(packet, out TcpRepr tcp, out error))

@@ -200,7 +200,7 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
                 break;
 
             case EtherType.Ipv4:
-                OnIpv4(held.Transfer(), length, head, peek);
+                OnIpv4(held.Transfer(), length, head, peek, received.Checksum);
                 break;
 
             default:
@@ -230,7 +230,7 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
         }
     }
 
-    private void OnIpv4(Capability frame, int length, Span<byte> head, int peek)
+    private void OnIpv4(Capability frame, int length, Span<byte> head, int peek, RxChecksum checksum)
     {
         const int ipStart = FrameLayout.EthernetHeaderLength;
         int available = length - ipStart;
@@ -273,7 +273,10 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
         }
 
         int transportPeek = Math.Min(peek, transportOffset + Math.Min(8, ip.PayloadLength));
-        DeliverTransport(held.Transfer(), length, transportOffset, ip, head[transportOffset..transportPeek], quotable: true);
+        // The NIC's word for the transport checksum (receive checksum offload) holds for a whole datagram only; the IPv4
+        // header checksum is verified here whatever the NIC says, as Linux's ip_rcv does.
+        bool transportVerified = (checksum & (RxChecksum.TransportGood | RxChecksum.TransportBad)) == RxChecksum.TransportGood;
+        DeliverTransport(held.Transfer(), length, transportOffset, ip, head[transportOffset..transportPeek], quotable: true, transportVerified);
     }
 
     private void OnFragment(Capability frame, int length, in Ipv4Repr ip, int dataOffset)
@@ -333,20 +336,21 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
         }
 
         // The quote for an ICMP error would need the first fragment's header, which is released by now.
-        DeliverTransport(datagram, total, 0, whole, transport[..peek], quotable: false);
+        DeliverTransport(datagram, total, 0, whole, transport[..peek], quotable: false, transportVerified: false);
     }
 
     /// <summary>
     /// Hands the datagram in <paramref name="node"/> (<paramref name="nodeLength"/> bytes, the transport
     /// header at <paramref name="offset"/>, <see cref="Ipv4Repr.PayloadLength"/> bytes of transport) to its
-    /// protocol, which takes the node over.
+    /// protocol, which takes the node over. <paramref name="transportVerified"/>: the NIC verified the TCP or UDP checksum
+    /// and found it good, so it is not summed again here.
     /// </summary>
-    private void DeliverTransport(Capability node, int nodeLength, int offset, in Ipv4Repr ip, ReadOnlySpan<byte> transport, bool quotable)
+    private void DeliverTransport(Capability node, int nodeLength, int offset, in Ipv4Repr ip, ReadOnlySpan<byte> transport, bool quotable, bool transportVerified)
     {
         switch (ip.Protocol)
         {
             case IpProtocol.Udp:
-                OnUdp(node, nodeLength, offset, ip, transport, quotable);
+                OnUdp(node, nodeLength, offset, ip, transport, quotable, transportVerified);
                 break;
 
             case IpProtocol.Icmp:
@@ -354,7 +358,7 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
                 break;
 
             case IpProtocol.Tcp when _tcp is not null:
-                OnTcp(node, nodeLength, offset, ip);
+                OnTcp(node, nodeLength, offset, ip, transportVerified);
                 break;
 
             default:

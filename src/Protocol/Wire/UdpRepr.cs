@@ -63,7 +63,8 @@ public readonly record struct UdpRepr(ushort SourcePort, ushort DestinationPort,
     /// where it is: <paramref name="payloadSum"/> is the sum of the data bytes (the
     /// <see cref="UdpPacket.Length"/> − 8 bytes after the header, fed in order, any number of segments), so
     /// the checksum is verified over pseudo-header, header and data without the data being copied (RFC 768).
-    /// The sum is read only when the checksum field is nonzero.
+    /// The sum is read only when the checksum field is nonzero and <paramref name="verifyChecksum"/> is true (false when
+    /// the NIC verified it already: receive checksum offload).
     /// </summary>
     /// <returns>False with <see cref="WireError.Malformed"/> for destination port 0;
     /// <see cref="WireError.BadChecksum"/> for a nonzero checksum that does not verify. A zero checksum field
@@ -76,7 +77,8 @@ public readonly record struct UdpRepr(ushort SourcePort, ushort DestinationPort,
         Ipv4Address destination,
         in ChecksumAccumulator payloadSum,
         out UdpRepr repr,
-        out WireError error)
+        out WireError error,
+        bool verifyChecksum = true)
     {
         repr = default;
         if (header.DestinationPort == 0)
@@ -86,7 +88,7 @@ public readonly record struct UdpRepr(ushort SourcePort, ushort DestinationPort,
         }
 
         int length = header.Length;
-        if (header.Checksum != 0)
+        if (verifyChecksum && header.Checksum != 0)
         {
             if (payloadSum.ByteCount != length - HeaderLength)
             {

@@ -57,6 +57,75 @@ public sealed class VirtualNicLargeFrameTests : IDisposable
     }
 
     [Fact]
+    public void Receive_FrameWhoseBuffersWrapAroundTheRingsEnd_FillsThemInRingOrder()
+    {
+        // Move RDH to slot 14: fourteen one-buffer frames, their slots reclaimed and reposted.
+        for (var i = 0; i < 14; i++)
+        {
+            PostRxBuffer();
+            Assert.Equal(RxOutcome.Delivered, _nic.Receive(new byte[60]));
+            _rxRing.Reclaim(1);
+        }
+
+        var buffers = new[] { PostRxBuffer(), PostRxBuffer(), PostRxBuffer() };
+        var frame = Bytes.Pattern(5000, 3);
+
+        Assert.Equal(RxOutcome.Delivered, _nic.Receive(frame));
+
+        Assert.Equal(1, _nic.Rdh);
+        var joined = new List<byte>();
+        var slots = new[] { 14, 15, 0 };
+        for (var i = 0; i < 3; i++)
+        {
+            var done = _rxRing.ReadRx(slots[i]).Unwrap();
+            Assert.Equal(i == 2 ? RxDescriptorStatus.Dd | RxDescriptorStatus.Eop : RxDescriptorStatus.Dd, done.Status);
+            var read = new byte[done.Length];
+            _memory.Read(_driver, buffers[i], 0, read, CopyKind.Payload).ThrowIfFailed();
+            joined.AddRange(read);
+        }
+
+        Assert.Equal(frame, joined.ToArray());
+    }
+
+    [Fact]
+    public void Receive_FrameAcrossBuffersBackToBack_WrittenByteExactIntoEach()
+    {
+        // One node of four buffers, posted in address order (as the driver posts a block): the device writes runs of
+        // adjacent buffers in one burst, each descriptor still with its own length.
+        var block = _memory.Push(_driver, "rx_block", 4 * 2048).Unwrap();
+        var pin = _memory.Pin(_driver, block).Unwrap();
+        var addresses = new List<ulong>();
+        foreach (var extent in pin.Extents)
+        {
+            for (var offset = 0; offset + 2048 <= extent.Length; offset += 2048)
+            {
+                addresses.Add(extent.Address + (ulong)offset);
+            }
+        }
+
+        foreach (var address in addresses)
+        {
+            _rxRing.WriteRx(_rxRing.Tail, LegacyRxDescriptor.Posted(address)).ThrowIfFailed();
+            _rxRing.Produce(1);
+        }
+
+        _nic.WriteRdt(_rxRing.Tail);
+        var frame = Bytes.Pattern(7000, 5);
+
+        Assert.Equal(RxOutcome.Delivered, _nic.Receive(frame));
+
+        var lengths = new[] { 2048, 2048, 2048, 856 };
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal((ushort)lengths[i], _rxRing.ReadRx(i).Unwrap().Length);
+        }
+
+        var written = new byte[7000];
+        _memory.Read(_driver, block, 0, written, CopyKind.Payload).ThrowIfFailed();
+        Assert.Equal(frame, written);
+    }
+
+    [Fact]
     public void Receive_LargeFrameWithTooFewBuffersPosted_MissedWholeWithoutUsingAny()
     {
         PostRxBuffer();

@@ -57,6 +57,45 @@ public sealed class VirtualNicTests : IDisposable
     }
 
     [Fact]
+    public void ProcessTx_FramesWhoseDescriptorsWrapAroundTheRingsEnd_SentInOrderByteExact()
+    {
+        // Seven two-descriptor frames move TDH to slot 14: the next frame's descriptors take 14, 15, 0 and on.
+        var sent = new List<byte[]>();
+        for (var i = 0; i < 7; i++)
+        {
+            var payload = Bytes.Pattern(100, (byte)i);
+            PushSkb(Bytes.Pattern(14, 1), payload);
+            sent.Add([.. Bytes.Pattern(14, 1), .. payload]);
+            _nic.WriteTdt(_txRing.Tail);
+            _nic.ProcessTx(_wire);
+            _txRing.Reclaim(2);
+        }
+
+        // One 300-byte buffer sent as three descriptors of 100 bytes each, in slots 14, 15 and 0.
+        var bytes = Bytes.Pattern(300, 7);
+        var buffer = _memory.Push(_driver, "frame", bytes.Length).Unwrap();
+        _memory.Write(_driver, buffer, 0, bytes, CopyKind.Payload).ThrowIfFailed();
+        var pin = _memory.Pin(_driver, buffer).Unwrap();
+        Assert.Single(pin.Extents);
+        for (var k = 0; k < 3; k++)
+        {
+            var command = TxCommand.Ifcs | (k == 2 ? TxCommand.Eop | TxCommand.Rs : TxCommand.None);
+            _txRing.WriteTx(_txRing.Tail, LegacyTxDescriptor.ForBuffer(pin.Extents[0].Address + (ulong)(100 * k), 100, command)).ThrowIfFailed();
+            _txRing.Produce(1);
+        }
+
+        Assert.Equal(14, _nic.Tdh);
+        _nic.WriteTdt(_txRing.Tail);
+        var batch = _nic.ProcessTx(_wire);
+
+        Assert.Equal(new TxBatch(3, 1, 0), batch);
+        Assert.Equal(1, _nic.Tdh);
+        sent.Add(bytes);
+        Assert.Equal(sent, _wire.Frames.ToList());
+        Assert.Equal(TxDescriptorStatus.Dd, _txRing.ReadTx(0).Unwrap().Status);
+    }
+
+    [Fact]
     public void ProcessTx_EopBeyondTail_WaitsForTheNextDoorbell()
     {
         var (_, pin) = PushSkb(Bytes.Pattern(42, 1), Bytes.Pattern(100, 2));

@@ -85,6 +85,59 @@ internal static class TcpFrames
         return Fold(sum) == 0xFFFF;
     }
 
+    /// <summary>
+    /// Writes both checksums of an IPv4 frame carrying TCP (protocol 6, checksum at +16) or UDP (17, at +6) with a
+    /// 20-byte IPv4 header, over the IPv4 total length (bytes past it are Ethernet padding), with the word loop here.
+    /// </summary>
+    public static byte[] FillChecksums(byte[] frame)
+    {
+        var ip = frame.AsSpan(Ipv4Offset);
+        int total = BinaryPrimitives.ReadUInt16BigEndian(ip[2..]);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], 0);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], (ushort)~Fold(WordSum(ip[..20], 0)));
+        int protocol = ip[9];
+        int at = protocol == 6 ? 16 : 6;
+        var transport = ip[20..total];
+        BinaryPrimitives.WriteUInt16BigEndian(transport[at..], 0);
+        long sum = WordSum(ip.Slice(12, 8), 0) + protocol + transport.Length;
+        ushort checksum = (ushort)~Fold(WordSum(transport, sum));
+        BinaryPrimitives.WriteUInt16BigEndian(transport[at..], protocol == 17 && checksum == 0 ? (ushort)0xFFFF : checksum);
+        return frame;
+    }
+
+    /// <summary>
+    /// An Ethernet + IPv4 + UDP frame (ports 40000 → 9) around <paramref name="payload"/>, checksums filled (the UDP one
+    /// left 0, "none", when <paramref name="udpChecksum"/> is false).
+    /// </summary>
+    public static byte[] Udp(byte[] payload, bool udpChecksum = true)
+    {
+        var header = Header(payload.Length - 12, 1, 0, 0, ipProtocol: 17);
+        var frame = new byte[TcpOffset + 8 + payload.Length];
+        header.AsSpan(0, TcpOffset).CopyTo(frame);
+        var udp = frame.AsSpan(TcpOffset);
+        BinaryPrimitives.WriteUInt16BigEndian(udp, 40000);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[2..], 9);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[4..], (ushort)(8 + payload.Length));
+        payload.CopyTo(udp[8..]);
+        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(Ipv4Offset + 2), (ushort)(28 + payload.Length));
+        FillChecksums(frame);
+        if (!udpChecksum)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(udp[6..], 0);
+        }
+
+        return frame;
+    }
+
+    /// <summary>An Ethernet + IPv4 + TCP frame around <paramref name="payload"/>, both checksums filled.</summary>
+    public static byte[] Tcp(byte[] payload)
+    {
+        var frame = new byte[HeaderLength + payload.Length];
+        Header(payload.Length, 1, 1000, Ack | Psh).CopyTo(frame, 0);
+        payload.CopyTo(frame, HeaderLength);
+        return FillChecksums(frame);
+    }
+
     private static long WordSum(ReadOnlySpan<byte> data, long sum)
     {
         for (int i = 0; i < data.Length; i += 2)

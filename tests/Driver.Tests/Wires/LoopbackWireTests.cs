@@ -1,3 +1,4 @@
+using System.Buffers;
 using Edsos.Driver.Wires;
 
 namespace Edsos.Driver.Tests.Wires;
@@ -62,6 +63,60 @@ public sealed class LoopbackWireTests
 
         Assert.Equal(2, wire.Counters.FramesTransmitted);
         Assert.Equal(100, wire.Counters.BytesTransmitted);
+    }
+
+    [Fact]
+    public void TransmitOwned_OnPair_HandsThePeerTheBufferItself()
+    {
+        var (a, b) = LoopbackWire.CreatePair();
+        var atB = new OwnedRecorder();
+        b.Attach(atB);
+        var buffer = ArrayPool<byte>.Shared.Rent(100);
+        buffer[0] = 5;
+
+        a.TransmitOwned(buffer, 100);
+
+        var (received, length) = Assert.Single(atB.Buffers);
+        Assert.Same(buffer, received);
+        Assert.Equal(100, length);
+        Assert.Equal(new WireCounters(1, 100, 1, 0), a.Counters);
+    }
+
+    [Fact]
+    public void TransmitOwned_ToAReceiverWithoutOwnedFrames_DeliversTheBytes()
+    {
+        var (a, b) = LoopbackWire.CreatePair();
+        var atB = new Recorder();
+        b.Attach(atB);
+        var buffer = ArrayPool<byte>.Shared.Rent(3);
+        new byte[] { 4, 5, 6 }.CopyTo(buffer, 0);
+
+        a.TransmitOwned(buffer, 3);
+
+        Assert.Equal(new byte[] { 4, 5, 6 }, Assert.Single(atB.Frames));
+    }
+
+    [Fact]
+    public void TransmitOwned_DropEveryNth_CountsTheDropAndDeliversNothing()
+    {
+        var (a, b) = LoopbackWire.CreatePair();
+        var atB = new OwnedRecorder();
+        b.Attach(atB);
+        a.DropEveryNth = 1;
+
+        a.TransmitOwned(ArrayPool<byte>.Shared.Rent(10), 10);
+
+        Assert.Empty(atB.Buffers);
+        Assert.Equal(new WireCounters(1, 10, 0, 1), a.Counters);
+    }
+
+    private sealed class OwnedRecorder : IWireReceiver
+    {
+        public List<(byte[] Buffer, int Length)> Buffers { get; } = [];
+
+        public void OnFrame(ReadOnlySpan<byte> frame) => throw new InvalidOperationException("an owned frame was copied");
+
+        public void OnFrameOwned(byte[] buffer, int length) => Buffers.Add((buffer, length));
     }
 
     private sealed class Recorder : IWireReceiver
