@@ -146,6 +146,9 @@ public sealed class EdsosCliProcessTests
         var run = await EdsosProcess.RunAsync(
             ["demo", "--sends", "1000000000", "--json"],
             signal: EdsosProcess.SIGTERM,
+
+            // Late enough that the echo has begun even on a loaded machine (at a load average of 30 or more, 3 s was not).
+            signalAfter: TimeSpan.FromSeconds(8),
             environment: new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x10000000" });
 
         Assert.Equal(ExitCodes.Terminated, run.ExitCode);

@@ -47,8 +47,8 @@ internal static partial class EdsosProcess
 
     /// <summary>
     /// Runs <c>edsos <paramref name="args"/></c> and waits for it (at most <paramref name="timeout"/>,
-    /// then kills it and fails). With <paramref name="signal"/>, sends it once stdout or stderr
-    /// showed <paramref name="signalWhen"/> (or after <paramref name="signalAfter"/> when that is null).
+    /// then kills it and fails). With <paramref name="signal"/>, sends it after <paramref name="signalAfter"/>
+    /// (3 s when null).
     /// </summary>
     public static async Task<Outcome> RunAsync(
         string[] args,
