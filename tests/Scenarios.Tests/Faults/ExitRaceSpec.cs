@@ -17,8 +17,10 @@ public sealed class ExitRaceSpec
         var fd = await TwoHosts.UdpSocketAsync(app);
         var buffer = app.Alloc(64);
 
-        // The KPN stops while the process's TS is still alive: calls still go to the KPN.
+        // The KPN stops while the process's TS is still alive: calls still go to the KPN, and to dead letters once it
+        // has stopped (awaited: under load a call could otherwise reach it first and be handled).
         hosts.A.System.Stop(app.Kpn);
+        Assert.True(await app.Kpn.WatchAsync().WaitAsync(TimeSpan.FromSeconds(10)));
         var calls = Enumerable.Range(0, 20)
             .Select(_ => app.SendToAsync(fd, buffer.Gva, 64, new Ipv4Endpoint(TwoHosts.AddressB, 9)).AsTask())
             .ToArray();
