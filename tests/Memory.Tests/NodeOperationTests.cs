@@ -21,6 +21,49 @@ public sealed class NodeOperationTests
     }
 
     [Fact]
+    public void Push_ShortNodeOnAPageAnotherNodeFilled_ReadsZeroesAndPinsOnlyItsLength()
+    {
+        using var world = new SendPathWorld(pageCount: 1);
+        var dirty = world.PushFilled(world.App, "dirty", 4096, seed: 7);
+        Assert.True(world.Memory.Release(world.App, dirty).IsOk);
+
+        var header = world.Memory.Push(world.Protocol, "hdr", 100).Unwrap();
+        var pin = world.Memory.Pin(world.Protocol, header).Unwrap();
+
+        Assert.Equal(new byte[100], world.Bytes(world.Protocol, header));
+        Assert.Equal(100, pin.Extents.Sum(e => e.Length));
+        Assert.True(world.Memory.Unpin(pin.PinId).IsOk);
+        Assert.True(world.Memory.Release(world.Protocol, header).IsOk);
+        Assert.True(world.Memory.GetLeakReport().IsClean);
+    }
+
+    [Fact]
+    public void PushUnzeroed_PageAnotherNodeFilled_KeepsItsBytesAndIsAnOrdinaryNode()
+    {
+        using var world = new SendPathWorld(pageCount: 1);
+        var dirty = world.PushFilled(world.App, "dirty", 4096, seed: 7);
+        Assert.True(world.Memory.Release(world.App, dirty).IsOk);
+
+        var buffer = world.Memory.PushUnzeroed(world.Driver, "rx_ring/buf_00", 4096).Unwrap();
+
+        Assert.Equal(SendPathWorld.Pattern(4096, 7), world.Bytes(world.Driver, buffer));
+        Assert.Equal("/drivers/net/e1000/rx_ring/buf_00", world.Memory.Inspect(world.Driver, buffer).Unwrap().Path);
+        Assert.False(world.Memory.GetLeakReport().IsClean);
+        Assert.True(world.Memory.Release(world.Driver, buffer).IsOk);
+        Assert.True(world.Memory.GetLeakReport().IsClean);
+    }
+
+    [Theory]
+    [InlineData(0, "x")]
+    [InlineData(10, "a//b")]
+    public void PushUnzeroed_BadLengthOrName_InvalidArgument(int length, string name)
+    {
+        using var world = new SendPathWorld();
+
+        Assert.Equal(MemoryError.InvalidArgument, world.Memory.PushUnzeroed(world.Driver, name, length).Error);
+    }
+
+    [Fact]
     public void Push_TwoNodes_GetDisjointGvaRanges()
     {
         using var world = new SendPathWorld();

@@ -32,18 +32,33 @@ public sealed unsafe partial class SharedArena
     /// rights, and <see cref="MemoryError.OutOfMemory"/> when pages, node or extent records or GVA
     /// space run out (nothing taken).
     /// </summary>
+    public MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights = Rights.All) => Push(caller, name, length, rights, zero: true);
+
+    /// <summary>
+    /// push without zeroing the bytes: a receive buffer that a device overwrites before anything reads it
+    /// (the driver shares only the bytes the device wrote). Otherwise <see cref="Push(TsId, string, int, Rights)"/>.
+    /// Its bytes are whatever the pages held last, possibly another TS's: never hand them on unwritten.
+    /// </summary>
+    public MemoryResult<Capability> PushUnzeroed(TsId caller, string name, int length, Rights rights = Rights.All) => Push(caller, name, length, rights, zero: false);
+
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights = Rights.All)
+    private MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights, bool zero)
     {
-        if (length <= 0 || ((length + (long)_layout.PageSize - 1) >> _pageShift) > _layout.MaxSpansPerNode || !SharedNames.IsValidName(name) || (rights & ~Rights.All) != 0)
+        if (length <= 0 || ((length + (long)_layout.PageSize - 1) >> _pageShift) > _layout.MaxSpansPerNode || (rights & ~Rights.All) != 0)
         {
-            return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs 1 .. {(long)_layout.MaxSpansPerNode * _layout.PageSize} bytes, a valid name and known rights (length {length}, name '{name}')");
+            return BadPush(name, length);
         }
 
         int pages = (int)(((long)length + _layout.PageSize - 1) >> _pageShift);
         Enter();
         try
         {
+            // The name is validated through the cache of encoded names (a constant name is checked once, not per push).
+            if (!TryEncodeName(name, out _))
+            {
+                return BadPush(name, length);
+            }
+
             var check = CheckCaller(caller);
             if (!check.IsOk)
             {
@@ -62,7 +77,7 @@ public sealed unsafe partial class SharedArena
 
             uint id = DequeueNode();
             long node = NodeRec(id);
-            int head = BuildChain(pages, length, out int count);
+            int head = BuildChain(pages, length, out int count, zero);
             if (head == 0)
             {
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free extent record");
@@ -80,6 +95,9 @@ public sealed unsafe partial class SharedArena
             Leave();
         }
     }
+
+    private MemoryResult<Capability> BadPush(string name, int length) =>
+        MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs 1 .. {(long)_layout.MaxSpansPerNode * _layout.PageSize} bytes, a valid name and known rights (length {length}, name '{name}')");
 
     /// <summary>
     /// ct_share by byte offset: bytes [<paramref name="offset"/>, +<paramref name="length"/>) of the
