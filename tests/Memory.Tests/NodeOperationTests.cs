@@ -38,6 +38,25 @@ public sealed class NodeOperationTests
     }
 
     [Fact]
+    public void Push_ThousandsOfDistinctNameStrings_EachNodeKeepsItsOwnName()
+    {
+        using var world = new SendPathWorld(pageCount: 4);
+        var names = Enumerable.Range(0, 5000).Select(i => $"frame_{i:x3}").ToArray();
+
+        for (int round = 0; round < 2; round++)
+        {
+            foreach (var name in names)
+            {
+                var node = world.Memory.Push(world.Driver, name, 64).Unwrap();
+                Assert.Equal("/drivers/net/e1000/" + name, world.Memory.Inspect(world.Driver, node).Unwrap().Path);
+                Assert.True(world.Memory.Release(world.Driver, node).IsOk);
+            }
+        }
+
+        Assert.Equal(MemoryError.InvalidArgument, world.Memory.Push(world.Driver, "frame//x", 64).Error);
+    }
+
+    [Fact]
     public void PushUnzeroed_PageAnotherNodeFilled_KeepsItsBytesAndIsAnOrdinaryNode()
     {
         using var world = new SendPathWorld(pageCount: 1);

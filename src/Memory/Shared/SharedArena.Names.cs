@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using L = Edsos.Memory.Shared.SharedLayout;
 
@@ -6,12 +7,15 @@ namespace Edsos.Memory.Shared;
 /// <summary>Node names on the data path: validated and encoded once per name string, not per operation.</summary>
 public sealed unsafe partial class SharedArena
 {
-    private const int NameSlots = 64;
+    private const int NameSlots = 2048;
 
     // A direct-mapped cache of valid names and their UTF-8 bytes, keyed by the string's reference:
-    // the stack names its nodes with a few constants ("send_q/h", "skb"), and a string is
-    // immutable, so the same reference means the same valid name. Read and written only under the
-    // lock; a miss validates and encodes into the slot, allocating nothing.
+    // the stack names its nodes with constants ("send_q/h", "skb") and per-slot strings made once
+    // (a NIC's RX frames: one per ring slot, 1024 with large frames), and a string is immutable, so
+    // the same reference means the same valid name. Indexed by the reference's identity hash: 64
+    // slots indexed by length and end characters held the ring's frame names in 16 slots, so every
+    // RX ct_share validated and encoded its name again. Read and written only under the lock; a
+    // miss validates and encodes into the slot, allocating nothing (128 KiB per arena instance).
     private readonly string?[] _nameKeys = new string?[NameSlots];
     private readonly byte[] _nameBytes = new byte[NameSlots * L.MaxNameBytes];
     private readonly int[] _nameLengths = new int[NameSlots];
@@ -29,7 +33,7 @@ public sealed unsafe partial class SharedArena
             return false;
         }
 
-        int slot = ((name.Length * 31) ^ name[^1] ^ (name[0] << 3)) & (NameSlots - 1);
+        int slot = RuntimeHelpers.GetHashCode(name) & (NameSlots - 1);
         if (!ReferenceEquals(_nameKeys[slot], name))
         {
             if (!SharedNames.IsValidName(name))
