@@ -199,35 +199,41 @@ public sealed unsafe partial class SharedArena
         Enter();
         try
         {
-            var check = CheckCap(owner, node, Rights.None, out _);
-            if (!check.IsOk)
-            {
-                if (check.Error == MemoryError.Stale)
-                {
-                    long rec = NodeRec(node.NodeId);
-                    if (U32(rec + L.NReleasedGeneration) == node.Generation && U32(rec + L.NLiftedGeneration) != node.Generation)
-                    {
-                        Set32(L.HDoubleReleases, I32(L.HDoubleReleases) + 1);
-                        Commit();
-                        lock (_doubleReleases)
-                        {
-                            _doubleReleases.Add(new DoubleRelease(node, owner, TsPath(owner.Value), new CodePlace(file, line)));
-                        }
-                    }
-                }
-
-                return check;
-            }
-
-            int freed = 0, deferred = 0;
-            RevokeNode(node.NodeId, lifted: false, ref freed, ref deferred);
-            Commit();
-            return MemoryResult.Ok;
+            return ReleaseLocked(owner, node, file, line);
         }
         finally
         {
             Leave();
         }
+    }
+
+    /// <summary><see cref="Release"/>'s body, the lock held: one node checked, popped and committed on its own.</summary>
+    private MemoryResult ReleaseLocked(TsId owner, Capability node, string file, int line)
+    {
+        var check = CheckCap(owner, node, Rights.None, out _);
+        if (!check.IsOk)
+        {
+            if (check.Error == MemoryError.Stale)
+            {
+                long rec = NodeRec(node.NodeId);
+                if (U32(rec + L.NReleasedGeneration) == node.Generation && U32(rec + L.NLiftedGeneration) != node.Generation)
+                {
+                    Set32(L.HDoubleReleases, I32(L.HDoubleReleases) + 1);
+                    Commit();
+                    lock (_doubleReleases)
+                    {
+                        _doubleReleases.Add(new DoubleRelease(node, owner, TsPath(owner.Value), new CodePlace(file, line)));
+                    }
+                }
+            }
+
+            return check;
+        }
+
+        int freed = 0, deferred = 0;
+        RevokeNode(node.NodeId, lifted: false, ref freed, ref deferred);
+        Commit();
+        return MemoryResult.Ok;
     }
 
     // Not inlined: an operation's body compiled on its own keeps the inlining budget for what it
