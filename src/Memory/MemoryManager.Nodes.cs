@@ -86,6 +86,22 @@ public sealed partial class MemoryManager
     }
 
     /// <summary>
+    /// ct_share of bytes [<paramref name="offset"/>, +<paramref name="length"/>) of the caller's node
+    /// <paramref name="source"/>: the same operation as the GVA form, with the node's GVA found under the
+    /// same lock (a receive path that only knows the offset saves a <see cref="Locate"/>). Fails as the
+    /// GVA form, and with <see cref="MemoryError.OutOfRange"/> for a negative offset or one past the node.
+    /// </summary>
+    public MemoryResult<Capability> CtShare(TsId caller, Capability source, int offset, int length, TsId target, string name, Rights rights, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (_disposed)
+        {
+            return Disposed();
+        }
+
+        return Made(_arena.CtShare(caller, source, offset, length, target, name, rights), MemoryOp.CtShare, caller, file, line);
+    }
+
+    /// <summary>
     /// Splits the caller's node at <paramref name="offset"/> into a head [0, offset) and a tail
     /// [offset, length) over the same extents, with the same owner, origins, CTRN-ness and node
     /// rights; the head keeps the first GVA, the tail starts at first GVA + offset. Consumes the

@@ -83,6 +83,21 @@ public sealed class NodeOperationTests
     }
 
     [Fact]
+    public void CtShare_ByOffsetWithAName_MountsThoseBytesUnderTheName()
+    {
+        using var world = new SendPathWorld();
+        var frame = world.PushFilled(world.Protocol, "frame", 300, seed: 3);
+
+        var slice = world.Memory.CtShare(world.Protocol, frame, 42, 100, world.Socket, "dgram", Rights.Read | Rights.Share).Unwrap();
+
+        Assert.Equal(SendPathWorld.Pattern(300, 3)[42..142], world.Bytes(world.Socket, slice));
+        Assert.Equal("/net/sockets/sock_0xABCD/dgram", world.Memory.Inspect(world.Socket, slice).Unwrap().Path);
+        Assert.Equal(MemoryError.OutOfRange, world.Memory.CtShare(world.Protocol, frame, 300, 1, world.Socket, "dgram", Rights.Read).Error);
+        Assert.Equal(MemoryError.OutOfRange, world.Memory.CtShare(world.Protocol, frame, 250, 100, world.Socket, "dgram", Rights.Read).Error);
+        Assert.Equal(MemoryError.Forged, world.Memory.CtShare(world.Protocol, frame with { Tag = frame.Tag ^ 1 }, 0, 10, world.Socket, "dgram", Rights.Read).Error);
+    }
+
+    [Fact]
     public void Push_TwoNodes_GetDisjointGvaRanges()
     {
         using var world = new SendPathWorld();

@@ -105,7 +105,16 @@ public sealed unsafe partial class SharedArena
     /// <see cref="CtShare(TsId, Capability, Gva, int, TsId, string, Rights)"/>. A negative offset or
     /// one past the node is <see cref="MemoryError.OutOfRange"/>.
     /// </summary>
-    public MemoryResult<Capability> CtShare(TsId caller, Capability source, int offset, int length, TsId target, Rights rights)
+    public MemoryResult<Capability> CtShare(TsId caller, Capability source, int offset, int length, TsId target, Rights rights) =>
+        CtShare(caller, source, offset, length, target, "ctrn", rights);
+
+    /// <summary>
+    /// ct_share by byte offset, named <paramref name="name"/>: the GVA is the node's own plus
+    /// <paramref name="offset"/>, found under the same lock (no separate locate); see
+    /// <see cref="CtShare(TsId, Capability, Gva, int, TsId, string, Rights)"/>. A negative offset or
+    /// one past the node is <see cref="MemoryError.OutOfRange"/>.
+    /// </summary>
+    public MemoryResult<Capability> CtShare(TsId caller, Capability source, int offset, int length, TsId target, string name, Rights rights)
     {
         Enter();
         try
@@ -121,7 +130,7 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfRange, $"offset {offset} outside a node of {I32(node + L.NLength)} bytes");
             }
 
-            return CtShareLocked(caller, source, NodeGva(node).Add(offset), length, target, "ctrn", rights);
+            return CtShareLocked(caller, source, NodeGva(node).Add(offset), length, target, name, rights);
         }
         finally
         {
