@@ -36,6 +36,41 @@ public sealed partial class MemoryManager
     }
 
     /// <summary>
+    /// <see cref="Push"/> and a <see cref="Write"/> of <paramref name="bytes"/> at <paramref name="offset"/> of the
+    /// new node as one operation (one lock, one check): a transport's header node made and filled per datagram.
+    /// The write is counted as <paramref name="kind"/> bytes copied, as the separate write would be. Fails with
+    /// push's errors, <see cref="MemoryError.OutOfRange"/> for a range outside the node, and an unknown kind's;
+    /// nothing is made on failure.
+    /// </summary>
+    public MemoryResult<Capability> PushWith(TsId caller, string name, int length, int offset, ReadOnlySpan<byte> bytes, CopyKind kind, Rights rights = Rights.All, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var valid = CheckKind(kind);
+        if (!valid.IsOk)
+        {
+            return MemoryResult<Capability>.Fail(valid.Error, valid.Detail);
+        }
+
+        if (length <= 0 || (rights & ~Rights.All) != 0)
+        {
+            return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs a positive length, a valid name and known rights (length {length}, name '{name}')");
+        }
+
+        if (_disposed)
+        {
+            return Disposed();
+        }
+
+        var made = Made(_arena.PushWith(caller, name, length, offset, bytes, rights), MemoryOp.Push, caller, file, line);
+        if (made.IsOk)
+        {
+            CountCopy(kind, bytes.Length);
+            JournalCopy(caller, kind, bytes.Length);
+        }
+
+        return made;
+    }
+
+    /// <summary>
     /// <see cref="Push"/> without zeroing the bytes, for a receive buffer a device overwrites before anything reads
     /// it (the NIC driver's RX blocks: zeroing 128 KiB under the arena lock per block of 32 buffers cost more than
     /// the frames' own memory operations). The bytes are whatever the pages last held, possibly another TS's data:

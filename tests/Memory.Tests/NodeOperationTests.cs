@@ -98,6 +98,28 @@ public sealed class NodeOperationTests
     }
 
     [Fact]
+    public void PushWith_HeaderBytes_WrittenAtTheOffsetOverZeroesAndCountedAsAWrite()
+    {
+        using var world = new SendPathWorld(pageCount: 1);
+        var dirty = world.PushFilled(world.App, "dirty", 4096, seed: 9);
+        Assert.True(world.Memory.Release(world.App, dirty).IsOk);
+        byte[] header = [1, 2, 3, 4, 5, 6, 7, 8];
+        long before = world.Memory.Counters.HeaderBytesCopied;
+
+        var node = world.Memory.PushWith(world.Protocol, "hdr", 64, 34, header, CopyKind.Header).Unwrap();
+
+        var expected = new byte[64];
+        header.CopyTo(expected, 34);
+        Assert.Equal(expected, world.Bytes(world.Protocol, node));
+        Assert.Equal(before + 8, world.Memory.Counters.HeaderBytesCopied);
+        Assert.Equal(MemoryError.OutOfRange, world.Memory.PushWith(world.Protocol, "hdr", 64, 60, header, CopyKind.Header).Error);
+        Assert.Equal(MemoryError.OutOfRange, world.Memory.PushWith(world.Protocol, "hdr", 64, -1, header, CopyKind.Header).Error);
+        Assert.Equal(1, world.Memory.Counters.LiveNodes);
+        Assert.True(world.Memory.Release(world.Protocol, node).IsOk);
+        Assert.True(world.Memory.GetLeakReport().IsClean);
+    }
+
+    [Fact]
     public void Push_TwoNodes_GetDisjointGvaRanges()
     {
         using var world = new SendPathWorld();

@@ -32,17 +32,33 @@ public sealed unsafe partial class SharedArena
     /// rights, and <see cref="MemoryError.OutOfMemory"/> when pages, node or extent records or GVA
     /// space run out (nothing taken).
     /// </summary>
-    public MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights = Rights.All) => Push(caller, name, length, rights, zero: true);
+    public MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights = Rights.All) => Push(caller, name, length, rights, zero: true, 0, default);
+
+    /// <summary>
+    /// push, then <paramref name="bytes"/> written at <paramref name="offset"/> of the new node in the same
+    /// transaction (a header node made and filled under one lock, as <see cref="Push(TsId, string, int, Rights)"/>
+    /// then <see cref="Write"/> would). A range outside the node is <see cref="MemoryError.OutOfRange"/> and makes
+    /// nothing; otherwise push's failures.
+    /// </summary>
+    public MemoryResult<Capability> PushWith(TsId caller, string name, int length, int offset, ReadOnlySpan<byte> bytes, Rights rights = Rights.All)
+    {
+        if (offset < 0 || length < 0 || bytes.Length > length - offset)
+        {
+            return MemoryResult<Capability>.Fail(MemoryError.OutOfRange, $"[{offset}, +{bytes.Length}) leaves a node of {length} bytes");
+        }
+
+        return Push(caller, name, length, rights, zero: true, offset, bytes);
+    }
 
     /// <summary>
     /// push without zeroing the bytes: a receive buffer that a device overwrites before anything reads it
     /// (the driver shares only the bytes the device wrote). Otherwise <see cref="Push(TsId, string, int, Rights)"/>.
     /// Its bytes are whatever the pages held last, possibly another TS's: never hand them on unwritten.
     /// </summary>
-    public MemoryResult<Capability> PushUnzeroed(TsId caller, string name, int length, Rights rights = Rights.All) => Push(caller, name, length, rights, zero: false);
+    public MemoryResult<Capability> PushUnzeroed(TsId caller, string name, int length, Rights rights = Rights.All) => Push(caller, name, length, rights, zero: false, 0, default);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights, bool zero)
+    private MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights, bool zero, int offset, ReadOnlySpan<byte> bytes)
     {
         if (length <= 0 || ((length + (long)_layout.PageSize - 1) >> _pageShift) > _layout.MaxSpansPerNode || (rights & ~Rights.All) != 0)
         {
@@ -87,6 +103,12 @@ public sealed unsafe partial class SharedArena
             InitOrigins(node, [caller.Value]);
             InitNode(node, caller.Value, rights, length, flags: 0, gva, rootStart: 0, head, count, pages, utf8);
             Publish(id, caller.Value, gva, length);
+            if (!bytes.IsEmpty)
+            {
+                // Fresh pages no other node references: no copy-on-write, and nothing to log (a rollback frees them).
+                CopyChain(head, offset, bytes.Length, bytes, default);
+            }
+
             Commit();
             return MemoryResult<Capability>.Ok(Mint(id, U32(node + L.NGeneration), rights));
         }
