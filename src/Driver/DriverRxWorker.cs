@@ -208,7 +208,10 @@ public sealed class DriverRxWorker : EdsrtActor
         var handlerTs = _handler is null ? TsId.None : _handlerTs;
         var consumed = _queue.Poll(_options.NapiBudget, handlerTs, _frames);
         HandUp();
-        if (consumed > 0 && _queue.Fill().Error != MemoryError.Disposed)
+        // The doorbell only when buffers were posted (or may have been, before a failure): with blocks of many
+        // buffers most polls free no whole block, and writing RDT unchanged was one more message to the device.
+        var filled = consumed > 0 ? _queue.Fill() : MemoryResult<int>.Ok(0);
+        if (filled.IsOk ? filled.Value > 0 : filled.Error != MemoryError.Disposed)
         {
             _device.Tell(VirtualNicProtocol.RxDoorbell.Of(_queue.Ring.Tail), Self);
         }

@@ -103,7 +103,8 @@ internal sealed class RxQueue
             }
 
             var first = _ring.Tail;
-            var pushed = _memory.Push(_ts, _bufferNames[first], count * _bufferSize, Rights.All);
+            // Not zeroed: the device overwrites a buffer before the driver shares exactly the bytes it wrote (Poll).
+            var pushed = _memory.PushUnzeroed(_ts, _bufferNames[first], count * _bufferSize, Rights.All);
             if (!pushed.IsOk)
             {
                 return MemoryResult<int>.Fail(pushed.Error, pushed.Detail);

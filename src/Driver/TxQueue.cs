@@ -29,6 +29,11 @@ internal sealed class TxQueue<TReply>
     // The extents of the skb being enqueued: reused by every pin, so a frame allocates no extent array.
     private PhysExtent[] _extents = new PhysExtent[8];
 
+    // The pins and skbs one Reclaim completes, unpinned and popped as two batches (one arena lock each, not two
+    // per frame). At most one per ring slot.
+    private readonly ulong[] _donePins;
+    private readonly Capability[] _doneSkbs;
+
     public TxQueue(MemoryManager memory, TsId ts, DescriptorRing ring, int maxDescriptorsPerFrame, int maxFrameLength, bool tso = false)
     {
         _tso = tso;
@@ -37,6 +42,8 @@ internal sealed class TxQueue<TReply>
         _ring = ring;
         _maxDescriptorsPerFrame = maxDescriptorsPerFrame;
         _maxFrameLength = maxFrameLength;
+        _donePins = new ulong[ring.Count];
+        _doneSkbs = new Capability[ring.Count];
     }
 
     /// <summary>The ring (for its tail and addresses).</summary>
@@ -132,6 +139,8 @@ internal sealed class TxQueue<TReply>
     /// Reclaims every frame, oldest first, whose end-of-packet descriptor the device marked done:
     /// unpins and pops its skb and adds its completion to <paramref name="completions"/>. Stops
     /// at the first frame not yet done (the device completes in order). Returns how many it added.
+    /// The done frames' pins are released, then their skbs popped, each as one batch
+    /// (<see cref="MemoryManager.UnpinAll"/>, <see cref="MemoryManager.ReleaseAll"/>), before it returns.
     /// </summary>
     public int Reclaim(List<TxCompletion<TReply>> completions)
     {
@@ -145,7 +154,11 @@ internal sealed class TxQueue<TReply>
             }
 
             _pending.Dequeue();
-            Release(pending);
+
+            // At most one pending frame per ring slot, so the batch arrays never overflow.
+            _donePins[reclaimed] = pending.PinId;
+            _doneSkbs[reclaimed] = pending.Skb;
+            _ring.Reclaim(pending.Descriptors);
             var sent = (status.Value.Status & TxDescriptorStatus.Ec) == 0;
             if (!sent)
             {
@@ -154,6 +167,15 @@ internal sealed class TxQueue<TReply>
 
             completions.Add(new TxCompletion<TReply>(pending.Token, pending.Length, sent ? TxStatus.Sent : TxStatus.DeviceError, pending.ReplyTo));
             reclaimed++;
+        }
+
+        if (reclaimed > 0)
+        {
+            _memory.UnpinAll(_donePins.AsSpan(0, reclaimed));
+
+            // Fails harmlessly for an skb whose origin TS exited meanwhile: lift unmounted it already.
+            _memory.ReleaseAll(_ts, _doneSkbs.AsSpan(0, reclaimed));
+            Array.Clear(_doneSkbs, 0, reclaimed);
         }
 
         return reclaimed;

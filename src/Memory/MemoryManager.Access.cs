@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Edsos.Memory.Shared;
 
 namespace Edsos.Memory;
@@ -182,6 +183,48 @@ public sealed partial class MemoryManager
         if (unpinned.IsOk && observed)
         {
             Notify(new MemoryOpRecord(MemoryOp.Unpin, TsId.None, 0, $"pin#{pinId}", TsId.None, default, length, _arena.PageRefCount(address)));
+        }
+
+        return unpinned;
+    }
+
+    /// <summary>
+    /// <see cref="Unpin"/> of every pin id of <paramref name="pinIds"/>, in order, taking the arena's lock once for
+    /// the batch. Each entry succeeds or fails on its own exactly as <see cref="Unpin"/> (an unknown, foreign or
+    /// already released id changes nothing). Returns how many pins were released.
+    /// </summary>
+    [SkipLocalsInit]
+    public int UnpinAll(ReadOnlySpan<ulong> pinIds)
+    {
+        if (_disposed)
+        {
+            return 0;
+        }
+
+        int unpinned = 0;
+        if (_observers.Length > 0)
+        {
+            // Observed: one by one, so every unpin is journalled as Unpin journals it.
+            foreach (ulong pinId in pinIds)
+            {
+                unpinned += Unpin(pinId).IsOk ? 1 : 0;
+            }
+
+            return unpinned;
+        }
+
+        // A lock per chunk of 64 (the pins on the stack).
+        Span<Shared.SharedPin> pins = stackalloc Shared.SharedPin[UnpinChunk];
+        for (int start = 0; start < pinIds.Length; start += UnpinChunk)
+        {
+            int count = Math.Min(UnpinChunk, pinIds.Length - start);
+            for (int i = 0; i < count; i++)
+            {
+                ulong pinId = pinIds[start + i];
+                pins[i] = new Shared.SharedPin((uint)pinId, (uint)(pinId >> 32), 0);
+            }
+
+            unpinned += _arena.UnpinAll(pins[..count]);
         }
 
         return unpinned;

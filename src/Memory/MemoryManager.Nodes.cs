@@ -15,7 +15,8 @@ public sealed partial class MemoryManager
     /// </summary>
     public MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights = Rights.All, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        if (length <= 0 || !Shared.SharedNames.IsValidName(name) || (rights & ~Rights.All) != 0)
+        // The name is checked by the arena, once per name string (its cache of encoded names), not per push here.
+        if (length <= 0 || (rights & ~Rights.All) != 0)
         {
             return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs a positive length, a valid name and known rights (length {length}, name '{name}')");
         }
@@ -32,6 +33,67 @@ public sealed partial class MemoryManager
 
         var pushed = _arena.Push(caller, name, length, rights);
         return Made(pushed, MemoryOp.Push, caller, file, line);
+    }
+
+    /// <summary>
+    /// <see cref="Push"/> and a <see cref="Write"/> of <paramref name="bytes"/> at <paramref name="offset"/> of the
+    /// new node as one operation (one lock, one check): a transport's header node made and filled per datagram.
+    /// The write is counted as <paramref name="kind"/> bytes copied, as the separate write would be. Fails with
+    /// push's errors, <see cref="MemoryError.OutOfRange"/> for a range outside the node, and an unknown kind's;
+    /// nothing is made on failure.
+    /// </summary>
+    public MemoryResult<Capability> PushWith(TsId caller, string name, int length, int offset, ReadOnlySpan<byte> bytes, CopyKind kind, Rights rights = Rights.All, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var valid = CheckKind(kind);
+        if (!valid.IsOk)
+        {
+            return MemoryResult<Capability>.Fail(valid.Error, valid.Detail);
+        }
+
+        if (length <= 0 || (rights & ~Rights.All) != 0)
+        {
+            return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs a positive length, a valid name and known rights (length {length}, name '{name}')");
+        }
+
+        if (_disposed)
+        {
+            return Disposed();
+        }
+
+        var made = Made(_arena.PushWith(caller, name, length, offset, bytes, rights), MemoryOp.Push, caller, file, line);
+        if (made.IsOk)
+        {
+            CountCopy(kind, bytes.Length);
+            JournalCopy(caller, kind, bytes.Length);
+        }
+
+        return made;
+    }
+
+    /// <summary>
+    /// <see cref="Push"/> without zeroing the bytes, for a receive buffer a device overwrites before anything reads
+    /// it (the NIC driver's RX blocks: zeroing 128 KiB under the arena lock per block of 32 buffers cost more than
+    /// the frames' own memory operations). The bytes are whatever the pages last held, possibly another TS's data:
+    /// the caller reads or shares only bytes the device wrote. Same checks and failures as <see cref="Push"/>.
+    /// </summary>
+    public MemoryResult<Capability> PushUnzeroed(TsId caller, string name, int length, Rights rights = Rights.All, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (length <= 0 || (rights & ~Rights.All) != 0)
+        {
+            return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs a positive length, a valid name and known rights (length {length}, name '{name}')");
+        }
+
+        if (_disposed)
+        {
+            return Disposed();
+        }
+
+        if ((length + (long)_pageSize - 1) / _pageSize > _arena.PageCount)
+        {
+            return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"push of {length} bytes needs more pages than the arena's {_arena.PageCount}");
+        }
+
+        return Made(_arena.PushUnzeroed(caller, name, length, rights), MemoryOp.Push, caller, file, line);
     }
 
     /// <summary>
@@ -56,6 +118,22 @@ public sealed partial class MemoryManager
         }
 
         return Made(_arena.CtShare(caller, source, gva, length, target, name, rights), MemoryOp.CtShare, caller, file, line);
+    }
+
+    /// <summary>
+    /// ct_share of bytes [<paramref name="offset"/>, +<paramref name="length"/>) of the caller's node
+    /// <paramref name="source"/>: the same operation as the GVA form, with the node's GVA found under the
+    /// same lock (a receive path that only knows the offset saves a <see cref="Locate"/>). Fails as the
+    /// GVA form, and with <see cref="MemoryError.OutOfRange"/> for a negative offset or one past the node.
+    /// </summary>
+    public MemoryResult<Capability> CtShare(TsId caller, Capability source, int offset, int length, TsId target, string name, Rights rights, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (_disposed)
+        {
+            return Disposed();
+        }
+
+        return Made(_arena.CtShare(caller, source, offset, length, target, name, rights), MemoryOp.CtShare, caller, file, line);
     }
 
     /// <summary>

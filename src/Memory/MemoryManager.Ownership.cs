@@ -14,6 +14,7 @@ public sealed partial class MemoryManager
 {
     /// <summary>Double releases kept for the leak report (the count keeps growing past it).</summary>
     private const int MaxRecordedDoubleReleases = 64;
+    private const int UnpinChunk = 64;
 
     /// <summary>Double releases this process saw so far, recorded or not (see <see cref="LeakReport.DoubleReleases"/>).</summary>
     public long DoubleReleaseCount => _arena.RecordedDoubleReleaseCount;
@@ -49,6 +50,39 @@ public sealed partial class MemoryManager
         if (released.IsOk)
         {
             After(observed, address);
+        }
+
+        return released;
+    }
+
+    /// <summary>
+    /// <see cref="Release"/> of every node of <paramref name="nodes"/> by <paramref name="owner"/>, in order, taking the
+    /// arena's lock once for the batch instead of once per node (a driver's TX interrupt completes tens of frames).
+    /// Each entry succeeds or fails on its own exactly as <see cref="Release"/>: a forged, foreign or lifted entry
+    /// fails and is left as it was, a node already released is recorded as a double release with this call's place
+    /// (the leak report shows it), the others are popped. <c>default</c> entries are skipped. Returns how many
+    /// nodes were popped; the caller gives up ownership of every entry either way, as with <see cref="Release"/>.
+    /// </summary>
+    public int ReleaseAll(TsId owner, ReadOnlySpan<Capability> nodes, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (_disposed)
+        {
+            return 0;
+        }
+
+        if (_observers.Length == 0)
+        {
+            return _arena.ReleaseAll(owner, nodes, file, line);
+        }
+
+        // Observed: one by one, so every pop is journalled as Release journals it.
+        int released = 0;
+        foreach (var node in nodes)
+        {
+            if (node != default && Release(owner, node, file, line).IsOk)
+            {
+                released++;
+            }
         }
 
         return released;

@@ -58,10 +58,7 @@ public abstract partial class SockNode
         }
         else
         {
-            var info = Memory.Locate(Ts, held.Node);
-            handed = info.IsOk
-                ? Memory.CtShare(Ts, held.Node, info.Value.Gva, data.Length, waiter.Target, name, Rights.Read)
-                : info.AsResult();
+            handed = Memory.CtShare(Ts, held.Node, 0, data.Length, waiter.Target, name, Rights.Read);
         }
 
         if (!handed.IsOk)

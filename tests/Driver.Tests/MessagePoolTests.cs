@@ -35,6 +35,56 @@ public sealed class MessagePoolTests
     }
 
     [Fact]
+    public void RentAndReturn_FullCapacity_EveryInstanceComesBackOnceThenTheLastIsDropped()
+    {
+        var pool = new MessagePool<object>(capacity: 64);
+        var made = Enumerable.Range(0, 64).Select(_ => new object()).ToList();
+        foreach (var item in made)
+        {
+            pool.Return(item);
+        }
+
+        pool.Return(new object());
+        var rented = Enumerable.Range(0, 64).Select(_ => pool.TryRent()!).ToList();
+
+        Assert.Null(pool.TryRent());
+        Assert.Equal(made.ToHashSet(ReferenceEqualityComparer.Instance), rented.ToHashSet(ReferenceEqualityComparer.Instance));
+        foreach (var item in rented.Take(10))
+        {
+            pool.Return(item);
+        }
+
+        Assert.Equal(10, pool.Idle);
+    }
+
+    [Fact]
+    public async Task RentAndReturn_FromManyThreads_NeverHandsOneInstanceToTwoHolders()
+    {
+        var pool = new MessagePool<Holder>(capacity: 8);
+        int twice = 0;
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            for (int i = 0; i < 50_000; i++)
+            {
+                var held = pool.TryRent() ?? new Holder();
+                if (Interlocked.Exchange(ref held.InUse, 1) != 0)
+                {
+                    Interlocked.Increment(ref twice);
+                }
+
+                Thread.SpinWait(i % 7);
+                Volatile.Write(ref held.InUse, 0);
+                pool.Return(held);
+            }
+        }));
+
+        await Task.WhenAll(workers);
+
+        Assert.Equal(0, twice);
+        Assert.InRange(pool.Idle, 1, 8);
+    }
+
+    [Fact]
     public void Lease_EndsOnlyOncePerBegin_NeverWithoutOne()
     {
         var lease = default(MessageLease);
@@ -70,5 +120,10 @@ public sealed class MessagePoolTests
 
         Assert.Equal(s_cap, made.Frame);
         Assert.Equal(742, made.Length);
+    }
+
+    private sealed class Holder
+    {
+        public int InUse;
     }
 }

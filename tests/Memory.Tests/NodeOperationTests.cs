@@ -21,6 +21,105 @@ public sealed class NodeOperationTests
     }
 
     [Fact]
+    public void Push_ShortNodeOnAPageAnotherNodeFilled_ReadsZeroesAndPinsOnlyItsLength()
+    {
+        using var world = new SendPathWorld(pageCount: 1);
+        var dirty = world.PushFilled(world.App, "dirty", 4096, seed: 7);
+        Assert.True(world.Memory.Release(world.App, dirty).IsOk);
+
+        var header = world.Memory.Push(world.Protocol, "hdr", 100).Unwrap();
+        var pin = world.Memory.Pin(world.Protocol, header).Unwrap();
+
+        Assert.Equal(new byte[100], world.Bytes(world.Protocol, header));
+        Assert.Equal(100, pin.Extents.Sum(e => e.Length));
+        Assert.True(world.Memory.Unpin(pin.PinId).IsOk);
+        Assert.True(world.Memory.Release(world.Protocol, header).IsOk);
+        Assert.True(world.Memory.GetLeakReport().IsClean);
+    }
+
+    [Fact]
+    public void Push_ThousandsOfDistinctNameStrings_EachNodeKeepsItsOwnName()
+    {
+        using var world = new SendPathWorld(pageCount: 4);
+        var names = Enumerable.Range(0, 5000).Select(i => $"frame_{i:x3}").ToArray();
+
+        for (int round = 0; round < 2; round++)
+        {
+            foreach (var name in names)
+            {
+                var node = world.Memory.Push(world.Driver, name, 64).Unwrap();
+                Assert.Equal("/drivers/net/e1000/" + name, world.Memory.Inspect(world.Driver, node).Unwrap().Path);
+                Assert.True(world.Memory.Release(world.Driver, node).IsOk);
+            }
+        }
+
+        Assert.Equal(MemoryError.InvalidArgument, world.Memory.Push(world.Driver, "frame//x", 64).Error);
+    }
+
+    [Fact]
+    public void PushUnzeroed_PageAnotherNodeFilled_KeepsItsBytesAndIsAnOrdinaryNode()
+    {
+        using var world = new SendPathWorld(pageCount: 1);
+        var dirty = world.PushFilled(world.App, "dirty", 4096, seed: 7);
+        Assert.True(world.Memory.Release(world.App, dirty).IsOk);
+
+        var buffer = world.Memory.PushUnzeroed(world.Driver, "rx_ring/buf_00", 4096).Unwrap();
+
+        Assert.Equal(SendPathWorld.Pattern(4096, 7), world.Bytes(world.Driver, buffer));
+        Assert.Equal("/drivers/net/e1000/rx_ring/buf_00", world.Memory.Inspect(world.Driver, buffer).Unwrap().Path);
+        Assert.False(world.Memory.GetLeakReport().IsClean);
+        Assert.True(world.Memory.Release(world.Driver, buffer).IsOk);
+        Assert.True(world.Memory.GetLeakReport().IsClean);
+    }
+
+    [Theory]
+    [InlineData(0, "x")]
+    [InlineData(10, "a//b")]
+    public void PushUnzeroed_BadLengthOrName_InvalidArgument(int length, string name)
+    {
+        using var world = new SendPathWorld();
+
+        Assert.Equal(MemoryError.InvalidArgument, world.Memory.PushUnzeroed(world.Driver, name, length).Error);
+    }
+
+    [Fact]
+    public void CtShare_ByOffsetWithAName_MountsThoseBytesUnderTheName()
+    {
+        using var world = new SendPathWorld();
+        var frame = world.PushFilled(world.Protocol, "frame", 300, seed: 3);
+
+        var slice = world.Memory.CtShare(world.Protocol, frame, 42, 100, world.Socket, "dgram", Rights.Read | Rights.Share).Unwrap();
+
+        Assert.Equal(SendPathWorld.Pattern(300, 3)[42..142], world.Bytes(world.Socket, slice));
+        Assert.Equal("/net/sockets/sock_0xABCD/dgram", world.Memory.Inspect(world.Socket, slice).Unwrap().Path);
+        Assert.Equal(MemoryError.OutOfRange, world.Memory.CtShare(world.Protocol, frame, 300, 1, world.Socket, "dgram", Rights.Read).Error);
+        Assert.Equal(MemoryError.OutOfRange, world.Memory.CtShare(world.Protocol, frame, 250, 100, world.Socket, "dgram", Rights.Read).Error);
+        Assert.Equal(MemoryError.Forged, world.Memory.CtShare(world.Protocol, frame with { Tag = frame.Tag ^ 1 }, 0, 10, world.Socket, "dgram", Rights.Read).Error);
+    }
+
+    [Fact]
+    public void PushWith_HeaderBytes_WrittenAtTheOffsetOverZeroesAndCountedAsAWrite()
+    {
+        using var world = new SendPathWorld(pageCount: 1);
+        var dirty = world.PushFilled(world.App, "dirty", 4096, seed: 9);
+        Assert.True(world.Memory.Release(world.App, dirty).IsOk);
+        byte[] header = [1, 2, 3, 4, 5, 6, 7, 8];
+        long before = world.Memory.Counters.HeaderBytesCopied;
+
+        var node = world.Memory.PushWith(world.Protocol, "hdr", 64, 34, header, CopyKind.Header).Unwrap();
+
+        var expected = new byte[64];
+        header.CopyTo(expected, 34);
+        Assert.Equal(expected, world.Bytes(world.Protocol, node));
+        Assert.Equal(before + 8, world.Memory.Counters.HeaderBytesCopied);
+        Assert.Equal(MemoryError.OutOfRange, world.Memory.PushWith(world.Protocol, "hdr", 64, 60, header, CopyKind.Header).Error);
+        Assert.Equal(MemoryError.OutOfRange, world.Memory.PushWith(world.Protocol, "hdr", 64, -1, header, CopyKind.Header).Error);
+        Assert.Equal(1, world.Memory.Counters.LiveNodes);
+        Assert.True(world.Memory.Release(world.Protocol, node).IsOk);
+        Assert.True(world.Memory.GetLeakReport().IsClean);
+    }
+
+    [Fact]
     public void Push_TwoNodes_GetDisjointGvaRanges()
     {
         using var world = new SendPathWorld();

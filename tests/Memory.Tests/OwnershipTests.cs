@@ -24,6 +24,78 @@ public sealed class OwnershipTests
     }
 
     [Fact]
+    public void ReleaseAll_ForgedStaleAndDefaultEntriesInside_FailOnlyThemselves()
+    {
+        using var world = new SendPathWorld();
+        var a = world.Memory.Push(world.Driver, "a", 100).Unwrap();
+        var b = world.Memory.Push(world.Driver, "b", 100).Unwrap();
+        var c = world.Memory.Push(world.Driver, "c", 100).Unwrap();
+        Assert.True(world.Memory.Release(world.Driver, b).IsOk);
+        var forged = c with { Tag = c.Tag ^ 1 };
+
+        int released = world.Memory.ReleaseAll(world.Driver, [a, forged, b, default, c]);
+
+        Assert.Equal(2, released);
+        var report = world.Memory.GetLeakReport();
+        Assert.Empty(report.Nodes);
+        var twice = Assert.Single(report.DoubleReleases);
+        Assert.Equal(b, twice.Node);
+        Assert.StartsWith("OwnershipTests.cs:", twice.Place.ToString());
+        world.AssertConsistent();
+    }
+
+    [Fact]
+    public void ReleaseAll_AnotherTsNodeInside_LeavesItLiveAndPopsTheRest()
+    {
+        using var world = new SendPathWorld();
+        var mine = world.Memory.Push(world.Driver, "mine", 100).Unwrap();
+        var theirs = world.Memory.Push(world.Protocol, "theirs", 100).Unwrap();
+
+        int released = world.Memory.ReleaseAll(world.Driver, [theirs, mine]);
+
+        Assert.Equal(1, released);
+        Assert.True(world.Memory.Inspect(world.Protocol, theirs).IsOk);
+        Assert.False(world.Memory.Inspect(world.Driver, mine).IsOk);
+        Assert.Empty(world.Memory.GetLeakReport().DoubleReleases);
+        Assert.True(world.Memory.Release(world.Protocol, theirs).IsOk);
+        Assert.True(world.Memory.GetLeakReport().IsClean);
+    }
+
+    [Fact]
+    public void ReleaseAll_Observed_JournalsEachPopAsRelease()
+    {
+        using var world = new SendPathWorld();
+        var a = world.Memory.Push(world.Driver, "a", 100).Unwrap();
+        var b = world.Memory.Push(world.Driver, "b", 100).Unwrap();
+        var ops = new List<MemoryOp>();
+        using var observer = world.Memory.Observe(record => ops.Add(record.Op));
+
+        Assert.Equal(2, world.Memory.ReleaseAll(world.Driver, [a, b]));
+
+        Assert.Equal([MemoryOp.Pop, MemoryOp.Pop], ops);
+        Assert.True(world.Memory.GetLeakReport().IsClean);
+    }
+
+    [Fact]
+    public void UnpinAll_StaleAndUnknownPinsInside_ReleaseOnlyTheLiveOnes()
+    {
+        using var world = new SendPathWorld();
+        var a = world.Memory.Push(world.Driver, "a", 100).Unwrap();
+        var b = world.Memory.Push(world.Driver, "b", 100).Unwrap();
+        var pinA = world.Memory.Pin(world.Driver, a).Unwrap().PinId;
+        var pinB = world.Memory.Pin(world.Driver, b).Unwrap().PinId;
+        Assert.True(world.Memory.Unpin(pinB).IsOk);
+
+        int unpinned = world.Memory.UnpinAll([pinA, pinB, 0xFFFF_0000_0123UL]);
+
+        Assert.Equal(1, unpinned);
+        Assert.Equal(0, world.Memory.Counters.ActivePins);
+        Assert.Equal(MemoryError.NotPinned, world.Memory.Unpin(pinA).Error);
+        Assert.Equal(2, world.Memory.ReleaseAll(world.Driver, [a, b]));
+        Assert.True(world.Memory.GetLeakReport().IsClean);
+    }
+
+    [Fact]
     public void Release_AfterDivideConsumedTheNode_IsADoubleRelease()
     {
         using var world = new SendPathWorld();

@@ -9,21 +9,28 @@ namespace Edsos.Memory.Shared;
 public sealed unsafe partial class SharedArena
 {
     /// <summary>
-    /// Takes <paramref name="pages"/> free pages (zeroed) as a chain covering <paramref name="length"/>
-    /// bytes, consecutive page numbers coalesced into one extent. Returns the head, or 0 when extent
-    /// records ran out (the caller fails; Leave rolls back). The caller checked the free page count.
+    /// Takes <paramref name="pages"/> free pages as a chain covering <paramref name="length"/> bytes,
+    /// consecutive page numbers coalesced into one extent, the covered bytes zeroed when
+    /// <paramref name="zero"/>. Returns the head, or 0 when extent records ran out (the caller fails;
+    /// Leave rolls back). The caller checked the free page count.
     /// </summary>
-    private int BuildChain(int pages, int length, out int count)
+    private int BuildChain(int pages, int length, out int count, bool zero = true)
     {
         count = 0;
         int head = 0, tail = 0, previousPfn = -2;
         for (int i = 0; i < pages; i++)
         {
             int pfn = TakePage();
-
-            // Zeroing is not logged: the page was free, so undoing its allocation loses nothing.
-            PageBytes(pfn).Clear();
             int bytes = Math.Min(_layout.PageSize, length - (i * _layout.PageSize));
+
+            // Zeroing is not logged: the page was free, so undoing its allocation loses nothing. Only the bytes the
+            // node covers: a node reaches its pages only through its extents, which end at its length, so the rest
+            // of a last page is never seen through it (a 42-byte header node cleared 4 KiB per push).
+            if (zero)
+            {
+                PageBytes(pfn)[..bytes].Clear();
+            }
+
             if (pfn == previousPfn + 1)
             {
                 Init32(ExtentRec(tail) + L.ELength, I32(ExtentRec(tail) + L.ELength) + bytes);

@@ -32,18 +32,49 @@ public sealed unsafe partial class SharedArena
     /// rights, and <see cref="MemoryError.OutOfMemory"/> when pages, node or extent records or GVA
     /// space run out (nothing taken).
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights = Rights.All)
+    public MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights = Rights.All) => Push(caller, name, length, rights, zero: true, 0, default);
+
+    /// <summary>
+    /// push, then <paramref name="bytes"/> written at <paramref name="offset"/> of the new node in the same
+    /// transaction (a header node made and filled under one lock, as <see cref="Push(TsId, string, int, Rights)"/>
+    /// then <see cref="Write"/> would). A range outside the node is <see cref="MemoryError.OutOfRange"/> and makes
+    /// nothing; otherwise push's failures.
+    /// </summary>
+    public MemoryResult<Capability> PushWith(TsId caller, string name, int length, int offset, ReadOnlySpan<byte> bytes, Rights rights = Rights.All)
     {
-        if (length <= 0 || ((length + (long)_layout.PageSize - 1) >> _pageShift) > _layout.MaxSpansPerNode || !SharedNames.IsValidName(name) || (rights & ~Rights.All) != 0)
+        if (offset < 0 || length < 0 || bytes.Length > length - offset)
         {
-            return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs 1 .. {(long)_layout.MaxSpansPerNode * _layout.PageSize} bytes, a valid name and known rights (length {length}, name '{name}')");
+            return MemoryResult<Capability>.Fail(MemoryError.OutOfRange, $"[{offset}, +{bytes.Length}) leaves a node of {length} bytes");
+        }
+
+        return Push(caller, name, length, rights, zero: true, offset, bytes);
+    }
+
+    /// <summary>
+    /// push without zeroing the bytes: a receive buffer that a device overwrites before anything reads it
+    /// (the driver shares only the bytes the device wrote). Otherwise <see cref="Push(TsId, string, int, Rights)"/>.
+    /// Its bytes are whatever the pages held last, possibly another TS's: never hand them on unwritten.
+    /// </summary>
+    public MemoryResult<Capability> PushUnzeroed(TsId caller, string name, int length, Rights rights = Rights.All) => Push(caller, name, length, rights, zero: false, 0, default);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights, bool zero, int offset, ReadOnlySpan<byte> bytes)
+    {
+        if (length <= 0 || ((length + (long)_layout.PageSize - 1) >> _pageShift) > _layout.MaxSpansPerNode || (rights & ~Rights.All) != 0)
+        {
+            return BadPush(name, length);
         }
 
         int pages = (int)(((long)length + _layout.PageSize - 1) >> _pageShift);
         Enter();
         try
         {
+            // The name is validated through the cache of encoded names (a constant name is checked once, not per push).
+            if (!TryEncodeName(name, out _))
+            {
+                return BadPush(name, length);
+            }
+
             var check = CheckCaller(caller);
             if (!check.IsOk)
             {
@@ -62,7 +93,7 @@ public sealed unsafe partial class SharedArena
 
             uint id = DequeueNode();
             long node = NodeRec(id);
-            int head = BuildChain(pages, length, out int count);
+            int head = BuildChain(pages, length, out int count, zero);
             if (head == 0)
             {
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, "no free extent record");
@@ -72,6 +103,12 @@ public sealed unsafe partial class SharedArena
             InitOrigins(node, [caller.Value]);
             InitNode(node, caller.Value, rights, length, flags: 0, gva, rootStart: 0, head, count, pages, utf8);
             Publish(id, caller.Value, gva, length);
+            if (!bytes.IsEmpty)
+            {
+                // Fresh pages no other node references: no copy-on-write, and nothing to log (a rollback frees them).
+                CopyChain(head, offset, bytes.Length, bytes, default);
+            }
+
             Commit();
             return MemoryResult<Capability>.Ok(Mint(id, U32(node + L.NGeneration), rights));
         }
@@ -81,13 +118,25 @@ public sealed unsafe partial class SharedArena
         }
     }
 
+    private MemoryResult<Capability> BadPush(string name, int length) =>
+        MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs 1 .. {(long)_layout.MaxSpansPerNode * _layout.PageSize} bytes, a valid name and known rights (length {length}, name '{name}')");
+
     /// <summary>
     /// ct_share by byte offset: bytes [<paramref name="offset"/>, +<paramref name="length"/>) of the
     /// caller's node as an anonymous CTRN (named <c>ctrn</c>); see
     /// <see cref="CtShare(TsId, Capability, Gva, int, TsId, string, Rights)"/>. A negative offset or
     /// one past the node is <see cref="MemoryError.OutOfRange"/>.
     /// </summary>
-    public MemoryResult<Capability> CtShare(TsId caller, Capability source, int offset, int length, TsId target, Rights rights)
+    public MemoryResult<Capability> CtShare(TsId caller, Capability source, int offset, int length, TsId target, Rights rights) =>
+        CtShare(caller, source, offset, length, target, "ctrn", rights);
+
+    /// <summary>
+    /// ct_share by byte offset, named <paramref name="name"/>: the GVA is the node's own plus
+    /// <paramref name="offset"/>, found under the same lock (no separate locate); see
+    /// <see cref="CtShare(TsId, Capability, Gva, int, TsId, string, Rights)"/>. A negative offset or
+    /// one past the node is <see cref="MemoryError.OutOfRange"/>.
+    /// </summary>
+    public MemoryResult<Capability> CtShare(TsId caller, Capability source, int offset, int length, TsId target, string name, Rights rights)
     {
         Enter();
         try
@@ -103,7 +152,7 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfRange, $"offset {offset} outside a node of {I32(node + L.NLength)} bytes");
             }
 
-            return CtShareLocked(caller, source, NodeGva(node).Add(offset), length, target, "ctrn", rights);
+            return CtShareLocked(caller, source, NodeGva(node).Add(offset), length, target, name, rights);
         }
         finally
         {
@@ -181,35 +230,41 @@ public sealed unsafe partial class SharedArena
         Enter();
         try
         {
-            var check = CheckCap(owner, node, Rights.None, out _);
-            if (!check.IsOk)
-            {
-                if (check.Error == MemoryError.Stale)
-                {
-                    long rec = NodeRec(node.NodeId);
-                    if (U32(rec + L.NReleasedGeneration) == node.Generation && U32(rec + L.NLiftedGeneration) != node.Generation)
-                    {
-                        Set32(L.HDoubleReleases, I32(L.HDoubleReleases) + 1);
-                        Commit();
-                        lock (_doubleReleases)
-                        {
-                            _doubleReleases.Add(new DoubleRelease(node, owner, TsPath(owner.Value), new CodePlace(file, line)));
-                        }
-                    }
-                }
-
-                return check;
-            }
-
-            int freed = 0, deferred = 0;
-            RevokeNode(node.NodeId, lifted: false, ref freed, ref deferred);
-            Commit();
-            return MemoryResult.Ok;
+            return ReleaseLocked(owner, node, file, line);
         }
         finally
         {
             Leave();
         }
+    }
+
+    /// <summary><see cref="Release"/>'s body, the lock held: one node checked, popped and committed on its own.</summary>
+    private MemoryResult ReleaseLocked(TsId owner, Capability node, string file, int line)
+    {
+        var check = CheckCap(owner, node, Rights.None, out _);
+        if (!check.IsOk)
+        {
+            if (check.Error == MemoryError.Stale)
+            {
+                long rec = NodeRec(node.NodeId);
+                if (U32(rec + L.NReleasedGeneration) == node.Generation && U32(rec + L.NLiftedGeneration) != node.Generation)
+                {
+                    Set32(L.HDoubleReleases, I32(L.HDoubleReleases) + 1);
+                    Commit();
+                    lock (_doubleReleases)
+                    {
+                        _doubleReleases.Add(new DoubleRelease(node, owner, TsPath(owner.Value), new CodePlace(file, line)));
+                    }
+                }
+            }
+
+            return check;
+        }
+
+        int freed = 0, deferred = 0;
+        RevokeNode(node.NodeId, lifted: false, ref freed, ref deferred);
+        Commit();
+        return MemoryResult.Ok;
     }
 
     // Not inlined: an operation's body compiled on its own keeps the inlining budget for what it

@@ -109,20 +109,26 @@ public sealed unsafe partial class SharedArena
         Enter();
         try
         {
-            var check = CheckPin(pin);
-            if (!check.IsOk)
-            {
-                return check;
-            }
-
-            ReleasePin(pin.Id);
-            Commit();
-            return MemoryResult.Ok;
+            return UnpinLocked(pin);
         }
         finally
         {
             Leave();
         }
+    }
+
+    /// <summary><see cref="Unpin"/>'s body, the lock held: one pin checked, released and committed on its own.</summary>
+    private MemoryResult UnpinLocked(SharedPin pin)
+    {
+        var check = CheckPin(pin);
+        if (!check.IsOk)
+        {
+            return check;
+        }
+
+        ReleasePin(pin.Id);
+        Commit();
+        return MemoryResult.Ok;
     }
 
     /// <summary>The device reads pinned bytes from <paramref name="offset"/>: the pages themselves, wherever the node was written.</summary>

@@ -425,14 +425,14 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
             return default;
         }
 
-        var info = _memory.Locate(_ts, held.Node);
-        if (!info.IsOk || offset + length > nodeLength)
+        if (offset + length > nodeLength)
         {
             _tally.Faults++;
             return default;
         }
 
-        var shared = _memory.CtShare(_ts, held.Node, info.Value.Gva.Add(offset), length, target, name, SharedRights & held.Node.Rights);
+        // By offset: the node's GVA is found under the share's own lock (no locate first).
+        var shared = _memory.CtShare(_ts, held.Node, offset, length, target, name, SharedRights & held.Node.Rights);
         if (!shared.IsOk)
         {
             _tally.Faults++;

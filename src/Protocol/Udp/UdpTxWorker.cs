@@ -136,19 +136,12 @@ public sealed class UdpTxWorker : EdsrtActor
             }
         }
 
-        var pushed = _memory.Push(_ts, "hdr", FrameLayout.Headroom8);
-        if (!pushed.IsOk)
-        {
-            Reject(request, Errno.ENOBUFS);
-            return;
-        }
-
+        // The header node is made and filled in one memory operation (push and write under one lock).
         Span<byte> header = stackalloc byte[UdpRepr.HeaderLength];
         new UdpRepr(request.Source.Port, request.Destination.Port, request.Length).EmitHeader(header, source, destination, in payloadSum);
-        var written = _memory.Write(_ts, pushed.Value, FrameLayout.EthernetIpv4HeaderLength, header, CopyKind.Header);
-        if (!written.IsOk)
+        var pushed = _memory.PushWith(_ts, "hdr", FrameLayout.Headroom8, FrameLayout.EthernetIpv4HeaderLength, header, CopyKind.Header);
+        if (!pushed.IsOk)
         {
-            NodeOps.Release(_memory, _ts, pushed.Value);
             Reject(request, Errno.ENOBUFS);
             return;
         }
