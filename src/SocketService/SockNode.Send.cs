@@ -160,16 +160,9 @@ public abstract partial class SockNode
         return pushed;
     }
 
+    // The whole node from its first byte: the share by offset finds the node's GVA under its own lock (no Locate first).
     private MemoryResult<Capability> ShareToTx(ulong xmitId, Capability own, int length)
-    {
-        var info = Memory.Locate(Ts, own);
-        if (!info.IsOk)
-        {
-            return info.AsResult();
-        }
-
-        return Memory.CtShare(Ts, own, info.Value.Gva, length, Options.TxTs, $"{_txPrefix}{xmitId}", TxRights);
-    }
+        => Memory.CtShare(Ts, own, offset: 0, length, Options.TxTs, $"{_txPrefix}{xmitId}", TxRights);
 
     private void OnXmitComplete(ulong requestId, int bytesSent, Errno error)
     {
