@@ -16,6 +16,21 @@ public sealed partial class MemoryManager
     public MemoryResult<Capability> Push(TsId caller, string name, int length, Rights rights = Rights.All, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         // The name is checked by the arena, once per name string (its cache of encoded names), not per push here.
+        if (RefusePush(name, length, rights) is { } refused)
+        {
+            return refused;
+        }
+
+        var pushed = _arena.Push(caller, name, length, rights);
+        return Made(pushed, MemoryOp.Push, caller, file, line);
+    }
+
+    /// <summary>
+    /// The checks every push form makes before the arena's (which checks the name, once per name string): a positive
+    /// length and known rights, a live manager, and no more pages than the arena has. Null when they pass.
+    /// </summary>
+    private MemoryResult<Capability>? RefusePush(string name, int length, Rights rights)
+    {
         if (length <= 0 || (rights & ~Rights.All) != 0)
         {
             return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs a positive length, a valid name and known rights (length {length}, name '{name}')");
@@ -31,8 +46,7 @@ public sealed partial class MemoryManager
             return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"push of {length} bytes needs more pages than the arena's {_arena.PageCount}");
         }
 
-        var pushed = _arena.Push(caller, name, length, rights);
-        return Made(pushed, MemoryOp.Push, caller, file, line);
+        return null;
     }
 
     /// <summary>
@@ -50,14 +64,9 @@ public sealed partial class MemoryManager
             return MemoryResult<Capability>.Fail(valid.Error, valid.Detail);
         }
 
-        if (length <= 0 || (rights & ~Rights.All) != 0)
+        if (RefusePush(name, length, rights) is { } refused)
         {
-            return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs a positive length, a valid name and known rights (length {length}, name '{name}')");
-        }
-
-        if (_disposed)
-        {
-            return Disposed();
+            return refused;
         }
 
         var made = Made(_arena.PushWith(caller, name, length, offset, bytes, rights), MemoryOp.Push, caller, file, line);
@@ -78,19 +87,9 @@ public sealed partial class MemoryManager
     /// </summary>
     public MemoryResult<Capability> PushUnzeroed(TsId caller, string name, int length, Rights rights = Rights.All, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        if (length <= 0 || (rights & ~Rights.All) != 0)
+        if (RefusePush(name, length, rights) is { } refused)
         {
-            return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"push needs a positive length, a valid name and known rights (length {length}, name '{name}')");
-        }
-
-        if (_disposed)
-        {
-            return Disposed();
-        }
-
-        if ((length + (long)_pageSize - 1) / _pageSize > _arena.PageCount)
-        {
-            return MemoryResult<Capability>.Fail(MemoryError.OutOfMemory, $"push of {length} bytes needs more pages than the arena's {_arena.PageCount}");
+            return refused;
         }
 
         return Made(_arena.PushUnzeroed(caller, name, length, rights), MemoryOp.Push, caller, file, line);

@@ -76,13 +76,7 @@ public sealed class RxChecksumOffloadOverWireSpec : EdsrtTestKit
         Assert.True(report.IsClean, report.ToString());
     }
 
-    private static InetStackOptions Options(string mac, string cidr, string name) => new()
-    {
-        Mac = MacAddress.Parse(mac),
-        Address = Ipv4Cidr.Parse(cidr),
-        TsRoot = $"/net/{name}/ipv4",
-        ActorNamePrefix = "inet-" + name,
-    };
+    private static InetStackOptions Options(string mac, string cidr, string name) => TwoStacksOverLoopbackWireSpec.Options(mac, cidr, name);
 
     /// <summary>A wire end that flips one payload bit of the first IPv4/UDP frame it carries, and passes everything else on.</summary>
     private sealed class CorruptFirstUdpWire(IWire inner) : IWire

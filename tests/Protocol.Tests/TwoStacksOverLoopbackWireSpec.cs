@@ -118,7 +118,8 @@ public sealed class TwoStacksOverLoopbackWireSpec : EdsrtTestKit
         Assert.True(report.IsClean, report.ToString());
     }
 
-    private static InetStackOptions Options(string mac, string cidr, string name) => new()
+    /// <summary>A stack named <paramref name="name"/> with its own TS root and actor names (two stacks share one system).</summary>
+    internal static InetStackOptions Options(string mac, string cidr, string name) => new()
     {
         Mac = MacAddress.Parse(mac),
         Address = Ipv4Cidr.Parse(cidr),
