@@ -29,15 +29,16 @@ public abstract partial class SockNode
     /// <see cref="RecvMode.ZeroCopy"/> grants the node to the user's TS (the grant consumes the socket's node: the
     /// buffer becomes the app's); <see cref="RecvMode.Copy"/> shares it read-only into the KPN's TS and releases the
     /// socket's own. On every failure (the target's TS exited, the payload was revoked) the socket's node is released
-    /// once and the receive answered <see cref="Errno.EFAULT"/>: the data is lost.
+    /// once and the receive answered <paramref name="lost"/> (a datagram socket's <see cref="Errno.EFAULT"/>): the data
+    /// is lost, and false is returned.
     /// </summary>
-    private protected void Deliver(in RecvWaiter waiter, in QueuedDatagram data)
+    private protected bool Deliver(in RecvWaiter waiter, in QueuedDatagram data, Errno lost = Errno.EFAULT)
     {
         if (data.Length == 0)
         {
             // An empty datagram is legal UDP (RFC 768) and carries no node: recv returns 0 bytes.
             waiter.ReplyTo.Tell(RecvRespEvent.Rent(reqId: waiter.ReqId, error: Errno.None, data: default, length: 0, from: data.From));
-            return;
+            return true;
         }
 
         var payload = data.Payload;
@@ -63,8 +64,8 @@ public abstract partial class SockNode
 
         if (!handed.IsOk)
         {
-            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, Errno.EFAULT));
-            return;
+            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, lost));
+            return false;
         }
 
         waiter.ReplyTo.TellTraced(RecvRespEvent.Rent(
@@ -73,5 +74,6 @@ public abstract partial class SockNode
             data: handed.Value,
             length: data.Length,
             from: data.From));
+        return true;
     }
 }

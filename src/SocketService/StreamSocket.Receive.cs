@@ -80,7 +80,14 @@ public sealed partial class StreamSocket
         }
 
         TellConsumed(data.Length);
-        Deliver(waiter, data);
+        if (!Deliver(waiter, data, Errno.ENETDOWN) && Remote is not null)
+        {
+            // Bytes TCP has acknowledged are gone (their pages' origin, the NIC driver's RX buffers, was revoked when the
+            // driver died): the stream cannot go on with a hole in it. Every later call fails ENETDOWN and TCP resets the
+            // connection, as the app's close would have.
+            OnStreamError(Errno.ENETDOWN);
+            Options.TxWorker.Tell(new StreamClose(_connectionId, Abort: true), Self);
+        }
     }
 
     /// <summary>

@@ -194,6 +194,29 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
     }
 
     /// <summary>A blocking connect: autobind on 0.0.0.0, then TCP reports the connection on the routed address.</summary>
+    [Fact]
+    public void Recv_QueuedBytesRevokedByTheDriversDeath_EnetdownStreamFailedAndTcpReset()
+    {
+        var (node, ts) = StartSocket(type: SocketKind.Stream);
+        Connect(node);
+        Deliver(node, ts, Pattern(700), from: Peer);
+
+        // The NIC driver's TS dies: the bytes queued in the socket, shared from its RX buffers, are revoked.
+        Memory.Lift(RxTs);
+        node.Tell(new RecvReqEvent(7, RecvMode.ZeroCopy, UserTs, false), TestActor);
+
+        // Bytes TCP acknowledged are gone: this read and every later call fail ENETDOWN (not EFAULT: the buffer was
+        // the app's to give), and TCP is told to reset the connection rather than go on with a hole in the stream.
+        Assert.Equal(Errno.ENETDOWN, ExpectMsg<RecvRespEvent>(r => r.ReqId == 7).Error);
+        Tx.ExpectMsg<StreamConsumed>();
+        Assert.Equal(new StreamClose(ConnectionId, Abort: true), Tx.ExpectMsg<StreamClose>());
+        node.Tell(new RecvReqEvent(8, RecvMode.ZeroCopy, UserTs, false), TestActor);
+        Assert.Equal(Errno.ENETDOWN, ExpectMsg<RecvRespEvent>(r => r.ReqId == 8).Error);
+        node.Tell(new GetSocketOption(9, SocketOption.Error), TestActor);
+        Assert.Equal((long)Errno.ENETDOWN, ExpectMsg<SocketReply>(r => r.ReqId == 9).Value);
+        AssertNoLeaks();
+    }
+
     private void Connect(IActorRef node)
     {
         node.Tell(new ConnectSocket(1, Peer), TestActor);
