@@ -28,17 +28,18 @@ public abstract partial class SockNode
     /// Hands <paramref name="data"/>, which this socket owns, to <paramref name="waiter"/> and answers it.
     /// <see cref="RecvMode.ZeroCopy"/> grants the node to the user's TS (the grant consumes the socket's node: the
     /// buffer becomes the app's); <see cref="RecvMode.Copy"/> shares it read-only into the KPN's TS and releases the
-    /// socket's own. On every failure (the target's TS exited, the payload was revoked) the socket's node is released
-    /// once and the receive answered <paramref name="lost"/> (a datagram socket's <see cref="Errno.EFAULT"/>): the data
-    /// is lost, and false is returned.
+    /// socket's own. On every failure the socket's node is released once and the data is lost: the receive is answered
+    /// <see cref="Errno.EFAULT"/> when the target's TS is gone (the caller exited), else <paramref name="revoked"/> (the
+    /// payload itself was revoked: its origin, the NIC driver's TS, exited; a datagram socket's EFAULT). Returns the
+    /// errno answered, <see cref="Errno.None"/> when handed over.
     /// </summary>
-    private protected bool Deliver(in RecvWaiter waiter, in QueuedDatagram data, Errno lost = Errno.EFAULT)
+    private protected Errno Deliver(in RecvWaiter waiter, in QueuedDatagram data, Errno revoked = Errno.EFAULT)
     {
         if (data.Length == 0)
         {
             // An empty datagram is legal UDP (RFC 768) and carries no node: recv returns 0 bytes.
             waiter.ReplyTo.Tell(RecvRespEvent.Rent(reqId: waiter.ReqId, error: Errno.None, data: default, length: 0, from: data.From));
-            return true;
+            return Errno.None;
         }
 
         var payload = data.Payload;
@@ -64,8 +65,9 @@ public abstract partial class SockNode
 
         if (!handed.IsOk)
         {
-            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, lost));
-            return false;
+            var error = handed.Error is MemoryError.TsExited or MemoryError.NoSuchTs ? Errno.EFAULT : revoked;
+            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, error));
+            return error;
         }
 
         waiter.ReplyTo.TellTraced(RecvRespEvent.Rent(
@@ -74,6 +76,6 @@ public abstract partial class SockNode
             data: handed.Value,
             length: data.Length,
             from: data.From));
-        return true;
+        return Errno.None;
     }
 }

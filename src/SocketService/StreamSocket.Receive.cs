@@ -80,7 +80,7 @@ public sealed partial class StreamSocket
         }
 
         TellConsumed(data.Length);
-        if (!Deliver(waiter, data, Errno.ENETDOWN) && Remote is not null)
+        if (Deliver(waiter, data, revoked: Errno.ENETDOWN) == Errno.ENETDOWN && Remote is not null)
         {
             // Bytes TCP has acknowledged are gone (their pages' origin, the NIC driver's RX buffers, was revoked when the
             // driver died): the stream cannot go on with a hole in it. Every later call fails ENETDOWN and TCP resets the
