@@ -427,11 +427,14 @@ public static class EdsosCli
         var rounds = new Option<int?>("--rounds") { Description = "A fixed number of rounds per repetition instead of --seconds (one warm-up run of as many)" };
         var rcvbuf = new Option<int>("--rcvbuf") { Description = "TCP: receive buffer per connection in bytes (above 65535 the SYNs offer window scaling)", DefaultValueFactory = _ => new TcpOptions().ReceiveBuffer };
         var json = new Option<bool>("--json") { Description = "One JSON object: {\"rows\":[{proto, size, mode, rounds_per_s, ...}]}" };
-        var command = new Command("datapath", "The echo in zero-copy mode, copy mode and over Linux's loopback, in steady state, modes interleaved") { proto, size, reps, seconds, rounds, rcvbuf, json };
+        var modes = ModesOption();
+        var command = new Command("datapath", "The echo in zero-copy mode, copy mode and over Linux's loopback, in steady state, modes interleaved") { proto, size, reps, seconds, rounds, rcvbuf, modes, json };
         command.SetAction(async (result, stop) =>
         {
             var cases = DatapathBenchOptions.CasesFor(result.GetValue(proto)!, result.GetValue(size), out string? invalid);
-            if (cases is null || result.GetValue(seconds) is not > 0 || result.GetValue(rounds) is < 1)
+            var measured = DatapathBench.ModesFor(result.GetValue(modes), out string? invalidModes);
+            invalid ??= invalidModes;
+            if (cases is null || measured is null || result.GetValue(seconds) is not > 0 || result.GetValue(rounds) is < 1)
             {
                 await Console.Error.WriteLineAsync($"edsos bench datapath: {invalid ?? "--seconds must be positive and --rounds at least 1"}");
                 return 2;
@@ -444,6 +447,7 @@ public static class EdsosCli
                 RoundSeconds = result.GetValue(seconds),
                 Rounds = result.GetValue(rounds),
                 ReceiveBuffer = result.GetValue(rcvbuf),
+                Modes = measured,
             };
             return await DatapathBench.RunAsync(options, result.GetValue(json), Console.Out, Console.Error, stop);
         });
@@ -477,9 +481,17 @@ public static class EdsosCli
         var seconds = new Option<double>("--seconds") { Description = "Length of one measured run", DefaultValueFactory = _ => 2.0 };
         var inflight = new Option<int>("--inflight") { Description = "UDP sends in flight at once", DefaultValueFactory = _ => 32 }.MustBeAtLeast(1);
         var json = new Option<bool>("--json") { Description = "One JSON object: {\"rows\":[{mode, proto, size, datagrams_per_s | gbit_per_s, ...}]}" };
-        var command = new Command("stream", "Many sends in flight one way: UDP datagrams/s and TCP Gbit/s in zero-copy mode, copy mode and over Linux's loopback") { proto, size, reps, seconds, inflight, json };
+        var modes = ModesOption();
+        var command = new Command("stream", "Many sends in flight one way: UDP datagrams/s and TCP Gbit/s in zero-copy mode, copy mode and over Linux's loopback") { proto, size, reps, seconds, inflight, modes, json };
         command.SetAction(async (result, stop) =>
         {
+            var measured = DatapathBench.ModesFor(result.GetValue(modes), out string? invalidModes);
+            if (measured is null)
+            {
+                await Console.Error.WriteLineAsync($"edsos bench stream: {invalidModes}");
+                return 2;
+            }
+
             string which = result.GetValue(proto)!;
             int? one = result.GetValue(size);
             if (which is not ("udp" or "tcp" or "all") || result.GetValue(seconds) is not > 0)
@@ -496,10 +508,17 @@ public static class EdsosCli
                 return 2;
             }
 
-            return await StreamBench.RunAsync(cases, result.GetValue(reps), result.GetValue(seconds), result.GetValue(inflight), result.GetValue(json), Console.Out, Console.Error, stop);
+            return await StreamBench.RunAsync(cases, result.GetValue(reps), result.GetValue(seconds), result.GetValue(inflight), result.GetValue(json), Console.Out, Console.Error, stop, measured);
         });
         return command;
     }
+
+    /// <summary>
+    /// <c>--modes</c> of the datapath and stream benches: a subset of the modes, for profiling one of them alone
+    /// (the ratios need all three, measured in one run).
+    /// </summary>
+    private static Option<string?> ModesOption() =>
+        new("--modes") { Description = "Only these modes, comma-separated: zerocopy, copy, linux (default: all three)" };
 
     /// <summary>Reports on the caller's thread, so the progress line is never behind or reordered.</summary>
     private sealed class SynchronousProgress(Action<int> report) : IProgress<int>

@@ -57,6 +57,39 @@ public sealed class DatapathBenchTests
         Assert.Equal(["udp", "udp", "udp", "tcp", "tcp", "tcp"], rows.Select(r => r.GetProperty("proto").GetString()));
     }
 
+    [Theory]
+    [InlineData("zerocopy", new[] { "zerocopy" })]
+    [InlineData("linux,zerocopy", new[] { "zerocopy", "linux" })]
+    [InlineData(" copy , linux ", new[] { "copy", "linux" })]
+    [InlineData(null, new[] { "zerocopy", "copy", "linux" })]
+    public void ModesFor_AList_TheNamedModesInTheBenchOrder(string? list, string[] expected)
+    {
+        Assert.Equal(expected, DatapathBench.ModesFor(list, out string? error));
+        Assert.Null(error);
+    }
+
+    [Fact]
+    public void ModesFor_AnUnknownMode_NamesIt()
+    {
+        Assert.Null(DatapathBench.ModesFor("zerocopy,kernel", out string? error));
+        Assert.Equal("--modes takes zerocopy, copy, linux, not 'kernel'", error);
+    }
+
+    [Fact]
+    public async Task RunAsync_OneMode_OnlyItsRows()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var options = new DatapathBenchOptions { Cases = [("udp", 1024)], Repetitions = 1, Rounds = 5, Modes = ["zerocopy"] };
+
+        int code = await DatapathBench.RunAsync(options, json: true, output, error);
+
+        Assert.True(code == 0, error.ToString());
+        using var doc = JsonDocument.Parse(output.ToString());
+        var modes = doc.RootElement.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("mode").GetString()).ToList();
+        Assert.Equal(["zerocopy"], modes);
+    }
+
     [Fact]
     public async Task RunAsync_NoRepetition_ExitCode2()
     {

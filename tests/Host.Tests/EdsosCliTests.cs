@@ -55,6 +55,27 @@ public sealed class EdsosCliTests
         Assert.Empty(result.Errors);
     }
 
+    [Theory]
+    [InlineData("datapath")]
+    [InlineData("stream")]
+    public void Parse_BenchWithModes_NoErrors(string bench)
+    {
+        var result = EdsosCli.BuildRoot().Parse(["bench", bench, "--proto", "udp", "--modes", "zerocopy,linux"]);
+        Assert.Empty(result.Errors);
+    }
+
+    [Theory]
+    [InlineData("datapath")]
+    [InlineData("stream")]
+    public async Task Invoke_BenchWithAnUnknownMode_ExitCode2BeforeAnyRun(string bench)
+    {
+        var result = EdsosCli.BuildRoot().Parse(["bench", bench, "--proto", "udp", "--modes", "fast"]);
+
+        int code = await result.InvokeAsync();
+
+        Assert.Equal(2, code);
+    }
+
     [Fact]
     public void Parse_DemoWithFault_NoErrors()
     {

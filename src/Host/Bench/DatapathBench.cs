@@ -27,6 +27,31 @@ public static class DatapathBench
     public static readonly IReadOnlyList<string> Modes = ["zerocopy", "copy", "linux"];
 
     /// <summary>
+    /// The modes a <c>--modes</c> list names (comma-separated, any of <see cref="Modes"/>), in <see cref="Modes"/>'
+    /// order; all of them for null or empty. Null with the reason for a name that is not a mode.
+    /// </summary>
+    public static IReadOnlyList<string>? ModesFor(string? list, out string? error)
+    {
+        error = null;
+        if (string.IsNullOrWhiteSpace(list))
+        {
+            return Modes;
+        }
+
+        var named = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        foreach (string name in named)
+        {
+            if (!Modes.Contains(name))
+            {
+                error = $"--modes takes {string.Join(", ", Modes)}, not '{name}'";
+                return null;
+            }
+        }
+
+        return Modes.Where(named.Contains).ToArray();
+    }
+
+    /// <summary>
     /// Runs the bench and writes the table (or, with <paramref name="json"/>, one JSON object
     /// <c>{"rows":[...]}</c>) to <paramref name="output"/>. Returns 0 when every round of every run
     /// echoed right and nothing leaked, 1 otherwise (the reasons on <paramref name="error"/>), 2 for
@@ -109,16 +134,17 @@ public static class DatapathBench
 
         // Warm every mode until its rate settles; that rate sets the rounds of a measured repetition.
         var rounds = new Dictionary<string, int>();
-        foreach (string mode in Modes)
+        var modes = options.Modes;
+        foreach (string mode in modes)
         {
             rounds[mode] = await WarmUpAsync(runners[mode], options, tcp, size, stop);
         }
 
-        var samples = Modes.ToDictionary(m => m, _ => new List<Sample>());
+        var samples = modes.ToDictionary(m => m, _ => new List<Sample>());
         for (int rep = 0; rep < options.Repetitions && !stop.IsCancellationRequested; rep++)
         {
             // A B C, C B A, A B C...: each mode sees the machine's drift from both sides.
-            var order = rep % 2 == 0 ? Modes : Modes.Reverse();
+            var order = rep % 2 == 0 ? modes : modes.Reverse();
             foreach (string mode in order)
             {
                 if (stop.IsCancellationRequested)
@@ -131,7 +157,7 @@ public static class DatapathBench
         }
 
         var rows = new List<DatapathBenchRow>();
-        foreach (string mode in Modes)
+        foreach (string mode in modes)
         {
             var taken = samples[mode];
             if (taken.Count == 0)

@@ -12,6 +12,9 @@ public sealed record DatapathBenchOptions
     /// <summary>The (protocol, size) cases, in order; each gets a zero copy, a copy and a Linux row.</summary>
     public required IReadOnlyList<(string Proto, int Size)> Cases { get; init; }
 
+    /// <summary>The modes measured (a subset of <see cref="DatapathBench.Modes"/>, in its order): all three by default.</summary>
+    public IReadOnlyList<string> Modes { get; init; } = DatapathBench.Modes;
+
     /// <summary>Measured repetitions per mode (at least 5 for a median worth reading), interleaved A B C C B A.</summary>
     public int Repetitions { get; init; } = 5;
 

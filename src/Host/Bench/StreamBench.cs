@@ -41,8 +41,9 @@ public static partial class StreamBench
     /// <paramref name="output"/>. Returns 0 when every run ended clean (no leak, no failed syscall
     /// other than the ones the stop causes), 1 otherwise, 2 for invalid options.
     /// </summary>
-    public static async Task<int> RunAsync(IReadOnlyList<(string Proto, int Size)> cases, int repetitions, double seconds, int inflight, bool json, TextWriter output, TextWriter error, CancellationToken stop = default)
+    public static async Task<int> RunAsync(IReadOnlyList<(string Proto, int Size)> cases, int repetitions, double seconds, int inflight, bool json, TextWriter output, TextWriter error, CancellationToken stop = default, IReadOnlyList<string>? modes = null)
     {
+        modes ??= DatapathBench.Modes;
         ArgumentNullException.ThrowIfNull(cases);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
@@ -69,15 +70,15 @@ public static partial class StreamBench
                 ["copy"] = d => RunEdsosAsync(tcp, DataPathMode.Copy, size, inflight, d, failures, stop),
                 ["linux"] = d => Task.Run(() => tcp ? RunLinuxTcp(size, d) : RunLinuxUdp(size, inflight, d)),
             };
-            var samples = DatapathBench.Modes.ToDictionary(m => m, _ => new List<Sample>());
-            foreach (string mode in DatapathBench.Modes)
+            var samples = modes.ToDictionary(m => m, _ => new List<Sample>());
+            foreach (string mode in modes)
             {
                 await WarmUpAsync(runs[mode], TimeSpan.FromSeconds(Math.Min(1, seconds)), tcp, stop);
             }
 
             for (int rep = 0; rep < repetitions && !stop.IsCancellationRequested; rep++)
             {
-                foreach (string mode in rep % 2 == 0 ? DatapathBench.Modes : DatapathBench.Modes.Reverse())
+                foreach (string mode in rep % 2 == 0 ? modes : modes.Reverse())
                 {
                     if (!stop.IsCancellationRequested)
                     {
@@ -86,7 +87,7 @@ public static partial class StreamBench
                 }
             }
 
-            foreach (string mode in DatapathBench.Modes)
+            foreach (string mode in modes)
             {
                 if (samples[mode].Count == 0)
                 {
