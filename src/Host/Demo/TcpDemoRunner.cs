@@ -237,20 +237,12 @@ public static class TcpDemoRunner
 
     private static async Task WriteAsync(Libc libc, int fd, DemoOptions options, Run run, CancellationToken stop, CancellationToken drained)
     {
-        byte[] pattern = new byte[options.Size];
-
-        // Zero copy writes with MSG_ZEROCOPY: each returns once the socket has its pages, as a copy-mode write returns
-        // once its bytes are copied, so both modes keep SO_SNDBUF's worth in flight.
-        bool zeroCopy = options.Mode == DataPathMode.ZeroCopy;
-        var flags = zeroCopy ? MsgFlags.ZeroCopy : MsgFlags.None;
-
-        // Copy mode writes from one buffer, as a Linux app does: its bytes are in the kernel once the call returns.
-        UserBuffer? reused = zeroCopy ? null : libc.Alloc(options.Size);
+        var writer = new EchoWriter(libc, fd, options, run, stop, drained);
         try
         {
             for (int i = 0; i < options.Sends; i++)
             {
-                if (!await WriteOnceAsync(libc, fd, options, run, pattern, i, reused, flags, stop, drained))
+                if (!await writer.WriteOnceAsync(i))
                 {
                     return;
                 }
@@ -258,62 +250,96 @@ public static class TcpDemoRunner
         }
         finally
         {
-            if (reused is not null)
-            {
-                libc.Free(reused);
-            }
+            writer.Release();
         }
     }
 
-    /// <summary>One write of the echo's stream: false when the loop must stop (interrupted or failed, kept in <paramref name="run"/>).</summary>
-    private static async Task<bool> WriteOnceAsync(Libc libc, int fd, DemoOptions options, Run run, byte[] pattern, int i, UserBuffer? reused, MsgFlags flags, CancellationToken stop, CancellationToken drained)
+    /// <summary>The echo's writer: its buffer, pattern and flags, and one write of the stream at a time.</summary>
+    private sealed class EchoWriter
     {
-        if (stop.IsCancellationRequested)
+        private readonly Libc _libc;
+        private readonly int _fd;
+        private readonly DemoOptions _options;
+        private readonly Run _run;
+        private readonly CancellationToken _stop;
+        private readonly CancellationToken _drained;
+        private readonly byte[] _pattern;
+        private readonly MsgFlags _flags;
+
+        // Copy mode writes from one buffer, as a Linux app does: its bytes are in the kernel once the call returns.
+        private readonly UserBuffer? _reused;
+
+        public EchoWriter(Libc libc, int fd, DemoOptions options, Run run, CancellationToken stop, CancellationToken drained)
         {
-            run.Interrupted = true;
-            return false;
+            (_libc, _fd, _options, _run, _stop, _drained) = (libc, fd, options, run, stop, drained);
+            _pattern = new byte[options.Size];
+
+            // Zero copy writes with MSG_ZEROCOPY: each returns once the socket has its pages, as a copy-mode write returns
+            // once its bytes are copied, so both modes keep SO_SNDBUF's worth in flight.
+            bool zeroCopy = options.Mode == DataPathMode.ZeroCopy;
+            _flags = zeroCopy ? MsgFlags.ZeroCopy : MsgFlags.None;
+            _reused = zeroCopy ? null : libc.Alloc(options.Size);
         }
 
-        // Zero copy: a fresh buffer per write. TCP still holds the last one's pages until they are acknowledged,
-        // and writing into those would be copy-on-write (correct, but not what this demo measures).
-        var buffer = reused ?? libc.Alloc(options.Size);
-        StreamPattern.Fill(pattern, (long)i * options.Size);
-        libc.WriteBuffer(buffer, 0, pattern);
-        long start = Stopwatch.GetTimestamp();
-        run.WriteStarted.Enqueue(start);
-        run.Attempted++;
-        SysResult sent;
-        try
+        /// <summary>Frees copy mode's buffer.</summary>
+        public void Release()
         {
-            sent = await libc.SendAsync(fd, buffer.Gva, options.Size, flags, drained);
-        }
-        catch (OperationCanceledException) when (drained.IsCancellationRequested)
-        {
-            sent = SysResult.Fail(Errno.EINTR);
+            if (_reused is not null)
+            {
+                _libc.Free(_reused);
+            }
         }
 
-        // TCP keeps its own reference to pages it has not had acknowledged: freeing ours is safe either way.
-        if (reused is null)
+        /// <summary>Write number <paramref name="i"/>: false when the loop must stop (interrupted or failed, kept in the run).</summary>
+        public async Task<bool> WriteOnceAsync(int i)
         {
-            libc.Free(buffer);
-        }
+            if (_stop.IsCancellationRequested)
+            {
+                _run.Interrupted = true;
+                return false;
+            }
 
-        if (!sent.IsOk && sent.Error == Errno.EINTR && drained.IsCancellationRequested)
-        {
-            // A stalled write cut by the signal: interrupted, not failed.
-            run.Attempted--;
-            run.Interrupted = true;
-            return false;
-        }
+            // Zero copy: a fresh buffer per write. TCP still holds the last one's pages until they are acknowledged,
+            // and writing into those would be copy-on-write (correct, but not what this demo measures).
+            var buffer = _reused ?? _libc.Alloc(_options.Size);
+            StreamPattern.Fill(_pattern, (long)i * _options.Size);
+            _libc.WriteBuffer(buffer, 0, _pattern);
+            long start = Stopwatch.GetTimestamp();
+            _run.WriteStarted.Enqueue(start);
+            _run.Attempted++;
+            SysResult sent;
+            try
+            {
+                sent = await _libc.SendAsync(_fd, buffer.Gva, _options.Size, _flags, _drained);
+            }
+            catch (OperationCanceledException) when (_drained.IsCancellationRequested)
+            {
+                sent = SysResult.Fail(Errno.EINTR);
+            }
 
-        run.SendMicros.Record(Stopwatch.GetElapsedTime(start));
-        if (!sent.IsOk || sent.Value != options.Size)
-        {
-            run.Keep($"send #{i + 1}: {(sent.IsOk ? $"sent {sent.Value} of {options.Size}" : sent.Error.ToString())}");
-            return false;
-        }
+            // TCP keeps its own reference to pages it has not had acknowledged: freeing ours is safe either way.
+            if (_reused is null)
+            {
+                _libc.Free(buffer);
+            }
 
-        return true;
+            if (!sent.IsOk && sent.Error == Errno.EINTR && _drained.IsCancellationRequested)
+            {
+                // A stalled write cut by the signal: interrupted, not failed.
+                _run.Attempted--;
+                _run.Interrupted = true;
+                return false;
+            }
+
+            _run.SendMicros.Record(Stopwatch.GetElapsedTime(start));
+            if (!sent.IsOk || sent.Value != _options.Size)
+            {
+                _run.Keep($"send #{i + 1}: {(sent.IsOk ? $"sent {sent.Value} of {_options.Size}" : sent.Error.ToString())}");
+                return false;
+            }
+
+            return true;
+        }
     }
 
     private static async Task ReadAsync(Libc libc, int fd, DemoOptions options, long streamLength, Run run, IProgress<int>? progress, CancellationToken stop)
