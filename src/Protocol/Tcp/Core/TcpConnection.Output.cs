@@ -75,8 +75,8 @@ public sealed partial class TcpConnection
                 if (!retransmit && length < Mss && FlightSize > 0)
                 {
                     // Nagle with Minshall's refinement: one small segment outstanding at a time, unless TCP_NODELAY.
-                    // Full-sized segments in flight do not hold the tail of a write back, so a bulk write ending in
-                    // a runt does not wait for the peer's delayed ACK. Never a runt cut by the window when more is
+                    // Full-sized segments in flight do not hold the tail of the queue back, so a bulk write ending
+                    // in a runt does not wait for the peer's delayed ACK. Never a runt cut by the window when more is
                     // queued (sender SWS avoidance).
                     bool windowCut = length < available;
                     bool lastPiece = length == pending;
