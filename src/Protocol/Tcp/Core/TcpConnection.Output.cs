@@ -70,6 +70,10 @@ public sealed partial class TcpConnection
                     // New data, a full segment's worth allowed: let the NIC cut as many as fit in one super-segment.
                     length = SuperSegmentLength(available, usable, pending);
                     gsoSize = length > Mss ? Mss : 0;
+                    if (DeferSuperSegment(length, window, pending))
+                    {
+                        break;
+                    }
                 }
 
                 if (!retransmit && length < Mss && FlightSize > 0)
@@ -215,6 +219,24 @@ public sealed partial class TcpConnection
         }
 
         return whole;
+    }
+
+    /// <summary>
+    /// Linux's <c>tcp_tso_should_defer</c> without its clock: new data the window cuts short of a full super-segment,
+    /// with more queued behind it and data in flight, waits for the next ACK (which opens more of the window) unless it
+    /// is at least a third of the window (<c>tcp_tso_win_divisor</c> 3). Without it, a congestion window growing by one
+    /// MSS per ACK sends a full super-segment and a one-MSS frame for every ACK. Never in recovery, and never with
+    /// nothing in flight (no ACK would come to send it).
+    /// </summary>
+    private bool DeferSuperSegment(int length, long window, int pending)
+    {
+        const int winDivisor = 3;
+        int full = MaxGsoPayload / Mss * Mss;
+        return length < full
+            && length < pending
+            && FlightSize > 0
+            && !Congestion.InRecovery
+            && length < Math.Min(window, full) / winDivisor;
     }
 
     private TimeSpan PersistInterval()

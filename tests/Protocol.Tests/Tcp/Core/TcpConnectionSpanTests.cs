@@ -53,6 +53,41 @@ public sealed class TcpConnectionSpanTests
     }
 
     [Fact]
+    public void Send_WindowLeavesLessThanAThirdAfterASuperSegment_TheRestWaitsForTheNextAck()
+    {
+        // Arrange: MSS 1460, TSO, cwnd 48 MSS (70,080) all in flight; three writes of 64 KiB queue behind it.
+        using var h = new CoreHarness(o => o with { Mss = RealMss }, receiveWindow: 1 << 20, segmentationOffload: true);
+        h.EstablishActive(windowScale: 2);
+        uint una = GrowCwnd(h, 70_000);
+        Assert.Equal(48 * RealMss, h.Connection.Congestion.Cwnd);
+        h.Send(48 * RealMss);
+        h.TakeAll();
+        h.Send(65536);
+        h.Send(65536);
+        h.Send(65536);
+        h.ExpectNone();
+
+        // Act: the ACK opens the window to 49 MSS.
+        una += 48 * RealMss;
+        h.Process(Peer(Rcv, una, TcpFlags.Ack));
+
+        // Assert: 64,240 bytes go; the 7,300 the window has left (under a third of it) wait (Linux tcp_tso_should_defer).
+        Assert.Equal(new[] { 64_240 }, h.TakeAll().Select(s => s.Payload.Length));
+
+        // The next ACK opens the window again: one full super-segment, across the first two writes.
+        h.Process(Peer(Rcv, una + 64_240, TcpFlags.Ack));
+        var second = h.TakeAll();
+        Assert.Equal(new[] { (64_240, 2) }, second.Select(s => (s.Payload.Length, s.Chunks)));
+
+        // What is left fits the window: it goes whole, the last piece a runt that ends the queue.
+        h.Process(Peer(Rcv, una + 128_480, TcpFlags.Ack));
+        var rest = h.TakeAll();
+        Assert.Equal(new[] { 64_240, 3_888 }, rest.Select(s => s.Payload.Length));
+        Assert.Equal(TcpFlags.Ack | TcpFlags.Psh, rest[^1].Flags);
+        h.AssertNoLeak();
+    }
+
+    [Fact]
     public void Send_SmallWritesHeldByNagle_GoAsOneSegmentOnceTheAckArrives()
     {
         // Arrange: a runt in flight, so Nagle holds the small writes behind it.
