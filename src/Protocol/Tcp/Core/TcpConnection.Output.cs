@@ -225,8 +225,9 @@ public sealed partial class TcpConnection
     /// Linux's <c>tcp_tso_should_defer</c> without its clock: new data the window cuts short of a full super-segment,
     /// with more queued behind it and data in flight, waits for the next ACK (which opens more of the window) unless it
     /// is at least a third of the window (<c>tcp_tso_win_divisor</c> 3). Without it, a congestion window growing by one
-    /// MSS per ACK sends a full super-segment and a one-MSS frame for every ACK. Never in recovery, and never with
-    /// nothing in flight (no ACK would come to send it).
+    /// MSS per ACK sends a full super-segment and a one-MSS frame for every ACK. Never in recovery or while duplicate
+    /// ACKs let segments out (RFC 3042 limited transmit: those segments bring the duplicates fast retransmit needs),
+    /// and never with nothing in flight (no ACK would come to send it).
     /// </summary>
     private bool DeferSuperSegment(int length, long window, int pending)
     {
@@ -236,6 +237,7 @@ public sealed partial class TcpConnection
             && length < pending
             && FlightSize > 0
             && !Congestion.InRecovery
+            && Congestion.DuplicateAcks == 0
             && length < Math.Min(window, full) / winDivisor;
     }
 
