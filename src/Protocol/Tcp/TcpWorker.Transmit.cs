@@ -10,6 +10,9 @@ namespace Edsos.Protocol.Tcp;
 /// <summary>
 /// How a <see cref="TcpSegment"/> leaves (seed 000 stage 3): header pushed and written, the payload range
 /// <c>ct_share</c>d out of the connection's chunk into the IPv4 transmit TS, both handed to <see cref="Ipv4TxWorker"/>.
+/// A payload that runs across chunks is <c>ct_share</c>d piece by piece into TCP's merge TS (<c>.../tcp/seg</c>, which
+/// only this actor uses and which holds nothing between messages), <c>merge</c>d there into one node (no byte copied)
+/// and that node shared whole into IPv4's TS.
 /// </summary>
 public sealed partial class TcpWorker
 {
@@ -20,13 +23,13 @@ public sealed partial class TcpWorker
     private const Rights HeaderRights = SegmentRights | Rights.Write;
 
     /// <summary>
-    /// Builds one segment: the payload slice of the chunk is summed in place and <c>ct_share</c>d into the IPv4
-    /// transmit TS (the chunk keeps its own reference for retransmission); header space is <c>push</c>ed, the TCP header
+    /// Builds one segment: the payload slice of the chunk (or of each chunk it runs across) is summed in place and
+    /// <c>ct_share</c>d into the IPv4 transmit TS as one node (the chunks keep their own references for retransmission); header space is <c>push</c>ed, the TCP header
     /// with its final checksum written (the only bytes copied, counted as headers), shared on, and both go to IPv4. A
-    /// first transmission's completion is tracked so the socket can be answered. A segment sent from another event's
+    /// first transmission's completion is tracked per chunk touched so each socket send can be answered. A segment sent from another event's
     /// handler (an ACK opened the window, the RTO fired) resumes the trace of the <c>send()</c> that queued its bytes.
     /// Returns <see cref="TransmitOutcome.Lost"/> when memory fails (retransmission repairs it), and
-    /// <see cref="TransmitOutcome.PayloadRevoked"/> when the chunk's pages were lifted with the TS they came from. With a
+    /// <see cref="TransmitOutcome.PayloadRevoked"/> when any touched chunk's pages were lifted with the TS they came from. With a
     /// GSO size it is a TSO super-segment: the payload is not summed (the NIC sums each segment it cuts), the checksum
     /// field is left 0, and IPv4 gets the GSO size to pass down to the NIC.
     /// </summary>
@@ -45,9 +48,19 @@ public sealed partial class TcpWorker
         }
 
         var outcome = EmitOnce(local, remote, segment);
-        if (outcome != TransmitOutcome.Sent && _memory.Locate(_ts, chunk.Node).Error == MemoryError.InvalidGva)
+        if (outcome != TransmitOutcome.Sent)
         {
-            return TransmitOutcome.PayloadRevoked;
+            // Revoked if any chunk the payload touches lost its pages.
+            int left = segment.Length + segment.Offset;
+            for (SendChunk? piece = chunk; piece is not null && left > 0; piece = piece.Next)
+            {
+                if (_memory.Locate(_ts, piece.Node).Error == MemoryError.InvalidGva)
+                {
+                    return TransmitOutcome.PayloadRevoked;
+                }
+
+                left -= piece.Length;
+            }
         }
 
         return outcome;
@@ -61,7 +74,7 @@ public sealed partial class TcpWorker
         int length = segment.Length;
         int gsoSize = segment.GsoSize;
         ChecksumAccumulator payloadSum = default;
-        if (gsoSize == 0 && length > 0 && chunk is not null && !NodeOps.Sum(_memory, _ts, chunk.Node, offset, length, ref payloadSum).IsOk)
+        if (gsoSize == 0 && length > 0 && chunk is not null && !SumPayload(chunk, offset, length, ref payloadSum))
         {
             return TransmitOutcome.Lost;
         }
@@ -95,7 +108,9 @@ public sealed partial class TcpWorker
         Capability slice = default;
         if (length > 0 && chunk is not null)
         {
-            var shared = _memory.CtShare(_ts, chunk.Node, chunk.Gva.Add(offset), length, _ipTxTs, "tcp-seg", SegmentRights);
+            var shared = offset + length <= chunk.Length
+                ? _memory.CtShare(_ts, chunk.Node, chunk.Gva.Add(offset), length, _ipTxTs, "tcp-seg", SegmentRights)
+                : ShareAcrossChunks(chunk, offset, length);
             if (!shared.IsOk)
             {
                 return TransmitOutcome.Lost;
@@ -118,13 +133,11 @@ public sealed partial class TcpWorker
 
         ulong requestId = 0;
         IActorRef? replyTo = null;
-        int newBytes = chunk is null ? 0 : offset + length - Math.Max(offset, chunk.FirstTxIssued);
-        if (newBytes > 0)
+        if (chunk is not null && length > 0 && FirstTransmission(chunk, offset, length) is { } first)
         {
-            chunk!.FirstTxIssued = offset + length;
             requestId = ++_nextXmitId;
             replyTo = Self;
-            _inFlight.Add(requestId, new InFlightSegment(chunk.Token, newBytes));
+            _inFlight.Add(requestId, first);
         }
 
         if (gsoSize > 0)
@@ -154,5 +167,121 @@ public sealed partial class TcpWorker
                 gsoSize: gsoSize),
             Self);
         return TransmitOutcome.Sent;
+    }
+
+    /// <summary>
+    /// Adds the payload's bytes to <paramref name="sum"/> piece by piece, in place; the accumulator pairs the bytes of
+    /// an odd-length piece with the next piece's as if they were contiguous. False when a chunk cannot be read.
+    /// </summary>
+    private bool SumPayload(SendChunk chunk, int offset, int length, ref ChecksumAccumulator sum)
+    {
+        for (SendChunk? piece = chunk; length > 0; piece = piece.Next, offset = 0)
+        {
+            if (piece is null)
+            {
+                return false;
+            }
+
+            int take = Math.Min(length, piece.Length - offset);
+            if (!NodeOps.Sum(_memory, _ts, piece.Node, offset, take, ref sum).IsOk)
+            {
+                return false;
+            }
+
+            length -= take;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A payload that runs across chunks as one node of IPv4's TS: each piece <c>ct_share</c>d into the merge TS,
+    /// the pieces <c>merge</c>d there in order (only the owner of both nodes may merge them, and a TS cannot share into
+    /// itself), the result shared whole into IPv4's TS and the merge TS's node released. On every failure whatever was
+    /// made in the merge TS is released before the error is returned; nothing is left in IPv4's TS.
+    /// </summary>
+    private MemoryResult<Capability> ShareAcrossChunks(SendChunk chunk, int offset, int length)
+    {
+        Capability merged = default;
+        int left = length;
+        for (SendChunk? piece = chunk; left > 0; piece = piece.Next, offset = 0)
+        {
+            if (piece is null)
+            {
+                NodeOps.Release(_memory, _mergeTs, merged);
+                return MemoryResult<Capability>.Fail(MemoryError.OutOfRange, "the segment runs past the queued chunks");
+            }
+
+            int take = Math.Min(left, piece.Length - offset);
+            var shared = _memory.CtShare(_ts, piece.Node, piece.Gva.Add(offset), take, _mergeTs, "tcp-seg", SegmentRights);
+            if (!shared.IsOk)
+            {
+                NodeOps.Release(_memory, _mergeTs, merged);
+                return shared;
+            }
+
+            if (merged == default)
+            {
+                merged = shared.Value;
+            }
+            else
+            {
+                var joined = _memory.Merge(_mergeTs, merged, shared.Value, "tcp-seg");
+                if (!joined.IsOk)
+                {
+                    // A failed merge consumes neither part.
+                    NodeOps.Release(_memory, _mergeTs, merged);
+                    NodeOps.Release(_memory, _mergeTs, shared.Value);
+                    return joined;
+                }
+
+                merged = joined.Value;
+            }
+
+            left -= take;
+        }
+
+        var whole = _memory.CtShare(_mergeTs, merged, 0, length, _ipTxTs, "tcp-seg", SegmentRights);
+        NodeOps.Release(_memory, _mergeTs, merged);
+        return whole;
+    }
+
+    /// <summary>
+    /// Advances <see cref="SendChunk.FirstTxIssued"/> on every chunk the segment touches and returns the in-flight
+    /// record crediting each chunk's send with its own bytes sent for the first time (the first two inline, more in a
+    /// pooled list); null when the segment carries no byte sent before.
+    /// </summary>
+    private InFlightSegment? FirstTransmission(SendChunk chunk, int offset, int length)
+    {
+        ulong firstToken = 0, secondToken = 0;
+        int firstBytes = 0, secondBytes = 0;
+        List<(ulong Token, int Bytes)>? more = null;
+        for (SendChunk? piece = chunk; piece is not null && length > 0; piece = piece.Next, offset = 0)
+        {
+            int end = offset + Math.Min(length, piece.Length - offset);
+            int fresh = end - Math.Max(offset, piece.FirstTxIssued);
+            length -= end - offset;
+            if (fresh <= 0)
+            {
+                continue;
+            }
+
+            piece.FirstTxIssued = end;
+            if (firstBytes == 0)
+            {
+                (firstToken, firstBytes) = (piece.Token, fresh);
+            }
+            else if (secondBytes == 0)
+            {
+                (secondToken, secondBytes) = (piece.Token, fresh);
+            }
+            else
+            {
+                more ??= _spillLists.Count > 0 ? _spillLists.Pop() : new List<(ulong Token, int Bytes)>();
+                more.Add((piece.Token, fresh));
+            }
+        }
+
+        return firstBytes > 0 ? new InFlightSegment(firstToken, firstBytes, secondToken, secondBytes, more) : null;
     }
 }

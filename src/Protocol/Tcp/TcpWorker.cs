@@ -35,6 +35,9 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
     private readonly IScheduler _clock;
     private readonly TsId _ts;
     private readonly TsId _ipTxTs;
+
+    // Where the pieces of a payload that runs across chunks are merged (TcpWorker.Transmit.cs); empty between messages.
+    private readonly TsId _mergeTs;
     private readonly IActorRef _ipTx;
     private readonly Random _random;
     private readonly TcpStatistics _stats = new();
@@ -43,6 +46,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
     private readonly Dictionary<ushort, Listener> _listeners = new();
     private readonly Dictionary<ulong, PendingSend> _sends = new();
     private readonly Dictionary<ulong, InFlightSegment> _inFlight = new();
+    private readonly Stack<List<(ulong Token, int Bytes)>> _spillLists = new();
     private readonly TcpDeadlines _deadlines = new();
     private readonly DeadlineTimer _timer = new(TimerKey, TcpProtocol.Tick.Instance);
     private readonly List<ulong> _due = new();
@@ -67,6 +71,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         _ts = Ts;
         _ipTx = ipTx;
         _ipTxTs = ipTxTs;
+        _mergeTs = MergeTs(memory, Ts);
         _random = _options.InitialSequence is null ? new Random() : new Random(1);
         Running();
     }
@@ -361,22 +366,65 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
             return;
         }
 
-        ref var send = ref CollectionsMarshal.GetValueRefOrNullRef(_sends, segment.Token);
+        // A lost first transmission is repaired by retransmission like any loss; the error only matters if the
+        // connection dies, and then the socket hears of that.
+        CreditFirstTransmission(segment.Token, segment.Bytes);
+        if (segment.SecondBytes > 0)
+        {
+            CreditFirstTransmission(segment.SecondToken, segment.SecondBytes);
+        }
+
+        if (segment.More is { } more)
+        {
+            foreach (var (token, bytes) in more)
+            {
+                CreditFirstTransmission(token, bytes);
+            }
+
+            more.Clear();
+            _spillLists.Push(more);
+        }
+    }
+
+    /// <summary>Counts <paramref name="bytes"/> of a send as first transmitted; the send is answered once all its bytes were.</summary>
+    private void CreditFirstTransmission(ulong token, int bytes)
+    {
+        ref var send = ref CollectionsMarshal.GetValueRefOrNullRef(_sends, token);
         if (Unsafe.IsNullRef(ref send))
         {
             // Answered already (the socket closed, or the connection died).
             return;
         }
 
-        // A lost first transmission is repaired by retransmission like any loss; the error only matters if the
-        // connection dies, and then the socket hears of that.
-        send.FirstTxCompleted += segment.Bytes;
+        send.FirstTxCompleted += bytes;
         if (send.FirstTxCompleted >= send.Length)
         {
             var (requestId, replyTo, length) = (send.RequestId, send.ReplyTo, send.Length);
-            _sends.Remove(segment.Token);
+            _sends.Remove(token);
             replyTo.Tell(new InetProtocol.XmitComplete(requestId, length, Errno.None), Self);
         }
+    }
+
+    /// <summary>
+    /// TCP's merge TS, a child of its own (<c>.../tcp/seg</c>): found if a stack before this one made it, else created.
+    /// Only this worker uses it, and it holds nothing between two messages.
+    /// </summary>
+    private static TsId MergeTs(MemoryManager memory, TsId parent)
+    {
+        string path = memory.GetTs(parent).Path + "/seg";
+        var found = memory.FindTs(path);
+        if (found.IsOk && memory.TryGetTs(found.Value, out var info) && info.Alive)
+        {
+            return found.Value;
+        }
+
+        var created = memory.CreateTs(path);
+        if (!created.IsOk)
+        {
+            throw new InvalidOperationException($"cannot create TCP's merge tree space '{path}': {created.Error} {created.Detail}");
+        }
+
+        return created.Value;
     }
 
     // ---- timers ----------------------------------------------------------------------------------
@@ -533,6 +581,11 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
     /// <summary>A passive open: where SYNs for the port go, and how many unaccepted connections it may have.</summary>
     private sealed record Listener(Ipv4Endpoint Local, IActorRef Socket, int Backlog);
 
-    /// <summary>A first transmission in flight at IPv4: which send's bytes it carries.</summary>
-    private readonly record struct InFlightSegment(ulong Token, int Bytes);
+    /// <summary>
+    /// A first transmission in flight at IPv4: which sends' bytes it carries, each credited when IPv4 answers. A
+    /// segment touches one chunk, or two where it runs from one write into the next (the common case with 64 KiB
+    /// writes): those sit inline, so the common path allocates nothing; a segment touching more chunks (small writes
+    /// Nagle held together) keeps the rest in a list from <c>_spillLists</c>, returned there once credited.
+    /// </summary>
+    private readonly record struct InFlightSegment(ulong Token, int Bytes, ulong SecondToken, int SecondBytes, List<(ulong Token, int Bytes)>? More);
 }

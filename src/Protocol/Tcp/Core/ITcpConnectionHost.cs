@@ -12,8 +12,9 @@ namespace Edsos.Protocol.Tcp.Core;
 public interface ITcpConnectionHost
 {
     /// <summary>
-    /// Sends one segment. The payload, if any, is the range [<see cref="TcpSegment.Offset"/>, +<see cref="TcpSegment.Length"/>)
-    /// of <see cref="TcpSegment.Chunk"/>, which the connection keeps owning (the host shares a slice of it on).
+    /// Sends one segment. The payload, if any, is <see cref="TcpSegment.Length"/> bytes from <see cref="TcpSegment.Offset"/>
+    /// of <see cref="TcpSegment.Chunk"/>, continued in the following chunks (<see cref="SendChunk.Next"/>) when it runs
+    /// past that chunk's end; the connection keeps owning every chunk (the host shares slices of them on).
     /// Returns <see cref="TransmitOutcome.Sent"/>, or why not: the connection then counts the segment as not sent.
     /// </summary>
     TransmitOutcome Transmit(TcpConnection connection, in TcpSegment segment);

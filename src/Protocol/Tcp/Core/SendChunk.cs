@@ -6,7 +6,8 @@ namespace Edsos.Protocol.Tcp.Core;
 /// <summary>
 /// One <c>send()</c>'s payload as a <see cref="TcpConnection"/> holds it: the CTRN the socket shared in, kept (a
 /// reference on the user's pages, the zero-copy answer to Linux's <c>skb_clone</c>) until every byte is acknowledged,
-/// then released by the connection. Segments are ranges of it (<see cref="TcpSegment"/>). <see cref="Token"/> is the
+/// then released by the connection. A segment's payload is a range of it, possibly running on into the chunks queued
+/// after it (<see cref="Next"/>, <see cref="TcpSegment"/>). <see cref="Token"/> is the
 /// driver's name for the send that queued it (the connection never interprets it).
 /// </summary>
 public sealed class SendChunk
@@ -49,6 +50,14 @@ public sealed class SendChunk
     /// by the transmitter (<see cref="ITcpConnectionHost.Transmit"/>).
     /// </summary>
     public int FirstTxIssued { get; set; }
+
+    /// <summary>
+    /// The chunk queued right after this one (its first byte at <see cref="End"/>), null for the last; set by the
+    /// connection when it queues the next chunk, cleared when this one is released. A segment whose payload runs past
+    /// this chunk's end continues there (<see cref="TcpSegment"/>), so the host finds every piece without a search
+    /// or an allocation.
+    /// </summary>
+    public SendChunk? Next { get; internal set; }
 
     /// <summary>Sequence number after the last byte.</summary>
     public uint End => Sequence + (uint)Length;

@@ -5,14 +5,24 @@ using Edsos.Protocol.Wire;
 namespace Edsos.Protocol.Tcp.Core;
 
 /// <summary>
-/// The output half: what may be sent now (windows, Nagle, FIN), and each segment as a header plus a range of a send
-/// chunk. With segmentation offload new data goes as super-segments of whole MSS pieces that the NIC cuts;
-/// retransmissions and probes stay at most one MSS, cut here.
+/// The output half: what may be sent now (windows, Nagle, FIN), and each segment as a header plus a sequence range
+/// of the send queue, which may cross chunk boundaries (one <c>send()</c>'s bytes join the next one's in a segment).
+/// With segmentation offload new data goes as super-segments of whole MSS pieces that the NIC cuts; retransmissions
+/// and probes stay at most one MSS, cut here.
 /// </summary>
 public sealed partial class TcpConnection
 {
     // The largest TSO super-segment payload: an IPv4 datagram (65535) minus the IPv4 and TCP headers, within the NIC's 64 KiB.
     private const int MaxGsoPayload = ushort.MaxValue - FrameLayout.Ipv4HeaderLength - TcpRepr.MinHeaderLength;
+
+    /// <summary>
+    /// The most send chunks one segment's payload may touch, as Linux's MAX_SKB_FRAGS (17) bounds an skb's page
+    /// fragments: the host merges one node per chunk into the segment's payload, and a merged node holds a bounded
+    /// number of page references, so a queue of many tiny writes must not make a segment no host can build. A
+    /// segment cut short by this bound is treated like one cut at a chunk's end before: it goes, it is no runt held
+    /// by Nagle or SWS avoidance.
+    /// </summary>
+    public const int MaxChunksPerSegment = 16;
 
     /// <summary>
     /// Sends what the windows allow (RFC 9293 3.8.6; RFC 5681: min(cwnd, rwnd) minus the flight), Nagle's
@@ -50,24 +60,29 @@ public sealed partial class TcpConnection
                     break;
                 }
 
-                int inChunk = chunk.Length - offset;
-                int length = (int)Math.Min(Math.Min(Mss, inChunk), usable);
+                // The queued bytes one segment may carry from here, across chunk boundaries.
+                int available = Available(chunk, offset, pending);
+                int length = (int)Math.Min(Math.Min(Mss, available), usable);
                 bool retransmit = SeqNum.Lt(SndNxt, SndMax);
                 int gsoSize = 0;
                 if (!retransmit && length == Mss && UsesTso())
                 {
                     // New data, a full segment's worth allowed: let the NIC cut as many as fit in one super-segment.
-                    length = SuperSegmentLength(inChunk, usable, pending);
+                    length = SuperSegmentLength(available, usable, pending);
                     gsoSize = length > Mss ? Mss : 0;
+                    if (DeferSuperSegment(length, window, pending))
+                    {
+                        break;
+                    }
                 }
 
                 if (!retransmit && length < Mss && FlightSize > 0)
                 {
                     // Nagle with Minshall's refinement: one small segment outstanding at a time, unless TCP_NODELAY.
-                    // Full-sized segments in flight do not hold the tail of a write back, so a bulk write ending in
-                    // a runt does not wait for the peer's delayed ACK. Never a runt cut by the window when more is
+                    // Full-sized segments in flight do not hold the tail of the queue back, so a bulk write ending
+                    // in a runt does not wait for the peer's delayed ACK. Never a runt cut by the window when more is
                     // queued (sender SWS avoidance).
-                    bool windowCut = length < inChunk;
+                    bool windowCut = length < available;
                     bool lastPiece = length == pending;
                     bool smallInFlight = SeqNum.Gt(SndSml, SndUna);
                     if (windowCut || (lastPiece && !NoDelay && !FinQueued && smallInFlight))
@@ -75,7 +90,7 @@ public sealed partial class TcpConnection
                         break;
                     }
                 }
-                else if (!retransmit && !SwsOverride && length == usable && length < Math.Min(Mss, inChunk) && length < MaxSndWnd / 2)
+                else if (!retransmit && !SwsOverride && length == usable && length < Math.Min(Mss, available) && length < MaxSndWnd / 2)
                 {
                     // Sender SWS avoidance with nothing in flight (RFC 9293 3.8.6.2.1): a runt the window cuts short
                     // waits until a full segment, or half the largest window the peer offered, fits; or for the
@@ -85,8 +100,9 @@ public sealed partial class TcpConnection
                     break;
                 }
 
-                // With TSO the NIC keeps PSH on the super-segment's last piece only, which is where it belongs.
-                var flags = TcpFlags.Ack | (offset + length == chunk.Length ? TcpFlags.Psh : TcpFlags.None);
+                // PSH on the segment that ends the data queued so far (Linux marks the tail of the write queue at the
+                // end of each sendmsg). With TSO the NIC keeps it on the super-segment's last piece only.
+                var flags = TcpFlags.Ack | (length == pending ? TcpFlags.Psh : TcpFlags.None);
                 if (!TransmitData(chunk, offset, length, SndNxt, flags, gsoSize))
                 {
                     break;
@@ -181,27 +197,48 @@ public sealed partial class TcpConnection
 
     /// <summary>
     /// The payload of one super-segment at SND.NXT (Linux <c>tcp_mss_split_point</c>): as many whole MSS pieces
-    /// as the usable window, the chunk and <see cref="MaxGsoPayload"/> allow. The chunk's last bytes ride along
-    /// as a final shorter piece only where Nagle would let that runt go on its own at this point: more data is
-    /// queued behind it, TCP_NODELAY is set, a FIN follows, or no short segment is unacknowledged (Minshall;
-    /// the super-segment's full pieces are in flight by
-    /// then, so it is exactly the test <see cref="Output"/> applies to a lone runt). At least one MSS.
+    /// as the usable window, the queued bytes (<paramref name="available"/>, across chunks) and
+    /// <see cref="MaxGsoPayload"/> allow. The queue's last bytes ride along as a final shorter piece only where
+    /// Nagle would let that runt go on its own at this point: more data is queued behind it (only when
+    /// <see cref="MaxChunksPerSegment"/> cut the segment short), TCP_NODELAY is set, a FIN follows, or no short
+    /// segment is unacknowledged (Minshall; the super-segment's full pieces are in flight by then, so it is exactly
+    /// the test <see cref="Output"/> applies to a lone runt). At least one MSS.
     /// </summary>
-    private int SuperSegmentLength(int inChunk, long usable, int pending)
+    private int SuperSegmentLength(int available, long usable, int pending)
     {
-        int limit = (int)Math.Min(Math.Min(inChunk, usable), MaxGsoPayload);
+        int limit = (int)Math.Min(Math.Min(available, usable), MaxGsoPayload);
         int whole = limit / Mss * Mss;
-        if (limit == inChunk && limit > whole)
+        if (limit == available && limit > whole)
         {
-            bool lastPiece = inChunk == pending;
+            bool lastPiece = available == pending;
             bool smallInFlight = SeqNum.Gt(SndSml, SndUna);
             if (!lastPiece || NoDelay || FinQueued || !smallInFlight)
             {
-                return inChunk;
+                return available;
             }
         }
 
         return whole;
+    }
+
+    /// <summary>
+    /// Linux's <c>tcp_tso_should_defer</c> without its clock: new data the window cuts short of a full super-segment,
+    /// with more queued behind it and data in flight, waits for the next ACK (which opens more of the window) unless it
+    /// is at least a third of the window (<c>tcp_tso_win_divisor</c> 3). Without it, a congestion window growing by one
+    /// MSS per ACK sends a full super-segment and a one-MSS frame for every ACK. Never in recovery or while duplicate
+    /// ACKs let segments out (RFC 3042 limited transmit: those segments bring the duplicates fast retransmit needs),
+    /// and never with nothing in flight (no ACK would come to send it).
+    /// </summary>
+    private bool DeferSuperSegment(int length, long window, int pending)
+    {
+        const int winDivisor = 3;
+        int full = MaxGsoPayload / Mss * Mss;
+        return length < full
+            && length < pending
+            && FlightSize > 0
+            && !Congestion.InRecovery
+            && Congestion.DuplicateAcks == 0
+            && length < Math.Min(window, full) / winDivisor;
     }
 
     private TimeSpan PersistInterval()
@@ -229,12 +266,12 @@ public sealed partial class TcpConnection
         }
     }
 
-    /// <summary>Resends the segment at SND.UNA (fast retransmit, partial ACK) without moving SND.NXT.</summary>
+    /// <summary>Resends the segment at SND.UNA (at most one MSS, across chunks; fast retransmit, partial ACK) without moving SND.NXT.</summary>
     private void RetransmitFirst()
     {
         if (FindChunk(SndUna, out var chunk, out int offset))
         {
-            int length = Math.Min(Mss, chunk.Length - offset);
+            int length = Math.Min(Mss, Available(chunk, offset, SeqNum.Diff(SndUna, SendEnd)));
             if (TransmitData(chunk, offset, length, SndUna, TcpFlags.Ack))
             {
                 CountRetransmit(SndUna, SndUna + (uint)length);
@@ -260,6 +297,26 @@ public sealed partial class TcpConnection
         _sampler.OnRetransmitted(start, end);
     }
 
+    /// <summary>
+    /// The bytes one segment starting at <paramref name="offset"/> of <paramref name="chunk"/> may carry: the rest of
+    /// that chunk and of the chunks queued after it (<see cref="SendChunk.Next"/>), at most
+    /// <see cref="MaxChunksPerSegment"/> of them, at most <paramref name="queued"/> (the bytes queued from there on).
+    /// The walk stops once a super-segment's worth is reached, so it costs a few steps whatever the queue holds.
+    /// </summary>
+    private static int Available(SendChunk chunk, int offset, int queued)
+    {
+        int available = chunk.Length - offset;
+        int touched = 1;
+        for (var next = chunk.Next; next is not null && touched < MaxChunksPerSegment && available < MaxGsoPayload && available < queued; next = next.Next)
+        {
+            available += next.Length;
+            touched++;
+        }
+
+        return Math.Min(available, queued);
+    }
+
+    /// <summary>The chunk holding <paramref name="sequence"/> and its offset there: where a segment's payload starts.</summary>
     private bool FindChunk(uint sequence, out SendChunk chunk, out int offset)
     {
         foreach (var candidate in Chunks)
@@ -337,8 +394,8 @@ public sealed partial class TcpConnection
         }
         else if (SndNxt == SndMax && pending > 0 && room > 0 && FindChunk(SndNxt, out var fresh, out int freshOffset))
         {
-            int length = (int)Math.Min(Math.Min(Mss, fresh.Length - freshOffset), room);
-            var flags = TcpFlags.Ack | (freshOffset + length == fresh.Length ? TcpFlags.Psh : TcpFlags.None);
+            int length = (int)Math.Min(Math.Min(Mss, Available(fresh, freshOffset, pending)), room);
+            var flags = TcpFlags.Ack | (length == pending ? TcpFlags.Psh : TcpFlags.None);
             if (TransmitData(fresh, freshOffset, length, SndNxt, flags))
             {
                 _sampler.OnSent(SndNxt, length, _now);
@@ -360,7 +417,7 @@ public sealed partial class TcpConnection
             uint start = SndMax - (uint)Math.Min(Mss, SeqNum.Diff(SndUna, SndMax));
             if (FindChunk(start, out var chunk, out int offset))
             {
-                int length = Math.Min(SeqNum.Diff(start, SndMax), chunk.Length - offset);
+                int length = Math.Min(SeqNum.Diff(start, SndMax), Available(chunk, offset, SeqNum.Diff(start, SendEnd)));
                 if (TransmitData(chunk, offset, length, start, TcpFlags.Ack))
                 {
                     CountRetransmit(start, start + (uint)length);

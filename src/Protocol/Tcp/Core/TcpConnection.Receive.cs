@@ -165,6 +165,7 @@ public sealed partial class TcpConnection
             var chunk = _chunks[done];
             Release(chunk.Node);
             chunk.Node = default;
+            chunk.Next = null;
             done++;
         }
 

@@ -349,6 +349,12 @@ public sealed partial class TcpConnection
 
         _now = now;
         var chunk = new SendChunk(token, node, gva, length, SendEnd, cause);
+        if (_chunks.Count > 0)
+        {
+            // A segment's payload may run on into this chunk: the host walks the link to find its bytes.
+            _chunks[^1].Next = chunk;
+        }
+
         _chunks.Add(chunk);
         SendEnd += (uint)length;
         Output();

@@ -22,8 +22,9 @@ public sealed class CoreHarness : IDisposable
 
     private ulong _nextToken;
 
-    public CoreHarness(Func<TcpOptions, TcpOptions>? tune = null, int receiveWindow = 65535)
+    public CoreHarness(Func<TcpOptions, TcpOptions>? tune = null, int receiveWindow = 65535, bool segmentationOffload = false)
     {
+        SegmentationOffload = segmentationOffload;
         var options = new TcpOptions { Mss = Mss, TailLossProbe = false, UserTimeout = TimeSpan.Zero };
         Options = tune?.Invoke(options) ?? options;
         ReceiveWindow = receiveWindow;
@@ -35,6 +36,9 @@ public sealed class CoreHarness : IDisposable
     public TcpOptions Options { get; }
 
     public int ReceiveWindow { get; }
+
+    /// <summary>The connection may send TSO super-segments (an MTU of 1500).</summary>
+    public bool SegmentationOffload { get; }
 
     public MemoryManager Memory { get; }
 
@@ -50,7 +54,7 @@ public sealed class CoreHarness : IDisposable
 
     public TcpConnection Create(uint iss = OurIss)
     {
-        Connection = new TcpConnection(1, Local, Remote, iss, ReceiveWindow, Options, Memory, Ts, Host, Stats);
+        Connection = new TcpConnection(1, Local, Remote, iss, ReceiveWindow, Options, Memory, Ts, Host, Stats, SegmentationOffload);
         return Connection;
     }
 

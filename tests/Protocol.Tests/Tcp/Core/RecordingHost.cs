@@ -4,8 +4,11 @@ using Edsos.Protocol.Wire;
 
 namespace Edsos.Protocol.Tests.Tcp.Core;
 
-/// <summary>A segment as the connection sent it, with its payload bytes read out of the chunk and the nodes its TS held then.</summary>
-public sealed record SentSegment(TcpRepr Header, byte[] Payload, int GsoSize, int NodesHeld)
+/// <summary>
+/// A segment as the connection sent it, with its payload bytes read out of the chunks it spans, the nodes its TS held
+/// then and how many send chunks its payload touched.
+/// </summary>
+public sealed record SentSegment(TcpRepr Header, byte[] Payload, int GsoSize, int NodesHeld, int Chunks)
 {
     public uint Sequence => Header.Sequence;
 
@@ -61,13 +64,20 @@ public sealed class RecordingHost : ITcpConnectionHost
             return Outcome;
         }
 
+        // The payload runs from the first chunk on into the following ones (SendChunk.Next), as the worker reads it.
         var payload = new byte[segment.Length];
-        if (segment.Length > 0)
+        int chunks = 0;
+        int offset = segment.Offset;
+        for (var (piece, at) = (segment.Chunk, 0); at < segment.Length; piece = piece!.Next, offset = 0)
         {
-            _memory.Read(_ts, segment.Chunk!.Node, segment.Offset, payload, CopyKind.Payload).ThrowIfFailed();
+            Assert.NotNull(piece);
+            int take = Math.Min(segment.Length - at, piece!.Length - offset);
+            _memory.Read(_ts, piece.Node, offset, payload.AsSpan(at, take), CopyKind.Payload).ThrowIfFailed();
+            at += take;
+            chunks++;
         }
 
-        Sent.Enqueue(new SentSegment(segment.Header, payload, segment.GsoSize, _memory.GetLeakReport(_ts).Nodes.Count));
+        Sent.Enqueue(new SentSegment(segment.Header, payload, segment.GsoSize, _memory.GetLeakReport(_ts).Nodes.Count, chunks));
         return TransmitOutcome.Sent;
     }
 
