@@ -27,8 +27,8 @@ public abstract class KpnSpecBase : EdsrtTestKit
 
     private int _rxSeq;
 
-    protected KpnSpecBase(DataPathMode mode = DataPathMode.ZeroCopy)
-        : base(new EdsrtTestKitOptions { DefaultTimeout = Long })
+    protected KpnSpecBase(DataPathMode mode = DataPathMode.ZeroCopy, int dispatcherThreads = 2)
+        : base(new EdsrtTestKitOptions { DefaultTimeout = Long, ConfigureSystem = o => o.DispatcherThreads = dispatcherThreads })
     {
         RxWorker = CreateTestProbe("rx-worker");
         RxWorker.SetAutoPilot(new DelegateAutoPilot(static (_, message) =>
