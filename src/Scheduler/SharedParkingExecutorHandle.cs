@@ -39,18 +39,6 @@ internal sealed class SharedParkingExecutorHandle : ExecutorService
         }
     }
 
-    /// <summary>The executor the runs go to (tests).</summary>
-    public ParkingExecutor Executor => _executor;
-
-    /// <summary>True while an executor is shared under <paramref name="key"/> (tests).</summary>
-    public static bool IsLive(string key)
-    {
-        lock (s_shared)
-        {
-            return s_shared.ContainsKey(key);
-        }
-    }
-
     /// <inheritdoc />
     public override void Execute(IRunnable run) => _executor.Execute(run);
 
