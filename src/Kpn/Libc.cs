@@ -36,8 +36,12 @@ public sealed class Libc
     private readonly List<IoRing> _rings = new();
     private int _nextRingId;
 
-    internal Libc(ActorSystem system, string name, TsId ts, TsId kpnTs, IActorRef kpn, UserProcessOptions options)
+    // Completes once the KPN runs (or after UserProcess.Start's wait for it gave up): the first syscall waits for it.
+    private readonly Task? _kpnStarted;
+
+    internal Libc(ActorSystem system, string name, TsId ts, TsId kpnTs, IActorRef kpn, UserProcessOptions options, Task? kpnStarted = null)
     {
+        _kpnStarted = kpnStarted;
         _system = system;
         _memory = system.Memory;
         _options = options;
@@ -453,6 +457,12 @@ public sealed class Libc
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(object Reply, bool Answered)> RoundTripAsync(object request, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (_kpnStarted is { IsCompleted: false } started)
+        {
+            // Only a process's first calls: the KPN has not run yet (see UserProcess.Start).
+            await started.ConfigureAwait(false);
+        }
+
         var slot = _completions.Rent(timeout, cancellationToken);
         if (slot.IsWaiting)
         {

@@ -17,8 +17,8 @@ public static class UserProcess
     /// Creates the process's TSs and starts its KPN, serving <paramref name="socketTable"/> and
     /// <paramref name="icmp"/> (null: no ping). Returns the process's <see cref="Libc"/>. Throws
     /// <see cref="ArgumentException"/> for a name that is not one path segment and
-    /// <see cref="InvalidOperationException"/> when a live process of that name exists. Blocks until the
-    /// KPN runs (at most 10 s, else <see cref="AskTimeoutException"/>): call it from outside actors.
+    /// <see cref="InvalidOperationException"/> when a live process of that name exists. Does not block: the
+    /// process's first syscall waits until the KPN runs (at most 10 s), so it may be called from any thread, an actor's too.
     /// </summary>
     public static Libc Start(ActorSystem system, string name, IActorRef socketTable, IActorRef? icmp, DataPathMode mode = DataPathMode.ZeroCopy, UserProcessOptions? options = null)
     {
@@ -58,10 +58,14 @@ public static class UserProcess
         var kpn = system.ActorOf(KpnActor.CreateProps(kpnOptions, kpnPath), $"kpn-{name}-{userTs.Value.Value}");
 
         // Akka starts a top-level actor after ActorOf returns and replays what reached it meanwhile
-        // from another thread, without the caller's trace context: wait until the KPN runs, so the
-        // process's first syscall is traced like every other.
-        kpn.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-        return new Libc(system, name, userTs.Value, kpnTs.Value, kpn, options);
+        // from another thread, without the caller's trace context: the process's first syscall waits
+        // (asynchronously) until the KPN runs, so it is traced like every other. Not a blocking wait
+        // here: the caller may be on the very thread the KPN needs (an actor, or an app's continuation
+        // on a one-thread dispatcher), and a blocked thread would stall the KPN's start for the Ask's
+        // whole timeout.
+        Task started = kpn.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10))
+            .ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return new Libc(system, name, userTs.Value, kpnTs.Value, kpn, options, started);
     }
 
     /// <summary>A process name is one TS path segment and usable in an actor name.</summary>

@@ -1,13 +1,15 @@
+using System.Diagnostics;
 using Akka.Dispatch;
 
 namespace Edsos.Scheduler;
 
 /// <summary>
 /// The executor under EDSRT's default dispatcher: a fixed set of dedicated threads taking mailbox runs from
-/// one queue, and parking (a <see cref="Monitor.Wait(object)"/>, no <c>sched_yield</c>) as soon as the queue is
-/// empty, after at most <c>spin</c> busy checks. Akka's fork-join executor (Helios' dedicated thread pool)
-/// spins and yields for a long while before it blocks, so a host whose one round trip keeps waking a
-/// thread paid a core in spinning; see the Scheduler README, "The dispatcher", for the figures.
+/// one queue, and parking (a <see cref="Monitor.Wait(object)"/>) once the queue is empty, after at most
+/// <see cref="ParkingExecutorSettings.Spin"/> busy checks and <see cref="ParkingExecutorSettings.SpinTime"/> of checking
+/// (pausing, or yielding the CPU with <see cref="ParkingExecutorSettings.YieldWhileSpinning"/>). Akka's fork-join
+/// executor (Helios' dedicated thread pool) yields for a long while before it blocks; see the Scheduler README,
+/// "The dispatcher", for what each way of waiting costs.
 /// </summary>
 /// <remarks>
 /// No lost wake-up: a submitter enqueues, then reads the sleeper count; a worker counts itself asleep (an
@@ -21,6 +23,8 @@ public sealed class ParkingExecutor : ExecutorService
     private readonly object _gate = new();
     private readonly Thread[] _threads;
     private readonly int _spin;
+    private readonly long _spinTicks;
+    private readonly bool _yield;
     private int _sleeping;
     private volatile bool _shutdown;
     private volatile IIdleWait? _idleWait;
@@ -41,8 +45,25 @@ public sealed class ParkingExecutor : ExecutorService
 
     /// <summary>As the other constructor, for the actor system whose dispatchers have <paramref name="prerequisites"/> (see <see cref="Find"/>).</summary>
     public ParkingExecutor(string id, int threads, int spin, IDispatcherPrerequisites? prerequisites)
+        : this(id, new ParkingExecutorSettings { Threads = threads, Spin = spin }, prerequisites)
+    {
+    }
+
+    /// <summary>
+    /// Starts <see cref="ParkingExecutorSettings.Threads"/> background threads named <c>edsrt-N</c> and the id, for the
+    /// actor system whose dispatchers have <paramref name="prerequisites"/> (null: none, such as a shared executor).
+    /// Throws <see cref="ArgumentOutOfRangeException"/> for no threads or a negative spin.
+    /// </summary>
+    public ParkingExecutor(string id, ParkingExecutorSettings settings, IDispatcherPrerequisites? prerequisites)
         : base(id)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        int threads = settings.Threads;
+        int spin = settings.Spin;
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.SpinTime, TimeSpan.Zero, nameof(settings));
+        _spinTicks = (long)(settings.SpinTime.TotalSeconds * Stopwatch.Frequency);
+        _yield = settings.YieldWhileSpinning;
+        RunsContinuations = settings.RunsContinuations;
         _prerequisites = prerequisites;
         lock (s_live)
         {
@@ -97,6 +118,15 @@ public sealed class ParkingExecutor : ExecutorService
             }
         }
     }
+
+    /// <summary>The parking executor whose worker thread the caller is on, or null (any other thread).</summary>
+    public static ParkingExecutor? Current => t_current;
+
+    /// <summary>
+    /// True when the apps' syscall continuations completed on this executor's threads run on it rather than on the
+    /// .NET thread pool (<see cref="ParkingExecutorSettings.RunsContinuations"/>; the KPN's completions ask).
+    /// </summary>
+    public bool RunsContinuations { get; }
 
     /// <summary>True on one of this executor's worker threads.</summary>
     public bool IsWorkerThread => ReferenceEquals(t_current, this);
@@ -199,6 +229,29 @@ public sealed class ParkingExecutor : ExecutorService
             {
                 return true;
             }
+        }
+
+        if (_spinTicks > 0)
+        {
+            // Bounded in time, not in checks: a pause's length differs by a factor of ten between CPUs.
+            long until = Stopwatch.GetTimestamp() + _spinTicks;
+            do
+            {
+                if (_yield)
+                {
+                    Thread.Yield();
+                }
+                else
+                {
+                    Thread.SpinWait(4);
+                }
+
+                if (!_queue.IsEmpty)
+                {
+                    return true;
+                }
+            }
+            while (Stopwatch.GetTimestamp() < until);
         }
 
         return false;

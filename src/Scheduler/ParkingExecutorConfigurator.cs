@@ -4,14 +4,13 @@ using Akka.Dispatch;
 namespace Edsos.Scheduler;
 
 /// <summary>
-/// Builds a <see cref="ParkingExecutor"/> for a dispatcher whose <c>executor</c> names this type; reads
-/// <c>parking-executor.thread-count</c> (default 2) and <c>parking-executor.spin</c> (default 0) from the
-/// dispatcher's configuration.
+/// Builds a <see cref="ParkingExecutor"/> for a dispatcher whose <c>executor</c> names this type, with the
+/// <see cref="ParkingExecutorSettings"/> of the dispatcher's <c>parking-executor</c> section (<c>thread-count</c>,
+/// <c>spin</c>, <c>spin-us</c>, <c>spin-yield</c>, <c>shared</c>, <c>run-continuations</c>).
 /// </summary>
 public sealed class ParkingExecutorConfigurator : ExecutorServiceConfigurator
 {
-    private readonly int _threads;
-    private readonly int _spin;
+    private readonly ParkingExecutorSettings _settings;
     private readonly IDispatcherPrerequisites _prerequisites;
 
     /// <summary>Akka calls this with the dispatcher's configuration.</summary>
@@ -19,11 +18,31 @@ public sealed class ParkingExecutorConfigurator : ExecutorServiceConfigurator
         : base(config, prerequisites)
     {
         _prerequisites = prerequisites;
-        var section = config?.GetConfig("parking-executor");
-        _threads = section?.GetInt("thread-count", 2) ?? 2;
-        _spin = section?.GetInt("spin", 0) ?? 0;
+        _settings = Read(config?.GetConfig("parking-executor"));
     }
 
-    /// <summary>A new executor with the configured threads.</summary>
-    public override ExecutorService Produce(string id) => new ParkingExecutor(id, _threads, _spin, _prerequisites);
+    /// <summary>The settings of a <c>parking-executor</c> section (null: the defaults).</summary>
+    public static ParkingExecutorSettings Read(Config? section)
+    {
+        if (section is null || section.IsEmpty)
+        {
+            return new ParkingExecutorSettings();
+        }
+
+        string? shared = section.GetString("shared", null);
+        return new ParkingExecutorSettings
+        {
+            Threads = section.GetInt("thread-count", 2),
+            Spin = section.GetInt("spin", 0),
+            SpinTime = TimeSpan.FromMicroseconds(section.GetInt("spin-us", 0)),
+            YieldWhileSpinning = section.GetBoolean("spin-yield", false),
+            Shared = string.IsNullOrEmpty(shared) ? null : shared,
+            RunsContinuations = section.GetBoolean("run-continuations", false),
+        };
+    }
+
+    /// <summary>A new executor with the configured settings, or a handle on the shared one.</summary>
+    public override ExecutorService Produce(string id) => _settings.Shared is { } key
+        ? SharedParkingExecutorHandle.Acquire(id, key, _settings)
+        : new ParkingExecutor(id, _settings, _prerequisites);
 }

@@ -27,8 +27,16 @@ public abstract class KpnSpecBase : EdsrtTestKit
 
     private int _rxSeq;
 
-    protected KpnSpecBase(DataPathMode mode = DataPathMode.ZeroCopy)
-        : base(new EdsrtTestKitOptions { DefaultTimeout = Long })
+    protected KpnSpecBase(DataPathMode mode = DataPathMode.ZeroCopy, int dispatcherThreads = 2, string? extraConfig = null)
+        : base(new EdsrtTestKitOptions
+        {
+            DefaultTimeout = Long,
+            ConfigureSystem = o =>
+            {
+                o.DispatcherThreads = dispatcherThreads;
+                o.ExtraConfig = extraConfig is null ? o.ExtraConfig : $"{extraConfig}\n{o.ExtraConfig}";
+            },
+        })
     {
         RxWorker = CreateTestProbe("rx-worker");
         RxWorker.SetAutoPilot(new DelegateAutoPilot(static (_, message) =>

@@ -1,0 +1,38 @@
+namespace Edsos.Scheduler;
+
+/// <summary>
+/// How a <see cref="ParkingExecutor"/> runs: its threads, how a worker that finds the queue empty waits before it parks,
+/// and whether syscall continuations run on it. Read by <see cref="ParkingExecutorConfigurator"/> from a dispatcher's
+/// <c>parking-executor</c> section (the HOCON key of each property is in its summary).
+/// </summary>
+public sealed record ParkingExecutorSettings
+{
+    /// <summary>Worker threads, at least 1 (<c>thread-count</c>, default 2).</summary>
+    public int Threads { get; init; } = 2;
+
+    /// <summary>Empty-queue checks a worker makes, about 0.8 µs of pause apart, before the timed spin (<c>spin</c>, default 0).</summary>
+    public int Spin { get; init; }
+
+    /// <summary>How long a worker keeps checking the empty queue after the <see cref="Spin"/> checks, before it parks (<c>spin-us</c>, microseconds, default 0).</summary>
+    public TimeSpan SpinTime { get; init; }
+
+    /// <summary>
+    /// During <see cref="SpinTime"/>, give the CPU away (<c>sched_yield</c>) between checks instead of pausing on it
+    /// (<c>spin-yield</c>, default off): a thread this worker just woke can then run on its CPU at once.
+    /// </summary>
+    public bool YieldWhileSpinning { get; init; }
+
+    /// <summary>
+    /// One executor for every actor system of the process whose dispatcher names the same key (<c>shared</c>, default
+    /// none: an executor per dispatcher), as a microkernel has one scheduler for all its tree spaces. The first system
+    /// to start one decides its settings; it stops when the last system using it stops.
+    /// </summary>
+    public string? Shared { get; init; }
+
+    /// <summary>
+    /// Run the apps' syscall continuations on this executor's thread that completes the call (<c>run-continuations</c>,
+    /// default off: on the .NET thread pool). An app that then blocks its thread synchronously on a syscall stalls the
+    /// stack until the call's timeout: only for apps that never block (see the Scheduler README, "The dispatcher").
+    /// </summary>
+    public bool RunsContinuations { get; init; }
+}
