@@ -63,9 +63,9 @@ public sealed class IoRingScenarioSpec : EdsrtTestKit
 
         Assert.Equal(SysResult.Ok(count), outRing!.Submit());
 
-        var sent = await ReapAsync(outRing, count);
+        var sent = await TcpSockets.ReapAsync(outRing, count, s_wait);
         Assert.All(sent, c => Assert.True(c.Result == 1000 + (int)c.UserData, $"{c.UserData}: {c.Result} {c.Error}"));
-        var received = await ReapAsync(inRing, count);
+        var received = await TcpSockets.ReapAsync(inRing, count, s_wait);
 
         // Each datagram is whole: its length names its sender's pattern.
         var lengths = new HashSet<long>();
@@ -109,39 +109,16 @@ public sealed class IoRingScenarioSpec : EdsrtTestKit
         var pattern = TcpSockets.Pattern(chunk * chunks, 3);
         var reader = Task.Run(() => TcpSockets.ReadExactlyAsync(server, (int)accepted.Value, chunk * chunks));
         Assert.Equal(Errno.None, client.TryCreateRing(8, out var ring));
-        var buffers = new UserBuffer[chunks];
-        for (int i = 0; i < chunks; i++)
-        {
-            buffers[i] = client.Alloc(chunk);
-            Assert.Equal(Errno.None, client.WriteBuffer(buffers[i], 0, pattern.AsSpan(i * chunk, chunk)));
-            Assert.True(ring!.PrepareSend(fd, buffers[i].Gva, chunk, null, (ulong)i));
-        }
+        var buffers = TcpSockets.PrepareSends(client, ring!, fd, pattern, chunk, chunks);
 
         Assert.Equal(SysResult.Ok(chunks), ring!.Submit());
 
-        var sent = await ReapAsync(ring, chunks);
+        var sent = await TcpSockets.ReapAsync(ring, chunks, s_wait);
         Assert.All(sent, c => Assert.Equal(chunk, c.Result));
         Assert.Equal(pattern, await reader.WaitAsync(s_wait));
         ring.Dispose();
         Assert.True((await client.CloseAsync(fd)).IsOk);
         Assert.True((await server.CloseAsync((int)accepted.Value)).IsOk);
         await TcpSockets.StopAndAssertNoLeaksAsync(hosts, s_wait);
-    }
-
-    private static async Task<List<IoCompletion>> ReapAsync(IoRing ring, int count)
-    {
-        var reaped = new List<IoCompletion>();
-        while (reaped.Count < count)
-        {
-            if (ring.TryReap(out var completion))
-            {
-                reaped.Add(completion);
-                continue;
-            }
-
-            Assert.Equal(Errno.None, await ring.WaitAsync().AsTask().WaitAsync(s_wait));
-        }
-
-        return reaped;
     }
 }

@@ -94,27 +94,11 @@ public sealed class TcpLargeFrameSpec
         var pattern = TcpSockets.Pattern(write * writes, 23);
         var reader = Task.Run(() => TcpSockets.ReadExactlyAsync(server, (int)accepted.Value, write * writes));
         Assert.Equal(Errno.None, client.TryCreateRing(writes, out var ring));
-        var buffers = new UserBuffer[writes];
-        for (int i = 0; i < writes; i++)
-        {
-            buffers[i] = client.Alloc(write);
-            Assert.Equal(Errno.None, client.WriteBuffer(buffers[i], 0, pattern.AsSpan(i * write, write)));
-            Assert.True(ring!.PrepareSend(fd, buffers[i].Gva, write, null, (ulong)i));
-        }
+        var buffers = TcpSockets.PrepareSends(client, ring!, fd, pattern, write, writes);
 
         // Act
         Assert.Equal(SysResult.Ok(writes), ring!.Submit());
-        var answers = new List<IoCompletion>();
-        while (answers.Count < writes)
-        {
-            if (ring.TryReap(out var completion))
-            {
-                answers.Add(completion);
-                continue;
-            }
-
-            Assert.Equal(Errno.None, await ring.WaitAsync().AsTask().WaitAsync(s_wait));
-        }
+        var answers = await TcpSockets.ReapAsync(ring, writes, s_wait);
 
         var back = await reader.WaitAsync(s_wait);
         var tcpA = await TcpSockets.CountersAsync(hosts.A);

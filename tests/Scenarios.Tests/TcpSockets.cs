@@ -40,6 +40,41 @@ internal static class TcpSockets
         return bytes;
     }
 
+    /// <summary>
+    /// Queues <paramref name="count"/> sends of <paramref name="write"/> bytes each on <paramref name="ring"/>, send i from
+    /// a buffer of its own holding bytes [i·write, (i+1)·write) of <paramref name="pattern"/>, user data i; not submitted.
+    /// </summary>
+    public static UserBuffer[] PrepareSends(Libc libc, IoRing ring, int fd, byte[] pattern, int write, int count)
+    {
+        var buffers = new UserBuffer[count];
+        for (int i = 0; i < count; i++)
+        {
+            buffers[i] = libc.Alloc(write);
+            Assert.Equal(Errno.None, libc.WriteBuffer(buffers[i], 0, pattern.AsSpan(i * write, write)));
+            Assert.True(ring.PrepareSend(fd, buffers[i].Gva, write, null, (ulong)i));
+        }
+
+        return buffers;
+    }
+
+    /// <summary>Reaps <paramref name="count"/> completions from <paramref name="ring"/>, waiting on it when none is there.</summary>
+    public static async Task<List<IoCompletion>> ReapAsync(IoRing ring, int count, TimeSpan wait)
+    {
+        var reaped = new List<IoCompletion>();
+        while (reaped.Count < count)
+        {
+            if (ring.TryReap(out var completion))
+            {
+                reaped.Add(completion);
+                continue;
+            }
+
+            Assert.Equal(Errno.None, await ring.WaitAsync().AsTask().WaitAsync(wait));
+        }
+
+        return reaped;
+    }
+
     /// <summary>Reads (zero copy) until <paramref name="size"/> bytes arrived; returns them.</summary>
     public static async Task<byte[]> ReadExactlyAsync(Libc libc, int fd, int size)
     {
