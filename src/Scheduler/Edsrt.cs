@@ -54,6 +54,9 @@ public static class Edsrt
         string scheduler = options.UseTestScheduler
             ? "scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\""
             : "scheduler.implementation = \"Edsos.Scheduler.TimerQueueScheduler, Edsos.Scheduler\"";
+        string dispatcher = options.Dispatcher == EdsrtDispatcher.ForkJoin
+            ? $"type = ForkJoinDispatcher, dedicated-thread-pool {{ thread-count = {options.DispatcherThreads}, threadtype = background }}"
+            : SharedDispatcher(options.DispatcherThreads);
         // EDSOS_AKKA_LOG=DEBUG|INFO|WARNING|ERROR sends Akka's own events to standard out as well:
         // a debugging aid for a person at a terminal, off by default so no stack trace reaches a user.
         string stdoutLevel = Environment.GetEnvironmentVariable("EDSOS_AKKA_LOG") is { Length: > 0 } level ? level : "OFF";
@@ -72,12 +75,8 @@ public static class Edsrt
               log-config-on-start = off
               actor {
                 default-dispatcher {
-                  type = ForkJoinDispatcher
+                  {{dispatcher}}
                   throughput = {{options.Throughput}}
-                  dedicated-thread-pool {
-                    thread-count = {{options.DispatcherThreads}}
-                    threadtype = background
-                  }
                 }
                 mailbox.requirements {
                   "Edsos.Scheduler.Tracing.ITracingMessageQueue, Edsos.Scheduler" = {{TracingMailboxId}}
@@ -102,4 +101,21 @@ public static class Edsrt
             ? ConfigurationFactory.ParseString(overlay).WithFallback(config)
             : config;
     }
+
+    /// <summary>The <see cref="EdsrtDispatcher.Shared"/> dispatcher's HOCON (without throughput).</summary>
+    private static string SharedDispatcher(int threads) => string.Create(CultureInfo.InvariantCulture, $$"""
+        type = Dispatcher
+        executor = "Edsos.Scheduler.ParkingExecutorConfigurator, Edsos.Scheduler"
+        parking-executor {
+          thread-count = {{threads}}
+          spin-us = 200
+          spin-yield = on
+          shared = "edsrt-{{threads}}"
+          run-continuations = on
+          max-threads = 16
+          blocked-after-ms = 50
+          saturated-after-ms = 5
+          spare-lease-ms = 100
+        }
+        """);
 }

@@ -28,7 +28,13 @@ public sealed class EdsrtOptions
     /// </summary>
     public bool UseTestScheduler { get; set; }
 
-    /// <summary>Threads of the default dispatcher (a dedicated fork-join pool); default 2, measured best on this 2-core machine.</summary>
+    /// <summary>The default dispatcher's executor; default <see cref="EdsrtDispatcher.Shared"/>.</summary>
+    public EdsrtDispatcher Dispatcher { get; set; } = EdsrtDispatcher.Shared;
+
+    /// <summary>
+    /// Threads of the default dispatcher: of the shared executor (spares aside), or of the system's own fork-join pool;
+    /// default 2.
+    /// </summary>
     public int DispatcherThreads { get; set; } = 2;
 
     /// <summary>Messages an actor handles per turn before its thread moves on to another actor; default 32.</summary>

@@ -17,11 +17,12 @@ namespace Edsos.Scheduler;
 /// Either the worker sees the run or the submitter sees the sleeper, and its pulse takes the gate, which
 /// the worker holds until <see cref="Monitor.Wait(object)"/> releases it.
 /// </remarks>
-public sealed class ParkingExecutor : ExecutorService
+public sealed partial class ParkingExecutor : ExecutorService
 {
     private readonly System.Collections.Concurrent.ConcurrentQueue<IRunnable> _queue = new();
     private readonly object _gate = new();
     private readonly Thread[] _threads;
+    private readonly ExecutorWorker[] _core;
     private readonly int _spin;
     private readonly long _spinTicks;
     private readonly bool _yield;
@@ -74,10 +75,19 @@ public sealed class ParkingExecutor : ExecutorService
         ArgumentOutOfRangeException.ThrowIfNegative(spin);
         _spin = spin;
         _threads = new Thread[threads];
+        _core = new ExecutorWorker[threads];
         for (int i = 0; i < threads; i++)
         {
-            _threads[i] = new Thread(Work) { IsBackground = true, Name = $"edsrt-{i} {id}" };
-            _threads[i].Start();
+            var worker = new ExecutorWorker(spare: false);
+            _core[i] = worker;
+            _threads[i] = new Thread(() => Work(worker)) { IsBackground = true, Name = $"edsrt-{i} {id}" };
+            worker.Thread = _threads[i];
+        }
+
+        _spares = StartSpares(settings);
+        foreach (var thread in _threads)
+        {
+            thread.Start();
         }
     }
 
@@ -166,9 +176,11 @@ public sealed class ParkingExecutor : ExecutorService
         {
             Monitor.PulseAll(_gate);
         }
+
+        StopSpares();
     }
 
-    private void Work()
+    private void Work(ExecutorWorker worker)
     {
         t_current = this;
         int sincePoll = 0;
@@ -176,7 +188,12 @@ public sealed class ParkingExecutor : ExecutorService
         {
             if (_queue.TryDequeue(out var run))
             {
-                Run(run);
+                if (_spares is not null && _queue.IsEmpty)
+                {
+                    worker.Shallow++;
+                }
+
+                RunOn(worker, run);
                 if (_idleWait is { } busy && ++sincePoll >= PollEvery)
                 {
                     sincePoll = 0;
@@ -186,6 +203,7 @@ public sealed class ParkingExecutor : ExecutorService
                 continue;
             }
 
+            worker.Shallow++;
             if (SpinFor())
             {
                 continue;
@@ -195,6 +213,7 @@ public sealed class ParkingExecutor : ExecutorService
             {
                 // Dekker with Execute: the count is raised (a full fence) before the queue is looked at, so a run
                 // enqueued after the look sees a sleeper and wakes the wait.
+                worker.Parked = true;
                 Interlocked.Increment(ref _sleeping);
                 if (_queue.IsEmpty && !_shutdown)
                 {
@@ -202,6 +221,7 @@ public sealed class ParkingExecutor : ExecutorService
                 }
 
                 Interlocked.Decrement(ref _sleeping);
+                Unparked(worker);
                 sincePoll = 0;
                 idle.Poll();
                 continue;
@@ -209,6 +229,7 @@ public sealed class ParkingExecutor : ExecutorService
 
             lock (_gate)
             {
+                worker.Parked = true;
                 Interlocked.Increment(ref _sleeping);
                 if (_queue.IsEmpty && !_shutdown)
                 {
@@ -217,7 +238,18 @@ public sealed class ParkingExecutor : ExecutorService
 
                 Interlocked.Decrement(ref _sleeping);
             }
+
+            Unparked(worker);
         }
+    }
+
+    private static void RunOn(ExecutorWorker worker, IRunnable run)
+    {
+        // Two plain stores around the run: what the watchdog reads to tell a blocked run from a busy thread.
+        worker.Runs++;
+        worker.InRun = true;
+        Run(run);
+        worker.InRun = false;
     }
 
     private bool SpinFor()

@@ -6,7 +6,8 @@ namespace Edsos.Scheduler;
 /// <summary>
 /// Builds a <see cref="ParkingExecutor"/> for a dispatcher whose <c>executor</c> names this type, with the
 /// <see cref="ParkingExecutorSettings"/> of the dispatcher's <c>parking-executor</c> section (<c>thread-count</c>,
-/// <c>spin</c>, <c>spin-us</c>, <c>spin-yield</c>, <c>shared</c>, <c>run-continuations</c>).
+/// <c>spin</c>, <c>spin-us</c>, <c>spin-yield</c>, <c>shared</c>, <c>run-continuations</c>, <c>max-threads</c>,
+/// <c>blocked-after-ms</c>, <c>saturated-after-ms</c>, <c>spare-lease-ms</c>).
 /// </summary>
 public sealed class ParkingExecutorConfigurator : ExecutorServiceConfigurator
 {
@@ -38,6 +39,10 @@ public sealed class ParkingExecutorConfigurator : ExecutorServiceConfigurator
             YieldWhileSpinning = section.GetBoolean("spin-yield", false),
             Shared = string.IsNullOrEmpty(shared) ? null : shared,
             RunsContinuations = section.GetBoolean("run-continuations", false),
+            MaxThreads = section.GetInt("max-threads", 0),
+            BlockedAfter = TimeSpan.FromMilliseconds(section.GetInt("blocked-after-ms", 50)),
+            SaturatedAfter = TimeSpan.FromMilliseconds(section.GetInt("saturated-after-ms", 0)),
+            SpareLease = TimeSpan.FromMilliseconds(section.GetInt("spare-lease-ms", 100)),
         };
     }
 

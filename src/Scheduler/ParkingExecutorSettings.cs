@@ -35,4 +35,29 @@ public sealed record ParkingExecutorSettings
     /// stack until the call's timeout: only for apps that never block (see the Scheduler README, "The dispatcher").
     /// </summary>
     public bool RunsContinuations { get; init; }
+
+    /// <summary>
+    /// Most threads the executor may run at once, spares included (<c>max-threads</c>, default 0: no spares, only
+    /// <see cref="Threads"/>). Above <see cref="Threads"/>, a watchdog wakes a spare thread when a run has blocked its
+    /// thread (<see cref="BlockedAfter"/>) or the queue has stayed busy (<see cref="SaturatedAfter"/>); see the Scheduler
+    /// README, "Spare threads".
+    /// </summary>
+    public int MaxThreads { get; init; }
+
+    /// <summary>
+    /// A run still running after this long counts as blocked, and a spare takes over its thread's share of the queue
+    /// until it returns (<c>blocked-after-ms</c>, default 50 ms): an app that waits synchronously on a syscall slows the
+    /// stack down instead of stopping it.
+    /// </summary>
+    public TimeSpan BlockedAfter { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// When no running thread has found the queue empty, or left it empty by taking a run, for this long (a backlog,
+    /// not a serial chain of runs each queueing the next), one more spare joins in, up to one thread per
+    /// CPU (<c>saturated-after-ms</c>, default 0: never; load alone does not add threads).
+    /// </summary>
+    public TimeSpan SaturatedAfter { get; init; }
+
+    /// <summary>How long a woken spare stays with the queue after the last reason to wake it (<c>spare-lease-ms</c>, default 100 ms).</summary>
+    public TimeSpan SpareLease { get; init; } = TimeSpan.FromMilliseconds(100);
 }
