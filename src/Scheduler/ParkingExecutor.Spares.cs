@@ -6,8 +6,8 @@ namespace Edsos.Scheduler;
 /// executor costs nothing. On each tick it wakes a spare for each run that has kept its thread longer than
 /// <see cref="ParkingExecutorSettings.BlockedAfter"/> (an app waiting synchronously on a syscall on the stack's thread),
 /// and one more when no running thread has found the queue empty, or left it empty, for <see cref="ParkingExecutorSettings.SaturatedAfter"/>
-/// and there are fewer running threads than CPUs. A woken spare takes runs like any worker; once its lease has run out
-/// and it finds nothing to do, it waits for the next wake-up.
+/// and there are fewer running threads than CPUs. A woken spare takes runs like any worker until its lease runs out (the
+/// watchdog renews it while the reason lasts), and then waits for the next wake-up.
 /// </summary>
 public sealed partial class ParkingExecutor
 {
@@ -21,6 +21,15 @@ public sealed partial class ParkingExecutor
 
     /// <summary>Spare threads with the queue now (taking runs, or parked on the executor's monitor within their lease).</summary>
     public int ActiveSpares => _spares?.ActiveCount ?? 0;
+
+    /// <summary>The shared executors running now (<see cref="ParkingExecutorSettings.Shared"/>), for reports.</summary>
+    public static IReadOnlyList<ParkingExecutor> SharedExecutors => SharedParkingExecutorHandle.Running();
+
+    /// <summary>Spares woken (or started) because a run blocked its thread.</summary>
+    public long BlockedWakes => _spares is null ? 0 : Interlocked.Read(ref _spares.BlockedWakes);
+
+    /// <summary>Spares woken (or started) because a backlog built.</summary>
+    public long BacklogWakes => _spares is null ? 0 : Interlocked.Read(ref _spares.BacklogWakes);
 
     /// <summary>The watchdog's ticks so far (0 without spares): it does not tick while every thread is parked.</summary>
     public long WatchdogTicks => _spares is null ? 0 : Interlocked.Read(ref _spares.Ticks);
@@ -160,8 +169,14 @@ public sealed partial class ParkingExecutor
             }
         }
 
-        if (active < stuck || (saturated && running < Environment.ProcessorCount))
+        if (active < stuck)
         {
+            Interlocked.Increment(ref set.BlockedWakes);
+            WakeSpare(set, spares, now);
+        }
+        else if (saturated && running < Environment.ProcessorCount)
+        {
+            Interlocked.Increment(ref set.BacklogWakes);
             WakeSpare(set, spares, now);
         }
 
@@ -265,6 +280,14 @@ public sealed partial class ParkingExecutor
                     }
 
                     RunOn(worker, run);
+
+                    // The lease ends even while there is work: a serial chain shared by two threads would otherwise
+                    // keep a spare forever (each finds the next run), paying a hand-off per run.
+                    if (Environment.TickCount64 >= Volatile.Read(ref worker.LeaseUntil))
+                    {
+                        break;
+                    }
+
                     continue;
                 }
 

@@ -39,6 +39,15 @@ internal sealed class SharedParkingExecutorHandle : ExecutorService
         }
     }
 
+    /// <summary>Every shared executor running now.</summary>
+    public static ParkingExecutor[] Running()
+    {
+        lock (s_shared)
+        {
+            return [.. s_shared.Values.Select(e => e.Executor)];
+        }
+    }
+
     /// <inheritdoc />
     public override void Execute(IRunnable run) => _executor.Execute(run);
 

@@ -45,6 +45,12 @@ internal sealed class SpareSet
     /// <summary>Ticks so far.</summary>
     public long Ticks;
 
+    /// <summary>Wake-ups for a blocked run.</summary>
+    public long BlockedWakes;
+
+    /// <summary>Wake-ups for a backlog.</summary>
+    public long BacklogWakes;
+
     /// <summary>Spares started.</summary>
     public int Count => Volatile.Read(ref _spares).Length;
 

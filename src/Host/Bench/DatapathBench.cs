@@ -106,6 +106,10 @@ public static class DatapathBench
         }
 
         sampler?.WriteTo(error);
+        if (SpareWakes.Describe("datapath") is { } spares)
+        {
+            await error.WriteLineAsync(spares);
+        }
 
         return failures.Count == 0 ? 0 : 1;
     }

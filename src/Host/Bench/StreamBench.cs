@@ -130,6 +130,11 @@ public static partial class StreamBench
             await error.WriteLineAsync($"edsos bench stream: {failure}");
         }
 
+        if (SpareWakes.Describe("stream") is { } spares)
+        {
+            await error.WriteLineAsync(spares);
+        }
+
         return failures.Count == 0 ? 0 : 1;
     }
 

@@ -14,6 +14,8 @@ namespace Edsos.Scheduler.Faults;
 /// carries on with revoked capabilities, as when a process dies on another CPU at that moment)
 /// and then runs <see cref="EdsrtExtension.ExitTsAsync(TsId)"/> on the thread pool: the hitting actor
 /// never waits for the exit, so an actor inside the exiting subtree (the KPN) cannot deadlock.
+/// A fault's <see cref="FaultSpec.Action"/> (a socket-close's close) runs after the hitting actor's turn: on the
+/// <see cref="ParkingExecutor"/> whose thread hit it, where the apps' code runs too, else on the thread pool.
 /// A <see cref="FaultKind.DriverCrash"/> throws <see cref="InjectedFaultException"/> from
 /// <see cref="Hit"/>. The other kinds are returned to the caller, which acts on them.
 /// </para>
@@ -166,11 +168,23 @@ public sealed class FaultInjector
         if (spec.Action is { } action)
         {
             var previous = completion;
-            completion = Task.Run(async () =>
+            if (previous.IsCompleted && ParkingExecutor.Current is { } executor)
             {
-                await previous.ConfigureAwait(false);
-                await action().ConfigureAwait(false);
-            });
+                // On the shared executor the app's own code runs there too: the action (a close) goes right after this
+                // turn, as the app's next step would, not whenever a thread-pool worker wakes (by then a one-thread
+                // stack may have carried the whole stream).
+                var run = new FaultActionRun(action);
+                executor.Execute(run);
+                completion = run.Completion;
+            }
+            else
+            {
+                completion = Task.Run(async () =>
+                {
+                    await previous.ConfigureAwait(false);
+                    await action().ConfigureAwait(false);
+                });
+            }
         }
 
         var firing = new FaultFiring(spec.Kind, spec.Point, hit, targetPath, lift, lifted, completion);
