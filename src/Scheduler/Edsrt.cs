@@ -114,7 +114,7 @@ public static class Edsrt
           run-continuations = on
           max-threads = 16
           blocked-after-ms = 50
-          saturated-after-ms = 5
+          saturated-after-ms = 0
           spare-lease-ms = 100
         }
         """);

@@ -7,7 +7,7 @@ public enum EdsrtDispatcher
     /// One <see cref="ParkingExecutor"/> for every EDSRT system of the process with the same thread count, as a
     /// microkernel has one scheduler for all its tree spaces: a yielding 200 µs spin before a thread parks, the apps'
     /// syscall continuations on the thread that completed the call, and spare threads when a run blocks its thread
-    /// (50 ms) or a backlog builds (5 ms), up to 16 threads. The Scheduler README, "The dispatcher", has the figures.
+    /// (50 ms), up to 16 threads. The Scheduler README, "The dispatcher", has the figures.
     /// </summary>
     Shared,
 

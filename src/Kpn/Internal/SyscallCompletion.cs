@@ -12,7 +12,7 @@ namespace Edsos.Kpn.Internal;
 /// States: free (in the pool), waiting (a call is out), done (a reply, a timeout, a cancellation or the KPN's stop
 /// completed it; whichever came first wins, the rest are ignored). The reply is handed to the awaiter on the thread
 /// pool (the slot queues itself as a work item): the KPN's thread never runs the app's continuation, and nothing is
-/// allocated. The one exception is opt-in: on a <c>ParkingExecutor</c> with <c>RunsContinuations</c>, the slot is queued
+/// allocated. On a <c>ParkingExecutor</c> with <c>RunsContinuations</c> (the hosts' default dispatcher), the slot is queued
 /// on that executor instead (after the KPN's turn, never inside it). A slot completed by anything but the KPN's reply is never reused, since the KPN may still answer it
 /// later and must not answer someone else's call.
 /// </remarks>
@@ -80,7 +80,7 @@ internal sealed class SyscallCompletion : MinimalActorRef, IValueTaskSource<obje
         _reply = reply;
         if (Edsos.Scheduler.ParkingExecutor.Current is { RunsContinuations: true } executor)
         {
-            // Opted in (ParkingExecutorSettings.RunsContinuations): the app's continuation runs after the KPN's turn on
+            // ParkingExecutorSettings.RunsContinuations: the app's continuation runs after the KPN's turn on
             // the executor's own thread, so the round needs no thread-pool worker woken.
             executor.Execute(this);
         }
