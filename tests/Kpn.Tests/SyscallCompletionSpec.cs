@@ -14,7 +14,9 @@ public sealed class SyscallCompletionSpec : KpnSpecBase
     [Fact]
     public async Task TimedOutRecv_LateReplyIsDropped_NextCallGetsItsOwnAnswer()
     {
-        var timed = UserProcess.Start(Sys, "timed", Table, Icmp, DataPathMode.ZeroCopy, new UserProcessOptions { SyscallTimeout = TimeSpan.FromMilliseconds(300) });
+        // Long enough that the second receive stays out while the checks below run on a loaded machine (at 300 ms it
+        // sometimes timed out too, and "not completed" failed).
+        var timed = UserProcess.Start(Sys, "timed", Table, Icmp, DataPathMode.ZeroCopy, new UserProcessOptions { SyscallTimeout = TimeSpan.FromMilliseconds(1500) });
         var (fd, node, socketTs) = await OpenBoundAsync(timed);
         var buffer = timed.Alloc(100);
 
