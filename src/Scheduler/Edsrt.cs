@@ -105,8 +105,8 @@ public static class Edsrt
     /// <summary>The <see cref="EdsrtDispatcher.Shared"/> dispatcher's HOCON (without throughput).</summary>
     private static string SharedDispatcher(int threads) => string.Create(CultureInfo.InvariantCulture, $$"""
         type = Dispatcher
-        executor = "Edsos.Scheduler.ParkingExecutorConfigurator, Edsos.Scheduler"
-        parking-executor {
+        executor = "Edsos.Scheduler.SharedParkingExecutorConfigurator, Edsos.Scheduler"
+        shared-executor {
           thread-count = {{threads}}
           spin-us = 200
           spin-yield = on

@@ -38,7 +38,7 @@ public static class ClusterConfig
     /// the default dispatcher parking.
     /// </summary>
     public const string ParkingDispatchers = """
-        akka.actor.default-dispatcher { type = Dispatcher, executor = "Edsos.Scheduler.ParkingExecutorConfigurator, Edsos.Scheduler", parking-executor { thread-count = 1, spin = 0, spin-us = 0, spin-yield = off, shared = "", run-continuations = off, max-threads = 0 } }
+        akka.actor.default-dispatcher { type = Dispatcher, executor = "Edsos.Scheduler.ParkingExecutorConfigurator, Edsos.Scheduler", parking-executor { thread-count = 1, spin = 0 } }
         akka.actor.internal-dispatcher { type = Dispatcher, executor = "Edsos.Scheduler.ParkingExecutorConfigurator, Edsos.Scheduler", parking-executor { thread-count = 1, spin = 0 } }
         akka.remote.default-remote-dispatcher { type = Dispatcher, executor = "Edsos.Scheduler.ParkingExecutorConfigurator, Edsos.Scheduler", parking-executor { thread-count = 1, spin = 0 } }
         """;
