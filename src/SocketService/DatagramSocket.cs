@@ -83,9 +83,13 @@ public sealed class DatagramSocket : SockNode
             BeginTransmitBatch();
             try
             {
-                foreach (var send in batch.Sends)
+                // By index: a foreach over the IReadOnlyList would allocate its enumerator per batch. Each send is
+                // returned as the single event is (SendOpen keeps none of them).
+                var sends = batch.Sends;
+                for (int i = 0; i < sends.Count; i++)
                 {
-                    SendOpen(send, Sender);
+                    SendOpen(sends[i], Sender);
+                    Edsrt.ReturnHandled(sends[i]);
                 }
             }
             finally
@@ -124,9 +128,11 @@ public sealed class DatagramSocket : SockNode
         });
         Receive<RecvBatchReqEvent>(batch =>
         {
-            foreach (var recv in batch.Recvs)
+            var recvs = batch.Recvs;
+            for (int i = 0; i < recvs.Count; i++)
             {
-                OnRecv(recv);
+                OnRecv(recvs[i]);
+                Edsrt.ReturnHandled(recvs[i]);
             }
         });
         Receive<ListenSocket>(message => Sender.Tell(new SocketReply(message.ReqId, Errno.EOPNOTSUPP, 0)));
