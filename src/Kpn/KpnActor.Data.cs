@@ -61,7 +61,8 @@ public sealed partial class KpnActor
         }
 
         var reqId = ++_nextReqId;
-        var ctrn = _memory.CtShare(_userTs, hit.Value.Node, buffer, length, entry.Ts, $"send_q/{reqId}", SendShareRights);
+        // Named send_q/<reqId> by the numbered form: no name string per send.
+        var ctrn = _memory.CtShare(_userTs, hit.Value.Node, buffer, length, entry.Ts, "send_q/", reqId, SendShareRights);
         if (!ctrn.IsOk)
         {
             // The socket's TS is gone while its descriptor is open: the socket died under us (in a console cluster its

@@ -44,14 +44,12 @@ public abstract partial class SockNode
 
         var payload = data.Payload;
         using var held = Memory.Own(Ts, ref payload);
-        // One string per delivery (the node's name), not a number string and then the concatenation.
-        Span<char> digits = stackalloc char[20];
-        (++_recvSeq).TryFormat(digits, out int written, default, System.Globalization.CultureInfo.InvariantCulture);
-        var name = string.Concat(_recvPrefix.AsSpan(), digits[..written]);
+        // The node is named recv/sock_0x…_<seq> by the numbered forms: no name string per delivery.
+        ulong seq = ++_recvSeq;
         MemoryResult<Capability> handed;
         if (waiter.Mode == RecvMode.ZeroCopy)
         {
-            handed = Memory.Grant(Ts, held.Node, waiter.Target, name, UserRecvRights & held.Node.Rights);
+            handed = Memory.Grant(Ts, held.Node, waiter.Target, _recvPrefix, seq, UserRecvRights & held.Node.Rights);
             if (handed.IsOk)
             {
                 // Consumed by the grant: the app owns the buffer now, and only its exit revokes it.
@@ -60,7 +58,7 @@ public abstract partial class SockNode
         }
         else
         {
-            handed = Memory.CtShare(Ts, held.Node, 0, data.Length, waiter.Target, name, Rights.Read);
+            handed = Memory.CtShare(Ts, held.Node, 0, data.Length, waiter.Target, _recvPrefix, seq, Rights.Read);
         }
 
         if (!handed.IsOk)
