@@ -113,10 +113,18 @@ public sealed class DatagramSocket : SockNode
         });
         Receive<DatagramReceivedBatchEvent>(batch =>
         {
-            for (int i = 0; i < batch.Count; i++)
+            BeginRecvAnswers();
+            try
             {
-                OnDatagram(batch[i]);
-                Edsrt.ReturnHandled(batch[i]);
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    OnDatagram(batch[i]);
+                    Edsrt.ReturnHandled(batch[i]);
+                }
+            }
+            finally
+            {
+                EndRecvAnswers();
             }
 
             Edsrt.ReturnHandled(batch);
@@ -129,10 +137,18 @@ public sealed class DatagramSocket : SockNode
         Receive<RecvBatchReqEvent>(batch =>
         {
             var recvs = batch.Recvs;
-            for (int i = 0; i < recvs.Count; i++)
+            BeginRecvAnswers();
+            try
             {
-                OnRecv(recvs[i]);
-                Edsrt.ReturnHandled(recvs[i]);
+                for (int i = 0; i < recvs.Count; i++)
+                {
+                    OnRecv(recvs[i]);
+                    Edsrt.ReturnHandled(recvs[i]);
+                }
+            }
+            finally
+            {
+                EndRecvAnswers();
             }
         });
         Receive<ListenSocket>(message => Sender.Tell(new SocketReply(message.ReqId, Errno.EOPNOTSUPP, 0)));

@@ -68,12 +68,12 @@ public abstract partial class SockNode
             return error;
         }
 
-        waiter.ReplyTo.TellTraced(RecvRespEvent.Rent(
-            reqId: waiter.ReqId,
-            error: Errno.None,
-            data: handed.Value,
-            length: data.Length,
-            from: data.From));
+        var answer = RecvRespEvent.Rent(reqId: waiter.ReqId, error: Errno.None, data: handed.Value, length: data.Length, from: data.From);
+        if (!_recvAnswers.TryAdd(waiter.ReplyTo, answer))
+        {
+            waiter.ReplyTo.TellTraced(answer);
+        }
+
         return Errno.None;
     }
 }

@@ -184,7 +184,11 @@ public abstract partial class SockNode
         if (!sent.Replied)
         {
             var bytes = error == Errno.None ? bytesSent : 0;
-            sent.ReplyTo.TellTraced(SendRespEvent.Rent(sent.ReqId, bytes, error));
+            var answer = SendRespEvent.Rent(sent.ReqId, bytes, error);
+            if (!_sendAnswers.TryAdd(sent.ReplyTo, answer))
+            {
+                sent.ReplyTo.TellTraced(answer);
+            }
         }
 
         PumpParked();
