@@ -38,7 +38,7 @@ public abstract partial class SockNode
         if (data.Length == 0)
         {
             // An empty datagram is legal UDP (RFC 768) and carries no node: recv returns 0 bytes.
-            waiter.ReplyTo.Tell(RecvRespEvent.Rent(reqId: waiter.ReqId, error: Errno.None, data: default, length: 0, from: data.From));
+            Answer(waiter.ReplyTo, RecvRespEvent.Rent(reqId: waiter.ReqId, error: Errno.None, data: default, length: 0, from: data.From), traced: false);
             return Errno.None;
         }
 
@@ -64,16 +64,32 @@ public abstract partial class SockNode
         if (!handed.IsOk)
         {
             var error = handed.Error is MemoryError.TsExited or MemoryError.NoSuchTs ? Errno.EFAULT : revoked;
-            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, error));
+            Answer(waiter.ReplyTo, RecvFailed(waiter.ReqId, error), traced: false);
             return error;
         }
 
-        var answer = RecvRespEvent.Rent(reqId: waiter.ReqId, error: Errno.None, data: handed.Value, length: data.Length, from: data.From);
-        if (!_recvAnswers.TryAdd(waiter.ReplyTo, answer))
+        Answer(waiter.ReplyTo, RecvRespEvent.Rent(reqId: waiter.ReqId, error: Errno.None, data: handed.Value, length: data.Length, from: data.From), traced: true);
+        return Errno.None;
+    }
+
+    /// <summary>
+    /// Answers a delivery: into the burst's <see cref="RecvRespBatchEvent"/> when one is open (every delivery's answer,
+    /// the empty and the failed ones too, so a KPN sees them in the order the datagrams were taken), else alone.
+    /// </summary>
+    private void Answer(IActorRef replyTo, RecvRespEvent answer, bool traced)
+    {
+        if (_recvAnswers.TryAdd(replyTo, answer))
         {
-            waiter.ReplyTo.TellTraced(answer);
+            return;
         }
 
-        return Errno.None;
+        if (traced)
+        {
+            replyTo.TellTraced(answer);
+        }
+        else
+        {
+            replyTo.Tell(answer);
+        }
     }
 }

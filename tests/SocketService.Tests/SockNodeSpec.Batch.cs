@@ -167,6 +167,34 @@ public sealed class SockNodeBatchSpec : SocketSpecBase
         AssertNoLeaks();
     }
 
+    [Fact]
+    public void DatagramReceivedBatch_EmptyDatagramBetweenOthers_AnsweredInArrivalOrderInTheBatch()
+    {
+        var (node, ts) = StartBoundSocket();
+        for (ulong i = 0; i < 3; i++)
+        {
+            node.Tell(new RecvReqEvent(60 + i, RecvMode.ZeroCopy, UserTs, false), TestActor);
+        }
+
+        // An empty datagram (legal UDP, no node) between two others: its answer must not overtake the first's.
+        var batch = DatagramReceivedBatchEvent.Rent();
+        batch.Add(DatagramReceivedEvent.Rent(Mount(ts, Pattern(20, 1)), 20, Peer, Local));
+        batch.Add(DatagramReceivedEvent.Rent(default, 0, Peer, Local));
+        batch.Add(DatagramReceivedEvent.Rent(Mount(ts, Pattern(22, 3)), 22, Peer, Local));
+        node.Tell(batch);
+
+        var responses = ExpectMsg<RecvRespBatchEvent>().Resps;
+        Assert.Equal([60UL, 61UL, 62UL], responses.Select(r => r.ReqId));
+        Assert.Equal([20, 0, 22], responses.Select(r => r.Length));
+        Assert.Equal(Pattern(20, 1), ReadAll(UserTs, responses[0].Data, 20));
+        Assert.Equal(Pattern(22, 3), ReadAll(UserTs, responses[2].Data, 22));
+        Memory.Pop(UserTs, responses[0].Data).ThrowIfFailed();
+        Memory.Pop(UserTs, responses[2].Data).ThrowIfFailed();
+        node.Tell(new CloseSocket(99), TestActor);
+        ExpectMsg<SocketReply>(r => r.ReqId == 99);
+        AssertNoLeaks();
+    }
+
     /// <summary>A datagram's payload mounted in the socket's TS, as the receive worker hands it.</summary>
     private Capability Mount(TsId socketTs, byte[] payload)
     {
