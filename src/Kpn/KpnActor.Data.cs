@@ -61,7 +61,8 @@ public sealed partial class KpnActor
         }
 
         var reqId = ++_nextReqId;
-        var ctrn = _memory.CtShare(_userTs, hit.Value.Node, buffer, length, entry.Ts, $"send_q/{reqId}", SendShareRights);
+        // Named send_q/<reqId> by the numbered form: no name string per send.
+        var ctrn = _memory.CtShare(_userTs, hit.Value.Node, buffer, length, entry.Ts, "send_q/", reqId, SendShareRights);
         if (!ctrn.IsOk)
         {
             // The socket's TS is gone while its descriptor is open: the socket died under us (in a console cluster its
@@ -197,7 +198,14 @@ public sealed partial class KpnActor
             return;
         }
 
-        // Seed 000 stage 5: send_resp_event carries the byte count back to the caller.
+        // Seed 000 stage 5: send_resp_event carries the byte count back to the caller (a ring operation's straight
+        // into its completion entry: nothing boxed per send).
+        if (call.ReplyTo is RingOpCompletion op)
+        {
+            op.Complete(reply.Error == Errno.None ? SysResult.Ok(reply.Bytes) : SysResult.Fail(reply.Error));
+            return;
+        }
+
         call.ReplyTo.Tell(reply.Error == Errno.None ? SysResult.BoxedOk(reply.Bytes) : SysResult.Fail(reply.Error));
     }
 
@@ -256,7 +264,14 @@ public sealed partial class KpnActor
             return;
         }
 
-        // The node is the app's from here on (it frees it with Libc.Free).
+        // The node is the app's from here on (it frees it with Libc.Free). A ring operation's goes straight into its
+        // completion entry.
+        if (call.ReplyTo is RingOpCompletion op)
+        {
+            op.CompleteReceived(reply.Length, reply.From, reply.Data, info.Value.Gva);
+            return;
+        }
+
         call.ReplyTo.Tell(new ZeroCopyRecv(Errno.None, new UserBuffer(reply.Data, info.Value.Gva, reply.Length), reply.Length, reply.From));
     }
 

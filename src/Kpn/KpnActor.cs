@@ -162,6 +162,24 @@ public sealed partial class KpnActor : EdsrtActor
             OnRecvResp(reply);
             Edsrt.ReturnHandled(reply);
         });
+        Receive<SendRespBatchEvent>(batch =>
+        {
+            var replies = batch.Resps;
+            for (int i = 0; i < replies.Count; i++)
+            {
+                OnSendResp(replies[i]);
+                Edsrt.ReturnHandled(replies[i]);
+            }
+        });
+        Receive<RecvRespBatchEvent>(batch =>
+        {
+            var replies = batch.Resps;
+            for (int i = 0; i < replies.Count; i++)
+            {
+                OnRecvResp(replies[i]);
+                Edsrt.ReturnHandled(replies[i]);
+            }
+        });
     }
 
     private void OnSocket(KpnProtocol.Socket call)

@@ -136,6 +136,34 @@ public sealed partial class MemoryManager
     }
 
     /// <summary>
+    /// ct_share as the GVA form, the CTRN named <paramref name="namePrefix"/> followed by <paramref name="nameNumber"/>
+    /// in decimal (<c>"send_q/"</c> and 42: <c>send_q/42</c>, the same name and bytes as that string), without the
+    /// string: a data path that names each share after its request allocates nothing for the name and has it
+    /// validated once per prefix. Fails as the GVA form (<see cref="MemoryError.InvalidArgument"/> for a prefix that
+    /// makes no valid name, or one too long with the number).
+    /// </summary>
+    public MemoryResult<Capability> CtShare(TsId caller, Capability source, Gva gva, int length, TsId target, string namePrefix, ulong nameNumber, Rights rights, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (_disposed)
+        {
+            return Disposed();
+        }
+
+        return Made(_arena.CtShare(caller, source, gva, length, target, namePrefix, nameNumber, rights), MemoryOp.CtShare, caller, file, line);
+    }
+
+    /// <summary>ct_share by byte offset, named <paramref name="namePrefix"/> followed by <paramref name="nameNumber"/> in decimal; see the GVA form's numbered overload.</summary>
+    public MemoryResult<Capability> CtShare(TsId caller, Capability source, int offset, int length, TsId target, string namePrefix, ulong nameNumber, Rights rights, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (_disposed)
+        {
+            return Disposed();
+        }
+
+        return Made(_arena.CtShare(caller, source, offset, length, target, namePrefix, nameNumber, rights), MemoryOp.CtShare, caller, file, line);
+    }
+
+    /// <summary>
     /// Splits the caller's node at <paramref name="offset"/> into a head [0, offset) and a tail
     /// [offset, length) over the same extents, with the same owner, origins, CTRN-ness and node
     /// rights; the head keeps the first GVA, the tail starts at first GVA + offset. Consumes the
@@ -223,6 +251,22 @@ public sealed partial class MemoryManager
         }
 
         return Made(_arena.Grant(caller, node, target, name, rights), MemoryOp.Grant, caller, file, line);
+    }
+
+    /// <summary>
+    /// <see cref="Grant(TsId, Capability, TsId, string, Rights, string, int)"/> naming the node
+    /// <paramref name="namePrefix"/> followed by <paramref name="nameNumber"/> in decimal (the same name as that
+    /// string), without making the string: a receive path names each delivery after its sequence number and
+    /// allocates nothing for it. Fails as the string form.
+    /// </summary>
+    public MemoryResult<Capability> Grant(TsId caller, Capability node, TsId target, string namePrefix, ulong nameNumber, Rights rights, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (_disposed)
+        {
+            return Disposed();
+        }
+
+        return Made(_arena.Grant(caller, node, target, namePrefix, nameNumber, rights), MemoryOp.Grant, caller, file, line);
     }
 
     /// <summary>

@@ -83,9 +83,13 @@ public sealed class DatagramSocket : SockNode
             BeginTransmitBatch();
             try
             {
-                foreach (var send in batch.Sends)
+                // By index: a foreach over the IReadOnlyList would allocate its enumerator per batch. Each send is
+                // returned as the single event is (SendOpen keeps none of them).
+                var sends = batch.Sends;
+                for (int i = 0; i < sends.Count; i++)
                 {
-                    SendOpen(send, Sender);
+                    SendOpen(sends[i], Sender);
+                    Edsrt.ReturnHandled(sends[i]);
                 }
             }
             finally
@@ -109,10 +113,18 @@ public sealed class DatagramSocket : SockNode
         });
         Receive<DatagramReceivedBatchEvent>(batch =>
         {
-            for (int i = 0; i < batch.Count; i++)
+            BeginRecvAnswers();
+            try
             {
-                OnDatagram(batch[i]);
-                Edsrt.ReturnHandled(batch[i]);
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    OnDatagram(batch[i]);
+                    Edsrt.ReturnHandled(batch[i]);
+                }
+            }
+            finally
+            {
+                EndRecvAnswers();
             }
 
             Edsrt.ReturnHandled(batch);
@@ -124,9 +136,19 @@ public sealed class DatagramSocket : SockNode
         });
         Receive<RecvBatchReqEvent>(batch =>
         {
-            foreach (var recv in batch.Recvs)
+            var recvs = batch.Recvs;
+            BeginRecvAnswers();
+            try
             {
-                OnRecv(recv);
+                for (int i = 0; i < recvs.Count; i++)
+                {
+                    OnRecv(recvs[i]);
+                    Edsrt.ReturnHandled(recvs[i]);
+                }
+            }
+            finally
+            {
+                EndRecvAnswers();
             }
         });
         Receive<ListenSocket>(message => Sender.Tell(new SocketReply(message.ReqId, Errno.EOPNOTSUPP, 0)));

@@ -38,20 +38,18 @@ public abstract partial class SockNode
         if (data.Length == 0)
         {
             // An empty datagram is legal UDP (RFC 768) and carries no node: recv returns 0 bytes.
-            waiter.ReplyTo.Tell(RecvRespEvent.Rent(reqId: waiter.ReqId, error: Errno.None, data: default, length: 0, from: data.From));
+            Answer(waiter.ReplyTo, RecvRespEvent.Rent(reqId: waiter.ReqId, error: Errno.None, data: default, length: 0, from: data.From), traced: false);
             return Errno.None;
         }
 
         var payload = data.Payload;
         using var held = Memory.Own(Ts, ref payload);
-        // One string per delivery (the node's name), not a number string and then the concatenation.
-        Span<char> digits = stackalloc char[20];
-        (++_recvSeq).TryFormat(digits, out int written, default, System.Globalization.CultureInfo.InvariantCulture);
-        var name = string.Concat(_recvPrefix.AsSpan(), digits[..written]);
+        // The node is named recv/sock_0x…_<seq> by the numbered forms: no name string per delivery.
+        ulong seq = ++_recvSeq;
         MemoryResult<Capability> handed;
         if (waiter.Mode == RecvMode.ZeroCopy)
         {
-            handed = Memory.Grant(Ts, held.Node, waiter.Target, name, UserRecvRights & held.Node.Rights);
+            handed = Memory.Grant(Ts, held.Node, waiter.Target, _recvPrefix, seq, UserRecvRights & held.Node.Rights);
             if (handed.IsOk)
             {
                 // Consumed by the grant: the app owns the buffer now, and only its exit revokes it.
@@ -60,22 +58,38 @@ public abstract partial class SockNode
         }
         else
         {
-            handed = Memory.CtShare(Ts, held.Node, 0, data.Length, waiter.Target, name, Rights.Read);
+            handed = Memory.CtShare(Ts, held.Node, 0, data.Length, waiter.Target, _recvPrefix, seq, Rights.Read);
         }
 
         if (!handed.IsOk)
         {
             var error = handed.Error is MemoryError.TsExited or MemoryError.NoSuchTs ? Errno.EFAULT : revoked;
-            waiter.ReplyTo.Tell(RecvFailed(waiter.ReqId, error));
+            Answer(waiter.ReplyTo, RecvFailed(waiter.ReqId, error), traced: false);
             return error;
         }
 
-        waiter.ReplyTo.TellTraced(RecvRespEvent.Rent(
-            reqId: waiter.ReqId,
-            error: Errno.None,
-            data: handed.Value,
-            length: data.Length,
-            from: data.From));
+        Answer(waiter.ReplyTo, RecvRespEvent.Rent(reqId: waiter.ReqId, error: Errno.None, data: handed.Value, length: data.Length, from: data.From), traced: true);
         return Errno.None;
+    }
+
+    /// <summary>
+    /// Answers a delivery: into the burst's <see cref="RecvRespBatchEvent"/> when one is open (every delivery's answer,
+    /// the empty and the failed ones too, so a KPN sees them in the order the datagrams were taken), else alone.
+    /// </summary>
+    private void Answer(IActorRef replyTo, RecvRespEvent answer, bool traced)
+    {
+        if (_recvAnswers.TryAdd(replyTo, answer))
+        {
+            return;
+        }
+
+        if (traced)
+        {
+            replyTo.TellTraced(answer);
+        }
+        else
+        {
+            replyTo.Tell(answer);
+        }
     }
 }

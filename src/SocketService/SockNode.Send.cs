@@ -161,8 +161,9 @@ public abstract partial class SockNode
     }
 
     // The whole node from its first byte: the share by offset finds the node's GVA under its own lock (no Locate first).
+    // Named sock_0x…/<xmitId> by the numbered form, so no name string is made per datagram.
     private MemoryResult<Capability> ShareToTx(ulong xmitId, Capability own, int length)
-        => Memory.CtShare(Ts, own, offset: 0, length, Options.TxTs, $"{_txPrefix}{xmitId}", TxRights);
+        => Memory.CtShare(Ts, own, offset: 0, length, Options.TxTs, _txPrefix, xmitId, TxRights);
 
     private void OnXmitComplete(ulong requestId, int bytesSent, Errno error)
     {
@@ -183,7 +184,11 @@ public abstract partial class SockNode
         if (!sent.Replied)
         {
             var bytes = error == Errno.None ? bytesSent : 0;
-            sent.ReplyTo.TellTraced(SendRespEvent.Rent(sent.ReqId, bytes, error));
+            var answer = SendRespEvent.Rent(sent.ReqId, bytes, error);
+            if (!_sendAnswers.TryAdd(sent.ReplyTo, answer))
+            {
+                sent.ReplyTo.TellTraced(answer);
+            }
         }
 
         PumpParked();

@@ -30,6 +30,11 @@ public abstract partial class SockNode : EdsrtActor
 {
     private readonly string _recvPrefix;
 
+    // The answers of one burst (a batch of completions or of datagrams) to each KPN, in one event rather than one
+    // mailbox hop per datagram (SendRespBatchEvent, RecvRespBatchEvent).
+    private readonly AnswerOutbox<SendRespEvent> _sendAnswers = new(answers => new SendRespBatchEvent(answers));
+    private readonly AnswerOutbox<RecvRespEvent> _recvAnswers = new(answers => new RecvRespBatchEvent(answers));
+
     /// <summary>Creates the socket; <paramref name="options"/> carry the endpoint the family opened.</summary>
     private protected SockNode(SockNodeOptions options)
     {
@@ -105,8 +110,10 @@ public abstract partial class SockNode : EdsrtActor
         });
         Receive<Ipv4Protocol.IpXmitCompleteBatch>(batch =>
         {
-            // Sends parked for SO_SNDBUF room that these completions free leave in one batch too.
+            // Sends parked for SO_SNDBUF room that these completions free leave in one batch too, and the answers
+            // to the completed sends in one SendRespBatchEvent per KPN.
             BeginTransmitBatch();
+            _sendAnswers.Open();
             try
             {
                 for (int i = 0; i < batch.Count; i++)
@@ -117,6 +124,7 @@ public abstract partial class SockNode : EdsrtActor
             }
             finally
             {
+                _sendAnswers.Flush(Self);
                 EndTransmitBatch();
             }
 
@@ -128,6 +136,16 @@ public abstract partial class SockNode : EdsrtActor
         // back to this socket's mailbox in order, and the phase then current answers it.
         Receive<SendBatchReqEvent>(batch => Unbatch(batch, Sender));
     }
+
+    /// <summary>
+    /// Starts a burst of receive answers (a batch of arriving datagrams, or of receives served from the queue): until
+    /// the matching <see cref="EndRecvAnswers"/> the datagrams handed over go to each KPN in one
+    /// <see cref="RecvRespBatchEvent"/>.
+    /// </summary>
+    private protected void BeginRecvAnswers() => _recvAnswers.Open();
+
+    /// <summary>Tells each KPN the burst's receive answers (one alone as itself); call it in a <c>finally</c>.</summary>
+    private protected void EndRecvAnswers() => _recvAnswers.Flush(Self);
 
     /// <summary>Tells this socket each send of <paramref name="batch"/> on its own, from <paramref name="replyTo"/>.</summary>
     private protected void Unbatch(SendBatchReqEvent batch, IActorRef replyTo)

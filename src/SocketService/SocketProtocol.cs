@@ -140,6 +140,13 @@ public static class SocketProtocol
     /// </summary>
     public sealed record SendBatchReqEvent(IReadOnlyList<SendReqEvent> Sends);
 
+    /// <summary>
+    /// sock_node → KPN: several <see cref="SendRespEvent"/>s in one event, the answers one burst of transmit completions
+    /// (an <c>IpXmitCompleteBatch</c>) gives to the same sender, in completion order; a burst with one answer for it sends
+    /// that <see cref="SendRespEvent"/> alone. The receiver takes each exactly as if it had arrived alone, in order.
+    /// </summary>
+    public sealed record SendRespBatchEvent(IReadOnlyList<SendRespEvent> Resps);
+
     /// <summary>sock_node → KPN (<c>send_resp_event</c>): bytes sent, or the error.</summary>
     public sealed record SendRespEvent(ulong ReqId, int Bytes, Errno Error) : IPooledMessage
     {
@@ -264,6 +271,14 @@ public static class SocketProtocol
     /// one <see cref="RecvRespEvent"/> per receive.
     /// </summary>
     public sealed record RecvBatchReqEvent(IReadOnlyList<RecvReqEvent> Recvs);
+
+    /// <summary>
+    /// sock_node → KPN: several <see cref="RecvRespEvent"/>s in one event, the answers one burst (a batch of arriving
+    /// datagrams, or a <see cref="RecvBatchReqEvent"/> served from the queue) gives to the same receiver, in order; a
+    /// burst with one answer for it sends that <see cref="RecvRespEvent"/> alone. Each carries its node as alone would
+    /// (the receiver owns them all); the receiver takes each exactly as if it had arrived alone, in order.
+    /// </summary>
+    public sealed record RecvRespBatchEvent(IReadOnlyList<RecvRespEvent> Resps);
 
     /// <summary>
     /// KPN → socket, after its caller gave up on receive <paramref name="ReqId"/>: a waiter still queued is

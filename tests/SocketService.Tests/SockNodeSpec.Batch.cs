@@ -11,7 +11,7 @@ namespace Edsos.SocketService.Tests;
 public sealed class SockNodeBatchSpec : SocketSpecBase
 {
     [Fact]
-    public void SendBatch_Open_OneXmitBatchRequestThenCompletionBatchAnswersEachSend()
+    public void SendBatch_Open_OneXmitBatchRequestThenCompletionBatchAnswersEachSendInOneEvent()
     {
         var (node, ts) = StartBoundSocket(txBatches: true);
         var payloads = new List<byte[]>();
@@ -40,12 +40,17 @@ public sealed class SockNodeBatchSpec : SocketSpecBase
 
         node.Tell(completions, Tx.Ref);
 
+        // The burst's four answers reach the KPN in one event, in completion order.
+        var answers = ExpectMsg<SendRespBatchEvent>().Resps;
+        Assert.Equal(4, answers.Count);
         for (int i = 0; i < 4; i++)
         {
-            var answer = ExpectMsg<SendRespEvent>();
+            var answer = answers[i];
             Assert.Equal((ulong)(10 + i), answer.ReqId);
             Assert.Equal(i == 2 ? (0, Errno.EHOSTUNREACH) : (100 + i, Errno.None), (answer.Bytes, answer.Error));
         }
+
+        ExpectNoMsg(Short);
 
         Tx.ExpectNoMsg(Short);
         users.ForEach(user => Memory.Pop(UserTs, user).ThrowIfFailed());
@@ -98,7 +103,7 @@ public sealed class SockNodeBatchSpec : SocketSpecBase
     }
 
     [Fact]
-    public void DatagramReceivedBatch_WaitingReceives_EachServedInOrder()
+    public void DatagramReceivedBatch_WaitingReceives_EachServedInOrderInOneEvent()
     {
         var (node, ts) = StartBoundSocket();
         for (ulong i = 0; i < 3; i++)
@@ -114,14 +119,77 @@ public sealed class SockNodeBatchSpec : SocketSpecBase
 
         node.Tell(batch);
 
+        // The three deliveries reach the KPN in one event, in order.
+        var responses = ExpectMsg<RecvRespBatchEvent>().Resps;
+        Assert.Equal(3, responses.Count);
         for (int i = 0; i < 3; i++)
         {
-            var response = ExpectMsg<RecvRespEvent>();
+            var response = responses[i];
             Assert.Equal(((ulong)(20 + i), Errno.None), (response.ReqId, response.Error));
             Assert.Equal(Pattern(30 + i, i), ReadAll(UserTs, response.Data, response.Length));
             Memory.Pop(UserTs, response.Data).ThrowIfFailed();
         }
 
+        node.Tell(new CloseSocket(99), TestActor);
+        ExpectMsg<SocketReply>(r => r.ReqId == 99);
+        AssertNoLeaks();
+    }
+
+    [Fact]
+    public void RecvBatch_DatagramsQueued_AnsweredInOneEventAndAnOnlyAnswerAlone()
+    {
+        var (node, ts) = StartBoundSocket();
+        var arrived = DatagramReceivedBatchEvent.Rent();
+        for (int i = 0; i < 3; i++)
+        {
+            arrived.Add(DatagramReceivedEvent.Rent(Mount(ts, Pattern(40 + i, i)), 40 + i, Peer, Local));
+        }
+
+        node.Tell(arrived);
+        node.Tell(new RecvBatchReqEvent([new RecvReqEvent(50, RecvMode.ZeroCopy, UserTs, false), new RecvReqEvent(51, RecvMode.ZeroCopy, UserTs, false)]), TestActor);
+
+        var responses = ExpectMsg<RecvRespBatchEvent>().Resps;
+        Assert.Equal([50UL, 51UL], responses.Select(r => r.ReqId));
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(Pattern(40 + i, i), ReadAll(UserTs, responses[i].Data, responses[i].Length));
+            Memory.Pop(UserTs, responses[i].Data).ThrowIfFailed();
+        }
+
+        // One datagram left, one receive in the batch: its answer goes alone, as a plain RecvRespEvent.
+        node.Tell(new RecvBatchReqEvent([new RecvReqEvent(52, RecvMode.ZeroCopy, UserTs, false)]), TestActor);
+        var last = ExpectMsg<RecvRespEvent>();
+        Assert.Equal(52UL, last.ReqId);
+        Assert.Equal(Pattern(42, 2), ReadAll(UserTs, last.Data, last.Length));
+        Memory.Pop(UserTs, last.Data).ThrowIfFailed();
+        node.Tell(new CloseSocket(99), TestActor);
+        ExpectMsg<SocketReply>(r => r.ReqId == 99);
+        AssertNoLeaks();
+    }
+
+    [Fact]
+    public void DatagramReceivedBatch_EmptyDatagramBetweenOthers_AnsweredInArrivalOrderInTheBatch()
+    {
+        var (node, ts) = StartBoundSocket();
+        for (ulong i = 0; i < 3; i++)
+        {
+            node.Tell(new RecvReqEvent(60 + i, RecvMode.ZeroCopy, UserTs, false), TestActor);
+        }
+
+        // An empty datagram (legal UDP, no node) between two others: its answer must not overtake the first's.
+        var batch = DatagramReceivedBatchEvent.Rent();
+        batch.Add(DatagramReceivedEvent.Rent(Mount(ts, Pattern(20, 1)), 20, Peer, Local));
+        batch.Add(DatagramReceivedEvent.Rent(default, 0, Peer, Local));
+        batch.Add(DatagramReceivedEvent.Rent(Mount(ts, Pattern(22, 3)), 22, Peer, Local));
+        node.Tell(batch);
+
+        var responses = ExpectMsg<RecvRespBatchEvent>().Resps;
+        Assert.Equal([60UL, 61UL, 62UL], responses.Select(r => r.ReqId));
+        Assert.Equal([20, 0, 22], responses.Select(r => r.Length));
+        Assert.Equal(Pattern(20, 1), ReadAll(UserTs, responses[0].Data, 20));
+        Assert.Equal(Pattern(22, 3), ReadAll(UserTs, responses[2].Data, 22));
+        Memory.Pop(UserTs, responses[0].Data).ThrowIfFailed();
+        Memory.Pop(UserTs, responses[2].Data).ThrowIfFailed();
         node.Tell(new CloseSocket(99), TestActor);
         ExpectMsg<SocketReply>(r => r.ReqId == 99);
         AssertNoLeaks();

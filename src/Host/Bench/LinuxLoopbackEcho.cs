@@ -113,10 +113,10 @@ public sealed class LinuxLoopbackEcho : IDisposable
             else
             {
                 ulong sequence = ++_sequence;
-                Fill(_send, sequence);
+                DatagramPattern.Fill(_send, sequence);
                 _client.Send(_send);
                 int n = _client.Receive(_receive);
-                if (n != _size || !Check(_receive.AsSpan(0, n), sequence))
+                if (n != _size || DatagramPattern.FirstMismatch(_receive.AsSpan(0, n), sequence, 0) >= 0)
                 {
                     BadRounds++;
                 }
@@ -132,33 +132,6 @@ public sealed class LinuxLoopbackEcho : IDisposable
         _server.Dispose();
         _listener?.Dispose();
         _echo.Join(TimeSpan.FromSeconds(5));
-    }
-
-    private static void Fill(Span<byte> payload, ulong sequence)
-    {
-        if (payload.Length >= 8)
-        {
-            DatagramPattern.Fill(payload, sequence);
-            return;
-        }
-
-        for (int i = 0; i < payload.Length; i++)
-        {
-            payload[i] = DatagramPattern.ByteAt(sequence, i);
-        }
-    }
-
-    private static bool Check(ReadOnlySpan<byte> payload, ulong sequence)
-    {
-        for (int i = 0; i < payload.Length; i++)
-        {
-            if (payload[i] != DatagramPattern.ByteAt(sequence, i))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private void EchoDatagrams()

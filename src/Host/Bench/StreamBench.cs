@@ -53,6 +53,7 @@ public static partial class StreamBench
             return 2;
         }
 
+        using var sampler = AllocationSampler.FromEnvironment();
         var failures = new List<string>();
         var rows = new List<StreamBenchRow>();
         var duration = TimeSpan.FromSeconds(seconds);
@@ -97,7 +98,8 @@ public static partial class StreamBench
                 var unit = samples[mode].Select(s => tcp ? s.BytesPerS * 8 / 1e9 : s.DatagramsPerS).Order().ToArray();
                 double median = unit[unit.Length / 2];
                 double cpu = samples[mode].Select(s => s.CpuUsPerMb).Order().ElementAt(unit.Length / 2);
-                rows.Add(new StreamBenchRow(proto, size, mode, tcp ? 0 : median, tcp ? median : 0, unit[0], unit[^1], cpu, unit.Length));
+                double alloc = samples[mode].Select(s => s.AllocBytesPerMb).Order().ElementAt(unit.Length / 2);
+                rows.Add(new StreamBenchRow(proto, size, mode, tcp ? 0 : median, tcp ? median : 0, unit[0], unit[^1], cpu, unit.Length, alloc));
             }
         }
 
@@ -108,11 +110,11 @@ public static partial class StreamBench
         else
         {
             await output.WriteLineAsync($"One-way stream, {inflight} UDP sends in flight (TCP: one writer), median of interleaved repetitions of {seconds:0.#} s");
-            await output.WriteLineAsync($"{"proto",-5} {"size",6} {"mode",-9} {"rate",14} {"min",10} {"max",10} {"cpu µs/MB",10}");
+            await output.WriteLineAsync($"{"proto",-5} {"size",6} {"mode",-9} {"rate",14} {"min",10} {"max",10} {"cpu µs/MB",10} {"alloc B/MB",10}");
             foreach (var r in rows)
             {
                 string rate = r.Proto == "tcp" ? $"{r.GbitPerS:0.000} Gbit/s" : $"{r.DatagramsPerS:N0} dgram/s";
-                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{r.Proto,-5} {r.Size,6} {r.Mode,-9} {rate,14} {r.Min,10:0.###} {r.Max,10:0.###} {r.CpuUsPerMb,10:N0}"));
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{r.Proto,-5} {r.Size,6} {r.Mode,-9} {rate,14} {r.Min,10:0.###} {r.Max,10:0.###} {r.CpuUsPerMb,10:N0} {r.AllocBytesPerMb,10:N0}"));
             }
 
             foreach (var group in rows.GroupBy(r => (r.Proto, r.Size)))
@@ -125,6 +127,7 @@ public static partial class StreamBench
             }
         }
 
+        sampler?.WriteTo(error);
         foreach (string failure in failures)
         {
             await error.WriteLineAsync($"edsos bench stream: {failure}");
@@ -201,7 +204,7 @@ public static partial class StreamBench
                 failures.Add($"{label}: {e}");
             }
 
-            return new Sample(datagrams / window.Seconds, bytes / window.Seconds, window.CpuUs / Math.Max(bytes / 1e6, 1e-9));
+            return window.Sample(datagrams, bytes);
         }
         finally
         {
@@ -355,7 +358,7 @@ public static partial class StreamBench
         var (datagrams, bytes) = window.Counted();
         receiver.Close();
         reader.Join(TimeSpan.FromSeconds(2));
-        return new Sample(datagrams / window.Seconds, bytes / window.Seconds, window.CpuUs / Math.Max(bytes / 1e6, 1e-9));
+        return window.Sample(datagrams, bytes);
     }
 
     private static Sample RunLinuxTcp(int size, TimeSpan duration)
@@ -396,10 +399,10 @@ public static partial class StreamBench
         var (datagrams, bytes) = window.Counted();
         client.Shutdown(SocketShutdown.Send);
         reader.Join(TimeSpan.FromSeconds(5));
-        return new Sample(datagrams / window.Seconds, bytes / window.Seconds, window.CpuUs / Math.Max(bytes / 1e6, 1e-9));
+        return window.Sample(datagrams, bytes);
     }
 
-    private readonly record struct Sample(double DatagramsPerS, double BytesPerS, double CpuUsPerMb);
+    private readonly record struct Sample(double DatagramsPerS, double BytesPerS, double CpuUsPerMb, double AllocBytesPerMb);
 
     /// <summary>What a receiver counted; read by the window at its edges.</summary>
     private interface ICounter
@@ -427,14 +430,14 @@ public static partial class StreamBench
 
     /// <summary>
     /// A run's clock: it starts with the senders, lets the first fifth of the run pass uncounted (queues
-    /// filling, windows opening), then snapshots the receiver's counters and the process CPU time at the
-    /// start and the end of the measured part.
+    /// filling, windows opening), then snapshots the receiver's counters, the process CPU time and the bytes it
+    /// allocated at the start and the end of the measured part.
     /// </summary>
     private sealed class MeasureWindow(TimeSpan duration, ICounter counter) : IDisposable
     {
         private readonly Stopwatch _clock = new();
-        private (long Datagrams, long Bytes, TimeSpan Cpu, long Ticks) _first;
-        private (long Datagrams, long Bytes, TimeSpan Cpu, long Ticks) _last;
+        private (long Datagrams, long Bytes, TimeSpan Cpu, long Ticks, long Allocated) _first;
+        private (long Datagrams, long Bytes, TimeSpan Cpu, long Ticks, long Allocated) _last;
         private volatile bool _over;
 
         public bool Over => _over;
@@ -464,11 +467,18 @@ public static partial class StreamBench
             return (_last.Datagrams - _first.Datagrams, _last.Bytes - _first.Bytes);
         }
 
+        /// <summary>The run's figures from what <see cref="Counted"/> returned.</summary>
+        public Sample Sample(double datagrams, double bytes)
+        {
+            double mb = Math.Max(bytes / 1e6, 1e-9);
+            return new Sample(datagrams / Seconds, bytes / Seconds, CpuUs / mb, (_last.Allocated - _first.Allocated) / mb);
+        }
+
         public void Dispose() => _clock.Stop();
 
-        private void Snap(ref (long Datagrams, long Bytes, TimeSpan Cpu, long Ticks) at)
+        private void Snap(ref (long Datagrams, long Bytes, TimeSpan Cpu, long Ticks, long Allocated) at)
         {
-            at = (counter.Datagrams, counter.Bytes, Process.GetCurrentProcess().TotalProcessorTime, Stopwatch.GetTimestamp());
+            at = (counter.Datagrams, counter.Bytes, Process.GetCurrentProcess().TotalProcessorTime, Stopwatch.GetTimestamp(), GC.GetTotalAllocatedBytes(precise: false));
         }
     }
 }

@@ -14,6 +14,7 @@ namespace Edsos.Host.Bench;
 /// <param name="Max">The fastest repetition, in the row's unit.</param>
 /// <param name="CpuUsPerMb">Median process CPU time per megabyte delivered, in microseconds.</param>
 /// <param name="Repetitions">Measured repetitions.</param>
+/// <param name="AllocBytesPerMb">Median bytes the whole process allocated (<see cref="GC.GetTotalAllocatedBytes"/>) per megabyte delivered.</param>
 public sealed record StreamBenchRow(
     string Proto,
     int Size,
@@ -23,4 +24,5 @@ public sealed record StreamBenchRow(
     double Min,
     double Max,
     double CpuUsPerMb,
-    int Repetitions);
+    int Repetitions,
+    double AllocBytesPerMb);

@@ -67,8 +67,8 @@ public sealed class EdsosJsonSerializer : SerializerWithStringManifest
         typeof(SocketProtocol.CreateSocket), typeof(SocketProtocol.SocketCreated), typeof(SocketProtocol.BindSocket),
         typeof(SocketProtocol.ConnectSocket), typeof(SocketProtocol.ListenSocket), typeof(SocketProtocol.AcceptReqEvent),
         typeof(SocketProtocol.AcceptRespEvent), typeof(SocketProtocol.AdoptConnection), typeof(SocketProtocol.ShutdownSocket),
-        typeof(SocketProtocol.SendReqEvent), typeof(SocketProtocol.SendBatchReqEvent), typeof(SocketProtocol.RecvBatchReqEvent), typeof(SocketProtocol.SendRespEvent), typeof(SocketProtocol.RecvReqEvent),
-        typeof(SocketProtocol.RecvCancelEvent), typeof(SocketProtocol.RecvRespEvent), typeof(SocketProtocol.SetSocketOption),
+        typeof(SocketProtocol.SendReqEvent), typeof(SocketProtocol.SendBatchReqEvent), typeof(SocketProtocol.RecvBatchReqEvent), typeof(SocketProtocol.SendRespEvent), typeof(SocketProtocol.SendRespBatchEvent), typeof(SocketProtocol.RecvReqEvent),
+        typeof(SocketProtocol.RecvCancelEvent), typeof(SocketProtocol.RecvRespEvent), typeof(SocketProtocol.RecvRespBatchEvent), typeof(SocketProtocol.SetSocketOption),
         typeof(SocketProtocol.GetSocketOption), typeof(SocketProtocol.CloseSocket), typeof(SocketProtocol.GetSocketStats),
         typeof(SocketProtocol.SocketStats), typeof(SocketProtocol.SocketReply), typeof(SocketProtocol.CloseOrphans),
         typeof(SocketProtocol.OrphansClosed),
@@ -203,9 +203,11 @@ public sealed class EdsosJsonSerializer : SerializerWithStringManifest
 [JsonSerializable(typeof(SocketProtocol.SendBatchReqEvent))]
 [JsonSerializable(typeof(SocketProtocol.RecvBatchReqEvent))]
 [JsonSerializable(typeof(SocketProtocol.SendRespEvent))]
+[JsonSerializable(typeof(SocketProtocol.SendRespBatchEvent))]
 [JsonSerializable(typeof(SocketProtocol.RecvReqEvent))]
 [JsonSerializable(typeof(SocketProtocol.RecvCancelEvent))]
 [JsonSerializable(typeof(SocketProtocol.RecvRespEvent))]
+[JsonSerializable(typeof(SocketProtocol.RecvRespBatchEvent))]
 [JsonSerializable(typeof(SocketProtocol.SetSocketOption))]
 [JsonSerializable(typeof(SocketProtocol.GetSocketOption))]
 [JsonSerializable(typeof(SocketProtocol.CloseSocket))]

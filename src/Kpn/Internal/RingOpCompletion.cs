@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Edsos.Memory;
 using Edsos.Protocol;
 
 namespace Edsos.Kpn.Internal;
@@ -30,6 +31,18 @@ internal sealed class RingOpCompletion : MinimalActorRef
 
     /// <summary>The operation.</summary>
     public IoOp Op { get; set; }
+
+    /// <summary>The KPN's own answer to a send or classic receive, staged without boxing a <see cref="SysResult"/> for <see cref="TellInternal"/>.</summary>
+    public void Complete(SysResult result) =>
+        _ring.Complete(this, new CompletionEntry(UserData, Op, result.Value, result.Error, default, default, default));
+
+    /// <summary>
+    /// The KPN's own answer to a zero-copy receive that got a datagram: <paramref name="node"/> (granted to the app,
+    /// at <paramref name="gva"/>) goes into the completion entry as it is, without the <see cref="ZeroCopyRecv"/> and
+    /// <see cref="UserBuffer"/> a <see cref="TellInternal"/> would be handed (allocated per datagram only to be unpacked here).
+    /// </summary>
+    public void CompleteReceived(int length, Ipv4Endpoint from, Capability node, Gva gva) =>
+        _ring.Complete(this, new CompletionEntry(UserData, Op, length, Errno.None, from, node, gva));
 
     /// <inheritdoc />
     protected override void TellInternal(object message, IActorRef sender)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using L = Edsos.Memory.Shared.SharedLayout;
 
@@ -18,6 +19,15 @@ public sealed unsafe partial class SharedArena
     private readonly string?[] _nameKeys = new string?[NameSlots];
     private readonly byte[] _nameBytes = new byte[NameSlots * L.MaxNameBytes];
     private readonly int[] _nameLengths = new int[NameSlots];
+
+    // Prefixes of numbered names ("send_q/" + a request id): a prefix is no name itself (a trailing '/'), so it has
+    // a cache of its own, keyed the same way, holding prefixes that form a valid name with any number appended. The
+    // numbered name is assembled in _numbered (under the lock, like the cache).
+    private const int PrefixSlots = 64;
+    private readonly string?[] _prefixKeys = new string?[PrefixSlots];
+    private readonly byte[] _prefixBytes = new byte[PrefixSlots * L.MaxNameBytes];
+    private readonly int[] _prefixLengths = new int[PrefixSlots];
+    private readonly byte[] _numbered = new byte[L.MaxNameBytes];
 
     /// <summary>
     /// The UTF-8 bytes of <paramref name="name"/> when it is a valid node name
@@ -50,6 +60,47 @@ public sealed unsafe partial class SharedArena
         }
 
         utf8 = new ReadOnlySpan<byte>(_nameBytes, slot * L.MaxNameBytes, _nameLengths[slot]);
+        return true;
+    }
+
+    /// <summary>
+    /// The UTF-8 bytes of <paramref name="prefix"/> followed by <paramref name="number"/> in decimal when that is a
+    /// valid node name, else false; the same bytes <see cref="TryEncodeName"/> gives for the concatenated string,
+    /// without making it. The span stays valid until the next call; the lock is held.
+    /// </summary>
+    private bool TryEncodeNumberedName(string? prefix, ulong number, out ReadOnlySpan<byte> utf8)
+    {
+        utf8 = default;
+        if (string.IsNullOrEmpty(prefix))
+        {
+            return false;
+        }
+
+        int n = prefix.Length;
+        int hash = (n * 31) ^ (prefix[0] << 3) ^ prefix[n - 1] ^ (n > 1 ? prefix[n - 2] << 5 : 0);
+        int slot = (hash ^ (hash >> 7)) & (PrefixSlots - 1);
+        if (!ReferenceEquals(_prefixKeys[slot], prefix))
+        {
+            // Valid with one digit appended means valid with any number: a segment of digits is always valid, and a
+            // prefix without a trailing '/' gets digits at the end of its last segment, which digits never spoil.
+            // The length is checked per number below. Made once per prefix string.
+            if (Encoding.UTF8.GetByteCount(prefix) >= L.MaxNameBytes || !SharedNames.IsValidName(prefix + "0"))
+            {
+                return false;
+            }
+
+            _prefixLengths[slot] = Encoding.UTF8.GetBytes(prefix, _prefixBytes.AsSpan(slot * L.MaxNameBytes, L.MaxNameBytes));
+            _prefixKeys[slot] = prefix;
+        }
+
+        int length = _prefixLengths[slot];
+        _prefixBytes.AsSpan(slot * L.MaxNameBytes, length).CopyTo(_numbered);
+        if (!number.TryFormat(_numbered.AsSpan(length), out int digits, default, CultureInfo.InvariantCulture))
+        {
+            return false;
+        }
+
+        utf8 = new ReadOnlySpan<byte>(_numbered, 0, length + digits);
         return true;
     }
 }

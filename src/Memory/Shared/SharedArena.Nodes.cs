@@ -136,7 +136,37 @@ public sealed unsafe partial class SharedArena
     /// <see cref="CtShare(TsId, Capability, Gva, int, TsId, string, Rights)"/>. A negative offset or
     /// one past the node is <see cref="MemoryError.OutOfRange"/>.
     /// </summary>
-    public MemoryResult<Capability> CtShare(TsId caller, Capability source, int offset, int length, TsId target, string name, Rights rights)
+    public MemoryResult<Capability> CtShare(TsId caller, Capability source, int offset, int length, TsId target, string name, Rights rights) =>
+        CtShareAt(caller, source, offset, length, target, name, 0, numbered: false, rights);
+
+    /// <summary>
+    /// ct_share by byte offset, named <paramref name="namePrefix"/> followed by <paramref name="nameNumber"/> in
+    /// decimal (<c>"send_q/"</c> and 42: <c>send_q/42</c>), the name written into the node record without a string
+    /// made for it; see <see cref="CtShare(TsId, Capability, int, int, TsId, string, Rights)"/>. A name that is not
+    /// valid once the number is appended is <see cref="MemoryError.InvalidArgument"/>.
+    /// </summary>
+    public MemoryResult<Capability> CtShare(TsId caller, Capability source, int offset, int length, TsId target, string namePrefix, ulong nameNumber, Rights rights) =>
+        CtShareAt(caller, source, offset, length, target, namePrefix, nameNumber, numbered: true, rights);
+
+    /// <summary>
+    /// ct_share named <paramref name="namePrefix"/> followed by <paramref name="nameNumber"/> in decimal, without a
+    /// string made for the name; see <see cref="CtShare(TsId, Capability, Gva, int, TsId, string, Rights)"/> and the
+    /// offset form's numbered overload.
+    /// </summary>
+    public MemoryResult<Capability> CtShare(TsId caller, Capability source, Gva gva, int length, TsId target, string namePrefix, ulong nameNumber, Rights rights)
+    {
+        Enter();
+        try
+        {
+            return CtShareLocked(caller, source, gva, length, target, namePrefix, nameNumber, numbered: true, rights);
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    private MemoryResult<Capability> CtShareAt(TsId caller, Capability source, int offset, int length, TsId target, string name, ulong number, bool numbered, Rights rights)
     {
         Enter();
         try
@@ -152,7 +182,7 @@ public sealed unsafe partial class SharedArena
                 return MemoryResult<Capability>.Fail(MemoryError.OutOfRange, $"offset {offset} outside a node of {I32(node + L.NLength)} bytes");
             }
 
-            return CtShareLocked(caller, source, NodeGva(node).Add(offset), length, target, name, rights);
+            return CtShareLocked(caller, source, NodeGva(node).Add(offset), length, target, name, number, numbered, rights);
         }
         finally
         {
@@ -178,7 +208,7 @@ public sealed unsafe partial class SharedArena
         Enter();
         try
         {
-            return CtShareLocked(caller, source, gva, length, target, name, rights);
+            return CtShareLocked(caller, source, gva, length, target, name, 0, numbered: false, rights);
         }
         finally
         {
@@ -272,7 +302,7 @@ public sealed unsafe partial class SharedArena
     // that under PGO once the body has no stackalloc) it ran out and called SipHash.Round eight
     // times per mint: 25 % slower in bench runtime.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private MemoryResult<Capability> CtShareLocked(TsId caller, Capability source, Gva gva, int length, TsId target, string name, Rights rights)
+    private MemoryResult<Capability> CtShareLocked(TsId caller, Capability source, Gva gva, int length, TsId target, string name, ulong number, bool numbered, Rights rights)
     {
         var check = CheckCap(caller, source, Rights.Share, out long src);
         if (!check.IsOk)
@@ -280,9 +310,9 @@ public sealed unsafe partial class SharedArena
             return check;
         }
 
-        if (length <= 0 || !TryEncodeName(name, out var utf8))
+        if (length <= 0 || !(numbered ? TryEncodeNumberedName(name, number, out var utf8) : TryEncodeName(name, out utf8)))
         {
-            return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"ct_share needs a positive length and a valid name (length {length}, name '{name}')");
+            return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"ct_share needs a positive length and a valid name (length {length}, name '{name}{(numbered ? number.ToString(System.Globalization.CultureInfo.InvariantCulture) : "")}')");
         }
 
         if ((rights & ~source.Rights) != 0)

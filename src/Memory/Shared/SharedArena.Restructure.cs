@@ -224,8 +224,18 @@ public sealed unsafe partial class SharedArena
     /// Share. Fails like <see cref="CtShare(TsId, Capability, Gva, int, TsId, string, Rights)"/>
     /// (rights beyond the capability's, kernel memory from a user caller, bad target or name).
     /// </summary>
+    public MemoryResult<Capability> Grant(TsId caller, Capability node, TsId target, string name, Rights rights) =>
+        Grant(caller, node, target, name, 0, numbered: false, rights);
+
+    /// <summary>
+    /// <see cref="Grant(TsId, Capability, TsId, string, Rights)"/> naming the node <paramref name="namePrefix"/>
+    /// followed by <paramref name="nameNumber"/> in decimal, without a string made for the name.
+    /// </summary>
+    public MemoryResult<Capability> Grant(TsId caller, Capability node, TsId target, string namePrefix, ulong nameNumber, Rights rights) =>
+        Grant(caller, node, target, namePrefix, nameNumber, numbered: true, rights);
+
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public MemoryResult<Capability> Grant(TsId caller, Capability node, TsId target, string name, Rights rights)
+    private MemoryResult<Capability> Grant(TsId caller, Capability node, TsId target, string name, ulong number, bool numbered, Rights rights)
     {
         Enter();
         try
@@ -236,9 +246,9 @@ public sealed unsafe partial class SharedArena
                 return check;
             }
 
-            if (!TryEncodeName(name, out var utf8))
+            if (!(numbered ? TryEncodeNumberedName(name, number, out var utf8) : TryEncodeName(name, out utf8)))
             {
-                return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"malformed node name '{name}'");
+                return MemoryResult<Capability>.Fail(MemoryError.InvalidArgument, $"malformed node name '{name}{(numbered ? number.ToString(System.Globalization.CultureInfo.InvariantCulture) : "")}'");
             }
 
             if ((rights & ~node.Rights) != 0)
