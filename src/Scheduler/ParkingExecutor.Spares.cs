@@ -171,13 +171,14 @@ public sealed partial class ParkingExecutor
 
         if (active < stuck)
         {
-            Interlocked.Increment(ref set.BlockedWakes);
-            WakeSpare(set, spares, now);
+            if (WakeSpare(set, spares, now))
+            {
+                Interlocked.Increment(ref set.BlockedWakes);
+            }
         }
-        else if (saturated && running < Environment.ProcessorCount)
+        else if (saturated && running < Environment.ProcessorCount && WakeSpare(set, spares, now))
         {
             Interlocked.Increment(ref set.BacklogWakes);
-            WakeSpare(set, spares, now);
         }
 
         return awake || queued || active > 0;
@@ -226,7 +227,8 @@ public sealed partial class ParkingExecutor
         }
     }
 
-    private void WakeSpare(SpareSet set, ExecutorWorker[] spares, long now)
+    /// <summary>Wakes a waiting spare, or starts one below the cap; false at the cap.</summary>
+    private bool WakeSpare(SpareSet set, ExecutorWorker[] spares, long now)
     {
         foreach (var spare in spares)
         {
@@ -239,19 +241,20 @@ public sealed partial class ParkingExecutor
                     Monitor.Pulse(spare);
                 }
 
-                return;
+                return true;
             }
         }
 
         if (_threads.Length + spares.Length >= set.MaxThreads)
         {
-            return;
+            return false;
         }
 
         var worker = new ExecutorWorker(spare: true) { LeaseUntil = now + set.LeaseMs, Active = true };
         worker.Thread = new Thread(() => SpareWork(worker)) { IsBackground = true, Name = $"edsrt-spare-{spares.Length} {Id}" };
         set.Add(worker);
         worker.Thread.Start();
+        return true;
     }
 
     private void SpareWork(ExecutorWorker worker)

@@ -83,6 +83,28 @@ public sealed class ParkingExecutorSparesSpec
     }
 
     [Fact]
+    public async Task AtTheCap_NoMoreSpares_AndWakesCountOnlyThoseMade()
+    {
+        var executor = new ParkingExecutor("spares", OneThread(2), null);
+        using var release = new ManualResetEventSlim();
+        try
+        {
+            executor.Execute(new ActionRun(() => release.Wait(TimeSpan.FromSeconds(30))));
+            await Until(() => executor.SpareThreads == 1, "a spare for the first blocked run");
+            executor.Execute(new ActionRun(() => release.Wait(TimeSpan.FromSeconds(30))));
+            await Task.Delay(200);
+
+            Assert.Equal(1, executor.SpareThreads);
+            Assert.Equal(1, executor.BlockedWakes);
+        }
+        finally
+        {
+            release.Set();
+            executor.Shutdown();
+        }
+    }
+
+    [Fact]
     public async Task AfterTheBlockedRunReturns_SparesAndWatchdogGoQuiet()
     {
         var executor = new ParkingExecutor("spares", OneThread(4), null);
