@@ -16,9 +16,6 @@ internal sealed class ExecutorWorker
     /// <summary>True for a thread the watchdog started (beyond <see cref="ParkingExecutorSettings.Threads"/>).</summary>
     public bool Spare { get; }
 
-    /// <summary>The thread.</summary>
-    public Thread? Thread { get; set; }
-
     /// <summary>Runs started on this thread (written by it only).</summary>
     public long Runs;
 

@@ -251,9 +251,9 @@ public sealed partial class ParkingExecutor
         }
 
         var worker = new ExecutorWorker(spare: true) { LeaseUntil = now + set.LeaseMs, Active = true };
-        worker.Thread = new Thread(() => SpareWork(worker)) { IsBackground = true, Name = $"edsrt-spare-{spares.Length} {Id}" };
+        var thread = new Thread(() => SpareWork(worker)) { IsBackground = true, Name = $"edsrt-spare-{spares.Length} {Id}" };
         set.Add(worker);
-        worker.Thread.Start();
+        thread.Start();
         return true;
     }
 

@@ -81,7 +81,6 @@ public sealed partial class ParkingExecutor : ExecutorService
             var worker = new ExecutorWorker(spare: false);
             _core[i] = worker;
             _threads[i] = new Thread(() => Work(worker)) { IsBackground = true, Name = $"edsrt-{i} {id}" };
-            worker.Thread = _threads[i];
         }
 
         _spares = StartSpares(settings);

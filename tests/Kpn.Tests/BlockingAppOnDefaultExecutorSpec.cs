@@ -21,13 +21,7 @@ public sealed class BlockingAppOnDefaultExecutorSpec : KpnSpecBase
     {
         var result = await Task.Run(async () =>
         {
-            // A reply that beats the await leaves the caller on its own thread: call until one lands on the executor.
-            var first = await App.SocketAsync(SocketTable.AfInet, SocketKind.Dgram, 0).ConfigureAwait(false);
-            for (int i = 0; i < 100 && ParkingExecutor.Current is null && first.IsOk; i++)
-            {
-                await App.CloseAsync((int)first.Value).ConfigureAwait(false);
-                first = await App.SocketAsync(SocketTable.AfInet, SocketKind.Dgram, 0).ConfigureAwait(false);
-            }
+            var first = await OpenSocketOnExecutorAsync().ConfigureAwait(false);
 
             var executor = ParkingExecutor.Current;
             var thread = Thread.CurrentThread.Name;

@@ -161,4 +161,21 @@ public abstract class KpnSpecBase : EdsrtTestKit
     }
 
     protected static async Task<T> Within10s<T>(ValueTask<T> call) => await call.AsTask().WaitAsync(Long);
+
+    /// <summary>
+    /// Opens a datagram socket from a continuation that runs on the default dispatcher's executor: a reply that beats
+    /// the await leaves the caller on its own thread, so it calls (closing each extra socket) until one lands there.
+    /// The caller is on the executor's thread afterwards when <see cref="ParkingExecutor.Current"/> is not null.
+    /// </summary>
+    protected async Task<SysResult> OpenSocketOnExecutorAsync()
+    {
+        var opened = await App.SocketAsync(SocketTable.AfInet, SocketKind.Dgram, 0).ConfigureAwait(false);
+        for (int i = 0; i < 100 && ParkingExecutor.Current is null && opened.IsOk; i++)
+        {
+            await App.CloseAsync((int)opened.Value).ConfigureAwait(false);
+            opened = await App.SocketAsync(SocketTable.AfInet, SocketKind.Dgram, 0).ConfigureAwait(false);
+        }
+
+        return opened;
+    }
 }
