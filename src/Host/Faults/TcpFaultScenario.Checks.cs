@@ -107,8 +107,9 @@ public static partial class TcpFaultScenario
         Errno[] victim = fault?.Kind switch
         {
             // The exiting process's calls end with EINTR (its KPN stops) or EBADF (it has exited); one that raced
-            // the lift may see EFAULT or EIO, and one answered by TCP first the reset or EPIPE.
-            FaultKind.TsExit => [Errno.EINTR, Errno.EBADF, Errno.EFAULT, Errno.EIO, Errno.ECONNRESET, Errno.EPIPE],
+            // the lift may see EFAULT or EIO, and one answered by TCP first the reset or EPIPE, or the abort TCP
+            // makes when it finds its queued payload revoked (ECONNABORTED, when the lift beats the KPN's stop).
+            FaultKind.TsExit => [Errno.EINTR, Errno.EBADF, Errno.EFAULT, Errno.EIO, Errno.ECONNRESET, Errno.EPIPE, Errno.ECONNABORTED],
             FaultKind.SocketClose => [Errno.EBADF, Errno.EPIPE, Errno.ECONNRESET],
             _ => [],
         };
