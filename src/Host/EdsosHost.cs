@@ -80,6 +80,7 @@ public sealed class EdsosHost : IAsyncDisposable
             Services = services,
             LoggerFactory = services.GetRequiredService<ILoggerFactory>(),
             DispatcherThreads = options.Workers,
+            Dispatcher = options.Dispatcher,
         });
         system.RegisterOnTermination(services.Dispose);
         try

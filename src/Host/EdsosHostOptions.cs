@@ -31,8 +31,17 @@ public sealed record EdsosHostOptions
     /// <summary>Pages in the host's arena (4 KiB each).</summary>
     public int ArenaPages { get; init; } = 8192;
 
-    /// <summary>Runtime worker threads for this host (two hosts share the machine's two cores).</summary>
+    /// <summary>
+    /// Runtime worker threads for this host, with <see cref="Scheduler.EdsrtDispatcher.Shared"/> or
+    /// <see cref="Scheduler.EdsrtDispatcher.ForkJoin"/> (the per-CPU default gives each host one queue and thread).
+    /// </summary>
     public int Workers { get; init; } = 1;
+
+    /// <summary>
+    /// The runtime's executor: by default one shared by the process's hosts with a run queue per CPU, each host bound to
+    /// one (<see cref="Scheduler.EdsrtDispatcher.SharedPerCpu"/>: the hosts run side by side, as machines would).
+    /// </summary>
+    public Scheduler.EdsrtDispatcher Dispatcher { get; init; } = Scheduler.EdsrtDispatcher.SharedPerCpu;
 
     /// <summary>Interface MTU.</summary>
     public int Mtu { get; init; } = 1500;

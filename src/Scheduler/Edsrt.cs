@@ -54,9 +54,12 @@ public static class Edsrt
         string scheduler = options.UseTestScheduler
             ? "scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\""
             : "scheduler.implementation = \"Edsos.Scheduler.TimerQueueScheduler, Edsos.Scheduler\"";
-        string dispatcher = options.Dispatcher == EdsrtDispatcher.ForkJoin
-            ? $"type = ForkJoinDispatcher, dedicated-thread-pool {{ thread-count = {options.DispatcherThreads}, threadtype = background }}"
-            : SharedDispatcher(options.DispatcherThreads);
+        string dispatcher = options.Dispatcher switch
+        {
+            EdsrtDispatcher.ForkJoin => $"type = ForkJoinDispatcher, dedicated-thread-pool {{ thread-count = {options.DispatcherThreads}, threadtype = background }}",
+            EdsrtDispatcher.SharedPerCpu => SharedDispatcher(Environment.ProcessorCount, queuePerThread: true),
+            _ => SharedDispatcher(options.DispatcherThreads, queuePerThread: false),
+        };
         // EDSOS_AKKA_LOG=DEBUG|INFO|WARNING|ERROR sends Akka's own events to standard out as well:
         // a debugging aid for a person at a terminal, off by default so no stack trace reaches a user.
         string stdoutLevel = Environment.GetEnvironmentVariable("EDSOS_AKKA_LOG") is { Length: > 0 } level ? level : "OFF";
@@ -102,16 +105,17 @@ public static class Edsrt
             : config;
     }
 
-    /// <summary>The <see cref="EdsrtDispatcher.Shared"/> dispatcher's HOCON (without throughput).</summary>
-    private static string SharedDispatcher(int threads) => string.Create(CultureInfo.InvariantCulture, $$"""
+    /// <summary>The <see cref="EdsrtDispatcher.Shared"/> (or <see cref="EdsrtDispatcher.SharedPerCpu"/>) dispatcher's HOCON (without throughput).</summary>
+    private static string SharedDispatcher(int threads, bool queuePerThread) => string.Create(CultureInfo.InvariantCulture, $$"""
         type = Dispatcher
         executor = "Edsos.Scheduler.SharedParkingExecutorConfigurator, Edsos.Scheduler"
         shared-executor {
           thread-count = {{threads}}
           spin-us = 200
           spin-yield = on
-          shared = "edsrt-{{threads}}"
+          shared = "edsrt-{{(queuePerThread ? "cpu-" : "")}}{{threads}}"
           run-continuations = on
+          queue-per-thread = {{(queuePerThread ? "on" : "off")}}
           max-threads = 16
           blocked-after-ms = 50
           saturated-after-ms = 0

@@ -11,6 +11,14 @@ public enum EdsrtDispatcher
     /// </summary>
     Shared,
 
+    /// <summary>
+    /// As <see cref="Shared"/>, with a run queue per CPU (<see cref="ParkingExecutorSettings.QueuePerThread"/>): one thread
+    /// per CPU, each system bound to one queue in turn, so the hosts of a process run side by side as machines would
+    /// (<see cref="EdsrtOptions.DispatcherThreads"/> is not used). The EDSOS hosts' default; the Scheduler README, "A run
+    /// queue per host", has the figures.
+    /// </summary>
+    SharedPerCpu,
+
     /// <summary>Akka's fork-join dispatcher on <see cref="EdsrtOptions.DispatcherThreads"/> dedicated threads per system.</summary>
     ForkJoin,
 }

@@ -33,7 +33,7 @@ public sealed class EdsrtOptions
 
     /// <summary>
     /// Threads of the default dispatcher: of the shared executor (spares aside), or of the system's own fork-join pool;
-    /// default 2.
+    /// default 2. <see cref="EdsrtDispatcher.SharedPerCpu"/> has one per CPU instead.
     /// </summary>
     public int DispatcherThreads { get; set; } = 2;
 

@@ -16,6 +16,12 @@ internal sealed class ExecutorWorker
     /// <summary>True for a thread the watchdog started (beyond <see cref="ParkingExecutorSettings.Threads"/>).</summary>
     public bool Spare { get; }
 
+    /// <summary>
+    /// The lane the thread takes runs from and parks on: a core thread's own (or the one lane); a spare's is the lane of
+    /// the thread it was woken for, and it takes from the others too.
+    /// </summary>
+    public volatile RunLane? Lane;
+
     /// <summary>Runs started on this thread (written by it only).</summary>
     public long Runs;
 
@@ -33,6 +39,9 @@ internal sealed class ExecutorWorker
     /// of runs, each queueing the next, leaves it empty at every take; a backlog never does.
     /// </summary>
     public long Shallow;
+
+    /// <summary>Times the thread parked (written by it only).</summary>
+    public long Parks;
 
     /// <summary>A spare stays with the queue until this <see cref="Environment.TickCount64"/>.</summary>
     public long LeaseUntil;

@@ -1,3 +1,5 @@
+using Akka.Dispatch;
+
 namespace Edsos.Scheduler;
 
 /// <summary>
@@ -136,9 +138,10 @@ public sealed partial class ParkingExecutor
         int running = 0;
         bool foundEmptyLately = false;
         bool awake = false;
+        RunLane? stuckLane = null;
         foreach (var worker in _core)
         {
-            Look(worker, set, now, ref stuck, ref running, ref foundEmptyLately, ref awake);
+            Look(worker, set, now, ref stuck, ref running, ref foundEmptyLately, ref awake, ref stuckLane);
         }
 
         var spares = set.Snapshot();
@@ -146,11 +149,12 @@ public sealed partial class ParkingExecutor
         {
             if (spare.Active)
             {
-                Look(spare, set, now, ref stuck, ref running, ref foundEmptyLately, ref awake);
+                Look(spare, set, now, ref stuck, ref running, ref foundEmptyLately, ref awake, ref stuckLane);
             }
         }
 
-        bool queued = !_queue.IsEmpty;
+        var queuedLane = QueuedLane();
+        bool queued = queuedLane is not null;
         bool saturated = set.SaturatedMs > 0 && queued && running > 0 && !foundEmptyLately;
 
         // Leases renewed: a spare for each blocked run, and every spare while the queue stays busy.
@@ -171,12 +175,12 @@ public sealed partial class ParkingExecutor
 
         if (active < stuck)
         {
-            if (WakeSpare(set, spares, now))
+            if (WakeSpare(set, spares, now, stuckLane ?? _lanes[0]))
             {
                 Interlocked.Increment(ref set.BlockedWakes);
             }
         }
-        else if (saturated && running < Environment.ProcessorCount && WakeSpare(set, spares, now))
+        else if (saturated && running < Environment.ProcessorCount && WakeSpare(set, spares, now, queuedLane!))
         {
             Interlocked.Increment(ref set.BacklogWakes);
         }
@@ -184,7 +188,7 @@ public sealed partial class ParkingExecutor
         return awake || queued || active > 0;
     }
 
-    private static void Look(ExecutorWorker worker, SpareSet set, long now, ref int stuck, ref int running, ref bool foundEmptyLately, ref bool awake)
+    private static void Look(ExecutorWorker worker, SpareSet set, long now, ref int stuck, ref int running, ref bool foundEmptyLately, ref bool awake, ref RunLane? stuckLane)
     {
         long runs = Volatile.Read(ref worker.Runs);
         if (worker.InRun && runs == worker.SeenRuns)
@@ -193,6 +197,7 @@ public sealed partial class ParkingExecutor
             {
                 stuck++;
                 awake = true;
+                stuckLane ??= worker.Lane;
                 return;
             }
         }
@@ -227,8 +232,8 @@ public sealed partial class ParkingExecutor
         }
     }
 
-    /// <summary>Wakes a waiting spare, or starts one below the cap; false at the cap.</summary>
-    private bool WakeSpare(SpareSet set, ExecutorWorker[] spares, long now)
+    /// <summary>Wakes a waiting spare for <paramref name="lane"/>, or starts one below the cap; false at the cap.</summary>
+    private bool WakeSpare(SpareSet set, ExecutorWorker[] spares, long now, RunLane lane)
     {
         foreach (var spare in spares)
         {
@@ -236,6 +241,7 @@ public sealed partial class ParkingExecutor
             {
                 lock (spare)
                 {
+                    spare.Lane = lane;
                     Volatile.Write(ref spare.LeaseUntil, now + set.LeaseMs);
                     spare.Active = true;
                     Monitor.Pulse(spare);
@@ -250,7 +256,7 @@ public sealed partial class ParkingExecutor
             return false;
         }
 
-        var worker = new ExecutorWorker(spare: true) { LeaseUntil = now + set.LeaseMs, Active = true };
+        var worker = new ExecutorWorker(spare: true) { LeaseUntil = now + set.LeaseMs, Active = true, Lane = lane };
         var thread = new Thread(() => SpareWork(worker)) { IsBackground = true, Name = $"edsrt-spare-{spares.Length} {Id}" };
         set.Add(worker);
         thread.Start();
@@ -275,9 +281,10 @@ public sealed partial class ParkingExecutor
 
             while (!_shutdown)
             {
-                if (_queue.TryDequeue(out var run))
+                var home = worker.Lane!;
+                if (TakeAny(home, out var run))
                 {
-                    if (_queue.IsEmpty)
+                    if (home.Queue.IsEmpty)
                     {
                         worker.Shallow++;
                     }
@@ -295,7 +302,7 @@ public sealed partial class ParkingExecutor
                 }
 
                 worker.Shallow++;
-                if (SpinFor())
+                if (SpinFor(home) || QueuedLane() is not null)
                 {
                     continue;
                 }
@@ -306,25 +313,58 @@ public sealed partial class ParkingExecutor
                     break;
                 }
 
-                lock (_gate)
+                lock (home.Gate)
                 {
                     worker.Parked = true;
-                    Interlocked.Increment(ref _sleeping);
-                    if (_queue.IsEmpty && !_shutdown)
+                    Interlocked.Increment(ref home.Sleeping);
+                    if (home.Queue.IsEmpty && !_shutdown)
                     {
-                        Monitor.Wait(_gate, (int)Math.Min(left, int.MaxValue));
+                        Monitor.Wait(home.Gate, (int)Math.Min(left, int.MaxValue));
                     }
 
-                    Interlocked.Decrement(ref _sleeping);
+                    Interlocked.Decrement(ref home.Sleeping);
                     worker.Parked = false;
                 }
             }
         }
     }
 
+    /// <summary>A run from <paramref name="home"/>, else from any queue: a spare helps wherever runs wait.</summary>
+    private bool TakeAny(RunLane home, out IRunnable run)
+    {
+        if (home.Queue.TryDequeue(out run!))
+        {
+            return true;
+        }
+
+        foreach (var lane in _lanes)
+        {
+            if (lane.Queue.TryDequeue(out run!))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A lane with runs queued (the first found; null when every queue is empty).</summary>
+    private RunLane? QueuedLane()
+    {
+        foreach (var lane in _lanes)
+        {
+            if (!lane.Queue.IsEmpty)
+            {
+                return lane;
+            }
+        }
+
+        return null;
+    }
+
     private bool Busy(SpareSet set)
     {
-        if (!_queue.IsEmpty)
+        if (QueuedLane() is not null)
         {
             return true;
         }

@@ -5,35 +5,39 @@ namespace Edsos.Scheduler;
 
 /// <summary>
 /// The executor under EDSRT's default dispatcher: a fixed set of dedicated threads taking mailbox runs from
-/// one queue, and parking (a <see cref="Monitor.Wait(object)"/>) once the queue is empty, after at most
+/// one queue (or each from its own, <see cref="ParkingExecutorSettings.QueuePerThread"/>), and parking (a <see cref="Monitor.Wait(object)"/>) once the queue is empty, after at most
 /// <see cref="ParkingExecutorSettings.Spin"/> busy checks and <see cref="ParkingExecutorSettings.SpinTime"/> of checking
 /// (pausing, or yielding the CPU with <see cref="ParkingExecutorSettings.YieldWhileSpinning"/>). Akka's fork-join
 /// executor (Helios' dedicated thread pool) yields for a long while before it blocks; see the Scheduler README,
 /// "The dispatcher", for what each way of waiting costs.
 /// </summary>
 /// <remarks>
-/// No lost wake-up: a submitter enqueues, then reads the sleeper count; a worker counts itself asleep (an
-/// interlocked increment, a full fence) under the gate, then looks at the queue once more before it waits.
+/// No lost wake-up: a submitter enqueues, then reads the lane's sleeper count; a worker counts itself asleep (an
+/// interlocked increment, a full fence) under the lane's gate, then looks at the queue once more before it waits.
 /// Either the worker sees the run or the submitter sees the sleeper, and its pulse takes the gate, which
-/// the worker holds until <see cref="Monitor.Wait(object)"/> releases it.
+/// the worker holds until <see cref="Monitor.Wait(object)"/> releases it. With a queue per thread a core worker takes
+/// runs from its own queue only (spare threads take from any, see <see cref="ParkingExecutorSettings.MaxThreads"/>).
 /// </remarks>
 public sealed partial class ParkingExecutor : ExecutorService
 {
-    private readonly System.Collections.Concurrent.ConcurrentQueue<IRunnable> _queue = new();
-    private readonly object _gate = new();
+    private readonly RunLane[] _lanes;
     private readonly Thread[] _threads;
     private readonly ExecutorWorker[] _core;
     private readonly int _spin;
     private readonly long _spinTicks;
     private readonly bool _yield;
-    private int _sleeping;
     private volatile bool _shutdown;
     private volatile IIdleWait? _idleWait;
     private readonly IDispatcherPrerequisites? _prerequisites;
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, RunLane> _bound = [];
+    private int _nextLane = -1;
     private static readonly List<WeakReference<ParkingExecutor>> s_live = [];
 
     [ThreadStatic]
     private static ParkingExecutor? t_current;
+
+    [ThreadStatic]
+    private static RunLane? t_home;
 
     /// <summary>Starts <paramref name="threads"/> background threads named <c>edsrt-N</c> and the dispatcher id.</summary>
     /// <param name="id">The dispatcher's id.</param>
@@ -62,6 +66,8 @@ public sealed partial class ParkingExecutor : ExecutorService
         int threads = settings.Threads;
         int spin = settings.Spin;
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.SpinTime, TimeSpan.Zero, nameof(settings));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
+        ArgumentOutOfRangeException.ThrowIfNegative(spin);
         _spinTicks = (long)(settings.SpinTime.TotalSeconds * Stopwatch.Frequency);
         _yield = settings.YieldWhileSpinning;
         RunsContinuations = settings.RunsContinuations;
@@ -71,14 +77,28 @@ public sealed partial class ParkingExecutor : ExecutorService
             s_live.Add(new WeakReference<ParkingExecutor>(this));
         }
 
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
-        ArgumentOutOfRangeException.ThrowIfNegative(spin);
         _spin = spin;
+        _lanes = new RunLane[settings.QueuePerThread ? threads : 1];
+        for (int i = 0; i < _lanes.Length; i++)
+        {
+            _lanes[i] = new RunLane(i);
+        }
+
         _threads = new Thread[threads];
         _core = new ExecutorWorker[threads];
         for (int i = 0; i < threads; i++)
         {
             var worker = new ExecutorWorker(spare: false);
+            if (settings.QueuePerThread)
+            {
+                worker.Lane = _lanes[i];
+                _lanes[i].Owner = worker;
+            }
+            else
+            {
+                worker.Lane = _lanes[0];
+            }
+
             _core[i] = worker;
             _threads[i] = new Thread(() => Work(worker)) { IsBackground = true, Name = $"edsrt-{i} {id}" };
         }
@@ -90,20 +110,60 @@ public sealed partial class ParkingExecutor : ExecutorService
         }
     }
 
-    /// <summary>Queues <paramref name="run"/> and wakes a parked worker if there is one. After <see cref="Shutdown"/> the run is dropped.</summary>
+    /// <summary>
+    /// Queues <paramref name="run"/> and wakes a parked worker if there is one. After <see cref="Shutdown"/> the run is
+    /// dropped. With a queue per thread the run goes to the caller's own queue on a core worker, else to the queues in
+    /// turn (a dispatcher's runs go to the queue it is bound to, see <see cref="LaneOf"/>).
+    /// </summary>
     public override void Execute(IRunnable run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        _queue.Enqueue(run);
-        if (Volatile.Read(ref _sleeping) > 0)
+        var lane = _lanes.Length == 1
+            ? _lanes[0]
+            : ReferenceEquals(t_current, this) && t_home is { } home ? home : _lanes[NextLane()];
+        Execute(run, lane);
+    }
+
+    /// <summary>
+    /// Queues <paramref name="run"/> on run queue <paramref name="queue"/> (0 to <see cref="Queues"/> - 1), as a dispatcher
+    /// bound to it does. Throws <see cref="ArgumentOutOfRangeException"/> for a queue that is not there.
+    /// </summary>
+    public void Execute(IRunnable run, int queue)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentOutOfRangeException.ThrowIfNegative(queue);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(queue, _lanes.Length);
+        Execute(run, _lanes[queue]);
+    }
+
+    /// <summary>Queues <paramref name="run"/> on <paramref name="lane"/> (see <see cref="Execute(IRunnable)"/>).</summary>
+    internal void Execute(IRunnable run, RunLane lane)
+    {
+        lane.Queue.Enqueue(run);
+        if (Volatile.Read(ref lane.Sleeping) > 0)
         {
-            _idleWait?.Wake();
-            lock (_gate)
-            {
-                Monitor.Pulse(_gate);
-            }
+            Wake(lane);
         }
     }
+
+    /// <summary>
+    /// The queue of the actor system (or other owner) <paramref name="binding"/>: the same one on every call, the queues
+    /// in turn for new ones (one queue: that one). A shared executor's dispatchers are bound by their actor system.
+    /// </summary>
+    internal RunLane LaneOf(object binding)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        return _lanes.Length == 1 ? _lanes[0] : _bound.GetValue(binding, _ => _lanes[NextLane()]);
+    }
+
+    /// <summary>Runs the core threads have taken (spares' not counted).</summary>
+    public long CoreRuns => _core.Sum(w => Volatile.Read(ref w.Runs));
+
+    /// <summary>Times a core thread parked on its monitor.</summary>
+    public long Parks => _core.Sum(w => Volatile.Read(ref w.Parks));
+
+    /// <summary>The number of run queues: 1, or one per core thread (<see cref="ParkingExecutorSettings.QueuePerThread"/>).</summary>
+    public int Queues => _lanes.Length;
 
     /// <summary>
     /// What the executor's one thread waits on when idle, in place of its monitor (null: the monitor), and polls every
@@ -121,9 +181,9 @@ public sealed partial class ParkingExecutor : ExecutorService
             }
 
             _idleWait = value;
-            lock (_gate)
+            lock (_lanes[0].Gate)
             {
-                Monitor.PulseAll(_gate);
+                Monitor.PulseAll(_lanes[0].Gate);
             }
         }
     }
@@ -171,27 +231,53 @@ public sealed partial class ParkingExecutor : ExecutorService
     {
         _shutdown = true;
         _idleWait?.Wake();
-        lock (_gate)
+        foreach (var lane in _lanes)
         {
-            Monitor.PulseAll(_gate);
+            lock (lane.Gate)
+            {
+                Monitor.PulseAll(lane.Gate);
+            }
         }
 
         StopSpares();
     }
 
+    private int NextLane() => (int)((uint)Interlocked.Increment(ref _nextLane) % (uint)_lanes.Length);
+
+    private void Wake(RunLane lane)
+    {
+        _idleWait?.Wake();
+        lock (lane.Gate)
+        {
+            Monitor.Pulse(lane.Gate);
+        }
+    }
+
+    private bool TryTake(ExecutorWorker worker, RunLane home, out IRunnable run)
+    {
+        if (!home.Queue.TryDequeue(out run!))
+        {
+            return false;
+        }
+
+        if (_spares is not null && home.Queue.IsEmpty)
+        {
+            worker.Shallow++;
+        }
+
+        return true;
+    }
+
     private void Work(ExecutorWorker worker)
     {
         t_current = this;
+        var home = worker.Lane!;
+        t_home = _lanes.Length > 1 ? home : null;
         int sincePoll = 0;
         while (!_shutdown)
         {
-            if (_queue.TryDequeue(out var run))
+            if (TryTake(worker, home, out var run))
             {
-                if (_spares is not null && _queue.IsEmpty)
-                {
-                    worker.Shallow++;
-                }
-
                 RunOn(worker, run);
                 if (_idleWait is { } busy && ++sincePoll >= PollEvery)
                 {
@@ -203,7 +289,7 @@ public sealed partial class ParkingExecutor : ExecutorService
             }
 
             worker.Shallow++;
-            if (SpinFor())
+            if (SpinFor(home))
             {
                 continue;
             }
@@ -213,29 +299,30 @@ public sealed partial class ParkingExecutor : ExecutorService
                 // Dekker with Execute: the count is raised (a full fence) before the queue is looked at, so a run
                 // enqueued after the look sees a sleeper and wakes the wait.
                 worker.Parked = true;
-                Interlocked.Increment(ref _sleeping);
-                if (_queue.IsEmpty && !_shutdown)
+                Interlocked.Increment(ref home.Sleeping);
+                if (home.Queue.IsEmpty && !_shutdown)
                 {
                     idle.Wait();
                 }
 
-                Interlocked.Decrement(ref _sleeping);
+                Interlocked.Decrement(ref home.Sleeping);
                 Unparked(worker);
                 sincePoll = 0;
                 idle.Poll();
                 continue;
             }
 
-            lock (_gate)
+            lock (home.Gate)
             {
                 worker.Parked = true;
-                Interlocked.Increment(ref _sleeping);
-                if (_queue.IsEmpty && !_shutdown)
+                Interlocked.Increment(ref home.Sleeping);
+                if (home.Queue.IsEmpty && !_shutdown)
                 {
-                    Monitor.Wait(_gate);
+                    worker.Parks++;
+                    Monitor.Wait(home.Gate);
                 }
 
-                Interlocked.Decrement(ref _sleeping);
+                Interlocked.Decrement(ref home.Sleeping);
             }
 
             Unparked(worker);
@@ -251,12 +338,12 @@ public sealed partial class ParkingExecutor : ExecutorService
         worker.InRun = false;
     }
 
-    private bool SpinFor()
+    private bool SpinFor(RunLane home)
     {
         for (int i = 0; i < _spin; i++)
         {
             Thread.SpinWait(20);
-            if (!_queue.IsEmpty)
+            if (!home.Queue.IsEmpty)
             {
                 return true;
             }
@@ -277,7 +364,7 @@ public sealed partial class ParkingExecutor : ExecutorService
                     Thread.SpinWait(4);
                 }
 
-                if (!_queue.IsEmpty)
+                if (!home.Queue.IsEmpty)
                 {
                     return true;
                 }

@@ -6,7 +6,7 @@ namespace Edsos.Scheduler;
 /// <summary>
 /// Builds a <see cref="ParkingExecutor"/> for a dispatcher whose <c>executor</c> names this type, with the
 /// <see cref="ParkingExecutorSettings"/> of the dispatcher's <c>parking-executor</c> section (<c>thread-count</c>,
-/// <c>spin</c>, <c>spin-us</c>, <c>spin-yield</c>, <c>shared</c>, <c>run-continuations</c>, <c>max-threads</c>,
+/// <c>spin</c>, <c>spin-us</c>, <c>spin-yield</c>, <c>shared</c>, <c>run-continuations</c>, <c>queue-per-thread</c>, <c>max-threads</c>,
 /// <c>blocked-after-ms</c>, <c>saturated-after-ms</c>, <c>spare-lease-ms</c>).
 /// </summary>
 public sealed class ParkingExecutorConfigurator : ExecutorServiceConfigurator
@@ -39,6 +39,7 @@ public sealed class ParkingExecutorConfigurator : ExecutorServiceConfigurator
             YieldWhileSpinning = section.GetBoolean("spin-yield", false),
             Shared = string.IsNullOrEmpty(shared) ? null : shared,
             RunsContinuations = section.GetBoolean("run-continuations", false),
+            QueuePerThread = section.GetBoolean("queue-per-thread", false),
             MaxThreads = section.GetInt("max-threads", 0),
             BlockedAfter = TimeSpan.FromMilliseconds(section.GetInt("blocked-after-ms", 50)),
             SaturatedAfter = TimeSpan.FromMilliseconds(section.GetInt("saturated-after-ms", 0)),
@@ -48,6 +49,6 @@ public sealed class ParkingExecutorConfigurator : ExecutorServiceConfigurator
 
     /// <summary>A new executor with the configured settings, or a handle on the shared one.</summary>
     public override ExecutorService Produce(string id) => _settings.Shared is { } key
-        ? SharedParkingExecutorHandle.Acquire(id, key, _settings)
+        ? SharedParkingExecutorHandle.Acquire(id, key, _settings, _prerequisites)
         : new ParkingExecutor(id, _settings, _prerequisites);
 }

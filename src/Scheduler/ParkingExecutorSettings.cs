@@ -30,6 +30,15 @@ public sealed record ParkingExecutorSettings
     public string? Shared { get; init; }
 
     /// <summary>
+    /// A run queue per core thread (<c>queue-per-thread</c>, default off: one queue for every thread). Each dispatcher
+    /// of a shared executor (each actor system: a host) is bound to one queue, round robin, and a core thread runs only
+    /// its own queue's runs (a spare woken for a blocked run takes from any). Hosts then run side by side on their own
+    /// CPUs, and a serial chain across hosts (an echo) hands over between threads at every hop: measured in the Scheduler
+    /// README, "A run queue per host".
+    /// </summary>
+    public bool QueuePerThread { get; init; }
+
+    /// <summary>
     /// Run the apps' syscall continuations on this executor's thread that completes the call (<c>run-continuations</c>,
     /// default off: on the .NET thread pool). An app that then blocks its thread synchronously on a syscall stalls the
     /// stack until the call's timeout: only for apps that never block (see the Scheduler README, "The dispatcher").

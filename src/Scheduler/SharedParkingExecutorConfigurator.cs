@@ -13,11 +13,13 @@ namespace Edsos.Scheduler;
 public sealed class SharedParkingExecutorConfigurator : ExecutorServiceConfigurator
 {
     private readonly ParkingExecutorSettings _settings;
+    private readonly IDispatcherPrerequisites _prerequisites;
 
     /// <summary>Akka calls this with the dispatcher's configuration. Throws <see cref="ConfigurationException"/> without a <c>shared</c> key.</summary>
     public SharedParkingExecutorConfigurator(Config config, IDispatcherPrerequisites prerequisites)
         : base(config, prerequisites)
     {
+        _prerequisites = prerequisites;
         _settings = ParkingExecutorConfigurator.Read(config?.GetConfig("shared-executor"));
         if (_settings.Shared is null)
         {
@@ -26,5 +28,5 @@ public sealed class SharedParkingExecutorConfigurator : ExecutorServiceConfigura
     }
 
     /// <inheritdoc />
-    public override ExecutorService Produce(string id) => SharedParkingExecutorHandle.Acquire(id, _settings.Shared!, _settings);
+    public override ExecutorService Produce(string id) => SharedParkingExecutorHandle.Acquire(id, _settings.Shared!, _settings, _prerequisites);
 }

@@ -15,17 +15,23 @@ internal sealed class SharedParkingExecutorHandle : ExecutorService
     private static readonly Dictionary<string, (ParkingExecutor Executor, int Users)> s_shared = [];
     private readonly string _key;
     private readonly ParkingExecutor _executor;
+    private readonly RunLane _lane;
     private int _shut;
 
-    private SharedParkingExecutorHandle(string id, string key, ParkingExecutor executor)
+    private SharedParkingExecutorHandle(string id, string key, ParkingExecutor executor, RunLane lane)
         : base(id)
     {
         _key = key;
         _executor = executor;
+        _lane = lane;
     }
 
-    /// <summary>The shared executor under <paramref name="key"/>, started with <paramref name="settings"/> when there is none.</summary>
-    public static SharedParkingExecutorHandle Acquire(string id, string key, ParkingExecutorSettings settings)
+    /// <summary>
+    /// The shared executor under <paramref name="key"/>, started with <paramref name="settings"/> when there is none; the
+    /// handle's runs go to the run queue of the actor system whose dispatchers have <paramref name="prerequisites"/>
+    /// (one per system; see <see cref="ParkingExecutorSettings.QueuePerThread"/>).
+    /// </summary>
+    public static SharedParkingExecutorHandle Acquire(string id, string key, ParkingExecutorSettings settings, IDispatcherPrerequisites prerequisites)
     {
         lock (s_shared)
         {
@@ -35,7 +41,7 @@ internal sealed class SharedParkingExecutorHandle : ExecutorService
             }
 
             s_shared[key] = (entry.Executor, entry.Users + 1);
-            return new SharedParkingExecutorHandle(id, key, entry.Executor);
+            return new SharedParkingExecutorHandle(id, key, entry.Executor, entry.Executor.LaneOf(prerequisites));
         }
     }
 
@@ -49,7 +55,7 @@ internal sealed class SharedParkingExecutorHandle : ExecutorService
     }
 
     /// <inheritdoc />
-    public override void Execute(IRunnable run) => _executor.Execute(run);
+    public override void Execute(IRunnable run) => _executor.Execute(run, _lane);
 
     /// <summary>Gives this handle's use back (once); the last one stops the shared executor.</summary>
     public override void Shutdown()

@@ -280,13 +280,6 @@ public sealed class ParkingExecutorSparesSpec
         }
     }
 
-    private sealed class ActionRun(Action action) : IRunnable
-    {
-        public void Run() => action();
-
-        public void Execute() => action();
-    }
-
     private sealed class ChainRun(Func<bool> step) : IRunnable
     {
         public void Run() => step();

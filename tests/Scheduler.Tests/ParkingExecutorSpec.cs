@@ -182,13 +182,6 @@ public sealed class ParkingExecutorSpec
         }
     }
 
-    private sealed class ActionRun(Action action) : IRunnable
-    {
-        public void Run() => action();
-
-        public void Execute() => action();
-    }
-
     private sealed class ThreadReporter : EdsrtActor
     {
         public ThreadReporter()

@@ -82,13 +82,6 @@ public sealed class SharedParkingExecutorSpec
         }
         """;
 
-    private sealed class ActionRun(Action action) : IRunnable
-    {
-        public void Run() => action();
-
-        public void Execute() => action();
-    }
-
     private sealed class ThreadReporter : ReceiveActor
     {
         public ThreadReporter() => Receive<string>(_ => Sender.Tell(Thread.CurrentThread));
