@@ -116,8 +116,10 @@ public static partial class TcpFaultScenario
         Errno[] peer = fault?.Kind is FaultKind.TsExit or FaultKind.SocketClose ? [Errno.ECONNRESET, Errno.EPIPE] : [];
         if (fault?.Point == StackFaultPoints.ArpParked)
         {
-            // No connection ever came: closing the listener answers the server's accept with EBADF.
-            peer = [.. peer, Errno.EBADF];
+            // No connection ever came: closing the listener answers the server's accept with EBADF. Or the SYN left
+            // before the exit took effect (the hosts run on threads of their own) and the reset that followed killed the
+            // connection before accept handed it over: ECONNABORTED.
+            peer = [.. peer, Errno.EBADF, Errno.ECONNABORTED];
         }
 
         if (fault?.Point == SocketFaultPoints.RxSocketQueue)
