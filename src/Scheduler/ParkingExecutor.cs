@@ -81,7 +81,7 @@ public sealed partial class ParkingExecutor : ExecutorService
         _lanes = new RunLane[settings.QueuePerThread ? threads : 1];
         for (int i = 0; i < _lanes.Length; i++)
         {
-            _lanes[i] = new RunLane(i);
+            _lanes[i] = new RunLane();
         }
 
         _threads = new Thread[threads];
@@ -89,15 +89,7 @@ public sealed partial class ParkingExecutor : ExecutorService
         for (int i = 0; i < threads; i++)
         {
             var worker = new ExecutorWorker(spare: false);
-            if (settings.QueuePerThread)
-            {
-                worker.Lane = _lanes[i];
-                _lanes[i].Owner = worker;
-            }
-            else
-            {
-                worker.Lane = _lanes[0];
-            }
+            worker.Lane = _lanes[settings.QueuePerThread ? i : 0];
 
             _core[i] = worker;
             _threads[i] = new Thread(() => Work(worker)) { IsBackground = true, Name = $"edsrt-{i} {id}" };

@@ -6,19 +6,10 @@ namespace Edsos.Scheduler;
 /// <summary>
 /// One run queue of a <see cref="ParkingExecutor"/> and the monitor its threads park on. Without
 /// <see cref="ParkingExecutorSettings.QueuePerThread"/> there is one lane, shared by every thread; with it each core
-/// thread owns a lane (its <see cref="Owner"/>), as a kernel keeps a run queue per CPU.
+/// thread owns a lane, as a kernel keeps a run queue per CPU.
 /// </summary>
 internal sealed class RunLane
 {
-    /// <summary>The lane numbered <paramref name="index"/>.</summary>
-    public RunLane(int index)
-    {
-        Index = index;
-    }
-
-    /// <summary>The lane's number (0 when there is one lane).</summary>
-    public int Index { get; }
-
     /// <summary>The runs queued on the lane.</summary>
     public ConcurrentQueue<IRunnable> Queue { get; } = new();
 
@@ -27,7 +18,4 @@ internal sealed class RunLane
 
     /// <summary>Threads parked (or parking) on <see cref="Gate"/>.</summary>
     public int Sleeping;
-
-    /// <summary>The core thread that owns the lane (null: one lane, shared by every thread).</summary>
-    public ExecutorWorker? Owner { get; set; }
 }
