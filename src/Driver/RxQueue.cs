@@ -39,6 +39,17 @@ internal sealed class RxQueue
     // The extents of the block being posted: reused by every pin, so posting allocates no extent array.
     private PhysExtent[] _extents = new PhysExtent[2];
 
+    // A block's descriptors, composed here and written to the ring in one access.
+    private readonly byte[] _posting;
+
+    // Descriptors fetched from the ring in one access (a burst from _fetchedFrom on), as a NIC driver's poll reads the
+    // status of many at once; a fetched descriptor without DD is fetched again before it counts as not done, and Fill,
+    // which rewrites slots, forgets them all.
+    private const int FetchBurst = 32;
+    private readonly byte[] _fetched = new byte[FetchBurst * LegacyRxDescriptor.Size];
+    private int _fetchedFrom;
+    private int _fetchedCount;
+
     /// <summary>
     /// A queue over <paramref name="ring"/> posting buffers of <paramref name="bufferSize"/> bytes, up to
     /// <paramref name="buffersPerBlock"/> of them per pushed node (more than one needs page-sized, page-aligned
@@ -62,6 +73,7 @@ internal sealed class RxQueue
         }
 
         _freeBlockCount = ring.Count;
+        _posting = new byte[_buffersPerBlock * LegacyRxDescriptor.Size];
 
         // Names are fixed per slot, so posting and delivering allocate no strings.
         _bufferNames = new string[ring.Count];
@@ -133,6 +145,7 @@ internal sealed class RxQueue
             }
 
             _ring.Produce(count);
+            _fetchedCount = 0;
             posted += count;
         }
 
@@ -198,8 +211,7 @@ internal sealed class RxQueue
             return false;
         }
 
-        var read = _ring.ReadRx(_ring.Clean);
-        return read.IsOk && (read.Value.Status & RxDescriptorStatus.Dd) != 0;
+        return Fetch(0, out var descriptor) && (descriptor.Status & RxDescriptorStatus.Dd) != 0;
     }
 
     /// <summary>
@@ -237,16 +249,11 @@ internal sealed class RxQueue
                 return MemoryResult.Fail(MemoryError.InvalidArgument, "RX buffer is not one pinned contiguous extent");
             }
 
-            var written = _ring.WriteRx((first + i) & (_ring.Count - 1), LegacyRxDescriptor.Posted(_extents[extent].Address + (ulong)inExtent));
-            if (!written.IsOk)
-            {
-                return written;
-            }
-
+            LegacyRxDescriptor.Posted(_extents[extent].Address + (ulong)inExtent).Write(_posting.AsSpan(i * LegacyRxDescriptor.Size));
             inExtent += _bufferSize;
         }
 
-        return MemoryResult.Ok;
+        return _ring.WriteSlots(first, _posting.AsSpan(0, count * LegacyRxDescriptor.Size));
     }
 
     /// <summary>
@@ -263,25 +270,57 @@ internal sealed class RxQueue
         checksum = RxChecksum.None;
         while (count < _ring.InUse)
         {
-            var read = _ring.ReadRx((_ring.Clean + count) & (_ring.Count - 1));
-            if (!read.IsOk || (read.Value.Status & RxDescriptorStatus.Dd) == 0)
+            if (!Fetch(count, out var read) || (read.Status & RxDescriptorStatus.Dd) == 0)
             {
                 return false;
             }
 
             count++;
-            length += read.Value.Length;
-            bool eop = (read.Value.Status & RxDescriptorStatus.Eop) != 0;
-            var errors = (RxDescriptorErrors)read.Value.Errors;
-            bad |= (errors & ~RxDescriptorErrors.Checksums) != 0 || (!eop && read.Value.Length != _bufferSize);
+            length += read.Length;
+            bool eop = (read.Status & RxDescriptorStatus.Eop) != 0;
+            var errors = (RxDescriptorErrors)read.Errors;
+            bad |= (errors & ~RxDescriptorErrors.Checksums) != 0 || (!eop && read.Length != _bufferSize);
             if (eop)
             {
-                checksum = ChecksumOf(read.Value.Status, errors);
+                checksum = ChecksumOf(read.Status, errors);
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The posted descriptor <paramref name="distance"/> slots past the clean index: from the last burst fetched if it
+    /// holds it done, else from a new burst fetched from it on (up to <see cref="FetchBurst"/> posted descriptors in one
+    /// ring access). False when the ring cannot be read.
+    /// </summary>
+    private bool Fetch(int distance, out LegacyRxDescriptor descriptor)
+    {
+        int index = (_ring.Clean + distance) & (_ring.Count - 1);
+        int at = DescriptorRing.Distance(_fetchedFrom, index, _ring.Count);
+        if (at < _fetchedCount)
+        {
+            descriptor = LegacyRxDescriptor.Read(_fetched.AsSpan(at * LegacyRxDescriptor.Size));
+            if ((descriptor.Status & RxDescriptorStatus.Dd) != 0)
+            {
+                return true;
+            }
+        }
+
+        int burst = Math.Min(FetchBurst, _ring.InUse - distance);
+        var read = _ring.ReadSlots(index, _fetched.AsSpan(0, burst * LegacyRxDescriptor.Size));
+        if (!read.IsOk)
+        {
+            _fetchedCount = 0;
+            descriptor = default;
+            return false;
+        }
+
+        _fetchedFrom = index;
+        _fetchedCount = burst;
+        descriptor = LegacyRxDescriptor.Read(_fetched);
+        return true;
     }
 
     /// <summary>The checksum indication of an EOP descriptor (Linux's e1000_rx_checksum): nothing under IXSM, else IPCS/TCPCS with IPE/TCPE.</summary>

@@ -92,7 +92,9 @@ public sealed partial class VirtualNic
         {
             int offset = i * mss;
             int payload = Math.Min(mss, context.PayloadLength - offset);
-            Span<byte> frame = _wireBuffer.AsSpan(0, headerLength + payload);
+            // Each segment in a frame buffer of its own, handed to the wire whole (no copy on an in-process wire).
+            var segment = ArrayPool<byte>.Shared.Rent(headerLength + payload);
+            Span<byte> frame = segment.AsSpan(0, headerLength + payload);
             super[..headerLength].CopyTo(frame);
             super.Slice(headerLength + offset, payload).CopyTo(frame[headerLength..]);
 
@@ -111,7 +113,7 @@ public sealed partial class VirtualNic
 
             frame[tcp + 13] = segmentFlags;
             FixSegment(context, options, frame, ip, ipEnd, tcp, headerLength, payload);
-            wire.Transmit(frame);
+            wire.TransmitOwned(segment, frame.Length);
             _framesSent++;
             _bytesSent += frame.Length;
         }

@@ -17,7 +17,7 @@ namespace Edsos.Driver.Device;
 /// </para>
 /// <para>
 /// TX (<see cref="ProcessTx"/>): walks descriptors from TDH to TDT, gathers each frame's buffers
-/// into the device's own wire buffer, hands the frame to the wire, writes DD back into the
+/// into a frame buffer of its own, hands it to the wire whole (TransmitOwned), writes DD back into the
 /// descriptors that asked for it (RS), advances TDH and latches one TX interrupt per batch.
 /// Legacy descriptors and the TCP/IP context + data descriptors both work; a TSE frame is cut
 /// into MSS-sized frames (TCP segmentation offload, <c>VirtualNic.Tso.cs</c>).
@@ -35,7 +35,6 @@ public sealed partial class VirtualNic : IDisposable
     private readonly FetchedTxDescriptor[] _frameDescriptors;
     private readonly int[] _frameSlots;
     private readonly PhysExtent[] _frameExtents;
-    private byte[]? _wireBuffer;
     private byte[]? _tsoBuffer;
     private DmaRegion? _txRing;
     private int _txCount;
@@ -66,9 +65,6 @@ public sealed partial class VirtualNic : IDisposable
         _frameDescriptors = new FetchedTxDescriptor[_options.MaxDescriptorsPerFrame];
         _frameSlots = new int[_options.MaxDescriptorsPerFrame];
         _frameExtents = new PhysExtent[_options.MaxDescriptorsPerFrame];
-
-        // The device's own memory: frames are assembled here, outside the arena, before the wire.
-        _wireBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(_options.ReceiveLimit, _options.RxBufferSize));
 
         // A TSO super-frame is gathered whole before it is cut: headers plus up to 64 KiB of payload.
         _tsoBuffer = _options.Tso ? ArrayPool<byte>.Shared.Rent(MaxTsoHeaderLength + MaxTsoPayload) : null;
@@ -212,7 +208,7 @@ public sealed partial class VirtualNic : IDisposable
     public TxBatch ProcessTx(IWire wire)
     {
         ArgumentNullException.ThrowIfNull(wire);
-        if (_txRing is null || _wireBuffer is null)
+        if (_txRing is null)
         {
             return default;
         }
@@ -350,13 +346,6 @@ public sealed partial class VirtualNic : IDisposable
     public void Dispose()
     {
         Reset();
-        var buffer = _wireBuffer;
-        _wireBuffer = null;
-        if (buffer is not null)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
         var tso = _tsoBuffer;
         _tsoBuffer = null;
         if (tso is not null)
@@ -389,16 +378,38 @@ public sealed partial class VirtualNic : IDisposable
             return SendTso(wire, count, first.Options, out frames);
         }
 
-        if (!GatherFrame(count, _wireBuffer!, _options.MaxFrameLength, out var length))
+        // Gathered into a frame buffer of its own and handed over whole (IWire.TransmitOwned): an in-process wire
+        // passes it to the peer's device as it is, so the frame's bytes cross the wire without another copy.
+        int total = FrameLength(count);
+        if (total > _options.MaxFrameLength)
         {
             return false;
         }
 
-        wire.Transmit(_wireBuffer.AsSpan(0, length));
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
+        if (!GatherFrame(count, buffer, _options.MaxFrameLength, out var length))
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return false;
+        }
+
+        wire.TransmitOwned(buffer, length);
         _framesSent++;
         _bytesSent += length;
         frames = 1;
         return true;
+    }
+
+    /// <summary>The bytes the first <paramref name="count"/> fetched descriptors carry.</summary>
+    private int FrameLength(int count)
+    {
+        var length = 0;
+        for (var k = 0; k < count; k++)
+        {
+            length += _frameDescriptors[k].Length;
+        }
+
+        return length;
     }
 
     /// <summary>The frame's buffers, in descriptor order, gathered by one DMA read (one lock and check pass per frame).</summary>

@@ -197,6 +197,30 @@ public sealed class DescriptorRing
     }
 
     /// <summary>
+    /// Reads the consecutive slots from <paramref name="first"/> on into <paramref name="bytes"/> (a whole number of
+    /// descriptors, at most the ring): one access, or two where they wrap around the ring's end, so a driver fetches
+    /// many descriptors for the price of one checked read.
+    /// </summary>
+    public MemoryResult ReadSlots(int first, Span<byte> bytes)
+    {
+        CheckIndex(first);
+        CheckRange(bytes.Length);
+        int head = Math.Min(bytes.Length, (Count - first) * LegacyTxDescriptor.Size);
+        var read = _memory.Read(_owner, Node, first * LegacyTxDescriptor.Size, bytes[..head], CopyKind.Metadata);
+        return !read.IsOk || head == bytes.Length ? read : _memory.Read(_owner, Node, 0, bytes[head..], CopyKind.Metadata);
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> as the consecutive slots from <paramref name="first"/> on, as <see cref="ReadSlots"/> reads them.</summary>
+    public MemoryResult WriteSlots(int first, ReadOnlySpan<byte> bytes)
+    {
+        CheckIndex(first);
+        CheckRange(bytes.Length);
+        int head = Math.Min(bytes.Length, (Count - first) * LegacyTxDescriptor.Size);
+        var written = _memory.Write(_owner, Node, first * LegacyTxDescriptor.Size, bytes[..head], CopyKind.Metadata);
+        return !written.IsOk || head == bytes.Length ? written : _memory.Write(_owner, Node, 0, bytes[head..], CopyKind.Metadata);
+    }
+
+    /// <summary>
     /// Unpins and pops the ring's node. Call only once the device no longer uses the ring (after a
     /// reset). Idempotent; returns the first failure, after still attempting the pop.
     /// </summary>
@@ -224,6 +248,14 @@ public sealed class DescriptorRing
     {
         CheckIndex(index);
         return _memory.Read(_owner, Node, index * LegacyTxDescriptor.Size, bytes, CopyKind.Metadata);
+    }
+
+    private void CheckRange(int length)
+    {
+        if (length % LegacyTxDescriptor.Size != 0 || length > ByteLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"a whole number of {LegacyTxDescriptor.Size}-byte descriptors, at most the ring's {Count}");
+        }
     }
 
     private void CheckIndex(int index)

@@ -28,7 +28,7 @@ public sealed record DatapathBenchOptions
     public int ReceiveBuffer { get; init; } = 65535;
 
     /// <summary>Most warm-up time per mode before measuring anyway (the rate may never settle on a noisy machine).</summary>
-    public double MaxWarmupSeconds { get; init; } = 8;
+    public double MaxWarmupSeconds { get; init; } = 20;
 
     /// <summary>The cases for <c>--proto</c> (udp, tcp or all) and an optional <c>--size</c>; null with the reason when they make no sense.</summary>
     public static IReadOnlyList<(string Proto, int Size)>? CasesFor(string proto, int? size, out string? error)

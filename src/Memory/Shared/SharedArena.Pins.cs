@@ -206,8 +206,9 @@ public sealed unsafe partial class SharedArena
         bool first = true;
         for (int e = I32(pin + L.QExtentHead); e != 0;)
         {
+            // Last page first, as DropExtents: pages freed here go out again in ascending order.
             var (from, to) = SpannedPages(ExtentRec(e));
-            for (int pfn = from; pfn <= to; pfn++)
+            for (int pfn = to; pfn >= from; pfn--)
             {
                 long page = PageRec(pfn);
                 Derive32(page + counter, I32(page + counter) - 1);

@@ -137,8 +137,10 @@ public sealed unsafe partial class SharedArena
         for (int e = head; e != 0;)
         {
             long ext = ExtentRec(e);
+            // Last page first: the free stack then hands the extent's pages out again in ascending order, so the next
+            // push gets them back as one extent rather than as one per page (a stack reverses the order it is fed).
             var (from, to) = SpannedPages(ext);
-            for (int pfn = from; pfn <= to; pfn++)
+            for (int pfn = to; pfn >= from; pfn--)
             {
                 long page = PageRec(pfn);
                 Derive32(page + L.GRefs, I32(page + L.GRefs) - 1);
