@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime;
 using System.Text.Json;
 using Edsos.Host.Demo;
 using Edsos.SocketService;
@@ -10,18 +9,14 @@ namespace Edsos.Host.Bench;
 /// <summary>
 /// <c>edsos bench datapath</c>: the demo's echo (one round in flight, every byte checked) in zero-copy
 /// mode, in copy mode and over the Linux kernel's own loopback in this process, measured in steady
-/// state. Each mode warms up until two successive runs agree within 10 % (tiered JIT makes the first
-/// seconds of a .NET process unrepresentative), then the modes run interleaved (A B C, C B A, ...) for
+/// state. Each mode warms up until two successive runs agree within 10 % and the JIT was quiet during the
+/// last (<see cref="JitQuiet"/>: tiered JIT makes the first seconds of a .NET process unrepresentative), then the modes run interleaved (A B C, C B A, ...) for
 /// the repetitions; a row gives the median rounds per second with the minimum and maximum, and the
 /// median CPU time and allocation per round. Ratios are read from one run.
 /// </summary>
 public static class DatapathBench
 {
     private const double SettledWithin = 0.10;
-
-    // At most this many methods compiled during the last warm-up run for it to count as settled (a run's own start-up,
-    // new hosts and their actors, compiles a few dozen).
-    private const int QuietJitMethods = 100;
     private static readonly JsonSerializerOptions s_json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -205,9 +200,9 @@ public static class DatapathBench
         var warm = Stopwatch.StartNew();
         while (!stop.IsCancellationRequested)
         {
-            long compiledBefore = JitInfo.GetCompiledMethodCount();
+            var jit = JitQuiet.Start();
             var sample = await run(rounds);
-            long compiled = JitInfo.GetCompiledMethodCount() - compiledBefore;
+            long compiled = jit.Compiled;
             if (Environment.GetEnvironmentVariable("EDSOS_BENCH_TRACE") == "1")
             {
                 await Console.Error.WriteLineAsync($"bench datapath: warm-up run of {rounds} rounds: {sample.RoundsPerS:F0} rounds/s, {compiled} methods compiled meanwhile, {warm.Elapsed.TotalSeconds:F1} s");
@@ -215,10 +210,8 @@ public static class DatapathBench
 
             double seconds = rounds / Math.Max(sample.RoundsPerS, 1e-9);
 
-            // Settled: two runs agree, and the JIT was (nearly) quiet during the last one. Tiered compilation promotes the
-            // hot methods in the background, thousands of them here, and on a busy 2-core machine it may still be at it
-            // when two slow runs happen to agree: measured, that left whole runs on tier-0 code at a third of the rate.
-            bool settled = compiled <= QuietJitMethods && previous is double p && Math.Abs(sample.RoundsPerS - p) <= SettledWithin * Math.Max(p, sample.RoundsPerS);
+            // Settled: two runs agree, and the JIT was (nearly) quiet during the last one (JitQuiet says why).
+            bool settled = compiled <= JitQuiet.QuietMethods && previous is double p && Math.Abs(sample.RoundsPerS - p) <= SettledWithin * Math.Max(p, sample.RoundsPerS);
             if (seconds < options.RoundSeconds / 4)
             {
                 rounds = Math.Max(rounds * 2, (int)(sample.RoundsPerS * options.RoundSeconds / 4));

@@ -19,13 +19,13 @@ namespace Edsos.Host.Bench;
 /// which receives and frees (zero copy) or copies out (copy mode); the figure is datagrams per second
 /// delivered to the sink. TCP: one writer streams writes to a reading sink; the figure is goodput in
 /// Gbit/s. Beside them, the Linux kernel's loopback in the same shape (<see cref="System.Net.Sockets"/>).
-/// Each mode warms up until two runs agree within 10 %, then the modes run interleaved over the repetitions and each row is
+/// Each mode warms up until two runs agree within 10 % with the JIT quiet, then the modes run interleaved over the repetitions and each row is
 /// the median with the minimum and maximum. The first 20 % of every run is not counted.
 /// </summary>
 public static partial class StreamBench
 {
     private const ushort SinkPort = 9;
-    private const double MaxWarmUpSeconds = 10;
+    private const double MaxWarmUpSeconds = 20;
 
     // The shape of Linux's loopback beside it: 64 KiB frames on the wire (its MTU is 65536) and a receive window well
     // past one write (Linux autotunes its buffer to megabytes; here 1 MiB, which the NIC's RX ring clamps further).
@@ -142,8 +142,8 @@ public static partial class StreamBench
     }
 
     /// <summary>
-    /// Warms a mode up until two successive runs agree within 10 % (tiered JIT: the first seconds run unoptimised
-    /// code, for longer on a loaded machine), for at most <see cref="MaxWarmUpSeconds"/>.
+    /// Warms a mode up until two successive runs agree within 10 % and the JIT was quiet during the last
+    /// (<see cref="JitQuiet"/>: the first seconds run unoptimised code, for longer on a loaded machine), for at most <see cref="MaxWarmUpSeconds"/>.
     /// </summary>
     private static async Task WarmUpAsync(Func<TimeSpan, Task<Sample>> run, TimeSpan duration, bool tcp, CancellationToken stop)
     {
@@ -151,14 +151,20 @@ public static partial class StreamBench
         double? previous = null;
         while (!stop.IsCancellationRequested && warm.Elapsed.TotalSeconds < MaxWarmUpSeconds)
         {
+            var jit = JitQuiet.Start();
             var sample = await run(duration);
             double rate = tcp ? sample.BytesPerS : sample.DatagramsPerS;
-            if (previous is double p && Math.Abs(rate - p) <= 0.10 * Math.Max(p, rate))
+            if (jit.IsQuiet && previous is double p && Math.Abs(rate - p) <= 0.10 * Math.Max(p, rate))
             {
                 return;
             }
 
             previous = rate;
+        }
+
+        if (!stop.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"bench stream: warm-up stopped after {MaxWarmUpSeconds:F0} s without settling; measuring anyway");
         }
     }
 
