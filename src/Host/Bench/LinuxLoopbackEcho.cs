@@ -99,13 +99,9 @@ public sealed class LinuxLoopbackEcho : IDisposable
                     got += n;
                 }
 
-                for (int i = 0; i < _size; i++)
+                if (StreamPattern.FirstMismatch(_receive.AsSpan(0, _size), _streamOffset) >= 0)
                 {
-                    if (_receive[i] != StreamPattern.At(_streamOffset + i))
-                    {
-                        BadRounds++;
-                        break;
-                    }
+                    BadRounds++;
                 }
 
                 _streamOffset += _size;
