@@ -19,7 +19,7 @@ public static class NicDriver
     /// Starts a NIC attached to <paramref name="wire"/> and returns at once; the rings are set up
     /// by the workers' first turns, so a frame arriving from the wire before that is counted as
     /// missed. Use <see cref="StartAsync"/> to wait until the NIC can receive. Throws
-    /// <see cref="ArgumentException"/> for bad options and <see cref="InvalidActorNameException"/>
+    /// <see cref="ArgumentException"/> for bad options (an RX buffer larger than an arena page among them) and <see cref="InvalidActorNameException"/>
     /// when a NIC of that name is running.
     /// </summary>
     public static NicHandle Start(ActorSystem system, NicOptions options, IWire wire)
@@ -28,6 +28,13 @@ public static class NicDriver
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(wire);
         options.Validate();
+        int pageSize = system.Edsrt.Memory.PageSize;
+        if (options.RxBufferSize > pageSize)
+        {
+            // A posted buffer must be one physically contiguous extent, and the arena promises that for one page only: once
+            // it is fragmented a larger buffer cannot be posted, and the ring drains for good (measured with 16 KiB buffers).
+            throw new ArgumentOutOfRangeException(nameof(options), options.RxBufferSize, $"an RX buffer is at most one arena page ({pageSize} bytes); frames longer than that need LargeFrames, which chains page-sized buffers");
+        }
 
         var ts = system.Edsrt.EnsureTs(options.TsPath);
         var device = system.ActorOf(

@@ -14,7 +14,7 @@ public sealed record NicOptions
     /// <summary>RX descriptors (a power of two); <c>RxRingSize - 1</c> buffers are posted.</summary>
     public int RxRingSize { get; init; } = 256;
 
-    /// <summary>Bytes per RX buffer; a longer frame is dropped by the device. Default 2048.</summary>
+    /// <summary>Bytes per RX buffer, at most one arena page (a posted buffer is one physically contiguous extent); a longer frame is dropped by the device unless <see cref="LargeFrames"/>. Default 2048.</summary>
     public int RxBufferSize { get; init; } = 2048;
 
     /// <summary>

@@ -30,6 +30,19 @@ public sealed class NicDriverSpec : DriverSpecBase
     }
 
     [Fact]
+    public void Start_RxBufferLargerThanAPage_IsRefusedBeforeAnythingStarts()
+    {
+        // Such a buffer needs contiguous pages, which a fragmented arena does not have: the ring would drain for good.
+        var options = Small("nic_big") with { RxBufferSize = Memory.PageSize * 4, MaxFrameLength = Memory.PageSize * 4 };
+        int nodes = Memory.Counters.LiveNodes;
+
+        var refused = Assert.Throws<ArgumentOutOfRangeException>(() => NicDriver.Start(Sys, options, new NullWire()));
+
+        Assert.Contains("at most one arena page", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(nodes, Memory.Counters.LiveNodes);
+    }
+
+    [Fact]
     public async Task Xmit_Skb_DescriptorsPointAtTheHeadersAndTheUsersOwnPages()
     {
         var nic = await StartAsync(Small("nic"), new NullWire());
