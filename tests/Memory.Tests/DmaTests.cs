@@ -19,6 +19,31 @@ public sealed class DmaTests
     }
 
     [Fact]
+    public void Push_PagesFreedInAnyOrder_ComeBackAsOneExtent()
+    {
+        // Four one-page nodes on a fresh arena hold pages 0..3; freed out of order, their pages sit on the free stack
+        // interleaved, and a four-page push still gets them as one physically contiguous extent (one RX buffer block,
+        // one DMA descriptor), not as two or more.
+        using var world = new SendPathWorld(pageCount: 8);
+        var nodes = new Capability[4];
+        for (int i = 0; i < 4; i++)
+        {
+            nodes[i] = world.Memory.Push(world.Driver, $"page_{i}", 4096).Unwrap();
+        }
+
+        foreach (int i in new[] { 1, 0, 3, 2 })
+        {
+            world.Memory.Release(world.Driver, nodes[i]).ThrowIfFailed();
+        }
+
+        var block = world.Memory.Push(world.Driver, "block", 4 * 4096).Unwrap();
+
+        var extents = world.Memory.Inspect(world.Driver, block).Unwrap().Extents;
+        Assert.Equal(new PhysExtent(0, 4 * 4096), Assert.Single(extents));
+        world.Memory.Release(world.Driver, block).ThrowIfFailed();
+    }
+
+    [Fact]
     public void DmaRead_UnpinnedOrOutsideArena_Refused()
     {
         using var world = new SendPathWorld(pageCount: 4);

@@ -10,7 +10,7 @@ public sealed unsafe partial class SharedArena
 {
     /// <summary>
     /// Takes <paramref name="pages"/> free pages as a chain covering <paramref name="length"/> bytes,
-    /// consecutive page numbers coalesced into one extent, the covered bytes zeroed when
+    /// in ascending page order, consecutive page numbers coalesced into one extent, the covered bytes zeroed when
     /// <paramref name="zero"/>. Returns the head, or 0 when extent records ran out (the caller fails;
     /// Leave rolls back). The caller checked the free page count.
     /// </summary>
@@ -18,9 +18,19 @@ public sealed unsafe partial class SharedArena
     {
         count = 0;
         int head = 0, tail = 0, previousPfn = -2;
+
+        // The pages come off the free stack in the order they were freed, which after a while interleaves many nodes':
+        // taken all at once and sorted, neighbours among them coalesce into one extent whatever order they came in.
+        Span<int> taken = pages <= 256 ? stackalloc int[pages] : new int[pages];
         for (int i = 0; i < pages; i++)
         {
-            int pfn = TakePage();
+            taken[i] = TakePage();
+        }
+
+        taken.Sort();
+        for (int i = 0; i < pages; i++)
+        {
+            int pfn = taken[i];
             int bytes = Math.Min(_layout.PageSize, length - (i * _layout.PageSize));
 
             // Zeroing is not logged: the page was free, so undoing its allocation loses nothing. Only the bytes the
