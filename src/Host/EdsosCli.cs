@@ -425,7 +425,7 @@ public static class EdsosCli
         var reps = new Option<int>("--reps") { Description = "Measured repetitions per mode, interleaved", DefaultValueFactory = _ => 5 }.MustBeAtLeast(1);
         var seconds = new Option<double>("--seconds") { Description = "Wall time one repetition aims at, once warm", DefaultValueFactory = _ => 1.0 };
         var rounds = new Option<int?>("--rounds") { Description = "A fixed number of rounds per repetition instead of --seconds (one warm-up run of as many)" };
-        var rcvbuf = new Option<int>("--rcvbuf") { Description = "TCP: receive buffer per connection in bytes (above 65535 the SYNs offer window scaling)", DefaultValueFactory = _ => new TcpOptions().ReceiveBuffer };
+        var rcvbuf = new Option<int>("--rcvbuf") { Description = "TCP: receive buffer per connection in bytes (above 65535 the SYNs offer window scaling; the default lets a 64 KiB write into the window at once, as Linux's loopback beside it, whose buffers scale)", DefaultValueFactory = _ => DatapathBenchOptions.DefaultReceiveBuffer };
         var json = new Option<bool>("--json") { Description = "One JSON object: {\"rows\":[{proto, size, mode, rounds_per_s, ...}]}" };
         var modes = ModesOption();
         var command = new Command("datapath", "The echo in zero-copy mode, copy mode and over Linux's loopback, in steady state, modes interleaved") { proto, size, reps, seconds, rounds, rcvbuf, modes, json };
