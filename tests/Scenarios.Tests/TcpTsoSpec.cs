@@ -108,6 +108,22 @@ public sealed class TcpTsoSpec
         Assert.Equal(0, report.LeakedCtrns);
     }
 
+    [Fact]
+    public async Task BenchShapedDemo_OneWriteInFlightReusingItsBuffer_EchoesEveryWriteWithoutACopy()
+    {
+        // bench datapath's TCP rows: one write in flight, zero copy from one buffer the client refills every round. By the
+        // time a write's echo is back whole TCP has let go of its pages, so refilling the buffer copies nothing
+        // (copy-on-write would show in CowBytesCopied).
+        var report = await TcpDemoRunner.RunAsync(new DemoOptions { Proto = "tcp", Sends = 200, Size = 65536, Pings = 0, Tso = true, LargeFrames = true, ReceiveBuffer = 262144, OneWriteInFlight = true });
+
+        Assert.Equal(200, report.EchoedOk);
+        Assert.Equal(0, report.EchoedBad);
+        Assert.Equal(0, report.PayloadBytesCopied);
+        Assert.Equal(0, report.CowBytesCopied);
+        Assert.Equal(0, report.LeakedPages);
+        Assert.Equal(0, report.LeakedCtrns);
+    }
+
     /// <summary>
     /// Connects a client on A to an echo server on B, sends <paramref name="size"/> pattern bytes in one
     /// <c>send()</c>, reads the echo back while it is sent, then shuts down and closes both ends.

@@ -127,6 +127,9 @@ public static class DatapathBench
 
             // As Linux's loopback beside it (MTU 65536): a datagram or a super-segment crosses the wire as one frame.
             LargeFrames = true,
+
+            // One round in flight for TCP too, as Linux's echo beside it does.
+            OneWriteInFlight = true,
         };
         using var linux = LinuxLoopbackEcho.Open(tcp, size);
         var runners = new Dictionary<string, Func<int, Task<Sample>>>

@@ -43,6 +43,13 @@ public sealed record DemoOptions
     /// </summary>
     public bool LargeFrames { get; init; }
 
+    /// <summary>
+    /// TCP: the client writes the next <see cref="Size"/> bytes only once the last write's echo is back whole (one round in
+    /// flight, as <c>bench datapath</c>'s other rows and Linux's loopback echo beside them), instead of keeping SO_SNDBUF's
+    /// worth in flight. Off by default (the demo streams); <c>bench datapath</c> sets it.
+    /// </summary>
+    public bool OneWriteInFlight { get; init; }
+
     /// <summary>TCP: probability that the wire drops a frame (each direction, seeded schedule); 0 for a perfect wire.</summary>
     public double Loss { get; init; }
 

@@ -246,6 +246,11 @@ public static class TcpDemoRunner
                 {
                     return;
                 }
+
+                if (options.OneWriteInFlight && !await run.WaitEchoedAsync(drained))
+                {
+                    return;
+                }
             }
         }
         finally
@@ -266,7 +271,9 @@ public static class TcpDemoRunner
         private readonly byte[] _pattern;
         private readonly MsgFlags _flags;
 
-        // Copy mode writes from one buffer, as a Linux app does: its bytes are in the kernel once the call returns.
+        // Copy mode writes from one buffer, as a Linux app does: its bytes are in the kernel once the call returns. Zero
+        // copy with one write in flight too: once a write's echo is back whole, the echo's segments have acknowledged it
+        // and TCP let go of its pages (were it still holding them, the next fill would be copy-on-write, counted).
         private readonly UserBuffer? _reused;
 
         public EchoWriter(Libc libc, int fd, DemoOptions options, Run run, CancellationToken stop, CancellationToken drained)
@@ -278,7 +285,7 @@ public static class TcpDemoRunner
             // once its bytes are copied, so both modes keep SO_SNDBUF's worth in flight.
             bool zeroCopy = options.Mode == DataPathMode.ZeroCopy;
             _flags = zeroCopy ? MsgFlags.ZeroCopy : MsgFlags.None;
-            _reused = zeroCopy ? null : libc.Alloc(options.Size);
+            _reused = zeroCopy && !options.OneWriteInFlight ? null : libc.Alloc(options.Size);
         }
 
         /// <summary>Frees copy mode's buffer.</summary>
@@ -299,8 +306,8 @@ public static class TcpDemoRunner
                 return false;
             }
 
-            // Zero copy: a fresh buffer per write. TCP still holds the last one's pages until they are acknowledged,
-            // and writing into those would be copy-on-write (correct, but not what this demo measures).
+            // Zero copy streaming: a fresh buffer per write. TCP still holds the last one's pages until they are
+            // acknowledged, and writing into those would be copy-on-write (correct, but not what this demo measures).
             var buffer = _reused ?? _libc.Alloc(_options.Size);
             StreamPattern.Fill(_pattern, (long)i * _options.Size);
             _libc.WriteBuffer(buffer, 0, _pattern);
@@ -416,6 +423,7 @@ public static class TcpDemoRunner
                     run.WriteStarted.TryDequeue(out long started);
                     run.Echoed(Stopwatch.GetElapsedTime(started));
                     writesDone++;
+                    run.SignalEchoed();
                     progress?.Report(writesDone);
                 }
 
@@ -429,6 +437,7 @@ public static class TcpDemoRunner
         }
         finally
         {
+            run.ReaderDone();
             if (copyBuffer is not null)
             {
                 libc.Free(copyBuffer);
@@ -464,6 +473,8 @@ public static class TcpDemoRunner
     private sealed class Run : EchoTally
     {
         public readonly System.Collections.Concurrent.ConcurrentQueue<long> WriteStarted = new();
+        private readonly SemaphoreSlim _echoed = new(0);
+        private volatile bool _readerDone;
         public int BadWrites;
         public int WritesEchoed;
         private int _lastBadWrite = -1;
@@ -476,6 +487,39 @@ public static class TcpDemoRunner
                 _lastBadWrite = write;
                 BadWrites++;
                 Keep(error);
+            }
+        }
+
+        /// <summary>The reader saw one more write's echo whole.</summary>
+        public void SignalEchoed() => _echoed.Release();
+
+        /// <summary>The reader has stopped (the echo ended, failed or was cut): a writer waiting for an echo waits no more.</summary>
+        public void ReaderDone()
+        {
+            _readerDone = true;
+            _echoed.Release();
+        }
+
+        /// <summary>
+        /// Waits for the next write's echo (one write in flight); false when <paramref name="stop"/> cut the wait or the
+        /// reader stopped.
+        /// </summary>
+        public async Task<bool> WaitEchoedAsync(CancellationToken stop)
+        {
+            if (_readerDone)
+            {
+                return false;
+            }
+
+            try
+            {
+                await _echoed.WaitAsync(stop);
+                return !_readerDone;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                Interrupted = true;
+                return false;
             }
         }
 
