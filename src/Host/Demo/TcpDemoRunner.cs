@@ -180,7 +180,11 @@ public static class TcpDemoRunner
     private static EdsosHostOptions HostOptions(string name, Ipv4Cidr address, string mac, DemoOptions options) =>
         DemoRunner.HostOptions(name, address, mac, options) with
         {
-            Tcp = new TcpOptions { ReceiveBuffer = options.ReceiveBuffer },
+            // With large frames the MSS is the link's, as on Linux's loopback (MTU 65536, MSS 65483): a write of up to
+            // 64 KiB is one segment, which the receiver may acknowledge late, with its answer (RFC 9293 3.8.6.3). At
+            // 1460 a 4 KiB write crossed as a TSO super-frame the receiver counted as several full-sized segments, and
+            // it sent a bare ACK at once ahead of every echo: four frames per round instead of two.
+            Tcp = new TcpOptions { ReceiveBuffer = options.ReceiveBuffer, Mss = options.LargeFrames ? TcpOptions.MaxMss : new TcpOptions().Mss },
 
             // The client's write buffer, B's echo in flight and the receive windows: room for a few writes.
             ArenaPages = Math.Max(8192, (int)Math.Min(262_144, (3L * options.Size / 4096) + 4096)),
@@ -221,18 +225,39 @@ public static class TcpDemoRunner
         // After a signal: no new write, and a second for the write under way and the echo to finish.
         using var drained = new CancellationTokenSource();
         using var onStop = stop.Register(() => drained.CancelAfter(s_drainAfterStop));
-        var reader = Task.Run(() => ReadAsync(libc, fd, options, streamLength, run, progress, drained.Token));
-        await WriteAsync(libc, fd, options, run, stop, drained.Token);
+        if (options.OneWriteInFlight)
+        {
+            // One flow writes and reads in turn (as the UDP echo does): no reader task, no hand-off between two.
+            var writer = new EchoWriter(libc, fd, options, run, stop, drained.Token);
+            try
+            {
+                await ReadAsync(libc, fd, options, streamLength, run, progress, drained.Token, writer);
+            }
+            finally
+            {
+                writer.Release();
+            }
+        }
+        else
+        {
+            var reader = Task.Run(() => ReadAsync(libc, fd, options, streamLength, run, progress, drained.Token));
+            await WriteAsync(libc, fd, options, run, stop, drained.Token);
+            await ShutdownWritesAsync(libc, fd, run);
+            await reader;
+        }
+
+        run.EndLoop();
+        await libc.CloseAsync(fd);
+        return run;
+    }
+
+    private static async Task ShutdownWritesAsync(Libc libc, int fd, Run run)
+    {
         var shut = await libc.ShutdownAsync(fd, 1);
         if (!shut.IsOk)
         {
             run.Keep($"shutdown: {shut.Error}");
         }
-
-        await reader;
-        run.EndLoop();
-        await libc.CloseAsync(fd);
-        return run;
     }
 
     private static async Task WriteAsync(Libc libc, int fd, DemoOptions options, Run run, CancellationToken stop, CancellationToken drained)
@@ -247,10 +272,6 @@ public static class TcpDemoRunner
                     return;
                 }
 
-                if (options.OneWriteInFlight && !await run.WaitEchoedAsync(drained))
-                {
-                    return;
-                }
             }
         }
         finally
@@ -349,15 +370,34 @@ public static class TcpDemoRunner
         }
     }
 
-    private static async Task ReadAsync(Libc libc, int fd, DemoOptions options, long streamLength, Run run, IProgress<int>? progress, CancellationToken stop)
+    /// <summary>
+    /// Reads the echo and checks every byte. With <paramref name="writer"/> (one write in flight) it also makes the
+    /// writes, each once the one before is echoed whole, and shuts the write side down after the last (or a failed) one.
+    /// </summary>
+    private static async Task ReadAsync(Libc libc, int fd, DemoOptions options, long streamLength, Run run, IProgress<int>? progress, CancellationToken stop, EchoWriter? writer = null)
     {
         UserBuffer? copyBuffer = options.Mode == DataPathMode.Copy ? libc.Alloc(64 * 1024) : null;
         long offset = 0;
         int writesDone = 0;
+        int writesMade = 0;
+        bool shut = writer is null;
         try
         {
             while (true)
             {
+                if (!shut && writesMade == writesDone)
+                {
+                    if (writesMade < options.Sends && await writer!.WriteOnceAsync(writesMade))
+                    {
+                        writesMade++;
+                    }
+                    else
+                    {
+                        await ShutdownWritesAsync(libc, fd, run);
+                        shut = true;
+                    }
+                }
+
                 int length;
                 var verifier = new StreamPattern.Verifier(offset);
                 Errno visited;
@@ -423,7 +463,6 @@ public static class TcpDemoRunner
                     run.WriteStarted.TryDequeue(out long started);
                     run.Echoed(Stopwatch.GetElapsedTime(started));
                     writesDone++;
-                    run.SignalEchoed();
                     progress?.Report(writesDone);
                 }
 
@@ -437,7 +476,6 @@ public static class TcpDemoRunner
         }
         finally
         {
-            run.ReaderDone();
             if (copyBuffer is not null)
             {
                 libc.Free(copyBuffer);
@@ -473,8 +511,6 @@ public static class TcpDemoRunner
     private sealed class Run : EchoTally
     {
         public readonly System.Collections.Concurrent.ConcurrentQueue<long> WriteStarted = new();
-        private readonly SemaphoreSlim _echoed = new(0);
-        private volatile bool _readerDone;
         public int BadWrites;
         public int WritesEchoed;
         private int _lastBadWrite = -1;
@@ -487,39 +523,6 @@ public static class TcpDemoRunner
                 _lastBadWrite = write;
                 BadWrites++;
                 Keep(error);
-            }
-        }
-
-        /// <summary>The reader saw one more write's echo whole.</summary>
-        public void SignalEchoed() => _echoed.Release();
-
-        /// <summary>The reader has stopped (the echo ended, failed or was cut): a writer waiting for an echo waits no more.</summary>
-        public void ReaderDone()
-        {
-            _readerDone = true;
-            _echoed.Release();
-        }
-
-        /// <summary>
-        /// Waits for the next write's echo (one write in flight); false when <paramref name="stop"/> cut the wait or the
-        /// reader stopped.
-        /// </summary>
-        public async Task<bool> WaitEchoedAsync(CancellationToken stop)
-        {
-            if (_readerDone)
-            {
-                return false;
-            }
-
-            try
-            {
-                await _echoed.WaitAsync(stop);
-                return !_readerDone;
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                Interrupted = true;
-                return false;
             }
         }
 

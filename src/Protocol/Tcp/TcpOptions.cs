@@ -6,7 +6,14 @@ public sealed record TcpOptions
     /// <summary>The largest <see cref="ReceiveBuffer"/>: a 16-bit window scaled by the RFC 7323 maximum shift of 14.</summary>
     public const int MaxReceiveBuffer = ushort.MaxValue << 14;
 
-    /// <summary>The MSS announced and used: the 1500-byte MTU minus IPv4 and TCP headers (RFC 9293 3.7.1).</summary>
+    /// <summary>The largest <see cref="Mss"/>: the largest IPv4 datagram (65535 bytes) minus IPv4 and TCP headers.</summary>
+    public const int MaxMss = ushort.MaxValue - 40;
+
+    /// <summary>
+    /// The MSS announced and used: by default the 1500-byte MTU minus IPv4 and TCP headers (RFC 9293 3.7.1). A host on
+    /// a link with a larger MTU (large frames) may announce up to <see cref="MaxMss"/>; the connection uses the smaller of
+    /// its own and the peer's.
+    /// </summary>
     public int Mss { get; init; } = 1460;
 
     /// <summary>
@@ -105,9 +112,9 @@ public sealed record TcpOptions
     /// <exception cref="ArgumentException">A value is out of range.</exception>
     public void Validate()
     {
-        if (Mss < 64 || Mss > 1460)
+        if (Mss < 64 || Mss > MaxMss)
         {
-            throw new ArgumentException($"TCP MSS {Mss} must be 64..1460", nameof(Mss));
+            throw new ArgumentException($"TCP MSS {Mss} must be 64..{MaxMss}", nameof(Mss));
         }
 
         if (ReceiveBuffer < Mss || ReceiveBuffer > MaxReceiveBuffer)
