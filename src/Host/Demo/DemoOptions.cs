@@ -46,7 +46,8 @@ public sealed record DemoOptions
     /// <summary>
     /// TCP: the client writes the next <see cref="Size"/> bytes only once the last write's echo is back whole (one round in
     /// flight, as <c>bench datapath</c>'s other rows and Linux's loopback echo beside them), instead of keeping SO_SNDBUF's
-    /// worth in flight. Off by default (the demo streams); <c>bench datapath</c> sets it.
+    /// worth in flight, and both ends set TCP_NODELAY as Linux's echo does. Off by default (the demo streams);
+    /// <c>bench datapath</c> sets it.
     /// </summary>
     public bool OneWriteInFlight { get; init; }
 

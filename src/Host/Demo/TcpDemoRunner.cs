@@ -54,7 +54,7 @@ public static class TcpDemoRunner
         var hostB = await EdsosHost.StartAsync(HostOptions("B", DemoRunner.AddressB, "02:00:00:00:00:02", options), endB);
         try
         {
-            var echo = new TcpEchoServer(hostB.StartProcess("echo"), options.Mode);
+            var echo = new TcpEchoServer(hostB.StartProcess("echo"), options.Mode) { NoDelay = options.OneWriteInFlight };
             Errno listening = await echo.ListenAsync(new Ipv4Endpoint(Ipv4Address.Any, DemoRunner.EchoPort));
             if (listening != Errno.None)
             {
@@ -215,6 +215,17 @@ public static class TcpDemoRunner
         {
             await libc.CloseAsync(fd);
             throw new InvalidOperationException($"connect() to the echo app failed: {connected.Error}");
+        }
+
+        if (options.OneWriteInFlight)
+        {
+            // Nagle off, as Linux's loopback echo beside it: a write's tail after its last full segment leaves at once.
+            var noDelay = await libc.SetSockOptAsync(fd, SocketOption.NoDelay, 1);
+            if (!noDelay.IsOk)
+            {
+                await libc.CloseAsync(fd);
+                throw new InvalidOperationException($"setsockopt(TCP_NODELAY) failed: {noDelay.Error}");
+            }
         }
 
         var run = new Run();

@@ -28,6 +28,9 @@ public sealed class TcpEchoServer
         _mode = mode;
     }
 
+    /// <summary>TCP_NODELAY on each accepted connection (Nagle off), as Linux's loopback echo in <c>bench datapath</c> sets it.</summary>
+    public bool NoDelay { get; init; }
+
     /// <summary>The first error that ended the loop early, or <see cref="Errno.None"/>.</summary>
     public Errno LastError { get; private set; }
 
@@ -71,6 +74,11 @@ public sealed class TcpEchoServer
         int fd = (int)accepted.Value;
         try
         {
+            if (NoDelay)
+            {
+                await _libc.SetSockOptAsync(fd, SocketOption.NoDelay, 1);
+            }
+
             var mine = new ConnectionBytes();
             LastError = _mode == DataPathMode.ZeroCopy ? await EchoZeroCopyAsync(fd, mine) : await EchoCopyAsync(fd, mine);
         }
