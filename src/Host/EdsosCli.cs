@@ -434,7 +434,13 @@ public static class EdsosCli
             var cases = DatapathBenchOptions.CasesFor(result.GetValue(proto)!, result.GetValue(size), out string? invalid);
             var measured = DatapathBench.ModesFor(result.GetValue(modes), out string? invalidModes);
             invalid ??= invalidModes;
-            if (cases is null || measured is null || result.GetValue(seconds) is not > 0 || result.GetValue(rounds) is < 1)
+            int receiveBuffer = result.GetValue(rcvbuf);
+            if (receiveBuffer is < 1460 or > TcpOptions.MaxReceiveBuffer)
+            {
+                invalid ??= $"--rcvbuf must be between 1460 and {TcpOptions.MaxReceiveBuffer} bytes, not {receiveBuffer}";
+            }
+
+            if (invalid is not null || cases is null || measured is null || result.GetValue(seconds) is not > 0 || result.GetValue(rounds) is < 1)
             {
                 await Console.Error.WriteLineAsync($"edsos bench datapath: {invalid ?? "--seconds must be positive and --rounds at least 1"}");
                 return 2;

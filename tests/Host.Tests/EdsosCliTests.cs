@@ -76,6 +76,19 @@ public sealed class EdsosCliTests
         Assert.Equal(2, code);
     }
 
+    [Theory]
+    [InlineData("100")]
+    [InlineData("2000000000")]
+    public async Task Invoke_BenchDatapathWithAReceiveBufferOutOfRange_ExitCode2BeforeAnyRun(string rcvbuf)
+    {
+        // Before: the bench started, warmed up and failed on TCP's own check with exit code 1.
+        var result = EdsosCli.BuildRoot().Parse(["bench", "datapath", "--proto", "tcp", "--rcvbuf", rcvbuf]);
+
+        int code = await result.InvokeAsync();
+
+        Assert.Equal(2, code);
+    }
+
     [Fact]
     public void Parse_DemoWithFault_NoErrors()
     {
