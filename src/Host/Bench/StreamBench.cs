@@ -25,7 +25,8 @@ namespace Edsos.Host.Bench;
 public static partial class StreamBench
 {
     private const ushort SinkPort = 9;
-    private const double MaxWarmUpSeconds = 20;
+    /// <summary>Most warm-up time per mode before measuring anyway (the JIT may never go quiet on a loaded machine).</summary>
+    public const double DefaultMaxWarmUpSeconds = 20;
 
     // The shape of Linux's loopback beside it: 64 KiB frames on the wire (its MTU is 65536) and a receive window well
     // past one write (Linux autotunes its buffer to megabytes; here 1 MiB, which the NIC's RX ring clamps further).
@@ -39,9 +40,10 @@ public static partial class StreamBench
     /// <summary>
     /// Runs the bench and writes a table (or one JSON object <c>{"rows":[...]}</c>) to
     /// <paramref name="output"/>. Returns 0 when every run ended clean (no leak, no failed syscall
-    /// other than the ones the stop causes), 1 otherwise, 2 for invalid options.
+    /// other than the ones the stop causes), 1 otherwise, 2 for invalid options. Each mode's warm-up lasts at most
+    /// <paramref name="maxWarmUpSeconds"/>.
     /// </summary>
-    public static async Task<int> RunAsync(IReadOnlyList<(string Proto, int Size)> cases, int repetitions, double seconds, int inflight, bool json, TextWriter output, TextWriter error, CancellationToken stop = default, IReadOnlyList<string>? modes = null)
+    public static async Task<int> RunAsync(IReadOnlyList<(string Proto, int Size)> cases, int repetitions, double seconds, int inflight, bool json, TextWriter output, TextWriter error, CancellationToken stop = default, IReadOnlyList<string>? modes = null, double maxWarmUpSeconds = DefaultMaxWarmUpSeconds)
     {
         modes ??= DatapathBench.Modes;
         ArgumentNullException.ThrowIfNull(cases);
@@ -74,7 +76,7 @@ public static partial class StreamBench
             var samples = modes.ToDictionary(m => m, _ => new List<Sample>());
             foreach (string mode in modes)
             {
-                await WarmUpAsync(runs[mode], TimeSpan.FromSeconds(Math.Min(1, seconds)), tcp, stop);
+                await WarmUpAsync(runs[mode], TimeSpan.FromSeconds(Math.Min(1, seconds)), tcp, maxWarmUpSeconds, stop);
             }
 
             for (int rep = 0; rep < repetitions && !stop.IsCancellationRequested; rep++)
@@ -143,13 +145,13 @@ public static partial class StreamBench
 
     /// <summary>
     /// Warms a mode up until two successive runs agree within 10 % and the JIT was quiet during the last
-    /// (<see cref="JitQuiet"/>: the first seconds run unoptimised code, for longer on a loaded machine), for at most <see cref="MaxWarmUpSeconds"/>.
+    /// (<see cref="JitQuiet"/>: the first seconds run unoptimised code, for longer on a loaded machine), for at most <paramref name="maxSeconds"/>.
     /// </summary>
-    private static async Task WarmUpAsync(Func<TimeSpan, Task<Sample>> run, TimeSpan duration, bool tcp, CancellationToken stop)
+    private static async Task WarmUpAsync(Func<TimeSpan, Task<Sample>> run, TimeSpan duration, bool tcp, double maxSeconds, CancellationToken stop)
     {
         var warm = Stopwatch.StartNew();
         double? previous = null;
-        while (!stop.IsCancellationRequested && warm.Elapsed.TotalSeconds < MaxWarmUpSeconds)
+        while (!stop.IsCancellationRequested && warm.Elapsed.TotalSeconds < maxSeconds)
         {
             var jit = JitQuiet.Start();
             var sample = await run(duration);
@@ -164,7 +166,7 @@ public static partial class StreamBench
 
         if (!stop.IsCancellationRequested)
         {
-            await Console.Error.WriteLineAsync($"bench stream: warm-up stopped after {MaxWarmUpSeconds:F0} s without settling; measuring anyway");
+            await Console.Error.WriteLineAsync($"bench stream: warm-up stopped after {maxSeconds:F0} s without settling; measuring anyway");
         }
     }
 
