@@ -31,6 +31,7 @@ public sealed partial class ParkingExecutor : ExecutorService
     private readonly IDispatcherPrerequisites? _prerequisites;
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, RunLane> _bound = [];
     private int _nextLane = -1;
+    private int _nextBinding = -1;
     private static readonly List<WeakReference<ParkingExecutor>> s_live = [];
 
     [ThreadStatic]
@@ -145,7 +146,11 @@ public sealed partial class ParkingExecutor : ExecutorService
     internal RunLane LaneOf(object binding)
     {
         ArgumentNullException.ThrowIfNull(binding);
-        return _lanes.Length == 1 ? _lanes[0] : _bound.GetValue(binding, _ => _lanes[NextLane()]);
+        // A counter of its own: were it the one unbound runs take turns by, two actor systems started one after the
+        // other could land on the same queue (and run on one thread) or not, by chance, from one process to the next.
+        return _lanes.Length == 1
+            ? _lanes[0]
+            : _bound.GetValue(binding, _ => _lanes[(int)((uint)Interlocked.Increment(ref _nextBinding) % (uint)_lanes.Length)]);
     }
 
     /// <summary>Runs the core threads have taken (spares' not counted).</summary>

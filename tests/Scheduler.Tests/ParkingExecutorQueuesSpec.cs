@@ -110,11 +110,27 @@ public sealed class ParkingExecutorQueuesSpec
         }
     }
 
-    [Fact]
-    public async Task TwoSystemsOnASharedExecutor_AreBoundOneToEachQueue()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task TwoSystemsOnASharedExecutor_AreBoundOneToEachQueue(int unboundRunsBetween)
     {
+        // Runs queued from outside the executor between the two systems' starts (timers, thread-pool continuations do
+        // that) take the queues in turn by a counter of their own: they must not move the second system's binding.
         string key = $"queues-{Guid.NewGuid():N}";
         var a = Edsrt.Create("queues-a", new EdsrtOptions { ExtraConfig = Config(key) });
+        var shared = await a.ActorOf(Props.Create(() => new ExecutorTeller())).Ask<ParkingExecutor>("which", TimeSpan.FromSeconds(10));
+        using (var ran = new CountdownEvent(unboundRunsBetween))
+        {
+            for (int i = 0; i < unboundRunsBetween; i++)
+            {
+                shared.Execute(new ActionRun(() => ran.Signal()));
+            }
+
+            Assert.True(ran.Wait(TimeSpan.FromSeconds(10)));
+        }
+
         var b = Edsrt.Create("queues-b", new EdsrtOptions { ExtraConfig = Config(key) });
         try
         {
@@ -151,6 +167,11 @@ public sealed class ParkingExecutorQueuesSpec
           shared-executor { thread-count = 2, queue-per-thread = on, shared = {{key}}, max-threads = 0 }
         }
         """;
+
+    private sealed class ExecutorTeller : ReceiveActor
+    {
+        public ExecutorTeller() => Receive<string>(_ => Sender.Tell(ParkingExecutor.Current!));
+    }
 
     private sealed class Meeter : ReceiveActor
     {
