@@ -55,4 +55,40 @@ public sealed class ContinuationsOnExecutorSpec : KpnSpecBase
         Assert.True(result.firstOn!.RunsContinuations);
         Assert.Same(result.firstOn, result.secondOn);
     }
+
+    [Fact]
+    public async Task RingReaperWaitingForACompletion_IsWokenOnTheExecutorThread()
+    {
+        var (fd, node, socketTs) = await OpenBoundAsync();
+        Assert.Equal(Errno.None, App.TryCreateRing(4, out var ring));
+        using (ring)
+        {
+            Assert.True(ring!.PrepareRecvZeroCopy(fd, userData: 7));
+            Assert.Equal(SysResult.Ok(1), ring.Submit());
+            await AwaitRecvWaitingAsync(node);
+
+            // Nothing has arrived, so the wait is pending before the datagram is delivered.
+            var waiting = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var reaper = Task.Run(async () =>
+            {
+                var wait = ring.WaitAsync();
+                waiting.SetResult(wait.IsCompleted);
+                var woken = await wait.ConfigureAwait(false);
+                return (woken, on: ParkingExecutor.Current);
+            });
+            Assert.False(await waiting.Task.WaitAsync(Long));
+            Deliver(node, socketTs, Pattern(64), Peer);
+
+            var (woken, on) = await reaper.WaitAsync(Long);
+            Assert.Equal(Errno.None, woken);
+            Assert.NotNull(on);
+            Assert.True(on!.RunsContinuations);
+            Assert.True(ring.TryReap(out var completion));
+            Assert.Equal(7UL, completion.UserData);
+            Assert.Equal(64, completion.Result);
+            Assert.Equal(Errno.None, App.Free(completion.Buffer!));
+        }
+
+        AssertNoLeaks();
+    }
 }

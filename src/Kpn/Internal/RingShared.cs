@@ -10,9 +10,12 @@ namespace Edsos.Kpn.Internal;
 /// </summary>
 /// <remarks>
 /// Only the KPN advances <see cref="SqHead"/> and <see cref="CqTail"/> (after the entries they cover are read or
-/// written); the app only reads them. The waiter is completed on the thread pool, never on the KPN's thread.
+/// written); the app only reads them. The waiter is never completed inside the KPN's turn: on a <c>ParkingExecutor</c>
+/// that runs continuations (the hosts' default dispatcher) it is queued on that executor, after the turn, as a
+/// syscall's completion is (<see cref="SyscallCompletion"/>); elsewhere on the thread pool. On the thread pool the
+/// reaper was a third busy thread on a 2-core machine, beside the two executor threads (bench stream).
 /// </remarks>
-internal sealed class RingShared : IValueTaskSource<Errno>
+internal sealed class RingShared : IValueTaskSource<Errno>, IThreadPoolWorkItem, Akka.Dispatch.IRunnable
 {
     private readonly object _lock = new();
     private ManualResetValueTaskSourceCore<Errno> _core;
@@ -20,6 +23,7 @@ internal sealed class RingShared : IValueTaskSource<Errno>
     private long _cqTail;
     private bool _closed;
     private bool _waiting;
+    private Errno _result;
     private long _waitHead;
     private CancellationTokenRegistration _registration;
 
@@ -28,7 +32,7 @@ internal sealed class RingShared : IValueTaskSource<Errno>
         Id = id;
         SqEntries = sqEntries;
         CqEntries = cqEntries;
-        _core.RunContinuationsAsynchronously = true;
+        _core.RunContinuationsAsynchronously = false;
     }
 
     /// <summary>The ring's id in its process.</summary>
@@ -128,7 +132,22 @@ internal sealed class RingShared : IValueTaskSource<Errno>
             _waiting = false;
             _registration.Unregister();
             _registration = default;
-            _core.SetResult(result);
+            _result = result;
+        }
+
+        if (Edsos.Scheduler.ParkingExecutor.Current is { RunsContinuations: true } executor)
+        {
+            executor.Execute(this);
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
+
+    /// <inheritdoc />
+    void IThreadPoolWorkItem.Execute() => _core.SetResult(_result);
+
+    /// <inheritdoc />
+    void Akka.Dispatch.IRunnable.Run() => _core.SetResult(_result);
 }
