@@ -24,7 +24,8 @@ namespace Edsos.Driver;
 /// refused with <see cref="TxStatus.OffloadUnsupported"/>. Either way the skb is the driver's: refused ones are popped
 /// at once. On the device's TX interrupt it reclaims done descriptors, unpins and pops each skb
 /// and answers <see cref="SendCompleteEvent"/> to its ReplyTo; the attached TX client then gets a
-/// <see cref="TxCredit"/>. Replies: <see cref="SendCompleteEvent"/>, <see cref="TxCredit"/>,
+/// <see cref="TxCredit"/> unless a completion went to it. Replies: <see cref="SendCompleteEvent"/>, <see cref="TxCredit"/> (after a completion
+/// interrupt only when none of its completions went to the client, whose completions carry the free count),
 /// <see cref="NicStatistics"/>.
 /// </para>
 /// <para>
@@ -326,8 +327,12 @@ public sealed class DriverTxWorker : EdsrtActor
 
         DriverMetrics.RingOccupancy.Add(_queue.InUse - inUse, _hostTag);
 
-        Complete(_queue.FreeDescriptors);
-        _client?.TellTraced(TxCredit.Of(_queue.FreeDescriptors), Self);
+        // A completion the client gets carries the ring's free count and wakes its queue (the qdisc runs on it), so
+        // the credit goes only when none of the reclaimed frames was the client's: one message less per frame sent.
+        if (!Complete(_queue.FreeDescriptors))
+        {
+            _client?.TellTraced(TxCredit.Of(_queue.FreeDescriptors), Self);
+        }
     }
 
     private void Attach(AttachTx message, int free)
@@ -363,10 +368,11 @@ public sealed class DriverTxWorker : EdsrtActor
 
     /// <summary>
     /// Answers every reclaimed frame: one <see cref="SendCompleteEvent"/> each, or, for a client attached with batches,
-    /// its frames' completions in one <see cref="SendCompleteBatchEvent"/>.
+    /// its frames' completions in one <see cref="SendCompleteBatchEvent"/>. True when at least one went to the client.
     /// </summary>
-    private void Complete(int free)
+    private bool Complete(int free)
     {
+        bool toClient = false;
         _toClient.Open();
         try
         {
@@ -378,6 +384,7 @@ public sealed class DriverTxWorker : EdsrtActor
                     : default;
                 resumed.Span?.SetTag("edsos.tx.status", done.Status.ToString());
                 var complete = SendCompleteEvent.Rent(done.Token, done.Length, done.Status, free);
+                toClient |= _client is not null && done.ReplyTo.Equals(_client);
                 if (!_clientBatches || !done.ReplyTo.Equals(_client) || !_toClient.TryAdd(done.ReplyTo, complete))
                 {
                     done.ReplyTo.TellTraced(complete, Self);
@@ -392,5 +399,6 @@ public sealed class DriverTxWorker : EdsrtActor
         }
 
         _completions.Clear();
+        return toClient;
     }
 }

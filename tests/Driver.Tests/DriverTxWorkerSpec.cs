@@ -75,6 +75,24 @@ public sealed class DriverTxWorkerSpec : DriverSpecBase
     }
 
     [Fact]
+    public async Task Completion_ToTheClientItself_CarriesTheCredit_NoSeparateTxCredit()
+    {
+        var nic = await StartAsync(Small("nic", txRing: 16), new NullWire());
+        var qdisc = CreateTestProbe("qdisc");
+
+        nic.TxWorker.Tell(new AttachTx(qdisc), qdisc);
+        Assert.Equal(new TxCredit(15), qdisc.ExpectMsg<TxCredit>());
+        Send(nic, Bytes.Pattern(42, 1), Bytes.Pattern(64, 2), 1, qdisc.Ref);
+
+        var complete = qdisc.ExpectMsg<SendCompleteEvent>();
+        Assert.Equal(TxStatus.Sent, complete.Status);
+        Assert.Equal(15, complete.FreeDescriptors);
+        qdisc.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        await NicDriver.StopAsync(Sys, nic, Long);
+        AssertNoLeak();
+    }
+
+    [Fact]
     public async Task Xmit_LengthDisagreesWithTheNode_RepliesMalformedAndPops()
     {
         var nic = await StartAsync(Small("nic"), new NullWire());
