@@ -211,21 +211,23 @@ public sealed class DriverRxWorker : EdsrtActor
         // The doorbell only when buffers were posted (or may have been, before a failure): with blocks of many
         // buffers most polls free no whole block, and writing RDT unchanged was one more message to the device.
         var filled = consumed > 0 ? _queue.Fill() : MemoryResult<int>.Ok(0);
-        if (filled.IsOk ? filled.Value > 0 : filled.Error != MemoryError.Disposed)
-        {
-            _device.Tell(VirtualNicProtocol.RxDoorbell.Of(_queue.Ring.Tail), Self);
-        }
-
+        bool doorbell = filled.IsOk ? filled.Value > 0 : filled.Error != MemoryError.Disposed;
         if (consumed == _options.NapiBudget)
         {
             // Budget spent: yield to the mailbox (AttachRx, statistics, stop) and come back.
+            if (doorbell)
+            {
+                _device.Tell(VirtualNicProtocol.RxDoorbell.Of(_queue.Ring.Tail), Self);
+            }
+
             Self.Tell(WorkerProtocol.Poll.Instance, Self);
             return;
         }
 
-        // Drained: unmask. A frame that landed after this poll fires at once on unmask.
+        // Drained: unmask (after the doorbell, in the same message when there is one). A frame that landed after this
+        // poll fires at once on unmask.
         _polling = false;
-        _device.Tell(s_unmaskRx, Self);
+        _device.Tell(doorbell ? VirtualNicProtocol.RxDoorbell.UnmaskingRx(_queue.Ring.Tail) : s_unmaskRx, Self);
     }
 
     /// <summary>

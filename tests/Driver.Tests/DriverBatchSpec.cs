@@ -159,6 +159,42 @@ public sealed class DriverBatchSpec : DriverSpecBase
     }
 
     [Fact]
+    public async Task RxDoorbellThatUnmasks_WritesTheTailAndEnablesRx_TheLatchedFramesArePolled()
+    {
+        var (a, b) = await NicDriver.StartPairAsync(Sys, Small("nic_a", txRing: 64), Small("nic_b", rxRing: 64), Long);
+        var handler = CreateTestProbe("rx-handler");
+        b.RxWorker.Tell(new AttachRx(handler, Skbs.HandlerTs, Batches: true));
+        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
+        b.Device.Tell(new VirtualNicProtocol.DisableInterrupts(InterruptCause.RxTimer));
+        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
+        for (var i = 0; i < 3; i++)
+        {
+            Send(a, Bytes.Pattern(14, 0), [(byte)i, .. Bytes.Pattern(50, 1)], (ulong)i, TestActor);
+        }
+
+        ReceiveN(3);
+        await AwaitAssertAsync(async () => Assert.Equal(3, (await NicDriver.GetStatisticsAsync(b, Long)).FramesReceived), Long);
+        handler.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        var before = await b.Device.Ask<VirtualNicProtocol.DeviceRegisters>(new VirtualNicProtocol.GetRegisters(), Long);
+        Assert.Equal(InterruptCause.None, before.InterruptMask & InterruptCause.RxTimer);
+
+        // The tail as it is (the driver's RDT write) and the RX unmask in one message: the latched cause fires.
+        b.Device.Tell(VirtualNicProtocol.RxDoorbell.UnmaskingRx(before.Rdt));
+        var batch = handler.ExpectMsg<FrameReceivedBatchEvent>(Long);
+        Assert.Equal(3, batch.Count);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal((byte)i, Skbs.ReadAndPop(batch[i].Frame, batch[i].Length)[14]);
+        }
+
+        var after = await b.Device.Ask<VirtualNicProtocol.DeviceRegisters>(new VirtualNicProtocol.GetRegisters(), Long);
+        Assert.Equal(InterruptCause.RxTimer, after.InterruptMask & InterruptCause.RxTimer);
+        await NicDriver.StopAsync(Sys, a, Long);
+        await NicDriver.StopAsync(Sys, b, Long);
+        AssertNoLeak();
+    }
+
+    [Fact]
     public void MessageBatch_RentAddReturn_ItemsForgottenAndEqualByItems()
     {
         var first = XmitSkbEvent.Rent(default, 60, 1, ActorRefs.Nobody);

@@ -131,6 +131,12 @@ public sealed class VirtualNicActor : EdsrtActor
         {
             _nic.WriteRdt(message.Tail);
         }
+
+        if (message.Unmask != InterruptCause.None)
+        {
+            _nic.EnableInterrupts(message.Unmask);
+            RaiseInterrupts();
+        }
     }
 
     private void OnWireFrame(WireFrame message)

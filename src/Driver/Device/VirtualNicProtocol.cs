@@ -33,10 +33,16 @@ public static class VirtualNicProtocol
             (uint)tail < (uint)s_byTail.Length ? s_byTail[tail] ??= new TxDoorbell(tail) : new TxDoorbell(tail);
     }
 
-    /// <summary>The RX doorbell (RDT write): buffers up to <paramref name="Tail"/> are posted. Ignored after a reset.</summary>
-    public sealed record RxDoorbell(int Tail)
+    /// <summary>
+    /// The RX doorbell (RDT write): buffers up to <paramref name="Tail"/> are posted (ignored after a reset); then, when
+    /// <paramref name="Unmask"/> names causes, the IMS write that enables them, as <see cref="EnableInterrupts"/> does:
+    /// a driver that ends a poll with both writes sends them as one message, as its two register writes go out in one
+    /// posted burst.
+    /// </summary>
+    public sealed record RxDoorbell(int Tail, InterruptCause Unmask = InterruptCause.None)
     {
         private static readonly RxDoorbell?[] s_byTail = new RxDoorbell?[4096];
+        private static readonly RxDoorbell?[] s_byTailUnmaskingRx = new RxDoorbell?[4096];
 
         /// <summary>
         /// The doorbell for <paramref name="tail"/>: one shared instance per ring index (a record is immutable;
@@ -44,6 +50,12 @@ public static class VirtualNicProtocol
         /// </summary>
         public static RxDoorbell Of(int tail) =>
             (uint)tail < (uint)s_byTail.Length ? s_byTail[tail] ??= new RxDoorbell(tail) : new RxDoorbell(tail);
+
+        /// <summary>The doorbell for <paramref name="tail"/> followed by unmasking <see cref="InterruptCause.RxTimer"/> (shared instances too).</summary>
+        public static RxDoorbell UnmaskingRx(int tail) =>
+            (uint)tail < (uint)s_byTailUnmaskingRx.Length
+                ? s_byTailUnmaskingRx[tail] ??= new RxDoorbell(tail, InterruptCause.RxTimer)
+                : new RxDoorbell(tail, InterruptCause.RxTimer);
     }
 
     /// <summary>IMS write: enable interrupt causes; a cause latched while masked fires at once.</summary>
