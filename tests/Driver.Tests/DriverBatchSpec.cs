@@ -126,22 +126,9 @@ public sealed class DriverBatchSpec : DriverSpecBase
     [Fact]
     public async Task FrameReceivedBatch_FramesWaitingForOnePoll_HandedUpInOneEventInOrder()
     {
-        var (a, b) = await NicDriver.StartPairAsync(Sys, Small("nic_a", txRing: 64), Small("nic_b", rxRing: 64), Long);
-        var handler = CreateTestProbe("rx-handler");
-        b.RxWorker.Tell(new AttachRx(handler, Skbs.HandlerTs, Batches: true));
-        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
-
         // RX interrupts masked while the frames land, so the one interrupt on unmask finds all of them for one poll.
-        b.Device.Tell(new VirtualNicProtocol.DisableInterrupts(InterruptCause.RxTimer));
-        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
         const int frames = 10;
-        for (var i = 0; i < frames; i++)
-        {
-            Send(a, Bytes.Pattern(14, 0), [(byte)i, .. Bytes.Pattern(50, 1)], (ulong)i, TestActor);
-        }
-
-        ReceiveN(frames);
-        await AwaitAssertAsync(async () => Assert.Equal(frames, (await NicDriver.GetStatisticsAsync(b, Long)).FramesReceived), Long);
+        var (a, b, handler) = await LandFramesWhileRxMaskedAsync(frames);
         b.Device.Tell(new VirtualNicProtocol.EnableInterrupts(InterruptCause.RxTimer));
 
         var batch = handler.ExpectMsg<FrameReceivedBatchEvent>(Long);
@@ -161,19 +148,7 @@ public sealed class DriverBatchSpec : DriverSpecBase
     [Fact]
     public async Task RxDoorbellThatUnmasks_WritesTheTailAndEnablesRx_TheLatchedFramesArePolled()
     {
-        var (a, b) = await NicDriver.StartPairAsync(Sys, Small("nic_a", txRing: 64), Small("nic_b", rxRing: 64), Long);
-        var handler = CreateTestProbe("rx-handler");
-        b.RxWorker.Tell(new AttachRx(handler, Skbs.HandlerTs, Batches: true));
-        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
-        b.Device.Tell(new VirtualNicProtocol.DisableInterrupts(InterruptCause.RxTimer));
-        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
-        for (var i = 0; i < 3; i++)
-        {
-            Send(a, Bytes.Pattern(14, 0), [(byte)i, .. Bytes.Pattern(50, 1)], (ulong)i, TestActor);
-        }
-
-        ReceiveN(3);
-        await AwaitAssertAsync(async () => Assert.Equal(3, (await NicDriver.GetStatisticsAsync(b, Long)).FramesReceived), Long);
+        var (a, b, handler) = await LandFramesWhileRxMaskedAsync(3);
         handler.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         var before = await b.Device.Ask<VirtualNicProtocol.DeviceRegisters>(new VirtualNicProtocol.GetRegisters(), Long);
         Assert.Equal(InterruptCause.None, before.InterruptMask & InterruptCause.RxTimer);
@@ -192,6 +167,28 @@ public sealed class DriverBatchSpec : DriverSpecBase
         await NicDriver.StopAsync(Sys, a, Long);
         await NicDriver.StopAsync(Sys, b, Long);
         AssertNoLeak();
+    }
+
+    /// <summary>
+    /// A started pair whose B hands frames up in batches to the returned probe, with B's RX interrupts masked while
+    /// <paramref name="frames"/> frames from A (byte 14 = the frame's index) land in its ring and wait for a poll.
+    /// </summary>
+    private async Task<(NicHandle A, NicHandle B, TestProbe Handler)> LandFramesWhileRxMaskedAsync(int frames)
+    {
+        var (a, b) = await NicDriver.StartPairAsync(Sys, Small("nic_a", txRing: 64), Small("nic_b", rxRing: 64), Long);
+        var handler = CreateTestProbe("rx-handler");
+        b.RxWorker.Tell(new AttachRx(handler, Skbs.HandlerTs, Batches: true));
+        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
+        b.Device.Tell(new VirtualNicProtocol.DisableInterrupts(InterruptCause.RxTimer));
+        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
+        for (var i = 0; i < frames; i++)
+        {
+            Send(a, Bytes.Pattern(14, 0), [(byte)i, .. Bytes.Pattern(50, 1)], (ulong)i, TestActor);
+        }
+
+        ReceiveN(frames);
+        await AwaitAssertAsync(async () => Assert.Equal(frames, (await NicDriver.GetStatisticsAsync(b, Long)).FramesReceived), Long);
+        return (a, b, handler);
     }
 
     [Fact]
