@@ -19,18 +19,16 @@ public sealed class BlockingAppOnDefaultExecutorSpec : KpnSpecBase
     [Fact]
     public async Task AppBlockingItsThreadOnASyscall_IsAnswered_ThroughASpare()
     {
-        var result = await Task.Run(async () =>
+        var result = await Task.Run(() => OnExecutorWithSocketAsync(first =>
         {
-            var first = await OpenSocketOnExecutorAsync().ConfigureAwait(false);
-
             var executor = ParkingExecutor.Current;
             var thread = Thread.CurrentThread.Name;
             long wakesBefore = executor?.BlockedWakes ?? 0;
 
             // The executor's only thread now waits for the KPN, which needs a thread to run on.
             var second = App.SocketAsync(SocketTable.AfInet, SocketKind.Dgram, 0).AsTask().Result;
-            return (first, executor, thread, second, wakes: (executor?.BlockedWakes ?? 0) - wakesBefore);
-        }).WaitAsync(Long);
+            return Task.FromResult((first, executor, thread, second, wakes: (executor?.BlockedWakes ?? 0) - wakesBefore));
+        })).WaitAsync(Long);
 
         Assert.True(result.first.IsOk, result.first.ToString());
         Assert.True(result.executor is not null, $"the continuation ran on {result.thread ?? "an unnamed thread"}");

@@ -31,14 +31,12 @@ public sealed class ContinuationsOnExecutorSpec : KpnSpecBase
         (SysResult first, ParkingExecutor? firstOn, SysResult second, ParkingExecutor? secondOn) result = default;
         for (int attempt = 0; attempt < 3; attempt++)
         {
-            result = await Task.Run(async () =>
+            result = await Task.Run(() => OnExecutorWithSocketAsync(async first =>
             {
-                var first = await OpenSocketOnExecutorAsync().ConfigureAwait(false);
-
                 var firstOn = ParkingExecutor.Current;
                 var second = await App.SocketAsync(SocketTable.AfInet, SocketKind.Dgram, 0).ConfigureAwait(false);
                 return (first, firstOn, second, secondOn: ParkingExecutor.Current);
-            }).WaitAsync(Long);
+            })).WaitAsync(Long);
             if (result.firstOn is not null || !result.first.IsOk || !result.second.IsOk)
             {
                 break;
@@ -67,16 +65,11 @@ public sealed class ContinuationsOnExecutorSpec : KpnSpecBase
             Assert.Equal(SysResult.Ok(1), ring.Submit());
             await AwaitRecvWaitingAsync(node);
 
-            // Nothing has arrived, so the wait is pending before the datagram is delivered.
-            var waiting = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var reaper = Task.Run(async () =>
-            {
-                var wait = ring.WaitAsync();
-                waiting.SetResult(wait.IsCompleted);
-                var woken = await wait.ConfigureAwait(false);
-                return (woken, on: ParkingExecutor.Current);
-            });
-            Assert.False(await waiting.Task.WaitAsync(Long));
+            // Nothing has arrived, so the wait is pending, and the reaper's continuation is registered (Reap runs up
+            // to its await before it returns) before the datagram is delivered.
+            var wait = ring.WaitAsync();
+            Assert.False(wait.IsCompleted);
+            var reaper = Reap(wait);
             Deliver(node, socketTs, Pattern(64), Peer);
 
             var (woken, on) = await reaper.WaitAsync(Long);
@@ -90,5 +83,11 @@ public sealed class ContinuationsOnExecutorSpec : KpnSpecBase
         }
 
         AssertNoLeaks();
+
+        static async Task<(Errno Woken, ParkingExecutor? On)> Reap(ValueTask<Errno> wait)
+        {
+            var woken = await wait.ConfigureAwait(false);
+            return (woken, ParkingExecutor.Current);
+        }
     }
 }

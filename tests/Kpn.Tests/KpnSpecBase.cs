@@ -163,14 +163,16 @@ public abstract class KpnSpecBase : EdsrtTestKit
     protected static async Task<T> Within10s<T>(ValueTask<T> call) => await call.AsTask().WaitAsync(Long);
 
     /// <summary>
-    /// Opens a datagram socket from a continuation that runs on the default dispatcher's executor: a reply that beats
-    /// the await leaves the caller on its own thread, so it calls (closing each extra socket) until one lands there.
-    /// The caller is on the executor's thread afterwards when <see cref="ParkingExecutor.Current"/> is not null.
-    /// The tries are bounded by time, not by count: under load (a CI run compiling the next project) the woken
-    /// executor thread can preempt the caller before its await a hundred times in a row (seen twice in CI), so
-    /// after every ten synchronous answers the caller sleeps a millisecond to shift its phase.
+    /// Opens a datagram socket from a continuation that runs on the default dispatcher's executor, and runs
+    /// <paramref name="then"/> with the result right there, in the same continuation: a reply that beats the await
+    /// leaves the caller on its own thread, so it calls (closing each extra socket) until one lands there. (Awaiting
+    /// a helper that returns the socket instead was flaky: the helper's own completion may hand the awaiting code to
+    /// the thread pool.) <paramref name="then"/> is on the executor's thread when <see cref="ParkingExecutor.Current"/>
+    /// is not null. The tries are bounded by time, not by count: under load (a CI run compiling the next project) the
+    /// woken executor thread can preempt the caller before its await a hundred times in a row (seen in CI), so after
+    /// every ten synchronous answers the caller sleeps a millisecond to shift its phase.
     /// </summary>
-    protected async Task<SysResult> OpenSocketOnExecutorAsync()
+    protected async Task<T> OnExecutorWithSocketAsync<T>(Func<SysResult, Task<T>> then)
     {
         var opened = await App.SocketAsync(SocketTable.AfInet, SocketKind.Dgram, 0).ConfigureAwait(false);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -185,6 +187,6 @@ public abstract class KpnSpecBase : EdsrtTestKit
             opened = await App.SocketAsync(SocketTable.AfInet, SocketKind.Dgram, 0).ConfigureAwait(false);
         }
 
-        return opened;
+        return await then(opened).ConfigureAwait(false);
     }
 }
