@@ -64,24 +64,33 @@ public sealed class MessagePoolTests
         int twice = 0;
         var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
         {
+            // Two at a time, so that every round trip goes through the shared slots too, not only the thread's own.
             for (int i = 0; i < 50_000; i++)
             {
                 var held = pool.TryRent() ?? new Holder();
-                if (Interlocked.Exchange(ref held.InUse, 1) != 0)
+                var other = pool.TryRent() ?? new Holder();
+                if ((Interlocked.Exchange(ref held.InUse, 1) != 0) | (Interlocked.Exchange(ref other.InUse, 1) != 0))
                 {
                     Interlocked.Increment(ref twice);
                 }
 
                 Thread.SpinWait(i % 7);
                 Volatile.Write(ref held.InUse, 0);
+                Volatile.Write(ref other.InUse, 0);
                 pool.Return(held);
+                pool.Return(other);
             }
         }));
 
         await Task.WhenAll(workers);
 
+        // Racing returns may be dropped (a stale hint: the GC takes them), never handed out twice; the shared slots
+        // still hold at most capacity − 1, and this thread's slot works as before.
         Assert.Equal(0, twice);
-        Assert.InRange(pool.Idle, 1, 8);
+        Assert.InRange(pool.Idle, 0, 7);
+        var mine = new Holder();
+        pool.Return(mine);
+        Assert.Same(mine, pool.TryRent());
     }
 
     [Fact]
