@@ -24,9 +24,8 @@ namespace Edsos.Driver;
 /// refused with <see cref="TxStatus.OffloadUnsupported"/>. Either way the skb is the driver's: refused ones are popped
 /// at once. On the device's TX interrupt it reclaims done descriptors, unpins and pops each skb
 /// and answers <see cref="SendCompleteEvent"/> to its ReplyTo; the attached TX client then gets a
-/// <see cref="TxCredit"/> unless a completion went to it. Replies: <see cref="SendCompleteEvent"/>, <see cref="TxCredit"/> (after a completion
-/// interrupt only when none of its completions went to the client, whose completions carry the free count),
-/// <see cref="NicStatistics"/>.
+/// <see cref="TxCredit"/> unless a completion went to it (its completions carry the free count). Replies:
+/// <see cref="SendCompleteEvent"/>, <see cref="TxCredit"/>, <see cref="NicStatistics"/>.
 /// </para>
 /// <para>
 /// Crash recovery: when the worker fails (an exception, an injected driver crash) its supervisor

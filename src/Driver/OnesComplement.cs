@@ -11,8 +11,9 @@ namespace Edsos.Driver;
 /// </summary>
 public static class OnesComplement
 {
-    // Vector lanes hold 32-bit sums of 16-bit halves: a lane takes at most 2·0xFFFF per step, so a run of this many bytes
-    // (32,768 steps of two 64-byte vectors) cannot overflow one; longer spans are summed a run at a time.
+    // Vector lanes hold 32-bit sums of 16-bit halves: a lane takes at most 2·0xFFFF per step, so 32,768 steps cannot
+    // overflow it; a run of this many bytes is at most 16,384 steps (256-bit vectors; 8,192 with 512), and longer spans
+    // are summed a run at a time.
     private const int VectorRun = 1 << 20;
 
     /// <summary>
