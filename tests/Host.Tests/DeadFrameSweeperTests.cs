@@ -31,7 +31,10 @@ public sealed class DeadFrameSweeperTests
             Assert.Equal(2, memory.GetLeakReport(rxTs).Nodes.Count);
 
             int swept = 0;
-            system.ActorOf(Props.Create(() => new DeadFrameSweeper(memory, rxTs, n => Volatile.Write(ref swept, n))), DeadFrameSweeper.Name);
+            var sweeper = system.ActorOf(Props.Create(() => new DeadFrameSweeper(memory, rxTs, n => Volatile.Write(ref swept, n))), DeadFrameSweeper.Name);
+            // The sweeper subscribes in PreStart, which runs before it answers any message: once it has answered,
+            // it hears the dead letters (in the net process it starts long before the stack can stop).
+            await sweeper.Ask<ActorIdentity>(new Identify(1), TimeSpan.FromSeconds(5));
             var worker = system.ActorOf(Props.Create(() => new Silent()), "rx-worker");
             var gone = await worker.GracefulStop(TimeSpan.FromSeconds(5));
             Assert.True(gone);
