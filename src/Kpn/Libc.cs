@@ -163,6 +163,18 @@ public sealed class Libc
     }
 
     /// <summary>
+    /// Writes the buffer in place, no staging copy: <paramref name="filler"/> gets each physically contiguous segment
+    /// of [<paramref name="offset"/>, +<paramref name="length"/>) in order to write, counted as
+    /// <see cref="CopyKind.Application"/> as by <see cref="WriteBuffer"/>. EFAULT as <see cref="WriteBuffer"/>.
+    /// </summary>
+    public Errno FillBuffer<TState>(UserBuffer buffer, int offset, int length, ref TState state, SegmentFiller<TState> filler)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentNullException.ThrowIfNull(filler);
+        return _memory.Fill(Ts, buffer.Cap, offset, length, ref state, filler, CopyKind.Application).IsOk ? Errno.None : Errno.EFAULT;
+    }
+
+    /// <summary>
     /// Creates an io_uring-style ring pair with <paramref name="entries"/> submission entries (a power of two from 1 to
     /// 4096) and twice as many completion entries, both in the process's TS (see <see cref="IoRing"/>). EINVAL for
     /// another size, ENOMEM when the rings cannot be allocated, EBADF once the process exited.

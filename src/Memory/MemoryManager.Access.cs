@@ -104,6 +104,33 @@ public sealed partial class MemoryManager
     }
 
     /// <summary>
+    /// Writes in place: calls <paramref name="filler"/> once per physically contiguous segment of node bytes
+    /// [<paramref name="offset"/>, +<paramref name="length"/>), in order, with the arena bytes themselves to write,
+    /// outside the lock, so an app produces its data where it lives instead of in a staging array it then copies
+    /// in. The bytes are counted under <paramref name="kind"/>, as by <see cref="Write"/> (they are written, once).
+    /// Needs Write; copy-on-write as <see cref="Write"/>. Fails as <see cref="Write"/>; the filler is not called on
+    /// failure.
+    /// </summary>
+    public MemoryResult Fill<TState>(TsId caller, Capability cap, int offset, int length, ref TState state, SegmentFiller<TState> filler, CopyKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(filler);
+        var valid = CheckKind(kind);
+        if (!valid.IsOk)
+        {
+            return valid;
+        }
+
+        var filled = _arena.Fill(caller, cap, offset, length, ref state, filler);
+        if (filled.IsOk)
+        {
+            CountCopy(kind, length);
+            JournalCopy(caller, kind, length);
+        }
+
+        return filled;
+    }
+
+    /// <summary>
     /// Pins every page of the caller's node for DMA and returns its physical extents for the
     /// descriptors. The pages stay allocated until <see cref="Unpin"/>, even if the node is popped
     /// or lifted meanwhile. The pin belongs to this process. Needs Map. Fails with the capability

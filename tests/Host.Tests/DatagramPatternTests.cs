@@ -97,6 +97,51 @@ public sealed class DatagramPatternTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Steps))]
+    public void Fill_FromAnyPosition_EqualsTheScalarFormula(int step)
+    {
+        // Segments of a scatter list start anywhere: inside the 8-byte head, on it, inside a 256-byte block, on one.
+        foreach (ulong sequence in Sequences)
+        {
+            var expected = Scalar(sequence, 1300);
+            foreach (int position in new[] { 0, 1, 7, 8, 9, 255, 256, 257, 300, 511, 512, 1000 })
+            {
+                foreach (int length in new[] { 0, 1, 15, 16, 17, 31, 32, 33, 64, 299 })
+                {
+                    var filled = new byte[length];
+                    DatagramPattern.Fill(filled, sequence, position, step);
+                    Assert.True(filled.AsSpan().SequenceEqual(expected.AsSpan(position, length)), $"step {step}, sequence {sequence}, position {position}, length {length}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Write_SegmentBySegment_LeavesTheDatagramThatFillWrites()
+    {
+        // The in-place filler an app hands to Libc.FillBuffer: whatever the split, the bytes are datagram seq's.
+        var expected = new byte[65507];
+        DatagramPattern.Fill(expected, 77);
+        foreach (int[] split in new[] { new[] { 65507 }, new[] { 3, 5, 4096, 61403 }, new[] { 4000, 96, 4096, 4096, 53219 }, new[] { 7, 1, 65499 } })
+        {
+            var written = new byte[65507];
+            var writer = new DatagramPattern.Writer(77);
+            int at = 0;
+            foreach (int length in split)
+            {
+                DatagramPattern.Write(ref writer, written.AsSpan(at, length));
+                at += length;
+            }
+
+            Assert.Equal(65507, writer.Position);
+            Assert.True(written.AsSpan().SequenceEqual(expected), $"split {string.Join('+', split)}: first wrong byte {written.AsSpan().CommonPrefixLength(expected)}");
+            var check = new DatagramPattern.Verifier(77);
+            DatagramPattern.Check(ref check, written);
+            Assert.True(check.Ok);
+        }
+    }
+
     [Fact]
     public void ByteAt_PastTheHead_IsTheBlockTablePlusOneConstantPerBlock()
     {

@@ -42,6 +42,25 @@ public sealed class StreamPatternTests
     }
 
     [Fact]
+    public void Write_SegmentBySegment_WritesTheStreamFromItsOffset()
+    {
+        long start = (3L * 65536) + 17;
+        var expected = new byte[65536];
+        StreamPattern.Fill(expected, start);
+        var written = new byte[65536];
+        long offset = start;
+        int at = 0;
+        foreach (int length in new[] { 1, 4095, 4096, 250, 57094 })
+        {
+            StreamPattern.Write(ref offset, written.AsSpan(at, length));
+            at += length;
+        }
+
+        Assert.Equal(start + 65536, offset);
+        Assert.True(written.AsSpan().SequenceEqual(expected), $"first wrong byte {written.AsSpan().CommonPrefixLength(expected)}");
+    }
+
+    [Fact]
     public void FirstMismatch_OneByteChangedAnywhere_ReportsExactlyIt()
     {
         var random = new Random(9);

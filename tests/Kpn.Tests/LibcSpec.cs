@@ -101,6 +101,9 @@ public sealed class LibcSpec : KpnSpecBase
         var buffer = received.Buffer!;
         Assert.Equal(App.Ts, buffer.Gva.Ts);
         Assert.Equal(Errno.EFAULT, App.WriteBuffer(buffer, 0, new byte[] { 0xFF }));
+        int filled = 0;
+        Assert.Equal(Errno.EFAULT, App.FillBuffer(buffer, 0, 512, ref filled, static (ref int n, Span<byte> segment) => n += segment.Length));
+        Assert.Equal(0, filled);
         Assert.Equal(MemoryError.RightsDenied, Memory.Write(App.Ts, buffer.Cap, 0, new byte[] { 0xFF }, CopyKind.Application).Error);
         var sum = 0L;
         Assert.Equal(Errno.None, App.Visit(buffer, 0, 512, ref sum, static (ref long s, ReadOnlySpan<byte> segment) =>

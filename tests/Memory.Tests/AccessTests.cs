@@ -94,6 +94,77 @@ public sealed class AccessTests
     }
 
     [Fact]
+    public void Fill_ScatterList_WritesEachSegmentInPlaceInOrder_CountedOnceUnderItsKind()
+    {
+        using var world = new SendPathWorld();
+        var header = world.PushFilled(world.App, "hdr", 54, seed: 1);
+        var payload = world.PushFilled(world.App, "pl", 300, seed: 2);
+        var skb = world.Memory.Merge(world.App, header, payload, "skb").Unwrap();
+        long stack = world.Memory.Counters.CpuBytesCopied;
+
+        // Each segment gets its datagram positions as bytes: the result shows the order and the split.
+        var state = (Position: 0, Segments: new List<int>());
+        world.Memory.Fill(world.App, skb, 10, 100, ref state, static (ref (int Position, List<int> Segments) s, Span<byte> segment) =>
+        {
+            for (int i = 0; i < segment.Length; i++)
+            {
+                segment[i] = (byte)(s.Position + i);
+            }
+
+            s.Position += segment.Length;
+            s.Segments.Add(segment.Length);
+        }, CopyKind.Application).ThrowIfFailed();
+
+        Assert.Equal([44, 56], state.Segments);
+        var expected = world.Bytes(world.App, skb);
+        var before = SendPathWorld.Pattern(54, 1).Concat(SendPathWorld.Pattern(300, 2)).ToArray();
+        Assert.Equal(before[..10], expected[..10]);
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => (byte)i).ToArray(), expected[10..110]);
+        Assert.Equal(before[110..], expected[110..]);
+        Assert.Equal(100, world.Memory.Counters.ApplicationBytesCopied);
+        Assert.Equal(stack, world.Memory.Counters.CpuBytesCopied);
+    }
+
+    [Fact]
+    public void Fill_WithoutWriteRightOrOutOfRange_FailsAndFillerNotCalled()
+    {
+        using var world = new SendPathWorld();
+        var readOnly = world.Memory.Push(world.App, "ro", 100, Rights.Read).Unwrap();
+        var writable = world.Memory.Push(world.App, "rw", 100, Rights.Read | Rights.Write).Unwrap();
+        int calls = 0;
+
+        var denied = world.Memory.Fill(world.App, readOnly, 0, 100, ref calls, static (ref int state, Span<byte> _) => state++, CopyKind.Application);
+        var outside = world.Memory.Fill(world.App, writable, 50, 51, ref calls, static (ref int state, Span<byte> _) => state++, CopyKind.Application);
+        var foreign = world.Memory.Fill(world.OtherApp, writable, 0, 10, ref calls, static (ref int state, Span<byte> _) => state++, CopyKind.Application);
+
+        Assert.Equal(MemoryError.RightsDenied, denied.Error);
+        Assert.Equal(MemoryError.OutOfRange, outside.Error);
+        Assert.False(foreign.IsOk);
+        Assert.Equal(0, calls);
+        Assert.Equal(0, world.Memory.Counters.ApplicationBytesCopied);
+    }
+
+    [Fact]
+    public void Fill_PageStillShared_CopiesOnWriteForTheFillerOnly()
+    {
+        using var world = new SendPathWorld();
+        var buffer = world.PushFilled(world.App, "buf", 2 * 4096, seed: 4);
+        var retransmit = world.Memory.CtShare(world.App, buffer, world.GvaOf(world.App, buffer), 2 * 4096, world.Socket, "tcp_rtx", Rights.Read).Unwrap();
+
+        int unused = 0;
+        world.Memory.Fill(world.App, buffer, 4100, 2, ref unused, static (ref int _, Span<byte> segment) => segment.Fill(0xEE), CopyKind.Application).ThrowIfFailed();
+
+        var original = SendPathWorld.Pattern(2 * 4096, 4);
+        var expected = (byte[])original.Clone();
+        expected[4100] = 0xEE;
+        expected[4101] = 0xEE;
+        Assert.Equal(expected, world.Bytes(world.App, buffer));
+        Assert.Equal(original, world.Bytes(world.Socket, retransmit));
+        Assert.Equal(4096, world.Memory.Counters.CowBytesCopied);
+        world.AssertConsistent();
+    }
+
+    [Fact]
     public void ReadWrite_CountBytesByKind_VisitAndDmaDoNot()
     {
         using var world = new SendPathWorld();

@@ -56,37 +56,52 @@ public static class DatagramPattern
         state.Position += segment.Length;
     };
 
-    /// <summary><see cref="Fill(Span{byte}, ulong)"/> with steps of at most <paramref name="maxStep"/> bytes (32, 16 or 1).</summary>
-    internal static void Fill(Span<byte> destination, ulong sequence, int maxStep)
+    /// <summary>
+    /// Writes segments in order with datagram <see cref="Writer.Sequence"/>, in place (an app filling its own buffer
+    /// through <c>Libc.FillBuffer</c>, no staging array copied in).
+    /// </summary>
+    public static readonly SegmentFiller<Writer> Write = static (ref Writer state, Span<byte> segment) =>
     {
-        int head = Math.Min(8, destination.Length);
+        Fill(segment, state.Sequence, state.Position, WidestStep);
+        state.Position += segment.Length;
+    };
+
+    /// <summary><see cref="Fill(Span{byte}, ulong)"/> with steps of at most <paramref name="maxStep"/> bytes (32, 16 or 1).</summary>
+    internal static void Fill(Span<byte> destination, ulong sequence, int maxStep) => Fill(destination, sequence, 0, maxStep);
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> with the bytes of datagram <paramref name="sequence"/> from
+    /// <paramref name="position"/> on, in steps of at most <paramref name="maxStep"/> bytes (32, 16 or 1).
+    /// </summary>
+    internal static void Fill(Span<byte> destination, ulong sequence, int position, int maxStep)
+    {
+        int head = Math.Clamp(8 - position, 0, destination.Length);
         for (int i = 0; i < head; i++)
         {
-            destination[i] = (byte)(sequence >> (8 * i));
+            destination[i] = ByteAt(sequence, position + i);
         }
 
-        Span<byte> body = destination[head..];
         byte seed = (byte)(sequence * 131);
         ref byte steps = ref MemoryMarshal.GetArrayDataReference(s_steps);
-        ref byte target = ref MemoryMarshal.GetReference(body);
-        int n = body.Length;
-        int done = 0;
-        if (maxStep >= 32 && Vector256.IsHardwareAccelerated && n >= 32)
+        ref byte target = ref MemoryMarshal.GetReference(destination);
+        int n = destination.Length;
+        int done = head;
+        if (maxStep >= 32 && Vector256.IsHardwareAccelerated && n - head >= 32)
         {
             // The last step overlaps the one before it rather than leaving a scalar tail: it writes the same bytes.
-            for (int next = 0; done < n; next = Math.Min(done, n - 32))
+            for (int next = head; done < n; next = Math.Min(done, n - 32))
             {
-                int at = head + next;
+                int at = position + next;
                 var bytes = Vector256.LoadUnsafe(ref steps, (nuint)(at & 255)) + Vector256.Create((byte)(seed + (at >> 8)));
                 bytes.StoreUnsafe(ref target, (nuint)next);
                 done = next + 32;
             }
         }
-        else if (maxStep >= 16 && Vector128.IsHardwareAccelerated && n >= 16)
+        else if (maxStep >= 16 && Vector128.IsHardwareAccelerated && n - head >= 16)
         {
-            for (int next = 0; done < n; next = Math.Min(done, n - 16))
+            for (int next = head; done < n; next = Math.Min(done, n - 16))
             {
-                int at = head + next;
+                int at = position + next;
                 var bytes = Vector128.LoadUnsafe(ref steps, (nuint)(at & 255)) + Vector128.Create((byte)(seed + (at >> 8)));
                 bytes.StoreUnsafe(ref target, (nuint)next);
                 done = next + 16;
@@ -95,8 +110,8 @@ public static class DatagramPattern
 
         for (int i = done; i < n; i++)
         {
-            int at = head + i;
-            body[i] = (byte)(s_steps[at & 255] + seed + (at >> 8));
+            int at = position + i;
+            destination[i] = (byte)(s_steps[at & 255] + seed + (at >> 8));
         }
     }
 
@@ -170,6 +185,23 @@ public static class DatagramPattern
         }
 
         return steps;
+    }
+
+    /// <summary>The running state of an in-place fill: the datagram written and the position of the next segment.</summary>
+    public struct Writer
+    {
+        /// <summary>A fill of datagram <paramref name="sequence"/> from its first byte.</summary>
+        public Writer(ulong sequence)
+        {
+            Sequence = sequence;
+            Position = 0;
+        }
+
+        /// <summary>The datagram written.</summary>
+        public ulong Sequence;
+
+        /// <summary>Bytes written so far (the datagram position of the next segment).</summary>
+        public int Position;
     }
 
     /// <summary>The running state of a check: where it is and whether every byte so far matched.</summary>

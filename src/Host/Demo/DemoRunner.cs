@@ -119,7 +119,6 @@ public static class DemoRunner
         int fd = (int)socket.Value;
         UserBuffer send = libc.Alloc(options.Size);
         UserBuffer? receive = options.Mode == DataPathMode.Copy ? libc.Alloc(options.Size) : null;
-        byte[] pattern = new byte[options.Size];
         rounds.SteadyAfter = options.Sends / 5;
         rounds.Planned = options.Sends;
         using var deadline = new EchoDeadline(stop);
@@ -136,8 +135,13 @@ public static class DemoRunner
 
                 rounds.Attempted++;
                 ulong sequence = (ulong)i + 1;
-                DatagramPattern.Fill(pattern, sequence);
-                libc.WriteBuffer(send, 0, pattern);
+                // The app writes its datagram where it lives, as an app filling its own buffer would (no staging array).
+                var writer = new DatagramPattern.Writer(sequence);
+                if (libc.FillBuffer(send, 0, options.Size, ref writer, DatagramPattern.Write) is var filled && filled != Errno.None)
+                {
+                    rounds.Fail($"fill #{sequence}: {filled}");
+                    continue;
+                }
 
                 long start = Stopwatch.GetTimestamp();
                 var sent = await libc.SendToAsync(fd, send.Gva, options.Size, destination);

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Edsos.Memory;
 
 namespace Edsos.Host.Demo;
 
@@ -116,6 +117,13 @@ public static class StreamPattern
 
         return table;
     }
+
+    /// <summary>Writes segments of the stream in order, in place (<c>Libc.FillBuffer</c>); the state is the stream offset of the next one.</summary>
+    public static readonly SegmentFiller<long> Write = static (ref long offset, Span<byte> segment) =>
+    {
+        Fill(segment, offset);
+        offset += segment.Length;
+    };
 
     /// <summary>Checks segments of the stream in order, remembering the first wrong byte's offset.</summary>
     public struct Verifier

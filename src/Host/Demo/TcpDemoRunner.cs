@@ -300,7 +300,6 @@ public static class TcpDemoRunner
         private readonly Run _run;
         private readonly CancellationToken _stop;
         private readonly CancellationToken _drained;
-        private readonly byte[] _pattern;
         private readonly MsgFlags _flags;
 
         // Copy mode writes from one buffer, as a Linux app does: its bytes are in the kernel once the call returns. Zero
@@ -311,7 +310,6 @@ public static class TcpDemoRunner
         public EchoWriter(Libc libc, int fd, DemoOptions options, Run run, CancellationToken stop, CancellationToken drained)
         {
             (_libc, _fd, _options, _run, _stop, _drained) = (libc, fd, options, run, stop, drained);
-            _pattern = new byte[options.Size];
 
             // Zero copy writes with MSG_ZEROCOPY: each returns once the socket has its pages, as a copy-mode write returns
             // once its bytes are copied, so both modes keep SO_SNDBUF's worth in flight.
@@ -341,8 +339,9 @@ public static class TcpDemoRunner
             // Zero copy streaming: a fresh buffer per write. TCP still holds the last one's pages until they are
             // acknowledged, and writing into those would be copy-on-write (correct, but not what this demo measures).
             var buffer = _reused ?? _libc.Alloc(_options.Size);
-            StreamPattern.Fill(_pattern, (long)i * _options.Size);
-            _libc.WriteBuffer(buffer, 0, _pattern);
+            // Written where it lives, as an app producing its data in its own buffer would (no staging array).
+            long offset = (long)i * _options.Size;
+            _libc.FillBuffer(buffer, 0, _options.Size, ref offset, StreamPattern.Write);
             long start = Stopwatch.GetTimestamp();
             _run.WriteStarted.Enqueue(start);
             _run.Attempted++;

@@ -142,6 +142,38 @@ public sealed unsafe partial class SharedArena
     }
 
     /// <summary>
+    /// Writes in place: <paramref name="filler"/> gets each physically contiguous segment of node bytes
+    /// [<paramref name="offset"/>, +<paramref name="length"/>), in order, to write, outside the lock, after the same
+    /// checks and copy-on-write as <see cref="Write"/> (a page still shared elsewhere is first copied for this node,
+    /// so sharers keep the old bytes). Needs Write. The filler is not called on failure; an exception it throws
+    /// propagates after the temporary pin is released.
+    /// </summary>
+    public MemoryResult Fill<TState>(TsId caller, Capability cap, int offset, int length, ref TState state, SegmentFiller<TState> filler)
+    {
+        ArgumentNullException.ThrowIfNull(filler);
+        var begun = BeginAccess(caller, cap, Rights.Write, offset, length, copyOnWrite: true);
+        if (!begun.IsOk)
+        {
+            return begun.AsResult();
+        }
+
+        try
+        {
+            foreach (var extent in begun.Value.Extents)
+            {
+                Hook("fill");
+                filler(ref state, Slice(extent));
+            }
+
+            return MemoryResult.Ok;
+        }
+        finally
+        {
+            EndAccess(begun.Value);
+        }
+    }
+
+    /// <summary>
     /// The arena bytes of a physical extent (what an access or a pin returned), for copies outside
     /// the lock. Holds no lock and checks no capability: the caller holds an access or pin over it.
     /// Throws <see cref="ArgumentOutOfRangeException"/> for an extent outside the data pages.
