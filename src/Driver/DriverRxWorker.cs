@@ -164,7 +164,7 @@ public sealed class DriverRxWorker : EdsrtActor
     {
         var memory = Context.System.Memory;
         var ring = DescriptorRing.Create(memory, Ts, "rx_ring", _options.RxRingSize).Unwrap();
-        _queue = new RxQueue(memory, Ts, ring, _options.RxBufferSize, _options.Name + "_rx", _options.RxBuffersPerBlock);
+        _queue = new RxQueue(memory, Ts, ring, _options.RxBufferSize, _options.Name + "_rx", _options.RxBuffersPerBlock, _options.RxSpareBlocks);
         var filled = _queue.Fill();
         _device.Tell(new VirtualNicProtocol.ConfigureRx(ring.Extents, ring.Count, Self), Self);
         if (filled.IsOk || _queue.Posted > 0)

@@ -24,6 +24,14 @@ public sealed record NicOptions
     /// </summary>
     public int RxBuffersPerBlock { get; init; } = 1;
 
+    /// <summary>
+    /// Consumed RX blocks the driver keeps pinned and posts again once it is their pages' only holder (a page pool,
+    /// as Linux's page_pool recycles a NIC's RX pages), at most this many waiting; 0 pops every consumed block and
+    /// pushes fresh ones. Blocks pushed while the arena is unfragmented are physically contiguous, so recycled ones
+    /// keep a large frame to one DMA run and one extent. Default 0.
+    /// </summary>
+    public int RxSpareBlocks { get; init; }
+
     /// <summary>Frames the RX worker handles per NAPI poll before it yields to its mailbox. Default 64.</summary>
     public int NapiBudget { get; init; } = 64;
 
@@ -90,6 +98,7 @@ public sealed record NicOptions
         CheckRing(RxRingSize, nameof(RxRingSize));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(NapiBudget);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(RxBuffersPerBlock);
+        ArgumentOutOfRangeException.ThrowIfNegative(RxSpareBlocks);
         if (RxBuffersPerBlock > 1 && RxBufferSize != 4096)
         {
             throw new ArgumentOutOfRangeException(nameof(RxBuffersPerBlock), RxBuffersPerBlock, "more than one RX buffer per block needs page-sized (4096-byte) buffers");

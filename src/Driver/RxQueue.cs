@@ -17,7 +17,8 @@ namespace Edsos.Driver;
 /// </para>
 /// <para>
 /// Ownership: a block is a node of the driver's TS, pinned for the device, until the last of its
-/// descriptors is polled; the driver then unpins and pops it. The pages of a delivered frame live as long
+/// descriptors is polled; the driver then unpins and pops it, or, with spare blocks, keeps it pinned and posts it
+/// again once no CTRN or other pin holds its pages (a page pool). The pages of a delivered frame live as long
 /// as the handler's CTRN, which holds its own references. With no handler a frame is counted as dropped.
 /// </para>
 /// </summary>
@@ -36,6 +37,12 @@ internal sealed class RxQueue
     private readonly string[] _frameNames;
     private int _freeBlockCount;
 
+    // Consumed blocks kept, still pinned, to be posted again once the driver is their pages' only holder (a page pool):
+    // oldest first, at most _spares.Length; none when recycling is off (every consumed block is popped at once).
+    private readonly Block[] _spares;
+    private int _spareHead;
+    private int _spareCount;
+
     // The extents of the block being posted: reused by every pin, so posting allocates no extent array.
     private PhysExtent[] _extents = new PhysExtent[2];
 
@@ -53,11 +60,17 @@ internal sealed class RxQueue
     /// <summary>
     /// A queue over <paramref name="ring"/> posting buffers of <paramref name="bufferSize"/> bytes, up to
     /// <paramref name="buffersPerBlock"/> of them per pushed node (more than one needs page-sized, page-aligned
-    /// buffers: a buffer must not cross a physical extent).
+    /// buffers: a buffer must not cross a physical extent). With <paramref name="spareBlocks"/> above zero a block whose
+    /// buffers were all consumed is kept, still pinned (up to that many), and posted again instead of a fresh one as
+    /// soon as no CTRN or other pin holds its pages any more (<see cref="MemoryManager.IsSoleHolder"/>): its pages stay
+    /// the ones it was pushed with, physically contiguous when the arena was, so frames keep arriving as one DMA run
+    /// and one extent, where fresh blocks from a long-running arena's free pages come in many pieces.
     /// </summary>
-    public RxQueue(MemoryManager memory, TsId ts, DescriptorRing ring, int bufferSize, string frameNamePrefix, int buffersPerBlock = 1)
+    public RxQueue(MemoryManager memory, TsId ts, DescriptorRing ring, int bufferSize, string frameNamePrefix, int buffersPerBlock = 1, int spareBlocks = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(buffersPerBlock);
+        ArgumentOutOfRangeException.ThrowIfNegative(spareBlocks);
+        _spares = new Block[spareBlocks];
         _memory = memory;
         _ts = ts;
         _ring = ring;
@@ -115,6 +128,12 @@ internal sealed class RxQueue
             }
 
             var first = _ring.Tail;
+            if (TryRepost(first, count))
+            {
+                posted += count;
+                continue;
+            }
+
             // Not zeroed: the device overwrites a buffer before the driver shares exactly the bytes it wrote (Poll).
             var pushed = _memory.PushUnzeroed(_ts, _bufferNames[first], count * _bufferSize, Rights.All);
             if (!pushed.IsOk)
@@ -125,7 +144,7 @@ internal sealed class RxQueue
             var buffer = pushed.Value;
             var pinned = _memory.Pin(_ts, buffer, ref _extents, out int extentCount);
             var info = pinned.IsOk ? _memory.Locate(_ts, buffer) : default;
-            var written = pinned.IsOk && info.IsOk ? WriteBlock(first, count, extentCount) : MemoryResult.Fail(pinned.IsOk ? info.Error : pinned.Error, "RX block not pinned");
+            var written = pinned.IsOk && info.IsOk ? WriteBlock(first, count, _extents, extentCount) : MemoryResult.Fail(pinned.IsOk ? info.Error : pinned.Error, "RX block not pinned");
             if (!written.IsOk)
             {
                 if (pinned.IsOk)
@@ -137,15 +156,9 @@ internal sealed class RxQueue
                 return MemoryResult<int>.Fail(written.Error, written.Detail);
             }
 
-            int block = _freeBlocks[--_freeBlockCount];
-            _blocks[block] = new Block(buffer, pinned.Value, info.Value.Gva, count);
-            for (var i = 0; i < count; i++)
-            {
-                _slots[(first + i) & (_ring.Count - 1)] = new Slot(block, i * _bufferSize);
-            }
-
-            _ring.Produce(count);
-            _fetchedCount = 0;
+            // A block that may be recycled keeps its own copy of the extents its descriptors are written from.
+            var extents = _spares.Length > 0 ? _extents.AsSpan(0, extentCount).ToArray() : null;
+            Install(first, new Block(buffer, pinned.Value, info.Value.Gva, count, extents));
             posted += count;
         }
 
@@ -157,7 +170,7 @@ internal sealed class RxQueue
     /// consumed (a frame spanning several is taken whole, even past the budget). With a
     /// <paramref name="handlerTs"/> each frame's bytes are shared there as one CTRN and added to
     /// <paramref name="frames"/>; without one, or with an error bit on any of its descriptors, it is
-    /// dropped. A block whose last descriptor is consumed is unpinned and popped. Returns how many
+    /// dropped. A block whose last descriptor is consumed is unpinned and popped (or kept as a spare). Returns how many
     /// descriptors it consumed (at least the budget means more may be waiting). Call <see cref="Fill"/>
     /// afterwards to repost.
     /// </summary>
@@ -215,7 +228,7 @@ internal sealed class RxQueue
     }
 
     /// <summary>
-    /// Shutdown, after the device was reset: unpins and pops every posted block, then releases
+    /// Shutdown, after the device was reset: unpins and pops every posted block and every spare one, then releases
     /// the ring. Frames the device wrote but nobody polled are dropped.
     /// </summary>
     public void Release()
@@ -225,31 +238,36 @@ internal sealed class RxQueue
             ReclaimOne();
         }
 
+        while (_spareCount > 0)
+        {
+            Retire(TakeSpare());
+        }
+
         _ring.Release();
     }
 
     /// <summary>
     /// Writes the descriptors of a block of <paramref name="count"/> buffers starting at ring slot
-    /// <paramref name="first"/> from the pinned extents: each buffer must lie inside one extent.
+    /// <paramref name="first"/> from its pinned <paramref name="extents"/>: each buffer must lie inside one extent.
     /// </summary>
-    private MemoryResult WriteBlock(int first, int count, int extentCount)
+    private MemoryResult WriteBlock(int first, int count, PhysExtent[] extents, int extentCount)
     {
         int extent = 0;
         long inExtent = 0;
         for (var i = 0; i < count; i++)
         {
-            while (extent < extentCount && inExtent >= _extents[extent].Length)
+            while (extent < extentCount && inExtent >= extents[extent].Length)
             {
-                inExtent -= _extents[extent].Length;
+                inExtent -= extents[extent].Length;
                 extent++;
             }
 
-            if (extent == extentCount || inExtent + _bufferSize > _extents[extent].Length)
+            if (extent == extentCount || inExtent + _bufferSize > extents[extent].Length)
             {
                 return MemoryResult.Fail(MemoryError.InvalidArgument, "RX buffer is not one pinned contiguous extent");
             }
 
-            LegacyRxDescriptor.Posted(_extents[extent].Address + (ulong)inExtent).Write(_posting.AsSpan(i * LegacyRxDescriptor.Size));
+            LegacyRxDescriptor.Posted(extents[extent].Address + (ulong)inExtent).Write(_posting.AsSpan(i * LegacyRxDescriptor.Size));
             inExtent += _bufferSize;
         }
 
@@ -422,21 +440,92 @@ internal sealed class RxQueue
             return;
         }
 
-        _memory.Unpin(block.PinId);
-        _memory.Release(_ts, block.Buffer);
+        if (_spares.Length > 0)
+        {
+            if (_spareCount == _spares.Length)
+            {
+                // The oldest spare is still held elsewhere (an app keeps a frame): it goes the ordinary way.
+                Retire(TakeSpare());
+            }
+
+            _spares[(_spareHead + _spareCount++) % _spares.Length] = block;
+        }
+        else
+        {
+            Retire(block);
+        }
+
         block = default;
         _freeBlocks[_freeBlockCount++] = blockIndex;
+    }
+
+    /// <summary>
+    /// Posts the oldest spare block again at ring slot <paramref name="first"/> when it has <paramref name="count"/>
+    /// buffers and the driver is the only holder of its pages (its node, its one pin); false to push a fresh block.
+    /// A spare whose node is gone (its TS lifted) is dropped.
+    /// </summary>
+    private bool TryRepost(int first, int count)
+    {
+        if (_spareCount == 0)
+        {
+            return false;
+        }
+
+        var spare = _spares[_spareHead];
+        var sole = _memory.IsSoleHolder(_ts, spare.Buffer, pins: 1);
+        if (!sole.IsOk)
+        {
+            Retire(TakeSpare());
+            return false;
+        }
+
+        if (!sole.Value || spare.Buffers != count || !WriteBlock(first, count, spare.Extents!, spare.Extents!.Length).IsOk)
+        {
+            return false;
+        }
+
+        TakeSpare();
+        Install(first, spare with { Remaining = count });
+        return true;
+    }
+
+    /// <summary>Puts <paramref name="block"/>, its descriptors written from ring slot <paramref name="first"/> on, in the ring's slots and hands them to the device.</summary>
+    private void Install(int first, Block block)
+    {
+        int index = _freeBlocks[--_freeBlockCount];
+        _blocks[index] = block;
+        for (var i = 0; i < block.Buffers; i++)
+        {
+            _slots[(first + i) & (_ring.Count - 1)] = new Slot(index, i * _bufferSize);
+        }
+
+        _ring.Produce(block.Buffers);
+        _fetchedCount = 0;
+    }
+
+    private Block TakeSpare()
+    {
+        var spare = _spares[_spareHead];
+        _spares[_spareHead] = default;
+        _spareHead = (_spareHead + 1) % _spares.Length;
+        _spareCount--;
+        return spare;
+    }
+
+    /// <summary>Unpins and pops a block: its pages go back to the arena once the CTRNs shared from it are gone too.</summary>
+    private void Retire(Block block)
+    {
+        _memory.Unpin(block.PinId);
+        _memory.Release(_ts, block.Buffer);
     }
 
     private readonly record struct Slot(int Block, int Offset);
 
     private readonly record struct Run(int Block, int Offset, int Length);
 
-    private struct Block(Capability buffer, ulong pinId, Gva gva, int remaining)
+    private record struct Block(Capability Buffer, ulong PinId, Gva Gva, int Buffers, PhysExtent[]? Extents)
     {
-        public readonly Capability Buffer = buffer;
-        public readonly ulong PinId = pinId;
-        public readonly Gva Gva = gva;
-        public int Remaining = remaining;
+        // Buffers not consumed yet.
+        public int Remaining = Buffers;
     }
 }

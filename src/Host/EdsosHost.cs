@@ -26,6 +26,10 @@ public sealed class EdsosHost : IAsyncDisposable
     private const int LargeFrameRxBuffer = 4096;
     private const int LargeFrameRxRing = 1024;
     private const int LargeFrameRxBlock = 32;
+
+    // Consumed RX blocks kept for reuse (NicOptions.RxSpareBlocks): the ring's first blocks, pushed into a fresh arena,
+    // are contiguous, and reused they keep a 64 KiB frame to one DMA run and one or two extents.
+    private const int LargeFrameRxSpares = 8;
     private readonly List<Libc> _processes = [];
     private bool _stopped;
 
@@ -86,7 +90,7 @@ public sealed class EdsosHost : IAsyncDisposable
         try
         {
             var nicOptions = options.LargeFrames
-                ? new NicOptions { Name = "eth0", Tso = options.Tso, LargeFrames = true, MaxFrameLength = Driver.Device.VirtualNicOptions.MaxLargeFrameLength, RxBufferSize = LargeFrameRxBuffer, RxRingSize = LargeFrameRxRing, RxBuffersPerBlock = LargeFrameRxBlock }
+                ? new NicOptions { Name = "eth0", Tso = options.Tso, LargeFrames = true, MaxFrameLength = Driver.Device.VirtualNicOptions.MaxLargeFrameLength, RxBufferSize = LargeFrameRxBuffer, RxRingSize = LargeFrameRxRing, RxBuffersPerBlock = LargeFrameRxBlock, RxSpareBlocks = LargeFrameRxSpares }
                 : new NicOptions { Name = "eth0", Tso = options.Tso };
             var nic = await NicDriver.StartAsync(system, nicOptions, wire).ConfigureAwait(false);
 

@@ -104,6 +104,15 @@ public sealed partial class MemoryManager
     }
 
     /// <summary>
+    /// Whether the caller's node is the only holder of its pages: each page referenced by this node alone, pinned
+    /// exactly <paramref name="pins"/> times (the caller's own pins), under no temporary access. A driver recycling an
+    /// RX buffer asks it before the device writes there again: true means every CTRN and DMA pin taken from the
+    /// buffer since it was last written is gone. Fails with the capability errors.
+    /// </summary>
+    public MemoryResult<bool> IsSoleHolder(TsId caller, Capability cap, int pins) =>
+        _disposed ? Disposed() : _arena.IsSoleHolder(caller, cap, pins);
+
+    /// <summary>
     /// Writes in place: calls <paramref name="filler"/> once per physically contiguous segment of node bytes
     /// [<paramref name="offset"/>, +<paramref name="length"/>), in order, with the arena bytes themselves to write,
     /// outside the lock, so an app produces its data where it lives instead of in a staging array it then copies

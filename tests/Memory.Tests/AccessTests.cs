@@ -165,6 +165,39 @@ public sealed class AccessTests
     }
 
     [Fact]
+    public void IsSoleHolder_FalseWhileACtrnOrAnotherPinOrAnAccessHoldsAPage_TrueOnceAllAreGone()
+    {
+        // A driver's RX block: pushed, pinned once by the driver, a frame shared out of it and pinned again for TX.
+        using var world = new SendPathWorld();
+        var block = world.Memory.Push(world.Driver, "rx_block", 4 * 4096).Unwrap();
+        var own = world.Memory.Pin(world.Driver, block).Unwrap();
+        Assert.True(world.Memory.IsSoleHolder(world.Driver, block, pins: 1).Unwrap());
+        Assert.False(world.Memory.IsSoleHolder(world.Driver, block, pins: 0).Unwrap());
+
+        var frame = world.Memory.CtShare(world.Driver, block, world.GvaOf(world.Driver, block).Add(4096), 6000, world.Protocol, "frame", Rights.All).Unwrap();
+        Assert.False(world.Memory.IsSoleHolder(world.Driver, block, pins: 1).Unwrap());
+        var txPin = world.Memory.Pin(world.Protocol, frame).Unwrap();
+        world.Memory.Release(world.Protocol, frame).ThrowIfFailed();
+        Assert.False(world.Memory.IsSoleHolder(world.Driver, block, pins: 1).Unwrap());
+        world.Memory.Unpin(txPin.PinId).ThrowIfFailed();
+        Assert.True(world.Memory.IsSoleHolder(world.Driver, block, pins: 1).Unwrap());
+
+        bool inside = true;
+        world.Memory.Visit(world.Driver, block, 0, 10, ref inside, (ref bool state, ReadOnlySpan<byte> _) =>
+            state = world.Memory.IsSoleHolder(world.Driver, block, pins: 1).Unwrap()).ThrowIfFailed();
+        Assert.False(inside);
+        Assert.True(world.Memory.IsSoleHolder(world.Driver, block, pins: 1).Unwrap());
+
+        world.Memory.Unpin(own.PinId).ThrowIfFailed();
+        world.Memory.Release(world.Driver, block).ThrowIfFailed();
+        Assert.False(world.Memory.IsSoleHolder(world.Driver, block, pins: 1).IsOk);
+        var other = world.Memory.Push(world.Driver, "other", 10).Unwrap();
+        Assert.Equal(MemoryError.NotVisible, world.Memory.IsSoleHolder(world.Protocol, other, pins: 0).Error);
+        world.Memory.Release(world.Driver, other).ThrowIfFailed();
+        world.AssertConsistent();
+    }
+
+    [Fact]
     public void ReadWrite_CountBytesByKind_VisitAndDmaDoNot()
     {
         using var world = new SendPathWorld();

@@ -105,6 +105,45 @@ public sealed unsafe partial class SharedArena
         }
     }
 
+    /// <summary>
+    /// Whether the caller's node is the only holder of its pages: every page it spans is referenced by this node alone
+    /// (once), pinned exactly <paramref name="pins"/> times and under no temporary access. What a driver asks before
+    /// it lets its device write into a buffer again whose bytes it shared out earlier (a page pool's recycling): true
+    /// means every CTRN and DMA pin taken from it since is gone, so nobody can see the new bytes. Fails with the
+    /// capability errors.
+    /// </summary>
+    public MemoryResult<bool> IsSoleHolder(TsId caller, Capability cap, int pins)
+    {
+        Enter();
+        try
+        {
+            var check = CheckCap(caller, cap, Rights.None, out long node);
+            if (!check.IsOk)
+            {
+                return check;
+            }
+
+            for (int e = I32(node + L.NExtentHead); e != 0; e = I32(ExtentRec(e) + L.ENext))
+            {
+                var (first, last) = SpannedPages(ExtentRec(e));
+                for (int pfn = first; pfn <= last; pfn++)
+                {
+                    long page = PageRec(pfn);
+                    if (I32(page + L.GRefs) != 1 || I32(page + L.GPins) != pins || I32(page + L.GTemp) != 0)
+                    {
+                        return MemoryResult<bool>.Ok(false);
+                    }
+                }
+            }
+
+            return MemoryResult<bool>.Ok(true);
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
     /// <summary>A snapshot of the caller's node: path, owner, GVA, length, rights, CTRN-ness, origins, extents. Fails with the capability errors.</summary>
     public MemoryResult<NodeInfo> Inspect(TsId caller, Capability cap)
     {
