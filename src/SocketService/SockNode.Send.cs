@@ -144,7 +144,9 @@ public abstract partial class SockNode
 
     private MemoryResult<Capability> CopyIntoKernelBuffer(ulong xmitId, Capability ctrn, int length)
     {
-        var pushed = Memory.Push(Ts, $"send_q/k{xmitId}", length, Rights.All);
+        // Not zeroed: the copy below writes every byte of it, and on failure it is released unseen (Linux's copy path
+        // does not clear an skb's data either; clearing it cost copy mode a third pass over the payload).
+        var pushed = Memory.PushUnzeroed(Ts, $"send_q/k{xmitId}", length, Rights.All);
         if (!pushed.IsOk)
         {
             return pushed;
