@@ -2,6 +2,7 @@ using Edsos.Driver.Tests.Support;
 using Edsos.Memory;
 using Edsos.Scheduler;
 using Akka.Actor;
+using Akka.TestKit;
 using static Edsos.Driver.DriverProtocol;
 
 namespace Edsos.Driver.Tests;
@@ -113,19 +114,9 @@ public sealed class LargeFrameSpec : DriverSpecBase
     public async Task Receive_SmallFramesWithBlocksOfEight_OnePushPerBlockAndAllDeliveredInOrder()
     {
         // Arrange
-        var (a, b) = await NicDriver.StartPairAsync(Sys, Large("nic_a"), Large("nic_b", 8), Long);
-        var handler = CreateTestProbe("rx-handler");
-        b.RxWorker.Tell(new AttachRx(handler, Skbs.HandlerTs));
-        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
-        int pushes = 0;
-        var driverTs = b.DriverTs;
-        using var observer = Memory.Observe(r =>
-        {
-            if (r.Op == MemoryOp.Push && r.Caller == driverTs)
-            {
-                Interlocked.Increment(ref pushes);
-            }
-        });
+        var (a, b, handler) = await StartWithHandlerAsync(Large("nic_b", 8));
+        var pushes = new PushCounter(Memory, b.DriverTs);
+        using var observer = pushes.Observe();
 
         // Act: 24 frames, one buffer each: 3 blocks' worth (two TX descriptors each fit the 64-slot TX ring).
         const int frames = 24;
@@ -142,7 +133,7 @@ public sealed class LargeFrameSpec : DriverSpecBase
         }
 
         ReceiveN(frames);
-        Assert.InRange(Volatile.Read(ref pushes), frames / 8, (frames / 8) + 1);
+        Assert.InRange(pushes.Count, frames / 8, (frames / 8) + 1);
         await NicDriver.StopAsync(Sys, a, Long);
         await NicDriver.StopAsync(Sys, b, Long);
         AssertNoLeak();
@@ -152,19 +143,9 @@ public sealed class LargeFrameSpec : DriverSpecBase
     public async Task Receive_WithSpareBlocks_ConsumedBlocksPostedAgainOnceReleased_FewFreshPushes()
     {
         // Arrange: a 64-slot ring in blocks of 8, two spares; the handler releases each frame before the next is sent.
-        var (a, b) = await NicDriver.StartPairAsync(Sys, Large("nic_a"), Large("nic_b", 8) with { RxSpareBlocks = 2 }, Long);
-        var handler = CreateTestProbe("rx-handler");
-        b.RxWorker.Tell(new AttachRx(handler, Skbs.HandlerTs));
-        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
-        int pushes = 0;
-        var driverTs = b.DriverTs;
-        using var observer = Memory.Observe(r =>
-        {
-            if (r.Op == MemoryOp.Push && r.Caller == driverTs)
-            {
-                Interlocked.Increment(ref pushes);
-            }
-        });
+        var (a, b, handler) = await StartWithHandlerAsync(Large("nic_b", 8) with { RxSpareBlocks = 2 });
+        var pushes = new PushCounter(Memory, b.DriverTs);
+        using var observer = pushes.Observe();
 
         // Act: 80 frames, ten blocks' worth, one at a time.
         const int frames = 80;
@@ -178,7 +159,7 @@ public sealed class LargeFrameSpec : DriverSpecBase
 
         // Assert: the block consumed last is still held when the driver refills (its frame is on the way up), so one
         // fresh block is pushed; from then on the oldest spare is free at every refill. Without spares: ten pushes.
-        Assert.InRange(Volatile.Read(ref pushes), 1, 2);
+        Assert.InRange(pushes.Count, 1, 2);
         await NicDriver.StopAsync(Sys, a, Long);
         await NicDriver.StopAsync(Sys, b, Long);
         AssertNoLeak();
@@ -188,10 +169,7 @@ public sealed class LargeFrameSpec : DriverSpecBase
     public async Task Receive_WithSpareBlocks_FramesStillHeldAreNeverWrittenOver()
     {
         // Arrange
-        var (a, b) = await NicDriver.StartPairAsync(Sys, Large("nic_a"), Large("nic_b", 8) with { RxSpareBlocks = 2 }, Long);
-        var handler = CreateTestProbe("rx-handler");
-        b.RxWorker.Tell(new AttachRx(handler, Skbs.HandlerTs));
-        await b.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
+        var (a, b, handler) = await StartWithHandlerAsync(Large("nic_b", 8) with { RxSpareBlocks = 2 });
 
         // Act: a block's worth of frames kept by the handler, then the ring cycled twice over by frames released at once.
         var held = new List<FrameReceivedEvent>();
@@ -221,5 +199,31 @@ public sealed class LargeFrameSpec : DriverSpecBase
         await NicDriver.StopAsync(Sys, a, Long);
         await NicDriver.StopAsync(Sys, b, Long);
         AssertNoLeak();
+    }
+
+    /// <summary>NIC <c>nic_a</c> (large frames, blocks of 8) wired to NIC <c>nic_b</c> with <paramref name="b"/>, whose frames go to the returned probe.</summary>
+    private async Task<(NicHandle A, NicHandle B, TestProbe Handler)> StartWithHandlerAsync(NicOptions b)
+    {
+        var (nicA, nicB) = await NicDriver.StartPairAsync(Sys, Large("nic_a"), b, Long);
+        var handler = CreateTestProbe("rx-handler");
+        nicB.RxWorker.Tell(new AttachRx(handler, Skbs.HandlerTs));
+        await nicB.RxWorker.Ask<WorkerProtocol.Ready>(new WorkerProtocol.AwaitReady(), Long);
+        return (nicA, nicB, handler);
+    }
+
+    /// <summary>Counts the pushes <paramref name="ts"/> makes while observed (the driver's RX blocks).</summary>
+    private sealed class PushCounter(MemoryManager memory, TsId ts)
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public IDisposable Observe() => memory.Observe(r =>
+        {
+            if (r.Op == MemoryOp.Push && r.Caller == ts)
+            {
+                Interlocked.Increment(ref _count);
+            }
+        });
     }
 }
