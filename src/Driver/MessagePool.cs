@@ -84,11 +84,10 @@ public sealed class MessagePool<T>
             return local;
         }
 
-        T? item;
         var items = _items;
         for (int i = Math.Min(Volatile.Read(ref _top), items.Length) - 1; i >= 0; i--)
         {
-            item = Volatile.Read(ref items[i]);
+            var item = Volatile.Read(ref items[i]);
             if (item is not null && Interlocked.CompareExchange(ref items[i], null, item) == item)
             {
                 Volatile.Write(ref _top, i);

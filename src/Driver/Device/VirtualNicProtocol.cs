@@ -41,21 +41,24 @@ public static class VirtualNicProtocol
     /// </summary>
     public sealed record RxDoorbell(int Tail, InterruptCause Unmask = InterruptCause.None)
     {
-        private static readonly RxDoorbell?[] s_byTail = new RxDoorbell?[4096];
-        private static readonly RxDoorbell?[] s_byTailUnmaskingRx = new RxDoorbell?[4096];
+        private const int CachedTails = 4096;
+
+        // One shared instance per ring index and kind: [tail] the plain doorbell, [CachedTails + tail] the unmasking one.
+        private static readonly RxDoorbell?[] s_cache = new RxDoorbell?[2 * CachedTails];
 
         /// <summary>
         /// The doorbell for <paramref name="tail"/>: one shared instance per ring index (a record is immutable;
         /// a race at worst makes two equal ones), so ringing the RX doorbell per frame allocates nothing.
         /// </summary>
-        public static RxDoorbell Of(int tail) =>
-            (uint)tail < (uint)s_byTail.Length ? s_byTail[tail] ??= new RxDoorbell(tail) : new RxDoorbell(tail);
+        public static RxDoorbell Of(int tail) => Cached(tail, InterruptCause.None);
 
         /// <summary>The doorbell for <paramref name="tail"/> followed by unmasking <see cref="InterruptCause.RxTimer"/> (shared instances too).</summary>
-        public static RxDoorbell UnmaskingRx(int tail) =>
-            (uint)tail < (uint)s_byTailUnmaskingRx.Length
-                ? s_byTailUnmaskingRx[tail] ??= new RxDoorbell(tail, InterruptCause.RxTimer)
-                : new RxDoorbell(tail, InterruptCause.RxTimer);
+        public static RxDoorbell UnmaskingRx(int tail) => Cached(tail, InterruptCause.RxTimer);
+
+        private static RxDoorbell Cached(int tail, InterruptCause unmask) =>
+            (uint)tail < CachedTails
+                ? s_cache[(unmask == InterruptCause.None ? 0 : CachedTails) + tail] ??= new RxDoorbell(tail, unmask)
+                : new RxDoorbell(tail, unmask);
     }
 
     /// <summary>IMS write: enable interrupt causes; a cause latched while masked fires at once.</summary>
