@@ -126,6 +126,41 @@ public sealed class AccessTests
     }
 
     [Fact]
+    public void VisitFillReadWrite_NodeOfMoreExtentsThanTheStackHolds_EverySegmentInOrder()
+    {
+        // 24 pieces of 300 bytes, each on a page of its own, merged: one node of 24 extents (the byte paths keep 16 on
+        // the stack, so this takes their array path).
+        using var world = new SendPathWorld();
+        var node = world.PushFilled(world.App, "p0", 300, seed: 0);
+        for (int i = 1; i < 24; i++)
+        {
+            node = world.Memory.Merge(world.App, node, world.PushFilled(world.App, $"p{i}", 300, seed: (byte)i), "merged").Unwrap();
+        }
+
+        Assert.Equal(24, world.Memory.Inspect(world.App, node).Unwrap().Extents.Count);
+        var expected = Enumerable.Range(0, 24).SelectMany(i => SendPathWorld.Pattern(300, (byte)i)).ToArray();
+
+        var seen = new List<byte>();
+        world.Memory.Visit(world.App, node, 0, 7200, ref seen, static (ref List<byte> state, ReadOnlySpan<byte> segment) => state.AddRange(segment)).ThrowIfFailed();
+        Assert.Equal(expected, seen.ToArray());
+        var read = new byte[7200];
+        world.Memory.Read(world.App, node, 0, read, CopyKind.Payload).ThrowIfFailed();
+        Assert.Equal(expected, read);
+
+        var written = SendPathWorld.Pattern(7200, 99);
+        world.Memory.Write(world.App, node, 0, written, CopyKind.Payload).ThrowIfFailed();
+        Assert.Equal(written, world.Bytes(world.App, node));
+        int position = 0;
+        world.Memory.Fill(world.App, node, 0, 7200, ref position, static (ref int at, Span<byte> segment) =>
+        {
+            segment.Fill((byte)(at / 300));
+            at += segment.Length;
+        }, CopyKind.Application).ThrowIfFailed();
+        Assert.Equal(Enumerable.Range(0, 24).SelectMany(i => Enumerable.Repeat((byte)i, 300)).ToArray(), world.Bytes(world.App, node));
+        world.AssertConsistent();
+    }
+
+    [Fact]
     public void Fill_WithoutWriteRightOrOutOfRange_FailsAndFillerNotCalled()
     {
         using var world = new SendPathWorld();

@@ -18,8 +18,18 @@ public sealed unsafe partial class SharedArena
     /// empty range pins nothing. Fails with the capability errors, <see cref="MemoryError.OutOfRange"/>,
     /// <see cref="MemoryError.OutOfMemory"/> when pages (copy-on-write), pin or extent records run out.
     /// </summary>
-    public MemoryResult<SharedAccess> BeginAccess(TsId caller, Capability cap, Rights needed, int offset, int length, bool copyOnWrite)
+    public MemoryResult<SharedAccess> BeginAccess(TsId caller, Capability cap, Rights needed, int offset, int length, bool copyOnWrite) =>
+        BeginAccess(caller, cap, needed, offset, length, copyOnWrite, [], out _);
+
+    /// <summary>
+    /// <see cref="BeginAccess(TsId, Capability, Rights, int, int, bool)"/> that writes the extents into the caller's
+    /// <paramref name="into"/> when they fit (<paramref name="count"/> of them; the result's list is then empty), so the
+    /// byte paths of this class (a stack span) allocate nothing per access; <paramref name="count"/> is -1 when they did
+    /// not fit and the result's list holds them.
+    /// </summary>
+    private MemoryResult<SharedAccess> BeginAccess(TsId caller, Capability cap, Rights needed, int offset, int length, bool copyOnWrite, Span<PhysExtent> into, out int count)
     {
+        count = 0;
         Enter();
         try
         {
@@ -48,7 +58,7 @@ public sealed unsafe partial class SharedArena
             uint id = (uint)I32(_layout.FreePinStack + (4L * (free - 1)));
             Derive32(L.HFreePinCount, free - 1);
             long pin = PinRec(id);
-            int head = CopySlice(I32(node + L.NExtentHead), offset, length, L.GTemp, "access", out int count, out _);
+            int head = CopySlice(I32(node + L.NExtentHead), offset, length, L.GTemp, "access", out int extentCount, out _);
             if (head == 0)
             {
                 return MemoryResult<SharedAccess>.Fail(MemoryError.OutOfMemory, "no free extent record");
@@ -58,16 +68,19 @@ public sealed unsafe partial class SharedArena
             Init32(pin + L.QTemp, 1);
             Init32(pin + L.QLength, length);
             Init32(pin + L.QExtentHead, head);
-            Init32(pin + L.QExtentCount, count);
+            Init32(pin + L.QExtentCount, extentCount);
             Set32(pin + L.QState, 1);
             Commit();
-            var extents = new PhysExtent[count];
+            bool fits = extentCount <= into.Length;
+            var extents = fits ? [] : new PhysExtent[extentCount];
+            var target = fits ? into : extents.AsSpan();
             int i = 0;
             for (int e = head; e != 0; e = I32(ExtentRec(e) + L.ENext))
             {
-                extents[i++] = new PhysExtent((ulong)I64(ExtentRec(e) + L.EAddress), I32(ExtentRec(e) + L.ELength));
+                target[i++] = new PhysExtent((ulong)I64(ExtentRec(e) + L.EAddress), I32(ExtentRec(e) + L.ELength));
             }
 
+            count = fits ? extentCount : -1;
             return MemoryResult<SharedAccess>.Ok(new SharedAccess(id, U32(pin + L.QGeneration), extents));
         }
         finally
@@ -75,6 +88,13 @@ public sealed unsafe partial class SharedArena
             Leave();
         }
     }
+
+    // Extents an access of this class's byte paths keeps on the stack; more (a badly fragmented range) take an array.
+    private const int AccessExtentsOnStack = 16;
+
+    /// <summary>The extents of an access begun with a stack span: that span's first <paramref name="count"/>, or the access's own list.</summary>
+    private static ReadOnlySpan<PhysExtent> ExtentsOf(in SharedAccess access, Span<PhysExtent> local, int count) =>
+        count >= 0 ? local[..count] : (PhysExtent[])access.Extents;
 
     /// <summary>
     /// Ends an access: its temporary pin goes, and pages nothing else holds return to the free
@@ -119,7 +139,8 @@ public sealed unsafe partial class SharedArena
     public MemoryResult Visit<TState>(TsId caller, Capability cap, int offset, int length, ref TState state, SegmentVisitor<TState> visitor)
     {
         ArgumentNullException.ThrowIfNull(visitor);
-        var begun = BeginAccess(caller, cap, Rights.Read, offset, length, copyOnWrite: false);
+        Span<PhysExtent> local = stackalloc PhysExtent[AccessExtentsOnStack];
+        var begun = BeginAccess(caller, cap, Rights.Read, offset, length, copyOnWrite: false, local, out int count);
         if (!begun.IsOk)
         {
             return begun.AsResult();
@@ -127,7 +148,7 @@ public sealed unsafe partial class SharedArena
 
         try
         {
-            foreach (var extent in begun.Value.Extents)
+            foreach (var extent in ExtentsOf(begun.Value, local, count))
             {
                 Hook("visit");
                 visitor(ref state, Slice(extent));
@@ -151,7 +172,8 @@ public sealed unsafe partial class SharedArena
     public MemoryResult Fill<TState>(TsId caller, Capability cap, int offset, int length, ref TState state, SegmentFiller<TState> filler)
     {
         ArgumentNullException.ThrowIfNull(filler);
-        var begun = BeginAccess(caller, cap, Rights.Write, offset, length, copyOnWrite: true);
+        Span<PhysExtent> local = stackalloc PhysExtent[AccessExtentsOnStack];
+        var begun = BeginAccess(caller, cap, Rights.Write, offset, length, copyOnWrite: true, local, out int count);
         if (!begun.IsOk)
         {
             return begun.AsResult();
@@ -159,7 +181,7 @@ public sealed unsafe partial class SharedArena
 
         try
         {
-            foreach (var extent in begun.Value.Extents)
+            foreach (var extent in ExtentsOf(begun.Value, local, count))
             {
                 Hook("fill");
                 filler(ref state, Slice(extent));

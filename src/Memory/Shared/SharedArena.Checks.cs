@@ -44,7 +44,8 @@ public sealed unsafe partial class SharedArena
     {
         if (source.Length > CopyUnderLockBytes)
         {
-            var begun = BeginAccess(caller, cap, Rights.Write, offset, source.Length, copyOnWrite: true);
+            Span<PhysExtent> local = stackalloc PhysExtent[AccessExtentsOnStack];
+            var begun = BeginAccess(caller, cap, Rights.Write, offset, source.Length, copyOnWrite: true, local, out int count);
             if (!begun.IsOk)
             {
                 return begun.AsResult();
@@ -53,7 +54,7 @@ public sealed unsafe partial class SharedArena
             try
             {
                 int done = 0;
-                foreach (var extent in begun.Value.Extents)
+                foreach (var extent in ExtentsOf(begun.Value, local, count))
                 {
                     source.Slice(done, extent.Length).CopyTo(Slice(extent));
                     done += extent.Length;
@@ -100,7 +101,8 @@ public sealed unsafe partial class SharedArena
     {
         if (destination.Length > CopyUnderLockBytes)
         {
-            var begun = BeginAccess(caller, cap, Rights.Read, offset, destination.Length, copyOnWrite: false);
+            Span<PhysExtent> local = stackalloc PhysExtent[AccessExtentsOnStack];
+            var begun = BeginAccess(caller, cap, Rights.Read, offset, destination.Length, copyOnWrite: false, local, out int count);
             if (!begun.IsOk)
             {
                 return begun.AsResult();
@@ -109,7 +111,7 @@ public sealed unsafe partial class SharedArena
             try
             {
                 int done = 0;
-                foreach (var extent in begun.Value.Extents)
+                foreach (var extent in ExtentsOf(begun.Value, local, count))
                 {
                     Slice(extent).CopyTo(destination.Slice(done, extent.Length));
                     done += extent.Length;
