@@ -460,33 +460,33 @@ internal sealed class RxQueue
     }
 
     /// <summary>
-    /// Posts the oldest spare block again at ring slot <paramref name="first"/> when it has <paramref name="count"/>
-    /// buffers and the driver is the only holder of its pages (its node, its one pin); false to push a fresh block.
-    /// A spare whose node is gone (its TS lifted) is dropped.
+    /// Posts a spare block again at ring slot <paramref name="first"/>: the oldest that has <paramref name="count"/>
+    /// buffers and whose pages the driver alone holds (its node, its one pin), so a frame an app keeps does not hold
+    /// back the spares behind its block; false to push a fresh block. A spare whose node is gone (its TS lifted) is dropped.
     /// </summary>
     private bool TryRepost(int first, int count)
     {
-        if (_spareCount == 0)
+        for (int k = 0; k < _spareCount;)
         {
-            return false;
+            var spare = _spares[(_spareHead + k) % _spares.Length];
+            var sole = _memory.IsSoleHolder(_ts, spare.Buffer, pins: 1);
+            if (!sole.IsOk)
+            {
+                Retire(TakeSpareAt(k));
+                continue;
+            }
+
+            if (sole.Value && spare.Buffers == count && WriteBlock(first, count, spare.Extents!, spare.Extents!.Length).IsOk)
+            {
+                TakeSpareAt(k);
+                Install(first, spare with { Remaining = count });
+                return true;
+            }
+
+            k++;
         }
 
-        var spare = _spares[_spareHead];
-        var sole = _memory.IsSoleHolder(_ts, spare.Buffer, pins: 1);
-        if (!sole.IsOk)
-        {
-            Retire(TakeSpare());
-            return false;
-        }
-
-        if (!sole.Value || spare.Buffers != count || !WriteBlock(first, count, spare.Extents!, spare.Extents!.Length).IsOk)
-        {
-            return false;
-        }
-
-        TakeSpare();
-        Install(first, spare with { Remaining = count });
-        return true;
+        return false;
     }
 
     /// <summary>Puts <paramref name="block"/>, its descriptors written from ring slot <paramref name="first"/> on, in the ring's slots and hands them to the device.</summary>
@@ -503,11 +503,27 @@ internal sealed class RxQueue
         _fetchedCount = 0;
     }
 
-    private Block TakeSpare()
+    private Block TakeSpare() => TakeSpareAt(0);
+
+    /// <summary>Takes the spare <paramref name="k"/> places from the oldest out of the queue; the younger ones move up.</summary>
+    private Block TakeSpareAt(int k)
     {
-        var spare = _spares[_spareHead];
-        _spares[_spareHead] = default;
-        _spareHead = (_spareHead + 1) % _spares.Length;
+        var spare = _spares[(_spareHead + k) % _spares.Length];
+        if (k == 0)
+        {
+            _spares[_spareHead] = default;
+            _spareHead = (_spareHead + 1) % _spares.Length;
+        }
+        else
+        {
+            for (int j = k; j < _spareCount - 1; j++)
+            {
+                _spares[(_spareHead + j) % _spares.Length] = _spares[(_spareHead + j + 1) % _spares.Length];
+            }
+
+            _spares[(_spareHead + _spareCount - 1) % _spares.Length] = default;
+        }
+
         _spareCount--;
         return spare;
     }
