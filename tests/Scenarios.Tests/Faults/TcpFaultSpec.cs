@@ -115,7 +115,10 @@ public sealed class TcpFaultSpec
 
         Assert.True(run.FaultFired, $"ts-exit@{point.Name} never fired");
         Assert.True(run.VictimExited, "the client's TS did not exit");
-        Assert.All(run.SendResults, r => Assert.True(r is Errno.None or Errno.EINTR or Errno.EBADF or Errno.EFAULT or Errno.ECONNRESET or Errno.EPIPE, $"send ended with {r}"));
+        // The exiting process's sends end as the scenario's checks allow (TcpFaultScenario.CheckResults): EINTR or EBADF
+        // from its KPN's stop, EFAULT or EIO from a call that raced the lift, the reset or EPIPE, or ECONNABORTED when
+        // the lift reached TCP's queued payload before the KPN stopped (seen once in a CI run at "completion").
+        Assert.All(run.SendResults, r => Assert.True(r is Errno.None or Errno.EINTR or Errno.EBADF or Errno.EFAULT or Errno.EIO or Errno.ECONNRESET or Errno.EPIPE or Errno.ECONNABORTED, $"send ended with {r}"));
         Assert.Contains(run.SendResults, r => r != Errno.None);
         Assert.True(run.ReaderEnd is Errno.None or Errno.ECONNRESET, $"the server's stream ended with {run.ReaderEnd}");
         AssertPrefixOfStream(run.Received.Span);
