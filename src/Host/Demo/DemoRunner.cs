@@ -137,7 +137,8 @@ public static class DemoRunner
                 ulong sequence = (ulong)i + 1;
                 // The app writes its datagram where it lives, as an app filling its own buffer would (no staging array).
                 var writer = new DatagramPattern.Writer(sequence);
-                if (libc.FillBuffer(send, 0, options.Size, ref writer, DatagramPattern.Write) is var filled && filled != Errno.None)
+                Errno filled = libc.FillBuffer(send, 0, options.Size, ref writer, DatagramPattern.Write);
+                if (filled != Errno.None)
                 {
                     rounds.Fail($"fill #{sequence}: {filled}");
                     continue;

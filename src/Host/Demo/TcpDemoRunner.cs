@@ -341,7 +341,19 @@ public static class TcpDemoRunner
             var buffer = _reused ?? _libc.Alloc(_options.Size);
             // Written where it lives, as an app producing its data in its own buffer would (no staging array).
             long offset = (long)i * _options.Size;
-            _libc.FillBuffer(buffer, 0, _options.Size, ref offset, StreamPattern.Write);
+            Errno filled = _libc.FillBuffer(buffer, 0, _options.Size, ref offset, StreamPattern.Write);
+            if (filled != Errno.None)
+            {
+                if (_reused is null)
+                {
+                    _libc.Free(buffer);
+                }
+
+                _run.Attempted++;
+                _run.Keep($"fill #{i + 1}: {filled}");
+                return false;
+            }
+
             long start = Stopwatch.GetTimestamp();
             _run.WriteStarted.Enqueue(start);
             _run.Attempted++;

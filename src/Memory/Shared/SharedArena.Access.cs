@@ -139,27 +139,8 @@ public sealed unsafe partial class SharedArena
     public MemoryResult Visit<TState>(TsId caller, Capability cap, int offset, int length, ref TState state, SegmentVisitor<TState> visitor)
     {
         ArgumentNullException.ThrowIfNull(visitor);
-        Span<PhysExtent> local = stackalloc PhysExtent[AccessExtentsOnStack];
-        var begun = BeginAccess(caller, cap, Rights.Read, offset, length, copyOnWrite: false, local, out int count);
-        if (!begun.IsOk)
-        {
-            return begun.AsResult();
-        }
-
-        try
-        {
-            foreach (var extent in ExtentsOf(begun.Value, local, count))
-            {
-                Hook("visit");
-                visitor(ref state, Slice(extent));
-            }
-
-            return MemoryResult.Ok;
-        }
-        finally
-        {
-            EndAccess(begun.Value);
-        }
+        var sink = new VisitSink<TState>(ref state, visitor);
+        return EachSegment(caller, cap, Rights.Read, offset, length, ref sink);
     }
 
     /// <summary>
@@ -172,8 +153,22 @@ public sealed unsafe partial class SharedArena
     public MemoryResult Fill<TState>(TsId caller, Capability cap, int offset, int length, ref TState state, SegmentFiller<TState> filler)
     {
         ArgumentNullException.ThrowIfNull(filler);
+        var sink = new FillSink<TState>(ref state, filler);
+        return EachSegment(caller, cap, Rights.Write, offset, length, ref sink);
+    }
+
+    /// <summary>
+    /// The loop of every byte path that works outside the lock (<see cref="Visit"/>, <see cref="Fill"/>, and
+    /// <see cref="Read"/> and <see cref="Write"/> above 4 KiB): begins an access for <paramref name="needed"/> (Write
+    /// copies on write first), hands <paramref name="sink"/> each physically contiguous segment in order, and ends the
+    /// access on every path (an exception from the sink propagates after it). The extents stay on the stack up to
+    /// <see cref="AccessExtentsOnStack"/>. The sink is not called on failure.
+    /// </summary>
+    private MemoryResult EachSegment<TSink>(TsId caller, Capability cap, Rights needed, int offset, int length, ref TSink sink)
+        where TSink : ISegmentSink, allows ref struct
+    {
         Span<PhysExtent> local = stackalloc PhysExtent[AccessExtentsOnStack];
-        var begun = BeginAccess(caller, cap, Rights.Write, offset, length, copyOnWrite: true, local, out int count);
+        var begun = BeginAccess(caller, cap, needed, offset, length, copyOnWrite: needed == Rights.Write, local, out int count);
         if (!begun.IsOk)
         {
             return begun.AsResult();
@@ -183,8 +178,7 @@ public sealed unsafe partial class SharedArena
         {
             foreach (var extent in ExtentsOf(begun.Value, local, count))
             {
-                Hook("fill");
-                filler(ref state, Slice(extent));
+                sink.Take(Slice(extent));
             }
 
             return MemoryResult.Ok;
@@ -192,6 +186,58 @@ public sealed unsafe partial class SharedArena
         finally
         {
             EndAccess(begun.Value);
+        }
+    }
+
+    /// <summary>What <see cref="EachSegment"/> hands each segment of an access to.</summary>
+    private interface ISegmentSink
+    {
+        void Take(Span<byte> segment);
+    }
+
+    private ref struct VisitSink<TState>(ref TState state, SegmentVisitor<TState> visitor) : ISegmentSink
+    {
+        private ref TState _state = ref state;
+
+        public void Take(Span<byte> segment)
+        {
+            Hook("visit");
+            visitor(ref _state, segment);
+        }
+    }
+
+    private ref struct FillSink<TState>(ref TState state, SegmentFiller<TState> filler) : ISegmentSink
+    {
+        private ref TState _state = ref state;
+
+        public void Take(Span<byte> segment)
+        {
+            Hook("fill");
+            filler(ref _state, segment);
+        }
+    }
+
+    /// <summary>Copies a source into the segments in order (<see cref="Write"/>).</summary>
+    private ref struct CopyInSink(ReadOnlySpan<byte> source) : ISegmentSink
+    {
+        private ReadOnlySpan<byte> _rest = source;
+
+        public void Take(Span<byte> segment)
+        {
+            _rest[..segment.Length].CopyTo(segment);
+            _rest = _rest[segment.Length..];
+        }
+    }
+
+    /// <summary>Copies the segments in order into a destination (<see cref="Read"/>).</summary>
+    private ref struct CopyOutSink(Span<byte> destination) : ISegmentSink
+    {
+        private Span<byte> _rest = destination;
+
+        public void Take(Span<byte> segment)
+        {
+            segment.CopyTo(_rest);
+            _rest = _rest[segment.Length..];
         }
     }
 

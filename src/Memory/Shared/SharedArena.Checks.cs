@@ -44,28 +44,8 @@ public sealed unsafe partial class SharedArena
     {
         if (source.Length > CopyUnderLockBytes)
         {
-            Span<PhysExtent> local = stackalloc PhysExtent[AccessExtentsOnStack];
-            var begun = BeginAccess(caller, cap, Rights.Write, offset, source.Length, copyOnWrite: true, local, out int count);
-            if (!begun.IsOk)
-            {
-                return begun.AsResult();
-            }
-
-            try
-            {
-                int done = 0;
-                foreach (var extent in ExtentsOf(begun.Value, local, count))
-                {
-                    source.Slice(done, extent.Length).CopyTo(Slice(extent));
-                    done += extent.Length;
-                }
-
-                return MemoryResult.Ok;
-            }
-            finally
-            {
-                EndAccess(begun.Value);
-            }
+            var sink = new CopyInSink(source);
+            return EachSegment(caller, cap, Rights.Write, offset, source.Length, ref sink);
         }
 
         Enter();
@@ -101,28 +81,8 @@ public sealed unsafe partial class SharedArena
     {
         if (destination.Length > CopyUnderLockBytes)
         {
-            Span<PhysExtent> local = stackalloc PhysExtent[AccessExtentsOnStack];
-            var begun = BeginAccess(caller, cap, Rights.Read, offset, destination.Length, copyOnWrite: false, local, out int count);
-            if (!begun.IsOk)
-            {
-                return begun.AsResult();
-            }
-
-            try
-            {
-                int done = 0;
-                foreach (var extent in ExtentsOf(begun.Value, local, count))
-                {
-                    Slice(extent).CopyTo(destination.Slice(done, extent.Length));
-                    done += extent.Length;
-                }
-
-                return MemoryResult.Ok;
-            }
-            finally
-            {
-                EndAccess(begun.Value);
-            }
+            var sink = new CopyOutSink(destination);
+            return EachSegment(caller, cap, Rights.Read, offset, destination.Length, ref sink);
         }
 
         Enter();
