@@ -106,6 +106,7 @@ public static class EdsosCli
         var bench = new Command("bench", "Benchmarks; report figures measured in one run");
         bench.Subcommands.Add(BuildRuntimeBench());
         bench.Subcommands.Add(BuildDatapathBench());
+        bench.Subcommands.Add(BuildHopsBench());
         bench.Subcommands.Add(BuildStreamBench());
         bench.Subcommands.Add(BuildIdleBench());
         bench.Subcommands.Add(TracingBench.BuildCommand());
@@ -456,6 +457,39 @@ public static class EdsosCli
                 Modes = measured,
             };
             return await DatapathBench.RunAsync(options, result.GetValue(json), Console.Out, Console.Error, stop);
+        });
+        return command;
+    }
+
+    private static Command BuildHopsBench()
+    {
+        var proto = new Option<string>("--proto") { Description = "udp or tcp", DefaultValueFactory = _ => "udp" };
+        proto.AcceptOnlyFromAmong("udp", "tcp");
+        var size = new Option<int>("--size") { Description = "Payload bytes per datagram or write", DefaultValueFactory = _ => 1024 };
+        var mode = new Option<string>("--mode") { Description = "zerocopy (EDSOS) or copy (the Linux path)", DefaultValueFactory = _ => "zerocopy" };
+        mode.AcceptOnlyFromAmong("zerocopy", "copy");
+        var rounds = new Option<int>("--rounds") { Description = "Echo rounds in all (those before the recorded ones warm up)", DefaultValueFactory = _ => 50_000 }.MustBeAtLeast(1);
+        var recorded = new Option<int>("--recorded") { Description = "The last rounds, recorded (at most --rounds)", DefaultValueFactory = _ => 5_000 }.MustBeAtLeast(1);
+        var json = new Option<bool>("--json") { Description = "One JSON object: {proto, size, mode, rounds_recorded, rounds_matching, round_us_median, steps:[{host, actor, message, gap_us, at_us}], ...}" };
+        var command = new Command("hops", "Where one echo round's time goes: the median time before each actor's turn along the round, both hosts, after warm-up") { proto, size, mode, rounds, recorded, json };
+        command.SetAction(async (result, stop) =>
+        {
+            var options = new HopsBenchOptions
+            {
+                Proto = result.GetValue(proto)!,
+                Size = result.GetValue(size),
+                Mode = result.GetValue(mode) == "copy" ? DataPathMode.Copy : DataPathMode.ZeroCopy,
+                Rounds = result.GetValue(rounds),
+                Recorded = result.GetValue(recorded),
+            };
+            string? invalid = options.Validate();
+            if (invalid is not null)
+            {
+                await Console.Error.WriteLineAsync($"edsos bench hops: {invalid}");
+                return 2;
+            }
+
+            return await HopsBench.RunAsync(options, result.GetValue(json), Console.Out, Console.Error, stop);
         });
         return command;
     }

@@ -51,6 +51,12 @@ public sealed record DemoOptions
     /// </summary>
     public bool OneWriteInFlight { get; init; }
 
+    /// <summary>
+    /// Called with hosts A and B once both have started, before any socket is opened (<c>bench hops</c> attaches its
+    /// delivery observers here); null: nothing. Not a command-line option.
+    /// </summary>
+    internal Action<EdsosHost, EdsosHost>? HostsStarted { get; init; }
+
     /// <summary>TCP: probability that the wire drops a frame (each direction, seeded schedule); 0 for a perfect wire.</summary>
     public double Loss { get; init; }
 

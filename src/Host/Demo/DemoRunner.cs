@@ -45,6 +45,7 @@ public static class DemoRunner
         var hostB = await EdsosHost.StartAsync(HostOptions("B", AddressB, "02:00:00:00:00:02", options), wireB);
         try
         {
+            options.HostsStarted?.Invoke(hostA, hostB);
             var echo = new EchoServer(hostB.StartProcess("echo"), options.Mode);
             Errno bound = await echo.BindAsync(new Ipv4Endpoint(Ipv4Address.Any, EchoPort));
             if (bound != Errno.None)

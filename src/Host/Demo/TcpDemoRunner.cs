@@ -54,6 +54,7 @@ public static class TcpDemoRunner
         var hostB = await EdsosHost.StartAsync(HostOptions("B", DemoRunner.AddressB, "02:00:00:00:00:02", options), endB);
         try
         {
+            options.HostsStarted?.Invoke(hostA, hostB);
             var echo = new TcpEchoServer(hostB.StartProcess("echo"), options.Mode) { NoDelay = options.OneWriteInFlight };
             Errno listening = await echo.ListenAsync(new Ipv4Endpoint(Ipv4Address.Any, DemoRunner.EchoPort));
             if (listening != Errno.None)
