@@ -1,3 +1,4 @@
+using Edsos.Driver;
 using Edsos.Protocol;
 using Akka.Actor;
 using Edsos.Scheduler;
@@ -35,6 +36,38 @@ public sealed partial class StreamSocket
                 Context.System.Faults.Hit(SocketFaultPoints.RxSocketQueue, Ts, message.Payload, FaultKind.TsExit | FaultKind.SocketClose);
                 break;
         }
+    }
+
+    /// <summary>
+    /// The data of one receive poll, from TCP in one event: every segment is queued before a waiting read is answered,
+    /// so the read takes the poll's bytes together (joined, no copy) rather than the first segment alone.
+    /// </summary>
+    private void OnDataBurst(DatagramReceivedBatchEvent burst)
+    {
+        for (int i = 0; i < burst.Count; i++)
+        {
+            var message = burst[i];
+            var data = new QueuedDatagram(message.Payload, message.Length, message.From);
+            switch (_received.ArriveInBurst(data))
+            {
+                case StreamArrival.Discard:
+                    Release(message.Payload);
+                    TellConsumed(message.Length);
+                    break;
+                case StreamArrival.Queued:
+                    Context.System.Faults.Hit(SocketFaultPoints.RxSocketQueue, Ts, message.Payload, FaultKind.TsExit | FaultKind.SocketClose);
+                    break;
+            }
+
+            Edsrt.ReturnHandled(message);
+        }
+
+        while (_received.TryServe(out var waiter, out var first))
+        {
+            DeliverSplit(waiter, first);
+        }
+
+        Edsrt.ReturnHandled(burst);
     }
 
     private void OnRecv(RecvReqEvent message, bool connected)

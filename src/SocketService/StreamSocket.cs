@@ -243,6 +243,7 @@ public sealed partial class StreamSocket : SockNode
             OnData(message);
             Edsrt.ReturnHandled(message);
         });
+        Receive<DatagramReceivedBatchEvent>(OnDataBurst);
         Receive<RecvReqEvent>(message => OnRecv(message, connected));
         Receive<RecvBatchReqEvent>(batch =>
         {

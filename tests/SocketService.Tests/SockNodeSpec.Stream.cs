@@ -167,6 +167,64 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
     }
 
     [Fact]
+    public void Recv_ZeroCopyWaitingWhenAPollsSegmentsArrive_AnsweredOnceWithAllOfThemJoined()
+    {
+        var (node, ts) = StartSocket(type: SocketKind.Stream);
+        Connect(node);
+        node.Tell(new RecvReqEvent(2, RecvMode.ZeroCopy, UserTs, false), TestActor);
+        node.Tell(new RecvReqEvent(3, RecvMode.ZeroCopy, UserTs, false), TestActor);
+        byte[][] segments = [Pattern(1460, seed: 1), Pattern(41, seed: 2)];
+        var burst = new DatagramReceivedBatchEvent();
+        foreach (var segment in segments)
+        {
+            burst.Add(Received(ts, segment));
+        }
+
+        node.Tell(burst);
+
+        // One read takes the poll's bytes together, as after Linux's softirq; the second read still waits.
+        var received = ExpectMsg<RecvRespEvent>();
+        byte[] expected = [.. segments[0], .. segments[1]];
+        Assert.Equal((2UL, Errno.None, expected.Length), (received.ReqId, received.Error, received.Length));
+        Assert.Equal(expected, ReadAll(UserTs, received.Data, expected.Length));
+        Assert.Equal(new StreamConsumed(ConnectionId, expected.Length), Tx.ExpectMsg<StreamConsumed>());
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Memory.Pop(UserTs, received.Data).ThrowIfFailed();
+
+        Deliver(node, ts, Pattern(10, seed: 3), Peer);
+        var later = ExpectMsg<RecvRespEvent>();
+        Assert.Equal((3UL, 10), (later.ReqId, later.Length));
+        Memory.Pop(UserTs, later.Data).ThrowIfFailed();
+        AssertNoLeaks();
+    }
+
+    [Fact]
+    public void Recv_CopyWaitingWhenAPollsSegmentsArrive_OneReadCopiesThemAll()
+    {
+        var (node, ts) = StartSocket(mode: DataPathMode.Copy, type: SocketKind.Stream);
+        Connect(node);
+        node.Tell(new RecvReqEvent(2, RecvMode.Copy, UserTs, false, MaxLength: 2500), TestActor);
+        byte[][] segments = [Pattern(1000, seed: 1), Pattern(1000, seed: 2)];
+        var burst = new DatagramReceivedBatchEvent();
+        foreach (var segment in segments)
+        {
+            burst.Add(Received(ts, segment));
+        }
+
+        node.Tell(burst);
+        var read = ExpectMsg<RecvRespEvent>();
+
+        byte[] stream = [.. segments[0], .. segments[1]];
+        Assert.Equal(2000, read.Length);
+        Assert.Equal(stream, ReadAll(UserTs, read.Data, 2000));
+        Assert.Equal(new StreamConsumed(ConnectionId, 2000), Tx.ExpectMsg<StreamConsumed>());
+        node.Tell(new RecvReqEvent(3, RecvMode.Copy, UserTs, NonBlocking: true, MaxLength: 2500), TestActor);
+        Assert.Equal(Errno.EAGAIN, ExpectMsg<RecvRespEvent>().Error);
+        Memory.Pop(UserTs, read.Data).ThrowIfFailed();
+        AssertNoLeaks();
+    }
+
+    [Fact]
     public void Recv_CopyWithSegmentsQueued_JoinsWholeSegmentsThatFitTheBufferAndLeavesTheRestInOrder()
     {
         var (node, ts) = StartSocket(mode: DataPathMode.Copy, type: SocketKind.Stream);

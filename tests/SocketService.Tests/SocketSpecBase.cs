@@ -100,14 +100,18 @@ public abstract class SocketSpecBase : EdsrtTestKit
     }
 
     /// <summary>What the receive worker does: a datagram's payload mounted in the socket's TS.</summary>
-    protected void Deliver(IActorRef node, TsId socketTs, ReadOnlySpan<byte> payload, Ipv4Endpoint? from = null)
+    protected void Deliver(IActorRef node, TsId socketTs, ReadOnlySpan<byte> payload, Ipv4Endpoint? from = null) =>
+        node.Tell(Received(socketTs, payload, from));
+
+    /// <summary>What the layer below hands a socket for <paramref name="payload"/>: a CTRN in the socket's TS, not told yet.</summary>
+    protected DatagramReceivedEvent Received(TsId socketTs, ReadOnlySpan<byte> payload, Ipv4Endpoint? from = null)
     {
         var rx = Memory.Push(RxTs, $"rx/{Interlocked.Increment(ref _shareSeq)}", payload.Length).Unwrap();
         Memory.Write(RxTs, rx, 0, payload, CopyKind.Metadata).ThrowIfFailed();
         var gva = Memory.Inspect(RxTs, rx).Unwrap().Gva;
         var ctrn = Memory.CtShare(RxTs, rx, gva, payload.Length, socketTs, $"rx_q/{_shareSeq}", Rights.Read | Rights.Share | Rights.Map).Unwrap();
         Memory.Pop(RxTs, rx).ThrowIfFailed();
-        node.Tell(new DatagramReceivedEvent(ctrn, payload.Length, from ?? Peer, Local));
+        return new DatagramReceivedEvent(ctrn, payload.Length, from ?? Peer, Local);
     }
 
     /// <summary>The transmit worker's side: take the next request, check its CTRN is in the TX TS, pop it, complete it.</summary>

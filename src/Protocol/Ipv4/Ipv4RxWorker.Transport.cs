@@ -213,7 +213,7 @@ public sealed partial class Ipv4RxWorker
         }
     }
 
-    /// <summary>Shares the segment's payload (a node of ours, released here) into TCP's TS and tells TCP.</summary>
+    /// <summary>Shares the segment's payload (a node of ours, released here) into TCP's TS and tells TCP (within a batch of frames, in the batch for TCP).</summary>
     private void HandToTcp(Tcp.TcpProtocol.SegmentReceivedEvent segment)
     {
         if (segment.Length > 0)
@@ -230,7 +230,10 @@ public sealed partial class Ipv4RxWorker
             segment = segment with { Payload = shared.Value };
         }
 
-        _tcp!.Tell(segment, Self);
+        if (!_toTcp.TryAdd(_tcp!, segment))
+        {
+            _tcp!.Tell(segment, Self);
+        }
     }
 
     /// <summary>

@@ -47,6 +47,7 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
     private readonly UdpDemultiplexer<UdpSocket> _udp = new();
     private readonly Ipv4RxTally _tally = new();
     private readonly BatchOutbox<InetProtocol.DatagramReceivedBatchEvent, InetProtocol.DatagramReceivedEvent> _toSockets = new();
+    private readonly BatchOutbox<Tcp.TcpProtocol.SegmentReceivedBatchEvent, Tcp.TcpProtocol.SegmentReceivedEvent> _toTcp = new();
 
     // Receive offload within a batch of frames: whether it is on, and the TCP segment held for the next to join.
     private bool _coalescing;
@@ -138,12 +139,14 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
 
     /// <summary>
     /// A NAPI poll's frames: each handled as if it had come alone, the datagrams they carry for one socket collected
-    /// and handed up in one <see cref="InetProtocol.DatagramReceivedBatchEvent"/> once the batch is done, and in-order
-    /// TCP data of one flow joined into one segment (receive offload) before TCP sees it.
+    /// and handed up in one <see cref="InetProtocol.DatagramReceivedBatchEvent"/> once the batch is done, in-order
+    /// TCP data of one flow joined into one segment (receive offload) before TCP sees it, and TCP's segments handed over
+    /// in one <see cref="Tcp.TcpProtocol.SegmentReceivedBatchEvent"/>.
     /// </summary>
     private void OnFrameBatch(DriverBatchProtocol.FrameReceivedBatchEvent batch)
     {
         _toSockets.Open();
+        _toTcp.Open();
         _coalescing = _tcp is not null;
         try
         {
@@ -157,6 +160,7 @@ public sealed partial class Ipv4RxWorker : EdsrtActor
         {
             _coalescing = false;
             FlushHeldSegment();
+            _toTcp.Flush(Self);
             _toSockets.Flush(Self);
         }
 

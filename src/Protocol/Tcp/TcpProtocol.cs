@@ -15,6 +15,15 @@ public static class TcpProtocol
     /// </summary>
     public sealed record SegmentReceivedEvent(TcpRepr Header, Capability Payload, int Length, Ipv4Address Source, Ipv4Address Destination);
 
+    /// <summary>
+    /// IPv4 receive worker → TCP: the segments one receive poll (a batch of frames) carried for TCP, in arrival order, each
+    /// a <see cref="SegmentReceivedEvent"/> TCP owns as it would own it alone (after receive offload joined what it
+    /// could). TCP handles them in one turn and hands each socket the data of the whole poll in one event, so a read
+    /// that was waiting finds the poll's bytes together, as a reader woken after Linux's softirq does. Pooled
+    /// (<see cref="Edsos.Driver.MessageBatch{TSelf, TItem}"/>).
+    /// </summary>
+    public sealed record SegmentReceivedBatchEvent : Edsos.Driver.MessageBatch<SegmentReceivedBatchEvent, SegmentReceivedEvent>;
+
     /// <summary>Anyone → TCP: a snapshot of its counters. Reply: <see cref="TcpCounters"/>.</summary>
     public sealed record GetTcpCounters
     {

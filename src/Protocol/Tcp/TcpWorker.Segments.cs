@@ -1,6 +1,9 @@
+using Akka.Actor;
+using Edsos.Driver;
 using Edsos.Memory;
 using Edsos.Protocol.Tcp.Core;
 using Edsos.Protocol.Wire;
+using Edsos.Scheduler;
 
 namespace Edsos.Protocol.Tcp;
 
@@ -157,7 +160,7 @@ public sealed partial class TcpWorker
         var slot = _byId[connection.Id];
         if (slot.Socket is { } socket && !slot.AwaitingAccept)
         {
-            socket.Tell(new InetProtocol.StreamEofEvent(connection.Local, connection.Remote), Self);
+            TellAfterData(socket, new InetProtocol.StreamEofEvent(connection.Local, connection.Remote));
         }
     }
 
@@ -176,14 +179,14 @@ public sealed partial class TcpWorker
         {
             if (_sends.Remove(chunk.Token, out var send) && slot.Socket is not null)
             {
-                send.ReplyTo.Tell(new InetProtocol.XmitComplete(send.RequestId, 0, failure), Self);
+                TellAfterData(send.ReplyTo, new InetProtocol.XmitComplete(send.RequestId, 0, failure));
             }
         }
 
         if (slot.ReleaseWaiter is { } releaseWaiter)
         {
             slot.ReleaseWaiter = null;
-            releaseWaiter.Tell(new InetProtocol.StreamReleased(connection.Local, connection.Remote), Self);
+            TellAfterData(releaseWaiter, new InetProtocol.StreamReleased(connection.Local, connection.Remote));
         }
 
         while (slot.Undelivered.Count > 0)
@@ -198,7 +201,7 @@ public sealed partial class TcpWorker
         }
         else if (error != Errno.None && slot.Socket is { } socket)
         {
-            socket.Tell(new InetProtocol.StreamErrorEvent(connection.Local, connection.Remote, error), Self);
+            TellAfterData(socket, new InetProtocol.StreamErrorEvent(connection.Local, connection.Remote, error));
         }
 
         slot.Socket = null;
@@ -212,7 +215,7 @@ public sealed partial class TcpWorker
         if (slot.ReleaseWaiter is { } waiter && slot.Connection.Chunks.Count == 0)
         {
             slot.ReleaseWaiter = null;
-            waiter.Tell(new InetProtocol.StreamReleased(slot.Connection.Local, slot.Connection.Remote), Self);
+            TellAfterData(waiter, new InetProtocol.StreamReleased(slot.Connection.Local, slot.Connection.Remote));
         }
     }
 
@@ -230,7 +233,50 @@ public sealed partial class TcpWorker
             return false;
         }
 
-        slot.Socket!.Tell(InetProtocol.DatagramReceivedEvent.Rent(shared.Value, length, connection.Remote, connection.Local), Self);
+        var data = InetProtocol.DatagramReceivedEvent.Rent(shared.Value, length, connection.Remote, connection.Local);
+        if (!_toSockets.TryAdd(slot.Socket!, data))
+        {
+            slot.Socket!.Tell(data, Self);
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// A batch of segments (one receive poll's, <see cref="TcpProtocol.SegmentReceivedBatchEvent"/>): each handled as if
+    /// it had come alone, and the data they deliver to one socket handed over in one
+    /// <see cref="InetProtocol.DatagramReceivedBatchEvent"/> when the batch is done.
+    /// </summary>
+    private void OnSegmentBatch(TcpProtocol.SegmentReceivedBatchEvent batch)
+    {
+        _toSockets.Open();
+        try
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                OnSegment(batch[i]);
+            }
+        }
+        finally
+        {
+            _toSockets.Flush(Self);
+        }
+
+        Edsrt.ReturnHandled(batch);
+    }
+
+    /// <summary>
+    /// Tells <paramref name="target"/> what must reach a socket after the data delivered before it (the end of the
+    /// stream, an error, a release, a failed send's answer): data collected for a batch goes first.
+    /// </summary>
+    private void TellAfterData(IActorRef target, object message)
+    {
+        if (_toSockets.IsOpen)
+        {
+            _toSockets.Flush(Self);
+            _toSockets.Open();
+        }
+
+        target.Tell(message, Self);
     }
 }

@@ -51,6 +51,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
     private readonly DeadlineTimer _timer = new(TimerKey, TcpProtocol.Tick.Instance);
     private readonly List<ulong> _due = new();
     private readonly List<ConnectionSlot> _slots = new();
+    private readonly BatchOutbox<InetProtocol.DatagramReceivedBatchEvent, InetProtocol.DatagramReceivedEvent> _toSockets = new();
     private ulong _nextConnectionId;
     private ulong _nextXmitId;
     private ulong _nextToken;
@@ -88,6 +89,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
             Edsrt.ReturnHandled(request);
         });
         Receive<TcpProtocol.SegmentReceivedEvent>(OnSegment);
+        Receive<TcpProtocol.SegmentReceivedBatchEvent>(OnSegmentBatch);
         Receive<TcpProtocol.Tick>(_ => OnTimer());
         Receive<InetStackProtocol.Quiesce>(_ =>
         {
@@ -114,6 +116,16 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
         {
             _segmentsReceived++;
             Release(segment.Payload);
+        });
+        Receive<TcpProtocol.SegmentReceivedBatchEvent>(batch =>
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                _segmentsReceived++;
+                Release(batch[i].Payload);
+            }
+
+            Edsrt.ReturnHandled(batch);
         });
         Receive<TcpProtocol.Tick>(_ => _timer.Cancel(Timers));
         Receive<InetStackProtocol.Quiesce>(_ => Sender.Tell(new InetStackProtocol.Quiesced(nameof(TcpWorker)), Self));
@@ -234,7 +246,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
 
         if (connection.FinReceived)
         {
-            slot.Socket.Tell(new InetProtocol.StreamEofEvent(connection.Local, connection.Remote), Self);
+            TellAfterData(slot.Socket, new InetProtocol.StreamEofEvent(connection.Local, connection.Remote));
         }
     }
 
@@ -323,7 +335,7 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
             return;
         }
 
-        socket.Tell(new InetProtocol.StreamReleased(connection.Local, connection.Remote), Self);
+        TellAfterData(socket, new InetProtocol.StreamReleased(connection.Local, connection.Remote));
     }
 
     private void OnXmit(InetProtocol.XmitRequest request)

@@ -79,6 +79,43 @@ internal sealed class StreamReceiveQueue
     }
 
     /// <summary>
+    /// In-order bytes that arrive with others in one burst (a receive poll's segments, handed over together): queued
+    /// even when a receive is waiting, so that it is answered once the whole burst is in and takes all it can (joined),
+    /// as a reader woken after Linux's softirq finds the poll's segments queued. <see cref="StreamArrival.Discard"/> when
+    /// the read side is shut (the caller still owns them), <see cref="StreamArrival.QueuedForWaiter"/> when a receive
+    /// waits (answer it with <see cref="TryServe"/> after the burst), else <see cref="StreamArrival.Queued"/>; the queue
+    /// owns what it queued.
+    /// </summary>
+    public StreamArrival ArriveInBurst(in QueuedDatagram segment)
+    {
+        Received++;
+        if (ReadShut)
+        {
+            return StreamArrival.Discard;
+        }
+
+        _segments.Enqueue(segment);
+        QueuedBytes += segment.Length;
+        return _waiters.Count > 0 ? StreamArrival.QueuedForWaiter : StreamArrival.Queued;
+    }
+
+    /// <summary>
+    /// The oldest waiting receive and the next unread bytes for it (the caller owns them), once a burst is in; false
+    /// when nothing is unread or no receive waits.
+    /// </summary>
+    public bool TryServe(out RecvWaiter waiter, out QueuedDatagram segment)
+    {
+        if (HasUnread && _waiters.TryDequeue(out waiter))
+        {
+            return TryTake(out segment);
+        }
+
+        waiter = default;
+        segment = default;
+        return false;
+    }
+
+    /// <summary>
     /// A receive on a socket that is (<paramref name="connected"/>) or is not connected or connecting, in Linux's
     /// order: unread bytes first (<see cref="RecvOutcome.Deliver"/>, the caller owns <paramref name="segment"/>),
     /// then the connection's error (<see cref="RecvOutcome.Failed"/>, unless after a FIN), then the end

@@ -64,6 +64,46 @@ public sealed class TcpReceiveOffloadSpec : TcpSpecBase
         await StopTcpAndAssertNoLeakAsync();
     }
 
+    [Fact]
+    public async Task FrameBatch_SegmentsThatDoNotJoin_TheSocketGetsThePollsDataInOneBatch()
+    {
+        var synAck = StartBatching();
+        uint ack = synAck.Sequence + 1;
+        var batch = DriverBatchProtocol.FrameReceivedBatchEvent.Rent();
+
+        // A window update between them keeps receive offload from joining the two (GRO needs the same window).
+        batch.Add(Frame(Segment(PeerIss + 1, ack, TcpFlags.Ack, window: 60000), TestFrames.Pattern(700, 1)));
+        batch.Add(Frame(Segment(PeerIss + 701, ack, TcpFlags.Ack | TcpFlags.Psh, window: 50000), TestFrames.Pattern(300, 2)));
+        Stack.RxWorker.Tell(batch, DriverRx.Ref);
+
+        var delivered = Socket.ExpectMsg<InetProtocol.DatagramReceivedBatchEvent>();
+        Assert.Equal(2, delivered.Count);
+        Assert.Equal(TestFrames.Pattern(700, 1), Consume(delivered[0]));
+        Assert.Equal(TestFrames.Pattern(300, 2), Consume(delivered[1]));
+        var counters = await CountersAsync<Ipv4RxCounters>(Stack.RxWorker);
+        Assert.Equal((2 + 2, 0), (counters.TcpSegments, counters.TcpCoalesced));
+        Socket.ExpectNoMsg(Quiet);
+        await StopTcpAndAssertNoLeakAsync();
+    }
+
+    [Fact]
+    public async Task FrameBatch_DataThenFin_TheDataBatchReachesTheSocketBeforeTheEnd()
+    {
+        var synAck = StartBatching();
+        uint ack = synAck.Sequence + 1;
+        var batch = DriverBatchProtocol.FrameReceivedBatchEvent.Rent();
+        batch.Add(Frame(Segment(PeerIss + 1, ack, TcpFlags.Ack, window: 60000), TestFrames.Pattern(400, 1)));
+        batch.Add(Frame(Segment(PeerIss + 401, ack, TcpFlags.Ack, window: 50000), TestFrames.Pattern(400, 2)));
+        batch.Add(Frame(Segment(PeerIss + 801, ack, TcpFlags.Fin | TcpFlags.Ack, window: 50000), []));
+        Stack.RxWorker.Tell(batch, DriverRx.Ref);
+
+        // The FIN is handled in the same turn as the data: its end of stream must not overtake the batch.
+        var delivered = Socket.ExpectMsg<InetProtocol.DatagramReceivedBatchEvent>();
+        Assert.Equal([.. TestFrames.Pattern(400, 1), .. TestFrames.Pattern(400, 2)], [.. Consume(delivered[0]), .. Consume(delivered[1])]);
+        Socket.ExpectMsg<InetProtocol.StreamEofEvent>();
+        await StopTcpAndAssertNoLeakAsync();
+    }
+
     private TcpRepr StartBatching()
     {
         StartStack(o => o with { Tcp = new TcpOptions { InitialSequence = OurIss }, Batching = true });

@@ -54,6 +54,45 @@ public sealed class StreamReceiveQueueTests
     }
 
     [Fact]
+    public void ArriveInBurst_WaiterPresent_QueuedUntilTheBurstIsInThenServedInOrder()
+    {
+        var queue = new StreamReceiveQueue();
+        queue.Request(Waiter(1, RecvMode.ZeroCopy), nonBlocking: false, connected: true, out _);
+
+        Assert.Equal(StreamArrival.QueuedForWaiter, queue.ArriveInBurst(Segment(1, 10)));
+        Assert.Equal(StreamArrival.QueuedForWaiter, queue.ArriveInBurst(Segment(2, 20)));
+        Assert.Equal((2, 30, 1), (queue.Count, queue.QueuedBytes, queue.WaiterCount));
+
+        Assert.True(queue.TryServe(out var waiter, out var first));
+        Assert.Equal((1UL, 1U), (waiter.ReqId, first.Payload.NodeId));
+        Assert.True(queue.TryTakeWithin(100, out var second));
+        Assert.Equal(2U, second.Payload.NodeId);
+        Assert.False(queue.TryServe(out _, out _));
+        Assert.Equal(2, queue.Received);
+    }
+
+    [Fact]
+    public void ArriveInBurst_NoWaiter_QueuedAndNothingToServe()
+    {
+        var queue = new StreamReceiveQueue();
+
+        Assert.Equal(StreamArrival.Queued, queue.ArriveInBurst(Segment(1, 10)));
+        Assert.False(queue.TryServe(out _, out _));
+        Assert.True(queue.HasUnread);
+    }
+
+    [Fact]
+    public void ArriveInBurst_ReadShut_Discards()
+    {
+        var queue = new StreamReceiveQueue();
+        queue.Request(Waiter(1), nonBlocking: false, connected: true, out _);
+        queue.ShutRead();
+
+        Assert.Equal(StreamArrival.Discard, queue.ArriveInBurst(Segment(1, 10)));
+        Assert.False(queue.HasUnread);
+    }
+
+    [Fact]
     public void Arrive_ReadShut_Discards()
     {
         var queue = new StreamReceiveQueue();
