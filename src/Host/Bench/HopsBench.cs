@@ -107,11 +107,9 @@ public static class HopsBench
     /// <summary>Records deliveries on both hosts, and round ends through the demo's progress reports (made inline on the client's thread).</summary>
     private sealed class Recorder(int firstRecorded, int recorded) : IProgress<int>
     {
-        private const int MaxEvents = 1 << 21;
-        private readonly long[] _at = new long[MaxEvents];
-        private readonly IActorRef?[] _actor = new IActorRef?[MaxEvents];
-        private readonly Type?[] _message = new Type?[MaxEvents];
-        private readonly byte[] _host = new byte[MaxEvents];
+        // Room for 256 deliveries per recorded round (a 64 KiB TCP round takes about 90), at most 2 M in all; deliveries
+        // beyond it are not recorded.
+        private readonly Delivery[] _log = new Delivery[(int)Math.Min(1L << 21, (recorded * 256L) + 1024)];
         private readonly List<(long At, int Events)> _ends = new(recorded + 1);
         private readonly List<IDisposable> _subscriptions = [];
         private int _events;
@@ -142,7 +140,7 @@ public static class HopsBench
         {
             if (_on)
             {
-                _ends.Add((Stopwatch.GetTimestamp(), Math.Min(Volatile.Read(ref _events), MaxEvents)));
+                _ends.Add((Stopwatch.GetTimestamp(), Math.Min(Volatile.Read(ref _events), _log.Length)));
                 if (_ends.Count > recorded)
                 {
                     _on = false;
@@ -157,7 +155,7 @@ public static class HopsBench
         private void Start()
         {
             // The round that begins now is the first recorded: its start is this instant.
-            _ends.Add((Stopwatch.GetTimestamp(), Math.Min(Volatile.Read(ref _events), MaxEvents)));
+            _ends.Add((Stopwatch.GetTimestamp(), Math.Min(Volatile.Read(ref _events), _log.Length)));
             _on = true;
         }
 
@@ -169,15 +167,10 @@ public static class HopsBench
             }
 
             int i = Interlocked.Increment(ref _events) - 1;
-            if (i >= MaxEvents)
+            if (i < _log.Length)
             {
-                return;
+                _log[i] = new Delivery(Stopwatch.GetTimestamp(), delivery.Recipient, delivery.Message.GetType(), host);
             }
-
-            _at[i] = Stopwatch.GetTimestamp();
-            _actor[i] = delivery.Recipient;
-            _message[i] = delivery.Message.GetType();
-            _host[i] = host;
         }
 
         public HopsResult? Summarize(HopsBenchOptions options, bool interrupted)
@@ -193,11 +186,11 @@ public static class HopsBench
                 var b = new List<int>();
                 for (int i = from; i < to; i++)
                 {
-                    (_host[i] == 0 ? a : b).Add(i);
+                    (_log[i].Host == 0 ? a : b).Add(i);
                 }
 
-                a.Sort((x, y) => _at[x].CompareTo(_at[y]));
-                b.Sort((x, y) => _at[x].CompareTo(_at[y]));
+                a.Sort((x, y) => _log[x].At.CompareTo(_log[y].At));
+                b.Sort((x, y) => _log[x].At.CompareTo(_log[y].At));
                 rounds.Add(new Round(start, end, [.. a], [.. b]));
             }
 
@@ -214,13 +207,13 @@ public static class HopsBench
             for (int k = 0; k < first.A.Length; k++)
             {
                 int step = k;
-                steps.Add(("A", first.A[k], Median(common.Select(r => Us(r.Start, _at[r.A[step]])))));
+                steps.Add(("A", first.A[k], Median(common.Select(r => Us(r.Start, _log[r.A[step]].At)))));
             }
 
             for (int k = 0; k < first.B.Length; k++)
             {
                 int step = k;
-                steps.Add(("B", first.B[k], Median(common.Select(r => Us(r.Start, _at[r.B[step]])))));
+                steps.Add(("B", first.B[k], Median(common.Select(r => Us(r.Start, _log[r.B[step]].At)))));
             }
 
             steps.Sort((x, y) => x.At.CompareTo(y.At));
@@ -229,7 +222,7 @@ public static class HopsBench
             double previous = 0;
             foreach (var (host, index, at) in steps)
             {
-                rows.Add(new HopStep(host, _actor[index]!.Path.Name, _message[index]!.Name, at - previous, at));
+                rows.Add(new HopStep(host, _log[index].Actor.Path.Name, _log[index].Message.Name, at - previous, at));
                 previous = at;
             }
 
@@ -248,9 +241,11 @@ public static class HopsBench
                 interrupted);
         }
 
-        private string Name(int i) => $"{_actor[i]!.Path.Name} {_message[i]!.Name}";
+        private string Name(int i) => $"{_log[i].Actor.Path.Name} {_log[i].Message.Name}";
 
         private sealed record Round(long Start, long End, int[] A, int[] B);
+
+        private readonly record struct Delivery(long At, IActorRef Actor, Type Message, byte Host);
 
         private static double Median(IEnumerable<double> values)
         {
