@@ -191,10 +191,22 @@ public sealed class ClusterRoleProcessTests(ITestOutputHelper output)
                     Assert.False(reconnected);
                     break;
                 case "driver":
-                    // One connection throughout: the stalled round came late, none was lost.
-                    Assert.Equal(0, lost);
-                    Assert.False(reconnected);
-                    Assert.Contains(notes, n => n.Contains(" came ", StringComparison.Ordinal) && n.Contains("TCP retransmitted", StringComparison.Ordinal));
+                    if (lost == 0)
+                    {
+                        // One connection throughout: the stalled round came late, none was lost.
+                        Assert.False(reconnected);
+                        Assert.Contains(notes, n => n.Contains(" came ", StringComparison.Ordinal) && n.Contains("TCP retransmitted", StringComparison.Ordinal));
+                    }
+                    else
+                    {
+                        // The race the demo's verdict allows (seen once in CI): the round's echo had been acknowledged
+                        // and lay unread in the dead driver's RX pages; the reap lifted them, the read failed ENETDOWN and
+                        // the client went on on a new connection.
+                        Assert.Equal(1, lost);
+                        Assert.True(reconnected);
+                        Assert.Contains(notes, n => n.Contains("recv ENETDOWN", StringComparison.Ordinal));
+                    }
+
                     Assert.Contains(notes, n => n.Contains("found again", StringComparison.Ordinal));
                     break;
                 case "net":
