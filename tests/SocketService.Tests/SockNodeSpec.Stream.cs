@@ -174,13 +174,7 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
         node.Tell(new RecvReqEvent(2, RecvMode.ZeroCopy, UserTs, false), TestActor);
         node.Tell(new RecvReqEvent(3, RecvMode.ZeroCopy, UserTs, false), TestActor);
         byte[][] segments = [Pattern(1460, seed: 1), Pattern(41, seed: 2)];
-        var burst = new DatagramReceivedBatchEvent();
-        foreach (var segment in segments)
-        {
-            burst.Add(Received(ts, segment));
-        }
-
-        node.Tell(burst);
+        TellBurst(node, ts, segments);
 
         // One read takes the poll's bytes together, as after Linux's softirq; the second read still waits.
         var received = ExpectMsg<RecvRespEvent>();
@@ -205,13 +199,7 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
         Connect(node);
         node.Tell(new RecvReqEvent(2, RecvMode.Copy, UserTs, false, MaxLength: 2500), TestActor);
         byte[][] segments = [Pattern(1000, seed: 1), Pattern(1000, seed: 2)];
-        var burst = new DatagramReceivedBatchEvent();
-        foreach (var segment in segments)
-        {
-            burst.Add(Received(ts, segment));
-        }
-
-        node.Tell(burst);
+        TellBurst(node, ts, segments);
         var read = ExpectMsg<RecvRespEvent>();
 
         byte[] stream = [.. segments[0], .. segments[1]];
@@ -222,6 +210,18 @@ public sealed class SockNodeStreamSpec : SocketSpecBase
         Assert.Equal(Errno.EAGAIN, ExpectMsg<RecvRespEvent>().Error);
         Memory.Pop(UserTs, read.Data).ThrowIfFailed();
         AssertNoLeaks();
+    }
+
+    /// <summary>TCP's hand-over of one receive poll's data: <paramref name="segments"/> in one <see cref="DatagramReceivedBatchEvent"/>.</summary>
+    private void TellBurst(IActorRef node, TsId ts, byte[][] segments)
+    {
+        var burst = new DatagramReceivedBatchEvent();
+        foreach (var segment in segments)
+        {
+            burst.Add(Received(ts, segment));
+        }
+
+        node.Tell(burst);
     }
 
     [Fact]
