@@ -25,9 +25,13 @@ public sealed class BlockingAppOnDefaultExecutorSpec : KpnSpecBase
             var thread = Thread.CurrentThread.Name;
             long wakesBefore = executor?.BlockedWakes ?? 0;
 
+            // A spare still within its lease from an earlier blocked run (another spec of this process shares the
+            // executor) takes the KPN's run without a new wake.
+            int sparesActive = executor?.ActiveSpares ?? 0;
+
             // The executor's only thread now waits for the KPN, which needs a thread to run on.
             var second = App.SocketAsync(SocketTable.AfInet, SocketKind.Dgram, 0).AsTask().Result;
-            return Task.FromResult((first, executor, thread, second, wakes: (executor?.BlockedWakes ?? 0) - wakesBefore));
+            return Task.FromResult((first, executor, thread, second, wakes: (executor?.BlockedWakes ?? 0) - wakesBefore, sparesActive));
         })).WaitAsync(Long);
 
         Assert.True(result.first.IsOk, result.first.ToString());
@@ -35,6 +39,6 @@ public sealed class BlockingAppOnDefaultExecutorSpec : KpnSpecBase
         Assert.True(result.executor!.RunsContinuations);
         Assert.True(result.second.IsOk, result.second.ToString());
         Assert.Equal(result.first.Value + 1, result.second.Value);
-        Assert.True(result.wakes >= 1, "no spare was woken for the blocked run");
+        Assert.True(result.wakes >= 1 || result.sparesActive > 0, "no spare was woken for the blocked run, and none was active");
     }
 }
