@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Edsos.Host.Bench;
+using Edsos.Host.Demo;
 
 namespace Edsos.Host.Tests;
 
@@ -36,5 +37,43 @@ public sealed class StreamBenchTests
         int code = await StreamBench.RunAsync([("udp", 1024)], 1, 1, inflight: 0, json: false, new StringWriter(), error);
 
         Assert.Equal(2, code);
+    }
+
+    [Fact]
+    public void PayloadCheck_TcpWritesCutAnywhere_PassUntilAByteIsLost()
+    {
+        var write = new byte[4096];
+        StreamPattern.Fill(write, 0);
+        var stream = write.Concat(write).Concat(write).ToArray();
+        var check = new StreamBench.PayloadCheck(tcp: true, 4096);
+
+        // Three writes read in pieces that straddle the writes' edges.
+        check.Check(stream.AsSpan(0, 1000));
+        check.Check(stream.AsSpan(1000, 5000));
+        check.Check(stream.AsSpan(6000, 6288));
+        Assert.Null(check.FirstBad);
+
+        // A fourth write whose first byte was lost: everything after it is shifted by one.
+        check.Check(write.AsSpan(1));
+        Assert.Contains("stream byte 12288 differs", check.FirstBad);
+    }
+
+    [Fact]
+    public void PayloadCheck_Udp_WrongLengthOrByteIsFound()
+    {
+        var datagram = new byte[1024];
+        DatagramPattern.Fill(datagram, StreamBench.StreamDatagram);
+        var check = new StreamBench.PayloadCheck(tcp: false, 1024);
+        check.Check(datagram);
+        check.Check(datagram);
+        Assert.Null(check.FirstBad);
+
+        check.Check(datagram.AsSpan(0, 1000));
+        Assert.Contains("datagram 2 has 1000 bytes", check.FirstBad);
+
+        var corrupt = new StreamBench.PayloadCheck(tcp: false, 1024);
+        datagram[700] ^= 1;
+        corrupt.Check(datagram);
+        Assert.Contains("byte 700 differs", corrupt.FirstBad);
     }
 }

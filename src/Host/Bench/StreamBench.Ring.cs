@@ -24,10 +24,10 @@ public static partial class StreamBench
         var destination = new Ipv4Endpoint(DemoRunner.AddressB.Address, SinkPort);
         var buffers = new UserBuffer[inflight];
         var pattern = new byte[size];
+        DatagramPattern.Fill(pattern, StreamDatagram);
         for (int lane = 0; lane < inflight; lane++)
         {
             buffers[lane] = app.Alloc(size);
-            DatagramPattern.Fill(pattern, (ulong)lane + 1);
             app.WriteBuffer(buffers[lane], 0, pattern);
         }
 
@@ -56,11 +56,12 @@ public static partial class StreamBench
         }
 
         var buffers = new UserBuffer[inflight];
+        // Every write carries the same bytes (the sink checks the stream as those bytes repeated, whatever order the writes complete in).
         var pattern = new byte[size];
+        StreamPattern.Fill(pattern, 0);
         for (int slot = 0; slot < inflight; slot++)
         {
             buffers[slot] = app.Alloc(size);
-            StreamPattern.Fill(pattern, (long)slot * size);
             app.WriteBuffer(buffers[slot], 0, pattern);
         }
 

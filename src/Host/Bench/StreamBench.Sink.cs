@@ -8,8 +8,8 @@ namespace Edsos.Host.Bench;
 /// <summary>The stream bench's receiving side.</summary>
 public static partial class StreamBench
 {
-    /// <summary>Host B's receiving app: binds (UDP) or accepts (TCP) on port 9 and counts what it receives.</summary>
-    private sealed class Sink(Libc libc, DataPathMode mode, bool tcp) : ICounter
+    /// <summary>Host B's receiving app: binds (UDP) or accepts (TCP) on port 9, checks every byte it receives (<see cref="PayloadCheck"/>) and counts it.</summary>
+    private sealed class Sink(Libc libc, DataPathMode mode, bool tcp, int size) : ICounter
     {
         // Zero-copy receives kept posted on the sink's ring.
         private const int RingDepth = 64;
@@ -19,6 +19,10 @@ public static partial class StreamBench
         private int _fd = -1;
         private Task? _loop;
         private readonly CancellationTokenSource _stop = new();
+        private readonly PayloadCheck _check = new(tcp, size);
+
+        /// <summary>What the sink found wrong first in what it received, or null (read after <see cref="CloseAsync"/>).</summary>
+        public string? FirstBad => _check.FirstBad;
 
         public long Datagrams => Volatile.Read(ref _datagrams);
 
@@ -92,6 +96,7 @@ public static partial class StreamBench
                         }
 
                         length = piece.Length;
+                        _check.Check(libc, piece.Buffer!, length);
                         libc.Free(piece.Buffer!);
                     }
                     else
@@ -103,6 +108,7 @@ public static partial class StreamBench
                         }
 
                         length = (int)received.Value;
+                        _check.Check(libc, copyBuffer, length);
                     }
 
                     Interlocked.Increment(ref _datagrams);
@@ -147,6 +153,7 @@ public static partial class StreamBench
                             return;
                         }
 
+                        _check.Check(libc, piece.Buffer!, (int)piece.Result);
                         libc.Free(piece.Buffer!);
                         Interlocked.Increment(ref _datagrams);
                         Interlocked.Add(ref _bytes, piece.Result);

@@ -71,7 +71,7 @@ public static partial class StreamBench
             {
                 ["zerocopy"] = d => RunEdsosAsync(tcp, DataPathMode.ZeroCopy, size, inflight, d, failures, stop),
                 ["copy"] = d => RunEdsosAsync(tcp, DataPathMode.Copy, size, inflight, d, failures, stop),
-                ["linux"] = d => Task.Run(() => tcp ? RunLinuxTcp(size, d) : RunLinuxUdp(size, inflight, d)),
+                ["linux"] = d => Task.Run(() => tcp ? RunLinuxTcp(size, d, failures) : RunLinuxUdp(size, inflight, d, failures)),
             };
             var samples = modes.ToDictionary(m => m, _ => new List<Sample>());
             foreach (string mode in modes)
@@ -181,7 +181,7 @@ public static partial class StreamBench
         string label = $"{demo.Proto} {size} {(mode == DataPathMode.Copy ? "copy" : "zerocopy")}";
         try
         {
-            var sink = new Sink(hostB.StartProcess("sink"), mode, tcp);
+            var sink = new Sink(hostB.StartProcess("sink"), mode, tcp, size);
             await sink.OpenAsync();
             var app = hostA.StartProcess("app");
             using var window = new MeasureWindow(duration, sink);
@@ -212,6 +212,11 @@ public static partial class StreamBench
                 failures.Add($"{label}: {e}");
             }
 
+            if (sink.FirstBad is { } bad)
+            {
+                failures.Add($"{label}: sink: {bad}");
+            }
+
             return window.Sample(datagrams, bytes);
         }
         finally
@@ -236,7 +241,7 @@ public static partial class StreamBench
         {
             var buffer = app.Alloc(size);
             var pattern = new byte[size];
-            DatagramPattern.Fill(pattern, (ulong)lane + 1);
+            DatagramPattern.Fill(pattern, StreamDatagram);
             app.WriteBuffer(buffer, 0, pattern);
             try
             {
@@ -319,8 +324,9 @@ public static partial class StreamBench
         return error;
     }
 
-    private static Sample RunLinuxUdp(int size, int inflight, TimeSpan duration)
+    private static Sample RunLinuxUdp(int size, int inflight, TimeSpan duration, List<string> failures)
     {
+        var check = new PayloadCheck(tcp: false, size);
         using var receiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4 << 20 };
         receiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var sink = new LinuxCounter();
@@ -333,6 +339,7 @@ public static partial class StreamBench
                 while (true)
                 {
                     int n = receiver.Receive(buffer);
+                    check.Check(buffer.AsSpan(0, n));
                     sink.Add(n);
                 }
             }
@@ -347,7 +354,7 @@ public static partial class StreamBench
             using var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
             sender.Connect(receiver.LocalEndPoint!);
             var payload = new byte[size];
-            DatagramPattern.Fill(payload, 1);
+            DatagramPattern.Fill(payload, StreamDatagram);
             while (!window.Over)
             {
                 try
@@ -366,11 +373,13 @@ public static partial class StreamBench
         var (datagrams, bytes) = window.Counted();
         receiver.Close();
         reader.Join(TimeSpan.FromSeconds(2));
+        Report(check, $"udp {size} linux", failures);
         return window.Sample(datagrams, bytes);
     }
 
-    private static Sample RunLinuxTcp(int size, TimeSpan duration)
+    private static Sample RunLinuxTcp(int size, TimeSpan duration, List<string> failures)
     {
+        var check = new PayloadCheck(tcp: true, size);
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(1);
@@ -387,6 +396,7 @@ public static partial class StreamBench
                 int n;
                 while ((n = server.Receive(buffer)) > 0)
                 {
+                    check.Check(buffer.AsSpan(0, n));
                     sink.Add(n);
                 }
             }
@@ -407,7 +417,17 @@ public static partial class StreamBench
         var (datagrams, bytes) = window.Counted();
         client.Shutdown(SocketShutdown.Send);
         reader.Join(TimeSpan.FromSeconds(5));
+        Report(check, $"tcp {size} linux", failures);
         return window.Sample(datagrams, bytes);
+    }
+
+    /// <summary>Adds what <paramref name="check"/> found wrong (a reader thread's, joined) to <paramref name="failures"/>.</summary>
+    private static void Report(PayloadCheck check, string label, List<string> failures)
+    {
+        if (check.FirstBad is { } bad)
+        {
+            failures.Add($"{label}: reader: {bad}");
+        }
     }
 
     private readonly record struct Sample(double DatagramsPerS, double BytesPerS, double CpuUsPerMb, double AllocBytesPerMb);

@@ -1,0 +1,123 @@
+using Edsos.Host.Demo;
+using Edsos.Kpn;
+using Edsos.Memory;
+using Edsos.Protocol;
+
+namespace Edsos.Host.Bench;
+
+/// <summary>The stream bench's check of what a receiver got, the same for every row.</summary>
+public static partial class StreamBench
+{
+    /// <summary>The datagram every UDP sender of the bench sends (all rows, all lanes): datagram 1 of <see cref="DatagramPattern"/>.</summary>
+    internal const ulong StreamDatagram = 1;
+
+    private static readonly SegmentVisitor<PeriodicStream> s_checkStream = static (ref PeriodicStream state, ReadOnlySpan<byte> segment) => state.Check(segment);
+
+    /// <summary>
+    /// Checks every byte a receiver got. UDP: each datagram is <paramref name="size"/> bytes of datagram
+    /// <see cref="StreamDatagram"/>. TCP: every write carries the first <paramref name="size"/> bytes of
+    /// <see cref="StreamPattern"/>, so byte <c>k</c> of the stream is <c>StreamPattern.At(k mod size)</c>: a lost,
+    /// repeated or corrupted piece of a write shifts or breaks it. Used by one receive loop at a time.
+    /// </summary>
+    internal sealed class PayloadCheck(bool tcp, int size)
+    {
+        private PeriodicStream _stream = new(size);
+        private long _checked;
+
+        /// <summary>The first thing found wrong, in words, or null.</summary>
+        public string? FirstBad { get; private set; }
+
+        /// <summary>Checks <paramref name="length"/> bytes an app of EDSOS received into <paramref name="buffer"/>, reading them in place.</summary>
+        public void Check(Libc libc, UserBuffer buffer, int length)
+        {
+            if (FirstBad is not null)
+            {
+                return;
+            }
+
+            Errno visited;
+            string what;
+            if (tcp)
+            {
+                long from = _stream.Offset;
+                visited = libc.Visit(buffer, 0, length, ref _stream, s_checkStream);
+                what = _stream.FirstBad >= 0 ? $"stream byte {_stream.FirstBad} differs" : $"stream bytes {from}..{from + length}";
+                Done(visited, _stream.FirstBad >= 0, what);
+                return;
+            }
+
+            if (length != size)
+            {
+                Done(Errno.None, true, $"datagram {_checked} has {length} bytes, sent {size}");
+                return;
+            }
+
+            var datagram = new DatagramPattern.Verifier(StreamDatagram);
+            visited = libc.Visit(buffer, 0, length, ref datagram, DatagramPattern.Check);
+            Done(visited, !datagram.Ok, $"datagram {_checked}: byte {datagram.FirstBad} differs");
+        }
+
+        /// <summary>Checks bytes the Linux kernel's loopback delivered.</summary>
+        public void Check(ReadOnlySpan<byte> received)
+        {
+            if (FirstBad is not null)
+            {
+                return;
+            }
+
+            if (tcp)
+            {
+                _stream.Check(received);
+                Done(Errno.None, _stream.FirstBad >= 0, $"stream byte {_stream.FirstBad} differs");
+                return;
+            }
+
+            int bad = received.Length == size ? DatagramPattern.FirstMismatch(received, StreamDatagram, 0) : 0;
+            Done(Errno.None, bad >= 0, received.Length != size ? $"datagram {_checked} has {received.Length} bytes, sent {size}" : $"datagram {_checked}: byte {bad} differs");
+        }
+
+        private void Done(Errno visited, bool bad, string what)
+        {
+            if (visited != Errno.None)
+            {
+                FirstBad = $"received data could not be read ({visited}) after {_checked} checked";
+            }
+            else if (bad)
+            {
+                FirstBad = $"received data differs from what was sent: {what}";
+            }
+
+            _checked++;
+        }
+    }
+
+    /// <summary>A stream of writes that each carry the first <see cref="Period"/> bytes of <see cref="StreamPattern"/>, checked as it arrives.</summary>
+    private struct PeriodicStream(int period)
+    {
+        /// <summary>The bytes each write carries.</summary>
+        public readonly int Period = period;
+
+        /// <summary>The stream offset of the next byte.</summary>
+        public long Offset;
+
+        /// <summary>The stream offset of the first wrong byte, or -1.</summary>
+        public long FirstBad = -1;
+
+        /// <summary>Checks <paramref name="segment"/>, the stream's bytes from <see cref="Offset"/> on.</summary>
+        public void Check(ReadOnlySpan<byte> segment)
+        {
+            while (!segment.IsEmpty)
+            {
+                int within = (int)(Offset % Period);
+                int n = Math.Min(Period - within, segment.Length);
+                if (FirstBad < 0 && StreamPattern.FirstMismatch(segment[..n], within) is int bad and >= 0)
+                {
+                    FirstBad = Offset + bad;
+                }
+
+                Offset += n;
+                segment = segment[n..];
+            }
+        }
+    }
+}
