@@ -29,7 +29,7 @@ for r in d['rows']:
     print(f"  {r['proto']} {r['size']:>6} {r['mode']:<9} {r['rounds_per_s']:>9,.0f} ({r['rounds_per_s_min']:,.0f}-{r['rounds_per_s_max']:,.0f}) cpu {r['cpu_us_per_round']:,.0f} alloc {r['alloc_bytes_per_round']:,.0f}")
 for (p, s) in sorted({(k[0], k[1]) for k in rows}):
     z = rows[(p, s, 'zerocopy')]['rounds_per_s']; c = rows[(p, s, 'copy')]['rounds_per_s']; l = rows[(p, s, 'linux')]['rounds_per_s']
-    print(f"  {p} {s}: zero copy / copy {z / c:.2f}, zero copy / linux {z / l:.2f}")
+    print(f"  {p} {s}: zero copy / copy {z / c:.2f}, zero copy / linux {z / l:.2f}; a round {1e6 / z:.1f} us zero copy, {1e6 / c:.1f} copy, {1e6 / l:.1f} linux: copying adds {1e6 / c - 1e6 / z:.1f}, 1.5x needs zero copy <= {2 * (1e6 / c - 1e6 / z):.1f} us")
 st = json.load(open(O + '/stream.json'))
 sr = {(r['proto'], r['mode']): r for r in st['rows']}
 print("stream:")

@@ -294,6 +294,13 @@ public static class DatapathBench
             string copy = byMode.TryGetValue("copy", out var c) ? Ratio(zc, c) : "n/a";
             string linux = byMode.TryGetValue("linux", out var l) ? Ratio(zc, l) : "n/a";
             await output.WriteLineAsync($"{group.Key.Proto} {group.Key.Size}: zero copy / copy {copy}, zero copy / linux {linux} (rounds per second)");
+            if (byMode.TryGetValue("copy", out c) && c.RoundsPerS > 0 && zc.RoundsPerS > c.RoundsPerS)
+            {
+                // What copying costs bounds the ratio: copy = zero copy + that cost, so 1.5× needs a zero-copy round of at most twice it.
+                double zcUs = 1e6 / zc.RoundsPerS, copyUs = 1e6 / c.RoundsPerS;
+                string linuxUs = byMode.TryGetValue("linux", out l) && l.RoundsPerS > 0 ? string.Create(CultureInfo.InvariantCulture, $", {1e6 / l.RoundsPerS:0.0} linux") : "";
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  a round takes {zcUs:0.0} µs zero copy, {copyUs:0.0} copy{linuxUs}: copying adds {copyUs - zcUs:0.0} µs, so 1.5× needs a zero-copy round of at most {2 * (copyUs - zcUs):0.0} µs"));
+            }
         }
     }
 
