@@ -124,15 +124,16 @@ public sealed partial class StreamSocket
     }
 
     /// <summary>
-    /// A read takes every unread byte its buffer holds, as Linux's <c>tcp_recvmsg</c> does: the whole segments queued behind
-    /// <paramref name="data"/> that fit under <paramref name="limit"/> are joined onto it (<c>merge</c>: their extents
-    /// linked, nothing copied), so a zero-copy app gets them in one node it can send on in one write, and a copy read fills
-    /// its buffer in one copy. Merge consumes both nodes (the joined one is this socket's) or neither: a segment that cannot
-    /// be joined (a node's page or origin limit) stays first in line.
+    /// A read takes every unread byte its buffer holds, as Linux's <c>tcp_recvmsg</c> does: the segments queued behind
+    /// <paramref name="data"/> are joined onto it (<c>merge</c>: their extents linked, nothing copied) until they reach
+    /// <paramref name="limit"/>, the last one whole (the caller's split divides it at the limit, the rest staying first in
+    /// line), so a zero-copy app gets them in one node it can send on in one write, and a copy read fills its buffer in one
+    /// copy. Merge consumes both nodes (the joined one is this socket's) or neither: a segment that cannot be joined (a
+    /// node's page or origin limit) stays first in line.
     /// </summary>
     private QueuedDatagram JoinQueued(QueuedDatagram data, int limit)
     {
-        while (_received.TryTakeWithin(limit - data.Length, out var next))
+        while (_received.TryTakeForRoom(limit - data.Length, out var next))
         {
             var joined = Memory.Merge(Ts, data.Payload, next.Payload, JoinedNodeName);
             if (!joined.IsOk)

@@ -176,13 +176,14 @@ internal sealed class StreamReceiveQueue
     public bool TryCancel(ulong reqId, out RecvWaiter cancelled) => WaiterQueue.TryRemove(_waiters, reqId, out cancelled);
 
     /// <summary>
-    /// Takes the next unread segment (the rest of a split one first) when it is at most <paramref name="room"/> bytes, to
-    /// join it onto what a read already took; the caller owns it. False when nothing is unread or it does not fit.
+    /// Takes the next unread segment (the rest of a split one first) while a read has <paramref name="room"/> left, to join
+    /// it onto what the read already took, whatever its length: the read's split cuts off what its buffer does not hold,
+    /// which stays first in line (Linux's <c>tcp_recvmsg</c> fills the buffer across segments). The caller owns it. False
+    /// when nothing is unread or no room is left.
     /// </summary>
-    public bool TryTakeWithin(int room, out QueuedDatagram segment)
+    public bool TryTakeForRoom(int room, out QueuedDatagram segment)
     {
-        var next = _front ?? (_segments.Count > 0 ? _segments.Peek() : default);
-        if (!HasUnread || next.Length > room)
+        if (room <= 0)
         {
             segment = default;
             return false;

@@ -65,7 +65,7 @@ public sealed class StreamReceiveQueueTests
 
         Assert.True(queue.TryServe(out var waiter, out var first));
         Assert.Equal((1UL, 1U), (waiter.ReqId, first.Payload.NodeId));
-        Assert.True(queue.TryTakeWithin(100, out var second));
+        Assert.True(queue.TryTakeForRoom(100, out var second));
         Assert.Equal(2U, second.Payload.NodeId);
         Assert.False(queue.TryServe(out _, out _));
         Assert.Equal(2, queue.Received);
@@ -190,23 +190,23 @@ public sealed class StreamReceiveQueueTests
     }
 
     [Fact]
-    public void TryTakeWithin_TakesWholeSegmentsInOrderWhileTheyFit()
+    public void TryTakeForRoom_TakesSegmentsInOrderWhileTheReadHasRoomTheLastOneWhole()
     {
         var queue = new StreamReceiveQueue();
         queue.PutBackFront(Segment(1, 10));
         queue.Arrive(Segment(2, 20), out _);
         queue.Arrive(Segment(3, 30), out _);
 
-        Assert.False(queue.TryTakeWithin(9, out _));
-        Assert.True(queue.TryTakeWithin(10, out var first));
-        Assert.Equal(1U, first.Payload.NodeId);
-        Assert.False(queue.TryTakeWithin(19, out _));
-        Assert.True(queue.TryTakeWithin(int.MaxValue, out var second));
-        Assert.Equal(2U, second.Payload.NodeId);
+        Assert.False(queue.TryTakeForRoom(0, out _));
+        Assert.True(queue.TryTakeForRoom(1, out var first));
+        Assert.Equal((1U, 10), (first.Payload.NodeId, first.Length));
+        Assert.True(queue.TryTakeForRoom(5, out var second));
+        Assert.Equal((2U, 20), (second.Payload.NodeId, second.Length));
         Assert.Equal(30, queue.QueuedBytes);
-        Assert.True(queue.TryTakeWithin(30, out var third));
+        Assert.False(queue.TryTakeForRoom(-15, out _));
+        Assert.True(queue.TryTakeForRoom(int.MaxValue, out var third));
         Assert.Equal(3U, third.Payload.NodeId);
-        Assert.False(queue.TryTakeWithin(int.MaxValue, out _));
+        Assert.False(queue.TryTakeForRoom(int.MaxValue, out _));
         Assert.Equal(0, queue.QueuedBytes);
     }
 }
