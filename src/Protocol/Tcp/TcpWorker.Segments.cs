@@ -220,20 +220,23 @@ public sealed partial class TcpWorker
     }
 
     /// <summary>
-    /// Shares <paramref name="node"/> (ours, released here on every path) whole into the socket's TS and tells the
-    /// socket; false when the socket's TS is gone (closed under us) and the bytes have nowhere to go.
+    /// Grants <paramref name="node"/> (ours, consumed or released here on every path) to the socket's TS and tells the
+    /// socket; false when the socket's TS is gone (closed under us) and the bytes have nowhere to go. A grant, not a
+    /// share: the socket's node is its own from here, its only origin the socket, so bytes TCP has acknowledged survive
+    /// the death of the NIC driver whose RX buffers they lie in (a CTRN of those buffers was revoked with the driver,
+    /// and the stream failed ENETDOWN); and it is one memory operation where a share and a pop were three.
     /// </summary>
     private bool ShareToSocket(ConnectionSlot slot, Capability node, int length)
     {
         var connection = slot.Connection;
-        var shared = NodeOps.ShareWhole(_memory, _ts, node, slot.SocketTs, "tcp-data", SocketDataRights);
-        Release(node);
-        if (!shared.IsOk)
+        var granted = _memory.Grant(_ts, node, slot.SocketTs, "tcp-data", SocketDataRights & node.Rights);
+        if (!granted.IsOk)
         {
+            Release(node);
             return false;
         }
 
-        var data = InetProtocol.DatagramReceivedEvent.Rent(shared.Value, length, connection.Remote, connection.Local);
+        var data = InetProtocol.DatagramReceivedEvent.Rent(granted.Value, length, connection.Remote, connection.Local);
         if (!_toSockets.TryAdd(slot.Socket!, data))
         {
             slot.Socket!.Tell(data, Self);

@@ -159,6 +159,16 @@ public abstract class TcpSpecBase : InetSpecBase
         await StopAndAssertNoLeakAsync();
     }
 
+    /// <summary>
+    /// TCP grants in-order data to the socket: an ordinary node of the socket's whose only origin is the socket, so it
+    /// survives the NIC driver's death (a CTRN of the driver's RX buffer would be revoked with it).
+    /// </summary>
+    protected override void AssertHandedToSocket(NodeInfo info)
+    {
+        Assert.False(info.IsCtrn);
+        Assert.Equal([SocketTs], info.Origins);
+    }
+
     /// <summary>Reads the next stream bytes the socket probe receives (and pops their node).</summary>
     protected byte[] ReceiveStream() => Consume(Socket.ExpectMsg<InetProtocol.DatagramReceivedEvent>());
 
