@@ -33,6 +33,13 @@ internal sealed class ConnectionSlot
     /// <summary>Active open: who asked for it (kept after the answer, so a close racing the answer still finds it).</summary>
     public IActorRef? ConnectOwner { get; set; }
 
+    /// <summary>
+    /// In-order bytes could not be handed to the socket for a reason other than the socket being gone (revoked under us:
+    /// the NIC driver whose RX buffer held them died between their checksum and the hand-over): the stream has a hole the
+    /// peer thinks delivered, so the connection is reset once the segment's turn is over (<c>TcpWorker.ResetIfBroken</c>).
+    /// </summary>
+    public bool StreamBroken { get; set; }
+
     /// <summary>In-order data waiting for a socket to attach (accept), in the TCP TS; owned here until shared or released.</summary>
     public Queue<(Capability Node, int Length)> Undelivered { get; } = new();
 

@@ -38,7 +38,11 @@ public sealed partial class TcpWorker
             }
 
             slot.Connection.Process(seg, held.Transfer(), segment.Length, now);
-            Schedule(slot);
+            if (!ResetIfBroken(slot))
+            {
+                Schedule(slot);
+            }
+
             return;
         }
 
@@ -233,6 +237,7 @@ public sealed partial class TcpWorker
         if (!granted.IsOk)
         {
             Release(node);
+            slot.StreamBroken |= granted.Error is not (MemoryError.TsExited or MemoryError.NoSuchTs);
             return false;
         }
 
@@ -242,6 +247,24 @@ public sealed partial class TcpWorker
             slot.Socket!.Tell(data, Self);
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// Resets the connection of <paramref name="slot"/> when bytes it acknowledged were lost before the socket had them
+    /// (<see cref="ConnectionSlot.StreamBroken"/>): a RST to the peer, and the socket told <c>ENETDOWN</c> after the data
+    /// it did get, so its reader sees the stream end there rather than read past a hole. True when it did.
+    /// </summary>
+    private bool ResetIfBroken(ConnectionSlot slot)
+    {
+        if (!slot.StreamBroken)
+        {
+            return false;
+        }
+
+        slot.StreamBroken = false;
+        _stats.RevokedAborts++;
+        slot.Connection.Abort(Now, Errno.ENETDOWN);
         return true;
     }
 

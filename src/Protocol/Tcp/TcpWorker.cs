@@ -244,6 +244,11 @@ public sealed partial class TcpWorker : EdsrtActor, ITcpConnectionHost
             }
         }
 
+        if (ResetIfBroken(slot))
+        {
+            return;
+        }
+
         if (connection.FinReceived)
         {
             TellAfterData(slot.Socket, new InetProtocol.StreamEofEvent(connection.Local, connection.Remote));

@@ -445,7 +445,13 @@ public sealed partial class TcpConnection
     }
 
     /// <summary>RFC 9293 3.10.5 ABORT: a RST to the peer (from a synchronized or SYN-RECEIVED state) and the connection deleted, reported with <see cref="Errno.None"/>.</summary>
-    public void Abort(DateTimeOffset now)
+    public void Abort(DateTimeOffset now) => Abort(now, Errno.None);
+
+    /// <summary>
+    /// As <see cref="Abort(DateTimeOffset)"/>, the host told <paramref name="error"/> (a reset the stack decided, such as
+    /// bytes acknowledged and then lost before the reader had them: the reader learns why the stream ended).
+    /// </summary>
+    public void Abort(DateTimeOffset now, Errno error)
     {
         _now = now;
         if (State == TcpState.Closed)
@@ -454,7 +460,7 @@ public sealed partial class TcpConnection
         }
 
         SendReset();
-        Destroy(Errno.None);
+        Destroy(error);
     }
 
     /// <summary>Deletes the connection without a word to the peer (the stack is stopping): every node released, the host told with <paramref name="error"/>.</summary>
