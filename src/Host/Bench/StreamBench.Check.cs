@@ -35,26 +35,37 @@ public static partial class StreamBench
                 return;
             }
 
-            Errno visited;
-            string what;
             if (tcp)
             {
-                long from = _stream.Offset;
-                visited = libc.Visit(buffer, 0, length, ref _stream, s_checkStream);
-                what = _stream.FirstBad >= 0 ? $"stream byte {_stream.FirstBad} differs" : $"stream bytes {from}..{from + length}";
-                Done(visited, _stream.FirstBad >= 0, what);
-                return;
+                var visited = libc.Visit(buffer, 0, length, ref _stream, s_checkStream);
+                if (visited != Errno.None)
+                {
+                    Unreadable(visited);
+                }
+                else if (_stream.FirstBad >= 0)
+                {
+                    Differs($"stream byte {_stream.FirstBad} differs");
+                }
             }
-
-            if (length != size)
+            else if (length != size)
             {
-                Done(Errno.None, true, $"datagram {_checked} has {length} bytes, sent {size}");
-                return;
+                Differs($"datagram {_checked} has {length} bytes, sent {size}");
+            }
+            else
+            {
+                var datagram = new DatagramPattern.Verifier(StreamDatagram);
+                var visited = libc.Visit(buffer, 0, length, ref datagram, DatagramPattern.Check);
+                if (visited != Errno.None)
+                {
+                    Unreadable(visited);
+                }
+                else if (!datagram.Ok)
+                {
+                    Differs($"datagram {_checked}: byte {datagram.FirstBad} differs");
+                }
             }
 
-            var datagram = new DatagramPattern.Verifier(StreamDatagram);
-            visited = libc.Visit(buffer, 0, length, ref datagram, DatagramPattern.Check);
-            Done(visited, !datagram.Ok, $"datagram {_checked}: byte {datagram.FirstBad} differs");
+            _checked++;
         }
 
         /// <summary>Checks bytes the Linux kernel's loopback delivered.</summary>
@@ -68,27 +79,27 @@ public static partial class StreamBench
             if (tcp)
             {
                 _stream.Check(received);
-                Done(Errno.None, _stream.FirstBad >= 0, $"stream byte {_stream.FirstBad} differs");
-                return;
+                if (_stream.FirstBad >= 0)
+                {
+                    Differs($"stream byte {_stream.FirstBad} differs");
+                }
             }
-
-            int bad = received.Length == size ? DatagramPattern.FirstMismatch(received, StreamDatagram, 0) : 0;
-            Done(Errno.None, bad >= 0, received.Length != size ? $"datagram {_checked} has {received.Length} bytes, sent {size}" : $"datagram {_checked}: byte {bad} differs");
-        }
-
-        private void Done(Errno visited, bool bad, string what)
-        {
-            if (visited != Errno.None)
+            else if (received.Length != size)
             {
-                FirstBad = $"received data could not be read ({visited}) after {_checked} checked";
+                Differs($"datagram {_checked} has {received.Length} bytes, sent {size}");
             }
-            else if (bad)
+            else if (DatagramPattern.FirstMismatch(received, StreamDatagram, 0) is int bad and >= 0)
             {
-                FirstBad = $"received data differs from what was sent: {what}";
+                Differs($"datagram {_checked}: byte {bad} differs");
             }
 
             _checked++;
         }
+
+        // The words are built only when something is wrong: the check runs once per datagram or read.
+        private void Unreadable(Errno error) => FirstBad = $"received data could not be read ({error}) after {_checked} checked";
+
+        private void Differs(string what) => FirstBad = $"received data differs from what was sent: {what}";
     }
 
     /// <summary>A stream of writes that each carry the first <see cref="Period"/> bytes of <see cref="StreamPattern"/>, checked as it arrives.</summary>
