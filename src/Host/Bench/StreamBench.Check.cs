@@ -11,7 +11,7 @@ public static partial class StreamBench
     /// <summary>The datagram every UDP sender of the bench sends (all rows, all lanes): datagram 1 of <see cref="DatagramPattern"/>.</summary>
     internal const ulong StreamDatagram = 1;
 
-    private static readonly SegmentVisitor<PeriodicStream> s_checkStream = static (ref PeriodicStream state, ReadOnlySpan<byte> segment) => state.Check(segment);
+    private static readonly SegmentVisitor<StreamPattern.Verifier> s_checkStream = static (ref StreamPattern.Verifier state, ReadOnlySpan<byte> segment) => state.Check(segment);
 
     /// <summary>
     /// Checks every byte a receiver got. UDP: each datagram is <paramref name="size"/> bytes of datagram
@@ -21,7 +21,7 @@ public static partial class StreamBench
     /// </summary>
     internal sealed class PayloadCheck(bool tcp, int size)
     {
-        private PeriodicStream _stream = new(size);
+        private StreamPattern.Verifier _stream = new(0, size);
         private long _checked;
 
         /// <summary>The first thing found wrong, in words, or null.</summary>
@@ -100,35 +100,5 @@ public static partial class StreamBench
         private void Unreadable(Errno error) => FirstBad = $"received data could not be read ({error}) after {_checked} checked";
 
         private void Differs(string what) => FirstBad = $"received data differs from what was sent: {what}";
-    }
-
-    /// <summary>A stream of writes that each carry the first <see cref="Period"/> bytes of <see cref="StreamPattern"/>, checked as it arrives.</summary>
-    private struct PeriodicStream(int period)
-    {
-        /// <summary>The bytes each write carries.</summary>
-        public readonly int Period = period;
-
-        /// <summary>The stream offset of the next byte.</summary>
-        public long Offset;
-
-        /// <summary>The stream offset of the first wrong byte, or -1.</summary>
-        public long FirstBad = -1;
-
-        /// <summary>Checks <paramref name="segment"/>, the stream's bytes from <see cref="Offset"/> on.</summary>
-        public void Check(ReadOnlySpan<byte> segment)
-        {
-            while (!segment.IsEmpty)
-            {
-                int within = (int)(Offset % Period);
-                int n = Math.Min(Period - within, segment.Length);
-                if (FirstBad < 0 && StreamPattern.FirstMismatch(segment[..n], within) is int bad and >= 0)
-                {
-                    FirstBad = Offset + bad;
-                }
-
-                Offset += n;
-                segment = segment[n..];
-            }
-        }
     }
 }

@@ -125,14 +125,31 @@ public static class StreamPattern
         offset += segment.Length;
     };
 
-    /// <summary>Checks segments of the stream in order, remembering the first wrong byte's offset.</summary>
+    /// <summary>
+    /// Checks segments of the stream in order, remembering the first wrong byte's offset. With a period, the stream is
+    /// writes that each carry the first <c>period</c> bytes of the pattern (the stream bench sends one block over and over):
+    /// byte <c>k</c> is then <c>At(k mod period)</c>.
+    /// </summary>
     public struct Verifier
     {
+        private readonly long _period;
+
         /// <summary>A verifier whose first segment starts at stream offset <paramref name="offset"/>.</summary>
         public Verifier(long offset)
+            : this(offset, 0)
         {
+        }
+
+        /// <summary>
+        /// A verifier whose first segment starts at stream offset <paramref name="offset"/> of a stream that repeats its
+        /// first <paramref name="period"/> bytes (0: it does not repeat).
+        /// </summary>
+        public Verifier(long offset, long period)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(period);
             Offset = offset;
             FirstBad = -1;
+            _period = period;
         }
 
         /// <summary>The stream offset of the next segment.</summary>
@@ -144,16 +161,19 @@ public static class StreamPattern
         /// <summary>Checks <paramref name="segment"/>, the stream's bytes from <see cref="Offset"/> on.</summary>
         public void Check(ReadOnlySpan<byte> segment)
         {
-            if (FirstBad < 0)
+            while (!segment.IsEmpty)
             {
-                int bad = FirstMismatch(segment, Offset);
-                if (bad >= 0)
+                // Without a period the whole segment is one piece; with one, a piece ends where the block repeats.
+                long within = _period == 0 ? Offset : Offset % _period;
+                int n = _period == 0 ? segment.Length : (int)Math.Min(_period - within, segment.Length);
+                if (FirstBad < 0 && FirstMismatch(segment[..n], within) is int bad and >= 0)
                 {
                     FirstBad = Offset + bad;
                 }
-            }
 
-            Offset += segment.Length;
+                Offset += n;
+                segment = segment[n..];
+            }
         }
     }
 }
